@@ -1,0 +1,60 @@
+/* The I/O bus of one partition: which emulated device answers a guest's port
+ * I/O or MMIO access. Pure code (host-testable).
+ *
+ * Device models register ranges with a read and a write callback. The exit
+ * dispatcher decodes the access (port/GPA, size, direction, value) and calls
+ * iobus_pio()/iobus_mmio(); a miss is not an error for port I/O (reads give
+ * all ones, writes are dropped, as on a PC with nothing on the bus) and is
+ * reported to the caller for MMIO, which stops the partition. */
+#ifndef BULKHEAD_CORE_IOBUS_H
+#define BULKHEAD_CORE_IOBUS_H
+
+#include "core/types.h"
+
+/* size is 1, 2, 4 (or 8 for MMIO); offset is relative to the range base.
+ * A read stores the value zero-extended in *val. Return 0 on success, <0 if
+ * the device refuses the access (it has already logged why). */
+typedef int (*io_read_fn)(void *dev, uint64_t offset, unsigned int size, uint64_t *val);
+typedef int (*io_write_fn)(void *dev, uint64_t offset, unsigned int size, uint64_t val);
+
+struct io_range {
+	uint64_t base;
+	uint64_t len;
+	io_read_fn read;
+	io_write_fn write;
+	void *dev;
+	const char *name; /* for traces: "uart0", "ioapic", ... */
+};
+
+#define IOBUS_MAX_RANGES 48
+
+struct iobus {
+	struct io_range pio[IOBUS_MAX_RANGES];
+	unsigned int nr_pio;
+	struct io_range mmio[IOBUS_MAX_RANGES];
+	unsigned int nr_mmio;
+};
+
+enum iobus_result {
+	IOBUS_OK = 0,
+	IOBUS_UNCLAIMED = 1, /* nothing at that address */
+	IOBUS_DEVICE_ERROR = 2,
+};
+
+/* Register; refuses overlaps with an existing range of the same kind. */
+bool iobus_add_pio(struct iobus *b, uint16_t base, uint16_t len, io_read_fn r, io_write_fn w,
+		   void *dev, const char *name);
+bool iobus_add_mmio(struct iobus *b, uint64_t base, uint64_t len, io_read_fn r, io_write_fn w,
+		    void *dev, const char *name);
+/* Moves an existing MMIO range (PCI BAR reprogramming); false if it would overlap. */
+bool iobus_move_mmio(struct iobus *b, void *dev, uint64_t old_base, uint64_t new_base);
+
+enum iobus_result iobus_pio(struct iobus *b, uint16_t port, unsigned int size, bool write,
+			    uint64_t *val);
+enum iobus_result iobus_mmio(struct iobus *b, uint64_t gpa, unsigned int size, bool write,
+			     uint64_t *val);
+/* Which range (for traces), or NULL. */
+const struct io_range *iobus_find_pio(const struct iobus *b, uint16_t port);
+const struct io_range *iobus_find_mmio(const struct iobus *b, uint64_t gpa);
+
+#endif

@@ -1,0 +1,155 @@
+/* Freestanding memory and string helpers. Kept simple: the hot paths that move
+ * bulk data (virtqueue buffers, image loading) call bh_memcpy, which uses
+ * "rep movsb" in the hypervisor image (fast on every CPU with ERMSB). */
+#include "core/lib/string.h"
+
+void *bh_memcpy(void *dst, const void *src, size_t n)
+{
+#if defined(BULKHEAD_HYPERVISOR)
+	void *ret = dst;
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+	return ret;
+#else
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+	while (n--)
+		*d++ = *s++;
+	return dst;
+#endif
+}
+
+void *bh_memmove(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+	if (d == s || n == 0)
+		return dst;
+	if (d < s || d >= s + n)
+		return bh_memcpy(dst, src, n);
+	while (n--)
+		d[n] = s[n];
+	return dst;
+}
+
+void *bh_memset(void *dst, int c, size_t n)
+{
+#if defined(BULKHEAD_HYPERVISOR)
+	void *ret = dst;
+	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+	return ret;
+#else
+	unsigned char *d = dst;
+	while (n--)
+		*d++ = (unsigned char)c;
+	return dst;
+#endif
+}
+
+int bh_memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+size_t bh_strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+size_t bh_strnlen(const char *s, size_t max)
+{
+	size_t n = 0;
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+int bh_strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+int bh_strncmp(const char *a, const char *b, size_t n)
+{
+	for (; n; n--, a++, b++) {
+		if (*a != *b)
+			return (unsigned char)*a - (unsigned char)*b;
+		if (!*a)
+			return 0;
+	}
+	return 0;
+}
+
+char *bh_strchr(const char *s, int c)
+{
+	for (;; s++) {
+		if (*s == (char)c)
+			return (char *)s;
+		if (!*s)
+			return NULL;
+	}
+}
+
+size_t bh_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = bh_strlen(src);
+	if (size) {
+		size_t n = len < size - 1 ? len : size - 1;
+		bh_memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+static int digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool bh_parse_u64(const char *s, size_t len, uint64_t *out, bool allow_suffix)
+{
+	unsigned base = 10, shift = 0;
+	uint64_t v = 0;
+	size_t i = 0;
+
+	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		i = 2;
+	}
+	if (allow_suffix && len > i) {
+		switch (s[len - 1]) {
+		case 'k': case 'K': shift = 10; len--; break;
+		case 'm': case 'M': shift = 20; len--; break;
+		case 'g': case 'G': shift = 30; len--; break;
+		default: break;
+		}
+	}
+	if (i >= len)
+		return false;
+	for (; i < len; i++) {
+		int d = digit_value(s[i]);
+		if (d < 0 || (unsigned)d >= base)
+			return false;
+		if (v > (UINT64_MAX - (uint64_t)d) / base)
+			return false;
+		v = v * base + (uint64_t)d;
+	}
+	if (shift && v > (UINT64_MAX >> shift))
+		return false;
+	*out = v << shift;
+	return true;
+}
