@@ -36,6 +36,21 @@ static inline void irq_pulse(const struct irq_sink *s, unsigned int line)
 	irq_set(s, line, false);
 }
 
+/* A message-signalled interrupt (PCI MSI/MSI-X, IOAPIC redirection): an
+ * address in the 0xFEE0_0000 window and a data word, Intel SDM Vol. 3A
+ * §11.11. The platform decodes destination, delivery mode and vector and
+ * hands it to the right vCPU's local APIC. */
+struct msi_sink {
+	void (*send)(void *ctx, uint64_t addr, uint32_t data);
+	void *ctx;
+};
+
+static inline void msi_send(const struct msi_sink *s, uint64_t addr, uint32_t data)
+{
+	if (s && s->send)
+		s->send(s->ctx, addr, data);
+}
+
 /* Guest-visible time. now_ns is monotonic nanoseconds since the partition
  * started; wall_ns is the host RTC's Unix time in nanoseconds at boot (for
  * the CMOS clock). Tests pass a fake clock they advance by hand. */

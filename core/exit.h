@@ -1,0 +1,98 @@
+/* The arch-neutral VM-exit record.
+ *
+ * Each backend (arch/x86/svm, arch/x86/vmx) decodes its hardware exit
+ * information exactly once into a struct vm_exit; everything in core/ works
+ * on this record only. The raw code is kept for traces. */
+#ifndef BULKHEAD_CORE_EXIT_H
+#define BULKHEAD_CORE_EXIT_H
+
+#include "core/types.h"
+
+enum exit_reason {
+	EXIT_NONE = 0,
+	EXIT_CPUID,
+	EXIT_MSR_READ,
+	EXIT_MSR_WRITE,
+	EXIT_IO,           /* IN/OUT/INS/OUTS */
+	EXIT_MMIO,         /* nested-page fault / EPT violation on an MMIO hole */
+	EXIT_PAGE_FAULT_GPA, /* NPF/EPT violation outside RAM and MMIO: bad access */
+	EXIT_HLT,
+	EXIT_HYPERCALL,    /* VMCALL / VMMCALL */
+	EXIT_EXCEPTION,    /* an intercepted guest exception */
+	EXIT_TRIPLE_FAULT, /* SVM shutdown, VMX triple fault */
+	EXIT_INTR_WINDOW,  /* guest can take an interrupt now */
+	EXIT_EXTINT,       /* a host interrupt arrived while the guest ran */
+	EXIT_NMI,          /* a host NMI arrived while the guest ran */
+	EXIT_PREEMPT,      /* time slice over (VMX preemption timer / host timer) */
+	EXIT_VIRT_INSN,    /* guest executed VMX/SVM instructions: #UD them */
+	EXIT_CR_ACCESS,
+	EXIT_XSETBV,
+	EXIT_INVD,         /* INVD / WBINVD */
+	EXIT_PAUSE,
+	EXIT_INIT,         /* INIT signal (VMX) */
+	EXIT_SIPI,         /* startup IPI (VMX) */
+	EXIT_TASK_SWITCH,
+	EXIT_RDTSC,
+	EXIT_RDPMC,
+	EXIT_MONITOR_MWAIT,
+	EXIT_INVLPG,
+	EXIT_ENTRY_FAILED, /* VM entry refused: see entry_fail */
+	EXIT_UNKNOWN,      /* anything else: the partition is stopped with raw info */
+	EXIT_REASON_COUNT
+};
+
+/* x86 general-purpose registers in encoding order (SDM Vol. 2A Table 2-2), so
+ * an instruction decoder can index them by the ModRM reg/rm number. */
+enum gpr {
+	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+	GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
+	GPR_COUNT
+};
+
+struct vm_exit {
+	enum exit_reason reason;
+	uint32_t raw_reason; /* VMX basic exit reason / SVM EXITCODE, for traces */
+	uint64_t raw_info1;  /* VMX qualification / SVM EXITINFO1 */
+	uint64_t raw_info2;  /* VMX guest-linear address / SVM EXITINFO2 */
+	uint64_t rip;        /* guest RIP of the exiting instruction */
+	uint8_t insn_len;    /* length of that instruction, 0 if not known */
+	union {
+		struct {
+			uint16_t port;
+			uint8_t size;  /* 1, 2 or 4 */
+			bool in;       /* IN/INS */
+			bool string;   /* INS/OUTS */
+			bool rep;
+			uint8_t addr_size; /* 2, 4 or 8: for string I/O (RSI/RDI/RCX width) */
+			uint8_t seg;       /* segment register of OUTS's source (SEG_*) */
+		} io;
+		struct {
+			uint64_t gpa;
+			uint64_t gla; /* guest-linear address if the hardware gave it, else ~0 */
+			bool write;
+			bool fetch;
+		} mem; /* EXIT_MMIO and EXIT_PAGE_FAULT_GPA */
+		struct {
+			uint32_t index;
+		} msr;
+		struct {
+			uint8_t vector;
+			bool has_error;
+			uint32_t error;
+			uint64_t cr2; /* for #PF */
+		} exc;
+		struct {
+			uint8_t cr;    /* 0, 3, 4, 8 */
+			bool write;
+			uint8_t gpr;   /* enum gpr, if known */
+		} cr;
+		struct {
+			const char *what; /* the failing field or check, human readable */
+			uint64_t value;
+		} entry_fail;
+	};
+};
+
+const char *exit_reason_name(enum exit_reason r);
+
+#endif

@@ -1,0 +1,208 @@
+/* The arch-neutral virtual CPU and the backend interface behind it.
+ *
+ * core/ drives guests only through struct vcpu_backend; arch/x86/svm and
+ * arch/x86/vmx each provide one (svm_backend, vmx_backend) and boot picks the
+ * one the CPU supports. Nothing in core/ or drivers/ includes a VMX or SVM
+ * header. */
+#ifndef BULKHEAD_CORE_VCPU_H
+#define BULKHEAD_CORE_VCPU_H
+
+#include "core/exit.h"
+#include "core/types.h"
+
+struct partition;
+struct percpu;
+
+/* Segment registers in the SDM's sreg encoding (Vol. 2A §3.1.1.3 / Table
+ * B-8), plus LDTR and TR. */
+enum seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR, SEG_COUNT };
+
+/* attr uses the AMD VMCB "attrib" packing (APM Vol. 2 §15.5.1): bits 0-3 type,
+ * 4 S, 5-6 DPL, 7 P, 8 AVL, 9 L, 10 D/B, 11 G. The VMX backend converts to
+ * and from the VMCS access-rights format (SDM Vol. 3C §24.4.1). An attr of 0
+ * means "unusable" (not present). */
+#define SEG_ATTR_TYPE(t) ((t) & 0xf)
+#define SEG_ATTR_S BIT(4)
+#define SEG_ATTR_DPL(d) (((d) & 3) << 5)
+#define SEG_ATTR_P BIT(7)
+#define SEG_ATTR_AVL BIT(8)
+#define SEG_ATTR_L BIT(9)
+#define SEG_ATTR_DB BIT(10)
+#define SEG_ATTR_G BIT(11)
+
+/* Common type nibbles (SDM Vol. 3A §3.4.5.1 and Table 3-2). */
+#define SEG_TYPE_DATA_RW_A 0x3   /* read/write, accessed */
+#define SEG_TYPE_CODE_RX_A 0xb   /* execute/read, accessed */
+#define SEG_TYPE_LDT 0x2
+#define SEG_TYPE_TSS16_BUSY 0x3
+#define SEG_TYPE_TSS64_BUSY 0xb  /* also "32-bit TSS busy" */
+
+struct segment {
+	uint16_t sel;
+	uint16_t attr;
+	uint32_t limit; /* byte granular (expanded) */
+	uint64_t base;
+};
+
+struct dtable {
+	uint64_t base;
+	uint16_t limit;
+};
+
+/* Guest state that is not in the GPR file. The backend reads and writes it on
+ * request (it is not copied on every exit). */
+struct vcpu_sregs {
+	struct segment seg[SEG_COUNT];
+	struct dtable gdtr, idtr;
+	uint64_t cr0, cr2, cr3, cr4, efer;
+	uint64_t dr7;
+	uint64_t pat;
+};
+
+/* CPU modes a loader can start a vCPU in. */
+enum vcpu_mode { VCPU_MODE_REAL, VCPU_MODE_PROT32, VCPU_MODE_LONG64 };
+
+/* Events the hypervisor delivers to a guest (SDM Vol. 3C §26.6, APM §15.20). */
+enum vcpu_event_type {
+	VCPU_EVENT_EXTINT = 0,
+	VCPU_EVENT_NMI = 2,
+	VCPU_EVENT_EXCEPTION = 3,
+	VCPU_EVENT_SOFTINT = 4,
+};
+
+struct vcpu_event {
+	uint8_t type;   /* enum vcpu_event_type */
+	uint8_t vector;
+	bool has_error;
+	uint32_t error;
+};
+
+/* Exception vectors (SDM Vol. 3A Table 6-1). */
+#define EXC_DE 0
+#define EXC_DB 1
+#define EXC_NMI 2
+#define EXC_BP 3
+#define EXC_UD 6
+#define EXC_NM 7
+#define EXC_DF 8
+#define EXC_TS 10
+#define EXC_NP 11
+#define EXC_SS 12
+#define EXC_GP 13
+#define EXC_PF 14
+#define EXC_MC 18
+
+/* What the CPU's virtualisation hardware offers; filled by backend->probe and
+ * printed in the banner. */
+struct virt_caps {
+	const char *tech;        /* "VMX" or "SVM" */
+	bool present;            /* CPUID says the extension exists */
+	bool usable;             /* ... and firmware left it enabled */
+	const char *why_not;     /* if !usable: "IA32_FEATURE_CONTROL locked off" ... */
+	bool stage2;             /* EPT / NPT */
+	bool tagged_tlb;         /* VPID / ASID */
+	uint32_t nr_tags;        /* number of ASIDs (SVM) */
+	bool unrestricted_guest; /* VMX: real mode without emulation (SVM always) */
+	bool stage2_2m, stage2_1g;
+	bool next_rip;           /* SVM NRIP save; VMX always has exit instruction length */
+	bool decode_assists;
+	bool preempt_timer;
+	bool flush_by_asid;
+	bool pause_filter;
+	uint32_t revision;       /* VMCS revision id (VMX) or SVM revision */
+};
+
+/* Exit statistics, per vCPU (summed per partition when printed). */
+struct exit_stats {
+	uint64_t count[EXIT_REASON_COUNT];
+	uint64_t tsc[EXIT_REASON_COUNT]; /* TSC cycles in the handler */
+	uint64_t total;
+};
+
+enum vcpu_state {
+	VCPU_RUNNABLE,
+	VCPU_HALTED,       /* HLT: runnable again on an interrupt */
+	VCPU_WAIT_SIPI,    /* application processor before its startup IPI */
+	VCPU_STOPPED,
+};
+
+struct vcpu {
+	/* Guest GPRs in enum gpr order. MUST stay first: the backends' entry
+	 * stubs save and load them at offset 0 (see *_entry.S). The backend
+	 * keeps gpr[GPR_RSP] and gpr[GPR_RAX] in sync with the VMCS/VMCB on
+	 * every exit and entry, as it does rip and rflags. */
+	uint64_t gpr[GPR_COUNT];
+	uint64_t rip;
+	uint64_t rflags;
+
+	struct partition *part;
+	unsigned int id;      /* index within the partition */
+	enum vcpu_state state;
+	void *arch;           /* backend state (VMCB or VMCS and friends) */
+	struct percpu *cpu;   /* host CPU it last ran on */
+
+	struct vm_exit exit;  /* the exit being handled */
+	struct exit_stats stats;
+	uint64_t exit_tsc;    /* TSC when the current exit began */
+
+	void *lapic;          /* this vCPU's emulated local APIC (drivers/vdev) */
+};
+
+struct vcpu_backend {
+	const char *name; /* "svm" or "vmx" */
+
+	/* Read the CPU's capabilities; caps->usable says whether we can run. */
+	void (*probe)(struct virt_caps *caps);
+	/* Enable VMX/SVM on the calling CPU (VMXON / EFER.SVME + host save area). */
+	int (*cpu_enable)(struct percpu *cpu);
+
+	int (*vcpu_create)(struct vcpu *v);
+	void (*vcpu_destroy)(struct vcpu *v);
+	/* Load a complete architectural state: sregs plus v->gpr/rip/rflags. */
+	void (*set_sregs)(struct vcpu *v, const struct vcpu_sregs *s);
+	void (*get_sregs)(struct vcpu *v, struct vcpu_sregs *s);
+
+	/* Enter the guest and return when it exits, with v->exit decoded and
+	 * v->gpr/rip/rflags current. */
+	void (*run)(struct vcpu *v);
+
+	/* Queue an event for delivery at the next entry. Only one event may be
+	 * pending; event_pending() says whether the slot is taken (it also covers
+	 * an event the hardware could not finish delivering, which the backend
+	 * re-queues itself). */
+	void (*inject)(struct vcpu *v, const struct vcpu_event *ev);
+	bool (*event_pending)(struct vcpu *v);
+	/* Can an external interrupt be delivered now (RFLAGS.IF, no STI/MOV SS
+	 * shadow)? If not, request_intr_window(v, true) asks for an
+	 * EXIT_INTR_WINDOW as soon as it can. */
+	bool (*interruptible)(struct vcpu *v);
+	void (*request_intr_window)(struct vcpu *v, bool on);
+
+	/* Second-level address translation for a partition (NPT/EPT). prot is a
+	 * mask of S2_READ/S2_WRITE/S2_EXEC; prot 0 unmaps. */
+	int (*s2_init)(struct partition *p);
+	int (*s2_map)(struct partition *p, gpa_t gpa, paddr_t hpa, uint64_t size, unsigned int prot);
+	void (*s2_flush)(struct partition *p);
+	void (*s2_destroy)(struct partition *p);
+};
+
+#define S2_READ 1u
+#define S2_WRITE 2u
+#define S2_EXEC 4u
+#define S2_RWX (S2_READ | S2_WRITE | S2_EXEC)
+
+/* The backend chosen at boot (core/vcpu.c). Written once by the boot CPU
+ * before any other CPU starts; read-only afterwards. */
+extern const struct vcpu_backend *vcpu_backend;
+extern const struct vcpu_backend svm_backend;
+extern const struct vcpu_backend vmx_backend;
+
+/* Arch-neutral helpers (core/vcpu.c). */
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+void vcpu_inject_irq(struct vcpu *v, uint8_t vector);
+void vcpu_advance_rip(struct vcpu *v);
+/* Fill sregs for a flat guest in the given mode (core/vcpu_modes.c). For
+ * long mode, cr3 must point at page tables the loader built. */
+void vcpu_sregs_for_mode(struct vcpu_sregs *s, enum vcpu_mode mode, uint64_t cr3);
+
+#endif
