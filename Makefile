@@ -10,6 +10,12 @@
 #   make run-efi    boot under OVMF
 
 BUILD ?= build
+# `make V=1` shows full command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 VERSION := 0.1.0
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
@@ -24,7 +30,7 @@ FUZZ_CC := clang
 # ---------------------------------------------------------------------------
 HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-ffreestanding -fno-builtin -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
-	-fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel \
+	-fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=small \
 	-mgeneral-regs-only -mno-sse -mno-mmx -mno-80387 -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fcf-protection=none \
 	-DBULKHEAD_HYPERVISOR -DBULKHEAD_VERSION='"$(VERSION)"' -DBULKHEAD_GIT='"$(GIT_REV)"' -I.
@@ -46,11 +52,13 @@ all: $(BUILD)/bulkhead.elf
 
 $(BUILD)/hv/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/hv/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_ASFLAGS) -MMD -MP -c $< -o $@
+	@echo "  AS      $<"
+	$(Q)$(CC) $(HV_ASFLAGS) -MMD -MP -c $< -o $@
 
 # Two-pass link: the second pass embeds a table of function names
 # (scripts/gen-symtab.sh) so exception dumps can print a symbolic stack trace.
@@ -93,7 +101,8 @@ UNIT_SUPPORT := $(BUILD)/host/tests/support/host_log.o
 
 $(BUILD)/host/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/host/libpure.a: $(HOST_OBJS)
 	@rm -f $@
@@ -106,7 +115,8 @@ $(BUILD)/host/tests/support/%.o: tests/unit/support/%.c
 .SECONDARY:
 $(BUILD)/host/tests/%: tests/unit/%.c $(BUILD)/host/libpure.a $(UNIT_SUPPORT)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $< $(UNIT_SUPPORT) $(BUILD)/host/libpure.a -lcriterion -o $@
+	@echo "  TEST    $<"
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(UNIT_SUPPORT) $(BUILD)/host/libpure.a -lcriterion -o $@
 
 -include $(HOST_OBJS:.o=.d)
 

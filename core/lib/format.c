@@ -62,13 +62,15 @@ int bh_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			continue;
 		}
 		fmt++;
-		bool left = false;
+		bool left = false, alt = false;
 		char pad = ' ';
 		int width = 0, prec = -1, lng = 0;
 
 		for (;; fmt++) {
 			if (*fmt == '-')
 				left = true;
+			else if (*fmt == '#')
+				alt = true;
 			else if (*fmt == '0')
 				pad = '0';
 			else
@@ -116,6 +118,11 @@ int bh_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'o': {
 			uint64_t v = lng >= 2 ? va_arg(ap, uint64_t) : va_arg(ap, unsigned int);
 			unsigned base = *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16;
+			if (alt && base == 16) {
+				put(&o, '0');
+				put(&o, *fmt == 'X' ? 'X' : 'x');
+				width = width > 2 ? width - 2 : 0;
+			}
 			put_number(&o, v, false, base, *fmt == 'X', width, left, pad);
 			break;
 		}

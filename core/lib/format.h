@@ -1,5 +1,5 @@
 /* printf-style formatting without libc (core/lib/format.c).
- * Supports: %d %i %u %x %X %o %p %s %c %% with flags '-', '0', width, precision
+ * Supports: %d %i %u %x %X %o %p %s %c %% with flags '-', '0', '#', width, precision
  * for strings, and length modifiers hh h l ll z. Always NUL-terminates. */
 #ifndef BULKHEAD_CORE_LIB_FORMAT_H
 #define BULKHEAD_CORE_LIB_FORMAT_H

@@ -247,5 +247,5 @@ boot_pd:
 boot_stack_guard:
 	.skip 4096			/* unmapped by paging.c: overflow faults */
 boot_stack:
-	.skip 16384
+	.skip 32768			/* the boot CPU's stack for good */
 boot_stack_top:

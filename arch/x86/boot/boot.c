@@ -1,0 +1,196 @@
+/* boot_main: from the first C instruction to the point where core/ takes
+ * over. Order matters: console first (so every later failure can be told),
+ * then descriptor tables (so faults are reported), then boot information,
+ * memory and the final page tables. */
+#include "arch/x86/boot/bootinfo.h"
+#include "arch/x86/boot/multiboot.h"
+#include "arch/x86/cpu/cpu.h"
+#include "arch/x86/cpu/features.h"
+#include "arch/x86/cpu/gdt.h"
+#include "arch/x86/cpu/paging.h"
+#include "arch/x86/cpu/trap.h"
+#include "arch/x86/cpu/tsc.h"
+#include "core/cmdline.h"
+#include "core/hv.h"
+#include "core/lib/string.h"
+#include "core/log.h"
+#include "core/memmap.h"
+#include "core/mm/frame.h"
+#include "core/mm/heap.h"
+#include "core/percpu.h"
+#include "core/platform_exit.h"
+#include "drivers/uart/uart.h"
+
+extern char __image_start[], __image_end[];
+extern char boot_stack_top[];
+
+/* The boot information, copied out of loader memory first thing. Written by
+ * the boot CPU during boot only. */
+static struct boot_info boot_info;
+static struct memmap boot_memmap;
+static struct hv_options hv_opts;
+
+/* Identity-mapped physical memory below 4 GiB is all we can read before the
+ * final page tables (the boot tables map exactly that). */
+static const void *read_phys_low(void *ctx, uint64_t pa, uint64_t len)
+{
+	if (pa == 0 || pa + len < pa || pa + len > GiB(4))
+		return NULL;
+	return (const void *)(uintptr_t)pa;
+}
+
+static bool collect_boot_info(uint32_t magic, uint64_t info)
+{
+	switch (magic) {
+	case BOOT_MAGIC_MULTIBOOT1:
+		return multiboot1_parse(&boot_info, info, read_phys_low, NULL);
+	case BOOT_MAGIC_MULTIBOOT2:
+		return multiboot2_parse(&boot_info, info, read_phys_low, NULL);
+	case BOOT_MAGIC_BULKHEAD_EFI: {
+		const struct boot_info *src = (const struct boot_info *)(uintptr_t)info;
+		if (!src || src->magic != BOOT_INFO_MAGIC || src->version != BOOT_INFO_VERSION) {
+			pr_err("boot: the UEFI loader's boot information has a bad magic or version");
+			return false;
+		}
+		bh_memcpy(&boot_info, src, sizeof(boot_info));
+		if (boot_info.nr_mem > BOOT_MAX_MEM_RANGES || boot_info.nr_modules > BOOT_MAX_MODULES) {
+			pr_err("boot: the UEFI loader's boot information has impossible counts");
+			return false;
+		}
+		boot_info.cmdline[BOOT_CMDLINE_MAX - 1] = '\0';
+		boot_info.loader_name[sizeof(boot_info.loader_name) - 1] = '\0';
+		for (unsigned int i = 0; i < boot_info.nr_modules; i++)
+			boot_info.modules[i].cmdline[BOOT_MODULE_CMDLINE_MAX - 1] = '\0';
+		return boot_info.nr_mem > 0;
+	}
+	default:
+		pr_err("boot: entered with unknown magic %#x: not a Multiboot or Bulkhead loader", magic);
+		return false;
+	}
+}
+
+static const char *boot_source_name(uint32_t src)
+{
+	switch (src) {
+	case BOOT_SRC_MULTIBOOT1: return "multiboot1";
+	case BOOT_SRC_MULTIBOOT2: return "multiboot2";
+	case BOOT_SRC_UEFI: return "uefi";
+	default: return "unknown";
+	}
+}
+
+/* Drop modules that overlap the hypervisor, each other, or lie outside RAM
+ * the firmware calls usable: loading from them would read garbage. */
+static void validate_modules(void)
+{
+	uint64_t img_s = (uintptr_t)__image_start, img_e = (uintptr_t)__image_end;
+	for (unsigned int i = 0; i < boot_info.nr_modules;) {
+		struct boot_module *m = &boot_info.modules[i];
+		const char *why = NULL;
+		if (m->start < img_e && img_s < m->end)
+			why = "overlaps the hypervisor image";
+		for (unsigned int j = 0; j < i && !why; j++)
+			if (m->start < boot_info.modules[j].end && boot_info.modules[j].start < m->end)
+				why = "overlaps another module";
+		if (!why) {
+			i++;
+			continue;
+		}
+		pr_warn("boot: module %u (%#lx-%#lx, '%s') %s; ignored", i, m->start, m->end, m->cmdline, why);
+		for (unsigned int j = i; j + 1 < boot_info.nr_modules; j++)
+			boot_info.modules[j] = boot_info.modules[j + 1];
+		boot_info.nr_modules--;
+		boot_info.dropped_modules++;
+	}
+}
+
+static void setup_memory(void)
+{
+	struct mem_range reserve[BOOT_MAX_MODULES + 3];
+	unsigned int n = 0;
+
+	/* The first MiB: real-mode IVT, BDA, EBDA, option ROMs, and later the
+	 * AP start-up trampoline. */
+	reserve[n++] = (struct mem_range){ 0, MiB(1) };
+	reserve[n++] = (struct mem_range){ (uintptr_t)__image_start,
+					   (uintptr_t)__image_end - (uintptr_t)__image_start };
+	for (unsigned int i = 0; i < boot_info.nr_modules; i++)
+		reserve[n++] = (struct mem_range){ boot_info.modules[i].start,
+						   boot_info.modules[i].end - boot_info.modules[i].start };
+	memmap_build(&boot_memmap, &boot_info, reserve, n);
+	frame_init(&hv_frames, &boot_memmap, NULL);
+	if (!paging_init(boot_memmap.highest_addr)) {
+		pr_err("boot: out of memory while building page tables");
+		platform_exit(PLATFORM_EXIT_FAILURE);
+	}
+	kheap_init();
+}
+
+static void trigger_test_fault(enum test_fault f)
+{
+	pr_info("boot: raising a deliberate exception (test_fault option)");
+	switch (f) {
+	case TEST_FAULT_UD:
+		__asm__ volatile("ud2");
+		break;
+	case TEST_FAULT_GP:
+		wrmsr(0xdeadbeef, 0); /* no such MSR */
+		break;
+	case TEST_FAULT_PF:
+	{
+		volatile uint64_t *volatile null_page = (volatile uint64_t *)8;
+		*null_page = 0; /* page 0 is unmapped */
+	}
+		break;
+	case TEST_FAULT_DE: {
+		volatile uint32_t zero = 0;
+		volatile uint32_t r = 1 / zero;
+		(void)r;
+		break;
+	}
+	case TEST_FAULT_NONE:
+		break;
+	}
+}
+
+void boot_main(uint32_t magic, uint64_t info);
+
+void boot_main(uint32_t magic, uint64_t info)
+{
+	struct percpu *bsp = &percpu_area[0];
+
+	uart_init(UART_COM1);
+	bsp->id = 0;
+	gdt_init_cpu(bsp);
+	idt_init();
+	idt_load();
+
+	bool ok = collect_boot_info(magic, info);
+	hv_options_defaults(&hv_opts);
+	hv_options_parse(&hv_opts, boot_info.cmdline);
+	log_level = hv_opts.loglevel;
+	platform_exit_enabled = hv_opts.on_idle == ON_IDLE_EXIT;
+	trap_exit_on_fatal = platform_exit_enabled;
+	if (hv_opts.serial_port != UART_COM1)
+		uart_init(hv_opts.serial_port);
+
+	pr_info("Bulkhead %s (git %s) booted via %s (%s)", BULKHEAD_VERSION, BULKHEAD_GIT,
+		boot_source_name(boot_info.source), boot_info.loader_name[0] ? boot_info.loader_name : "no name");
+	if (!ok) {
+		pr_err("boot: cannot continue without usable boot information");
+		platform_exit(PLATFORM_EXIT_FAILURE);
+	}
+	cpu_features_init();
+	validate_modules();
+	setup_memory();
+	tsc_init();
+	bsp->stack_top = (uintptr_t)boot_stack_top;
+	bsp->online = true;
+	nr_cpus_online = 1;
+
+	if (hv_opts.test_fault != TEST_FAULT_NONE) {
+		hv_print_banner(&boot_info, &boot_memmap);
+		trigger_test_fault(hv_opts.test_fault);
+	}
+	hv_main(&boot_info, &boot_memmap, &hv_opts);
+}

@@ -1,0 +1,5 @@
+#include "core/percpu.h"
+
+struct percpu percpu_area[MAX_CPUS];
+unsigned int nr_cpus_online;
+struct percpu_stack percpu_stacks[MAX_CPUS];

@@ -1,0 +1,58 @@
+/* Per-CPU data. Each host CPU owns one struct percpu; GS base points at it
+ * (set in arch/x86/cpu/smp.c / boot), so this_cpu() is one load. Fields are
+ * written only by the owning CPU unless a comment says otherwise. */
+#ifndef BULKHEAD_CORE_PERCPU_H
+#define BULKHEAD_CORE_PERCPU_H
+
+#include "core/types.h"
+
+#define MAX_CPUS 16
+#define PERCPU_STACK_SIZE (32 * 1024)
+#define PERCPU_IST_SIZE (4 * 1024)
+
+struct vcpu;
+
+struct percpu {
+	struct percpu *self;     /* offset 0: this_cpu() reads %gs:0 */
+	unsigned int id;         /* 0 = boot CPU */
+	uint32_t apic_id;
+	bool online;
+
+	/* Backend state for this CPU: SVM host save area / VMXON region. */
+	paddr_t virt_area;
+	void *backend_data;      /* backend-private per-CPU data */
+
+	struct vcpu *current;    /* vCPU running or last run here */
+
+	/* Top of this CPU's hypervisor stack (the VM-exit path runs on it). */
+	uint64_t stack_top;
+
+	/* IST stacks for #DF, NMI, #MC (SDM Vol. 3A §6.14.5). */
+	uint64_t ist_top[3];
+};
+
+/* Stacks of the application processors (the boot CPU keeps its boot stack,
+ * arch/x86/boot/entry.S). The guard page below each is unmapped. */
+struct percpu_stack {
+	uint8_t guard[PAGE_SIZE];
+	uint8_t stack[PERCPU_STACK_SIZE];
+} __aligned(PAGE_SIZE);
+extern struct percpu_stack percpu_stacks[MAX_CPUS];
+
+/* The per-CPU array. Written by the boot CPU while bringing CPUs up; after
+ * that each CPU writes only its own entry. */
+extern struct percpu percpu_area[MAX_CPUS];
+extern unsigned int nr_cpus_online;
+
+static inline struct percpu *this_cpu(void)
+{
+#if defined(BULKHEAD_HYPERVISOR)
+	struct percpu *p;
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(p));
+	return p;
+#else
+	return &percpu_area[0];
+#endif
+}
+
+#endif

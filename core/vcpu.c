@@ -1,0 +1,46 @@
+#include "arch/x86/cpu/features.h"
+#include "core/log.h"
+#include "core/vcpu.h"
+
+/* A backend that is not built in is an empty table (weak default), so the
+ * image links while a backend is being developed. */
+__attribute__((weak)) const struct vcpu_backend svm_backend;
+__attribute__((weak)) const struct vcpu_backend vmx_backend;
+
+const struct vcpu_backend *vcpu_backend;
+
+/* Pick the backend for this CPU's vendor and probe it. */
+const struct vcpu_backend *vcpu_backend_select(struct virt_caps *caps)
+{
+	const struct vcpu_backend *b = NULL;
+	if (boot_cpu.has_vmx)
+		b = &vmx_backend;
+	else if (boot_cpu.has_svm)
+		b = &svm_backend;
+	if (!b || !b->name || !b->probe) {
+		caps->tech = boot_cpu.has_vmx ? "VMX" : boot_cpu.has_svm ? "SVM" : "none";
+		caps->present = boot_cpu.has_vmx || boot_cpu.has_svm;
+		caps->usable = false;
+		caps->why_not = caps->present ? "backend not built" : "CPU has neither VMX nor SVM";
+		return NULL;
+	}
+	b->probe(caps);
+	return caps->usable ? b : NULL;
+}
+
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	struct vcpu_event ev = { VCPU_EVENT_EXCEPTION, vector, has_error, error };
+	vcpu_backend->inject(v, &ev);
+}
+
+void vcpu_inject_irq(struct vcpu *v, uint8_t vector)
+{
+	struct vcpu_event ev = { VCPU_EVENT_EXTINT, vector, false, 0 };
+	vcpu_backend->inject(v, &ev);
+}
+
+void vcpu_advance_rip(struct vcpu *v)
+{
+	v->rip += v->exit.insn_len;
+}
