@@ -179,7 +179,9 @@ struct vcpu_backend {
 	void (*request_intr_window)(struct vcpu *v, bool on);
 
 	/* Second-level address translation for a partition (NPT/EPT). prot is a
-	 * mask of S2_READ/S2_WRITE/S2_EXEC; prot 0 unmaps. */
+	 * mask of S2_READ/S2_WRITE/S2_EXEC; prot 0 unmaps. Backends build the
+	 * tables with the shared walker arch/x86/paging/s2pt.h and supply only
+	 * their entry encoding (struct s2pt_format). */
 	int (*s2_init)(struct partition *p);
 	int (*s2_map)(struct partition *p, gpa_t gpa, paddr_t hpa, uint64_t size, unsigned int prot);
 	void (*s2_flush)(struct partition *p);
