@@ -3,7 +3,11 @@
 #include "arch/x86/cpu/features.h"
 #include "core/hv.h"
 #include "core/log.h"
+#include "core/manifest.h"
 #include "core/mm/frame.h"
+#include "core/partition.h"
+#include "core/percpu.h"
+#include "core/sched.h"
 #include "core/platform_exit.h"
 #include "core/vcpu.h"
 
@@ -45,12 +49,36 @@ void hv_print_banner(const struct boot_info *bi, const struct memmap *map)
 			 map->usable[i].base + map->usable[i].len - 1, map->usable[i].len >> 10);
 }
 
+static void create_partitions(const struct boot_info *bi)
+{
+	for (unsigned int i = 0; i < bi->nr_modules; i++) {
+		const struct boot_module *m = &bi->modules[i];
+		struct manifest_entry cfg;
+		if (!manifest_parse(m->cmdline, i, &cfg))
+			continue;
+		partition_create(&cfg, phys_to_virt(m->start), m->end - m->start);
+	}
+}
+
 __noreturn void hv_main(const struct boot_info *bi, const struct memmap *map,
 			const struct hv_options *opt)
 {
 	hv_options = *opt;
 	hv_print_banner(bi, map);
+	if (vcpu_backend && vcpu_backend->cpu_enable(this_cpu())) {
+		pr_err("virt: could not enable %s on CPU 0", virt_caps.tech);
+		vcpu_backend = NULL;
+	}
 	pr_info("bulkhead: ready");
-	pr_info("bulkhead: all partitions stopped");
+	if (vcpu_backend)
+		create_partitions(bi);
+	else if (bi->nr_modules)
+		pr_err("bulkhead: %u partition(s) declared but no usable virtualisation backend",
+		       bi->nr_modules);
+	sched_run();
+	unsigned int failed = 0;
+	for (unsigned int i = 0; i < nr_partitions; i++)
+		failed += partitions[i].failed;
+	pr_info("bulkhead: all partitions stopped (%u of %u failed)", failed, nr_partitions);
 	platform_exit(PLATFORM_EXIT_SUCCESS);
 }

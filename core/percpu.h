@@ -23,6 +23,7 @@ struct percpu {
 	void *backend_data;      /* backend-private per-CPU data */
 
 	struct vcpu *current;    /* vCPU running or last run here */
+	struct vcpu *fpu_owner;  /* whose x87/SSE state is in this CPU's registers */
 
 	/* Top of this CPU's hypervisor stack (the VM-exit path runs on it). */
 	uint64_t stack_top;

@@ -146,6 +146,11 @@ struct vcpu {
 	uint64_t exit_tsc;    /* TSC when the current exit began */
 
 	void *lapic;          /* this vCPU's emulated local APIC (drivers/vdev) */
+
+	/* x87/SSE state while another vCPU owns the FPU (FXSAVE layout, SDM
+	 * Vol. 1 §10.5.1). The hypervisor itself never touches the FPU. */
+	uint8_t fpu_state[512] __aligned(16);
+	bool fpu_valid;
 };
 
 struct vcpu_backend {

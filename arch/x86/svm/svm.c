@@ -1,0 +1,394 @@
+/* The AMD SVM backend (AMD APM Vol. 2, chapter 15): per-CPU enable, VMCB
+ * set-up, the run loop step, event injection and nested paging. */
+#include "arch/x86/cpu/cpu.h"
+#include "arch/x86/cpu/features.h"
+#include "arch/x86/svm/npt.h"
+#include "arch/x86/svm/svm_decode.h"
+#include "arch/x86/svm/vmcb.h"
+#include "core/lib/string.h"
+#include "core/log.h"
+#include "core/mm/frame.h"
+#include "core/mm/heap.h"
+#include "core/partition.h"
+#include "core/percpu.h"
+#include "core/spinlock.h"
+#include "core/vcpu.h"
+
+/* CPUID 8000_000Ah EDX feature bits (APM Vol. 3, Appendix E.4.9). */
+#define SVM_FEAT_NP BIT(0)
+#define SVM_FEAT_NRIPS BIT(3)
+#define SVM_FEAT_VMCB_CLEAN BIT(5)
+#define SVM_FEAT_FLUSH_BY_ASID BIT(6)
+#define SVM_FEAT_DECODE_ASSISTS BIT(7)
+#define SVM_FEAT_PAUSE_FILTER BIT(10)
+#define VM_CR_SVMDIS BIT(4)
+
+#define IOPM_SIZE (3 * PAGE_SIZE)   /* APM §15.10.1: 12 KiB, one bit per port */
+#define MSRPM_SIZE (2 * PAGE_SIZE)  /* APM §15.11: 8 KiB, two bits per MSR */
+#define GUEST_PAT_DEFAULT 0x0007040600070406ULL /* the reset value (SDM Vol. 3A §11.12.4) */
+#define DR6_RESET 0xffff0ff0ULL
+#define DR7_RESET 0x400ULL
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	paddr_t vmcb_pa;
+	uint32_t asid;
+};
+
+struct svm_partition {
+	struct s2pt npt;
+};
+
+struct svm_cpu {
+	paddr_t host_vmcb_pa; /* host FS/GS/TR/... for VMSAVE/VMLOAD */
+};
+
+void svm_vmrun(struct vcpu *v, paddr_t guest_vmcb, paddr_t host_vmcb);
+
+/* Shared by every vCPU: the I/O and MSR permission maps. Built once by the
+ * boot CPU in svm_probe; read-only afterwards (the hardware only reads them). */
+static paddr_t iopm_pa, msrpm_pa;
+static struct virt_caps svm_caps;
+static struct svm_cpu svm_cpus[MAX_CPUS];
+/* Next free ASID; any CPU creating a vCPU takes asid_lock. */
+static uint32_t next_asid = 1;
+static spinlock_t asid_lock = SPINLOCK_INIT;
+
+/* MSRs a guest may read and write directly: their values are switched by
+ * VMLOAD/VMSAVE or belong to the guest alone (APM §15.11). */
+static const uint32_t msr_passthrough[] = {
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
+	0x174, 0x175, 0x176, /* SYSENTER_CS/ESP/EIP */
+};
+
+static void msrpm_allow(uint8_t *pm, uint32_t msr)
+{
+	uint32_t base;
+	if (msr <= 0x1fff)
+		base = 0;
+	else if (msr >= 0xc0000000 && msr <= 0xc0001fff)
+		base = 0x800 * 8, msr -= 0xc0000000;
+	else if (msr >= 0xc0010000 && msr <= 0xc0011fff)
+		base = 0x1000 * 8, msr -= 0xc0010000;
+	else
+		return;
+	uint32_t bit = base + msr * 2;
+	pm[bit / 8] &= (uint8_t)~(3u << (bit % 8)); /* clear read and write intercept */
+}
+
+static bool build_permission_maps(void)
+{
+	iopm_pa = frame_alloc_pages(IOPM_SIZE, PAGE_SIZE);
+	msrpm_pa = frame_alloc_pages(MSRPM_SIZE, PAGE_SIZE);
+	if (!iopm_pa || !msrpm_pa)
+		return false;
+	bh_memset(phys_to_virt(iopm_pa), 0xff, IOPM_SIZE);   /* every port exits */
+	bh_memset(phys_to_virt(msrpm_pa), 0xff, MSRPM_SIZE); /* every MSR exits ... */
+	for (unsigned int i = 0; i < ARRAY_SIZE(msr_passthrough); i++)
+		msrpm_allow(phys_to_virt(msrpm_pa), msr_passthrough[i]); /* ... but these */
+	return true;
+}
+
+static void svm_probe(struct virt_caps *c)
+{
+	bh_memset(c, 0, sizeof(*c));
+	c->tech = "SVM";
+	c->present = boot_cpu.has_svm;
+	if (!c->present) {
+		c->why_not = "CPUID 8000_0001h ECX.SVM is clear";
+		return;
+	}
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+		c->why_not = "disabled by firmware (VM_CR.SVMDIS)";
+		return;
+	}
+	struct cpuid_regs r = cpuid(0x8000000a, 0);
+	c->revision = r.eax & 0xff;
+	c->nr_tags = r.ebx;
+	c->stage2 = r.edx & SVM_FEAT_NP;
+	c->tagged_tlb = r.ebx > 1;
+	c->unrestricted_guest = true; /* SVM runs real mode natively with NPT */
+	c->stage2_2m = true;
+	c->stage2_1g = boot_cpu.has_1g_pages;
+	c->next_rip = r.edx & SVM_FEAT_NRIPS;
+	c->decode_assists = r.edx & SVM_FEAT_DECODE_ASSISTS;
+	c->flush_by_asid = r.edx & SVM_FEAT_FLUSH_BY_ASID;
+	c->pause_filter = r.edx & SVM_FEAT_PAUSE_FILTER;
+	c->preempt_timer = false;
+	if (!c->stage2) {
+		c->why_not = "no nested paging (CPUID 8000_000Ah EDX.NP; QEMU needs +npt)";
+		return;
+	}
+	if (!build_permission_maps()) {
+		c->why_not = "out of memory for the I/O and MSR permission maps";
+		return;
+	}
+	c->usable = true;
+	svm_caps = *c;
+}
+
+static int svm_cpu_enable(struct percpu *cpu)
+{
+	paddr_t hsave = frame_alloc_zeroed(), host_vmcb = frame_alloc_zeroed();
+	if (!hsave || !host_vmcb)
+		return -1;
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, hsave);
+	cpu->virt_area = hsave;
+	svm_cpus[cpu->id].host_vmcb_pa = host_vmcb;
+	/* Capture this CPU's FS/GS base, TR, LDTR and syscall MSRs once. */
+	__asm__ volatile("vmsave %0" : : "a"(host_vmcb) : "memory");
+	return 0;
+}
+
+static void setup_controls(struct vmcb_control *c, uint32_t asid, paddr_t ncr3)
+{
+	c->intercept_exc = BIT(EXC_MC);
+	c->intercept_misc1 = INTERCEPT1_INTR | INTERCEPT1_NMI | INTERCEPT1_SMI | INTERCEPT1_INIT |
+			     INTERCEPT1_CPUID | INTERCEPT1_INVD | INTERCEPT1_HLT | INTERCEPT1_INVLPGA |
+			     INTERCEPT1_IOIO | INTERCEPT1_MSR | INTERCEPT1_TASK_SWITCH |
+			     INTERCEPT1_SHUTDOWN;
+	c->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
+			     INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI | INTERCEPT2_SKINIT |
+			     INTERCEPT2_XSETBV | INTERCEPT2_MONITOR | INTERCEPT2_MWAIT;
+	c->iopm_base_pa = iopm_pa;
+	c->msrpm_base_pa = msrpm_pa;
+	c->asid = asid;
+	c->tlb_control = TLB_CONTROL_FLUSH_ALL; /* first run: nothing stale may survive */
+	/* Physical interrupts stay with the host (they exit); the guest's
+	 * RFLAGS.IF masks only virtual interrupts (APM §15.21.1). */
+	c->int_ctl = INT_CTL_V_INTR_MASKING;
+	c->np_enable = 1;
+	c->n_cr3 = ncr3;
+}
+
+static int svm_vcpu_create(struct vcpu *v)
+{
+	struct svm_vcpu *s = kzalloc(sizeof(*s));
+	struct svm_partition *sp = v->part->s2;
+	if (!s || !sp)
+		return -1;
+	s->vmcb_pa = frame_alloc_zeroed();
+	if (!s->vmcb_pa) {
+		kfree(s);
+		return -1;
+	}
+	s->vmcb = phys_to_virt(s->vmcb_pa);
+	spin_lock(&asid_lock);
+	/* ASIDs are never reused while they run; with more vCPUs than ASIDs the
+	 * extra vCPUs share the last one and flush on every entry. */
+	s->asid = next_asid < svm_caps.nr_tags ? next_asid++ : svm_caps.nr_tags - 1;
+	spin_unlock(&asid_lock);
+	setup_controls(&s->vmcb->ctl, s->asid, sp->npt.root);
+	s->vmcb->save.g_pat = GUEST_PAT_DEFAULT;
+	s->vmcb->save.dr6 = DR6_RESET;
+	s->vmcb->save.dr7 = DR7_RESET;
+	v->arch = s;
+	return 0;
+}
+
+static void svm_vcpu_destroy(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->arch;
+	if (!s)
+		return;
+	frame_free(s->vmcb_pa);
+	kfree(s);
+	v->arch = NULL;
+}
+
+static void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *r)
+{
+	struct vmcb_save *g = &((struct svm_vcpu *)v->arch)->vmcb->save;
+	struct vmcb_seg *segs[SEG_COUNT] = { &g->es, &g->cs, &g->ss, &g->ds, &g->fs, &g->gs, &g->ldtr, &g->tr };
+
+	for (unsigned int i = 0; i < SEG_COUNT; i++)
+		*segs[i] = (struct vmcb_seg){ r->seg[i].sel, r->seg[i].attr, r->seg[i].limit, r->seg[i].base };
+	g->gdtr = (struct vmcb_seg){ 0, 0, r->gdtr.limit, r->gdtr.base };
+	g->idtr = (struct vmcb_seg){ 0, 0, r->idtr.limit, r->idtr.base };
+	g->cr0 = r->cr0;
+	g->cr2 = r->cr2;
+	g->cr3 = r->cr3;
+	g->cr4 = r->cr4;
+	/* VMRUN requires EFER.SVME in the guest's EFER (APM §15.5.1); the MSR
+	 * handler hides it from the guest. */
+	g->efer = r->efer | EFER_SVME;
+	g->dr7 = r->dr7 ? r->dr7 : DR7_RESET;
+	g->g_pat = r->pat ? r->pat : GUEST_PAT_DEFAULT;
+	g->cpl = (uint8_t)((r->seg[SEG_SS].attr >> 5) & 3);
+	g->rip = v->rip;
+	g->rflags = v->rflags;
+	g->rsp = v->gpr[GPR_RSP];
+	g->rax = v->gpr[GPR_RAX];
+	((struct svm_vcpu *)v->arch)->vmcb->ctl.tlb_control = TLB_CONTROL_FLUSH_ALL;
+}
+
+static void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *r)
+{
+	const struct vmcb_save *g = &((struct svm_vcpu *)v->arch)->vmcb->save;
+	const struct vmcb_seg *segs[SEG_COUNT] = { &g->es, &g->cs, &g->ss, &g->ds, &g->fs, &g->gs, &g->ldtr, &g->tr };
+
+	for (unsigned int i = 0; i < SEG_COUNT; i++)
+		r->seg[i] = (struct segment){ segs[i]->sel, segs[i]->attr, segs[i]->limit, segs[i]->base };
+	r->gdtr = (struct dtable){ g->gdtr.base, (uint16_t)g->gdtr.limit };
+	r->idtr = (struct dtable){ g->idtr.base, (uint16_t)g->idtr.limit };
+	r->cr0 = g->cr0;
+	r->cr2 = g->cr2;
+	r->cr3 = g->cr3;
+	r->cr4 = g->cr4;
+	r->efer = g->efer & ~EFER_SVME;
+	r->dr7 = g->dr7;
+	r->pat = g->g_pat;
+}
+
+static void svm_run(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb *vmcb = s->vmcb;
+
+	vmcb->save.rax = v->gpr[GPR_RAX];
+	vmcb->save.rsp = v->gpr[GPR_RSP];
+	vmcb->save.rip = v->rip;
+	vmcb->save.rflags = v->rflags;
+
+	svm_vmrun(v, s->vmcb_pa, svm_cpus[this_cpu()->id].host_vmcb_pa);
+
+	v->gpr[GPR_RAX] = vmcb->save.rax;
+	v->gpr[GPR_RSP] = vmcb->save.rsp;
+	v->rip = vmcb->save.rip;
+	v->rflags = vmcb->save.rflags;
+	vmcb->ctl.tlb_control = TLB_CONTROL_NONE;
+
+	/* An event whose delivery the exit interrupted is delivered again on
+	 * the next VMRUN (APM §15.7.2). Test bit 31 only: TCG can leave a stale
+	 * vector with the valid bit clear (shared/platform-notes.md). */
+	vmcb->ctl.event_inj = (vmcb->ctl.exit_int_info & EVENT_VALID) ? vmcb->ctl.exit_int_info : 0;
+
+	struct svm_exit_raw raw = {
+		.exit_code = vmcb->ctl.exit_code,
+		.info1 = vmcb->ctl.exit_info1,
+		.info2 = vmcb->ctl.exit_info2,
+		.exit_int_info = vmcb->ctl.exit_int_info,
+		.rip = v->rip,
+		.next_rip = svm_caps.next_rip ? vmcb->ctl.next_rip : 0,
+		.rcx = (uint32_t)v->gpr[GPR_RCX],
+	};
+	svm_decode_exit(&raw, &v->exit);
+	if (v->exit.reason == EXIT_INTR_WINDOW) {
+		vmcb->ctl.int_ctl &= ~INT_CTL_V_IRQ;
+		vmcb->ctl.intercept_misc1 &= ~INTERCEPT1_VINTR;
+	}
+}
+
+static void svm_inject(struct vcpu *v, const struct vcpu_event *ev)
+{
+	struct vmcb *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
+	uint64_t e = ev->vector | ((uint64_t)ev->type << EVENT_TYPE_SHIFT) | EVENT_VALID;
+	if (ev->has_error)
+		e |= EVENT_ERROR_VALID | ((uint64_t)ev->error << EVENT_ERROR_SHIFT);
+	vmcb->ctl.event_inj = e;
+}
+
+static bool svm_event_pending(struct vcpu *v)
+{
+	return ((struct svm_vcpu *)v->arch)->vmcb->ctl.event_inj & EVENT_VALID;
+}
+
+static bool svm_interruptible(struct vcpu *v)
+{
+	const struct vmcb *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
+	return (v->rflags & RFLAGS_IF) && !(vmcb->ctl.int_state & INT_STATE_SHADOW) &&
+	       !(vmcb->ctl.event_inj & EVENT_VALID);
+}
+
+static void svm_request_intr_window(struct vcpu *v, bool on)
+{
+	struct vmcb_control *c = &((struct svm_vcpu *)v->arch)->vmcb->ctl;
+	/* A virtual interrupt nobody will take (V_IGN_TPR, top priority) makes
+	 * the CPU exit with VINTR as soon as the guest could take one. */
+	if (on) {
+		c->int_ctl |= INT_CTL_V_IRQ | INT_CTL_V_IGN_TPR | (0xfULL << INT_CTL_V_INTR_PRIO_SHIFT);
+		c->intercept_misc1 |= INTERCEPT1_VINTR;
+	} else {
+		c->int_ctl &= ~INT_CTL_V_IRQ;
+		c->intercept_misc1 &= ~INTERCEPT1_VINTR;
+	}
+}
+
+static paddr_t npt_alloc(void *ctx)
+{
+	return frame_alloc_zeroed();
+}
+
+static void npt_free(void *ctx, paddr_t pa)
+{
+	frame_free(pa);
+}
+
+static void *npt_ptr(void *ctx, paddr_t pa)
+{
+	return phys_to_virt(pa);
+}
+
+static int svm_s2_init(struct partition *p)
+{
+	struct svm_partition *sp = kzalloc(sizeof(*sp));
+	if (!sp)
+		return -1;
+	sp->npt = (struct s2pt){
+		.fmt = &npt_format,
+		.alloc_table = npt_alloc,
+		.free_table = npt_free,
+		.table_ptr = npt_ptr,
+		.allow_2m = true,
+		.allow_1g = svm_caps.stage2_1g,
+	};
+	if (s2pt_init(&sp->npt)) {
+		kfree(sp);
+		return -1;
+	}
+	p->s2 = sp;
+	return 0;
+}
+
+static int svm_s2_map(struct partition *p, gpa_t gpa, paddr_t hpa, uint64_t size, unsigned int prot)
+{
+	return s2pt_map(&((struct svm_partition *)p->s2)->npt, gpa, hpa, size, prot);
+}
+
+static void svm_s2_flush(struct partition *p)
+{
+	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
+		struct svm_vcpu *s = p->vcpu[i]->arch;
+		s->vmcb->ctl.tlb_control = svm_caps.flush_by_asid ? TLB_CONTROL_FLUSH_ASID : TLB_CONTROL_FLUSH_ALL;
+	}
+}
+
+static void svm_s2_destroy(struct partition *p)
+{
+	struct svm_partition *sp = p->s2;
+	if (!sp)
+		return;
+	s2pt_destroy(&sp->npt);
+	kfree(sp);
+	p->s2 = NULL;
+}
+
+const struct vcpu_backend svm_backend = {
+	.name = "svm",
+	.probe = svm_probe,
+	.cpu_enable = svm_cpu_enable,
+	.vcpu_create = svm_vcpu_create,
+	.vcpu_destroy = svm_vcpu_destroy,
+	.set_sregs = svm_set_sregs,
+	.get_sregs = svm_get_sregs,
+	.run = svm_run,
+	.inject = svm_inject,
+	.event_pending = svm_event_pending,
+	.interruptible = svm_interruptible,
+	.request_intr_window = svm_request_intr_window,
+	.s2_init = svm_s2_init,
+	.s2_map = svm_s2_map,
+	.s2_flush = svm_s2_flush,
+	.s2_destroy = svm_s2_destroy,
+};

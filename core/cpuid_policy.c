@@ -1,0 +1,104 @@
+#include "core/cpuid_policy.h"
+#include "core/lib/string.h"
+
+/* Leaf 1 (SDM Vol. 2A, CPUID, Tables 3-10/3-11). */
+#define L1_ECX_MONITOR BIT(3)
+#define L1_ECX_DS_CPL BIT(4)
+#define L1_ECX_VMX BIT(5)
+#define L1_ECX_SMX BIT(6)
+#define L1_ECX_EST BIT(7)
+#define L1_ECX_TM2 BIT(8)
+#define L1_ECX_PDCM BIT(15)
+#define L1_ECX_X2APIC BIT(21)
+#define L1_ECX_TSC_DEADLINE BIT(24)
+#define L1_ECX_XSAVE BIT(26)
+#define L1_ECX_OSXSAVE BIT(27)
+#define L1_ECX_AVX BIT(28)
+#define L1_ECX_HYPERVISOR BIT(31)
+#define L1_EDX_ACPI BIT(22)
+#define L1_EDX_DS BIT(21)
+#define L1_EDX_TM BIT(29)
+#define L1_EDX_PBE BIT(31)
+#define L1_EBX_APIC_ID_SHIFT 24
+#define L1_EBX_LOGICAL_SHIFT 16
+/* Leaf 7 subleaf 0 EBX: AVX2 (5), AVX-512 family (16, 17, 21, 26-28, 30, 31),
+ * which need XSAVE state the hypervisor does not switch yet. */
+#define L7_EBX_AVX_MASK (BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | BIT(30) | BIT(31))
+#define L7_EBX_SGX BIT(2)
+#define L7_ECX_WAITPKG BIT(5)
+#define L7_EDX_HYBRID BIT(15)
+/* Leaf 8000_0001h ECX: SVM (2), SKINIT (12). */
+#define LX1_ECX_SVM BIT(2)
+#define LX1_ECX_SKINIT BIT(12)
+
+static void signature(struct cpuid_result *r)
+{
+	/* "BulkheadHV\0\0" in EBX, ECX, EDX */
+	static const char sig[12] = "BulkheadHV\0";
+	bh_memcpy(&r->ebx, sig, 4);
+	bh_memcpy(&r->ecx, sig + 4, 4);
+	bh_memcpy(&r->edx, sig + 8, 4);
+}
+
+static void hypervisor_leaf(const struct cpuid_policy *p, uint32_t leaf, struct cpuid_result *r)
+{
+	*r = (struct cpuid_result){ 0, 0, 0, 0 };
+	switch (leaf) {
+	case HV_CPUID_BASE:
+		r->eax = HV_CPUID_TIMING;
+		signature(r);
+		break;
+	case HV_CPUID_VERSION:
+		r->eax = HV_ABI_VERSION;
+		break;
+	case HV_CPUID_TIMING:
+		r->eax = p->tsc_khz;
+		r->ebx = p->lapic_khz;
+		break;
+	default:
+		break;
+	}
+}
+
+void cpuid_policy_apply(const struct cpuid_policy *p, uint32_t leaf, uint32_t subleaf,
+			struct cpuid_result *r)
+{
+	if ((leaf & 0xffff0000u) == HV_CPUID_BASE) {
+		hypervisor_leaf(p, leaf, r);
+		return;
+	}
+	switch (leaf) {
+	case 1:
+		r->ecx &= ~(L1_ECX_MONITOR | L1_ECX_DS_CPL | L1_ECX_VMX | L1_ECX_SMX | L1_ECX_EST |
+			    L1_ECX_TM2 | L1_ECX_PDCM | L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE |
+			    L1_ECX_XSAVE | L1_ECX_OSXSAVE | L1_ECX_AVX);
+		r->ecx |= L1_ECX_HYPERVISOR;
+		r->edx &= ~(L1_EDX_ACPI | L1_EDX_DS | L1_EDX_TM | L1_EDX_PBE);
+		r->ebx = (r->ebx & 0xffffu) | (p->vcpu_id << L1_EBX_APIC_ID_SHIFT) |
+			 ((p->nr_vcpus & 0xff) << L1_EBX_LOGICAL_SHIFT);
+		break;
+	case 5: /* MONITOR/MWAIT: hidden */
+	case 6: /* thermal and power management */
+	case 0xa: /* performance monitoring: not virtualised */
+	case 0xd: /* XSAVE: hidden with leaf 1's XSAVE bit */
+		*r = (struct cpuid_result){ 0, 0, 0, 0 };
+		break;
+	case 7:
+		if (subleaf == 0) {
+			r->ebx &= ~(L7_EBX_AVX_MASK | L7_EBX_SGX);
+			r->ecx &= ~L7_ECX_WAITPKG;
+			r->edx &= ~L7_EDX_HYBRID;
+		} else {
+			*r = (struct cpuid_result){ 0, 0, 0, 0 };
+		}
+		break;
+	case 0x80000001:
+		r->ecx &= ~(LX1_ECX_SVM | LX1_ECX_SKINIT);
+		break;
+	case 0x8000000a: /* SVM features: none for guests */
+		*r = (struct cpuid_result){ 0, 0, 0, 0 };
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,357 @@
+/* The exit dispatcher. Each backend has already decoded its hardware exit
+ * into v->exit (core/exit.h); here one handler per reason emulates, injects
+ * or stops. Handlers are small; the table keeps the hot path to one
+ * indirect call. */
+#include "arch/x86/cpu/cpu.h"
+#include "arch/x86/cpu/tsc.h"
+#include "core/cpuid_policy.h"
+#include "core/emul/guest_walk.h"
+#include "core/emul/mmio_emul.h"
+#include "core/exits.h"
+#include "core/hv.h"
+#include "core/log.h"
+#include "core/partition.h"
+#include "core/stats.h"
+
+#define STRING_IO_BATCH 4096 /* iterations per exit; the rest after re-entry */
+#define MMIO_RETRY_LIMIT 16
+
+typedef enum exit_action (*exit_handler_fn)(struct vcpu *v);
+
+static enum exit_action stop_failed(struct vcpu *v, const char *what)
+{
+	partition_stop(v->part, true, "%s at RIP %#lx", what, v->exit.rip);
+	return EXIT_ACTION_STOPPED;
+}
+
+static enum exit_action inject_and_resume(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	vcpu_inject_exception(v, vector, has_error, error);
+	return EXIT_ACTION_RESUME;
+}
+
+static void set_gpr32(struct vcpu *v, enum gpr r, uint32_t val)
+{
+	v->gpr[r] = val; /* 32-bit results zero-extend (SDM Vol. 1 §3.4.1.1) */
+}
+
+static enum exit_action handle_cpuid(struct vcpu *v)
+{
+	uint32_t leaf = (uint32_t)v->gpr[GPR_RAX], sub = (uint32_t)v->gpr[GPR_RCX];
+	struct cpuid_result r = { 0, 0, 0, 0 };
+	if ((leaf & 0xffff0000u) != HV_CPUID_BASE) {
+		struct cpuid_regs h = cpuid(leaf, sub);
+		r = (struct cpuid_result){ h.eax, h.ebx, h.ecx, h.edx };
+	}
+	struct cpuid_policy pol = {
+		.vcpu_id = v->id,
+		.nr_vcpus = v->part->nr_vcpus,
+		.tsc_khz = (uint32_t)(tsc_hz() / 1000),
+		.lapic_khz = 1000000,
+	};
+	cpuid_policy_apply(&pol, leaf, sub, &r);
+	set_gpr32(v, GPR_RAX, r.eax);
+	set_gpr32(v, GPR_RBX, r.ebx);
+	set_gpr32(v, GPR_RCX, r.ecx);
+	set_gpr32(v, GPR_RDX, r.edx);
+	vcpu_advance_rip(v);
+	return EXIT_ACTION_RESUME;
+}
+
+static void unknown_msr(struct vcpu *v, const char *dir)
+{
+	struct partition *p = v->part;
+	if (p->unknown_msr_logged)
+		return;
+	p->unknown_msr_logged = true;
+	pr_warn("[%s] %s of unknown MSR %#x at RIP %#lx: #GP injected (logged once per partition)",
+		p->name, dir, v->exit.msr.index, v->exit.rip);
+}
+
+static enum exit_action handle_rdmsr(struct vcpu *v)
+{
+	uint64_t val;
+	if (!msr_read(v, v->exit.msr.index, &val)) {
+		unknown_msr(v, "rdmsr");
+		return inject_and_resume(v, EXC_GP, true, 0);
+	}
+	set_gpr32(v, GPR_RAX, (uint32_t)val);
+	set_gpr32(v, GPR_RDX, (uint32_t)(val >> 32));
+	vcpu_advance_rip(v);
+	return EXIT_ACTION_RESUME;
+}
+
+static enum exit_action handle_wrmsr(struct vcpu *v)
+{
+	uint64_t val = (v->gpr[GPR_RAX] & 0xffffffffULL) | (v->gpr[GPR_RDX] << 32);
+	if (!msr_write(v, v->exit.msr.index, val)) {
+		unknown_msr(v, "wrmsr");
+		return inject_and_resume(v, EXC_GP, true, 0);
+	}
+	vcpu_advance_rip(v);
+	return EXIT_ACTION_RESUME;
+}
+
+static uint64_t size_mask(unsigned int size)
+{
+	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
+/* The instruction length when the hardware did not give it (SVM without
+ * NRIP save on an exit that has no next RIP): decode at RIP. */
+static bool ensure_insn_len(struct vcpu *v)
+{
+	if (v->exit.insn_len)
+		return true;
+	struct vcpu_sregs s;
+	struct emul_ctx ctx;
+	vcpu_backend->get_sregs(v, &s);
+	emul_ctx_init(&ctx, v, &s, &v->part->mem, NULL, NULL, NULL, v->part->name);
+	if (emul_decode_at_rip(&ctx) != EMUL_OK)
+		return false;
+	v->exit.insn_len = ctx.insn.len;
+	return true;
+}
+
+/* INS/OUTS, with REP: each element goes between the device and guest memory
+ * at seg:RSI (OUTS) or ES:RDI (INS), through the guest's page tables. */
+static enum exit_action handle_string_io(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	const struct vm_exit *e = &v->exit;
+	struct vcpu_sregs s;
+	struct guest_walk_ctx wc;
+	uint64_t amask = size_mask(e->io.addr_size);
+	enum gpr idx = e->io.in ? GPR_RDI : GPR_RSI;
+	unsigned int seg = e->io.in ? SEG_ES : e->io.seg;
+	int64_t step = (v->rflags & RFLAGS_DF) ? -(int64_t)e->io.size : e->io.size;
+	uint64_t count = e->io.rep ? (v->gpr[GPR_RCX] & amask) : 1;
+
+	vcpu_backend->get_sregs(v, &s);
+	guest_walk_ctx_from_sregs(&wc, &s, v->rflags);
+	if (seg >= SEG_LDTR)
+		seg = SEG_DS;
+	for (unsigned int n = 0; n < STRING_IO_BATCH && count; n++, count--) {
+		uint64_t gla = s.seg[seg].base + (v->gpr[idx] & amask);
+		struct gw_result res;
+		enum gw_status st = guest_walk(&wc, &p->mem, gla, e->io.in ? GW_ACC_WRITE : 0, &res);
+		if (st == GW_PAGE_FAULT) {
+			struct vcpu_event ev = { VCPU_EVENT_EXCEPTION, EXC_PF, true, res.error_code };
+			s.cr2 = res.fault_addr;
+			vcpu_backend->set_sregs(v, &s);
+			vcpu_backend->inject(v, &ev);
+			return EXIT_ACTION_RESUME;
+		}
+		uint8_t *buf = st == GW_OK ? gmem_ptr(&p->mem, res.gpa, e->io.size) : NULL;
+		if (!buf)
+			return stop_failed(v, "string I/O with a buffer outside guest RAM");
+		uint64_t val = 0;
+		if (e->io.in) {
+			iobus_pio(&p->bus, e->io.port, e->io.size, false, &val);
+			for (unsigned int b = 0; b < e->io.size; b++)
+				buf[b] = (uint8_t)(val >> (8 * b));
+		} else {
+			for (unsigned int b = 0; b < e->io.size; b++)
+				val |= (uint64_t)buf[b] << (8 * b);
+			iobus_pio(&p->bus, e->io.port, e->io.size, true, &val);
+		}
+		v->gpr[idx] = (v->gpr[idx] & ~amask) | ((v->gpr[idx] + (uint64_t)step) & amask);
+		if (e->io.rep)
+			v->gpr[GPR_RCX] = (v->gpr[GPR_RCX] & ~amask) | ((v->gpr[GPR_RCX] - 1) & amask);
+	}
+	if (!count)
+		vcpu_advance_rip(v); /* done; otherwise re-execute for the rest */
+	return EXIT_ACTION_RESUME;
+}
+
+static enum exit_action handle_io(struct vcpu *v)
+{
+	const struct vm_exit *e = &v->exit;
+	if (!ensure_insn_len(v))
+		return stop_failed(v, "port I/O instruction that cannot be decoded");
+	if (e->io.string)
+		return handle_string_io(v);
+	uint64_t mask = size_mask(e->io.size), val = v->gpr[GPR_RAX] & mask;
+	iobus_pio(&v->part->bus, e->io.port, e->io.size, !e->io.in, &val);
+	if (e->io.in) {
+		if (e->io.size == 4)
+			v->gpr[GPR_RAX] = val & mask;
+		else
+			v->gpr[GPR_RAX] = (v->gpr[GPR_RAX] & ~mask) | (val & mask);
+	}
+	vcpu_advance_rip(v);
+	return EXIT_ACTION_RESUME;
+}
+
+static int mmio_read_cb(void *opaque, uint64_t gpa, unsigned int size, uint64_t *val)
+{
+	struct partition *p = opaque;
+	return iobus_mmio(&p->bus, gpa, size, false, val) == IOBUS_OK ? 0 : -1;
+}
+
+static int mmio_write_cb(void *opaque, uint64_t gpa, unsigned int size, uint64_t val)
+{
+	struct partition *p = opaque;
+	return iobus_mmio(&p->bus, gpa, size, true, &val) == IOBUS_OK ? 0 : -1;
+}
+
+static enum exit_action handle_mmio(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	struct vm_exit *e = &v->exit;
+
+	if (!iobus_find_mmio(&p->bus, e->mem.gpa)) {
+		e->reason = EXIT_PAGE_FAULT_GPA;
+		partition_stop(p, true, "%s of unmapped guest-physical %#lx at RIP %#lx",
+			       e->mem.write ? "write" : e->mem.fetch ? "instruction fetch" : "read",
+			       e->mem.gpa, e->rip);
+		return EXIT_ACTION_STOPPED;
+	}
+	if (e->mem.fetch)
+		return stop_failed(v, "instruction fetch from an MMIO region");
+
+	struct vcpu_sregs s;
+	struct emul_ctx ctx;
+	vcpu_backend->get_sregs(v, &s);
+	emul_ctx_init(&ctx, v, &s, &p->mem, mmio_read_cb, mmio_write_cb, p, p->name);
+	int rc = emul_mmio(&ctx, e->mem.gpa, e->mem.write ? EMUL_ACCESS_WRITE : EMUL_ACCESS_READ);
+	if (rc == EMUL_OK) {
+		p->mmio_retries = 0;
+		return EXIT_ACTION_RESUME;
+	}
+	/* The guest changed its code or tables under us: let it re-execute a
+	 * bounded number of times before calling it hostile. */
+	if ((rc == EMUL_E_MISMATCH || rc == EMUL_E_FAULT || rc == EMUL_E_FETCH) &&
+	    ++p->mmio_retries < MMIO_RETRY_LIMIT)
+		return EXIT_ACTION_RESUME;
+	partition_stop(p, true, "MMIO access to %#lx at RIP %#lx could not be emulated (%s)", e->mem.gpa,
+		       e->rip, emul_result_name(rc));
+	return EXIT_ACTION_STOPPED;
+}
+
+static enum exit_action handle_hlt(struct vcpu *v)
+{
+	vcpu_advance_rip(v);
+	if (!(v->rflags & RFLAGS_IF)) {
+		partition_stop(v->part, true, "vCPU %u halted with interrupts disabled at RIP %#lx",
+			       v->id, v->exit.rip);
+		return EXIT_ACTION_STOPPED;
+	}
+	v->state = VCPU_HALTED;
+	return EXIT_ACTION_YIELD;
+}
+
+static enum exit_action handle_hypercall(struct vcpu *v)
+{
+	return hypercall_dispatch(v);
+}
+
+static enum exit_action handle_exception(struct vcpu *v)
+{
+	/* Only #MC is intercepted: it concerns the machine, report it. */
+	if (v->exit.exc.vector == EXC_MC)
+		return stop_failed(v, "machine check while the guest ran");
+	return inject_and_resume(v, v->exit.exc.vector, v->exit.exc.has_error, v->exit.exc.error);
+}
+
+static enum exit_action handle_triple_fault(struct vcpu *v)
+{
+	return stop_failed(v, "triple fault (shutdown)");
+}
+
+static enum exit_action handle_intr_window(struct vcpu *v)
+{
+	vcpu_backend->request_intr_window(v, false);
+	return EXIT_ACTION_RESUME;
+}
+
+static enum exit_action handle_host_interrupt(struct vcpu *v)
+{
+	/* A host interrupt or NMI is pending: open a window so the host IDT
+	 * handler runs, then go back to the guest (or the scheduler). */
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+	return EXIT_ACTION_RESUME;
+}
+
+static enum exit_action handle_undefined(struct vcpu *v)
+{
+	return inject_and_resume(v, EXC_UD, false, 0);
+}
+
+static enum exit_action handle_skip(struct vcpu *v)
+{
+	if (!ensure_insn_len(v))
+		return stop_failed(v, "instruction that cannot be decoded");
+	vcpu_advance_rip(v);
+	return EXIT_ACTION_RESUME;
+}
+
+static enum exit_action handle_entry_failed(struct vcpu *v)
+{
+	partition_stop(v->part, true, "VM entry failed: %s (%#lx)",
+		       v->exit.entry_fail.what ? v->exit.entry_fail.what : "no detail",
+		       v->exit.entry_fail.value);
+	return EXIT_ACTION_STOPPED;
+}
+
+static enum exit_action handle_init(struct vcpu *v)
+{
+	return EXIT_ACTION_RESUME; /* INIT/SIPI belong to guest SMP bring-up */
+}
+
+static enum exit_action handle_unknown(struct vcpu *v)
+{
+	const struct vm_exit *e = &v->exit;
+	partition_stop(v->part, true, "unhandled exit %s (raw %#x, info %#lx/%#lx) at RIP %#lx",
+		       exit_reason_name(e->reason), e->raw_reason, e->raw_info1, e->raw_info2, e->rip);
+	return EXIT_ACTION_STOPPED;
+}
+
+static const exit_handler_fn handlers[EXIT_REASON_COUNT] = {
+	[EXIT_CPUID] = handle_cpuid,
+	[EXIT_MSR_READ] = handle_rdmsr,
+	[EXIT_MSR_WRITE] = handle_wrmsr,
+	[EXIT_IO] = handle_io,
+	[EXIT_MMIO] = handle_mmio,
+	[EXIT_HLT] = handle_hlt,
+	[EXIT_HYPERCALL] = handle_hypercall,
+	[EXIT_EXCEPTION] = handle_exception,
+	[EXIT_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_INTR_WINDOW] = handle_intr_window,
+	[EXIT_EXTINT] = handle_host_interrupt,
+	[EXIT_NMI] = handle_host_interrupt,
+	[EXIT_PREEMPT] = handle_init,
+	[EXIT_VIRT_INSN] = handle_undefined,
+	[EXIT_XSETBV] = handle_undefined,
+	[EXIT_MONITOR_MWAIT] = handle_undefined,
+	[EXIT_INVD] = handle_skip,
+	[EXIT_PAUSE] = handle_skip,
+	[EXIT_INIT] = handle_init,
+	[EXIT_SIPI] = handle_init,
+	[EXIT_ENTRY_FAILED] = handle_entry_failed,
+};
+
+enum exit_action vcpu_handle_exit(struct vcpu *v)
+{
+	enum exit_reason r = v->exit.reason;
+	uint64_t t0 = rdtsc();
+	exit_handler_fn fn;
+
+	if ((unsigned)r >= EXIT_REASON_COUNT)
+		r = v->exit.reason = EXIT_UNKNOWN;
+	/* Counted before the handler runs, so a stop's statistics include the
+	 * exit that stopped it. */
+	v->stats.count[r]++;
+	v->stats.total++;
+	if (unlikely(hv_options.trace_exits))
+		exit_trace(v, "handling");
+	fn = handlers[r] ? handlers[r] : handle_unknown;
+	enum exit_action a = fn(v);
+	if (v->exit.reason != r) { /* reclassified (MMIO -> bad GPA) */
+		v->stats.count[r]--;
+		v->stats.count[v->exit.reason]++;
+		r = v->exit.reason;
+	}
+	v->stats.tsc[r] += rdtsc() - t0;
+	return a;
+}

@@ -1,0 +1,20 @@
+/* The exit dispatcher: one handler per arch-neutral exit reason. */
+#ifndef BULKHEAD_CORE_EXITS_H
+#define BULKHEAD_CORE_EXITS_H
+
+#include "core/vcpu.h"
+
+enum exit_action {
+	EXIT_ACTION_RESUME,  /* re-enter the same vCPU */
+	EXIT_ACTION_YIELD,   /* the vCPU halted or yielded: let the scheduler pick */
+	EXIT_ACTION_STOPPED, /* its partition stopped */
+};
+
+enum exit_action vcpu_handle_exit(struct vcpu *v);
+
+/* Hypercalls (core/hypercall.c), MSRs (core/msr.c). */
+enum exit_action hypercall_dispatch(struct vcpu *v);
+bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val);
+bool msr_write(struct vcpu *v, uint32_t index, uint64_t val);
+
+#endif

@@ -1,0 +1,58 @@
+#include "core/cpuid_policy.h"
+#include "core/exits.h"
+#include "core/hypercall.h"
+#include "core/log.h"
+#include "core/partition.h"
+
+static uint64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
+{
+	struct partition *p = v->part;
+	if (len > HC_CONSOLE_WRITE_MAX)
+		return (uint64_t)HC_EINVAL;
+	if (len == 0)
+		return 0;
+	const char *buf = gmem_ptr(&p->mem, gpa, len);
+	if (!buf)
+		return (uint64_t)HC_EFAULT;
+	for (uint64_t i = 0; i < len; i++)
+		console_source_putc(&p->console, buf[i]);
+	return len;
+}
+
+enum exit_action hypercall_dispatch(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	uint64_t nr = v->gpr[GPR_RAX], a1 = v->gpr[GPR_RBX], a2 = v->gpr[GPR_RCX];
+	uint64_t *ret = &v->gpr[GPR_RAX];
+
+	/* RIP moves past VMCALL first: a restart below replaces it. */
+	vcpu_advance_rip(v);
+	switch (nr) {
+	case HC_VERSION:
+		*ret = HV_ABI_VERSION;
+		return EXIT_ACTION_RESUME;
+	case HC_CONSOLE_WRITE:
+		*ret = hc_console_write(v, a1, a2);
+		return EXIT_ACTION_RESUME;
+	case HC_PARTITION_STOP:
+		partition_stop(p, false, "guest requested stop (code %ld)", (long)(int32_t)a1);
+		p->exit_code = (int32_t)a1;
+		return EXIT_ACTION_STOPPED;
+	case HC_PARTITION_RESTART:
+		partition_restart(p);
+		return p->state == PART_STOPPED ? EXIT_ACTION_STOPPED : EXIT_ACTION_YIELD;
+	case HC_YIELD:
+		*ret = 0;
+		return EXIT_ACTION_YIELD;
+	case HC_TIME_NS:
+		*ret = partition_time_ns(p);
+		return EXIT_ACTION_RESUME;
+	case HC_PRINT_STATS:
+		partition_print_stats(p);
+		*ret = 0;
+		return EXIT_ACTION_RESUME;
+	default:
+		*ret = (uint64_t)HC_ENOSYS;
+		return EXIT_ACTION_RESUME;
+	}
+}

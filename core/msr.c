@@ -1,0 +1,121 @@
+/* Guest MSR accesses that exit (the backends let the harmless ones through
+ * their MSR bitmaps). Known MSRs are emulated; anything else raises #GP in
+ * the guest and is logged once per partition. */
+#include "arch/x86/cpu/cpu.h"
+#include "core/exits.h"
+#include "core/log.h"
+#include "core/partition.h"
+
+#define MSR_PLATFORM_ID 0x17
+#define MSR_EBL_CR_POWERON 0x2a
+#define MSR_BIOS_SIGN_ID 0x8b
+#define MSR_MTRRCAP 0xfe
+#define MSR_MCG_CAP 0x179
+#define MSR_MCG_STATUS 0x17a
+#define MSR_MISC_ENABLE 0x1a0
+#define MSR_MTRR_FIRST 0x200
+#define MSR_MTRR_LAST 0x2ff
+#define MSR_TSC_DEADLINE 0x6e0
+#define MSR_AMD_HWCR 0xc0010015
+#define MSR_AMD_PATCH_LEVEL 0x8b
+
+#define APIC_BASE_DEFAULT 0xfee00000ULL
+#define APIC_BASE_BSP BIT(8)
+#define APIC_BASE_ENABLE BIT(11)
+#define FEATURE_CONTROL_LOCKED BIT(0)
+#define MISC_ENABLE_FAST_STRINGS BIT(0)
+#define VM_CR_SVMDIS BIT(4)
+#define VM_CR_LOCK BIT(3)
+/* EFER bits a guest may set (SDM Vol. 3A §2.2.1; SVME is refused). */
+#define EFER_GUEST_ALLOWED (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+/* Valid PAT memory types per byte: 0, 1, 4, 5, 6, 7 (SDM Vol. 3A §11.12.2). */
+#define PAT_TYPE_VALID_MASK 0xf3u
+
+static bool pat_valid(uint64_t v)
+{
+	for (unsigned int i = 0; i < 8; i++) {
+		uint8_t t = (uint8_t)(v >> (8 * i));
+		if (t > 7 || !(PAT_TYPE_VALID_MASK & (1u << t)))
+			return false;
+	}
+	return true;
+}
+
+bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
+{
+	struct vcpu_sregs s;
+
+	switch (index) {
+	case MSR_EFER:
+		vcpu_backend->get_sregs(v, &s);
+		*val = s.efer;
+		return true;
+	case MSR_IA32_PAT:
+		vcpu_backend->get_sregs(v, &s);
+		*val = s.pat;
+		return true;
+	case MSR_IA32_TSC:
+		*val = rdtsc();
+		return true;
+	case MSR_IA32_APIC_BASE:
+		*val = APIC_BASE_DEFAULT | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
+		return true;
+	case MSR_IA32_FEATURE_CONTROL:
+		*val = FEATURE_CONTROL_LOCKED; /* locked with VMX off */
+		return true;
+	case MSR_VM_CR:
+		*val = VM_CR_SVMDIS | VM_CR_LOCK;
+		return true;
+	case MSR_MISC_ENABLE:
+		*val = MISC_ENABLE_FAST_STRINGS;
+		return true;
+	case MSR_PLATFORM_ID:
+	case MSR_EBL_CR_POWERON:
+	case MSR_BIOS_SIGN_ID:
+	case MSR_MTRRCAP:
+	case MSR_MCG_CAP:
+	case MSR_MCG_STATUS:
+	case MSR_AMD_HWCR:
+		*val = 0;
+		return true;
+	default:
+		if (index >= MSR_MTRR_FIRST && index <= MSR_MTRR_LAST) {
+			*val = 0; /* MTRRs disabled: the hypervisor owns memory types */
+			return true;
+		}
+		return false;
+	}
+}
+
+bool msr_write(struct vcpu *v, uint32_t index, uint64_t val)
+{
+	struct vcpu_sregs s;
+
+	switch (index) {
+	case MSR_EFER:
+		if (val & ~EFER_GUEST_ALLOWED)
+			return false;
+		vcpu_backend->get_sregs(v, &s);
+		/* LMA is the CPU's to set: keep the current value. */
+		s.efer = (val & ~EFER_LMA) | (s.efer & EFER_LMA);
+		vcpu_backend->set_sregs(v, &s);
+		return true;
+	case MSR_IA32_PAT:
+		if (!pat_valid(val))
+			return false;
+		vcpu_backend->get_sregs(v, &s);
+		s.pat = val;
+		vcpu_backend->set_sregs(v, &s);
+		return true;
+	case MSR_IA32_APIC_BASE:
+	case MSR_MISC_ENABLE:
+	case MSR_BIOS_SIGN_ID:
+	case MSR_MCG_STATUS:
+	case MSR_IA32_TSC:
+		return true; /* accepted and ignored */
+	default:
+		if (index >= MSR_MTRR_FIRST && index <= MSR_MTRR_LAST)
+			return true;
+		return false; /* incl. FEATURE_CONTROL and VM_CR: #GP */
+	}
+}

@@ -1,0 +1,145 @@
+/* Partition life cycle: create (RAM, stage-2 tables, devices, vCPUs, image),
+ * stop (one line saying why), restart from the original image. */
+#include "core/exits.h"
+#include "core/lib/format.h"
+#include "core/lib/string.h"
+#include "core/loader/image.h"
+#include "core/log.h"
+#include "core/mm/frame.h"
+#include "core/mm/heap.h"
+#include "core/partition.h"
+#include "core/platform.h"
+#include "core/stats.h"
+#include "arch/x86/cpu/tsc.h"
+
+/* Created by the boot CPU; afterwards each partition is touched only by the
+ * CPU running it (the scheduler gives a partition to one CPU at a time). */
+struct partition partitions[MAX_PARTITIONS];
+unsigned int nr_partitions;
+
+uint64_t partition_time_ns(const struct partition *p)
+{
+	return time_ns() - p->start_ns;
+}
+
+static bool alloc_ram(struct partition *p)
+{
+	/* Contiguous and 2 MiB aligned, so the stage-2 tables use 2 MiB pages. */
+	p->ram_size = p->cfg.mem;
+	p->ram_hpa = frame_alloc_pages(p->ram_size, MiB(2));
+	if (!p->ram_hpa)
+		return false;
+	bh_memset(&p->mem, 0, sizeof(p->mem));
+	return gmem_add_region(&p->mem, 0, p->ram_size, phys_to_virt(p->ram_hpa));
+}
+
+static bool create_vcpus(struct partition *p)
+{
+	for (unsigned int i = 0; i < p->cfg.cpus; i++) {
+		struct vcpu *v = kzalloc(sizeof(*v));
+		if (!v)
+			return false;
+		v->part = p;
+		v->id = i;
+		v->state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+		p->vcpu[i] = v;
+		p->nr_vcpus = i + 1;
+		if (vcpu_backend->vcpu_create(v))
+			return false;
+	}
+	return true;
+}
+
+static bool load(struct partition *p)
+{
+	struct vcpu_sregs s;
+	if (!image_load(p, &s))
+		return false;
+	vcpu_backend->set_sregs(p->vcpu[0], &s);
+	p->start_ns = time_ns();
+	p->state = PART_READY;
+	return true;
+}
+
+struct partition *partition_create(const struct manifest_entry *cfg, const void *image,
+				   uint64_t image_size)
+{
+	if (nr_partitions == MAX_PARTITIONS) {
+		pr_err("[%s] refused: more than %u partitions", cfg->name, MAX_PARTITIONS);
+		return NULL;
+	}
+	for (unsigned int i = 0; i < nr_partitions; i++) {
+		if (!bh_strcmp(partitions[i].name, cfg->name)) {
+			pr_err("[%s] refused: another partition has that name", cfg->name);
+			return NULL;
+		}
+	}
+	struct partition *p = &partitions[nr_partitions];
+	bh_memset(p, 0, sizeof(*p));
+	p->id = nr_partitions;
+	p->cfg = *cfg;
+	bh_strlcpy(p->name, cfg->name, sizeof(p->name));
+	p->console.name = p->name;
+	p->image = image;
+	p->image_size = image_size;
+
+	if (!alloc_ram(p)) {
+		pr_err("[%s] refused: no %lu MiB of contiguous RAM left", p->name, cfg->mem >> 20);
+		return NULL;
+	}
+	if (vcpu_backend->s2_init(p) ||
+	    vcpu_backend->s2_map(p, 0, p->ram_hpa, p->ram_size, S2_RWX)) {
+		pr_err("[%s] refused: out of memory for the stage-2 page tables", p->name);
+		return NULL;
+	}
+	if (!platform_attach(p) || !testdev_attach(&p->testdev, &p->bus)) {
+		pr_err("[%s] refused: could not attach its devices", p->name);
+		return NULL;
+	}
+	if (!create_vcpus(p)) {
+		pr_err("[%s] refused: could not create its vCPUs", p->name);
+		return NULL;
+	}
+	if (!load(p))
+		return NULL;
+	nr_partitions++;
+	pr_info("[%s] partition created: %lu MiB RAM at host %#lx, %u vCPU(s), image %lu bytes",
+		p->name, p->ram_size >> 20, p->ram_hpa, p->nr_vcpus, image_size);
+	return p;
+}
+
+void partition_stop(struct partition *p, bool failed, const char *fmt, ...)
+{
+	va_list ap;
+	if (p->state == PART_STOPPED)
+		return;
+	va_start(ap, fmt);
+	bh_vsnprintf(p->stop_reason, sizeof(p->stop_reason), fmt, ap);
+	va_end(ap);
+	console_source_flush(&p->console);
+	p->state = PART_STOPPED;
+	p->failed = failed;
+	for (unsigned int i = 0; i < p->nr_vcpus; i++)
+		p->vcpu[i]->state = VCPU_STOPPED;
+	log_msg(failed ? LOG_WARN : LOG_INFO, "[%s] partition stopped: %s", p->name, p->stop_reason);
+	partition_print_stats(p);
+}
+
+bool partition_restart(struct partition *p)
+{
+	pr_info("[%s] partition restarting from its image", p->name);
+	console_source_flush(&p->console);
+	bh_memset(phys_to_virt(p->ram_hpa), 0, p->ram_size);
+	platform_reset(p);
+	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
+		struct vcpu *v = p->vcpu[i];
+		v->state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+		bh_memset(&v->stats, 0, sizeof(v->stats));
+	}
+	if (!load(p)) {
+		partition_stop(p, true, "restart failed: the image no longer loads");
+		return false;
+	}
+	p->state = PART_RUNNING;
+	return true;
+}

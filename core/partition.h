@@ -1,0 +1,68 @@
+/* A partition: one isolated guest with its RAM, stage-2 tables, devices and
+ * vCPUs. Created from a manifest entry (core/manifest.h) at boot. */
+#ifndef BULKHEAD_CORE_PARTITION_H
+#define BULKHEAD_CORE_PARTITION_H
+
+#include "core/console.h"
+#include "core/gmem.h"
+#include "core/iobus.h"
+#include "core/manifest.h"
+#include "core/vcpu.h"
+#include "drivers/vdev/testdev.h"
+
+struct platform;
+
+#define MAX_PARTITIONS 8
+#define MAX_VCPUS_PER_PARTITION 4
+
+enum partition_state {
+	PART_EMPTY,
+	PART_READY,    /* created and loaded, not yet run */
+	PART_RUNNING,
+	PART_STOPPED,
+};
+
+struct partition {
+	char name[MANIFEST_NAME_MAX];
+	unsigned int id;
+	enum partition_state state;
+	char stop_reason[192];
+	int exit_code;
+	bool failed; /* stopped because it misbehaved, not because it asked */
+
+	struct manifest_entry cfg;
+	const void *image;      /* the boot module (host memory), kept for restart */
+	uint64_t image_size;
+
+	paddr_t ram_hpa;        /* host-physical base of guest RAM (contiguous) */
+	uint64_t ram_size;
+	struct gmem mem;
+	struct iobus bus;
+	void *s2;               /* the backend's stage-2 tables */
+
+	struct vcpu *vcpu[MAX_VCPUS_PER_PARTITION];
+	unsigned int nr_vcpus;
+
+	struct console_source console;
+	uint64_t start_ns;
+	bool unknown_msr_logged;
+	struct testdev testdev; /* test devices (drivers/vdev/testdev.h) */
+	struct platform *platform; /* emulated PC devices (core/platform.c) */
+	uint64_t mmio_retries;  /* consecutive MMIO exits that could not be emulated */
+};
+
+/* All partitions; the boot CPU creates them, then each is run by the
+ * scheduler. */
+extern struct partition partitions[MAX_PARTITIONS];
+extern unsigned int nr_partitions;
+
+struct partition *partition_create(const struct manifest_entry *cfg, const void *image,
+				   uint64_t image_size);
+/* Stop with a reason (printed once as "[name] partition stopped: reason"). */
+void partition_stop(struct partition *p, bool failed, const char *fmt, ...) __printf(3, 4);
+/* Restart from the original image (HC_PARTITION_RESTART, guest reset). */
+bool partition_restart(struct partition *p);
+void partition_print_stats(const struct partition *p);
+uint64_t partition_time_ns(const struct partition *p);
+
+#endif

@@ -1,0 +1,26 @@
+/* Test devices for Bulkhead's own test partitions (docs/test-guests.md):
+ *  - a port-I/O echo latch at ports 0x510-0x513: what is written reads back;
+ *  - an MMIO page at 0xFEB00000: offset 0 a 32-bit scratch register, offset 4
+ *    reads the constant 0x4D4D494F ("MMIO"), everything else reads zero.
+ * They give the guest suite something to exit on without a real device. */
+#ifndef BULKHEAD_DRIVERS_VDEV_TESTDEV_H
+#define BULKHEAD_DRIVERS_VDEV_TESTDEV_H
+
+#include "core/iobus.h"
+
+#define TESTDEV_PIO_BASE 0x510
+#define TESTDEV_PIO_LEN 4
+#define TESTDEV_MMIO_BASE 0xfeb00000ULL
+#define TESTDEV_MMIO_LEN 0x1000
+#define TESTDEV_MMIO_SCRATCH 0x0
+#define TESTDEV_MMIO_MAGIC 0x4
+#define TESTDEV_MAGIC 0x4d4d494f
+
+struct testdev {
+	uint32_t echo;
+	uint64_t scratch;
+};
+
+bool testdev_attach(struct testdev *t, struct iobus *bus);
+
+#endif
