@@ -153,6 +153,14 @@ static void trigger_test_fault(enum test_fault f)
 	}
 }
 
+/* The hypervisor never uses the FPU, but switches guests' x87/SSE state with
+ * FXSAVE/FXRSTOR, which need CR4.OSFXSR and CR0.EM clear (SDM Vol. 3A §13.1). */
+static void fpu_init_cpu(void)
+{
+	write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+}
+
 void boot_main(uint32_t magic, uint64_t info);
 
 void boot_main(uint32_t magic, uint64_t info)
@@ -181,6 +189,7 @@ void boot_main(uint32_t magic, uint64_t info)
 		platform_exit(PLATFORM_EXIT_FAILURE);
 	}
 	cpu_features_init();
+	fpu_init_cpu();
 	validate_modules();
 	setup_memory();
 	tsc_init();
