@@ -19,7 +19,6 @@
 #define L1_EDX_DS BIT(21)
 #define L1_EDX_TM BIT(29)
 #define L1_EDX_PBE BIT(31)
-#define L1_EBX_APIC_ID_SHIFT 24
 #define L1_EBX_LOGICAL_SHIFT 16
 /* Leaf 7 subleaf 0 EBX: AVX2 (5), AVX-512 family (16, 17, 21, 26-28, 30, 31),
  * which need XSAVE state the hypervisor does not switch yet. */
@@ -102,3 +101,30 @@ void cpuid_policy_apply(const struct cpuid_policy *p, uint32_t leaf, uint32_t su
 		break;
 	}
 }
+
+void cpuid_table_build(struct cpuid_table *t, const struct cpuid_policy *p, cpuid_host_fn host)
+{
+	bh_memset(t, 0, sizeof(*t));
+	struct cpuid_result r = host(0, 0);
+	t->max_basic = MIN(r.eax, CPUID_BASIC_MAX - 1);
+	for (uint32_t leaf = 0; leaf <= t->max_basic; leaf++) {
+		uint32_t subs = cpuid_leaf_is_indexed(leaf) ? CPUID_SUBLEAVES : 1;
+		for (uint32_t sub = 0; sub < subs; sub++) {
+			r = host(leaf, sub);
+			cpuid_policy_apply(p, leaf, sub, &r);
+			t->basic[leaf][sub] = r;
+		}
+	}
+	t->basic[0][0].eax = t->max_basic;
+	r = host(CPUID_EXT_BASE, 0);
+	t->max_ext = r.eax >= CPUID_EXT_BASE ? MIN(r.eax, CPUID_EXT_BASE + CPUID_EXT_MAX - 1) : CPUID_EXT_BASE;
+	for (uint32_t leaf = CPUID_EXT_BASE; leaf <= t->max_ext; leaf++) {
+		r = host(leaf, 0);
+		cpuid_policy_apply(p, leaf, 0, &r);
+		t->ext[leaf - CPUID_EXT_BASE] = r;
+	}
+	t->ext[0].eax = t->max_ext;
+	for (uint32_t i = 0; i < CPUID_HV_MAX; i++)
+		hypervisor_leaf(p, HV_CPUID_BASE + i, &t->hv[i]);
+}
+

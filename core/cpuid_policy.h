@@ -23,6 +23,59 @@ struct cpuid_policy {
 #define HV_CPUID_TIMING 0x40000010u
 #define HV_ABI_VERSION 0x00010000u
 
+/* The guest's CPUID, computed once per partition (so the exit path is a
+ * table lookup, not a policy evaluation). Basic leaves 0..0x1f with up to 8
+ * subleaves, extended leaves 0x80000000..0x8000001f, hypervisor leaves
+ * 0x40000000..0x40000010; anything else reads as zeros. The per-vCPU APIC
+ * ID fields are patched at lookup (cpuid_table_lookup). */
+#define CPUID_BASIC_MAX 0x20u
+#define CPUID_SUBLEAVES 8u
+#define CPUID_EXT_BASE 0x80000000u
+#define CPUID_EXT_MAX 0x20u
+#define CPUID_HV_MAX 0x11u
+
+struct cpuid_table {
+	struct cpuid_result basic[CPUID_BASIC_MAX][CPUID_SUBLEAVES];
+	struct cpuid_result ext[CPUID_EXT_MAX];
+	struct cpuid_result hv[CPUID_HV_MAX];
+	uint32_t max_basic, max_ext;
+};
+
+typedef struct cpuid_result (*cpuid_host_fn)(uint32_t leaf, uint32_t subleaf);
+
+void cpuid_table_build(struct cpuid_table *t, const struct cpuid_policy *p, cpuid_host_fn host);
+/* Leaves whose answer depends on ECX (SDM Vol. 2A CPUID): 4, 7, 0xb, 0xd,
+ * 0xf, 0x10, 0x12, 0x14, 0x17, 0x18, 0x1f. */
+#define CPUID_INDEXED_LEAVES 0x8195a890u
+#define L1_EBX_APIC_ID_SHIFT 24
+
+static inline bool cpuid_leaf_is_indexed(uint32_t leaf)
+{
+	return leaf < 32 && ((CPUID_INDEXED_LEAVES >> leaf) & 1);
+}
+
+/* The guest's answer for vCPU apic_id. Inline: it is the whole CPUID exit. */
+static inline struct cpuid_result cpuid_table_lookup(const struct cpuid_table *t, uint32_t apic_id,
+						     uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid_result r = { 0, 0, 0, 0 };
+	if (leaf <= t->max_basic) {
+		if (!cpuid_leaf_is_indexed(leaf))
+			r = t->basic[leaf][0];
+		else if (subleaf < CPUID_SUBLEAVES)
+			r = t->basic[leaf][subleaf];
+		if (leaf == 1)
+			r.ebx = (r.ebx & 0x00ffffffu) | (apic_id << L1_EBX_APIC_ID_SHIFT);
+		else if (leaf == 0xb || leaf == 0x1f)
+			r.edx = apic_id; /* x2APIC ID */
+	} else if (leaf - CPUID_EXT_BASE <= t->max_ext - CPUID_EXT_BASE) {
+		r = t->ext[leaf - CPUID_EXT_BASE];
+	} else if (leaf - HV_CPUID_BASE < CPUID_HV_MAX) {
+		r = t->hv[leaf - HV_CPUID_BASE];
+	}
+	return r;
+}
+
 /* r holds the host's answer for (leaf, subleaf) on entry, the guest's on
  * return. Leaves 0x4000xxxx are answered without the host. */
 void cpuid_policy_apply(const struct cpuid_policy *p, uint32_t leaf, uint32_t subleaf,

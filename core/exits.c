@@ -37,19 +37,8 @@ static void set_gpr32(struct vcpu *v, enum gpr r, uint32_t val)
 
 static enum exit_action handle_cpuid(struct vcpu *v)
 {
-	uint32_t leaf = (uint32_t)v->gpr[GPR_RAX], sub = (uint32_t)v->gpr[GPR_RCX];
-	struct cpuid_result r = { 0, 0, 0, 0 };
-	if ((leaf & 0xffff0000u) != HV_CPUID_BASE) {
-		struct cpuid_regs h = cpuid(leaf, sub);
-		r = (struct cpuid_result){ h.eax, h.ebx, h.ecx, h.edx };
-	}
-	struct cpuid_policy pol = {
-		.vcpu_id = v->id,
-		.nr_vcpus = v->part->nr_vcpus,
-		.tsc_khz = (uint32_t)(tsc_hz() / 1000),
-		.lapic_khz = 1000000,
-	};
-	cpuid_policy_apply(&pol, leaf, sub, &r);
+	struct cpuid_result r = cpuid_table_lookup(&v->part->cpuid, v->id, (uint32_t)v->gpr[GPR_RAX],
+						   (uint32_t)v->gpr[GPR_RCX]);
 	set_gpr32(v, GPR_RAX, r.eax);
 	set_gpr32(v, GPR_RBX, r.ebx);
 	set_gpr32(v, GPR_RCX, r.ecx);

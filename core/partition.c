@@ -10,6 +10,7 @@
 #include "core/partition.h"
 #include "core/platform.h"
 #include "core/stats.h"
+#include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/tsc.h"
 
 /* Created by the boot CPU; afterwards each partition is touched only by the
@@ -31,6 +32,23 @@ static bool alloc_ram(struct partition *p)
 		return false;
 	bh_memset(&p->mem, 0, sizeof(p->mem));
 	return gmem_add_region(&p->mem, 0, p->ram_size, phys_to_virt(p->ram_hpa));
+}
+
+static struct cpuid_result host_cpuid(uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid_regs r = cpuid(leaf, subleaf);
+	return (struct cpuid_result){ r.eax, r.ebx, r.ecx, r.edx };
+}
+
+static void build_cpuid(struct partition *p)
+{
+	struct cpuid_policy pol = {
+		.vcpu_id = 0,
+		.nr_vcpus = p->cfg.cpus,
+		.tsc_khz = (uint32_t)(tsc_hz() / 1000),
+		.lapic_khz = 1000000,
+	};
+	cpuid_table_build(&p->cpuid, &pol, host_cpuid);
 }
 
 static bool create_vcpus(struct partition *p)
@@ -92,6 +110,7 @@ struct partition *partition_create(const struct manifest_entry *cfg, const void 
 		pr_err("[%s] refused: out of memory for the stage-2 page tables", p->name);
 		return NULL;
 	}
+	build_cpuid(p);
 	if (!platform_attach(p) || !testdev_attach(&p->testdev, &p->bus)) {
 		pr_err("[%s] refused: could not attach its devices", p->name);
 		return NULL;

@@ -4,6 +4,7 @@
 #define BULKHEAD_CORE_PARTITION_H
 
 #include "core/console.h"
+#include "core/cpuid_policy.h"
 #include "core/gmem.h"
 #include "core/iobus.h"
 #include "core/manifest.h"
@@ -46,6 +47,7 @@ struct partition {
 	struct console_source console;
 	uint64_t start_ns;
 	bool unknown_msr_logged;
+	struct cpuid_table cpuid; /* the guest's CPUID answers (core/cpuid_policy.h) */
 	struct testdev testdev; /* test devices (drivers/vdev/testdev.h) */
 	struct platform *platform; /* emulated PC devices (core/platform.c) */
 	uint64_t mmio_retries;  /* consecutive MMIO exits that could not be emulated */

@@ -20,6 +20,7 @@ struct percpu {
 
 	/* Backend state for this CPU: SVM host save area / VMXON region. */
 	paddr_t virt_area;
+	paddr_t host_state_pa;   /* SVM: host VMCB for VMSAVE/VMLOAD of FS/GS/TR */
 	void *backend_data;      /* backend-private per-CPU data */
 
 	struct vcpu *current;    /* vCPU running or last run here */

@@ -39,8 +39,3 @@ void vcpu_inject_irq(struct vcpu *v, uint8_t vector)
 	struct vcpu_event ev = { VCPU_EVENT_EXTINT, vector, false, 0 };
 	vcpu_backend->inject(v, &ev);
 }
-
-void vcpu_advance_rip(struct vcpu *v)
-{
-	v->rip += v->exit.insn_len;
-}

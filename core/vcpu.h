@@ -207,7 +207,10 @@ extern const struct vcpu_backend vmx_backend;
 /* Arch-neutral helpers (core/vcpu.c). */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 void vcpu_inject_irq(struct vcpu *v, uint8_t vector);
-void vcpu_advance_rip(struct vcpu *v);
+static inline void vcpu_advance_rip(struct vcpu *v)
+{
+	v->rip += v->exit.insn_len;
+}
 /* Fill sregs for a flat guest in the given mode (core/vcpu_modes.c). For
  * long mode, cr3 must point at page tables the loader built. */
 void vcpu_sregs_for_mode(struct vcpu_sregs *s, enum vcpu_mode mode, uint64_t cr3);

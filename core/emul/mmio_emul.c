@@ -280,11 +280,12 @@ static int walk_one(struct emul_ctx *ctx, uint64_t la, unsigned int acc, enum se
 }
 
 /* Segment offset -> one or two guest-physical pieces, with the data access
- * rights of a read or a write at the current CPL. */
+ * rights of a read or a write at the current CPL. Sets A/D bits as the
+ * access would, unless ctx->probing (emul_operand_gpa). */
 static int translate(struct emul_ctx *ctx, enum seg s, uint64_t off, unsigned int size, bool write,
 		     struct xlate *x)
 {
-	unsigned int acc = (write ? GW_ACC_WRITE : 0) | GW_ACC_SET_AD;
+	unsigned int acc = (write ? GW_ACC_WRITE : 0) | (ctx->probing ? 0 : GW_ACC_SET_AD);
 	int rc = seg_linear(ctx, s, off, size, write, &x->la);
 
 	if (rc)
@@ -668,7 +669,42 @@ static int emul_string(struct emul_ctx *ctx, gpa_t gpa, enum emul_access acc, gp
 	return EMUL_OK;
 }
 
-/* ---- entry point -------------------------------------------------------- */
+/* ---- entry points ------------------------------------------------------- */
+
+int emul_operand_gpa(struct emul_ctx *ctx, gpa_t *gpa, bool *write)
+{
+	const struct insn *in = &ctx->insn;
+	uint64_t ea;
+	enum seg s = in->seg;
+	struct xlate x;
+	int rc = emul_decode_at_rip(ctx);
+
+	if (rc)
+		return rc;
+	switch (in->kind) {
+	case INSN_KIND_STOS:
+	case INSN_KIND_MOVS:
+		s = SEG_ES;
+		ea = areg(ctx, GPR_RDI);
+		break;
+	case INSN_KIND_LODS:
+		ea = areg(ctx, GPR_RSI);
+		break;
+	default:
+		ea = effective_address(ctx);
+		if (in->kind == INSN_KIND_BT)
+			bt_bit_and_ea(ctx, &ea);
+		break;
+	}
+	*write = insn_writes_mem(in);
+	ctx->probing = true;
+	rc = translate(ctx, s, ea, in->mem_size, *write, &x);
+	ctx->probing = false;
+	if (rc)
+		return rc;
+	*gpa = x.gpa[0];
+	return EMUL_OK;
+}
 
 static bool access_kind_matches(const struct insn *in, enum emul_access acc)
 {

@@ -110,6 +110,7 @@ struct emul_ctx {
 	struct emul_fault fault;
 	unsigned int reps_done;         /* string iterations performed */
 	bool rep_pending;               /* REP not finished: RIP not advanced */
+	bool probing;                   /* internal: translating without A/D updates */
 };
 
 static inline void emul_ctx_init(struct emul_ctx *ctx, struct vcpu *v, const struct vcpu_sregs *s,
@@ -136,6 +137,13 @@ int emul_mmio(struct emul_ctx *ctx, gpa_t gpa, enum emul_access acc);
  * the instruction length of another exit. Returns EMUL_OK, EMUL_E_FETCH,
  * EMUL_E_DECODE or EMUL_E_UNSUPPORTED; logs nothing. ctx->insn/bytes set. */
 int emul_decode_at_rip(struct emul_ctx *ctx);
+
+/* Fetch and decode the instruction at CS:RIP and translate its memory
+ * operand (MOVS/STOS: the ES:rDI destination, LODS: the source) without
+ * touching anything: for traces, tests and fuzzers. *write says whether the
+ * instruction writes it. Returns EMUL_OK or an error as emul_mmio(); logs
+ * nothing. */
+int emul_operand_gpa(struct emul_ctx *ctx, gpa_t *gpa, bool *write);
 
 /* Fetch up to 15 bytes at CS:RIP into ctx->bytes (fewer at a CS limit, an
  * untranslatable page or the end of RAM). EMUL_OK if at least one byte. */

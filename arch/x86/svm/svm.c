@@ -39,17 +39,12 @@ struct svm_partition {
 	struct s2pt npt;
 };
 
-struct svm_cpu {
-	paddr_t host_vmcb_pa; /* host FS/GS/TR/... for VMSAVE/VMLOAD */
-};
-
 void svm_vmrun(struct vcpu *v, paddr_t guest_vmcb, paddr_t host_vmcb);
 
 /* Shared by every vCPU: the I/O and MSR permission maps. Built once by the
  * boot CPU in svm_probe; read-only afterwards (the hardware only reads them). */
 static paddr_t iopm_pa, msrpm_pa;
 static struct virt_caps svm_caps;
-static struct svm_cpu svm_cpus[MAX_CPUS];
 /* Next free ASID; any CPU creating a vCPU takes asid_lock. */
 static uint32_t next_asid = 1;
 static spinlock_t asid_lock = SPINLOCK_INIT;
@@ -135,7 +130,7 @@ static int svm_cpu_enable(struct percpu *cpu)
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
 	cpu->virt_area = hsave;
-	svm_cpus[cpu->id].host_vmcb_pa = host_vmcb;
+	cpu->host_state_pa = host_vmcb;
 	/* Capture this CPU's FS/GS base, TR, LDTR and syscall MSRs once. */
 	__asm__ volatile("vmsave %0" : : "a"(host_vmcb) : "memory");
 	return 0;
@@ -251,7 +246,7 @@ static void svm_run(struct vcpu *v)
 	vmcb->save.rip = v->rip;
 	vmcb->save.rflags = v->rflags;
 
-	svm_vmrun(v, s->vmcb_pa, svm_cpus[this_cpu()->id].host_vmcb_pa);
+	svm_vmrun(v, s->vmcb_pa, this_cpu()->host_state_pa);
 
 	v->gpr[GPR_RAX] = vmcb->save.rax;
 	v->gpr[GPR_RSP] = vmcb->save.rsp;
@@ -273,7 +268,7 @@ static void svm_run(struct vcpu *v)
 		.next_rip = svm_caps.next_rip ? vmcb->ctl.next_rip : 0,
 		.rcx = (uint32_t)v->gpr[GPR_RCX],
 	};
-	svm_decode_exit(&raw, &v->exit);
+	svm_decode_exit_inline(&raw, &v->exit);
 	if (v->exit.reason == EXIT_INTR_WINDOW) {
 		vmcb->ctl.int_ctl &= ~INT_CTL_V_IRQ;
 		vmcb->ctl.intercept_misc1 &= ~INTERCEPT1_VINTR;
