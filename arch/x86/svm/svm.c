@@ -236,6 +236,41 @@ static void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *r)
 	r->pat = g->g_pat;
 }
 
+/* Which of the VMRUN consistency checks (AMD APM Vol. 2 §15.5.1) the guest
+ * state fails: called when VMRUN reports VMEXIT_INVALID, so the stop line
+ * names the check instead of just "invalid". */
+static const char *svm_failed_check(const struct vmcb *vmcb)
+{
+	const struct vmcb_save *g = &vmcb->save;
+	bool lme_pg = (g->efer & EFER_LME) && (g->cr0 & CR0_PG);
+
+	if (!(g->efer & EFER_SVME))
+		return "guest EFER.SVME is clear";
+	if ((g->cr0 & CR0_CD) == 0 && (g->cr0 & CR0_NW))
+		return "guest CR0.NW is set while CR0.CD is clear";
+	if (g->cr0 >> 32)
+		return "guest CR0 bits 63:32 are not zero";
+	if (g->cr3 >> 52)
+		return "guest CR3 has must-be-zero bits set";
+	if (g->cr4 >> 32)
+		return "guest CR4 bits 63:32 are not zero";
+	if ((g->dr6 >> 32) || (g->dr7 >> 32))
+		return "guest DR6/DR7 bits 63:32 are not zero";
+	if ((g->efer >> 16) || (g->efer & 0x2feULL))
+		return "guest EFER has must-be-zero bits set";
+	if (lme_pg && !(g->cr4 & CR4_PAE))
+		return "guest EFER.LME and CR0.PG set with CR4.PAE clear";
+	if (lme_pg && !(g->cr0 & CR0_PE))
+		return "guest EFER.LME and CR0.PG set with CR0.PE clear";
+	if (lme_pg && (g->cs.attr & (1u << 9)) && (g->cs.attr & (1u << 10)))
+		return "guest CS.L and CS.D both set in long mode";
+	if (!(vmcb->ctl.intercept_misc2 & INTERCEPT2_VMRUN))
+		return "the VMRUN intercept is clear";
+	if (vmcb->ctl.asid == 0)
+		return "the guest ASID is 0 (the host's)";
+	return "a check this hypervisor does not model (see APM Vol. 2 §15.5.1)";
+}
+
 static void svm_run(struct vcpu *v)
 {
 	struct svm_vcpu *s = v->arch;
@@ -269,6 +304,8 @@ static void svm_run(struct vcpu *v)
 		.rcx = (uint32_t)v->gpr[GPR_RCX],
 	};
 	svm_decode_exit_inline(&raw, &v->exit);
+	if (unlikely(v->exit.reason == EXIT_ENTRY_FAILED))
+		v->exit.entry_fail.what = svm_failed_check(vmcb);
 	if (v->exit.reason == EXIT_INTR_WINDOW) {
 		vmcb->ctl.int_ctl &= ~INT_CTL_V_IRQ;
 		vmcb->ctl.intercept_misc1 &= ~INTERCEPT1_VINTR;
