@@ -323,7 +323,6 @@ static const exit_handler_fn handlers[EXIT_REASON_COUNT] = {
 enum exit_action vcpu_handle_exit(struct vcpu *v)
 {
 	enum exit_reason r = v->exit.reason;
-	uint64_t t0 = rdtsc();
 	exit_handler_fn fn;
 
 	if ((unsigned)r >= EXIT_REASON_COUNT)
@@ -334,6 +333,7 @@ enum exit_action vcpu_handle_exit(struct vcpu *v)
 	v->stats.total++;
 	if (unlikely(hv_options.trace_exits))
 		exit_trace(v, "handling");
+	uint64_t t0 = rdtsc();
 	fn = handlers[r] ? handlers[r] : handle_unknown;
 	enum exit_action a = fn(v);
 	if (v->exit.reason != r) { /* reclassified (MMIO -> bad GPA) */

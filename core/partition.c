@@ -51,6 +51,13 @@ static void build_cpuid(struct partition *p)
 	cpuid_table_build(&p->cpuid, &pol, host_cpuid);
 }
 
+static void testdev_raise_irq(void *ctx, uint8_t vector)
+{
+	struct partition *p = ctx;
+	if (p->nr_vcpus)
+		vcpu_raise_irq(p->vcpu[0], vector);
+}
+
 static bool create_vcpus(struct partition *p)
 {
 	for (unsigned int i = 0; i < p->cfg.cpus; i++) {
@@ -111,6 +118,8 @@ struct partition *partition_create(const struct manifest_entry *cfg, const void 
 		return NULL;
 	}
 	build_cpuid(p);
+	p->testdev.raise_irq = testdev_raise_irq;
+	p->testdev.irq_ctx = p;
 	if (!platform_attach(p) || !testdev_attach(&p->testdev, &p->bus)) {
 		pr_err("[%s] refused: could not attach its devices", p->name);
 		return NULL;

@@ -35,6 +35,8 @@ static void run_slice(struct vcpu *v)
 	v->cpu = cpu;
 	fpu_switch_to(cpu, v);
 	for (unsigned int n = 0; n < SLICE_EXITS; n++) {
+		if (unlikely(v->irq_pending[0] | v->irq_pending[1] | v->irq_pending[2] | v->irq_pending[3]))
+			vcpu_deliver_interrupts(v);
 		vcpu_backend->run(v);
 		if (vcpu_handle_exit(v) != EXIT_ACTION_RESUME)
 			break;

@@ -39,3 +39,31 @@ void vcpu_inject_irq(struct vcpu *v, uint8_t vector)
 	struct vcpu_event ev = { VCPU_EVENT_EXTINT, vector, false, 0 };
 	vcpu_backend->inject(v, &ev);
 }
+
+void vcpu_raise_irq(struct vcpu *v, uint8_t vector)
+{
+	v->irq_pending[vector / 64] |= 1ULL << (vector % 64);
+	if (v->state == VCPU_HALTED)
+		v->state = VCPU_RUNNABLE;
+}
+
+static int highest_pending(const struct vcpu *v)
+{
+	for (int w = 3; w >= 0; w--)
+		if (v->irq_pending[w])
+			return w * 64 + 63 - __builtin_clzll(v->irq_pending[w]);
+	return -1;
+}
+
+void vcpu_deliver_interrupts(struct vcpu *v)
+{
+	int vec = highest_pending(v);
+	if (vec < 0 || vcpu_backend->event_pending(v))
+		return;
+	if (!vcpu_backend->interruptible(v)) {
+		vcpu_backend->request_intr_window(v, true);
+		return;
+	}
+	v->irq_pending[vec / 64] &= ~(1ULL << (vec % 64));
+	vcpu_inject_irq(v, (uint8_t)vec);
+}

@@ -146,6 +146,9 @@ struct vcpu {
 	uint64_t exit_tsc;    /* TSC when the current exit began */
 
 	void *lapic;          /* this vCPU's emulated local APIC (drivers/vdev) */
+	/* External interrupts waiting for the guest to accept them (bit per
+	 * vector); injected by vcpu_deliver_interrupts() before each entry. */
+	uint64_t irq_pending[4];
 
 	/* x87/SSE state while another vCPU owns the FPU (FXSAVE layout, SDM
 	 * Vol. 1 §10.5.1). The hypervisor itself never touches the FPU. */
@@ -207,6 +210,11 @@ extern const struct vcpu_backend vmx_backend;
 /* Arch-neutral helpers (core/vcpu.c). */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 void vcpu_inject_irq(struct vcpu *v, uint8_t vector);
+/* Mark an external interrupt pending and wake the vCPU if it halted. */
+void vcpu_raise_irq(struct vcpu *v, uint8_t vector);
+/* Before entry: inject the highest pending interrupt if the guest can take
+ * it now, otherwise ask for an interrupt-window exit. */
+void vcpu_deliver_interrupts(struct vcpu *v);
 static inline void vcpu_advance_rip(struct vcpu *v)
 {
 	v->rip += v->exit.insn_len;

@@ -45,9 +45,19 @@ static int mmio_write(void *dev, uint64_t off, unsigned int size, uint64_t val)
 	return 0;
 }
 
+static int irq_write(void *dev, uint64_t off, unsigned int size, uint64_t val)
+{
+	struct testdev *t = dev;
+	/* Vectors 0-31 are exceptions (SDM Vol. 3A §6.2): not an interrupt. */
+	if (val >= 32 && val <= 255 && t->raise_irq)
+		t->raise_irq(t->irq_ctx, (uint8_t)val);
+	return 0;
+}
+
 bool testdev_attach(struct testdev *t, struct iobus *bus)
 {
 	return iobus_add_pio(bus, TESTDEV_PIO_BASE, TESTDEV_PIO_LEN, echo_read, echo_write, t, "testdev-pio") &&
+	       iobus_add_pio(bus, TESTDEV_IRQ_PORT, 1, NULL, irq_write, t, "testdev-irq") &&
 	       iobus_add_mmio(bus, TESTDEV_MMIO_BASE, TESTDEV_MMIO_LEN, mmio_read, mmio_write, t,
 			      "testdev-mmio");
 }

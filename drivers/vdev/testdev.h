@@ -1,5 +1,8 @@
 /* Test devices for Bulkhead's own test partitions (docs/test-guests.md):
  *  - a port-I/O echo latch at ports 0x510-0x513: what is written reads back;
+ *  - port 0x514: writing a vector (32-255) raises that external interrupt
+ *    on the writing partition's vCPU 0 (tests injection and the interrupt
+ *    window); other values are ignored;
  *  - an MMIO page at 0xFEB00000: offset 0 a 32-bit scratch register, offset 4
  *    reads the constant 0x4D4D494F ("MMIO"), everything else reads zero.
  * They give the guest suite something to exit on without a real device. */
@@ -10,6 +13,7 @@
 
 #define TESTDEV_PIO_BASE 0x510
 #define TESTDEV_PIO_LEN 4
+#define TESTDEV_IRQ_PORT 0x514
 #define TESTDEV_MMIO_BASE 0xfeb00000ULL
 #define TESTDEV_MMIO_LEN 0x1000
 #define TESTDEV_MMIO_SCRATCH 0x0
@@ -19,6 +23,8 @@
 struct testdev {
 	uint32_t echo;
 	uint64_t scratch;
+	void (*raise_irq)(void *ctx, uint8_t vector);
+	void *irq_ctx;
 };
 
 bool testdev_attach(struct testdev *t, struct iobus *bus);
