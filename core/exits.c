@@ -50,11 +50,13 @@ static enum exit_action handle_cpuid(struct vcpu *v)
 static void unknown_msr(struct vcpu *v, const char *dir)
 {
 	struct partition *p = v->part;
+	uint64_t cur;
 	if (p->unknown_msr_logged)
 		return;
 	p->unknown_msr_logged = true;
-	pr_warn("[%s] %s of unknown MSR %#x at RIP %#lx: #GP injected (logged once per partition)",
-		p->name, dir, v->exit.msr.index, v->exit.rip);
+	pr_warn("[%s] %s of %s MSR %#x at RIP %#lx: #GP injected (logged once per partition)", p->name,
+		dir, msr_read(v, v->exit.msr.index, &cur) ? "a value refused by" : "unknown",
+		v->exit.msr.index, v->exit.rip);
 }
 
 static enum exit_action handle_rdmsr(struct vcpu *v)
@@ -102,6 +104,41 @@ static bool ensure_insn_len(struct vcpu *v)
 	return true;
 }
 
+/* Address size and source segment of the INS/OUTS at RIP, from the code
+ * size and its prefixes (SDM Vol. 2A §2.1.1): SVM reports them only with
+ * decode assists, which QEMU's TCG lacks, so they are read here. */
+static bool string_io_operands(struct vcpu *v, const struct vcpu_sregs *s, uint8_t *addr_size,
+			       uint8_t *seg)
+{
+	struct emul_ctx ctx;
+	enum insn_mode mode = emul_insn_mode(s, v->rflags);
+	emul_ctx_init(&ctx, v, s, &v->part->mem, NULL, NULL, NULL, v->part->name);
+	if (emul_fetch_insn(&ctx) != EMUL_OK)
+		return false;
+	*addr_size = (uint8_t)mode;
+	*seg = SEG_DS;
+	for (unsigned int i = 0; i < ctx.nr_bytes; i++) {
+		switch (ctx.bytes[i]) {
+		case 0x67: /* address-size override */
+			*addr_size = mode == INSN_MODE_64 ? 4 : mode == INSN_MODE_32 ? 2 : 4;
+			break;
+		case 0x26: *seg = SEG_ES; break;
+		case 0x2e: *seg = SEG_CS; break;
+		case 0x36: *seg = SEG_SS; break;
+		case 0x3e: *seg = SEG_DS; break;
+		case 0x64: *seg = SEG_FS; break;
+		case 0x65: *seg = SEG_GS; break;
+		case 0xf2: case 0xf3: case 0x66: case 0xf0:
+			break;
+		default:
+			if (mode == INSN_MODE_64 && (ctx.bytes[i] & 0xf0) == 0x40)
+				break; /* REX */
+			return true; /* the opcode: prefixes end */
+		}
+	}
+	return true;
+}
+
 /* INS/OUTS, with REP: each element goes between the device and guest memory
  * at seg:RSI (OUTS) or ES:RDI (INS), through the guest's page tables. */
 static enum exit_action handle_string_io(struct vcpu *v)
@@ -110,16 +147,18 @@ static enum exit_action handle_string_io(struct vcpu *v)
 	const struct vm_exit *e = &v->exit;
 	struct vcpu_sregs s;
 	struct guest_walk_ctx wc;
-	uint64_t amask = size_mask(e->io.addr_size);
+	uint8_t addr_size, src_seg;
+
+	vcpu_backend->get_sregs(v, &s);
+	if (!string_io_operands(v, &s, &addr_size, &src_seg))
+		return stop_failed(v, "string I/O instruction that cannot be fetched");
+	uint64_t amask = size_mask(addr_size);
 	enum gpr idx = e->io.in ? GPR_RDI : GPR_RSI;
-	unsigned int seg = e->io.in ? SEG_ES : e->io.seg;
+	unsigned int seg = e->io.in ? SEG_ES : src_seg; /* INS always writes ES:rDI */
 	int64_t step = (v->rflags & RFLAGS_DF) ? -(int64_t)e->io.size : e->io.size;
 	uint64_t count = e->io.rep ? (v->gpr[GPR_RCX] & amask) : 1;
 
-	vcpu_backend->get_sregs(v, &s);
 	guest_walk_ctx_from_sregs(&wc, &s, v->rflags);
-	if (seg >= SEG_LDTR)
-		seg = SEG_DS;
 	for (unsigned int n = 0; n < STRING_IO_BATCH && count; n++, count--) {
 		uint64_t gla = s.seg[seg].base + (v->gpr[idx] & amask);
 		struct gw_result res;
@@ -218,6 +257,75 @@ static enum exit_action handle_mmio(struct vcpu *v)
 	return EXIT_ACTION_STOPPED;
 }
 
+/* CR4 bits a guest may set: those whose feature its CPUID shows (SDM Vol.
+ * 3A §2.5); VMXE and SMXE never (VMX and SMX are hidden). */
+static uint64_t cr4_allowed(const struct partition *p)
+{
+	const struct cpuid_table *t = &p->cpuid;
+	uint64_t ok = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE |
+		      CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	uint32_t l1c = t->basic[1][0].ecx, l7b = t->basic[7][0].ebx, l7c = t->basic[7][0].ecx;
+	if (t->max_basic < 7)
+		l7b = l7c = 0;
+	if (l1c & BIT(17))
+		ok |= CR4_PCIDE;
+	if (l1c & BIT(27))
+		ok |= CR4_OSXSAVE;
+	if (l7b & BIT(0))
+		ok |= CR4_FSGSBASE;
+	if (l7b & BIT(7))
+		ok |= CR4_SMEP;
+	if (l7b & BIT(20))
+		ok |= CR4_SMAP;
+	if (l7c & BIT(2))
+		ok |= CR4_UMIP;
+	return ok;
+}
+
+/* MOV to CR4 (0F 22 /r, SDM Vol. 2B): which GPR holds the new value. */
+static bool decode_mov_to_cr(struct vcpu *v, const struct vcpu_sregs *s, uint8_t *cr, uint8_t *gpr,
+			     uint8_t *len)
+{
+	struct emul_ctx ctx;
+	uint8_t rex = 0;
+	emul_ctx_init(&ctx, v, s, &v->part->mem, NULL, NULL, NULL, v->part->name);
+	if (emul_fetch_insn(&ctx) != EMUL_OK)
+		return false;
+	for (unsigned int i = 0; i + 2 < ctx.nr_bytes; i++) {
+		uint8_t b = ctx.bytes[i];
+		if ((b & 0xf0) == 0x40 && emul_insn_mode(s, v->rflags) == INSN_MODE_64) {
+			rex = b;
+			continue;
+		}
+		if (b == 0x66 || b == 0xf0 || b == 0xf2 || b == 0xf3)
+			continue;
+		if (b != 0x0f || ctx.bytes[i + 1] != 0x22)
+			return false;
+		uint8_t modrm = ctx.bytes[i + 2];
+		*cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
+		*gpr = (modrm & 7) | ((rex & 1) ? 8 : 0);
+		*len = (uint8_t)(i + 3);
+		return true;
+	}
+	return false;
+}
+
+static enum exit_action handle_cr_access(struct vcpu *v)
+{
+	struct vcpu_sregs s;
+	uint8_t cr, gpr, len;
+	vcpu_backend->get_sregs(v, &s);
+	if (!v->exit.cr.write || !decode_mov_to_cr(v, &s, &cr, &gpr, &len) || cr != 4)
+		return stop_failed(v, "control-register access the hypervisor does not emulate");
+	uint64_t val = v->gpr[gpr];
+	if (val & ~cr4_allowed(v->part))
+		return inject_and_resume(v, EXC_GP, true, 0);
+	s.cr4 = val;
+	v->rip += len;
+	vcpu_backend->set_sregs(v, &s);
+	return EXIT_ACTION_RESUME;
+}
+
 static enum exit_action handle_hlt(struct vcpu *v)
 {
 	vcpu_advance_rip(v);
@@ -313,6 +421,7 @@ static const exit_handler_fn handlers[EXIT_REASON_COUNT] = {
 	[EXIT_VIRT_INSN] = handle_undefined,
 	[EXIT_XSETBV] = handle_undefined,
 	[EXIT_MONITOR_MWAIT] = handle_undefined,
+	[EXIT_CR_ACCESS] = handle_cr_access,
 	[EXIT_INVD] = handle_skip,
 	[EXIT_PAUSE] = handle_skip,
 	[EXIT_INIT] = handle_init,

@@ -88,6 +88,8 @@ bool manifest_parse(const char *cmdline, unsigned int index, struct manifest_ent
 		REFUSE("has no 'name' key");
 	if (out->load != MANIFEST_NO_ADDR && out->load >= out->mem)
 		REFUSE("key 'load' (%#lx) lies outside its %lu MiB of RAM", out->load, out->mem >> 20);
+	if (out->entry != MANIFEST_NO_ADDR && out->entry >= out->mem)
+		REFUSE("key 'entry' (%#lx) lies outside its %lu MiB of RAM", out->entry, out->mem >> 20);
 #undef REFUSE
 	return true;
 }

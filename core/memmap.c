@@ -29,7 +29,13 @@ void memmap_cut(struct memmap *map, uint64_t base, uint64_t len)
 {
 	if (len == 0)
 		return;
-	uint64_t end = base + len < base ? UINT64_MAX : ALIGN_UP(base + len, PAGE_SIZE);
+	/* A range running to (or past) the top of the address space, or whose
+	 * end rounds up past it, cuts everything above base. */
+	uint64_t end = base + len;
+	if (end < base || end > UINT64_MAX - (PAGE_SIZE - 1))
+		end = UINT64_MAX;
+	else
+		end = ALIGN_UP(end, PAGE_SIZE);
 	base = ALIGN_DOWN(base, PAGE_SIZE);
 	for (unsigned int i = 0; i < map->nr;) {
 		struct mem_range r = map->usable[i];
@@ -50,6 +56,13 @@ void memmap_cut(struct memmap *map, uint64_t base, uint64_t len)
 /* Add a usable range, merging with neighbours. */
 static void add_usable(struct memmap *map, uint64_t base, uint64_t len)
 {
+	if (base + len < base) {
+		pr_warn("memory: usable range %#lx+%#lx wraps around; ignored", base, len);
+		return;
+	}
+	/* Within the last page rounding base up would wrap; nothing is left. */
+	if (base > UINT64_MAX - (PAGE_SIZE - 1))
+		return;
 	uint64_t end = ALIGN_DOWN(base + len, PAGE_SIZE);
 	base = ALIGN_UP(base, PAGE_SIZE);
 	if (end <= base)

@@ -13,7 +13,7 @@
 
 struct platform;
 
-#define MAX_PARTITIONS 8
+#define MAX_PARTITIONS 16
 #define MAX_VCPUS_PER_PARTITION 4
 
 enum partition_state {

@@ -98,9 +98,10 @@ struct gw_result {
 };
 
 /* Build the walker context from the vCPU's segment/control state. The CPL is
- * 0 with CR0.PE clear, 3 in virtual-8086 mode and SS.DPL otherwise (SS.DPL
- * always equals the CPL in protected mode, SDM Vol. 3C §26.3.1.5; CS.DPL
- * does not for conforming code). */
+ * 0 with CR0.PE clear, 3 in virtual-8086 mode and SS.DPL otherwise (SDM Vol.
+ * 3C §24.4.1: SS.DPL always equals the CPL; CS.DPL does not for conforming
+ * code). The SVM backend must therefore report the VMCB CPL field as SS's
+ * DPL in get_sregs, as the VMCB SS attributes need not carry it. */
 void guest_walk_ctx_from_sregs(struct guest_walk_ctx *ctx, const struct vcpu_sregs *s,
 			       uint64_t rflags);
 

@@ -57,6 +57,35 @@
 #define OP_GRP3_EB 0xf6
 #define OP_GRP3_EV 0xf7
 
+/* Exiting instructions decoded for their length (INSN_KIND_SYSTEM). */
+#define OP_INSB 0x6c
+#define OP_OUTSV 0x6f
+#define OP_NOP_PAUSE 0x90   /* PAUSE is F3 90 */
+#define OP_IN_AL_IB 0xe4
+#define OP_OUT_IB_AX 0xe7
+#define OP_IN_AL_DX 0xec
+#define OP_OUT_DX_AX 0xef
+#define OP_HLT 0xf4
+#define OP2_GRP7 0x01
+#define OP2_CLTS 0x06
+#define OP2_INVD 0x08
+#define OP2_WBINVD 0x09
+#define OP2_MOV_R_CR 0x20
+#define OP2_MOV_CR_R 0x22
+#define OP2_WRMSR 0x30
+#define OP2_RDTSC 0x31
+#define OP2_RDMSR 0x32
+#define OP2_RDPMC 0x33
+#define OP2_CPUID 0xa2
+/* 0F 01 with a register ModRM (SDM Vol. 2D Table A-6, group 7). */
+#define GRP7_VMCALL 0xc1
+#define GRP7_MONITOR 0xc8
+#define GRP7_MWAIT 0xc9
+#define GRP7_XSETBV 0xd1
+#define GRP7_VMMCALL 0xd9
+#define GRP7_RDTSCP 0xf9
+#define GRP7_INVLPG 7
+
 /* Two-byte opcodes (after 0F). */
 #define OP2_BT_EV_GV 0xa3
 #define OP2_GRP8_EV_IB 0xba
@@ -85,6 +114,7 @@ struct cursor {
 	size_t avail;
 	size_t pos;
 	enum insn_status err;
+	bool repe; /* F3 seen: PAUSE is F3 90 */
 };
 
 static bool next_byte(struct cursor *c, uint8_t *b)
@@ -241,6 +271,7 @@ static enum insn_status modrm(struct cursor *c, struct insn *in, uint8_t *digit)
 	if (!next_byte(c, &m))
 		return c->err;
 	in->has_modrm = true;
+	in->modrm = m;
 	*digit = MODRM_REG(m);
 	if (MODRM_MOD(m) == MOD_REG)
 		return unsupported(in, "register operand (no memory access)");
@@ -349,6 +380,86 @@ static enum insn_status decode_string(struct insn *in, uint8_t op)
 	return INSN_OK;
 }
 
+static enum insn_status system_insn(struct insn *in)
+{
+	in->kind = INSN_KIND_SYSTEM;
+	in->op_size = operand_size(in);
+	in->mem_size = in->op_size;
+	return INSN_OK;
+}
+
+/* Exiting one-byte opcodes: IN/OUT with imm8 or DX, INS/OUTS, HLT, PAUSE.
+ * Returns INSN_UNSUPPORTED (with why unset) for anything else. */
+static enum insn_status decode_system_one_byte(struct cursor *c, struct insn *in, uint8_t op,
+					       bool repe)
+{
+	uint64_t port;
+
+	if (op >= OP_IN_AL_IB && op <= OP_OUT_IB_AX) {
+		if (!next_le(c, 1, &port))
+			return c->err;
+		in->imm = port;
+		in->has_imm = true;
+		return system_insn(in);
+	}
+	if ((op >= OP_IN_AL_DX && op <= OP_OUT_DX_AX) || (op >= OP_INSB && op <= OP_OUTSV) ||
+	    op == OP_HLT)
+		return system_insn(in);
+	if (op == OP_NOP_PAUSE && repe)
+		return system_insn(in);
+	return INSN_UNSUPPORTED;
+}
+
+static enum insn_status decode_system_two_byte(struct cursor *c, struct insn *in, uint8_t op)
+{
+	uint8_t m;
+
+	switch (op) {
+	case OP2_CLTS:
+	case OP2_INVD:
+	case OP2_WBINVD:
+	case OP2_WRMSR:
+	case OP2_RDTSC:
+	case OP2_RDMSR:
+	case OP2_RDPMC:
+	case OP2_CPUID:
+		return system_insn(in);
+	case OP2_MOV_R_CR:
+	case OP2_MOV_CR_R:
+		/* The ModRM mod field is ignored: always a register operand
+		 * (SDM Vol. 2B MOV-Move to/from Control Registers). */
+		if (!next_byte(c, &m))
+			return c->err;
+		in->has_modrm = true;
+		in->modrm = m;
+		return system_insn(in);
+	case OP2_GRP7:
+		if (!next_byte(c, &m))
+			return c->err;
+		if (MODRM_MOD(m) != MOD_REG && MODRM_REG(m) == GRP7_INVLPG) {
+			uint8_t digit;
+			enum insn_status st;
+			c->pos--; /* let modrm() parse the memory operand */
+			st = modrm(c, in, &digit);
+			return st == INSN_OK ? system_insn(in) : st;
+		}
+		in->has_modrm = true;
+		in->modrm = m;
+		switch (m) {
+		case GRP7_VMCALL:
+		case GRP7_MONITOR:
+		case GRP7_MWAIT:
+		case GRP7_XSETBV:
+		case GRP7_VMMCALL:
+		case GRP7_RDTSCP:
+			return system_insn(in);
+		}
+		return unsupported(in, "0F 01 form not recognised");
+	default:
+		return unsupported(in, "two-byte opcode not emulated");
+	}
+}
+
 static enum insn_status decode_one_byte(struct cursor *c, struct insn *in, uint8_t op)
 {
 	uint8_t digit;
@@ -432,7 +543,10 @@ static enum insn_status decode_one_byte(struct cursor *c, struct insn *in, uint8
 			return unsupported(in, "F6/F7 other than TEST /0");
 		return immediate(c, in, op == OP_GRP3_EB ? 1 : imm_z(in));
 	default:
-		return unsupported(in, "opcode not emulated");
+		st = decode_system_one_byte(c, in, op, c->repe);
+		if (st == INSN_UNSUPPORTED)
+			return unsupported(in, "opcode not emulated");
+		return st;
 	}
 }
 
@@ -473,7 +587,7 @@ static enum insn_status decode_two_byte(struct cursor *c, struct insn *in, uint8
 		in->imm &= 0xff;
 		return st;
 	default:
-		return unsupported(in, "two-byte opcode not emulated");
+		return decode_system_two_byte(c, in, op);
 	}
 }
 
@@ -483,12 +597,20 @@ static enum insn_status check_prefixes(struct insn *in, bool repe, bool repne)
 {
 	bool string = in->kind == INSN_KIND_STOS || in->kind == INSN_KIND_LODS ||
 		      in->kind == INSN_KIND_MOVS;
+	bool sys = in->kind == INSN_KIND_SYSTEM;
 
+	/* INS/OUTS take REP; in PAUSE the F3 is part of the opcode. */
+	if (sys && !in->two_byte && in->opcode >= OP_INSB && in->opcode <= OP_OUTSV)
+		string = true;
+	if (sys && !in->two_byte && in->opcode == OP_NOP_PAUSE)
+		return in->lock ? unsupported(in, "LOCK prefix on PAUSE") : INSN_OK;
 	if (repne)
 		return unsupported(in, "REPNE/F2 prefix");
 	if (repe && !string)
 		return unsupported(in, "REP prefix on a non-string instruction");
 	in->rep = repe;
+	if (in->lock && sys)
+		return unsupported(in, "LOCK prefix on an instruction that cannot take it");
 	if (in->lock) {
 		bool rmw = (in->kind == INSN_KIND_ALU && in->mem_first && in->alu != INSN_ALU_CMP) ||
 			   in->kind == INSN_KIND_XCHG;
@@ -557,6 +679,7 @@ enum insn_status insn_decode(struct insn *in, const uint8_t *buf, size_t avail,
 		break;
 	}
 	in->addr_size = address_size(in);
+	c.repe = repe;
 
 	if (b == ESCAPE_0F) {
 		in->two_byte = true;
@@ -600,6 +723,7 @@ bool insn_reads_mem(const struct insn *in)
 		return !in->mem_first;
 	case INSN_KIND_STOS:
 	case INSN_KIND_NONE:
+	case INSN_KIND_SYSTEM:
 		return false;
 	default:
 		return true;
@@ -629,7 +753,7 @@ const char *insn_kind_name(enum insn_kind k)
 		[INSN_KIND_ALU] = "alu", [INSN_KIND_TEST] = "test",
 		[INSN_KIND_XCHG] = "xchg", [INSN_KIND_BT] = "bt",
 		[INSN_KIND_STOS] = "stos", [INSN_KIND_LODS] = "lods",
-		[INSN_KIND_MOVS] = "movs",
+		[INSN_KIND_MOVS] = "movs", [INSN_KIND_SYSTEM] = "system",
 	};
 	if ((unsigned int)k < ARRAY_SIZE(names) && names[k])
 		return names[k];

@@ -12,6 +12,11 @@
  * Prefixes: 66, 67, F3 (string ops only), F0 (read-modify-write forms
  * only, as the SDM's LOCK rules), 2E 36 3E 26 64 65, REX 40-4F in 64-bit
  * mode (only directly before the opcode, SDM Vol. 2A §2.2.1).
+ * For instruction lengths only (SVM without next-RIP save), the instructions
+ * that cause other exits decode as INSN_KIND_SYSTEM: CPUID, RDMSR, WRMSR,
+ * RDTSC, RDTSCP, RDPMC, INVD, WBINVD, HLT, PAUSE, VMCALL, VMMCALL, XSETBV,
+ * MONITOR, MWAIT, IN/OUT (E4-E7, EC-EF), INS/OUTS (6C-6F, REP allowed),
+ * MOV to/from CRn (0F 20/22), CLTS, INVLPG; they are never emulated here.
  * Everything else is INSN_UNSUPPORTED with a reason: never guessed.
  *
  * The decoder reads at most min(avail, 15) bytes of the buffer it is given
@@ -49,6 +54,7 @@ enum insn_kind {
 	INSN_KIND_STOS,  /* ES:[rDI] <- rAX */
 	INSN_KIND_LODS,  /* rAX <- seg:[rSI] */
 	INSN_KIND_MOVS,  /* ES:[rDI] <- seg:[rSI] */
+	INSN_KIND_SYSTEM, /* an exiting instruction, decoded for its length only */
 };
 
 /* In the order of the ModRM reg field of opcodes 80-83, which is also bits
@@ -90,6 +96,7 @@ struct insn {
 	int64_t disp;       /* sign-extended (moffs: zero-extended) */
 	bool rip_rel;
 	bool has_modrm;
+	uint8_t modrm;      /* the raw ModRM byte, if has_modrm */
 
 	/* The other operand. */
 	bool has_imm;       /* immediate instead of a register */

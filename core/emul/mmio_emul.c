@@ -682,6 +682,8 @@ int emul_operand_gpa(struct emul_ctx *ctx, gpa_t *gpa, bool *write)
 	if (rc)
 		return rc;
 	switch (in->kind) {
+	case INSN_KIND_SYSTEM:
+		return EMUL_E_UNSUPPORTED;
 	case INSN_KIND_STOS:
 	case INSN_KIND_MOVS:
 		s = SEG_ES;
@@ -725,6 +727,8 @@ int emul_mmio(struct emul_ctx *ctx, gpa_t gpa, enum emul_access acc)
 	rc = emul_decode_at_rip(ctx);
 	if (rc)
 		return fail(ctx, rc, gpa, ctx->insn.why);
+	if (ctx->insn.kind == INSN_KIND_SYSTEM)
+		return fail(ctx, EMUL_E_UNSUPPORTED, gpa, "not a memory-access instruction");
 	if (!access_kind_matches(&ctx->insn, acc))
 		return fail(ctx, EMUL_E_MISMATCH, gpa,
 			    acc == EMUL_ACCESS_WRITE ? "hardware saw a write, instruction does not write"

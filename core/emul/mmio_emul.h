@@ -134,8 +134,10 @@ static inline void emul_ctx_init(struct emul_ctx *ctx, struct vcpu *v, const str
 int emul_mmio(struct emul_ctx *ctx, gpa_t gpa, enum emul_access acc);
 
 /* Fetch and decode the instruction at CS:RIP without executing it, e.g. for
- * the instruction length of another exit. Returns EMUL_OK, EMUL_E_FETCH,
- * EMUL_E_DECODE or EMUL_E_UNSUPPORTED; logs nothing. ctx->insn/bytes set. */
+ * the instruction length of another exit (SVM without NRIP): the exiting
+ * instructions listed in insn.h decode as INSN_KIND_SYSTEM. Returns EMUL_OK,
+ * EMUL_E_FETCH, EMUL_E_DECODE or EMUL_E_UNSUPPORTED; logs nothing. Only
+ * needs sregs, rip, rflags, gpr and mem in ctx (callbacks may be NULL). */
 int emul_decode_at_rip(struct emul_ctx *ctx);
 
 /* Fetch and decode the instruction at CS:RIP and translate its memory

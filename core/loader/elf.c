@@ -118,57 +118,76 @@ static bool check_header(const uint8_t *img, uint64_t size, struct elf_info *out
 	return true;
 }
 
+/* A loadable segment must lie inside the image (file part) and inside one
+ * RAM region (memory part); returns where it goes, or NULL with *why set. */
+static uint8_t *check_segment(const struct seg *s, uint64_t size, const struct gmem *mem,
+			      const char **why)
+{
+	if (s->filesz > s->memsz) {
+		*why = "a segment's file size exceeds its memory size";
+		return NULL;
+	}
+	if (!range_within(s->offset, s->filesz, 0, size)) {
+		*why = "a segment's data runs past the end of the image (truncated file?)";
+		return NULL;
+	}
+	uint8_t *dst = gmem_ptr(mem, s->paddr, s->memsz);
+	if (!dst)
+		*why = "a segment does not fit in the partition's RAM";
+	return dst;
+}
+
+static bool is_loadable(const struct seg *s)
+{
+	return s->type == PT_LOAD && s->memsz != 0;
+}
+
 bool elf_load(const void *image, uint64_t size, const struct gmem *mem, struct elf_info *out,
 	      const char **why)
 {
 	const uint8_t *img = image;
 	uint64_t phoff;
 	unsigned int phnum, loaded = 0;
+	bool entry_inside = false;
+	struct seg s;
 
 	bh_memset(out, 0, sizeof(*out));
 	out->lowest = UINT64_MAX;
 	if (!check_header(img, size, out, &phoff, &phnum, why))
 		return false;
 
-	/* Validate every segment before copying anything. */
-	for (int pass = 0; pass < 2; pass++) {
-		for (unsigned int i = 0; i < phnum; i++) {
-			struct seg s;
-			if (!read_phdr(img, size, out->is64, phoff, i, &s)) {
-				*why = "program header table runs past the end of the image";
-				return false;
-			}
-			if (s.type != PT_LOAD || s.memsz == 0)
-				continue;
-			if (s.filesz > s.memsz) {
-				*why = "a segment's file size exceeds its memory size";
-				return false;
-			}
-			if (!range_within(s.offset, s.filesz, 0, size)) {
-				*why = "a segment's data runs past the end of the image (truncated file?)";
-				return false;
-			}
-			uint8_t *dst = gmem_ptr(mem, s.paddr, s.memsz);
-			if (!dst) {
-				*why = "a segment does not fit in the partition's RAM";
-				return false;
-			}
-			if (pass == 0)
-				continue;
-			bh_memcpy(dst, img + s.offset, s.filesz);
-			bh_memset(dst + s.filesz, 0, s.memsz - s.filesz);
-			out->lowest = MIN(out->lowest, s.paddr);
-			out->highest = MAX(out->highest, s.paddr + s.memsz);
-			loaded++;
+	/* Validate every segment and the entry point before copying anything,
+	 * so a refused image leaves guest RAM as it was. */
+	for (unsigned int i = 0; i < phnum; i++) {
+		if (!read_phdr(img, size, out->is64, phoff, i, &s)) {
+			*why = "program header table runs past the end of the image";
+			return false;
 		}
+		if (!is_loadable(&s))
+			continue;
+		if (!check_segment(&s, size, mem, why))
+			return false;
+		out->lowest = MIN(out->lowest, s.paddr);
+		out->highest = MAX(out->highest, s.paddr + s.memsz);
+		if (out->entry >= s.paddr && out->entry - s.paddr < s.memsz)
+			entry_inside = true;
+		loaded++;
 	}
 	if (!loaded) {
 		*why = "ELF has no loadable segment";
 		return false;
 	}
-	if (out->entry < out->lowest || out->entry >= out->highest) {
+	if (!entry_inside) {
 		*why = "ELF entry point is outside its loaded segments";
 		return false;
+	}
+	for (unsigned int i = 0; i < phnum; i++) {
+		read_phdr(img, size, out->is64, phoff, i, &s);
+		if (!is_loadable(&s))
+			continue;
+		uint8_t *dst = check_segment(&s, size, mem, why);
+		bh_memcpy(dst, img + s.offset, s.filesz);
+		bh_memset(dst + s.filesz, 0, s.memsz - s.filesz);
 	}
 	return true;
 }

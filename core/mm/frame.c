@@ -34,7 +34,9 @@ void frame_init(struct frame_allocator *fa, const struct memmap *map, uint8_t *d
 
 paddr_t frame_alloc_range(struct frame_allocator *fa, uint64_t bytes, uint64_t align)
 {
-	if (bytes == 0 || align < PAGE_SIZE || (align & (align - 1)))
+	/* A size within a page of 2^64 would round up to 0 bytes. */
+	if (bytes == 0 || bytes > UINT64_MAX - (PAGE_SIZE - 1) || align < PAGE_SIZE ||
+	    (align & (align - 1)))
 		return 0;
 	bytes = ALIGN_UP(bytes, PAGE_SIZE);
 	/* Highest-address first: keeps low memory (below 4 GiB, below 1 GiB)
@@ -50,8 +52,12 @@ paddr_t frame_alloc_range(struct frame_allocator *fa, uint64_t bytes, uint64_t a
 		remove_at(fa, n);
 		if (rend > end)
 			insert_at(fa, n, end, rend - end);
-		if (start > r.base)
-			insert_at(fa, n, r.base, start - r.base);
+		/* The slot freed by remove_at took the upper piece; with the
+		 * table full the lower one cannot be recorded. */
+		if (start > r.base && !insert_at(fa, n, r.base, start - r.base)) {
+			pr_err("frame: free-range table full; %#lx+%#lx leaked", r.base, start - r.base);
+			fa->free_bytes -= start - r.base;
+		}
 		fa->free_bytes -= bytes;
 		return start;
 	}
@@ -60,9 +66,14 @@ paddr_t frame_alloc_range(struct frame_allocator *fa, uint64_t bytes, uint64_t a
 
 void frame_free_range(struct frame_allocator *fa, paddr_t pa, uint64_t bytes)
 {
-	bytes = ALIGN_UP(bytes, PAGE_SIZE);
 	if (!bytes)
 		return;
+	if (!IS_ALIGNED(pa, PAGE_SIZE) || bytes > UINT64_MAX - (PAGE_SIZE - 1) ||
+	    pa + ALIGN_UP(bytes, PAGE_SIZE) < pa) {
+		pr_err("frame: free of %#lx+%#lx is unaligned or wraps; ignored", pa, bytes);
+		return;
+	}
+	bytes = ALIGN_UP(bytes, PAGE_SIZE);
 	unsigned int i = 0;
 	while (i < fa->nr && fa->free[i].base < pa)
 		i++;

@@ -56,6 +56,7 @@ void *heap_alloc(struct heap *h, uint64_t size)
 	if (size == 0 || size > GiB(1))
 		return NULL;
 	uint64_t total = size + sizeof(struct heap_block);
+	uint64_t payload; /* what the block can hold: what heap_free gives back */
 	struct heap_block *b;
 
 	if (total > (1ull << HEAP_MAX_CLASS)) {
@@ -66,16 +67,18 @@ void *heap_alloc(struct heap *h, uint64_t size)
 		h->bytes_reserved += bytes;
 		b->cls = LARGE_CLASS;
 		b->pages_bytes = bytes;
+		payload = bytes - sizeof(*b);
 	} else {
 		unsigned int cls = class_for(total);
 		if (!h->free_list[cls] && !refill(h, cls))
 			return NULL;
 		b = h->free_list[cls];
 		h->free_list[cls] = b->next;
-		bh_memset(b + 1, 0, (1ull << cls) - sizeof(*b));
+		payload = (1ull << cls) - sizeof(*b);
+		bh_memset(b + 1, 0, payload);
 	}
 	b->magic = BLOCK_MAGIC;
-	h->bytes_in_use += size;
+	h->bytes_in_use += payload;
 	return b + 1;
 }
 

@@ -1,6 +1,9 @@
 #include "arch/x86/paging/s2pt.h"
 
 #define ENTRIES 512
+/* Four levels of 9 bits over a 4 KiB page translate 48 bits of GPA; index_at()
+ * would silently alias anything above onto low addresses. */
+#define GPA_LIMIT (1ULL << (PAGE_SHIFT + 9 * S2PT_LEVELS))
 
 static uint64_t level_size(unsigned int level)
 {
@@ -95,7 +98,7 @@ static int map_one(struct s2pt *pt, gpa_t gpa, paddr_t hpa, uint64_t left, unsig
 
 int s2pt_map(struct s2pt *pt, gpa_t gpa, paddr_t hpa, uint64_t size, unsigned int prot)
 {
-	if (!IS_ALIGNED(gpa | hpa | size, PAGE_SIZE) || gpa + size < gpa)
+	if (!IS_ALIGNED(gpa | hpa | size, PAGE_SIZE) || gpa + size < gpa || gpa + size > GPA_LIMIT)
 		return -1;
 	while (size) {
 		uint64_t done = 0;
@@ -111,6 +114,8 @@ int s2pt_map(struct s2pt *pt, gpa_t gpa, paddr_t hpa, uint64_t size, unsigned in
 
 bool s2pt_lookup(const struct s2pt *pt, gpa_t gpa, paddr_t *hpa, unsigned int *prot)
 {
+	if (gpa >= GPA_LIMIT)
+		return false;
 	const uint64_t *t = table(pt, pt->root);
 	for (unsigned int level = S2PT_LEVELS; level >= 1; level--) {
 		uint64_t e = t[index_at(gpa, level)];

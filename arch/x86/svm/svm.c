@@ -138,6 +138,9 @@ static int svm_cpu_enable(struct percpu *cpu)
 
 static void setup_controls(struct vmcb_control *c, uint32_t asid, paddr_t ncr3)
 {
+	/* CR4 writes are checked by core (reserved bits, e.g. VMXE on AMD,
+	 * must fault as on hardware rather than fail the next VMRUN). */
+	c->intercept_cr = BIT(16 + 4);
 	c->intercept_exc = BIT(EXC_MC);
 	c->intercept_misc1 = INTERCEPT1_INTR | INTERCEPT1_NMI | INTERCEPT1_SMI | INTERCEPT1_INIT |
 			     INTERCEPT1_CPUID | INTERCEPT1_INVD | INTERCEPT1_HLT | INTERCEPT1_INVLPGA |

@@ -189,6 +189,7 @@ static inline __attribute__((always_inline)) void svm_decode_exit_inline(const s
 		e->reason = EXIT_INVLPG;
 		break;
 	case SVM_EXIT_INVALID:
+	case SVM_EXIT_INVALID & 0xffffffffULL: /* QEMU's TCG stores -1 as 32 bits */
 		e->reason = EXIT_ENTRY_FAILED;
 		e->entry_fail.what = "VMRUN refused the VMCB (VMEXIT_INVALID: a guest-state consistency "
 				     "check of APM Vol. 2 §15.5.1 failed)";

@@ -1,0 +1,128 @@
+# Test guests: the programs Bulkhead runs as partitions to prove its VM core
+# (guests/README.md). Included by the top-level Makefile.
+#
+#   make guests          every guest image into $(BUILD)/guests/
+#   make guests-check    build them and check the images (scripts below)
+#   make guests-smoke    boot the guests that can run without a hypervisor on
+#                        bare QEMU (runtime self-test; see guests/smoke/)
+#   make linux-images    $(BUILD)/linux/vmlinuz and initrd.cpio.gz (Debian 12
+#                        kernel + busybox initramfs, guests/linux/)
+#
+# What the rig reads (tests/tests.mk, scripts/itest.sh):
+#
+#   GUEST_IMAGES              every built image (full paths under $(BUILD)/guests)
+#   GUEST_CMDLINE_<file>      the module command line (docs/manifest.md) of one
+#                             image, by file name, e.g. GUEST_CMDLINE_hello-long.elf
+#   GUEST_SUITES              the integration scenarios: vmcore isolation-tf bench
+#   GUEST_SUITE_MODULES_<s>   guests/suites/<s>.modules: one module a line,
+#                               <image path relative to $(BUILD)/guests> <command line>
+#                             '#' starts a comment; blank lines are ignored.
+#   GUEST_SUITE_EXPECT_<s>    guests/suites/<s>.expect: "expect: ERE" and
+#                             "reject: ERE" lines in scripts/itest.sh's vocabulary
+#                             (ERE over the serial log), plus a "timeout:" hint.
+#
+# Toolchain: the host gcc and ld (-m32 / -m64, freestanding, no libc and no
+# libgcc: 32-bit code must not divide 64-bit numbers), as for the real-mode
+# image (.code16 in a 32-bit object, then objcopy -O binary).
+
+GUEST_OUT := $(BUILD)/guests
+GUEST_CC ?= gcc
+GUEST_LD ?= ld
+GUEST_OBJCOPY ?= objcopy
+
+GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib \
+	-fno-pic -fno-pie -fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-fno-omit-frame-pointer -mgeneral-regs-only -mno-sse -mno-mmx -mno-80387 -mno-red-zone \
+	-Iguests/runtime
+GUEST_ASFLAGS := -D__ASSEMBLY__ -Iguests/runtime -g
+GUEST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
+
+# The C runtime, built once per mode.
+GUEST_RT_COMMON := runtime/console.o runtime/exc.o runtime/hypercall.o runtime/lib.o \
+	runtime/main.o runtime/report.o runtime/vectors.o runtime/gdt.o
+GUEST_RT32 := $(addprefix $(GUEST_OUT)/obj32/,runtime/start32.o $(GUEST_RT_COMMON))
+GUEST_RT64 := $(addprefix $(GUEST_OUT)/obj64/,runtime/start64.o $(GUEST_RT_COMMON))
+
+# Guests by mode. An image takes its code from guests/tests/<name>.c unless
+# GUEST_SRC_<name> names another file (one source, several modes).
+GUESTS64 := hello-long cpuid msr pio mmio exceptions virt-insn bad-gpa triple-fault survivor \
+	bench-cpuid bench-pio bench-hypercall bench-loop
+GUESTS32 := hello-prot pio32 exceptions32
+GUESTS16 := hello-real
+GUEST_SRC_hello-long := hello
+GUEST_SRC_hello-prot := hello
+GUEST_SRC_pio32 := pio
+GUEST_SRC_exceptions32 := exceptions
+guest_src = $(or $(GUEST_SRC_$(1)),$(1))
+
+GUEST_IMAGES := $(GUESTS64:%=$(GUEST_OUT)/%.elf) $(GUESTS32:%=$(GUEST_OUT)/%.elf) \
+	$(GUESTS16:%=$(GUEST_OUT)/%.bin)
+
+# Module command lines (docs/manifest.md), taken from the suite files so
+# there is one source: GUEST_CMDLINE_<file> := <command line> for every image
+# a suite names (the same image has the same command line in every suite).
+GUEST_SUITES := vmcore isolation-tf bench
+guest_suite_lines = $(shell sed -e 's/\#.*//' -e '/^[[:space:]]*$$/d' -e 's/^[[:space:]]*//' \
+	-e 's/[[:space:]][[:space:]]*/|/g' -e 's/|$$//' $(1))
+$(foreach l,$(call guest_suite_lines,$(GUEST_SUITES:%=guests/suites/%.modules)),\
+	$(eval GUEST_CMDLINE_$(firstword $(subst |, ,$(l))) := $(wordlist 2,99,$(subst |, ,$(l)))))
+
+$(foreach s,$(GUEST_SUITES),\
+	$(eval GUEST_SUITE_MODULES_$(s) := guests/suites/$(s).modules)\
+	$(eval GUEST_SUITE_EXPECT_$(s) := guests/suites/$(s).expect))
+
+# ---------------------------------------------------------------------------
+$(GUEST_OUT)/obj32/%.o: guests/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) -m32 -march=i686 $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+$(GUEST_OUT)/obj64/%.o: guests/%.c
+	@mkdir -p $(@D)
+	$(GUEST_CC) -m64 $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+$(GUEST_OUT)/obj32/%.o: guests/%.S
+	@mkdir -p $(@D)
+	$(GUEST_CC) -m32 $(GUEST_ASFLAGS) -MMD -MP -c $< -o $@
+$(GUEST_OUT)/obj64/%.o: guests/%.S
+	@mkdir -p $(@D)
+	$(GUEST_CC) -m64 $(GUEST_ASFLAGS) -MMD -MP -c $< -o $@
+
+define GUEST_ELF_RULE
+$(GUEST_OUT)/$(1).elf: $(GUEST_OUT)/obj$(2)/tests/$(call guest_src,$(1)).o $(GUEST_RT$(2)) guests/runtime/link$(2).ld
+	$(GUEST_LD) $(GUEST_LDFLAGS) -T guests/runtime/link$(2).ld -o $$@ $$(filter %.o,$$^)
+$(GUEST_OUT)/smoke/$(1).elf: $(GUEST_OUT)/obj$(2)/smoke/mb$(2).o $(GUEST_OUT)/obj$(2)/tests/$(call guest_src,$(1)).o $(GUEST_RT$(2)) guests/runtime/link$(2).ld
+	@mkdir -p $$(@D)
+	$(GUEST_LD) $(GUEST_LDFLAGS) -T guests/runtime/link$(2).ld -o $$@ $$(filter %.o,$$^)
+endef
+$(foreach g,$(GUESTS64),$(eval $(call GUEST_ELF_RULE,$(g),64)))
+$(foreach g,$(GUESTS32),$(eval $(call GUEST_ELF_RULE,$(g),32)))
+
+# Real mode: one flat binary at the load address (0x7c00) with its runtime.
+$(GUEST_OUT)/obj32/%.bin.elf: $(GUEST_OUT)/obj32/tests/%.o $(GUEST_OUT)/obj32/runtime/rt16.o guests/runtime/link16.ld
+	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T guests/runtime/link16.ld -o $@ $(filter %.o,$^)
+$(GUEST_OUT)/%.bin: $(GUEST_OUT)/obj32/%.bin.elf
+	$(GUEST_OBJCOPY) -O binary $< $@
+
+# Bare-QEMU smoke image of a real-mode guest: a boot sector that loads it.
+$(GUEST_OUT)/smoke/%.img: $(GUEST_OUT)/%.bin $(GUEST_OUT)/obj32/smoke/boot16.o guests/smoke/boot16.ld
+	@mkdir -p $(@D)
+	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T guests/smoke/boot16.ld -o $(@:.img=.boot.elf) \
+		$(GUEST_OUT)/obj32/smoke/boot16.o
+	$(GUEST_OBJCOPY) -O binary $(@:.img=.boot.elf) $(@:.img=.boot)
+	cat $(@:.img=.boot) $< >$@
+	truncate -s 64K $@
+
+GUEST_SMOKE_IMAGES := $(GUESTS64:%=$(GUEST_OUT)/smoke/%.elf) $(GUESTS32:%=$(GUEST_OUT)/smoke/%.elf) \
+	$(GUESTS16:%=$(GUEST_OUT)/smoke/%.img)
+
+-include $(shell find $(GUEST_OUT) -name '*.d' 2>/dev/null)
+
+.PHONY: guests guests-check guests-smoke linux-images
+guests: $(GUEST_IMAGES)
+
+guests-check: $(GUEST_IMAGES)
+	guests/check-images.sh $(GUEST_OUT) $(GUEST_SUITES:%=guests/suites/%.modules)
+
+guests-smoke: $(GUEST_SMOKE_IMAGES)
+	guests/smoke/run-smoke.sh $(GUEST_OUT)
+
+linux-images:
+	guests/linux/build-images.sh --out $(BUILD)/linux --cache $(BUILD)/linux-cache

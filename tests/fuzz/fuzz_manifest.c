@@ -1,0 +1,48 @@
+/* Fuzzes core/manifest.c (and the core/cmdline.c tokenizer under it): any
+ * text as a module command line. An accepted entry must satisfy every rule
+ * of docs/manifest.md; a refused one must say so in exactly one line. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/manifest.h"
+#include "tests/unit/support/host_log.h"
+
+static bool name_ok(const char *n)
+{
+	size_t len = strnlen(n, MANIFEST_NAME_MAX);
+	if (len == 0 || len >= MANIFEST_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= '0' && n[i] <= '9') || n[i] == '-' || n[i] == '_'))
+			return false;
+	return true;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *line = malloc(size + 1);
+	struct manifest_entry m;
+
+	memcpy(line, data, size);
+	line[size] = '\0';
+	host_log_reset();
+	if (manifest_parse(line, 7, &m)) {
+		if (!name_ok(m.name) || host_log_count() != 0)
+			abort();
+		if (m.mem < MANIFEST_MEM_MIN || m.mem > MANIFEST_MEM_MAX || m.mem % MiB(1))
+			abort();
+		if (m.cpus < 1 || m.cpus > 4)
+			abort();
+		if (m.load != MANIFEST_NO_ADDR && m.load >= m.mem)
+			abort();
+		if (m.entry != MANIFEST_NO_ADDR && m.entry >= m.mem)
+			abort();
+		if (m.mode_given && m.mode != VCPU_MODE_REAL && m.mode != VCPU_MODE_PROT32 &&
+		    m.mode != VCPU_MODE_LONG64)
+			abort();
+	} else if (host_log_count() != 1 || !host_log_contains("manifest: module 7: ")) {
+		abort();
+	}
+	free(line);
+	return 0;
+}
