@@ -249,7 +249,7 @@ static enum exit_action handle_mmio(struct vcpu *v)
 	}
 	/* The guest changed its code or tables under us: let it re-execute a
 	 * bounded number of times before calling it hostile. */
-	if ((rc == EMUL_E_MISMATCH || rc == EMUL_E_FAULT || rc == EMUL_E_FETCH) &&
+	if ((rc == EMUL_E_MISMATCH || rc == EMUL_E_FAULT || rc == EMUL_E_FETCH || rc == EMUL_E_TABLE) &&
 	    ++p->mmio_retries < MMIO_RETRY_LIMIT)
 		return EXIT_ACTION_RESUME;
 	partition_stop(p, true, "MMIO access to %#lx at RIP %#lx could not be emulated (%s)", e->mem.gpa,

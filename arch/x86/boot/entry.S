@@ -28,6 +28,8 @@
 
 #define CR0_PE (1 << 0)
 #define CR0_WP (1 << 16)
+#define CR0_NW (1 << 29)
+#define CR0_CD (1 << 30)
 #define CR0_PG (1 << 31)
 #define CR4_PAE (1 << 5)
 #define MSR_EFER 0xC0000080
@@ -144,7 +146,10 @@ mb_entry32:
 	jnc 3f
 	or $EFER_NXE, %eax
 3:	wrmsr
+	/* Caches on: CD and NW are still set from reset (0x60000010) on some
+	 * firmware paths; with them set every access is uncached. */
 	mov %cr0, %eax
+	and $~(CR0_CD | CR0_NW), %eax
 	or $(CR0_PE | CR0_PG | CR0_WP), %eax
 	mov %eax, %cr0
 

@@ -228,6 +228,9 @@ static void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *r)
 
 	for (unsigned int i = 0; i < SEG_COUNT; i++)
 		r->seg[i] = (struct segment){ segs[i]->sel, segs[i]->attr, segs[i]->limit, segs[i]->base };
+	/* The CPL lives in the VMCB's CPL field (APM §15.5.1); the rest of core
+	 * reads it as SS.DPL, as on VMX (SDM Vol. 3C §24.4.1). */
+	r->seg[SEG_SS].attr = (uint16_t)((r->seg[SEG_SS].attr & ~SEG_ATTR_DPL(3)) | SEG_ATTR_DPL(g->cpl));
 	r->gdtr = (struct dtable){ g->gdtr.base, (uint16_t)g->gdtr.limit };
 	r->idtr = (struct dtable){ g->idtr.base, (uint16_t)g->idtr.limit };
 	r->cr0 = g->cr0;
