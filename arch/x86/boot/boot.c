@@ -79,15 +79,28 @@ static const char *boot_source_name(uint32_t src)
 	}
 }
 
+static bool in_usable_ram(uint64_t start, uint64_t end)
+{
+	for (unsigned int i = 0; i < boot_info.nr_mem; i++) {
+		const struct boot_mem_range *r = &boot_info.mem[i];
+		if (r->type == BOOT_MEM_USABLE && start >= r->base && end <= r->base + r->len)
+			return true;
+	}
+	return false;
+}
+
 /* Drop modules that overlap the hypervisor, each other, or lie outside RAM
- * the firmware calls usable: loading from them would read garbage. */
+ * the firmware calls usable (a truncated or misplaced module): loading from
+ * them would read garbage. */
 static void validate_modules(void)
 {
 	uint64_t img_s = (uintptr_t)__image_start, img_e = (uintptr_t)__image_end;
 	for (unsigned int i = 0; i < boot_info.nr_modules;) {
 		struct boot_module *m = &boot_info.modules[i];
 		const char *why = NULL;
-		if (m->start < img_e && img_s < m->end)
+		if (!in_usable_ram(m->start, m->end))
+			why = "does not lie in usable RAM (truncated or misplaced)";
+		else if (m->start < img_e && img_s < m->end)
 			why = "overlaps the hypervisor image";
 		for (unsigned int j = 0; j < i && !why; j++)
 			if (m->start < boot_info.modules[j].end && boot_info.modules[j].start < m->end)
