@@ -91,11 +91,12 @@ static bool parse_serial(const struct kv *kv, uint16_t *port)
 	return true;
 }
 
-static void refuse(struct hv_options *o, const struct kv *kv, const char *why)
+/* The token is quoted as written, from its key to `end` (the cursor after
+ * it), so quotes around a value are shown too. */
+static void refuse(struct hv_options *o, const struct kv *kv, const char *end, const char *why)
 {
 	o->bad_options++;
-	pr_warn("cmdline: option '%.*s' %s; ignored", (int)(kv->key_len + (kv->val ? kv->val_len + 1 : 0)),
-		kv->key, why);
+	pr_warn("cmdline: option '%.*s' %s; ignored", (int)(end - kv->key), kv->key, why);
 }
 
 void hv_options_parse(struct hv_options *o, const char *cmdline)
@@ -116,24 +117,24 @@ void hv_options_parse(struct hv_options *o, const char *cmdline)
 		first = false;
 		if (kv_key_is(&kv, "loglevel")) {
 			if (!kv.val || !bh_parse_u64(kv.val, kv.val_len, &v, false) || v > LOG_TRACE)
-				refuse(o, &kv, "needs a level 0-4");
+				refuse(o, &kv, cur, "needs a level 0-4");
 			else
 				o->loglevel = (int)v;
 		} else if (kv_key_is(&kv, "serial")) {
 			if (!parse_serial(&kv, &o->serial_port))
-				refuse(o, &kv, "needs com1-com4 or an I/O port");
+				refuse(o, &kv, cur, "needs com1-com4 or an I/O port");
 		} else if (kv_key_is(&kv, "trace")) {
 			if (val_is(&kv, "exits"))
 				o->trace_exits = true;
 			else
-				refuse(o, &kv, "only knows 'trace=exits'");
+				refuse(o, &kv, cur, "only knows 'trace=exits'");
 		} else if (kv_key_is(&kv, "on_idle")) {
 			if (val_is(&kv, "halt"))
 				o->on_idle = ON_IDLE_HALT;
 			else if (val_is(&kv, "exit"))
 				o->on_idle = ON_IDLE_EXIT;
 			else
-				refuse(o, &kv, "needs halt or exit");
+				refuse(o, &kv, cur, "needs halt or exit");
 		} else if (kv_key_is(&kv, "test_fault")) {
 			if (val_is(&kv, "ud"))
 				o->test_fault = TEST_FAULT_UD;
@@ -144,9 +145,9 @@ void hv_options_parse(struct hv_options *o, const char *cmdline)
 			else if (val_is(&kv, "de"))
 				o->test_fault = TEST_FAULT_DE;
 			else
-				refuse(o, &kv, "needs ud, gp, pf or de");
+				refuse(o, &kv, cur, "needs ud, gp, pf or de");
 		} else {
-			refuse(o, &kv, "is unknown");
+			refuse(o, &kv, cur, "is unknown");
 		}
 	}
 }

@@ -334,6 +334,8 @@ static enum exit_action handle_hlt(struct vcpu *v)
 			       v->id, v->exit.rip);
 		return EXIT_ACTION_STOPPED;
 	}
+	if (vcpu_irq_pending(v))
+		return EXIT_ACTION_RESUME;
 	v->state = VCPU_HALTED;
 	return EXIT_ACTION_YIELD;
 }

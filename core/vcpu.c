@@ -55,15 +55,26 @@ static int highest_pending(const struct vcpu *v)
 	return -1;
 }
 
+bool vcpu_irq_pending(const struct vcpu *v)
+{
+	return highest_pending(v) >= 0;
+}
+
 void vcpu_deliver_interrupts(struct vcpu *v)
 {
 	int vec = highest_pending(v);
-	if (vec < 0 || vcpu_backend->event_pending(v))
+	if (vec < 0)
 		return;
+	if (vcpu_backend->event_pending(v)) {
+		vcpu_backend->request_intr_window(v, true);
+		return;
+	}
 	if (!vcpu_backend->interruptible(v)) {
 		vcpu_backend->request_intr_window(v, true);
 		return;
 	}
 	v->irq_pending[vec / 64] &= ~(1ULL << (vec % 64));
 	vcpu_inject_irq(v, (uint8_t)vec);
+	if (highest_pending(v) >= 0)
+		vcpu_backend->request_intr_window(v, true);
 }

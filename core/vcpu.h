@@ -210,6 +210,8 @@ extern const struct vcpu_backend vmx_backend;
 /* Arch-neutral helpers (core/vcpu.c). */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 void vcpu_inject_irq(struct vcpu *v, uint8_t vector);
+/* Is any external interrupt waiting for this vCPU? */
+bool vcpu_irq_pending(const struct vcpu *v);
 /* Mark an external interrupt pending and wake the vCPU if it halted. */
 void vcpu_raise_irq(struct vcpu *v, uint8_t vector);
 /* Before entry: inject the highest pending interrupt if the guest can take

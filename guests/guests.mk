@@ -6,7 +6,8 @@
 #   make guests-smoke    boot the guests that can run without a hypervisor on
 #                        bare QEMU (runtime self-test; see guests/smoke/)
 #   make linux-images    $(BUILD)/linux/vmlinuz and initrd.cpio.gz (Debian 12
-#                        kernel + busybox initramfs, guests/linux/)
+#                        kernel + busybox initramfs, guests/linux/);
+#                        LINUX_MODULES="virtio_pci ..." adds kernel modules
 #
 # What the rig reads (tests/tests.mk, scripts/itest.sh):
 #
@@ -45,7 +46,7 @@ GUEST_RT64 := $(addprefix $(GUEST_OUT)/obj64/,runtime/start64.o $(GUEST_RT_COMMO
 
 # Guests by mode. An image takes its code from guests/tests/<name>.c unless
 # GUEST_SRC_<name> names another file (one source, several modes).
-GUESTS64 := hello-long cpuid msr pio mmio exceptions virt-insn bad-gpa triple-fault survivor \
+GUESTS64 := hello-long cpuid msr pio mmio exceptions interrupts virt-insn bad-gpa triple-fault survivor \
 	bench-cpuid bench-pio bench-hypercall bench-loop
 GUESTS32 := hello-prot pio32 exceptions32
 GUESTS16 := hello-real
@@ -124,5 +125,7 @@ guests-check: $(GUEST_IMAGES)
 guests-smoke: $(GUEST_SMOKE_IMAGES)
 	guests/smoke/run-smoke.sh $(GUEST_OUT)
 
+LINUX_MODULES ?=
 linux-images:
-	guests/linux/build-images.sh --out $(BUILD)/linux --cache $(BUILD)/linux-cache
+	guests/linux/build-images.sh --out $(BUILD)/linux --cache $(BUILD)/linux-cache \
+		$(if $(strip $(LINUX_MODULES)),--modules "$(LINUX_MODULES)")

@@ -26,8 +26,17 @@ void frame_init(struct frame_allocator *fa, const struct memmap *map, uint8_t *d
 	bh_memset(fa, 0, sizeof(*fa));
 	fa->direct_map = direct_map;
 	for (unsigned int i = 0; i < map->nr && i < FRAME_MAX_RANGES; i++) {
-		fa->free[fa->nr++] = map->usable[i];
-		fa->free_bytes += map->usable[i].len;
+		struct mem_range r = map->usable[i];
+		/* Physical address 0 is the allocator's "no memory": page 0
+		 * must never be handed out. */
+		if (r.base == 0) {
+			if (r.len <= PAGE_SIZE)
+				continue;
+			r.base += PAGE_SIZE;
+			r.len -= PAGE_SIZE;
+		}
+		fa->free[fa->nr++] = r;
+		fa->free_bytes += r.len;
 	}
 	fa->total_bytes = fa->free_bytes;
 }
@@ -68,9 +77,9 @@ void frame_free_range(struct frame_allocator *fa, paddr_t pa, uint64_t bytes)
 {
 	if (!bytes)
 		return;
-	if (!IS_ALIGNED(pa, PAGE_SIZE) || bytes > UINT64_MAX - (PAGE_SIZE - 1) ||
+	if (!pa || !IS_ALIGNED(pa, PAGE_SIZE) || bytes > UINT64_MAX - (PAGE_SIZE - 1) ||
 	    pa + ALIGN_UP(bytes, PAGE_SIZE) < pa) {
-		pr_err("frame: free of %#lx+%#lx is unaligned or wraps; ignored", pa, bytes);
+		pr_err("frame: free of %#lx+%#lx is at 0, unaligned or wraps; ignored", pa, bytes);
 		return;
 	}
 	bytes = ALIGN_UP(bytes, PAGE_SIZE);

@@ -53,6 +53,7 @@ volatile uintptr_t rt_exc_insn, rt_exc_fixup;
 struct rt_exc_state {
 	struct rt_exc_record rec;
 	bool in_unexpected;
+	rt_irq_handler irq[IDT_VECTORS]; /* vectors 32-255 only */
 };
 
 static struct rt_exc_state rt_exc;
@@ -100,11 +101,24 @@ static noreturn void unexpected(struct rt_exc_frame *f)
 	rt_done();
 }
 
+void rt_set_irq_handler(uint8_t vector, rt_irq_handler fn)
+{
+	if (vector >= RT_FIRST_IRQ_VECTOR)
+		rt_exc.irq[vector] = fn;
+}
+
 /* Called from vectors.S with the frame; may redirect the return address. */
 void rt_exc_dispatch(struct rt_exc_frame *f);
 void rt_exc_dispatch(struct rt_exc_frame *f)
 {
 	uintptr_t fixup = rt_exc_fixup;
+
+	/* An interrupt with a handler is taken wherever it arrives, even
+	 * inside an RT_TRY block. */
+	if (f->vector < IDT_VECTORS && rt_exc.irq[f->vector]) {
+		rt_exc.irq[f->vector]((uint8_t)f->vector, f->ip);
+		return;
+	}
 
 	if (!fixup || rt_exc.rec.hit)
 		unexpected(f);

@@ -189,6 +189,17 @@ bool rt_expect_no_exc(const char *name);
 int rt_try_rdmsr(uint32_t msr, uint64_t *val);
 int rt_try_wrmsr(uint32_t msr, uint64_t val);
 
+/* Interrupt handlers (vectors 32-255): called with the vector and the
+ * interrupted instruction pointer; the interrupted code then resumes. No EOI
+ * is sent: the guests' interrupt sources (the test device's port 0x514) need
+ * none. */
+#define RT_FIRST_IRQ_VECTOR 32
+typedef void (*rt_irq_handler)(uint8_t vector, uintptr_t ip);
+void rt_set_irq_handler(uint8_t vector, rt_irq_handler fn);
+
+static inline void irq_enable(void) { asm volatile("sti" : : : "memory"); }
+static inline void irq_disable(void) { asm volatile("cli" : : : "memory"); }
+
 /* Installs the runtime's IDT (all 256 vectors). Done by the start code; a
  * test may call it again after loading an IDT of its own. */
 void rt_idt_load(void);

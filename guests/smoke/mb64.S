@@ -14,6 +14,8 @@
 #define PTE_PS 0x80
 #define PAGE_2M 0x200000
 #define SMOKE_STACK_SIZE 16384
+#define PIC1_DATA 0x21 /* 8259A interrupt mask registers (OCW1) */
+#define PIC2_DATA 0xa1
 
 	.section .multiboot, "a"
 	.balign 4
@@ -33,6 +35,11 @@ smoke_entry32:
 	cli
 	mov %eax, %ebp
 	mov $smoke_stack_top, %esp
+	/* The BIOS left the PIT ticking through the 8259s at vector 8: mask
+	 * them, a guest that sets IF must see only the interrupts it asks for. */
+	mov $0xff, %al
+	out %al, $PIC1_DATA
+	out %al, $PIC2_DATA
 
 	/* PML4[0] -> PDPT; PDPT[0..3] -> four PDs; PD entries: 2 MiB pages. */
 	mov $smoke_pdpt + PTE_P + PTE_W, %eax
