@@ -92,7 +92,8 @@ PURE_DIRS := core/lib core/emul drivers/vdev drivers/virtio
 PURE_FILES := core/gmem.c core/iobus.c core/cmdline.c core/mm/frame.c core/mm/heap.c \
 	core/memmap.c core/cpuid_policy.c core/msr_policy.c core/stats.c core/manifest.c \
 	core/loader/elf.c core/loader/linux_boot.c core/vcpu_modes.c arch/x86/paging/s2pt.c \
-	arch/x86/svm/svm_decode.c arch/x86/vmx/vmx_decode.c core/exit_names.c
+	arch/x86/svm/svm_decode.c arch/x86/vmx/vmx_decode.c core/exit_names.c \
+	arch/x86/boot/multiboot.c
 PURE_SRCS := $(foreach d,$(PURE_DIRS),$(wildcard $(d)/*.c)) $(wildcard $(PURE_FILES))
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
 	-DBULKHEAD_HOST -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -35,7 +35,23 @@ struct __packed mb2_mmap_entry {
 	uint32_t type, reserved;
 };
 
-#define MB_STRING_MAX 4096
+/* Module list entries read from a Multiboot1 block at most: the list is
+ * loader-supplied and its count is not to be trusted. */
+#define MB1_MAX_MODULE_ENTRIES 64
+
+/* Smallest RSDP: the ACPI 1.0 structure (ACPI 6.4 §5.2.5.3). */
+#define RSDP_V1_LEN 20
+
+enum module_result { MODULE_ADDED, MODULE_MALFORMED, MODULE_NO_ROOM };
+
+/* The information block need not be 4-byte aligned for the host pointer
+ * the reader returns, so fields are loaded byte-wise. */
+static uint32_t load_u32(const void *p)
+{
+	uint32_t v;
+	bh_memcpy(&v, p, sizeof(v));
+	return v;
+}
 
 static void boot_info_init(struct boot_info *bi, uint32_t source)
 {
@@ -56,6 +72,7 @@ static void copy_pstring(struct boot_info *bi, char *dst, size_t size, uint64_t 
 	for (size_t i = 0; i < size; i++) {
 		const char *c = rd(ctx, pa + i, 1);
 		if (!c) {
+			pr_warn("boot: string at %#lx is not readable after %zu bytes; cut there", pa, i);
 			dst[i] = '\0';
 			return;
 		}
@@ -85,19 +102,20 @@ static void add_mem(struct boot_info *bi, uint64_t base, uint64_t len, uint32_t 
 	bi->mem[bi->nr_mem++] = (struct boot_mem_range){ base, len, type, 0 };
 }
 
-static void add_module(struct boot_info *bi, uint64_t start, uint64_t end, uint64_t str_pa,
-		       const char *str, phys_reader rd, void *ctx)
+/* A module that does not fit is counted but not logged here: the caller
+ * reports all of them in one line (report_no_room). */
+static enum module_result add_module(struct boot_info *bi, uint64_t start, uint64_t end,
+				     uint64_t str_pa, const char *str, phys_reader rd, void *ctx)
 {
 	if (end <= start) {
 		pr_warn("boot: module %u has end %#lx not after start %#lx; ignored",
 			bi->nr_modules + bi->dropped_modules, end, start);
 		bi->dropped_modules++;
-		return;
+		return MODULE_MALFORMED;
 	}
 	if (bi->nr_modules == BOOT_MAX_MODULES) {
-		pr_warn("boot: more than %u modules; module at %#lx ignored", BOOT_MAX_MODULES, start);
 		bi->dropped_modules++;
-		return;
+		return MODULE_NO_ROOM;
 	}
 	struct boot_module *m = &bi->modules[bi->nr_modules++];
 	m->start = start;
@@ -106,6 +124,13 @@ static void add_module(struct boot_info *bi, uint64_t start, uint64_t end, uint6
 		bh_strlcpy(m->cmdline, str, sizeof(m->cmdline));
 	else
 		copy_pstring(bi, m->cmdline, sizeof(m->cmdline), str_pa, rd, ctx);
+	return MODULE_ADDED;
+}
+
+static void report_no_room(uint64_t no_room)
+{
+	if (no_room)
+		pr_warn("boot: more than %u modules; %lu ignored", BOOT_MAX_MODULES, no_room);
 }
 
 bool multiboot1_parse(struct boot_info *bi, uint64_t info_pa, phys_reader rd, void *ctx)
@@ -133,21 +158,32 @@ bool multiboot1_parse(struct boot_info *bi, uint64_t info_pa, phys_reader rd, vo
 			add_mem(bi, e->base, e->len, e->type);
 			pa += (uint64_t)e->size + 4;
 		}
-	} else if (info->flags & MB1_INFO_MEM) {
-		/* Only the two legacy sizes: low memory and memory above 1 MiB. */
+	}
+	/* Without a (usable) map, only the two legacy sizes: low memory and
+	 * memory above 1 MiB. */
+	if (bi->nr_mem == 0 && (info->flags & MB1_INFO_MEM)) {
 		add_mem(bi, 0, (uint64_t)info->mem_lower << 10, BOOT_MEM_USABLE);
 		add_mem(bi, MiB(1), (uint64_t)info->mem_upper << 10, BOOT_MEM_USABLE);
 	}
 
 	if (info->flags & MB1_INFO_MODS) {
-		for (uint32_t i = 0; i < info->mods_count && i < 64; i++) {
+		uint32_t count = info->mods_count, i;
+		uint64_t no_room = 0;
+		for (i = 0; i < count && i < MB1_MAX_MODULE_ENTRIES; i++) {
 			const struct mb1_module *m = rd(ctx, info->mods_addr + (uint64_t)i * sizeof(*m), sizeof(*m));
 			if (!m) {
 				pr_warn("boot: Multiboot1 module list unreadable at entry %u", i);
 				break;
 			}
-			add_module(bi, m->mod_start, m->mod_end, m->string, NULL, rd, ctx);
+			if (add_module(bi, m->mod_start, m->mod_end, m->string, NULL, rd, ctx) == MODULE_NO_ROOM)
+				no_room++;
 		}
+		if (i == MB1_MAX_MODULE_ENTRIES && count > i) {
+			/* Entries beyond the scan limit are not read, only counted. */
+			no_room += count - i;
+			bi->dropped_modules += count - i;
+		}
+		report_no_room(no_room);
 	}
 	if (bi->nr_mem == 0) {
 		pr_err("boot: the loader gave no memory map");
@@ -176,7 +212,7 @@ static void mb2_mmap(struct boot_info *bi, const struct mb2_tag *t)
 		pr_warn("boot: Multiboot2 memory map tag too short; ignored");
 		return;
 	}
-	uint32_t entry_size = *(const uint32_t *)p;
+	uint32_t entry_size = load_u32(p);
 	if (entry_size < sizeof(struct mb2_mmap_entry) || entry_size > 256) {
 		pr_warn("boot: Multiboot2 memory map entry size %u is invalid; ignored", entry_size);
 		bi->flags |= BOOT_INFO_F_MEM_TRUNCATED;
@@ -189,27 +225,34 @@ static void mb2_mmap(struct boot_info *bi, const struct mb2_tag *t)
 	}
 }
 
-static void mb2_module(struct boot_info *bi, const struct mb2_tag *t)
+static enum module_result mb2_module(struct boot_info *bi, const struct mb2_tag *t)
 {
 	if (t->size < sizeof(*t) + 8) {
 		pr_warn("boot: Multiboot2 module tag too short; ignored");
 		bi->dropped_modules++;
-		return;
+		return MODULE_MALFORMED;
 	}
-	const uint32_t *w = (const uint32_t *)(t + 1);
+	/* Multiboot2 §3.6.6: mod_start, mod_end, then the string. */
+	const uint8_t *p = (const uint8_t *)(t + 1);
 	char str[BOOT_MODULE_CMDLINE_MAX];
 	size_t n = t->size - sizeof(*t) - 8;
-	size_t len = bh_strnlen((const char *)(w + 2), n);
-	if (len >= sizeof(str))
+	size_t len = bh_strnlen((const char *)(p + 8), n);
+	if (len >= sizeof(str)) {
 		len = sizeof(str) - 1;
-	bh_memcpy(str, w + 2, len);
+		bi->flags |= BOOT_INFO_F_CMDLINE_CUT;
+	}
+	bh_memcpy(str, p + 8, len);
 	str[len] = '\0';
-	add_module(bi, w[0], w[1], 0, str, NULL, NULL);
+	return add_module(bi, load_u32(p), load_u32(p + 4), 0, str, NULL, NULL);
 }
 
 static void mb2_rsdp(struct boot_info *bi, const struct mb2_tag *t, uint64_t tag_pa)
 {
 	uint32_t len = t->size - sizeof(*t);
+	if (len < RSDP_V1_LEN) {
+		pr_warn("boot: Multiboot2 ACPI tag holds %u bytes, too short for an RSDP; ignored", len);
+		return;
+	}
 	if (len > sizeof(bi->rsdp_copy))
 		len = sizeof(bi->rsdp_copy);
 	/* Prefer the ACPI 2.0+ RSDP if both tags are present. */
@@ -223,18 +266,19 @@ static void mb2_rsdp(struct boot_info *bi, const struct mb2_tag *t, uint64_t tag
 bool multiboot2_parse(struct boot_info *bi, uint64_t info_pa, phys_reader rd, void *ctx)
 {
 	boot_info_init(bi, BOOT_SRC_MULTIBOOT2);
-	const uint32_t *hdr = rd(ctx, info_pa, 8);
-	if (!hdr || hdr[0] < 16 || hdr[0] > MB2_INFO_MAX_SIZE) {
+	const void *hdr = rd(ctx, info_pa, 8);
+	uint32_t total = hdr ? load_u32(hdr) : 0;
+	if (total < 16 || total > MB2_INFO_MAX_SIZE) {
 		pr_err("boot: Multiboot2 information at %#lx is unreadable or has a bad size", info_pa);
 		return false;
 	}
-	uint32_t total = hdr[0];
 	const uint8_t *base = rd(ctx, info_pa, total);
 	if (!base) {
 		pr_err("boot: Multiboot2 information (%u bytes) is not readable", total);
 		return false;
 	}
 	uint32_t off = 8;
+	uint64_t no_room = 0;
 	bool ended = false;
 	while (off + sizeof(struct mb2_tag) <= total) {
 		const struct mb2_tag *t = (const struct mb2_tag *)(base + off);
@@ -254,7 +298,8 @@ bool multiboot2_parse(struct boot_info *bi, uint64_t info_pa, phys_reader rd, vo
 			mb2_tag_string(bi->loader_name, sizeof(bi->loader_name), t, bi);
 			break;
 		case MB2_TAG_MODULE:
-			mb2_module(bi, t);
+			if (mb2_module(bi, t) == MODULE_NO_ROOM)
+				no_room++;
 			break;
 		case MB2_TAG_MMAP:
 			mb2_mmap(bi, t);
@@ -274,6 +319,7 @@ bool multiboot2_parse(struct boot_info *bi, uint64_t info_pa, phys_reader rd, vo
 			break;
 		off += ALIGN_UP(t->size, 8u);
 	}
+	report_no_room(no_room);
 	if (!ended)
 		pr_warn("boot: Multiboot2 information has no end tag");
 	if (bi->nr_mem == 0) {
