@@ -201,6 +201,29 @@ efi_entry64:
 	sub %rdi, %rcx
 	xor %eax, %eax
 	rep stosb
+	/* Leave the firmware's page tables: they sit in boot-services memory,
+	 * which is usable RAM to us and may be handed out (and zeroed) before
+	 * boot.c loads the final tables. Same 4 GiB identity map as above. */
+	mov $boot_pdpt + (PTE_P | PTE_W), %eax
+	mov %rax, boot_pml4
+	xor %ecx, %ecx
+9:	mov %rcx, %rax
+	shl $12, %rax
+	add $boot_pd + (PTE_P | PTE_W), %rax
+	mov %rax, boot_pdpt(, %rcx, 8)
+	inc %ecx
+	cmp $4, %ecx
+	jne 9b
+	xor %ecx, %ecx
+10:	mov %rcx, %rax
+	shl $21, %rax
+	or $(PTE_P | PTE_W | PTE_PS), %rax
+	mov %rax, boot_pd(, %rcx, 8)
+	inc %ecx
+	cmp $2048, %ecx
+	jne 10b
+	mov $boot_pml4, %eax
+	mov %rax, %cr3
 	lgdt boot_gdt_ptr
 	mov $boot_stack_top, %rsp
 	pushq $BOOT_CS

@@ -95,6 +95,10 @@ bool paging_init(uint64_t highest_phys)
 	struct cpuid_regs ext = cpuid(0x80000001, 0);
 	bool gb_pages = ext.edx & BIT(26); /* Page1GB (SDM Vol. 2A, CPUID) */
 	nx_bit = (ext.edx & BIT(20)) ? PTE_NX : 0;
+	/* The UEFI path arrives with the firmware's EFER: NX must be on before
+	 * any entry carries bit 63, or it is a reserved bit (SDM Vol. 3A §4.5). */
+	if (nx_bit)
+		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 
 	uint64_t top = ALIGN_UP(MAX(highest_phys, GiB(4)), GiB(1));
 	hv_pml4 = frame_alloc_zeroed();

@@ -1,0 +1,173 @@
+# shellcheck shell=bash
+# Shared by scripts/run-qemu.sh, run-bochs.sh and itest.sh (sourced, not run).
+#
+# A batch run starts the emulator under `timeout`, watches its serial log
+# while it runs and leaves $RUN_DIR/result, a file of key=value lines:
+#
+#   outcome=success|failure|ended|stopped|reset|timeout|error
+#   emu_rc=<exit status of the emulator (or timeout's 124)>
+#   elapsed_ms=<wall clock from start to end>
+#   banner_ms=<start to the first "Bulkhead x.y.z" line, empty if never>
+#   ready_ms=<start to "bulkhead: ready" (or the ERE in $RUN_READY_RE), empty if never>
+#
+# outcome: success/failure = the hypervisor wrote status 0/1 to port 0xF4
+# (QEMU isa-debug-exit exits with (status << 1) | 1); ended = Bochs stopped
+# at the magic breakpoint (the status byte is not visible there); stopped =
+# the --stop pattern appeared and the runner ended the emulator; reset =
+# QEMU -no-reboot exit 0 (triple fault, reset or ACPI power-off) or Bochs
+# exit 1 (panic or triple fault); timeout = hard limit reached.
+#
+# The runner's exit status: 0 success/ended/stopped, 1 failure, 3 reset,
+# 124 timeout, 125 error, 2 usage.
+
+BANNER_RE='Bulkhead [0-9]+\.[0-9]+\.[0-9]+'
+READY_RE=${RUN_READY_RE:-'bulkhead: ready'} # the refkernel says "ref: ready"
+TAIL_LINES=40
+
+die_usage() {
+	echo "$(basename "$0"): $*" >&2
+	exit 2
+}
+
+# The serial log without carriage returns and terminal escape sequences
+# (GRUB and OVMF draw with them): what the test regexes are matched against.
+clean_log() {
+	sed -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' -e 's/\x1b[()][0-9A-Za-z]//g' -e 's/\r//g' "$1"
+}
+
+print_tail() {
+	local log=$1 why=$2
+	echo "---- $why; last $TAIL_LINES lines of $log ----" >&2
+	clean_log "$log" | tail -n "$TAIL_LINES" | cat -v >&2
+	echo "---- end of $log ----" >&2
+}
+
+# exit status of the runner for an outcome
+outcome_status() {
+	case "$1" in
+	success | ended | stopped) echo 0 ;;
+	failure) echo 1 ;;
+	reset) echo 3 ;;
+	timeout) echo 124 ;;
+	*) echo 125 ;;
+	esac
+}
+
+# Sets NOW_MS to the wall clock in milliseconds (no fork: bash 5 builtin).
+set_now() {
+	local t=${EPOCHREALTIME/./}
+	NOW_MS=$((t / 1000))
+}
+
+# The serial-log watcher: reads whatever new bytes the log has (builtins
+# only, so polling costs no forks while the emulator needs the CPUs), keeps
+# a partial last line for the next call, and notes when the banner, the
+# ready line and the stop pattern first appear.
+watch_init() {
+	W_PARTIAL='' W_BANNER='' W_READY='' W_STOPPED=0
+	exec {W_FD}<"$1"
+}
+
+watch_poll() {
+	local start=$1 stop=$2 line clean
+	set_now
+	while :; do
+		line=''
+		if ! IFS= read -r -u "$W_FD" line; then
+			W_PARTIAL+=$line
+			break
+		fi
+		line=$W_PARTIAL$line
+		W_PARTIAL=''
+		clean=${line//$'\r'/}
+		clean=${clean//$'\e'\[*([0-9;=?])[A-Za-z]/}
+		if [ -z "$W_BANNER" ] && [[ $clean =~ $BANNER_RE ]]; then W_BANNER=$((NOW_MS - start)); fi
+		if [ -z "$W_READY" ] && [[ $clean =~ $READY_RE ]]; then W_READY=$((NOW_MS - start)); fi
+		if [ -n "$stop" ] && [[ $clean =~ $stop ]]; then W_STOPPED=1; fi
+	done
+	# A final line without its newline yet still counts for the stop pattern.
+	if [ -n "$stop" ] && [ -n "$W_PARTIAL" ] && [[ ${W_PARTIAL//$'\r'/} =~ $stop ]]; then
+		W_STOPPED=1
+	fi
+}
+
+# Did QEMU report an error of its own (bad option, unreadable kernel)? It
+# prints "qemu-system-x86_64: <message>" or "qemu: <message>"; warnings,
+# which do not stop it, say "warning:".
+qemu_failed() {
+	grep -vi 'warning:' "$1" 2>/dev/null | grep -qE '^qemu(-system-x86_64)?: '
+}
+
+# run_batch KIND LOG TIMEOUT STOP_RE RUN_DIR QUIET -- command...
+#   KIND: qemu or bochs (how to read the exit status).
+run_batch() {
+	local kind=$1 log=$2 limit=$3 stop=$4 dir=$5 quiet=$6
+	shift 7
+	local start pid rc outcome nap
+
+	shopt -s extglob
+	mkdir -p "$dir"
+	: >"$log"
+	watch_init "$log"
+	exec {nap}<> <(:) # a descriptor that never has data: `read -t` on it sleeps
+	set_now
+	start=$NOW_MS
+	# -k: a process that ignores SIGTERM is killed 5 s later.
+	timeout -k 5 "$limit" "$@" >"$dir/emulator.log" 2>&1 </dev/null &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		watch_poll "$start" "$stop"
+		if [ "$W_STOPPED" = 1 ]; then
+			kill -TERM "$pid" 2>/dev/null
+			break
+		fi
+		read -r -t 0.05 -u "$nap" || :
+	done
+	rc=0
+	wait "$pid" || rc=$?
+	watch_poll "$start" "$stop" # lines that arrived since the last poll
+	set_now
+	exec {W_FD}<&- {nap}<&-
+
+	if [ "$W_STOPPED" = 1 ]; then
+		outcome=stopped
+	elif [ $rc = 124 ] || [ $rc = 137 ]; then
+		outcome=timeout
+	elif [ "$kind" = qemu ] && [ $rc = 1 ] && qemu_failed "$dir/emulator.log"; then
+		outcome=error # QEMU itself exits 1 on errors, like isa-debug-exit with status 0
+	elif [ "$kind" = qemu ]; then
+		case $rc in
+		1) outcome=success ;;
+		3) outcome=failure ;;
+		0) outcome=reset ;;
+		*) outcome=error ;;
+		esac
+	else
+		case $rc in
+		0) outcome=ended ;;
+		1) outcome=reset ;;
+		*) outcome=error ;;
+		esac
+	fi
+	{
+		echo "outcome=$outcome"
+		echo "emu_rc=$rc"
+		echo "elapsed_ms=$((NOW_MS - start))"
+		echo "banner_ms=$W_BANNER"
+		echo "ready_ms=$W_READY"
+	} >"$dir/result"
+
+	local status
+	status=$(outcome_status "$outcome")
+	if [ "$status" != 0 ] && [ "$quiet" != 1 ]; then
+		case $outcome in
+		timeout) print_tail "$log" "timed out after ${limit}s" ;;
+		*) print_tail "$log" "$outcome (emulator exit status $rc)" ;;
+		esac
+		if [ "$outcome" = error ] || [ "$outcome" = reset ]; then
+			echo "---- emulator output ($dir/emulator.log) ----" >&2
+			tail -n 20 "$dir/emulator.log" >&2
+		fi
+	fi
+	return "$status"
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Boots Bulkhead in QEMU (x86-64 with AMD SVM + nested paging).
+#
+#   scripts/run-qemu.sh --iso build/bulkhead.iso            SeaBIOS -> GRUB (BIOS)
+#   scripts/run-qemu.sh --kernel build/bulkhead.elf \
+#       [--append "options"] [--module "path manifest"]...  QEMU's Multiboot1 loader
+#   scripts/run-qemu.sh --ovmf --esp build/esp.img           OVMF -> BOOTX64.EFI
+#   scripts/run-qemu.sh --ovmf --iso build/bulkhead.iso      OVMF -> GRUB EFI
+#
+# Options:
+#   --log FILE      batch run: serial to FILE, no stdin, ends itself
+#                   (on_idle=exit, --stop, or --timeout; default 60 s)
+#   --run-dir DIR   the run's files (result, emulator.log, OVMF vars copy);
+#                   default: the directory of --log, else build/run
+#   --timeout S     hard limit in seconds (interactive default: none)
+#   --stop REGEX    end the run as soon as REGEX appears in the serial log
+#   --cpu MODEL     -cpu value (default: host with KVM, else qemu64,+svm,+npt)
+#   --mem SIZE      guest RAM (default 512M)
+#   --quiet         do not print the serial log tail on failure
+#   -- ARGS...      passed to QEMU unchanged
+# Without --log the run is interactive: serial and the QEMU monitor share the
+# terminal (Ctrl-A x quits, Ctrl-A c switches to the monitor) and the serial
+# output is also kept in <run-dir>/serial.log.
+#
+# Exit status and the result file: see scripts/run-common.sh.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/run-common.sh
+. "$here/run-common.sh"
+
+OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd
+OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
+OVMF_ONE=/usr/share/ovmf/OVMF.fd
+
+iso='' kernel='' esp='' append='' ovmf=0 log='' dir='' limit='' stop='' cpu='' mem=512M quiet=0
+modules=() extra=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--iso) iso=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	--module) modules+=("$2"); shift 2 ;;
+	--esp) esp=$2; shift 2 ;;
+	--ovmf) ovmf=1; shift ;;
+	--log) log=$2; shift 2 ;;
+	--run-dir) dir=$2; shift 2 ;;
+	--timeout) limit=$2; shift 2 ;;
+	--stop) stop=$2; shift 2 ;;
+	--cpu) cpu=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--quiet) quiet=1; shift ;;
+	--) shift; extra=("$@"); break ;;
+	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	*) die_usage "unknown argument '$1' (try --help)" ;;
+	esac
+done
+
+n=0
+[ -n "$iso" ] && n=$((n + 1))
+[ -n "$kernel" ] && n=$((n + 1))
+[ -n "$esp" ] && n=$((n + 1))
+[ $n = 1 ] || die_usage "give exactly one of --iso, --kernel, --esp"
+[ -z "$esp" ] || [ $ovmf = 1 ] || die_usage "--esp needs --ovmf (it is a UEFI system partition)"
+[ -z "$kernel" ] || [ $ovmf = 0 ] || die_usage "--kernel is QEMU's Multiboot1 loader: BIOS only"
+for f in "$iso" "$kernel" "$esp"; do
+	[ -z "$f" ] || [ -f "$f" ] || { echo "run-qemu.sh: $f: no such file" >&2; exit 125; }
+done
+
+if [ -z "$dir" ]; then
+	if [ -n "$log" ]; then dir=$(dirname "$log"); else dir=build/run; fi
+fi
+mkdir -p "$dir"
+
+# shellcheck disable=SC2054 # commas belong to QEMU option values
+args=(-nodefaults -no-reboot -m "$mem" -display none
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+if [ -z "$cpu" ]; then
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		args+=(-accel kvm -cpu host)
+	else
+		# shellcheck disable=SC2054
+		args+=(-accel tcg -cpu qemu64,+svm,+npt)
+	fi
+else
+	args+=(-accel "$([ "$cpu" = host ] && echo kvm || echo tcg)" -cpu "$cpu")
+fi
+
+if [ $ovmf = 1 ]; then
+	if [ -f "$OVMF_CODE" ] && [ -f "$OVMF_VARS" ]; then
+		cp "$OVMF_VARS" "$dir/OVMF_VARS.fd"
+		args+=(-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
+			-drive "if=pflash,format=raw,unit=1,file=$dir/OVMF_VARS.fd")
+	elif [ -f "$OVMF_ONE" ]; then
+		args+=(-bios "$OVMF_ONE")
+	else
+		echo "run-qemu.sh: no OVMF firmware (install the ovmf package: make deps)" >&2
+		exit 125
+	fi
+fi
+
+if [ -n "$iso" ]; then
+	args+=(-drive "file=$iso,format=raw,if=ide,media=cdrom,readonly=on" -boot d)
+elif [ -n "$esp" ]; then
+	# A private copy: the firmware may write to the volume.
+	cp "$esp" "$dir/esp.img"
+	args+=(-drive "file=$dir/esp.img,format=raw,if=ide,media=disk")
+else
+	args+=(-kernel "$kernel")
+	[ -n "$append" ] && args+=(-append "$append")
+	if [ ${#modules[@]} -gt 0 ]; then
+		initrd=''
+		for m in "${modules[@]}"; do
+			# QEMU splits -initrd at commas: a literal comma is written twice.
+			initrd+="${initrd:+,}${m//,/,,}"
+		done
+		args+=(-initrd "$initrd")
+	fi
+fi
+
+if [ -n "$log" ]; then
+	args+=(-serial "file:$log" -monitor none)
+	status=0
+	run_batch qemu "$log" "${limit:-60}" "$stop" "$dir" "$quiet" -- \
+		qemu-system-x86_64 "${args[@]}" "${extra[@]+"${extra[@]}"}" || status=$?
+	exit $status
+fi
+
+# Interactive.
+args+=(-chardev "stdio,id=con,mux=on,logfile=$dir/serial.log"
+	-serial chardev:con -mon chardev=con)
+echo "run-qemu.sh: serial on this terminal (Ctrl-A x quits); log in $dir/serial.log" >&2
+rc=0
+if [ -n "$limit" ]; then
+	timeout --foreground "$limit" qemu-system-x86_64 "${args[@]}" "${extra[@]+"${extra[@]}"}" || rc=$?
+else
+	qemu-system-x86_64 "${args[@]}" "${extra[@]+"${extra[@]}"}" || rc=$?
+fi
+case $rc in
+1) echo "run-qemu.sh: the hypervisor reported success" >&2; exit 0 ;;
+3) echo "run-qemu.sh: the hypervisor reported failure" >&2; exit 1 ;;
+0) echo "run-qemu.sh: QEMU ended (quit, reset or triple fault)" >&2; exit 0 ;;
+124) echo "run-qemu.sh: timed out after ${limit}s" >&2; exit 124 ;;
+*) echo "run-qemu.sh: QEMU exited with status $rc" >&2; exit 125 ;;
+esac

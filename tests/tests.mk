@@ -1,0 +1,102 @@
+# Boot media, runs, integration tests and benchmarks (included by the
+# top-level Makefile after guests/guests.mk and arch/x86/efi/efi.mk).
+#
+#   make iso               $(BUILD)/bulkhead.iso: hybrid BIOS+UEFI GRUB ISO
+#   make efi               $(BUILD)/esp.img: FAT ESP with BOOTX64.EFI (efi.mk builds the app)
+#   make run               the ISO in QEMU (SeaBIOS, GRUB), serial on this terminal
+#   make run-kernel        bulkhead.elf via QEMU -kernel (Multiboot1)
+#   make run-efi           the ESP under OVMF (Bulkhead's loader); run-efi-grub: GRUB EFI
+#   make run-bochs         the ISO in Bochs (VT-x)
+#   make test              deps, build, unit tests, integration tests (what CI runs)
+#   make test-integration  only the integration tests (ITEST_ARGS="--filter bochs" ...),
+#                          with the guest suites (GUEST_SUITES) on ITEST_SUITE_PATHS
+#   make bench             scripts/bench.sh -> $(BUILD)/bench.json
+#
+# What boots: HV_CMDLINE is the hypervisor command line (docs/manifest.md);
+# BOOT_MODULES the module files, by default the demo partitions DEMO_GUESTS
+# among the images guests/guests.mk builds (GUEST_IMAGES). Each image's
+# manifest is GUEST_CMDLINE_<file name> from guests.mk (e.g.
+# GUEST_CMDLINE_hello-long.elf := name=hello-long mem=4M); an image without
+# one gets "name=<file name without extension>".
+#   make run HV_CMDLINE="loglevel=3 on_idle=exit" BOOT_MODULES=
+#   make run BOOT_MODULES="build/guests/cpuid.elf build/guests/msr.elf"
+HV_CMDLINE ?= loglevel=2
+DEMO_GUESTS ?= hello-long.elf hello-prot.elf hello-real.bin
+BOOT_MODULES ?= $(filter $(addprefix %/,$(DEMO_GUESTS)),$(GUEST_IMAGES))
+ISO_TIMEOUT ?= 3
+RUN_ARGS ?=
+ITEST_ARGS ?=
+
+boot_module_cmdline = $(or $(GUEST_CMDLINE_$(notdir $(1))),name=$(basename $(notdir $(1))))
+BOOT_MODULE_ARGS = $(foreach m,$(BOOT_MODULES),--module '$(m) $(call boot_module_cmdline,$(m))')
+
+# The media are rebuilt when their command lines change, not only their files:
+# the *.args files change content only when the arguments do.
+$(BUILD)/media/iso.args: export ARGS := --cmdline '$(HV_CMDLINE)' --timeout $(ISO_TIMEOUT) $(BOOT_MODULE_ARGS)
+$(BUILD)/media/esp.args: export ARGS := --cmdline '$(HV_CMDLINE)' $(BOOT_MODULE_ARGS)
+$(BUILD)/media/%.args: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' "$$ARGS" | cmp -s - $@ || printf '%s\n' "$$ARGS" >$@
+
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/bulkhead.iso: $(BUILD)/bulkhead.elf $(BOOT_MODULES) $(BUILD)/media/iso.args scripts/mkiso.sh
+	scripts/mkiso.sh --out $@ --elf $< $(shell cat $(BUILD)/media/iso.args 2>/dev/null)
+
+$(ESP_IMG): $(EFI_APP) $(BUILD)/bulkhead.elf $(BOOT_MODULES) $(BUILD)/media/esp.args scripts/mkesp.sh
+	scripts/mkesp.sh --out $@ --efi $(EFI_APP) --elf $(BUILD)/bulkhead.elf $(shell cat $(BUILD)/media/esp.args 2>/dev/null)
+
+# The reference kernel: the cheapest image each boot path can start (boot
+# time reference for scripts/bench.sh, rig self-tests).
+REFKERNEL := $(BUILD)/refkernel.elf
+$(BUILD)/refkernel.o: tests/integration/refkernel/refkernel.S
+	@mkdir -p $(@D)
+	$(CC) -c $< -o $@
+$(REFKERNEL): $(BUILD)/refkernel.o tests/integration/refkernel/refkernel.ld
+	$(LD) -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+		-T tests/integration/refkernel/refkernel.ld $< -o $@
+
+.PHONY: iso refkernel run run-kernel run-efi run-efi-grub run-bochs
+iso: $(BUILD)/bulkhead.iso
+refkernel: $(REFKERNEL)
+
+run: deps-check $(BUILD)/bulkhead.iso
+	scripts/run-qemu.sh --iso $(BUILD)/bulkhead.iso --run-dir $(BUILD)/run $(RUN_ARGS)
+run-kernel: deps-check $(BUILD)/bulkhead.elf $(BOOT_MODULES)
+	scripts/run-qemu.sh --kernel $(BUILD)/bulkhead.elf --append '$(HV_CMDLINE)' \
+		$(BOOT_MODULE_ARGS) --run-dir $(BUILD)/run $(RUN_ARGS)
+run-efi: deps-check $(BUILD)/esp.img
+	scripts/run-efi.sh --esp $(BUILD)/esp.img --run-dir $(BUILD)/run-efi $(RUN_ARGS)
+run-efi-grub: deps-check $(BUILD)/bulkhead.iso
+	scripts/run-efi.sh --iso $(BUILD)/bulkhead.iso --run-dir $(BUILD)/run-efi $(RUN_ARGS)
+run-bochs: deps-check $(BUILD)/bulkhead.iso
+	scripts/run-bochs.sh --iso $(BUILD)/bulkhead.iso --run-dir $(BUILD)/run-bochs $(RUN_ARGS)
+
+# Everything the integration tests boot. The tests build their own ISOs and
+# ESPs (each with its own command lines) in $(BUILD)/itest/<test>/; the
+# user-facing ISO and ESP are built too, so `make test` proves they build.
+ITEST_DEPS := $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL) $(GUEST_IMAGES) \
+	$(BUILD)/bulkhead.iso $(ESP_IMG)
+
+.PHONY: test test-integration test-build bench
+test-build: $(ITEST_DEPS)
+
+# Every guest suite of guests/guests.mk also runs on ITEST_SUITE_PATHS.
+ITEST_SUITE_PATHS ?= qemu-kernel bochs
+ITEST_SUITES = $(foreach s,$(GUEST_SUITES),--suite '$(s):$(GUEST_SUITE_MODULES_$(s)):$(GUEST_SUITE_EXPECT_$(s))')
+
+test-integration: deps-check test-build
+	scripts/itest.sh --build $(BUILD) --suite-paths '$(ITEST_SUITE_PATHS)' $(ITEST_SUITES) $(ITEST_ARGS)
+
+# One step after the other (also under make -j): unit tests and emulators
+# competing for the two cores would only make timing-sensitive tests flaky.
+test:
+	$(MAKE) deps-check
+	$(MAKE) test-build
+	$(MAKE) unit
+	$(MAKE) test-integration
+
+bench: deps-check $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL)
+	@if [ -x scripts/bench.sh ]; then scripts/bench.sh --build $(BUILD); \
+	else echo "bench: scripts/bench.sh not present"; fi
