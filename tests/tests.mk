@@ -97,6 +97,8 @@ test:
 	$(MAKE) unit
 	$(MAKE) test-integration
 
-bench: deps-check $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL)
-	@if [ -x scripts/bench.sh ]; then scripts/bench.sh --build $(BUILD); \
-	else echo "bench: scripts/bench.sh not present"; fi
+# Boot times per path (scripts/bench.sh), then exit costs (scripts/bench-exits.sh);
+# both merge their figures into $(BUILD)/bench.json.
+bench: deps-check $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL) guests
+	scripts/bench.sh --build $(BUILD)
+	scripts/bench-exits.sh --build $(BUILD) $(BENCH_EXITS_ARGS)

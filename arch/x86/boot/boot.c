@@ -19,6 +19,7 @@
 #include "core/mm/heap.h"
 #include "core/percpu.h"
 #include "core/platform_exit.h"
+#include "drivers/irqchip/i8259.h"
 #include "drivers/uart/uart.h"
 
 extern char __image_start[], __image_end[];
@@ -185,6 +186,7 @@ void boot_main(uint32_t magic, uint64_t info)
 	gdt_init_cpu(bsp);
 	idt_init();
 	idt_load();
+	i8259_disable();
 
 	bool ok = collect_boot_info(magic, info);
 	hv_options_defaults(&hv_opts);

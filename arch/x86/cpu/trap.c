@@ -5,6 +5,7 @@
 #include "core/percpu.h"
 #include "core/platform_exit.h"
 #include "core/symbols.h"
+#include "drivers/irqchip/i8259.h"
 
 #define IDT_TYPE_INTERRUPT_GATE 0x8e /* P, DPL0, 64-bit interrupt gate */
 #define STACK_TRACE_MAX 16
@@ -135,6 +136,8 @@ void trap_dispatch(struct trap_frame *f)
 	irq_handler_fn fn = irq_handlers[f->vector];
 	if (fn)
 		fn(f);
+	else if (f->vector == I8259_VECTOR_BASE + 7 || f->vector == I8259_VECTOR_BASE + 15)
+		return; /* spurious IRQ 7/15 of the (masked) legacy PIC: no EOI */
 	else
 		pr_warn("trap: unexpected interrupt vector %lu on CPU %u", f->vector, this_cpu()->id);
 }
