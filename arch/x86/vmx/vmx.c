@@ -1,0 +1,1107 @@
+/* The Intel VMX backend (SDM Vol. 3C chapters 24-33): per-CPU VMXON, VMCS
+ * set-up, the run step with exit decoding, event injection, the CR0/CR4/CR8
+ * accesses the backend emulates itself, VPIDs, and the registers VMX does not
+ * switch. EPT lives in ept.c, the capability probe in vmx_caps.c.
+ *
+ * A VMCS is "active" on at most one CPU (§25.1). A vCPU's VMCS stays active
+ * (and current) on the CPU that runs it, so a re-entry is a VMRESUME without
+ * VMPTRLD. Calls made from another CPU while the vCPU has not run yet (the
+ * boot CPU creating and loading partitions) leave it clear again. */
+#include "arch/x86/cpu/cpu.h"
+#include "arch/x86/cpu/gdt.h"
+#include "arch/x86/vmx/ept.h"
+#include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx.h"
+#include "arch/x86/vmx/vmx_decode.h"
+#include "arch/x86/vmx/vmx_internal.h"
+#include "arch/x86/vmx/vmx_ops.h"
+#include "arch/x86/vmx/vmx_state.h"
+#include "core/lib/string.h"
+#include "core/log.h"
+#include "core/mm/frame.h"
+#include "core/mm/heap.h"
+#include "core/partition.h"
+#include "core/percpu.h"
+#include "core/spinlock.h"
+
+#define GUEST_PAT_DEFAULT 0x0007040600070406ULL /* power-on value (SDM Vol. 3A §11.12.4) */
+#define DR6_RESET 0xffff0ff0ULL                 /* SDM Vol. 3B §18.2.3 */
+#define DR7_RESET 0x400ULL
+#define VMCS_LINK_NONE (~0ULL)                   /* §27.3.1.5: no shadow VMCS */
+#define RFLAGS_RESERVED (0xffffffffffc00000ULL | BIT(15) | BIT(5) | BIT(3))
+#define CR8_MAX 15
+#define EXC_AC 17
+/* Exceptions that push an error code (SDM Vol. 3A Table 6-1). */
+#define EXC_WITH_ERROR (BIT(EXC_DF) | BIT(EXC_TS) | BIT(EXC_NP) | BIT(EXC_SS) | BIT(EXC_GP) | \
+			BIT(EXC_PF) | BIT(EXC_AC))
+#define SOFTINT_DEFAULT_LEN 2 /* INT n is CD ib */
+/* CR exits the backend handles itself before core sees an exit again. */
+#define MAX_INTERNAL_EXITS 1024
+
+int vmx_enter(struct vcpu *v, bool resume);
+void vmx_exit_stub(void);
+
+/* ---- VPIDs -----------------------------------------------------------------
+ * One per vCPU from a small bitmap; any CPU creating or destroying a vCPU
+ * takes the lock. "ever" remembers IDs that may still tag stale TLB entries. */
+static struct {
+	spinlock_t lock;
+	uint64_t used[VPID_COUNT / 64];
+	uint64_t ever[VPID_COUNT / 64];
+} vpids = { SPINLOCK_INIT, { 1 }, { 1 } }; /* VPID 0 is the host's */
+
+static uint16_t vpid_alloc(bool *reused)
+{
+	uint16_t id = 0;
+
+	spin_lock(&vpids.lock);
+	for (unsigned int i = 1; i < VPID_COUNT; i++) {
+		if (!(vpids.used[i / 64] & BIT(i % 64))) {
+			vpids.used[i / 64] |= BIT(i % 64);
+			*reused = vpids.ever[i / 64] & BIT(i % 64);
+			vpids.ever[i / 64] |= BIT(i % 64);
+			id = (uint16_t)i;
+			break;
+		}
+	}
+	spin_unlock(&vpids.lock);
+	return id;
+}
+
+static void vpid_free(uint16_t id)
+{
+	if (!id)
+		return;
+	spin_lock(&vpids.lock);
+	vpids.used[id / 64] &= ~BIT(id % 64);
+	spin_unlock(&vpids.lock);
+}
+
+static void flush_vpid(uint16_t vpid)
+{
+	if (!vpid)
+		return; /* VPID 0: every entry and exit flushes (§29.4.3.3) */
+	if (vmx_hw.ept_vpid_cap & VPID_CAP_INVVPID_SINGLE)
+		invvpid(INVVPID_SINGLE_CONTEXT, vpid, 0);
+	else
+		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
+}
+
+void vmx_invept(uint64_t eptp)
+{
+	if (vmx_hw.ept_vpid_cap & EPT_CAP_INVEPT_SINGLE)
+		invept(INVEPT_SINGLE_CONTEXT, eptp);
+	else if (vmx_hw.ept_vpid_cap & EPT_CAP_INVEPT_ALL)
+		invept(INVEPT_ALL_CONTEXT, 0);
+}
+
+/* ---- per-CPU enable --------------------------------------------------------- */
+
+static struct vmx_cpu *this_vmx_cpu(void)
+{
+	return this_cpu()->backend_data;
+}
+
+static int vmx_cpu_enable(struct percpu *cpu)
+{
+	const struct vmx_hw *hw = &vmx_hw;
+	uint64_t fc, old_cr4 = read_cr4();
+	struct vmx_cpu *c;
+	paddr_t region;
+
+	if (!hw->caps.usable)
+		return -1;
+	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	if (!(fc & FEATURE_CONTROL_LOCK))
+		wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+	else if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX))
+		return -1;
+	c = kzalloc(sizeof(*c));
+	region = frame_alloc_zeroed();
+	if (!c || !region) {
+		kfree(c);
+		if (region)
+			frame_free(region);
+		return -1;
+	}
+	/* VMXON region: revision identifier in the first 31 bits (§25.11.5). */
+	*(uint32_t *)phys_to_virt(region) = hw->revision;
+	/* CR0/CR4 must respect the fixed bits in VMX operation (§24.8). */
+	write_cr0((read_cr0() | hw->fixed.cr0_fixed0) & hw->fixed.cr0_fixed1);
+	write_cr4((old_cr4 | hw->fixed.cr4_fixed0 | CR4_VMXE) & hw->fixed.cr4_fixed1);
+	if (!vmxon(region)) {
+		pr_err("vmx: VMXON failed on CPU %u", cpu->id);
+		write_cr4(old_cr4);
+		frame_free(region);
+		kfree(c);
+		return -1;
+	}
+	c->id = cpu->id;
+	c->vmxon_pa = region;
+	cpu->virt_area = region;
+	cpu->backend_data = c;
+	/* Nothing from before VMXON (firmware, a previous kernel) may survive. */
+	if (hw->ept_vpid_cap & EPT_CAP_INVEPT_ALL)
+		invept(INVEPT_ALL_CONTEXT, 0);
+	if (hw->vpid && (hw->ept_vpid_cap & VPID_CAP_INVVPID_ALL))
+		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
+	return 0;
+}
+
+/* ---- VMCS activation ---------------------------------------------------------- */
+
+static uint16_t host_sel(uint16_t s)
+{
+	return s & 0xfff8; /* RPL and TI must be 0 (§27.2.3) */
+}
+
+/* Host state is per CPU (§25.5): written whenever the VMCS becomes active
+ * on a CPU. */
+static void write_host_state(struct vmx_cpu *c)
+{
+	struct dtr64 gdtr, idtr;
+
+	sgdt(&gdtr);
+	sidt(&idtr);
+	vmwrite(VMCS_HOST_CR0, read_cr0());
+	vmwrite(VMCS_HOST_CR3, read_cr3());
+	vmwrite(VMCS_HOST_CR4, read_cr4());
+	vmwrite(VMCS_HOST_ES_SEL, host_sel(read_es()));
+	vmwrite(VMCS_HOST_CS_SEL, host_sel(read_cs()));
+	vmwrite(VMCS_HOST_SS_SEL, host_sel(read_ss()));
+	vmwrite(VMCS_HOST_DS_SEL, host_sel(read_ds()));
+	vmwrite(VMCS_HOST_FS_SEL, host_sel(read_fs()));
+	vmwrite(VMCS_HOST_GS_SEL, host_sel(read_gs()));
+	vmwrite(VMCS_HOST_TR_SEL, host_sel(read_tr()));
+	vmwrite(VMCS_HOST_FS_BASE, rdmsr(MSR_FS_BASE));
+	vmwrite(VMCS_HOST_GS_BASE, rdmsr(MSR_GS_BASE)); /* this CPU's struct percpu */
+	vmwrite(VMCS_HOST_TR_BASE, tss_base(c->id));
+	vmwrite(VMCS_HOST_GDTR_BASE, gdtr.base);
+	vmwrite(VMCS_HOST_IDTR_BASE, idtr.base);
+	vmwrite(VMCS_HOST_SYSENTER_CS, rdmsr(MSR_IA32_SYSENTER_CS));
+	vmwrite(VMCS_HOST_SYSENTER_ESP, rdmsr(MSR_IA32_SYSENTER_ESP));
+	vmwrite(VMCS_HOST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
+	vmwrite(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
+	vmwrite(VMCS_HOST_EFER, rdmsr(MSR_EFER));
+	vmwrite(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
+}
+
+/* Make s's VMCS current on this CPU. False if it is active elsewhere. */
+static bool vmcs_activate(struct vmx_vcpu *s, struct vmx_cpu *c)
+{
+	if (c->current_vmcs == s->vmcs_pa)
+		return true;
+	if (s->active_on && s->active_on != c)
+		return false;
+	if (!vmptrld(s->vmcs_pa))
+		return false;
+	c->current_vmcs = s->vmcs_pa;
+	if (!s->active_on) {
+		/* Newly active here: VMCLEAR reset the launch state, and the
+		 * TLB may hold translations tagged with a VPID or EPTP this
+		 * vCPU inherited. */
+		s->active_on = c;
+		s->launched = false;
+		write_host_state(c);
+		s->work |= VMX_WORK_FLUSH_EPT | VMX_WORK_FLUSH_VPID;
+	}
+	return true;
+}
+
+static void vmcs_deactivate(struct vmx_vcpu *s, struct vmx_cpu *c)
+{
+	if (s->active_on != c)
+		return;
+	vmclear(s->vmcs_pa);
+	if (c->current_vmcs == s->vmcs_pa)
+		c->current_vmcs = 0;
+	s->active_on = NULL;
+	s->launched = false;
+}
+
+/* For calls outside run(): the VMCS of v, current on this CPU, or NULL. */
+static struct vmx_vcpu *vmcs_get(struct vcpu *v)
+{
+	struct vmx_vcpu *s = v->arch;
+	struct vmx_cpu *c = this_vmx_cpu();
+
+	if (!s || !c)
+		return NULL;
+	if (!vmcs_activate(s, c)) {
+		pr_err("vmx: vCPU %u is active on CPU %u, not on CPU %u (vmx_vcpu_put missing)", v->id,
+		       s->active_on ? s->active_on->id : ~0u, c->id);
+		return NULL;
+	}
+	return s;
+}
+
+/* Leave the VMCS active only on the CPU that runs the vCPU. */
+static void vmcs_put(struct vcpu *v, struct vmx_vcpu *s)
+{
+	if (v->cpu != this_cpu())
+		vmcs_deactivate(s, this_vmx_cpu());
+}
+
+/* ---- registers VMX does not switch ---------------------------------------------- */
+
+static void save_guest_ctx(struct vmx_guest_ctx *x)
+{
+	x->cr2 = read_cr2();
+	__asm__ volatile("mov %%db0, %0" : "=r"(x->dr[0]));
+	__asm__ volatile("mov %%db1, %0" : "=r"(x->dr[1]));
+	__asm__ volatile("mov %%db2, %0" : "=r"(x->dr[2]));
+	__asm__ volatile("mov %%db3, %0" : "=r"(x->dr[3]));
+	__asm__ volatile("mov %%db6, %0" : "=r"(x->dr6));
+	x->kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+	x->star = rdmsr(MSR_STAR);
+	x->lstar = rdmsr(MSR_LSTAR);
+	x->cstar = rdmsr(MSR_CSTAR);
+	x->sfmask = rdmsr(MSR_SFMASK);
+	if (vmx_hw.switch_tsc_aux)
+		x->tsc_aux = rdmsr(MSR_TSC_AUX);
+}
+
+static void load_guest_ctx(const struct vmx_guest_ctx *x)
+{
+	write_cr2(x->cr2);
+	__asm__ volatile("mov %0, %%db0" : : "r"(x->dr[0]));
+	__asm__ volatile("mov %0, %%db1" : : "r"(x->dr[1]));
+	__asm__ volatile("mov %0, %%db2" : : "r"(x->dr[2]));
+	__asm__ volatile("mov %0, %%db3" : : "r"(x->dr[3]));
+	__asm__ volatile("mov %0, %%db6" : : "r"(x->dr6));
+	wrmsr(MSR_KERNEL_GS_BASE, x->kernel_gs_base);
+	wrmsr(MSR_STAR, x->star);
+	wrmsr(MSR_LSTAR, x->lstar);
+	wrmsr(MSR_CSTAR, x->cstar);
+	wrmsr(MSR_SFMASK, x->sfmask);
+	if (vmx_hw.switch_tsc_aux)
+		wrmsr(MSR_TSC_AUX, x->tsc_aux);
+}
+
+/* Give the CPU v's copies; the previous owner's go back to its memory.
+ * (One partition must not read another's CR2, breakpoints or LSTAR.) */
+static void switch_guest_ctx(struct vmx_cpu *c, struct vcpu *v)
+{
+	if (c->ctx_owner)
+		save_guest_ctx(&((struct vmx_vcpu *)c->ctx_owner->arch)->ctx);
+	load_guest_ctx(&((struct vmx_vcpu *)v->arch)->ctx);
+	c->ctx_owner = v;
+}
+
+/* ---- vCPU create / destroy ------------------------------------------------------- */
+
+static bool write_controls(struct vmx_vcpu *s, const struct vmx_ept *ept)
+{
+	const struct vmx_hw *hw = &vmx_hw;
+	uint32_t proc2 = hw->proc2;
+	bool ok = true;
+
+	if (!s->vpid)
+		proc2 &= ~PROC2_VPID;
+	s->pin = hw->pin;
+	s->proc = hw->proc;
+	s->exit_ctls = hw->exit;
+	s->entry_ctls = hw->entry;
+	s->exc_bitmap = BIT(EXC_MC);
+	ok &= vmwrite_checked(VMCS_PIN_CONTROLS, s->pin);
+	ok &= vmwrite_checked(VMCS_PROC_CONTROLS, s->proc);
+	ok &= vmwrite_checked(VMCS_PROC2_CONTROLS, proc2);
+	ok &= vmwrite_checked(VMCS_EXIT_CONTROLS, s->exit_ctls);
+	ok &= vmwrite_checked(VMCS_ENTRY_CONTROLS, s->entry_ctls);
+	ok &= vmwrite_checked(VMCS_EXCEPTION_BITMAP, s->exc_bitmap);
+	ok &= vmwrite_checked(VMCS_PF_ERROR_MASK, 0);
+	ok &= vmwrite_checked(VMCS_PF_ERROR_MATCH, 0);
+	ok &= vmwrite_checked(VMCS_CR3_TARGET_COUNT, 0);
+	ok &= vmwrite_checked(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	ok &= vmwrite_checked(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	ok &= vmwrite_checked(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	ok &= vmwrite_checked(VMCS_ENTRY_INTR_INFO, 0);
+	ok &= vmwrite_checked(VMCS_TSC_OFFSET, 0);
+	ok &= vmwrite_checked(VMCS_IO_BITMAP_A, hw->io_bitmap_a);
+	ok &= vmwrite_checked(VMCS_IO_BITMAP_B, hw->io_bitmap_b);
+	ok &= vmwrite_checked(VMCS_MSR_BITMAP, hw->msr_bitmap);
+	ok &= vmwrite_checked(VMCS_EPT_POINTER, ept->eptp);
+	if (s->vpid)
+		ok &= vmwrite_checked(VMCS_VPID, s->vpid);
+	ok &= vmwrite_checked(VMCS_CR0_MASK, hw->cr0_mask);
+	ok &= vmwrite_checked(VMCS_CR4_MASK, hw->cr4_mask);
+	ok &= vmwrite_checked(VMCS_LINK_POINTER, VMCS_LINK_NONE);
+	return ok;
+}
+
+/* The rest of the guest state set_sregs does not cover. */
+static bool write_guest_misc(void)
+{
+	bool ok = true;
+
+	ok &= vmwrite_checked(VMCS_GUEST_ACTIVITY, ACTIVITY_ACTIVE);
+	ok &= vmwrite_checked(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	ok &= vmwrite_checked(VMCS_GUEST_PENDING_DBG, 0);
+	ok &= vmwrite_checked(VMCS_GUEST_DEBUGCTL, 0);
+	ok &= vmwrite_checked(VMCS_GUEST_SYSENTER_CS, 0);
+	ok &= vmwrite_checked(VMCS_GUEST_SYSENTER_ESP, 0);
+	ok &= vmwrite_checked(VMCS_GUEST_SYSENTER_EIP, 0);
+	return ok;
+}
+
+static void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *r);
+
+static void vmx_vcpu_free(struct vmx_vcpu *s)
+{
+	vpid_free(s->vpid);
+	if (s->vmcs_pa)
+		frame_free(s->vmcs_pa);
+	kfree(s);
+}
+
+static int vmx_vcpu_create(struct vcpu *v)
+{
+	const struct vmx_ept *ept = v->part ? v->part->s2 : NULL;
+	struct vmx_cpu *c = this_vmx_cpu();
+	struct vmx_vcpu *s;
+	struct vcpu_sregs reset;
+	bool reused = false;
+
+	if (!ept || !c)
+		return -1;
+	s = kzalloc(sizeof(*s));
+	if (!s)
+		return -1;
+	s->vmcs_pa = frame_alloc_zeroed();
+	if (!s->vmcs_pa) {
+		vmx_vcpu_free(s);
+		return -1;
+	}
+	if (vmx_hw.vpid) {
+		s->vpid = vpid_alloc(&reused);
+		if (!s->vpid)
+			pr_warn("vmx: out of VPIDs, vCPU %u runs untagged (TLB flushed on every switch)", v->id);
+	}
+	/* VMCS region: revision identifier, then VMCLEAR (§25.11.3). */
+	*(uint32_t *)phys_to_virt(s->vmcs_pa) = vmx_hw.revision;
+	if (!vmclear(s->vmcs_pa) || !vmcs_activate(s, c) || !write_controls(s, ept) || !write_guest_misc()) {
+		pr_err("vmx: VMCS set-up failed for vCPU %u", v->id);
+		vmcs_deactivate(s, c);
+		vmx_vcpu_free(s);
+		return -1;
+	}
+	s->ctx.dr6 = DR6_RESET;
+	if (reused)
+		s->work |= VMX_WORK_FLUSH_VPID;
+	v->arch = s;
+	/* Architectural reset state until the loader sets its own. */
+	vcpu_sregs_for_mode(&reset, VCPU_MODE_REAL, 0);
+	if (!v->rflags)
+		v->rflags = RFLAGS_FIXED;
+	vmx_set_sregs(v, &reset);
+	return 0;
+}
+
+static void vmx_vcpu_destroy(struct vcpu *v)
+{
+	struct vmx_vcpu *s = v->arch;
+	struct vmx_cpu *c = this_vmx_cpu();
+
+	if (!s)
+		return;
+	/* No CPU may keep a pointer to v as the owner of its registers. */
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		struct vmx_cpu *o = percpu_area[i].backend_data;
+		if (o && o->ctx_owner == v)
+			o->ctx_owner = NULL;
+	}
+	if (s->active_on && s->active_on != c) {
+		/* Still active elsewhere: the CPU may write it back at any
+		 * time, so the frame must not be reused. */
+		pr_err("vmx: vCPU %u destroyed while active on CPU %u; its VMCS frame is leaked", v->id,
+		       s->active_on->id);
+		s->vmcs_pa = 0;
+	} else if (c) {
+		vmcs_deactivate(s, c);
+	}
+	vmx_vcpu_free(s);
+	v->arch = NULL;
+}
+
+void vmx_vcpu_put(struct vcpu *v)
+{
+	struct vmx_vcpu *s = v->arch;
+	struct vmx_cpu *c = this_vmx_cpu();
+
+	if (!s || !c)
+		return;
+	if (c->ctx_owner == v) {
+		save_guest_ctx(&s->ctx);
+		c->ctx_owner = NULL;
+	}
+	vmcs_deactivate(s, c);
+}
+
+/* ---- guest state ----------------------------------------------------------------- */
+
+static const struct vmx_fixed_bits *fixed(void)
+{
+	return &vmx_hw.fixed;
+}
+
+static uint64_t guest_cr0(void)
+{
+	uint64_t m = vmx_hw.cr0_mask;
+	return (vmread(VMCS_GUEST_CR0) & ~m) | (vmread(VMCS_CR0_READ_SHADOW) & m);
+}
+
+static uint64_t guest_cr4(void)
+{
+	uint64_t m = vmx_hw.cr4_mask;
+	return (vmread(VMCS_GUEST_CR4) & ~m) | (vmread(VMCS_CR4_READ_SHADOW) & m);
+}
+
+static void write_cr0_pair(uint64_t cr0)
+{
+	vmwrite(VMCS_CR0_READ_SHADOW, cr0);
+	vmwrite(VMCS_GUEST_CR0, vmx_cr0_real(fixed(), cr0));
+}
+
+static void write_cr4_pair(uint64_t cr4)
+{
+	vmwrite(VMCS_CR4_READ_SHADOW, cr4);
+	vmwrite(VMCS_GUEST_CR4, vmx_cr4_real(fixed(), cr4));
+}
+
+/* EFER.LMA and the "IA-32e mode guest" entry control must agree (§27.3.1.1). */
+static void write_efer(struct vmx_vcpu *s, uint64_t efer)
+{
+	uint32_t entry = s->entry_ctls & ~ENTRY_IA32E_MODE_GUEST;
+	if (efer & EFER_LMA)
+		entry |= ENTRY_IA32E_MODE_GUEST;
+	vmwrite(VMCS_GUEST_EFER, efer);
+	if (entry != s->entry_ctls) {
+		s->entry_ctls = entry;
+		vmwrite(VMCS_ENTRY_CONTROLS, entry);
+	}
+}
+
+static void read_guest_state(struct vmx_guest_state *g)
+{
+	for (unsigned int i = 0; i < SEG_COUNT; i++) {
+		g->seg[i].sel = (uint16_t)vmread(VMCS_GUEST_SEL(i));
+		g->seg[i].limit = (uint32_t)vmread(VMCS_GUEST_LIMIT(i));
+		g->seg[i].ar = (uint32_t)vmread(VMCS_GUEST_AR(i));
+		g->seg[i].base = vmread(VMCS_GUEST_BASE(i));
+	}
+	g->cr0 = vmread(VMCS_GUEST_CR0);
+	g->cr3 = vmread(VMCS_GUEST_CR3);
+	g->cr4 = vmread(VMCS_GUEST_CR4);
+	g->dr7 = vmread(VMCS_GUEST_DR7);
+	g->efer = vmread(VMCS_GUEST_EFER);
+	g->pat = vmread(VMCS_GUEST_PAT);
+	g->rflags = vmread(VMCS_GUEST_RFLAGS);
+	g->rip = vmread(VMCS_GUEST_RIP);
+	g->sysenter_esp = vmread(VMCS_GUEST_SYSENTER_ESP);
+	g->sysenter_eip = vmread(VMCS_GUEST_SYSENTER_EIP);
+	g->gdtr_base = vmread(VMCS_GUEST_GDTR_BASE);
+	g->idtr_base = vmread(VMCS_GUEST_IDTR_BASE);
+	g->gdtr_limit = (uint32_t)vmread(VMCS_GUEST_GDTR_LIMIT);
+	g->idtr_limit = (uint32_t)vmread(VMCS_GUEST_IDTR_LIMIT);
+	g->interruptibility = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	g->activity = (uint32_t)vmread(VMCS_GUEST_ACTIVITY);
+	g->pending_dbg = vmread(VMCS_GUEST_PENDING_DBG);
+	g->link_pointer = vmread(VMCS_LINK_POINTER);
+	g->entry_controls = (uint32_t)vmread(VMCS_ENTRY_CONTROLS);
+	g->entry_intr_info = (uint32_t)vmread(VMCS_ENTRY_INTR_INFO);
+}
+
+static void validate_guest_state(struct vmx_vcpu *s)
+{
+	struct vmx_guest_state g;
+
+	read_guest_state(&g);
+	s->bad_state = vmx_check_guest_state(&g, fixed(), &s->bad_value);
+}
+
+static void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *r)
+{
+	struct vmx_vcpu *s = vmcs_get(v);
+	uint64_t cr4;
+
+	if (!s)
+		return;
+	for (unsigned int i = 0; i < SEG_COUNT; i++) {
+		vmwrite(VMCS_GUEST_SEL(i), r->seg[i].sel);
+		vmwrite(VMCS_GUEST_LIMIT(i), r->seg[i].limit);
+		vmwrite(VMCS_GUEST_AR(i), vmx_ar_from_attr(r->seg[i].attr));
+		vmwrite(VMCS_GUEST_BASE(i), r->seg[i].base);
+	}
+	vmwrite(VMCS_GUEST_GDTR_BASE, r->gdtr.base);
+	vmwrite(VMCS_GUEST_GDTR_LIMIT, r->gdtr.limit);
+	vmwrite(VMCS_GUEST_IDTR_BASE, r->idtr.base);
+	vmwrite(VMCS_GUEST_IDTR_LIMIT, r->idtr.limit);
+	write_cr0_pair(r->cr0);
+	/* The guest never sees CR4.VMXE or bits this CPU cannot hold. */
+	cr4 = r->cr4 & ~vmx_cr4_guest_forbidden(fixed());
+	write_cr4_pair(cr4);
+	vmwrite(VMCS_GUEST_CR3, r->cr3);
+	vmwrite(VMCS_GUEST_DR7, r->dr7 ? r->dr7 : DR7_RESET);
+	vmwrite(VMCS_GUEST_PAT, r->pat ? r->pat : GUEST_PAT_DEFAULT);
+	write_efer(s, r->efer);
+	if (this_vmx_cpu()->ctx_owner == v)
+		write_cr2(r->cr2);
+	else
+		s->ctx.cr2 = r->cr2;
+
+	vmwrite(VMCS_GUEST_RIP, v->rip);
+	vmwrite(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
+	vmwrite(VMCS_GUEST_RFLAGS, (v->rflags & ~RFLAGS_RESERVED) | RFLAGS_FIXED);
+	s->vmcs_rip = v->rip;
+	s->vmcs_rsp = v->gpr[GPR_RSP];
+	s->vmcs_rflags = v->rflags;
+	/* STI blocking with IF clear is an invalid state (§27.3.1.5). */
+	if (!(v->rflags & RFLAGS_IF) && (s->intr_state & INTERRUPTIBILITY_STI)) {
+		s->intr_state &= ~INTERRUPTIBILITY_STI;
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, s->intr_state);
+	}
+	/* New paging mode or tables: no stale guest translations. */
+	s->work |= VMX_WORK_FLUSH_VPID;
+	validate_guest_state(s);
+	vmcs_put(v, s);
+}
+
+static void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *r)
+{
+	struct vmx_vcpu *s = vmcs_get(v);
+
+	bh_memset(r, 0, sizeof(*r));
+	if (!s)
+		return;
+	for (unsigned int i = 0; i < SEG_COUNT; i++) {
+		r->seg[i].sel = (uint16_t)vmread(VMCS_GUEST_SEL(i));
+		r->seg[i].limit = (uint32_t)vmread(VMCS_GUEST_LIMIT(i));
+		r->seg[i].attr = vmx_attr_from_ar((uint32_t)vmread(VMCS_GUEST_AR(i)), i == SEG_SS);
+		r->seg[i].base = vmread(VMCS_GUEST_BASE(i));
+	}
+	r->gdtr.base = vmread(VMCS_GUEST_GDTR_BASE);
+	r->gdtr.limit = (uint16_t)vmread(VMCS_GUEST_GDTR_LIMIT);
+	r->idtr.base = vmread(VMCS_GUEST_IDTR_BASE);
+	r->idtr.limit = (uint16_t)vmread(VMCS_GUEST_IDTR_LIMIT);
+	r->cr0 = guest_cr0();
+	r->cr4 = guest_cr4();
+	r->cr3 = vmread(VMCS_GUEST_CR3);
+	r->cr2 = this_vmx_cpu()->ctx_owner == v ? read_cr2() : s->ctx.cr2;
+	r->efer = vmread(VMCS_GUEST_EFER);
+	r->dr7 = vmread(VMCS_GUEST_DR7);
+	r->pat = vmread(VMCS_GUEST_PAT);
+	vmcs_put(v, s);
+}
+
+/* ---- events ------------------------------------------------------------------------ */
+
+static void vmx_inject(struct vcpu *v, const struct vcpu_event *ev)
+{
+	struct vmx_vcpu *s = v->arch;
+	uint32_t type;
+	uint8_t vector = ev->vector;
+
+	switch (ev->type) {
+	case VCPU_EVENT_EXTINT:
+		type = INTR_TYPE_EXTINT;
+		break;
+	case VCPU_EVENT_NMI:
+		type = INTR_TYPE_NMI;
+		vector = EXC_NMI;
+		break;
+	case VCPU_EVENT_EXCEPTION:
+		type = vector == EXC_NMI ? INTR_TYPE_NMI : INTR_TYPE_HW_EXCEPTION;
+		if (vector > 31) {
+			pr_warn("vmx: refusing to inject exception vector %u (above 31)", vector);
+			return;
+		}
+		break;
+	case VCPU_EVENT_SOFTINT:
+		type = INTR_TYPE_SW_INTERRUPT;
+		break;
+	default:
+		pr_warn("vmx: refusing to inject event of unknown type %u", ev->type);
+		return;
+	}
+	s->event.valid = true;
+	s->event.info = vector | (type << INTR_INFO_TYPE_SHIFT) | INTR_INFO_VALID |
+			(ev->has_error ? INTR_INFO_ERROR_VALID : 0);
+	s->event.error = ev->error;
+	s->event.insn_len = v->exit.insn_len ? v->exit.insn_len : SOFTINT_DEFAULT_LEN;
+	s->work |= VMX_WORK_EVENT;
+}
+
+static bool vmx_event_pending(struct vcpu *v)
+{
+	return ((struct vmx_vcpu *)v->arch)->event.valid;
+}
+
+static bool shadow_blocks(const struct vmx_vcpu *s)
+{
+	return s->intr_state & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+}
+
+static bool vmx_interruptible(struct vcpu *v)
+{
+	const struct vmx_vcpu *s = v->arch;
+	return (v->rflags & RFLAGS_IF) && !shadow_blocks(s) && !s->event.valid;
+}
+
+static void vmx_request_intr_window(struct vcpu *v, bool on)
+{
+	struct vmx_vcpu *s = v->arch;
+	s->want_window = on;
+	s->work |= VMX_WORK_CONTROLS;
+}
+
+/* Can the queued event be injected now without failing the entry checks of
+ * §27.3.1.5 (IF and STI/MOV SS blocking for interrupts, MOV SS for NMIs)? */
+static bool event_deliverable(const struct vcpu *v, const struct vmx_vcpu *s)
+{
+	switch (INTR_INFO_TYPE(s->event.info)) {
+	case INTR_TYPE_EXTINT:
+		return (v->rflags & RFLAGS_IF) && !shadow_blocks(s);
+	case INTR_TYPE_NMI:
+		return !shadow_blocks(s);
+	default:
+		return true;
+	}
+}
+
+static void write_event(struct vmx_vcpu *s)
+{
+	uint32_t info = s->event.info & (INTR_INFO_VALID | INTR_INFO_ERROR_VALID | 0x7ff);
+	unsigned int type = INTR_INFO_TYPE(info), vector = INTR_INFO_VECTOR(info);
+
+	/* Error-code delivery is not a choice (§26.2.1.3): hardware exceptions
+	 * that push one, in protected mode only. */
+	info &= ~INTR_INFO_ERROR_VALID;
+	if (type == INTR_TYPE_HW_EXCEPTION && (EXC_WITH_ERROR & BIT(vector)) && (guest_cr0() & CR0_PE)) {
+		info |= INTR_INFO_ERROR_VALID;
+		vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, s->event.error);
+	}
+	if (type == INTR_TYPE_SW_INTERRUPT || type == INTR_TYPE_SW_EXCEPTION ||
+	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
+		vmwrite(VMCS_ENTRY_INSN_LEN, s->event.insn_len ? s->event.insn_len : 1);
+	vmwrite(VMCS_ENTRY_INTR_INFO, info);
+	s->event.valid = false;
+}
+
+/* ---- before entry ------------------------------------------------------------------- */
+
+static void update_controls(struct vmx_vcpu *s)
+{
+	uint32_t proc = s->proc & ~PROC_INTR_WINDOW_EXITING;
+	uint32_t pin = s->pin & ~PIN_PREEMPT_TIMER;
+	uint32_t exit = s->exit_ctls & ~EXIT_SAVE_PREEMPT_TIMER;
+
+	if (s->want_window || s->event_window)
+		proc |= PROC_INTR_WINDOW_EXITING;
+	if (s->preempt_value) {
+		pin |= PIN_PREEMPT_TIMER;
+		exit |= EXIT_SAVE_PREEMPT_TIMER;
+	}
+	if (proc != s->proc)
+		vmwrite(VMCS_PROC_CONTROLS, s->proc = proc);
+	if (pin != s->pin)
+		vmwrite(VMCS_PIN_CONTROLS, s->pin = pin);
+	if (exit != s->exit_ctls)
+		vmwrite(VMCS_EXIT_CONTROLS, s->exit_ctls = exit);
+}
+
+static void do_entry_work(struct vcpu *v, struct vmx_vcpu *s)
+{
+	uint32_t work = s->work;
+
+	s->work = 0;
+	if (work & VMX_WORK_FLUSH_EPT)
+		vmx_invept(((struct vmx_ept *)v->part->s2)->eptp);
+	if (work & VMX_WORK_FLUSH_VPID)
+		flush_vpid(s->vpid);
+	if (work & VMX_WORK_EXC_BITMAP)
+		vmwrite(VMCS_EXCEPTION_BITMAP, s->exc_bitmap);
+	if (work & VMX_WORK_EVENT) {
+		s->event_window = false;
+		if (!s->event.valid) {
+			/* withdrawn */
+		} else if (event_deliverable(v, s)) {
+			write_event(s);
+		} else {
+			/* Wait for the guest to open an interrupt window. */
+			s->event_window = true;
+			s->work |= VMX_WORK_EVENT;
+		}
+		work |= VMX_WORK_CONTROLS;
+	}
+	if (work & VMX_WORK_CONTROLS)
+		update_controls(s);
+}
+
+static void prepare_entry(struct vcpu *v, struct vmx_vcpu *s)
+{
+	if (v->rip != s->vmcs_rip) {
+		vmwrite(VMCS_GUEST_RIP, v->rip);
+		s->vmcs_rip = v->rip;
+		/* The instruction that set the shadow has been emulated past. */
+		if (shadow_blocks(s)) {
+			s->intr_state &= ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+			vmwrite(VMCS_GUEST_INTERRUPTIBILITY, s->intr_state);
+		}
+	}
+	if (v->gpr[GPR_RSP] != s->vmcs_rsp) {
+		vmwrite(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
+		s->vmcs_rsp = v->gpr[GPR_RSP];
+	}
+	if (v->rflags != s->vmcs_rflags) {
+		vmwrite(VMCS_GUEST_RFLAGS, (v->rflags & ~RFLAGS_RESERVED) | RFLAGS_FIXED);
+		s->vmcs_rflags = v->rflags;
+	}
+	if (unlikely(s->work))
+		do_entry_work(v, s);
+}
+
+/* ---- after exit ---------------------------------------------------------------------- */
+
+/* An event whose delivery the exit interrupted goes in again at the next
+ * entry (SDM Vol. 3C §28.2.4, §29.2.1). */
+static void requeue_vectoring_event(struct vcpu *v, struct vmx_vcpu *s, uint32_t idt, uint32_t insn_len)
+{
+	s->event.valid = true;
+	s->event.info = idt & (INTR_INFO_VALID | INTR_INFO_ERROR_VALID | 0x7ff);
+	s->event.error = (idt & INTR_INFO_ERROR_VALID) ? (uint32_t)vmread(VMCS_IDT_VECTORING_ERROR) : 0;
+	s->event.insn_len = (uint8_t)insn_len;
+	s->work |= VMX_WORK_EVENT;
+}
+
+/* With virtual NMIs off, an exit in the middle of an IRET that unblocked
+ * NMIs must leave them blocked again (§28.2.3). */
+static void reblock_nmi(struct vmx_vcpu *s)
+{
+	s->intr_state |= INTERRUPTIBILITY_NMI;
+	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, s->intr_state);
+}
+
+static uint8_t guest_addr_size(const struct vmx_vcpu *s)
+{
+	uint32_t cs_ar = (uint32_t)vmread(VMCS_GUEST_AR(SEG_CS));
+	if ((s->entry_ctls & ENTRY_IA32E_MODE_GUEST) && (cs_ar & VMX_AR_L))
+		return 8;
+	return (cs_ar & VMX_AR_DB) ? 4 : 2;
+}
+
+/* VMLAUNCH/VMRESUME did not even start (VMfailInvalid/VMfailValid). */
+static __attribute__((noinline, cold)) void read_vmfail(struct vcpu *v, int status)
+{
+	struct vmx_exit_raw raw = { .enter_status = status, .rip = v->rip };
+
+	if (status == VMX_ENTER_FAIL_VALID)
+		raw.vm_insn_error = (uint32_t)vmread(VMCS_VM_INSN_ERROR);
+	vmx_decode_exit(&raw, &v->exit);
+}
+
+/* The hot path: eight VMREADs for a CPUID exit, more only where the exit
+ * reason needs them. */
+static inline void read_exit(struct vcpu *v, struct vmx_vcpu *s)
+{
+	struct vmx_exit_raw raw = { .enter_status = VMX_ENTER_EXITED };
+	uint32_t basic, idt;
+
+	raw.reason = (uint32_t)vmread(VMCS_EXIT_REASON);
+	v->rip = s->vmcs_rip = vmread(VMCS_GUEST_RIP);
+	v->gpr[GPR_RSP] = s->vmcs_rsp = vmread(VMCS_GUEST_RSP);
+	v->rflags = s->vmcs_rflags = vmread(VMCS_GUEST_RFLAGS);
+	s->intr_state = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	raw.qual = vmread(VMCS_EXIT_QUALIFICATION);
+	raw.insn_len = (uint32_t)vmread(VMCS_EXIT_INSN_LEN);
+	raw.rip = v->rip;
+	raw.rcx = (uint32_t)v->gpr[GPR_RCX];
+	basic = EXIT_REASON_BASIC(raw.reason);
+
+	switch (basic) {
+	case VMX_EXIT_EXCEPTION_NMI:
+		raw.intr_info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
+		if (raw.intr_info & INTR_INFO_ERROR_VALID)
+			raw.intr_error = (uint32_t)vmread(VMCS_EXIT_INTR_ERROR);
+		if ((raw.intr_info & INTR_INFO_NMI_UNBLOCKING) && INTR_INFO_VECTOR(raw.intr_info) != EXC_DF)
+			reblock_nmi(s);
+		break;
+	case VMX_EXIT_IO:
+		if (raw.qual & IOQ_STRING) {
+			raw.insn_info = (uint32_t)vmread(VMCS_EXIT_INSN_INFO);
+			raw.io_insn_info = vmx_hw.basic & VMX_BASIC_INOUT_INFO;
+			raw.default_addr_size = guest_addr_size(s);
+		}
+		break;
+	case VMX_EXIT_EPT_VIOLATION:
+	case VMX_EXIT_EPT_MISCONFIG:
+		raw.gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
+		raw.gla = vmread(VMCS_GUEST_LINEAR_ADDRESS);
+		if (basic == VMX_EXIT_EPT_VIOLATION && (raw.qual & EPTQ_NMI_UNBLOCKING))
+			reblock_nmi(s);
+		break;
+	default:
+		break;
+	}
+
+	if (likely(!(raw.reason & EXIT_REASON_ENTRY_FAILURE))) {
+		idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+		raw.idt_info = idt;
+		/* A task switch or triple fault consumed the event. */
+		if (unlikely(idt & INTR_INFO_VALID) && basic != VMX_EXIT_TASK_SWITCH &&
+		    basic != VMX_EXIT_TRIPLE_FAULT)
+			requeue_vectoring_event(v, s, idt, raw.insn_len);
+	}
+	vmx_decode_exit_inline(&raw, &v->exit);
+}
+
+/* A failed entry on guest state: name the check ourselves (the CPU only
+ * says "invalid guest state"; Bochs also logs the check in its log). */
+static void explain_entry_failure(struct vmx_vcpu *s, struct vm_exit *e)
+{
+	struct vmx_guest_state g;
+	uint64_t value;
+	const char *what;
+
+	read_guest_state(&g);
+	what = vmx_check_guest_state(&g, fixed(), &value);
+	if (what) {
+		e->entry_fail.what = what;
+		e->entry_fail.value = value;
+	}
+}
+
+/* ---- CR accesses the backend emulates (CR0/CR4 masked bits, CR8, CR3) ------------------ */
+
+static bool in_long_mode_cs(const struct vmx_vcpu *s)
+{
+	return (s->entry_ctls & ENTRY_IA32E_MODE_GUEST) &&
+	       ((uint32_t)vmread(VMCS_GUEST_AR(SEG_CS)) & VMX_AR_L);
+}
+
+static void inject_gp(struct vcpu *v)
+{
+	struct vcpu_event ev = { VCPU_EVENT_EXCEPTION, EXC_GP, true, 0 };
+	vmx_inject(v, &ev);
+}
+
+/* MOV to CR0 with a masked bit changed (SDM Vol. 3A §2.5, Vol. 2B MOV-CR
+ * faults; paging-mode switch per Vol. 3A §10.8.5). */
+static bool emulate_cr0_write(struct vmx_vcpu *s, uint64_t val)
+{
+	uint64_t old = guest_cr0(), efer = vmread(VMCS_GUEST_EFER);
+
+	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) || ((val & CR0_NW) && !(val & CR0_CD)))
+		return false;
+	if (!(old & CR0_PG) && (val & CR0_PG) && (efer & EFER_LME)) {
+		if (!(guest_cr4() & CR4_PAE))
+			return false;
+		write_efer(s, efer | EFER_LMA);
+	} else if ((old & CR0_PG) && !(val & CR0_PG) && (efer & EFER_LMA)) {
+		if (in_long_mode_cs(s)) /* only from compatibility mode */
+			return false;
+		write_efer(s, efer & ~EFER_LMA);
+	}
+	write_cr0_pair(val);
+	s->work |= VMX_WORK_FLUSH_VPID;
+	return true;
+}
+
+static bool emulate_cr4_write(struct vmx_vcpu *s, uint64_t val)
+{
+	uint64_t efer = vmread(VMCS_GUEST_EFER);
+
+	if (val & vmx_cr4_guest_forbidden(fixed()))
+		return false;
+	if ((efer & EFER_LMA) && !(val & CR4_PAE))
+		return false;
+	if ((val & CR4_PCIDE) && !(efer & EFER_LMA))
+		return false;
+	write_cr4_pair(val);
+	s->work |= VMX_WORK_FLUSH_VPID;
+	return true;
+}
+
+/* Only reached on CPUs that force CR3 exits on. (With PAE paging the PDPTEs
+ * would have to be loaded too; such CPUs also lack unrestricted guest.) */
+static bool emulate_cr3_write(struct vmx_vcpu *s, uint64_t val)
+{
+	if (fixed()->phys_bits < 64 && (val >> fixed()->phys_bits))
+		return false;
+	vmwrite(VMCS_GUEST_CR3, val);
+	s->work |= VMX_WORK_FLUSH_VPID;
+	return true;
+}
+
+/* Returns true if the exit was handled here and the guest can go on. */
+static bool handle_cr_exit(struct vcpu *v, struct vmx_vcpu *s)
+{
+	uint64_t q = v->exit.raw_info1;
+	unsigned int type = CRQ_TYPE(q);
+	uint64_t *reg = &v->gpr[CRQ_GPR(q)];
+	uint64_t val = 0;
+	bool ok;
+
+	if (type == CRQ_TYPE_MOV_TO_CR)
+		val = in_long_mode_cs(s) ? *reg : (uint32_t)*reg;
+	switch (v->exit.cr.cr) {
+	case 0:
+		if (type == CRQ_TYPE_CLTS)
+			val = guest_cr0() & ~CR0_TS;
+		else if (type == CRQ_TYPE_LMSW) /* LMSW sets PE but never clears it */
+			val = (guest_cr0() & ~0xeULL) | (CRQ_LMSW_DATA(q) & 0xf);
+		else if (type != CRQ_TYPE_MOV_TO_CR)
+			return false;
+		ok = emulate_cr0_write(s, val);
+		break;
+	case 3:
+		if (type == CRQ_TYPE_MOV_FROM_CR) {
+			*reg = vmread(VMCS_GUEST_CR3);
+			ok = true;
+		} else {
+			ok = emulate_cr3_write(s, val);
+		}
+		break;
+	case 4:
+		if (type != CRQ_TYPE_MOV_TO_CR)
+			return false;
+		ok = emulate_cr4_write(s, val);
+		break;
+	case 8:
+		if (type == CRQ_TYPE_MOV_FROM_CR) {
+			*reg = s->tpr;
+			ok = true;
+		} else {
+			ok = val <= CR8_MAX;
+			if (ok)
+				s->tpr = (uint8_t)val;
+		}
+		break;
+	default:
+		return false;
+	}
+	if (ok)
+		v->rip += v->exit.insn_len;
+	else
+		inject_gp(v);
+	return true;
+}
+
+/* ---- run --------------------------------------------------------------------------------- */
+
+static void fail_without_entry(struct vcpu *v, const char *what, uint64_t value)
+{
+	bh_memset(&v->exit, 0, sizeof(v->exit));
+	v->exit.reason = EXIT_ENTRY_FAILED;
+	v->exit.rip = v->rip;
+	v->exit.entry_fail.what = what;
+	v->exit.entry_fail.value = value;
+}
+
+static void vmx_run(struct vcpu *v)
+{
+	struct vmx_vcpu *s = v->arch;
+	struct vmx_cpu *c = this_vmx_cpu();
+	unsigned int internal = 0;
+
+	if (unlikely(!c)) {
+		fail_without_entry(v, "VMX is not enabled on this CPU (cpu_enable not called)", this_cpu()->id);
+		return;
+	}
+	if (unlikely(c->current_vmcs != s->vmcs_pa) && !vmcs_activate(s, c)) {
+		fail_without_entry(v, "vCPU's VMCS is active on another CPU (vmx_vcpu_put missing)",
+				   s->active_on ? s->active_on->id : 0);
+		return;
+	}
+	if (unlikely(s->bad_state)) {
+		fail_without_entry(v, s->bad_state, s->bad_value);
+		return;
+	}
+	if (unlikely(c->ctx_owner != v))
+		switch_guest_ctx(c, v);
+	for (;;) {
+		int status;
+
+		prepare_entry(v, s);
+		status = vmx_enter(v, s->launched);
+		if (unlikely(status != VMX_ENTER_EXITED)) {
+			read_vmfail(v, status);
+			return;
+		}
+		read_exit(v, s);
+		if (unlikely(v->exit.reason == EXIT_ENTRY_FAILED)) {
+			/* Failed on guest state: name the check, and VMCLEAR
+			 * so a fixed state starts again with VMLAUNCH. */
+			explain_entry_failure(s, &v->exit);
+			vmcs_deactivate(s, c);
+			return;
+		}
+		s->launched = true;
+		if (unlikely(v->exit.reason == EXIT_PREEMPT) && s->preempt_value) {
+			s->preempt_value = 0; /* budget used up: disarm */
+			s->work |= VMX_WORK_CONTROLS;
+		}
+		if (likely(v->exit.reason != EXIT_CR_ACCESS) || !handle_cr_exit(v, s))
+			return;
+		/* Handled here; after many in a row let the scheduler in. */
+		if (++internal >= MAX_INTERNAL_EXITS) {
+			v->exit.reason = EXIT_PREEMPT;
+			return;
+		}
+	}
+}
+
+/* ---- VMX-only API (vmx.h) ------------------------------------------------------------------ */
+
+bool vmx_set_preempt_timer(struct vcpu *v, uint64_t tsc_ticks)
+{
+	struct vmx_vcpu *s = vmcs_get(v);
+	uint64_t value;
+
+	if (!s)
+		return false;
+	if (!vmx_hw.preempt_timer) {
+		vmcs_put(v, s);
+		return false;
+	}
+	/* The timer counts down at TSC >> rate (IA32_VMX_MISC[4:0], §26.5.1). */
+	value = tsc_ticks >> vmx_hw.preempt_rate;
+	if (tsc_ticks && !value)
+		value = 1;
+	s->preempt_value = (uint32_t)MIN(value, 0xffffffffULL);
+	if (s->preempt_value)
+		vmwrite(VMCS_PREEMPT_TIMER_VALUE, s->preempt_value);
+	s->work |= VMX_WORK_CONTROLS;
+	vmcs_put(v, s);
+	return true;
+}
+
+void vmx_set_exception_bitmap(struct vcpu *v, uint32_t vectors)
+{
+	struct vmx_vcpu *s = v->arch;
+	s->exc_bitmap = vectors | BIT(EXC_MC);
+	s->work |= VMX_WORK_EXC_BITMAP;
+}
+
+uint8_t vmx_guest_tpr(const struct vcpu *v)
+{
+	return ((const struct vmx_vcpu *)v->arch)->tpr;
+}
+
+const struct vcpu_backend vmx_backend = {
+	.name = "vmx",
+	.probe = vmx_probe,
+	.cpu_enable = vmx_cpu_enable,
+	.vcpu_create = vmx_vcpu_create,
+	.vcpu_destroy = vmx_vcpu_destroy,
+	.set_sregs = vmx_set_sregs,
+	.get_sregs = vmx_get_sregs,
+	.run = vmx_run,
+	.inject = vmx_inject,
+	.event_pending = vmx_event_pending,
+	.interruptible = vmx_interruptible,
+	.request_intr_window = vmx_request_intr_window,
+	.s2_init = ept_s2_init,
+	.s2_map = ept_s2_map,
+	.s2_flush = ept_s2_flush,
+	.s2_destroy = ept_s2_destroy,
+};

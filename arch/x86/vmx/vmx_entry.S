@@ -1,0 +1,110 @@
+/*
+ * int vmx_enter(struct vcpu *v, bool resume)
+ *
+ * The VMX world switch. Guest RSP, RIP and RFLAGS live in the VMCS; the other
+ * guest GPRs live in v->gpr[] (offset 0 of struct vcpu, enum gpr order) and
+ * are loaded here. VM entry and exit switch no GPR but RSP (SDM Vol. 3C
+ * §28.5.3), so the host's callee-saved registers are pushed, the stack
+ * pointer after the push of v becomes HOST_RSP, and the exit lands on
+ * vmx_exit_stub (HOST_RIP) with that stack: it finds v on top, stores the
+ * guest GPRs and returns VMX_ENTER_EXITED from vmx_enter's frame.
+ *
+ * If VMLAUNCH/VMRESUME itself fails, execution falls through with CF=1
+ * (VMfailInvalid) or ZF=1 (VMfailValid, error in the VM-instruction error
+ * field; SDM Vol. 3C §31.2) and vmx_enter returns VMX_ENTER_FAIL_INVALID or
+ * VMX_ENTER_FAIL_VALID. v->gpr[] is unchanged then.
+ *
+ * Called with interrupts disabled. Host RFLAGS after an exit is 0x2 (§28.5.3).
+ */
+#include "arch/x86/vmx/vmcs.h"
+
+#define GPR(n) (8 * (n))
+#define RAX 0
+#define RCX 1
+#define RDX 2
+#define RBX 3
+#define RBP 5
+#define RSI 6
+#define RDI 7
+
+	.text
+	.global vmx_enter
+	.type vmx_enter, @function
+vmx_enter:
+	push %rbp
+	push %rbx
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	push %rdi			/* struct vcpu *: found again by the exit stub */
+
+	mov $VMCS_HOST_RSP, %eax
+	vmwrite %rsp, %rax
+
+	/* MOV does not change flags: this test picks VMLAUNCH or VMRESUME
+	 * after every guest register is loaded. */
+	test %sil, %sil
+	mov GPR(RAX)(%rdi), %rax
+	mov GPR(RCX)(%rdi), %rcx
+	mov GPR(RDX)(%rdi), %rdx
+	mov GPR(RBX)(%rdi), %rbx
+	mov GPR(RBP)(%rdi), %rbp
+	mov GPR(RSI)(%rdi), %rsi
+	mov GPR(8)(%rdi), %r8
+	mov GPR(9)(%rdi), %r9
+	mov GPR(10)(%rdi), %r10
+	mov GPR(11)(%rdi), %r11
+	mov GPR(12)(%rdi), %r12
+	mov GPR(13)(%rdi), %r13
+	mov GPR(14)(%rdi), %r14
+	mov GPR(15)(%rdi), %r15
+	mov GPR(RDI)(%rdi), %rdi
+	jnz 1f
+	vmlaunch
+	jmp 2f
+1:	vmresume
+2:	/* Only reached if the entry failed: CF or ZF tells which. */
+	mov $VMX_ENTER_FAIL_VALID, %eax
+	mov $VMX_ENTER_FAIL_INVALID, %ecx
+	cmovc %ecx, %eax
+	pop %rdi
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbx
+	pop %rbp
+	ret
+	.size vmx_enter, . - vmx_enter
+
+	.global vmx_exit_stub
+	.type vmx_exit_stub, @function
+vmx_exit_stub:
+	push %rdi			/* guest RDI */
+	mov 8(%rsp), %rdi		/* struct vcpu * */
+	mov %rax, GPR(RAX)(%rdi)
+	mov %rcx, GPR(RCX)(%rdi)
+	mov %rdx, GPR(RDX)(%rdi)
+	mov %rbx, GPR(RBX)(%rdi)
+	mov %rbp, GPR(RBP)(%rdi)
+	mov %rsi, GPR(RSI)(%rdi)
+	mov %r8, GPR(8)(%rdi)
+	mov %r9, GPR(9)(%rdi)
+	mov %r10, GPR(10)(%rdi)
+	mov %r11, GPR(11)(%rdi)
+	mov %r12, GPR(12)(%rdi)
+	mov %r13, GPR(13)(%rdi)
+	mov %r14, GPR(14)(%rdi)
+	mov %r15, GPR(15)(%rdi)
+	popq GPR(RDI)(%rdi)
+	add $8, %rsp			/* drop the saved struct vcpu * */
+	xor %eax, %eax			/* VMX_ENTER_EXITED */
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbx
+	pop %rbp
+	ret
+	.size vmx_exit_stub, . - vmx_exit_stub
