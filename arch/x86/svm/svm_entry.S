@@ -10,12 +10,8 @@
  * GIF is cleared around the switch so no interrupt lands between the
  * VMLOADs and VMRUN.
  */
+#include "arch/x86/cpu/guest_gprs.h"
 #define GPR(n) (8 * (n))
-#define RCX 1
-#define RDX 2
-#define RBX 3
-#define RBP 5
-#define RSI 6
 #define RDI 7
 
 	.text
@@ -32,19 +28,7 @@ svm_vmrun:
 
 	clgi
 	mov %rsi, %rax			/* guest VMCB */
-	mov GPR(RCX)(%rdi), %rcx
-	mov GPR(RDX)(%rdi), %rdx
-	mov GPR(RBX)(%rdi), %rbx
-	mov GPR(RBP)(%rdi), %rbp
-	mov GPR(RSI)(%rdi), %rsi
-	mov GPR(8)(%rdi), %r8
-	mov GPR(9)(%rdi), %r9
-	mov GPR(10)(%rdi), %r10
-	mov GPR(11)(%rdi), %r11
-	mov GPR(12)(%rdi), %r12
-	mov GPR(13)(%rdi), %r13
-	mov GPR(14)(%rdi), %r14
-	mov GPR(15)(%rdi), %r15
+	GUEST_GPRS_LOAD
 	mov GPR(RDI)(%rdi), %rdi
 	vmload %rax
 	vmrun %rax
@@ -52,19 +36,7 @@ svm_vmrun:
 
 	push %rdi			/* guest RDI */
 	mov 16(%rsp), %rdi		/* struct vcpu * */
-	mov %rcx, GPR(RCX)(%rdi)
-	mov %rdx, GPR(RDX)(%rdi)
-	mov %rbx, GPR(RBX)(%rdi)
-	mov %rbp, GPR(RBP)(%rdi)
-	mov %rsi, GPR(RSI)(%rdi)
-	mov %r8, GPR(8)(%rdi)
-	mov %r9, GPR(9)(%rdi)
-	mov %r10, GPR(10)(%rdi)
-	mov %r11, GPR(11)(%rdi)
-	mov %r12, GPR(12)(%rdi)
-	mov %r13, GPR(13)(%rdi)
-	mov %r14, GPR(14)(%rdi)
-	mov %r15, GPR(15)(%rdi)
+	GUEST_GPRS_SAVE
 	popq GPR(RDI)(%rdi)
 
 	pop %rax			/* host VMCB */

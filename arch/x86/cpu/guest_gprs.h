@@ -1,0 +1,47 @@
+/* Assembly macros shared by the SVM and VMX world-switch stubs: move the
+ * guest GPRs between the CPU and struct vcpu's gpr[] (offset 0, enum gpr
+ * order, core/vcpu.h). RAX, RSP and RDI are each stub's own business: SVM
+ * keeps RAX and RSP in the VMCB, VMX keeps RSP in the VMCS, and RDI holds
+ * the struct vcpu pointer until the last moment. */
+#ifndef BULKHEAD_ARCH_X86_CPU_GUEST_GPRS_H
+#define BULKHEAD_ARCH_X86_CPU_GUEST_GPRS_H
+
+#ifdef __ASSEMBLY__
+#define GPR_OFF(n) (8 * (n))
+
+/* Load RCX, RDX, RBX, RBP, RSI, R8-R15 from the struct vcpu at %rdi. */
+.macro GUEST_GPRS_LOAD
+	mov GPR_OFF(1)(%rdi), %rcx
+	mov GPR_OFF(2)(%rdi), %rdx
+	mov GPR_OFF(3)(%rdi), %rbx
+	mov GPR_OFF(5)(%rdi), %rbp
+	mov GPR_OFF(6)(%rdi), %rsi
+	mov GPR_OFF(8)(%rdi), %r8
+	mov GPR_OFF(9)(%rdi), %r9
+	mov GPR_OFF(10)(%rdi), %r10
+	mov GPR_OFF(11)(%rdi), %r11
+	mov GPR_OFF(12)(%rdi), %r12
+	mov GPR_OFF(13)(%rdi), %r13
+	mov GPR_OFF(14)(%rdi), %r14
+	mov GPR_OFF(15)(%rdi), %r15
+.endm
+
+/* Store RCX, RDX, RBX, RBP, RSI, R8-R15 into the struct vcpu at %rdi. */
+.macro GUEST_GPRS_SAVE
+	mov %rcx, GPR_OFF(1)(%rdi)
+	mov %rdx, GPR_OFF(2)(%rdi)
+	mov %rbx, GPR_OFF(3)(%rdi)
+	mov %rbp, GPR_OFF(5)(%rdi)
+	mov %rsi, GPR_OFF(6)(%rdi)
+	mov %r8, GPR_OFF(8)(%rdi)
+	mov %r9, GPR_OFF(9)(%rdi)
+	mov %r10, GPR_OFF(10)(%rdi)
+	mov %r11, GPR_OFF(11)(%rdi)
+	mov %r12, GPR_OFF(12)(%rdi)
+	mov %r13, GPR_OFF(13)(%rdi)
+	mov %r14, GPR_OFF(14)(%rdi)
+	mov %r15, GPR_OFF(15)(%rdi)
+.endm
+#endif
+
+#endif
