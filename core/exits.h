@@ -11,6 +11,8 @@ enum exit_action {
 };
 
 enum exit_action vcpu_handle_exit(struct vcpu *v);
+/* Run v until an exit that is not RESUME, or max_exits exits. */
+enum exit_action vcpu_run_exits(struct vcpu *v, unsigned int max_exits);
 
 /* Hypercalls (core/hypercall.c), MSRs (core/msr.c). */
 enum exit_action hypercall_dispatch(struct vcpu *v);

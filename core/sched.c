@@ -34,13 +34,7 @@ static void run_slice(struct vcpu *v)
 	cpu->current = v;
 	v->cpu = cpu;
 	fpu_switch_to(cpu, v);
-	for (unsigned int n = 0; n < SLICE_EXITS; n++) {
-		if (unlikely(v->irq_pending[0] | v->irq_pending[1] | v->irq_pending[2] | v->irq_pending[3]))
-			vcpu_deliver_interrupts(v);
-		vcpu_backend->run(v);
-		if (vcpu_handle_exit(v) != EXIT_ACTION_RESUME)
-			break;
-	}
+	vcpu_run_exits(v, SLICE_EXITS);
 }
 
 void sched_run(void)

@@ -8,12 +8,14 @@ void stats_add(struct exit_stats *sum, const struct exit_stats *s)
 		sum->count[i] += s->count[i];
 		sum->tsc[i] += s->tsc[i];
 	}
-	sum->total += s->total;
 }
 
 void stats_print(const char *name, const struct exit_stats *s, uint64_t hz)
 {
-	pr_info("[%s] exits: %lu in all", name, s->total);
+	uint64_t total = 0;
+	for (unsigned int i = 0; i < EXIT_REASON_COUNT; i++)
+		total += s->count[i];
+	pr_info("[%s] exits: %lu in all", name, total);
 	for (unsigned int i = 0; i < EXIT_REASON_COUNT; i++) {
 		if (!s->count[i])
 			continue;

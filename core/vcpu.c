@@ -43,6 +43,7 @@ void vcpu_inject_irq(struct vcpu *v, uint8_t vector)
 void vcpu_raise_irq(struct vcpu *v, uint8_t vector)
 {
 	v->irq_pending[vector / 64] |= 1ULL << (vector % 64);
+	v->irq_any = true;
 	if (v->state == VCPU_HALTED)
 		v->state = VCPU_RUNNABLE;
 }
@@ -63,8 +64,10 @@ bool vcpu_irq_pending(const struct vcpu *v)
 void vcpu_deliver_interrupts(struct vcpu *v)
 {
 	int vec = highest_pending(v);
-	if (vec < 0)
+	if (vec < 0) {
+		v->irq_any = false;
 		return;
+	}
 	if (vcpu_backend->event_pending(v)) {
 		vcpu_backend->request_intr_window(v, true);
 		return;

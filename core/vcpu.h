@@ -116,7 +116,6 @@ struct virt_caps {
 struct exit_stats {
 	uint64_t count[EXIT_REASON_COUNT];
 	uint64_t tsc[EXIT_REASON_COUNT]; /* TSC cycles in the handler */
-	uint64_t total;
 };
 
 enum vcpu_state {
@@ -149,6 +148,7 @@ struct vcpu {
 	/* External interrupts waiting for the guest to accept them (bit per
 	 * vector); injected by vcpu_deliver_interrupts() before each entry. */
 	uint64_t irq_pending[4];
+	bool irq_any; /* some bit of irq_pending is set: one test per entry */
 
 	/* x87/SSE state while another vCPU owns the FPU (FXSAVE layout, SDM
 	 * Vol. 1 §10.5.1). The hypervisor itself never touches the FPU. */

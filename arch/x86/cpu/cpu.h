@@ -122,6 +122,15 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* Low half of the TSC: enough for durations below 2^32 cycles (over a
+ * second), one instruction cheaper than rdtsc() on the exit path. */
+static inline uint32_t rdtsc_lo(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo;
+}
+
 #define DEFINE_CR_ACCESS(n)                                                    \
 	static inline uint64_t read_cr##n(void)                                \
 	{                                                                      \
