@@ -71,7 +71,7 @@ static int best_irq(const struct pic8259_chip *c, unsigned int idx)
 
 static void chip_set_input(struct pic8259_chip *c, unsigned int idx, unsigned int irq, bool level)
 {
-	uint8_t mask = 1u << irq;
+	uint8_t mask = (uint8_t)(1u << irq);
 
 	if (input_is_level(c, idx, irq)) {
 		if (level)
@@ -105,7 +105,7 @@ static void update(struct pic8259 *p)
  * as long as the line is high. */
 static void chip_intack(struct pic8259_chip *c, unsigned int idx, unsigned int irq)
 {
-	uint8_t mask = 1u << irq;
+	uint8_t mask = (uint8_t)(1u << irq);
 
 	if (c->auto_eoi) {
 		if (c->rotate_on_aeoi)

@@ -302,7 +302,7 @@ static void write_control(struct pit8254 *p, uint8_t val, uint64_t now)
 	/* A control word resets the channel's logic; OUT takes its initial
 	 * state for the mode (modes 6 and 7 are aliases of 2 and 3). */
 	c->idle_count = guest_count(c, now);
-	c->mode = mode > 5 ? mode - 4 : mode;
+	c->mode = (uint8_t)(mode > 5 ? mode - 4 : mode);
 	c->rw = (uint8_t)rw;
 	c->bcd = val & PIT_CW_BCD;
 	c->loaded = false;

@@ -418,3 +418,63 @@ Test(rtc, hostile_storm_stays_defined)
 	}
 	cr_assert_leq(host_log_count(), 2);
 }
+
+struct expect_regs {
+	uint64_t unix_secs;
+	uint8_t sec, min, hour, wday, mday, month, year, century; /* binary values */
+};
+
+static uint8_t enc(int binary, uint8_t v)
+{
+	return binary ? v : (uint8_t)((v / 10) << 4 | v % 10);
+}
+
+Test(rtc, known_dates_in_bcd_and_binary)
+{
+	static const struct expect_regs dates[] = {
+		{ 951782400ULL, 0, 0, 0, 3, 29, 2, 0, 20 },	  /* 2000-02-29 Tue */
+		{ T_2026_11_23_123456, 56, 34, 12, 2, 23, 11, 26, 20 }, /* Mon */
+		{ 2147483648ULL, 8, 14, 3, 3, 19, 1, 38, 20 },	  /* 2038-01-19 Tue */
+		{ 946684799ULL, 59, 59, 23, 6, 31, 12, 99, 19 },	  /* 1999-12-31 Fri */
+	};
+	for (unsigned int i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+		const struct expect_regs *e = &dates[i];
+		for (int binary = 0; binary < 2; binary++) {
+#define ENC(v) enc(binary, (v))
+			boot_at(e->unix_secs, 0);
+			cmos_write(RTC_REG_B, RTC_B_24H | (binary ? RTC_B_DM_BINARY : 0));
+			cr_assert_eq(cmos_read(RTC_SECONDS), ENC(e->sec), "date %u", i);
+			cr_assert_eq(cmos_read(RTC_MINUTES), ENC(e->min), "date %u", i);
+			cr_assert_eq(cmos_read(RTC_HOURS), ENC(e->hour), "date %u", i);
+			cr_assert_eq(cmos_read(RTC_DAY_OF_WEEK), ENC(e->wday), "date %u", i);
+			cr_assert_eq(cmos_read(RTC_DAY_OF_MONTH), ENC(e->mday), "date %u", i);
+			cr_assert_eq(cmos_read(RTC_MONTH), ENC(e->month), "date %u", i);
+			cr_assert_eq(cmos_read(RTC_YEAR), ENC(e->year), "date %u", i);
+			cr_assert_eq(cmos_read(CMOS_CENTURY), ENC(e->century), "date %u", i);
+#undef ENC
+		}
+	}
+}
+
+Test(rtc, guest_sets_a_known_date_in_binary)
+{
+	/* Linux mc146818_set_time(): SET, divider reset, fields, restore. */
+	cmos_write(RTC_REG_B, RTC_B_24H | RTC_B_DM_BINARY | RTC_B_SET);
+	cmos_write(RTC_REG_A, 0x26 | RTC_A_DV_RESET);
+	cmos_write(RTC_YEAR, 38);
+	cmos_write(RTC_MONTH, 1);
+	cmos_write(RTC_DAY_OF_MONTH, 19);
+	cmos_write(RTC_HOURS, 3);
+	cmos_write(RTC_MINUTES, 14);
+	cmos_write(RTC_SECONDS, 8);
+	cmos_write(CMOS_CENTURY, 20);
+	cmos_write(RTC_REG_B, RTC_B_24H | RTC_B_DM_BINARY);
+	cr_assert_eq(cmos_read(RTC_SECONDS), 8, "divider still in reset: frozen");
+	clk.now = 5 * NS;
+	cmos_write(RTC_REG_A, 0x26);
+	cr_assert_eq(rtc_cmos_guest_time(&r, clk.now), 2147483648LL);
+	clk.now += NS / 2;
+	cr_assert_eq(rtc_cmos_guest_time(&r, clk.now), 2147483649LL, "first update 500 ms later");
+	cr_assert_eq(cmos_read(RTC_DAY_OF_WEEK), 3);
+	cr_assert_eq(host_log_count(), 0);
+}
