@@ -6,7 +6,7 @@ PKGS=(
 	build-essential clang lld binutils          # hypervisor, host tests, libFuzzer
 	libcriterion-dev                            # host unit tests
 	qemu-system-x86 ovmf                        # SVM under TCG, UEFI firmware
-	bochs bochsbios vgabios                     # VT-x under Bochs
+	bochs bochs-term bochsbios vgabios          # VT-x under Bochs (bochs-term: the light GUI plugin bochs requires)
 	grub-pc-bin grub-efi-amd64-bin grub-common  # the hybrid ISO
 	xorriso mtools dosfstools                   # ISO and ESP images
 	gnu-efi                                     # the UEFI loader
