@@ -127,7 +127,7 @@ enum vcpu_state {
 
 struct vcpu {
 	/* Guest GPRs in enum gpr order. MUST stay first: the backends' entry
-	 * stubs save and load them at offset 0 (see *_entry.S). The backend
+	 * world-switch code saves and loads them at offset 0 (see *_entry.S). The backend
 	 * keeps gpr[GPR_RSP] and gpr[GPR_RAX] in sync with the VMCS/VMCB on
 	 * every exit and entry, as it does rip and rflags. */
 	uint64_t gpr[GPR_COUNT];

@@ -1,6 +1,6 @@
-/* Assembly macros shared by the SVM and VMX world-switch stubs: move the
+/* Assembly macros shared by the SVM and VMX world-switch code: move the
  * guest GPRs between the CPU and struct vcpu's gpr[] (offset 0, enum gpr
- * order, core/vcpu.h). RAX, RSP and RDI are each stub's own business: SVM
+ * order, core/vcpu.h). RAX, RSP and RDI are each backend's own business: SVM
  * keeps RAX and RSP in the VMCB, VMX keeps RSP in the VMCS, and RDI holds
  * the struct vcpu pointer until the last moment. */
 #ifndef BULKHEAD_ARCH_X86_CPU_GUEST_GPRS_H
@@ -8,6 +8,26 @@
 
 #ifdef __ASSEMBLY__
 #define GPR_OFF(n) (8 * (n))
+
+/* The host's callee-saved registers (System V AMD64 ABI §3.2.1): the guest
+ * overwrites them, so the world switch keeps them on the host stack. */
+.macro HOST_CALLEE_SAVED_PUSH
+	push %rbp
+	push %rbx
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+.endm
+
+.macro HOST_CALLEE_SAVED_POP
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbx
+	pop %rbp
+.endm
 
 /* Load RCX, RDX, RBX, RBP, RSI, R8-R15 from the struct vcpu at %rdi. */
 .macro GUEST_GPRS_LOAD

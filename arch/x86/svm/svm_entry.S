@@ -17,12 +17,7 @@
 	.text
 	.global svm_vmrun
 svm_vmrun:
-	push %rbp
-	push %rbx
-	push %r12
-	push %r13
-	push %r14
-	push %r15
+	HOST_CALLEE_SAVED_PUSH
 	push %rdi			/* struct vcpu * */
 	push %rdx			/* host VMCB */
 
@@ -43,10 +38,5 @@ svm_vmrun:
 	vmload %rax
 	stgi
 	pop %rdi
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbx
-	pop %rbp
+	HOST_CALLEE_SAVED_POP
 	ret

@@ -39,7 +39,7 @@
 #define MAX_INTERNAL_EXITS 1024
 
 int vmx_enter(struct vcpu *v, bool resume);
-void vmx_exit_stub(void);
+void vmx_exit_landing(void);
 
 /* ---- VPIDs -----------------------------------------------------------------
  * One per vCPU from a small bitmap; any CPU creating or destroying a vCPU
@@ -183,7 +183,7 @@ static void write_host_state(struct vmx_cpu *c)
 	vmwrite(VMCS_HOST_SYSENTER_EIP, rdmsr(MSR_IA32_SYSENTER_EIP));
 	vmwrite(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
 	vmwrite(VMCS_HOST_EFER, rdmsr(MSR_EFER));
-	vmwrite(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_stub);
+	vmwrite(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_landing);
 }
 
 /* Make s's VMCS current on this CPU. False if it is active elsewhere. */

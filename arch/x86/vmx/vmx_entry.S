@@ -6,7 +6,7 @@
  * are loaded here. VM entry and exit switch no GPR but RSP (SDM Vol. 3C
  * §28.5.3), so the host's callee-saved registers are pushed, the stack
  * pointer after the push of v becomes HOST_RSP, and the exit lands on
- * vmx_exit_stub (HOST_RIP) with that stack: it finds v on top, stores the
+ * vmx_exit_landing (HOST_RIP) with that stack: it finds v on top, stores the
  * guest GPRs and returns VMX_ENTER_EXITED from vmx_enter's frame.
  *
  * If VMLAUNCH/VMRESUME itself fails, execution falls through with CF=1
@@ -27,13 +27,8 @@
 	.global vmx_enter
 	.type vmx_enter, @function
 vmx_enter:
-	push %rbp
-	push %rbx
-	push %r12
-	push %r13
-	push %r14
-	push %r15
-	push %rdi			/* struct vcpu *: found again by the exit stub */
+	HOST_CALLEE_SAVED_PUSH
+	push %rdi			/* struct vcpu *: found again by the exit landing code */
 
 	mov $VMCS_HOST_RSP, %eax
 	vmwrite %rsp, %rax
@@ -53,18 +48,13 @@ vmx_enter:
 	mov $VMX_ENTER_FAIL_INVALID, %ecx
 	cmovc %ecx, %eax
 	pop %rdi
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbx
-	pop %rbp
+	HOST_CALLEE_SAVED_POP
 	ret
 	.size vmx_enter, . - vmx_enter
 
-	.global vmx_exit_stub
-	.type vmx_exit_stub, @function
-vmx_exit_stub:
+	.global vmx_exit_landing
+	.type vmx_exit_landing, @function
+vmx_exit_landing:
 	push %rdi			/* guest RDI */
 	mov 8(%rsp), %rdi		/* struct vcpu * */
 	mov %rax, GPR(RAX)(%rdi)
@@ -72,11 +62,6 @@ vmx_exit_stub:
 	popq GPR(RDI)(%rdi)
 	add $8, %rsp			/* drop the saved struct vcpu * */
 	xor %eax, %eax			/* VMX_ENTER_EXITED */
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbx
-	pop %rbp
+	HOST_CALLEE_SAVED_POP
 	ret
-	.size vmx_exit_stub, . - vmx_exit_stub
+	.size vmx_exit_landing, . - vmx_exit_landing
