@@ -59,7 +59,15 @@ struct vclock {
 	void *ctx;
 	uint64_t wall_ns_at_zero;
 	uint64_t tsc_hz; /* guest TSC frequency, for the LAPIC TSC-deadline mode */
+	/* The guest's TSC now (what RDTSC returns in the guest); may be NULL
+	 * when no model of this partition needs it. */
+	uint64_t (*now_tsc)(void *ctx);
 };
+
+static inline uint64_t vclock_tsc(const struct vclock *c)
+{
+	return c->now_tsc ? c->now_tsc(c->ctx) : 0;
+}
 
 static inline uint64_t vclock_now(const struct vclock *c)
 {
