@@ -11,6 +11,8 @@
 #include "core/hv.h"
 #include "core/log.h"
 #include "core/partition.h"
+#include "core/platform.h"
+#include "core/sched.h"
 #include "core/stats.h"
 
 #define STRING_IO_BATCH 4096 /* iterations per exit; the rest after re-entry */
@@ -189,6 +191,8 @@ static enum exit_action handle_string_io(struct vcpu *v)
 	}
 	if (!count)
 		vcpu_advance_rip(v); /* done; otherwise re-execute for the rest */
+	if (unlikely(p->power_request))
+		return platform_power_action(v);
 	return EXIT_ACTION_RESUME;
 }
 
@@ -208,6 +212,8 @@ static enum exit_action handle_io(struct vcpu *v)
 			v->gpr[GPR_RAX] = (v->gpr[GPR_RAX] & ~mask) | (val & mask);
 	}
 	vcpu_advance_rip(v);
+	if (unlikely(v->part->power_request))
+		return platform_power_action(v);
 	return EXIT_ACTION_RESUME;
 }
 
@@ -245,6 +251,8 @@ static enum exit_action handle_mmio(struct vcpu *v)
 	int rc = emul_mmio(&ctx, e->mem.gpa, e->mem.write ? EMUL_ACCESS_WRITE : EMUL_ACCESS_READ);
 	if (rc == EMUL_OK) {
 		p->mmio_retries = 0;
+		if (unlikely(p->power_request))
+			return platform_power_action(v);
 		return EXIT_ACTION_RESUME;
 	}
 	/* The guest changed its code or tables under us: let it re-execute a
@@ -366,10 +374,9 @@ static enum exit_action handle_intr_window(struct vcpu *v)
 
 static enum exit_action handle_host_interrupt(struct vcpu *v)
 {
-	/* A host interrupt or NMI is pending: open a window so the host IDT
-	 * handler runs, then go back to the guest (or the scheduler). */
-	__asm__ volatile("sti; nop; cli" ::: "memory");
-	return EXIT_ACTION_RESUME;
+	/* A host interrupt (the scheduler's timer) or NMI made the guest exit:
+	 * the scheduler lets the host handler run and fires due device timers. */
+	return sched_host_interrupt(v);
 }
 
 static enum exit_action handle_undefined(struct vcpu *v)

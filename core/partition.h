@@ -50,6 +50,10 @@ struct partition {
 	struct cpuid_table cpuid; /* the guest's CPUID answers (core/cpuid_policy.h) */
 	struct testdev testdev; /* test devices (drivers/vdev/testdev.h) */
 	struct platform *platform; /* emulated PC devices (core/platform.c) */
+	/* Earliest device-timer deadline, partition ns (VDEV_NO_DEADLINE when
+	 * none); kept by core/platform.c, read by the scheduler. */
+	uint64_t next_deadline_ns;
+	uint8_t power_request;  /* enum power_request, set by device callbacks */
 	uint64_t mmio_retries;  /* consecutive MMIO exits that could not be emulated */
 };
 

@@ -25,6 +25,7 @@ struct percpu {
 
 	struct vcpu *current;    /* vCPU running or last run here */
 	struct vcpu *fpu_owner;  /* whose x87/SSE state is in this CPU's registers */
+	uint64_t slice_end_tsc;  /* current vCPU's time slice ends (UINT64_MAX: no limit) */
 
 	/* Top of this CPU's hypervisor stack (the VM-exit path runs on it). */
 	uint64_t stack_top;

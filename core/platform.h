@@ -1,13 +1,36 @@
 /* The emulated machine around a partition's vCPUs: which device models it
- * has and how they are wired (port I/O and MMIO ranges on its iobus). */
+ * has, how they are wired (port I/O and MMIO ranges on its iobus, interrupt
+ * lines, the reset and power-off inputs) and how their timers are driven.
+ *
+ * Time: every model reads the partition's vclock (nanoseconds since the
+ * partition started) and exposes its next deadline. The platform keeps the
+ * earliest one in p->next_deadline_ns; the scheduler makes sure the CPU is
+ * back in the hypervisor by then (host timer) and calls platform_tick(). */
 #ifndef BULKHEAD_CORE_PLATFORM_H
 #define BULKHEAD_CORE_PLATFORM_H
 
+#include "core/exits.h"
 #include "core/partition.h"
 
 #define GUEST_COM1 0x3f8
 
 bool platform_attach(struct partition *p);
 void platform_reset(struct partition *p);
+
+/* Fire every device timer that is due and recompute p->next_deadline_ns. */
+void platform_tick(struct partition *p);
+
+/* Interrupt controllers, asked before each VM entry: is an external interrupt
+ * waiting for this vCPU (from the PIC via ExtINT or from its local APIC)? */
+bool platform_has_interrupt(struct vcpu *v);
+/* The guest is about to take it: acknowledge it at the controller (PIC INTA
+ * cycle, LAPIC IRR -> ISR) and return the vector, or -1 if it went away. */
+int platform_acknowledge(struct vcpu *v);
+
+/* A device asked for a reset or a power-off while the vCPU was in an exit
+ * handler; the I/O and MMIO handlers call this once the access is done.
+ * Returns what the run loop should do next. */
+enum power_request { POWER_NONE, POWER_RESET, POWER_OFF };
+enum exit_action platform_power_action(struct vcpu *v);
 
 #endif

@@ -24,6 +24,8 @@ typedef uint64_t gpa_t;   /* guest-physical address */
 #define BIT(n) (1ULL << (n))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+/* The struct that holds *ptr as its member. */
+#define container_of(ptr, type, member) ((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
 
 #define __packed __attribute__((packed))
 #define __aligned(x) __attribute__((aligned(x)))

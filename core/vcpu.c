@@ -1,5 +1,6 @@
 #include "arch/x86/cpu/features.h"
 #include "core/log.h"
+#include "core/platform.h"
 #include "core/vcpu.h"
 
 /* A backend that is not built in is an empty table (weak default), so the
@@ -58,26 +59,38 @@ static int highest_pending(const struct vcpu *v)
 
 bool vcpu_irq_pending(const struct vcpu *v)
 {
-	return highest_pending(v) >= 0;
+	return highest_pending(v) >= 0 || (v->part->platform && platform_has_interrupt((struct vcpu *)v));
 }
 
+/* Interrupts come from the platform's controllers (PIC, local APIC) and
+ * from the test device's direct vectors (irq_pending). Called before an
+ * entry while v->irq_any says something may be waiting. */
 void vcpu_deliver_interrupts(struct vcpu *v)
 {
+	bool from_platform = v->part->platform && platform_has_interrupt(v);
 	int vec = highest_pending(v);
-	if (vec < 0) {
+	if (!from_platform && vec < 0) {
 		v->irq_any = false;
 		return;
 	}
-	if (vcpu_backend->event_pending(v)) {
+	if (vcpu_backend->event_pending(v) || !vcpu_backend->interruptible(v)) {
 		vcpu_backend->request_intr_window(v, true);
 		return;
 	}
-	if (!vcpu_backend->interruptible(v)) {
-		vcpu_backend->request_intr_window(v, true);
-		return;
+	if (from_platform) {
+		int pv = platform_acknowledge(v);
+		if (pv >= 0) {
+			vcpu_inject_irq(v, (uint8_t)pv);
+			goto more;
+		}
 	}
+	if (vec < 0)
+		return;
 	v->irq_pending[vec / 64] &= ~(1ULL << (vec % 64));
 	vcpu_inject_irq(v, (uint8_t)vec);
-	if (highest_pending(v) >= 0)
+more:
+	/* Another one waiting: exit as soon as the guest can take it
+	 * (irq_any stays set, so the next entry looks again). */
+	if (highest_pending(v) >= 0 || (v->part->platform && platform_has_interrupt(v)))
 		vcpu_backend->request_intr_window(v, true);
 }

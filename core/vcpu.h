@@ -214,6 +214,9 @@ void vcpu_inject_irq(struct vcpu *v, uint8_t vector);
 bool vcpu_irq_pending(const struct vcpu *v);
 /* Mark an external interrupt pending and wake the vCPU if it halted. */
 void vcpu_raise_irq(struct vcpu *v, uint8_t vector);
+/* An interrupt controller has something for v: check before the next entry,
+ * and wake v if it halted (core/sched.c). */
+void vcpu_kick(struct vcpu *v);
 /* Before entry: inject the highest pending interrupt if the guest can take
  * it now, otherwise ask for an interrupt-window exit. */
 void vcpu_deliver_interrupts(struct vcpu *v);

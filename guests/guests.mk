@@ -46,7 +46,7 @@ GUEST_RT64 := $(addprefix $(GUEST_OUT)/obj64/,runtime/start64.o $(GUEST_RT_COMMO
 
 # Guests by mode. An image takes its code from guests/tests/<name>.c unless
 # GUEST_SRC_<name> names another file (one source, several modes).
-GUESTS64 := hello-long cpuid msr pio mmio exceptions interrupts virt-insn bad-gpa triple-fault survivor \
+GUESTS64 := hello-long cpuid msr pio mmio exceptions interrupts virt-insn bad-gpa triple-fault survivor pc-timers \
 	bench-cpuid bench-pio bench-hypercall bench-loop
 GUESTS32 := hello-prot pio32 exceptions32
 GUESTS16 := hello-real
@@ -62,7 +62,7 @@ GUEST_IMAGES := $(GUESTS64:%=$(GUEST_OUT)/%.elf) $(GUESTS32:%=$(GUEST_OUT)/%.elf
 # Module command lines (docs/manifest.md), taken from the suite files so
 # there is one source: GUEST_CMDLINE_<file> := <command line> for every image
 # a suite names (the same image has the same command line in every suite).
-GUEST_SUITES := vmcore isolation-tf bench
+GUEST_SUITES := vmcore isolation-tf bench pc
 guest_suite_lines = $(shell sed -e 's/\#.*//' -e '/^[[:space:]]*$$/d' -e 's/^[[:space:]]*//' \
 	-e 's/[[:space:]][[:space:]]*/|/g' -e 's/|$$//' $(1))
 $(foreach l,$(call guest_suite_lines,$(GUEST_SUITES:%=guests/suites/%.modules)),\

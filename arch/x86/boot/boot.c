@@ -20,6 +20,8 @@
 #include "core/percpu.h"
 #include "core/platform_exit.h"
 #include "drivers/irqchip/i8259.h"
+#include "drivers/irqchip/lapic.h"
+#include "drivers/rtc/cmos_clock.h"
 #include "drivers/uart/uart.h"
 
 extern char __image_start[], __image_end[];
@@ -208,6 +210,8 @@ void boot_main(uint32_t magic, uint64_t info)
 	validate_modules();
 	setup_memory();
 	tsc_init();
+	host_lapic_init();
+	host_clock_init();
 	bsp->stack_top = (uintptr_t)boot_stack_top;
 	bsp->online = true;
 	nr_cpus_online = 1;

@@ -148,3 +148,14 @@ bool paging_set_exec(uint64_t pa)
 	write_cr3(read_cr3());
 	return true;
 }
+
+bool paging_set_uncached(uint64_t pa)
+{
+	uint64_t *e = pte_for(pa);
+	if (!e)
+		return false;
+	/* PCD|PWT selects UC through the default PAT (SDM Vol. 3A §11.12.3). */
+	*e = ALIGN_DOWN(pa, PAGE_SIZE) | PTE_P | PTE_W | PTE_PCD | PTE_PWT | nx_bit;
+	invlpg(pa);
+	return true;
+}

@@ -29,5 +29,7 @@ void paging_load(void);
  * trampoline below 1 MiB). */
 bool paging_set_exec(uint64_t pa);
 uint64_t paging_root(void);
+/* Map one 4 KiB page of the direct map uncached (device registers). */
+bool paging_set_uncached(uint64_t pa);
 
 #endif

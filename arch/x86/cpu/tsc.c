@@ -66,6 +66,17 @@ uint64_t tsc_to_ns(uint64_t cycles)
 	return sec * 1000000000ULL + rem * 1000000000ULL / tsc_freq_hz;
 }
 
+uint64_t ns_to_tsc(uint64_t ns)
+{
+	uint64_t sec = ns / 1000000000ULL, rem = ns % 1000000000ULL;
+	return sec * tsc_freq_hz + rem * tsc_freq_hz / 1000000000ULL;
+}
+
+uint64_t tsc_at_time_ns(uint64_t ns)
+{
+	return tsc_at_boot + ns_to_tsc(ns);
+}
+
 uint64_t time_ns(void)
 {
 	return tsc_to_ns(rdtsc() - tsc_at_boot);
