@@ -5,6 +5,7 @@
 #include "core/exits.h"
 #include "core/log.h"
 #include "core/partition.h"
+#include "core/platform.h"
 
 #define MSR_PLATFORM_ID 0x17
 #define MSR_EBL_CR_POWERON 0x2a
@@ -44,6 +45,10 @@ static bool pat_valid(uint64_t v)
 bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
 {
 	struct vcpu_sregs s;
+	bool gp;
+
+	if (platform_msr(v, index, false, val, &gp))
+		return !gp;
 
 	switch (index) {
 	case MSR_EFER:
@@ -90,6 +95,10 @@ bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
 bool msr_write(struct vcpu *v, uint32_t index, uint64_t val)
 {
 	struct vcpu_sregs s;
+	bool gp;
+
+	if (platform_msr(v, index, true, &val, &gp))
+		return !gp;
 
 	switch (index) {
 	case MSR_EFER:

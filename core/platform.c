@@ -1,11 +1,21 @@
-/* The emulated PC around a partition's vCPUs (docs/legacy-devices.md):
+/* The emulated PC around a partition's vCPUs (docs/platform.md):
  *
- *   port  0x20/0xA0  8259A PIC pair (+ ELCR 0x4D0)   -> INTR -> vCPU 0 (ExtINT)
- *   port  0x40-0x43  8254 PIT, 0x61 its gate/speaker  -> ISA IRQ 0
+ *   port  0x20/0xA0  8259A PIC pair (+ ELCR 0x4D0)   -> INTR -> BSP LINT0 (ExtINT)
+ *   port  0x40-0x43  8254 PIT, 0x61 its gate/speaker  -> ISA IRQ 0 (GSI 2)
  *   port  0x60/0x64  8042 (reset line, no keyboard)   -> ISA IRQ 1/12
  *   port  0x70/0x71  MC146818 RTC/CMOS                -> ISA IRQ 8
  *   port  0x80, 0x92 POST code, fast reset/A20
  *   port  0x3F8      16550A UART (COM1, the console)  -> ISA IRQ 4
+ *   port  0x600      ACPI PM1 event/control, PM timer -> SCI, ISA IRQ 9
+ *   port  0xCF8      PCI configuration mechanism #1 (0xCF9: reset control)
+ *   mmio  0xFEC00000 I/O APIC, 24 pins: ISA IRQs (0 -> 2), PCI INTx 16-23
+ *   mmio  0xFEE00000 each vCPU's local APIC (xAPIC page; x2APIC MSRs too)
+ *   ram   0xE0000    ACPI tables (Linux partitions), found by the RSDP scan
+ *
+ * ISA lines go to both the PIC and the I/O APIC, as on a PC; the guest
+ * masks the one it does not use. Messages (I/O APIC redirections, IPIs)
+ * are routed to local APICs by destination; a LAPIC's pending vector is
+ * injected before the vCPU's next entry (vcpu_deliver_interrupts).
  *
  * Every model is a plain state machine from drivers/vdev; this file only
  * wires them: ISA interrupt lines, the reset input, the partition's clock,
@@ -18,7 +28,13 @@
 #include "core/platform.h"
 #include "core/sched.h"
 #include "drivers/rtc/cmos_clock.h"
+#include "core/percpu.h"
+#include "drivers/vdev/acpi_pm.h"
+#include "drivers/vdev/acpi_tables.h"
 #include "drivers/vdev/i8042.h"
+#include "drivers/vdev/ioapic.h"
+#include "drivers/vdev/lapic.h"
+#include "drivers/vdev/pci_host.h"
 #include "drivers/vdev/pic8259.h"
 #include "drivers/vdev/pit8254.h"
 #include "drivers/vdev/rtc_cmos.h"
@@ -30,13 +46,17 @@
 #define ISA_IRQ_PIT 0
 #define ISA_IRQ_COM1 4
 #define ISA_IRQ_RTC 8
+#define ISA_IRQ_CASCADE 2
 #define ISA_NR_IRQS 16
+#define GSI_PIT 2 /* the MADT's interrupt source override IRQ0 -> GSI2 */
 
 #define PIT_BASE_PORT 0x40
 #define PIT_NR_DATA_PORTS 4
 #define PORT61 0x61
 #define RTC_BASE_PORT 0x70
 #define RTC_NR_BASE_PORTS 2
+
+STATIC_ASSERT(ACPI_MAX_CPUS == MAX_VCPUS_PER_PARTITION, "one MADT entry per possible vCPU");
 
 struct platform {
 	struct partition *part;
@@ -51,6 +71,13 @@ struct platform {
 	struct rtc_cmos rtc;
 	struct i8042 kbc;
 	struct sys_ports sys;
+	struct ioapic ioapic;
+	struct pci_host pci;
+	struct acpi_pm pm;
+	struct power_sink power;
+	struct msi_sink msi;
+	struct lapic lapic[MAX_VCPUS_PER_PARTITION];
+	unsigned int nr_lapics;
 };
 
 /* ---- time ------------------------------------------------------------- */
@@ -70,6 +97,9 @@ static uint64_t earliest_deadline(struct platform *pf)
 {
 	uint64_t d = pit8254_next_deadline(&pf->pit);
 	d = MIN(d, rtc_cmos_next_deadline(&pf->rtc));
+	d = MIN(d, acpi_pm_next_deadline(&pf->pm));
+	for (unsigned int i = 0; i < pf->nr_lapics; i++)
+		d = MIN(d, lapic_next_deadline(&pf->lapic[i]));
 	return d;
 }
 
@@ -91,6 +121,9 @@ void platform_tick(struct partition *p)
 	uint64_t now = partition_time_ns(p);
 	pit8254_tick(&pf->pit, now);
 	rtc_cmos_tick(&pf->rtc, now);
+	acpi_pm_tick(&pf->pm, now);
+	for (unsigned int i = 0; i < pf->nr_lapics; i++)
+		lapic_tick(&pf->lapic[i], now);
 	p->next_deadline_ns = earliest_deadline(pf);
 }
 
@@ -99,33 +132,118 @@ void platform_tick(struct partition *p)
 static void isa_set_irq(void *ctx, unsigned int line, bool level)
 {
 	struct platform *pf = ctx;
-	if (line >= ISA_NR_IRQS)
+	if (line >= ISA_NR_IRQS || line == ISA_IRQ_CASCADE)
 		return;
 	pic8259_set_irq(&pf->pic, line, level);
+	ioapic_set_irq(&pf->ioapic, line == ISA_IRQ_PIT ? GSI_PIT : line, level);
 }
 
-/* The PIC's INTR pin reaches vCPU 0 as an ExtINT (virtual wire mode, as
- * on a PC before the OS programs the APICs). */
+static struct vcpu *lapic_vcpu(struct platform *pf, const struct lapic *l)
+{
+	return pf->part->vcpu[l - pf->lapic];
+}
+
+/* The PIC's INTR pin drives the BSP's LINT0 (virtual-wire mode, the state
+ * PC firmware leaves; Intel MP spec 1.4 §3.6.2.2). */
 static void pic_intr_changed(void *ctx, unsigned int line, bool level)
 {
 	struct platform *pf = ctx;
 	(void)line;
-	if (level && pf->part->nr_vcpus)
+	if (!pf->nr_lapics)
+		return;
+	lapic_set_lint(&pf->lapic[0], 0, level);
+	if (level)
 		vcpu_kick(pf->part->vcpu[0]);
+}
+
+/* One message (IPI, I/O APIC redirection, MSI) to the LAPICs it names.
+ * Lowest priority goes to the first match (SDM Vol. 3A §10.6.2.4 leaves
+ * the choice to the platform). */
+static void route_message(struct platform *pf, const struct lapic *src, const struct lapic_msg *m)
+{
+	for (unsigned int i = 0; i < pf->nr_lapics; i++) {
+		struct lapic *dst = &pf->lapic[i];
+		if (!lapic_msg_targets(src, dst, m))
+			continue;
+		lapic_accept(dst, m);
+		if (m->delivery == LAPIC_DM_LOWEST)
+			return;
+	}
+}
+
+static void msi_to_lapics(void *ctx, uint64_t addr, uint32_t data)
+{
+	struct platform *pf = ctx;
+	struct lapic_msg m;
+	if (!lapic_msi_decode(addr, data, &m)) {
+		pr_warn("[%s] platform: interrupt message to %#lx outside the APIC window dropped",
+			pf->part->name, addr);
+		return;
+	}
+	route_message(pf, NULL, &m);
+}
+
+static void lapic_send_ipi(void *ctx, struct lapic *src, const struct lapic_msg *m)
+{
+	route_message(ctx, src, m);
+}
+
+static void lapic_eoi_broadcast(void *ctx, struct lapic *l, uint8_t vector)
+{
+	struct platform *pf = ctx;
+	(void)l;
+	ioapic_eoi(&pf->ioapic, vector);
+}
+
+static void lapic_kick(void *ctx, struct lapic *l)
+{
+	vcpu_kick(lapic_vcpu(ctx, l));
+}
+
+static bool pic_reaches(struct platform *pf, const struct vcpu *v)
+{
+	return v->id == 0 && lapic_accepts_pic_interrupts(&pf->lapic[0]) &&
+	       pic8259_has_interrupt(&pf->pic);
 }
 
 bool platform_has_interrupt(struct vcpu *v)
 {
 	struct platform *pf = v->part->platform;
-	return v->id == 0 && pic8259_has_interrupt(&pf->pic);
+	if (v->id >= pf->nr_lapics)
+		return false;
+	return pic_reaches(pf, v) || lapic_pending_vector(&pf->lapic[v->id]) >= 0;
 }
 
 int platform_acknowledge(struct vcpu *v)
 {
 	struct platform *pf = v->part->platform;
-	if (v->id != 0 || !pic8259_has_interrupt(&pf->pic))
+	if (v->id >= pf->nr_lapics)
 		return -1;
-	return pic8259_acknowledge(&pf->pic);
+	struct lapic *l = &pf->lapic[v->id];
+	/* ExtINT is not subject to the LAPIC's priority (SDM §10.6.1). */
+	if (pic_reaches(pf, v)) {
+		lapic_ack_pic_interrupt(l);
+		return pic8259_acknowledge(&pf->pic);
+	}
+	int vec = lapic_pending_vector(l);
+	if (vec < 0 || !lapic_ack_vector(l, (uint8_t)vec))
+		return -1;
+	return vec;
+}
+
+bool platform_msr(struct vcpu *v, uint32_t index, bool write, uint64_t *val, bool *gp)
+{
+	struct platform *pf = v->part->platform;
+	if (!pf || v->id >= pf->nr_lapics || !lapic_owns_msr(index))
+		return false;
+	struct lapic *l = &pf->lapic[v->id];
+	int rc = write ? lapic_msr_write(l, index, *val) : lapic_msr_read(l, index, val);
+	*gp = rc != LAPIC_MSR_OK;
+	if (write) {
+		timers_changed(pf);
+		v->irq_any = true; /* TPR or EOI (x2APIC) may unblock a vector */
+	}
+	return true;
 }
 
 /* ---- reset and power --------------------------------------------------- */
@@ -178,6 +296,47 @@ TIMED_ACCESS(pit, pit8254_io, pit)
 TIMED_ACCESS(port61, pit8254_port61, pit)
 TIMED_ACCESS(rtc, rtc_cmos_io, rtc)
 
+TIMED_ACCESS(pm, acpi_pm_io, pm)
+
+/* Each vCPU sees its own local APIC at the same guest-physical page: the
+ * access goes to the LAPIC of the vCPU that made it. */
+static struct lapic *current_lapic(struct platform *pf)
+{
+	struct vcpu *v = this_cpu()->current;
+	if (!v || v->part != pf->part || v->id >= pf->nr_lapics)
+		return NULL;
+	return &pf->lapic[v->id];
+}
+
+static int lapic_page_read(void *dev, uint64_t off, unsigned int size, uint64_t *val)
+{
+	struct lapic *l = current_lapic(dev);
+	if (!l) {
+		*val = 0;
+		return 0;
+	}
+	return lapic_mmio_read(l, off, size, val);
+}
+
+static int lapic_page_write(void *dev, uint64_t off, unsigned int size, uint64_t val)
+{
+	struct platform *pf = dev;
+	struct lapic *l = current_lapic(pf);
+	if (!l)
+		return 0;
+	int r = lapic_mmio_write(l, off, size, val);
+	timers_changed(pf);
+	vcpu_kick(lapic_vcpu(pf, l)); /* EOI or TPR may unblock a vector */
+	return r;
+}
+
+static void power_off_requested(void *ctx, const char *source)
+{
+	struct platform *pf = ctx;
+	pr_info("[%s] power-off requested by the guest (%s)", pf->part->name, source);
+	pf->part->power_request = POWER_OFF;
+}
+
 static void com1_tx(void *ctx, uint8_t byte)
 {
 	struct partition *p = ctx;
@@ -186,9 +345,27 @@ static void com1_tx(void *ctx, uint8_t byte)
 
 /* ---- assembly ---------------------------------------------------------- */
 
+static void init_lapics(struct platform *pf)
+{
+	struct partition *p = pf->part;
+	struct lapic_ops ops = {
+		.send_ipi = lapic_send_ipi,
+		.eoi_broadcast = lapic_eoi_broadcast,
+		.kick = lapic_kick,
+		.ctx = pf,
+	};
+	pf->nr_lapics = p->cfg.cpus;
+	for (unsigned int i = 0; i < pf->nr_lapics; i++) {
+		lapic_init(&pf->lapic[i], p->name, i, i == 0, &pf->clock, &ops);
+		/* No firmware runs before the guest: leave what a PC BIOS leaves. */
+		lapic_setup_virtual_wire(&pf->lapic[i]);
+	}
+}
+
 static void init_devices(struct platform *pf)
 {
 	struct partition *p = pf->part;
+	struct pci_host_forward cf9 = { sys_ports_cf9_read, sys_ports_cf9_write, &pf->sys };
 
 	pf->clock = (struct vclock){
 		.now_ns = clock_now_ns,
@@ -200,7 +377,11 @@ static void init_devices(struct platform *pf)
 	pf->isa_irq = (struct irq_sink){ isa_set_irq, pf };
 	pf->pic_intr = (struct irq_sink){ pic_intr_changed, pf };
 	pf->reset = (struct reset_sink){ reset_requested, pf };
+	pf->power = (struct power_sink){ power_off_requested, pf };
+	pf->msi = (struct msi_sink){ msi_to_lapics, pf };
 
+	init_lapics(pf);
+	ioapic_init(&pf->ioapic, p->name, (uint8_t)p->cfg.cpus, &pf->msi);
 	pic8259_init(&pf->pic, p->name, &pf->pic_intr);
 	uart16550_init(&pf->com1, p->name, &pf->isa_irq, ISA_IRQ_COM1, com1_tx, p);
 	pit8254_init(&pf->pit, p->name, &pf->clock, &pf->isa_irq, ISA_IRQ_PIT);
@@ -209,6 +390,8 @@ static void init_devices(struct platform *pf)
 				 p->ram_size > GiB(4) ? p->ram_size - GiB(4) : 0);
 	i8042_init(&pf->kbc, p->name, &pf->isa_irq, I8042_KBD_IRQ, I8042_AUX_IRQ, &pf->reset);
 	sys_ports_init(&pf->sys, p->name, &pf->reset);
+	pci_host_init(&pf->pci, p->name, &cf9);
+	acpi_pm_init(&pf->pm, p->name, &pf->clock, &pf->isa_irq, ACPI_SCI_IRQ, &pf->power);
 	p->power_request = POWER_NONE;
 	p->next_deadline_ns = VDEV_NO_DEADLINE;
 }
@@ -223,7 +406,13 @@ static bool attach_ranges(struct platform *pf, struct iobus *bus)
 	       iobus_add_pio(bus, RTC_BASE_PORT, RTC_NR_BASE_PORTS, rtc_read, rtc_write, &pf->rtc,
 			     "rtc") &&
 	       i8042_attach(&pf->kbc, bus) &&
-	       sys_ports_attach(&pf->sys, bus);
+	       sys_ports_attach(&pf->sys, bus) &&
+	       pci_host_attach(&pf->pci, bus) &&
+	       iobus_add_pio(bus, ACPI_PM_DEFAULT_BASE, ACPI_PM_NR_PORTS, pm_read, pm_write, &pf->pm,
+			     "acpi-pm") &&
+	       ioapic_attach(&pf->ioapic, bus, IOAPIC_DEFAULT_BASE) &&
+	       iobus_add_mmio(bus, LAPIC_DEFAULT_BASE, LAPIC_MMIO_SIZE, lapic_page_read,
+			      lapic_page_write, pf, "lapic");
 }
 
 bool platform_attach(struct partition *p)
@@ -234,6 +423,27 @@ bool platform_attach(struct partition *p)
 	p->platform->part = p;
 	init_devices(p->platform);
 	return attach_ranges(p->platform, &p->bus);
+}
+
+gpa_t platform_install_acpi(struct partition *p, gpa_t base, uint64_t *size)
+{
+	struct acpi_config cfg;
+	struct acpi_tables_layout layout;
+	uint8_t *buf = gmem_ptr(&p->mem, base, ACPI_TABLES_MAX_SIZE);
+
+	*size = 0;
+	if (!buf) {
+		pr_err("[%s] platform: no guest RAM at %#lx for the ACPI tables", p->name, base);
+		return 0;
+	}
+	acpi_config_default(&cfg, p->cfg.cpus, base);
+	if (acpi_tables_build(&cfg, buf, ACPI_TABLES_MAX_SIZE, &layout)) {
+		pr_err("[%s] platform: the ACPI tables do not fit in %lu KiB", p->name,
+		       ACPI_TABLES_MAX_SIZE >> 10);
+		return 0;
+	}
+	*size = layout.size;
+	return layout.rsdp;
 }
 
 /* CMOS bytes from status register D on are battery-backed NVRAM on a PC:

@@ -27,6 +27,15 @@ bool platform_has_interrupt(struct vcpu *v);
  * cycle, LAPIC IRR -> ISR) and return the vector, or -1 if it went away. */
 int platform_acknowledge(struct vcpu *v);
 
+/* MSRs of the local APIC (IA32_APIC_BASE, TSC_DEADLINE, x2APIC): false if
+ * index is not one of them; otherwise *gp says whether to inject #GP. */
+bool platform_msr(struct vcpu *v, uint32_t index, bool write, uint64_t *val, bool *gp);
+
+/* Build the partition's ACPI tables into its RAM at base (inside the BIOS
+ * area 0xE0000-0xFFFFF, where the kernel scans for the RSDP). Returns the
+ * RSDP's address and the tables' size, or 0 after logging why. */
+gpa_t platform_install_acpi(struct partition *p, gpa_t base, uint64_t *size);
+
 /* A device asked for a reset or a power-off while the vCPU was in an exit
  * handler; the I/O and MMIO handlers call this once the access is done.
  * Returns what the run loop should do next. */

@@ -41,11 +41,21 @@ static void recompute_deadline(void)
 	deadline_tsc = d;
 }
 
+/* A guest can program a timer to expire every nanosecond (a LAPIC count of
+ * 1, a PIT divisor of 2): never interrupt more often than this, or the CPU
+ * would do nothing but take timer exits. Models coalesce what is missed. */
+#define SCHED_MIN_TIMER_NS 20000ULL
+
 static void arm_host_timer(struct percpu *cpu)
 {
 	uint64_t t = MIN(deadline_tsc, cpu->slice_end_tsc);
-	if (t != host_timer_armed())
-		host_timer_arm(t == UINT64_MAX ? HOST_TIMER_OFF : t);
+	if (t == UINT64_MAX) {
+		if (host_timer_armed() != HOST_TIMER_OFF)
+			host_timer_arm(HOST_TIMER_OFF);
+		return;
+	}
+	t = MAX(t, rdtsc() + ns_to_tsc(SCHED_MIN_TIMER_NS));
+	host_timer_arm(t);
 }
 
 void sched_deadline_moved(struct partition *p)
