@@ -8,11 +8,25 @@
 /* Serialises whole lines on the one serial port. Any CPU takes it. */
 static spinlock_t console_lock = SPINLOCK_INIT;
 
+/* Bytes read from the serial port in one console_poll_input(): the host
+ * UART's receive FIFO holds 16, so this empties it with room to spare while
+ * keeping one poll short. */
+#define CONSOLE_POLL_MAX_BYTES 64
+
+/* Who has the input focus (core/lib/console_input.h; all zero is its
+ * initial state). input_lock is taken before console_lock (the state
+ * machine logs the focus line), never after it. */
+static struct console_input console_in;
+static spinlock_t input_lock = SPINLOCK_INIT;
+
 /* Set from the command line before other CPUs start; read-only after. */
 int log_level = LOG_INFO;
 
 void console_init(void)
 {
+	spin_lock(&input_lock);
+	console_input_init(&console_in);
+	spin_unlock(&input_lock);
 }
 
 static void put_raw(const char *s, size_t len)
@@ -60,6 +74,43 @@ void console_source_putc(struct console_source *src, char c)
 	src->line[src->len++] = c;
 	if (src->len == CONSOLE_LINE_MAX)
 		emit_line(src);
+}
+
+void console_source_set_input(struct console_source *src, console_input_sink_fn sink,
+			      void *ctx)
+{
+	spin_lock(&input_lock);
+	src->input.name = src->name;
+	console_input_port_set_sink(&src->input, sink, ctx);
+	spin_unlock(&input_lock);
+}
+
+void console_source_input_start(struct console_source *src)
+{
+	spin_lock(&input_lock);
+	src->input.name = src->name;
+	console_input_register(&console_in, &src->input);
+	spin_unlock(&input_lock);
+}
+
+void console_source_input_stop(struct console_source *src)
+{
+	spin_lock(&input_lock);
+	console_input_unregister(&console_in, &src->input);
+	spin_unlock(&input_lock);
+}
+
+void console_poll_input(void)
+{
+	spin_lock(&input_lock);
+	console_input_drain(&console_in);
+	for (unsigned int i = 0; i < CONSOLE_POLL_MAX_BYTES; i++) {
+		int c = uart_getc();
+		if (c < 0)
+			break;
+		console_input_feed(&console_in, (uint8_t)c);
+	}
+	spin_unlock(&input_lock);
 }
 
 static const char *const level_tag[] = { "ERROR: ", "warning: ", "", "", "" };

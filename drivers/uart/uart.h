@@ -14,7 +14,8 @@ void uart_putc(char c);
 /* Wait until everything written has left the transmitter (Bochs drops bytes
  * if the emulator stops while the FIFO still holds some). */
 void uart_flush(void);
-/* Non-blocking read: -1 if no byte is waiting. */
+/* Non-blocking read (one LSR poll): -1 if no byte is waiting or there is
+ * no UART; bytes with line errors (parity, framing, break) are skipped. */
 int uart_getc(void);
 uint16_t uart_port(void);
 

@@ -19,12 +19,18 @@
 #define FCR_ENABLE_CLEAR 0x07 /* enable FIFOs, clear RX and TX */
 #define MCR_DTR_RTS_OUT2 0x0b
 #define LSR_DR 0x01
+#define LSR_PE 0x04 /* parity error */
+#define LSR_FE 0x08 /* framing error */
+#define LSR_BI 0x10 /* break: the "byte" is a 0 standing for the break */
+#define LSR_BAD_BYTE (LSR_PE | LSR_FE | LSR_BI)
+#define LSR_NO_PORT 0xff /* floating ISA bus: no UART at this address */
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 
 #define UART_BASE_CLOCK 115200
 #define UART_BAUD 115200
 #define UART_POLL_LIMIT 100000 /* give up on a dead port rather than hang */
+#define UART_RX_FIFO_DEPTH 16  /* the 16550 receive FIFO (PC16550D, FIFO mode) */
 
 /* The console port: set once by the boot CPU before anything is printed. */
 static uint16_t uart_base = UART_COM1;
@@ -63,9 +69,19 @@ void uart_flush(void)
 			return;
 }
 
+/* LSR is read before every byte: its error bits describe the byte at the
+ * head of the FIFO (PC16550D, Line Status Register bits 2-4). A byte
+ * received with a parity or framing error, or a break, is read to discard
+ * it. */
 int uart_getc(void)
 {
-	if (!(inb(uart_base + UART_LSR) & LSR_DR))
-		return -1;
-	return inb(uart_base + UART_RBR);
+	for (unsigned int i = 0; i <= UART_RX_FIFO_DEPTH; i++) {
+		uint8_t lsr = inb(uart_base + UART_LSR);
+		if (lsr == LSR_NO_PORT || !(lsr & LSR_DR))
+			return -1;
+		uint8_t byte = inb(uart_base + UART_RBR);
+		if (!(lsr & LSR_BAD_BYTE))
+			return byte;
+	}
+	return -1;
 }
