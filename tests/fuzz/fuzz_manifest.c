@@ -1,6 +1,8 @@
 /* Fuzzes core/manifest.c (and the core/cmdline.c tokenizer under it): any
  * text as a module command line. An accepted entry must satisfy every rule
- * of docs/manifest.md; a refused one must say so in exactly one line. */
+ * of docs/manifest.md (partition or initrd module, kernel command line
+ * bounds, kind=linux exclusions); a refused one must say so in exactly one
+ * line. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +29,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	line[size] = '\0';
 	host_log_reset();
 	if (manifest_parse(line, 7, &m)) {
-		if (!name_ok(m.name) || host_log_count() != 0)
+		if (host_log_count() != 0 || m.initrd_module != MANIFEST_NO_MODULE)
+			abort();
+		if (strnlen(m.cmdline, MANIFEST_CMDLINE_MAX) == MANIFEST_CMDLINE_MAX)
+			abort();
+		if (manifest_is_initrd(&m)) {
+			/* An initrd module carries nothing but its partition's name. */
+			if (!name_ok(m.initrd_for) || m.name[0] || m.cmdline_given || m.cmdline[0] ||
+			    m.kind != MANIFEST_KIND_AUTO || m.mode_given)
+				abort();
+			free(line);
+			return 0;
+		}
+		if (!name_ok(m.name))
+			abort();
+		if (m.kind == MANIFEST_KIND_LINUX &&
+		    (m.mode_given || m.load != MANIFEST_NO_ADDR || m.entry != MANIFEST_NO_ADDR))
+			abort();
+		if (m.kind != MANIFEST_KIND_AUTO && m.kind != MANIFEST_KIND_LINUX)
+			abort();
+		if (!m.cmdline_given && m.cmdline[0])
 			abort();
 		if (m.mem < MANIFEST_MEM_MIN || m.mem > MANIFEST_MEM_MAX || m.mem % MiB(1))
 			abort();

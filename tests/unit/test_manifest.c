@@ -2,6 +2,7 @@
  * (docs/manifest.md). Every refusal must be exactly one log line that names
  * the module and the key. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/manifest.h"
@@ -175,4 +176,268 @@ Test(manifest, later_keys_win)
 	assert_accepted("x name=a name=b mem=2M mem=8M");
 	cr_assert_str_eq(m.name, "b");
 	cr_assert_eq(m.mem, MiB(8));
+}
+
+/* ---- Linux partitions (docs/manifest.md) ---------------------------------- */
+
+Test(manifest, linux_defaults)
+{
+	assert_accepted("/guests/vmlinuz name=linux0 mem=256M");
+	cr_assert_eq(m.kind, MANIFEST_KIND_AUTO);
+	cr_assert_not(m.cmdline_given);
+	cr_assert_str_eq(m.cmdline, "");
+	cr_assert_not(manifest_is_initrd(&m));
+	cr_assert_eq(m.initrd_module, MANIFEST_NO_MODULE);
+}
+
+Test(manifest, kind)
+{
+	assert_accepted("/guests/vmlinuz name=linux0 kind=linux");
+	cr_assert_eq(m.kind, MANIFEST_KIND_LINUX);
+	assert_accepted("/guests/x.elf name=a kind=auto");
+	cr_assert_eq(m.kind, MANIFEST_KIND_AUTO);
+	assert_refused("x name=a kind=elf", "'kind'");
+	assert_refused("x name=a kind=Linux", "'kind'");
+	assert_refused("x name=a kind=linuxlinux", "'kind'");
+	assert_refused("x name=a kind", "'kind'");
+	assert_refused("x name=a kind=", "'kind'");
+}
+
+Test(manifest, kind_linux_refuses_what_the_protocol_fixes)
+{
+	assert_refused("x name=a kind=linux mode=long", "key 'mode' does not apply to a Linux kernel");
+	/* Whatever the order of the keys. */
+	assert_refused("x name=a load=0x100000 kind=linux", "key 'load' does not apply");
+	assert_refused("x name=a kind=linux entry=0x1000", "key 'entry' does not apply");
+}
+
+Test(manifest, cmdline_after_dashdash)
+{
+	assert_accepted("/guests/vmlinuz name=linux0 mem=256M -- console=ttyS0 quiet");
+	cr_assert(m.cmdline_given);
+	cr_assert_str_eq(m.cmdline, "console=ttyS0 quiet");
+	cr_assert_str_eq(m.name, "linux0");
+	cr_assert_eq(m.mem, MiB(256));
+	/* Verbatim: our keys, '=' and quotes after "--" belong to the kernel. */
+	assert_accepted("x name=l -- name=foo mem=1G root=\"/dev/vda 1\" --  ");
+	cr_assert_str_eq(m.name, "l");
+	cr_assert_eq(m.mem, MANIFEST_DEFAULT_MEM);
+	cr_assert_str_eq(m.cmdline, "name=foo mem=1G root=\"/dev/vda 1\" --");
+	/* An empty kernel command line is still "given". */
+	assert_accepted("x name=l --");
+	cr_assert(m.cmdline_given);
+	cr_assert_str_eq(m.cmdline, "");
+	assert_accepted("x name=l --\t  ");
+	cr_assert_str_eq(m.cmdline, "");
+}
+
+Test(manifest, dashdash_must_stand_alone)
+{
+	assert_refused("x name=l --console=ttyS0", "unknown key '--console'");
+	assert_refused("x name=l --=1", "unknown key '--'");
+	/* Before "--" the keys are still ours, and still checked. */
+	assert_refused("x name=l colour=red -- quiet", "unknown key 'colour'");
+	/* "--" in the path's place: there is then no path, and no name. */
+	assert_refused("-- name=l", "no 'name'");
+}
+
+Test(manifest, cmdline_key_when_quotes_survive)
+{
+	assert_accepted("x name=l cmdline=\"console=ttyS0 quiet\" mem=128M");
+	cr_assert(m.cmdline_given);
+	cr_assert_str_eq(m.cmdline, "console=ttyS0 quiet");
+	cr_assert_eq(m.mem, MiB(128));
+	assert_accepted("x name=l cmdline=console=ttyS0");
+	cr_assert_str_eq(m.cmdline, "console=ttyS0");
+	assert_accepted("x name=l cmdline=\"\"");
+	cr_assert(m.cmdline_given);
+	cr_assert_str_eq(m.cmdline, "");
+	/* Two words without quotes: the second is a key of ours, refused. */
+	assert_refused("x name=l cmdline=console=ttyS0 quiet", "unknown key 'quiet'");
+	assert_refused("x name=l cmdline", "'cmdline'");
+}
+
+/* GRUB 2.06 (grub_create_loader_cmdline) hands an argument with a space on
+ * as one quoted word with \", \' and \\ escaped; measured: grub.cfg
+ * zz="a b" arrived as "zz=a b". */
+Test(manifest, grub_quoted_arguments)
+{
+	/* grub.cfg: module2 /guests/vmlinuz name=l cmdline="console=ttyS0 quiet" */
+	assert_accepted("name=l \"cmdline=console=ttyS0 quiet\" mem=64M");
+	cr_assert(m.cmdline_given);
+	cr_assert_str_eq(m.cmdline, "console=ttyS0 quiet");
+	cr_assert_eq(m.mem, MiB(64));
+	/* grub.cfg: 'cmdline="console=ttyS0 quiet"' (the inner quotes survive, escaped) */
+	assert_accepted("name=l \"cmdline=\\\"console=ttyS0 quiet\\\"\"");
+	cr_assert_str_eq(m.cmdline, "console=ttyS0 quiet");
+	/* Escapes inside: a quote and a backslash the user meant. */
+	assert_accepted("name=l \"cmdline=root=\\\"a b\\\" x=\\\\y\"");
+	cr_assert_str_eq(m.cmdline, "root=\"a b\" x=\\y");
+	/* GRUB's \xHH stays as written. */
+	assert_accepted("name=l \"cmdline=a\\x41 b\"");
+	cr_assert_str_eq(m.cmdline, "a\\x41 b");
+	/* A quoted path first (a file name with a space) is still the path. */
+	assert_accepted("\"/guests/my kernel\" name=l");
+	/* Keys of ours in quotes are ours: checked and named. */
+	assert_refused("name=l \"colour=dark red\"", "unknown key 'colour'");
+	assert_refused("\"name=a b\"", "'name'");
+	assert_refused("name=l \"cmdline=a b", "no closing quote");
+	assert_refused("name=l \"cmdline=a b\"x", "closing quote is followed by 'x'");
+}
+
+Test(manifest, grub_quoted_argument_too_long)
+{
+	static char line[2048], want[600];
+	memset(want, 'q', 540);
+	snprintf(line, sizeof(line), "name=l \"cmdline=a %s\"", want);
+	assert_refused(line, "an argument in quotes is longer than");
+	memset(want, 0, sizeof(want));
+	memset(want, 'q', 509);
+	snprintf(line, sizeof(line), "name=l \"cmdline=a %s\"", want);
+	assert_accepted(line);
+	cr_assert_eq(strlen(m.cmdline), 511);
+	snprintf(line, sizeof(line), "name=l \"cmdline=ab %s\"", want);
+	assert_refused(line, "'cmdline' needs a value of at most 511 bytes");
+}
+
+Test(manifest, dashdash_keeps_grub_quoting_for_the_kernel)
+{
+	/* grub.cfg: -- console=ttyS0 root="/dev/vda 1": the kernel's own parser
+	 * takes the quoted word. */
+	assert_accepted("name=l -- console=ttyS0 \"root=/dev/vda 1\"");
+	cr_assert_str_eq(m.cmdline, "console=ttyS0 \"root=/dev/vda 1\"");
+}
+
+Test(manifest, cmdline_given_twice_refused)
+{
+	assert_refused("x name=l cmdline=quiet -- console=ttyS0", "'cmdline' and '--'");
+}
+
+Test(manifest, cmdline_length_bounds)
+{
+	static char line[2048];
+	static char want[MANIFEST_CMDLINE_MAX];
+	memset(want, 'k', MANIFEST_CMDLINE_MAX - 1);
+	snprintf(line, sizeof(line), "x name=l -- %s", want);
+	assert_accepted(line);
+	cr_assert_eq(strlen(m.cmdline), MANIFEST_CMDLINE_MAX - 1);
+	snprintf(line, sizeof(line), "x name=l -- %sk", want);
+	assert_refused(line, "after '--' is longer than 511 bytes");
+	snprintf(line, sizeof(line), "x name=l cmdline=%s", want);
+	assert_accepted(line);
+	snprintf(line, sizeof(line), "x name=l cmdline=\"%s \"", want);
+	assert_refused(line, "'cmdline'");
+}
+
+Test(manifest, initrd_module)
+{
+	assert_accepted("/guests/initrd.cpio.gz initrd-for=linux0");
+	cr_assert(manifest_is_initrd(&m));
+	cr_assert_str_eq(m.initrd_for, "linux0");
+	cr_assert_str_eq(m.name, "", "an initrd module declares no partition");
+	assert_accepted("initrd-for=l");
+	cr_assert_str_eq(m.initrd_for, "l");
+}
+
+Test(manifest, initrd_module_refuses_partition_keys)
+{
+	assert_refused("x initrd-for=linux0 mem=16M", "key 'mem' does not apply to an initrd module");
+	assert_refused("x name=foo initrd-for=linux0", "key 'name' does not apply to an initrd module");
+	assert_refused("x initrd-for=linux0 kind=linux", "key 'kind' does not apply");
+	assert_refused("x initrd-for=linux0 -- quiet", "key '--' does not apply");
+	assert_refused("x initrd-for=linux0 colour=red", "unknown key 'colour'");
+}
+
+Test(manifest, initrd_for_needs_a_valid_name)
+{
+	assert_refused("x initrd-for=", "'initrd-for'");
+	assert_refused("x initrd-for", "'initrd-for'");
+	assert_refused("x initrd-for=Linux0", "'initrd-for'");
+	assert_refused("x initrd-for=abcdefghijklmnop", "'initrd-for'"); /* 16 */
+	assert_refused("x initrd-for=\"a b\"", "'initrd-for'");
+}
+
+/* ---- linking initrds to partitions ------------------------------------------------ */
+
+static struct manifest_entry mods[6];
+static bool ok[6];
+
+static unsigned int parse_all(const char *const *lines, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		ok[i] = manifest_parse(lines[i], i, &mods[i]);
+	host_log_reset();
+	manifest_link_initrds(mods, ok, n);
+	return host_log_count();
+}
+
+Test(manifest, initrd_attaches_to_its_partition_in_any_order)
+{
+	const char *const lines[] = {
+		"/guests/initrd.cpio.gz initrd-for=linux1",
+		"/guests/hello.elf name=hello",
+		"/guests/vmlinuz name=linux0 mem=256M -- console=ttyS0",
+		"/guests/vmlinuz name=linux1 mem=256M -- console=ttyS0 quiet",
+		"/guests/initrd0.cpio.gz initrd-for=linux0",
+	};
+	cr_assert_eq(parse_all(lines, 5), 0, "logged '%s'", host_log_line(0));
+	for (unsigned int i = 0; i < 5; i++)
+		cr_assert(ok[i], "module %u", i);
+	cr_assert_eq(mods[3].initrd_module, 0);
+	cr_assert_eq(mods[2].initrd_module, 4);
+	cr_assert_eq(mods[1].initrd_module, MANIFEST_NO_MODULE);
+}
+
+Test(manifest, initrd_for_no_partition_refused)
+{
+	const char *const lines[] = {
+		"/guests/vmlinuz name=linux0",
+		"/guests/initrd.cpio.gz initrd-for=linux9",
+	};
+	cr_assert_eq(parse_all(lines, 2), 1);
+	cr_assert(host_log_contains("manifest: module 1: key 'initrd-for' names no partition 'linux9'"),
+		  "%s", host_log_line(0));
+	cr_assert_not(ok[1]);
+	cr_assert(ok[0]);
+	cr_assert_eq(mods[0].initrd_module, MANIFEST_NO_MODULE);
+}
+
+Test(manifest, initrd_for_a_refused_partition_refused)
+{
+	const char *const lines[] = {
+		"/guests/vmlinuz name=linux0 colour=red",
+		"/guests/initrd.cpio.gz initrd-for=linux0",
+	};
+	cr_assert_eq(parse_all(lines, 2), 1);
+	cr_assert(host_log_contains("module 1: key 'initrd-for' names no partition 'linux0'"));
+	cr_assert_not(ok[1]);
+}
+
+Test(manifest, second_initrd_refused)
+{
+	const char *const lines[] = {
+		"/guests/initrd-a initrd-for=linux0",
+		"/guests/vmlinuz name=linux0",
+		"/guests/initrd-b initrd-for=linux0",
+	};
+	cr_assert_eq(parse_all(lines, 3), 1);
+	cr_assert(host_log_contains("module 2: key 'initrd-for': partition 'linux0' already has an initrd (module 0)"),
+		  "%s", host_log_line(0));
+	cr_assert(ok[0]);
+	cr_assert_not(ok[2]);
+	cr_assert_eq(mods[1].initrd_module, 0);
+}
+
+Test(manifest, initrd_goes_to_the_first_of_two_same_named_partitions)
+{
+	/* partition_create refuses the second "linux0" later; the initrd must
+	 * belong to the one that is created. */
+	const char *const lines[] = {
+		"/guests/vmlinuz name=linux0",
+		"/guests/vmlinuz name=linux0",
+		"/guests/initrd initrd-for=linux0",
+	};
+	cr_assert_eq(parse_all(lines, 3), 0);
+	cr_assert_eq(mods[0].initrd_module, 2);
+	cr_assert_eq(mods[1].initrd_module, MANIFEST_NO_MODULE);
 }
