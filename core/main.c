@@ -49,14 +49,30 @@ void hv_print_banner(const struct boot_info *bi, const struct memmap *map)
 			 map->usable[i].base + map->usable[i].len - 1, map->usable[i].len >> 10);
 }
 
+/* Every module line is a manifest entry (docs/manifest.md): a partition's
+ * image, or an initrd attached to one by initrd-for=. Lines are checked
+ * first, initrds linked to their partitions, then partitions created in
+ * module order. */
 static void create_partitions(const struct boot_info *bi)
 {
-	for (unsigned int i = 0; i < bi->nr_modules; i++) {
+	static struct manifest_entry cfg[BOOT_MAX_MODULES]; /* boot CPU only, once */
+	bool ok[BOOT_MAX_MODULES];
+	unsigned int n = MIN(bi->nr_modules, BOOT_MAX_MODULES);
+
+	for (unsigned int i = 0; i < n; i++)
+		ok[i] = manifest_parse(bi->modules[i].cmdline, i, &cfg[i]);
+	manifest_link_initrds(cfg, ok, n);
+	for (unsigned int i = 0; i < n; i++) {
 		const struct boot_module *m = &bi->modules[i];
-		struct manifest_entry cfg;
-		if (!manifest_parse(m->cmdline, i, &cfg))
+		struct partition_images img = { phys_to_virt(m->start), m->end - m->start, NULL, 0 };
+		if (!ok[i] || manifest_is_initrd(&cfg[i]))
 			continue;
-		partition_create(&cfg, phys_to_virt(m->start), m->end - m->start);
+		if (cfg[i].initrd_module != MANIFEST_NO_MODULE) {
+			const struct boot_module *rd = &bi->modules[cfg[i].initrd_module];
+			img.initrd = phys_to_virt(rd->start);
+			img.initrd_size = rd->end - rd->start;
+		}
+		partition_create(&cfg[i], &img);
 	}
 }
 

@@ -18,6 +18,8 @@
 #define MSR_MTRR_LAST 0x2ff
 #define MSR_TSC_DEADLINE 0x6e0
 #define MSR_AMD_HWCR 0xc0010015
+#define MSR_AMD_SYSCFG 0xc0010010
+#define MSR_AMD_INT_PENDING_MSG 0xc0010055 /* read by Linux's AMD E400 idle code */
 #define MSR_AMD_PATCH_LEVEL 0x8b
 
 #define APIC_BASE_DEFAULT 0xfee00000ULL
@@ -81,6 +83,8 @@ bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
 	case MSR_MCG_CAP:
 	case MSR_MCG_STATUS:
 	case MSR_AMD_HWCR:
+	case MSR_AMD_SYSCFG:
+	case MSR_AMD_INT_PENDING_MSG:
 		*val = 0;
 		return true;
 	default:
@@ -118,6 +122,7 @@ bool msr_write(struct vcpu *v, uint32_t index, uint64_t val)
 		return true;
 	case MSR_IA32_APIC_BASE:
 	case MSR_MISC_ENABLE:
+	case MSR_AMD_HWCR: /* Linux sets bits such as TscFreqSel: nothing to do */
 	case MSR_BIOS_SIGN_ID:
 	case MSR_MCG_STATUS:
 	case MSR_IA32_TSC:

@@ -4,6 +4,7 @@
 #include "core/lib/format.h"
 #include "core/lib/string.h"
 #include "core/loader/image.h"
+#include "core/loader/linux_boot.h"
 #include "core/log.h"
 #include "core/mm/frame.h"
 #include "core/mm/heap.h"
@@ -75,10 +76,71 @@ static bool create_vcpus(struct partition *p)
 	return true;
 }
 
+/* PCI BARs live from 3 GiB up (the DSDT's window): RAM must stay below. */
+#define LINUX_RAM_MAX GiB(3)
+
+static bool is_linux(const struct partition *p)
+{
+	return p->cfg.kind == MANIFEST_KIND_LINUX || linux_is_bzimage(p->image, p->image_size);
+}
+
+/* The Linux boot protocol (core/loader/linux_boot.h): ACPI tables in the
+ * BIOS area, then kernel, zero page, command line and initrd; the BSP starts
+ * at the 32-bit entry point. */
+static bool load_linux(struct partition *p, struct vcpu_sregs *s)
+{
+	struct vcpu *v = p->vcpu[0];
+	struct linux_image img;
+	struct linux_layout l;
+	char why[LINUX_WHY_MAX];
+
+	if (p->ram_size > LINUX_RAM_MAX) {
+		pr_err("[%s] refused: a Linux partition has at most %lu MiB (mem=)", p->name,
+		       LINUX_RAM_MAX >> 20);
+		return false;
+	}
+	if (!linux_probe(p->image, p->image_size, &img, why, sizeof(why))) {
+		pr_err("[%s] refused: %s", p->name, why);
+		return false;
+	}
+	/* Linux learns the TSC frequency from CPUID 0x15 only on Intel CPUs;
+	 * elsewhere it would calibrate against the emulated PIT and PM timer,
+	 * whose every read is a VM exit: tell it, as firmware would. */
+	char cmdline[MANIFEST_CMDLINE_MAX + 32];
+	if (bh_strstr(p->cfg.cmdline, "tsc_early_khz="))
+		bh_snprintf(cmdline, sizeof(cmdline), "%s", p->cfg.cmdline);
+	else
+		bh_snprintf(cmdline, sizeof(cmdline), "%s%stsc_early_khz=%lu", p->cfg.cmdline,
+			    p->cfg.cmdline[0] ? " " : "", tsc_hz() / 1000);
+	uint64_t acpi_size;
+	gpa_t rsdp = platform_install_acpi(p, LINUX_BIOS_AREA, &acpi_size);
+	if (!rsdp)
+		return false;
+	struct linux_load_params lp = {
+		.mem = &p->mem,
+		.ram_size = p->ram_size,
+		.initrd = p->initrd,
+		.initrd_size = p->initrd_size,
+		.cmdline = cmdline,
+		.acpi_base = LINUX_BIOS_AREA,
+		.acpi_size = acpi_size,
+		.rsdp = rsdp,
+	};
+	if (!linux_load(&img, &lp, &l, why, sizeof(why))) {
+		pr_err("[%s] refused: %s", p->name, why);
+		return false;
+	}
+	linux_entry_state(&l, s, v->gpr, &v->rip, &v->rflags);
+	pr_info("[%s] Linux boot protocol %u.%02u: kernel %lu KiB at %#lx, initrd %lu KiB at %#lx, "
+		"ACPI at %#lx, command line \"%s\"", p->name, img.version >> 8, img.version & 0xff,
+		l.kernel_size >> 10, l.kernel, l.initrd_size >> 10, l.initrd, rsdp, cmdline);
+	return true;
+}
+
 static bool load(struct partition *p)
 {
 	struct vcpu_sregs s;
-	if (!image_load(p, &s))
+	if (is_linux(p) ? !load_linux(p, &s) : !image_load(p, &s))
 		return false;
 	vcpu_backend->set_sregs(p->vcpu[0], &s);
 	p->start_ns = time_ns();
@@ -86,8 +148,8 @@ static bool load(struct partition *p)
 	return true;
 }
 
-struct partition *partition_create(const struct manifest_entry *cfg, const void *image,
-				   uint64_t image_size)
+struct partition *partition_create(const struct manifest_entry *cfg,
+				   const struct partition_images *img)
 {
 	if (nr_partitions == MAX_PARTITIONS) {
 		pr_err("[%s] refused: more than %u partitions", cfg->name, MAX_PARTITIONS);
@@ -105,8 +167,10 @@ struct partition *partition_create(const struct manifest_entry *cfg, const void 
 	p->cfg = *cfg;
 	bh_strlcpy(p->name, cfg->name, sizeof(p->name));
 	p->console.name = p->name;
-	p->image = image;
-	p->image_size = image_size;
+	p->image = img->image;
+	p->image_size = img->image_size;
+	p->initrd = img->initrd;
+	p->initrd_size = img->initrd_size;
 
 	if (!alloc_ram(p)) {
 		pr_err("[%s] refused: no %lu MiB of contiguous RAM left", p->name, cfg->mem >> 20);
@@ -132,7 +196,8 @@ struct partition *partition_create(const struct manifest_entry *cfg, const void 
 		return NULL;
 	nr_partitions++;
 	pr_info("[%s] partition created: %lu MiB RAM at host %#lx, %u vCPU(s), image %lu bytes",
-		p->name, p->ram_size >> 20, p->ram_hpa, p->nr_vcpus, image_size);
+		p->name, p->ram_size >> 20, p->ram_hpa, p->nr_vcpus, img->image_size);
+	console_source_input_start(&p->console);
 	return p;
 }
 
@@ -151,6 +216,7 @@ void partition_stop(struct partition *p, bool failed, const char *fmt, ...)
 		p->vcpu[i]->state = VCPU_STOPPED;
 	log_msg(failed ? LOG_WARN : LOG_INFO, "[%s] partition stopped: %s", p->name, p->stop_reason);
 	partition_print_stats(p);
+	console_source_input_stop(&p->console);
 }
 
 bool partition_restart(struct partition *p)
@@ -169,5 +235,6 @@ bool partition_restart(struct partition *p)
 		return false;
 	}
 	p->state = PART_RUNNING;
+	console_source_input_start(&p->console);
 	return true;
 }

@@ -34,6 +34,8 @@ struct partition {
 	struct manifest_entry cfg;
 	const void *image;      /* the boot module (host memory), kept for restart */
 	uint64_t image_size;
+	const void *initrd;     /* Linux partitions: the initrd module, or NULL */
+	uint64_t initrd_size;
 
 	paddr_t ram_hpa;        /* host-physical base of guest RAM (contiguous) */
 	uint64_t ram_size;
@@ -62,8 +64,16 @@ struct partition {
 extern struct partition partitions[MAX_PARTITIONS];
 extern unsigned int nr_partitions;
 
-struct partition *partition_create(const struct manifest_entry *cfg, const void *image,
-				   uint64_t image_size);
+/* The boot modules a partition is made from (host memory, kept for restart). */
+struct partition_images {
+	const void *image;
+	uint64_t image_size;
+	const void *initrd; /* NULL: none */
+	uint64_t initrd_size;
+};
+
+struct partition *partition_create(const struct manifest_entry *cfg,
+				   const struct partition_images *img);
 /* Stop with a reason (printed once as "[name] partition stopped: reason"). */
 void partition_stop(struct partition *p, bool failed, const char *fmt, ...) __printf(3, 4);
 /* Restart from the original image (HC_PARTITION_RESTART, guest reset). */

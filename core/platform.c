@@ -337,6 +337,16 @@ static void power_off_requested(void *ctx, const char *source)
 	pf->part->power_request = POWER_OFF;
 }
 
+/* Typed input for this partition (core/console.c routes it by focus). */
+static size_t com1_input(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct uart16550 *u = ctx;
+	size_t n = MIN(len, (size_t)uart16550_rx_room(u));
+	for (size_t i = 0; i < n; i++)
+		uart16550_receive(u, buf[i]);
+	return n;
+}
+
 static void com1_tx(void *ctx, uint8_t byte)
 {
 	struct partition *p = ctx;
@@ -384,6 +394,7 @@ static void init_devices(struct platform *pf)
 	ioapic_init(&pf->ioapic, p->name, (uint8_t)p->cfg.cpus, &pf->msi);
 	pic8259_init(&pf->pic, p->name, &pf->pic_intr);
 	uart16550_init(&pf->com1, p->name, &pf->isa_irq, ISA_IRQ_COM1, com1_tx, p);
+	console_source_set_input(&p->console, com1_input, &pf->com1);
 	pit8254_init(&pf->pit, p->name, &pf->clock, &pf->isa_irq, ISA_IRQ_PIT);
 	rtc_cmos_init(&pf->rtc, p->name, &pf->clock, &pf->isa_irq, ISA_IRQ_RTC);
 	rtc_cmos_set_memory_size(&pf->rtc, MIN(p->ram_size, GiB(4)),

@@ -181,6 +181,7 @@ void sched_run(void)
 	recompute_deadline();
 	for (;;) {
 		bool alive = false, ran = false;
+		console_poll_input();
 		for (unsigned int i = 0; i < nr_partitions; i++) {
 			struct partition *p = &partitions[i];
 			if (p->state == PART_STOPPED)

@@ -116,7 +116,7 @@ GUEST_SMOKE_IMAGES := $(GUESTS64:%=$(GUEST_OUT)/smoke/%.elf) $(GUESTS32:%=$(GUES
 
 -include $(shell find $(GUEST_OUT) -name '*.d' 2>/dev/null)
 
-.PHONY: guests guests-check guests-smoke linux-images
+.PHONY: guests guests-check guests-smoke linux-images linux-platform-images
 guests: $(GUEST_IMAGES)
 
 guests-check: $(GUEST_IMAGES)
@@ -129,3 +129,11 @@ LINUX_MODULES ?=
 linux-images:
 	guests/linux/build-images.sh --out $(BUILD)/linux --cache $(BUILD)/linux-cache \
 		$(if $(strip $(LINUX_MODULES)),--modules "$(LINUX_MODULES)")
+
+# The Linux platform test's images (tests/integration/linux-*.test): the
+# stock kernel and an initramfs running guests/linux/platform-test.sh.
+LINUX_PLATFORM_IMAGES := $(BUILD)/linux/platform/vmlinuz $(BUILD)/linux/platform/initrd.cpio.gz
+linux-platform-images: $(LINUX_PLATFORM_IMAGES)
+$(LINUX_PLATFORM_IMAGES) &: guests/linux/build-images.sh guests/linux/platform-test.sh
+	guests/linux/build-images.sh --out $(BUILD)/linux/platform --cache $(BUILD)/linux-cache \
+		--script guests/linux/platform-test.sh

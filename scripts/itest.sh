@@ -51,6 +51,11 @@
 #                                       bulkhead.cfg (to test the loader's own checks)
 #   stop: ERE                           end the run as soon as this appears (then the
 #                                       run counts as ended as the test wanted)
+#   elapsed: MIN MAX FROM => TO         wall-clock seconds between the first lines
+#                                       matching the EREs FROM and TO (QEMU paths)
+# * send: ERE => TEXT                   type TEXT (printf %b escapes: \r, \x01) on the
+#                                       serial port once a line matches ERE; sends
+#                                       fire in order (QEMU paths only)
 #   timeout: SECONDS                    hard limit (default 30; OVMF paths 60, Bochs 120)
 #   modules-from: FILE                  modules from a list of "<image relative to
 #                                       BUILD/guests> <manifest>" lines ('#' comments)
@@ -126,6 +131,8 @@ parse_test() {
 		efi-config) cfg_lines+=(--cfg-line "$val") ;;
 		outcome) outcome_want=$val ;;
 		stop) stop=$val ;;
+		send) sends+=(--send "$val") ;;
+		elapsed) elapsed=$val ;;
 		timeout) limit=$val ;;
 		cpu) cpu=$val ;;
 		mem) mem=$val ;;
@@ -158,8 +165,8 @@ repo_path() {
 run_one() {
 	local name=$1 file=$2 dir=$OUT/$1
 	local path='' protocol='' image=bulkhead cmdline='' outcome_want=success stop=''
-	local limit='' cpu='' mem='' suite_modules='' line
-	local -a modules=() expects=() rejects=() why=() cfg_lines=()
+	local limit='' cpu='' mem='' suite_modules='' line elapsed=''
+	local -a modules=() expects=() rejects=() why=() cfg_lines=() sends=()
 
 	rm -rf "$dir"
 	mkdir -p "$dir"
@@ -214,6 +221,17 @@ run_one() {
 
 	local runner=() common=(--log "$dir/serial.log" --run-dir "$dir" --timeout "$limit" --quiet)
 	[ -n "$stop" ] && common+=(--stop "$stop")
+	common+=("${sends[@]+"${sends[@]}"}")
+	# elapsed: "MIN MAX FROM_ERE => TO_ERE": wall-clock seconds between the lines
+	local el_from='' el_to='' el_min='' el_max='' el_res=''
+	if [ -n "$elapsed" ]; then
+		read -r el_min el_max el_res <<<"$elapsed"
+		el_from=${el_res%% => *}
+		el_to=${el_res#* => }
+		[ -n "$el_res" ] && [ "$el_from" != "$el_res" ] ||
+			fail_setup "elapsed: want 'MIN MAX FROM_ERE => TO_ERE'"
+		common+=(--mark "$el_from" --mark "$el_to")
+	fi
 	[ -n "$cpu" ] && common+=(--cpu "$cpu")
 	[ -n "$mem" ] && common+=(--mem "$mem")
 	case "$path" in
@@ -266,6 +284,19 @@ run_one() {
 		timeout) why+=("timed out after ${limit}s (wanted: $outcome_want)") ;;
 		*) why+=("run ended with '$outcome' (emulator status $(sed -n 's/^emu_rc=//p' "$dir/result")), wanted $outcome_want") ;;
 		esac
+	fi
+	if [ -n "$elapsed" ]; then
+		local m0 m1
+		m0=$(sed -n 's/^mark0_ms=//p' "$dir/result" 2>/dev/null)
+		m1=$(sed -n 's/^mark1_ms=//p' "$dir/result" 2>/dev/null)
+		if [ -z "$m0" ] || [ -z "$m1" ]; then
+			why+=("elapsed: '$el_from' or '$el_to' never appeared")
+		elif ! awk -v d=$((m1 - m0)) -v lo="$el_min" -v hi="$el_max" \
+			'BEGIN { exit !(d / 1000 >= lo && d / 1000 <= hi) }'; then
+			why+=("elapsed: $(fmt_s $((m1 - m0))) between the marks, wanted $el_min..$el_max s")
+		else
+			echo "elapsed $(fmt_s $((m1 - m0)))" >"$dir/elapsed"
+		fi
 	fi
 	local re hit
 	for re in "${expects[@]}"; do

@@ -9,6 +9,7 @@
 #   elapsed_ms=<wall clock from start to end>
 #   banner_ms=<start to the first "Bulkhead x.y.z" line, empty if never>
 #   ready_ms=<start to "bulkhead: ready" (or the ERE in $RUN_READY_RE), empty if never>
+#   mark<i>_ms=<start to the first line matching MARK_RES[i], empty if never>
 #
 # outcome: success/failure = the hypervisor wrote status 0/1 to port 0xF4
 # (QEMU isa-debug-exit exits with (status << 1) | 1); ended = Bochs stopped
@@ -63,9 +64,36 @@ set_now() {
 # only, so polling costs no forks while the emulator needs the CPUs), keeps
 # a partial last line for the next call, and notes when the banner, the
 # ready line and the stop pattern first appear.
+# Keystrokes: SEND_SPECS ("ERE => TEXT", in order) are typed into SEND_FIFO
+# when a line matches; W_SEND is the index of the next one.
 watch_init() {
-	W_PARTIAL='' W_BANNER='' W_READY='' W_STOPPED=0
+	W_PARTIAL='' W_BANNER='' W_READY='' W_STOPPED=0 W_SEND=0 W_IN=''
+	W_MARK_MS=()
 	exec {W_FD}<"$1"
+	if [ -n "${SEND_FIFO:-}" ]; then
+		exec {W_IN}<>"$SEND_FIFO" # read-write: opening never blocks
+	fi
+}
+
+# Marks: MARK_RES (EREs) whose first matching line's time is recorded.
+watch_marks() {
+	local i
+	for i in "${!MARK_RES[@]}"; do
+		if [ -z "${W_MARK_MS[$i]:-}" ] && [[ $1 =~ ${MARK_RES[$i]} ]]; then
+			W_MARK_MS[$i]=$((NOW_MS - $2))
+		fi
+	done
+}
+
+watch_send() {
+	local clean=$1 spec
+	[ -n "$W_IN" ] || return 0
+	while [ "$W_SEND" -lt "${#SEND_SPECS[@]}" ]; do
+		spec=${SEND_SPECS[$W_SEND]}
+		[[ $clean =~ ${spec%% => *} ]] || return 0
+		printf '%b' "${spec#* => }" >&"$W_IN"
+		W_SEND=$((W_SEND + 1))
+	done
 }
 
 watch_poll() {
@@ -84,6 +112,8 @@ watch_poll() {
 		if [ -z "$W_BANNER" ] && [[ $clean =~ $BANNER_RE ]]; then W_BANNER=$((NOW_MS - start)); fi
 		if [ -z "$W_READY" ] && [[ $clean =~ $READY_RE ]]; then W_READY=$((NOW_MS - start)); fi
 		if [ -n "$stop" ] && [[ $clean =~ $stop ]]; then W_STOPPED=1; fi
+		watch_send "$clean"
+		watch_marks "$clean" "$start"
 	done
 	# A final line without its newline yet still counts for the stop pattern.
 	if [ -n "$stop" ] && [ -n "$W_PARTIAL" ] && [[ ${W_PARTIAL//$'\r'/} =~ $stop ]]; then
@@ -128,6 +158,7 @@ run_batch() {
 	watch_poll "$start" "$stop" # lines that arrived since the last poll
 	set_now
 	exec {W_FD}<&- {nap}<&-
+	[ -z "$W_IN" ] || exec {W_IN}>&-
 
 	if [ "$W_STOPPED" = 1 ]; then
 		outcome=stopped
@@ -155,6 +186,7 @@ run_batch() {
 		echo "elapsed_ms=$((NOW_MS - start))"
 		echo "banner_ms=$W_BANNER"
 		echo "ready_ms=$W_READY"
+		for i in "${!MARK_RES[@]}"; do echo "mark${i}_ms=${W_MARK_MS[$i]:-}"; done
 	} >"$dir/result"
 
 	local status

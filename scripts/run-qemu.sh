@@ -14,6 +14,9 @@
 #                   default: the directory of --log, else build/run
 #   --timeout S     hard limit in seconds (interactive default: none)
 #   --stop REGEX    end the run as soon as REGEX appears in the serial log
+#   --mark ERE      batch run: record when a line first matches (result: mark<i>_ms)
+#   --send 'ERE => TEXT'  batch run: type TEXT (printf %b escapes) into the
+#                   serial port when a line matches ERE; repeatable, in order
 #   --cpu MODEL     -cpu value (default: host with KVM, else qemu64,+svm,+npt)
 #   --mem SIZE      guest RAM (default 512M)
 #   --quiet         do not print the serial log tail on failure
@@ -32,6 +35,7 @@ OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
 OVMF_ONE=/usr/share/ovmf/OVMF.fd
 
+SEND_SPECS=() MARK_RES=()
 iso='' kernel='' esp='' append='' ovmf=0 log='' dir='' limit='' stop='' cpu='' mem=512M quiet=0
 modules=() extra=()
 while [ $# -gt 0 ]; do
@@ -46,6 +50,8 @@ while [ $# -gt 0 ]; do
 	--run-dir) dir=$2; shift 2 ;;
 	--timeout) limit=$2; shift 2 ;;
 	--stop) stop=$2; shift 2 ;;
+	--send) SEND_SPECS+=("$2"); shift 2 ;;
+	--mark) MARK_RES+=("$2"); shift 2 ;;
 	--cpu) cpu=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
@@ -118,7 +124,19 @@ else
 fi
 
 if [ -n "$log" ]; then
-	args+=(-serial "file:$log" -monitor none)
+	if [ ${#SEND_SPECS[@]} -gt 0 ]; then
+		# A pipe chardev: QEMU reads <path>.in (our keystrokes) and writes
+		# <path>.out (discarded; logfile= keeps the log as file: would).
+		mkdir -p "$dir"
+		rm -f "$dir/serial.in" "$dir/serial.out"
+		mkfifo "$dir/serial.in"
+		ln -s /dev/null "$dir/serial.out"
+		SEND_FIFO=$dir/serial.in
+		args+=(-chardev "pipe,id=ser0,path=$dir/serial,logfile=$log,logappend=off"
+			-serial chardev:ser0 -monitor none)
+	else
+		args+=(-serial "file:$log" -monitor none)
+	fi
 	status=0
 	run_batch qemu "$log" "${limit:-60}" "$stop" "$dir" "$quiet" -- \
 		qemu-system-x86_64 "${args[@]}" "${extra[@]+"${extra[@]}"}" || status=$?

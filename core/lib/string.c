@@ -153,3 +153,12 @@ bool bh_parse_u64(const char *s, size_t len, uint64_t *out, bool allow_suffix)
 	*out = v << shift;
 	return true;
 }
+
+char *bh_strstr(const char *hay, const char *needle)
+{
+	size_t n = bh_strlen(needle);
+	for (; *hay; hay++)
+		if (!bh_strncmp(hay, needle, n))
+			return (char *)hay;
+	return n ? NULL : (char *)hay;
+}

@@ -16,6 +16,8 @@ size_t bh_strnlen(const char *s, size_t max);
 int bh_strcmp(const char *a, const char *b);
 int bh_strncmp(const char *a, const char *b, size_t n);
 char *bh_strchr(const char *s, int c);
+/* First occurrence of needle in hay, or NULL (needle "" matches at hay). */
+char *bh_strstr(const char *hay, const char *needle);
 /* Copies at most size-1 bytes and always terminates; returns strlen(src). */
 size_t bh_strlcpy(char *dst, const char *src, size_t size);
 

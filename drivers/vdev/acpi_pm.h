@@ -55,7 +55,11 @@
 #define ACPI_PM1_TMR_EN 0x0001
 #define ACPI_PM1_GBL_EN 0x0020
 #define ACPI_PM1_PWRBTN_EN 0x0100
-#define ACPI_PM1_EN_WRITABLE (ACPI_PM1_TMR_EN | ACPI_PM1_PWRBTN_EN)
+#define ACPI_PM1_RTC_EN 0x0400
+/* GBL_EN and RTC_EN hold what the OS writes (ACPICA reads them back to
+ * check the event is enabled) although neither event ever fires here: no
+ * firmware shares the global lock, and RTC alarms reach the guest as IRQ 8. */
+#define ACPI_PM1_EN_WRITABLE (ACPI_PM1_TMR_EN | ACPI_PM1_GBL_EN | ACPI_PM1_PWRBTN_EN | ACPI_PM1_RTC_EN)
 /* Status bits that raise the SCI when their enable bit is set. */
 #define ACPI_PM1_SCI_EVENTS (ACPI_PM1_TMR_STS | ACPI_PM1_PWRBTN_STS)
 

@@ -93,3 +93,13 @@ Test(iobus, dispatch_and_open_bus)
 	cr_assert_eq(iobus_mmio(&b, 0xfed00010, 4, false, &v), IOBUS_OK);
 	cr_assert_eq(v, 0x10);
 }
+
+Test(lib, strstr_finds_first_occurrence_or_null)
+{
+	const char *h = "console=ttyS0 tsc_early_khz=2000 tsc_early_khz=1";
+	cr_assert_eq(bh_strstr(h, "tsc_early_khz="), h + 14);
+	cr_assert_null(bh_strstr(h, "quiet"));
+	cr_assert_eq(bh_strstr(h, ""), h);
+	cr_assert_null(bh_strstr("", "a"));
+	cr_assert_null(bh_strstr("ab", "abc"), "needle longer than the rest");
+}

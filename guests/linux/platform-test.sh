@@ -1,0 +1,61 @@
+# The run script of the Linux platform test (issue 4), run by the test
+# initramfs's /init (guests/linux/build-images.sh --script). It prints
+# BULKHEAD-RUN: lines that tests/integration/linux-*.test match.
+#
+# First boot: report what the kernel found (LAPIC, IOAPIC, ACPI, 8250),
+# time a `sleep 5` between two markers (the runner measures it against the
+# host's clock), read a line typed on the console, then reboot.
+# Second boot (a mark in CMOS NVRAM survives the reset): power off.
+nvram=/sys/bus/nvmem/devices/cmos_nvram0/nvmem
+mark_offset=66 # CMOS byte 0x50; the nvmem device starts at CMOS byte 14
+
+say() { echo "BULKHEAD-RUN: $*"; }
+
+read_mark() {
+	dd if=$nvram bs=1 skip=$mark_offset count=1 2>/dev/null | od -An -tx1 | tr -d ' \n'
+}
+
+write_mark() {
+	printf "\\x$1" | dd of=$nvram bs=1 seek=$mark_offset count=1 conv=notrunc 2>/dev/null
+}
+
+facts() {
+	dmesg | grep -q 'Using ACPI (MADT) for SMP configuration' && say "smp from madt"
+	[ "$(awk '/LOC:/ { print $2 }' /proc/interrupts)" -gt 0 ] 2>/dev/null && say "lapic timer ticking"
+	dmesg | grep -q 'IOAPIC\[0\]: apic_id' && say "madt ioapic"
+	dmesg | grep -q 'ttyS0 at I/O 0x3f8 (irq = 4' && say "8250 ttyS0 irq 4"
+	say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+	say "tsc $(dmesg | grep -o 'tsc: Detected [0-9.]* MHz' | head -n 1)"
+	grep -q ' IO-APIC .*ttyS0\|IO-APIC.*serial' /proc/interrupts && say "ttyS0 via ioapic"
+	if dmesg | grep -qiE 'Oops|Kernel panic|BUG:|WARNING: CPU'; then
+		say "kernel trouble:"
+		dmesg | grep -iE -A3 'Oops|Kernel panic|BUG:|WARNING: CPU' | head -n 20
+	else
+		say "no oops"
+	fi
+}
+
+if [ ! -w $nvram ]; then
+	say "no CMOS NVRAM device ($nvram)"
+	exit 1
+fi
+if [ "$(read_mark)" = a5 ]; then
+	write_mark 00
+	say "boot 2 after reboot"
+	exit 0 # /init powers off
+fi
+say "boot 1"
+facts
+say "sleep-start"
+sleep 5
+say "sleep-end"
+say "type a line:"
+if read -r -t 60 line; then
+	say "got '$line'"
+else
+	say "no input"
+fi
+write_mark a5
+say "rebooting"
+sync
+reboot -f
