@@ -103,6 +103,10 @@ static bool load_linux(struct partition *p, struct vcpu_sregs *s)
 		pr_err("[%s] refused: %s", p->name, why);
 		return false;
 	}
+	if (p->cfg.mode_given || p->cfg.load != MANIFEST_NO_ADDR || p->cfg.entry != MANIFEST_NO_ADDR) {
+		pr_err("[%s] refused: keys mode/load/entry do not apply to a Linux kernel", p->name);
+		return false;
+	}
 	/* Linux learns the TSC frequency from CPUID 0x15 only on Intel CPUs;
 	 * elsewhere it would calibrate against the emulated PIT and PM timer,
 	 * whose every read is a VM exit: tell it, as firmware would. */
@@ -140,6 +144,10 @@ static bool load_linux(struct partition *p, struct vcpu_sregs *s)
 static bool load(struct partition *p)
 {
 	struct vcpu_sregs s;
+	if (!is_linux(p) && (p->cfg.cmdline_given || p->initrd)) {
+		pr_err("[%s] refused: a kernel command line or initrd is only for a Linux bzImage", p->name);
+		return false;
+	}
 	if (is_linux(p) ? !load_linux(p, &s) : !image_load(p, &s))
 		return false;
 	vcpu_backend->set_sregs(p->vcpu[0], &s);
