@@ -8,6 +8,7 @@
 #include "core/platform.h"
 
 #define MSR_PLATFORM_ID 0x17
+#define MSR_IA32_TSC_ADJUST 0x3b /* CPUID.7.EBX[1]; guests see 0 and may only write 0 */
 #define MSR_EBL_CR_POWERON 0x2a
 #define MSR_BIOS_SIGN_ID 0x8b
 #define MSR_MTRRCAP 0xfe
@@ -77,6 +78,7 @@ bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
 		*val = MISC_ENABLE_FAST_STRINGS;
 		return true;
 	case MSR_PLATFORM_ID:
+	case MSR_IA32_TSC_ADJUST:
 	case MSR_EBL_CR_POWERON:
 	case MSR_BIOS_SIGN_ID:
 	case MSR_MTRRCAP:
@@ -120,6 +122,8 @@ bool msr_write(struct vcpu *v, uint32_t index, uint64_t val)
 		s.pat = val;
 		vcpu_backend->set_sregs(v, &s);
 		return true;
+	case MSR_IA32_TSC_ADJUST:
+		return val == 0; /* an offset would need per-vCPU TSC offsetting: refuse */
 	case MSR_IA32_APIC_BASE:
 	case MSR_MISC_ENABLE:
 	case MSR_AMD_HWCR: /* Linux sets bits such as TscFreqSel: nothing to do */

@@ -50,7 +50,7 @@ say "sleep-start"
 sleep 5
 say "sleep-end"
 say "type a line:"
-if read -r -t 60 line; then
+if read -r -t 20 line; then
 	say "got '$line'"
 else
 	say "no input"
