@@ -20,6 +20,7 @@
 #define MSR_TSC_DEADLINE 0x6e0
 #define MSR_AMD_HWCR 0xc0010015
 #define MSR_AMD_SYSCFG 0xc0010010
+#define MSR_AMD_DE_CFG 0xc0011029 /* Linux sets LFENCE-serialising here */
 #define MSR_AMD_INT_PENDING_MSG 0xc0010055 /* read by Linux's AMD E400 idle code */
 #define MSR_AMD_PATCH_LEVEL 0x8b
 
@@ -87,6 +88,7 @@ bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
 	case MSR_AMD_HWCR:
 	case MSR_AMD_SYSCFG:
 	case MSR_AMD_INT_PENDING_MSG:
+	case MSR_AMD_DE_CFG:
 		*val = 0;
 		return true;
 	default:
@@ -127,6 +129,7 @@ bool msr_write(struct vcpu *v, uint32_t index, uint64_t val)
 	case MSR_IA32_APIC_BASE:
 	case MSR_MISC_ENABLE:
 	case MSR_AMD_HWCR: /* Linux sets bits such as TscFreqSel: nothing to do */
+	case MSR_AMD_DE_CFG:
 	case MSR_BIOS_SIGN_ID:
 	case MSR_MCG_STATUS:
 	case MSR_IA32_TSC:

@@ -130,6 +130,15 @@ linux-images:
 	guests/linux/build-images.sh --out $(BUILD)/linux --cache $(BUILD)/linux-cache \
 		$(if $(strip $(LINUX_MODULES)),--modules "$(LINUX_MODULES)")
 
+# The demo Linux partition of `make run`: the stock kernel and an initramfs
+# that opens a shell on the partition's console (guests/linux/demo-shell.sh).
+LINUX_DEMO_IMAGES := $(BUILD)/linux/demo/vmlinuz $(BUILD)/linux/demo/initrd.cpio.gz
+GUEST_CMDLINE_vmlinuz := name=linux0 mem=256M -- console=ttyS0 quiet
+GUEST_CMDLINE_initrd.cpio.gz := initrd-for=linux0
+$(LINUX_DEMO_IMAGES) &: guests/linux/build-images.sh guests/linux/demo-shell.sh
+	guests/linux/build-images.sh --out $(BUILD)/linux/demo --cache $(BUILD)/linux-cache \
+		--script guests/linux/demo-shell.sh
+
 # The Linux platform test's images (tests/integration/linux-*.test): the
 # stock kernel and an initramfs running guests/linux/platform-test.sh.
 LINUX_PLATFORM_IMAGES := $(BUILD)/linux/platform/vmlinuz $(BUILD)/linux/platform/initrd.cpio.gz

@@ -10,19 +10,21 @@
 #   make test              deps, build, unit tests, integration tests (what CI runs)
 #   make test-integration  only the integration tests (ITEST_ARGS="--filter bochs" ...),
 #                          with the guest suites (GUEST_SUITES) on ITEST_SUITE_PATHS
-#   make bench             scripts/bench.sh -> $(BUILD)/bench.json
+#   make bench             scripts/bench.sh, bench-exits.sh, bench-linux.sh -> $(BUILD)/bench.json
 #
 # What boots: HV_CMDLINE is the hypervisor command line (docs/manifest.md);
 # BOOT_MODULES the module files, by default the demo partitions DEMO_GUESTS
 # among the images guests/guests.mk builds (GUEST_IMAGES). Each image's
 # manifest is GUEST_CMDLINE_<file name> from guests.mk (e.g.
 # GUEST_CMDLINE_hello-long.elf := name=hello-long mem=4M); an image without
-# one gets "name=<file name without extension>".
+# one gets "name=<file name without extension>". The demo also boots Debian's
+# stock kernel as partition linux0 with a shell on its console
+# (LINUX_DEMO_IMAGES; Ctrl-A three times moves the console focus).
 #   make run HV_CMDLINE="loglevel=3 on_idle=exit" BOOT_MODULES=
 #   make run BOOT_MODULES="build/guests/cpuid.elf build/guests/msr.elf"
 HV_CMDLINE ?= loglevel=2
 DEMO_GUESTS ?= hello-long.elf hello-prot.elf hello-real.bin
-BOOT_MODULES ?= $(filter $(addprefix %/,$(DEMO_GUESTS)),$(GUEST_IMAGES))
+BOOT_MODULES ?= $(filter $(addprefix %/,$(DEMO_GUESTS)),$(GUEST_IMAGES)) $(LINUX_DEMO_IMAGES)
 ISO_TIMEOUT ?= 3
 RUN_ARGS ?=
 ITEST_ARGS ?=
@@ -97,8 +99,10 @@ test:
 	$(MAKE) unit
 	$(MAKE) test-integration
 
-# Boot times per path (scripts/bench.sh), then exit costs (scripts/bench-exits.sh);
-# both merge their figures into $(BUILD)/bench.json.
-bench: deps-check $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL) guests
+# Boot times per path (scripts/bench.sh), exit costs (scripts/bench-exits.sh),
+# Linux boot to /init (scripts/bench-linux.sh); each merges its figures into
+# $(BUILD)/bench.json.
+bench: deps-check $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL) guests linux-images
 	scripts/bench.sh --build $(BUILD)
 	scripts/bench-exits.sh --build $(BUILD) $(BENCH_EXITS_ARGS)
+	scripts/bench-linux.sh --build $(BUILD)
