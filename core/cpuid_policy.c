@@ -108,14 +108,17 @@ void cpuid_table_build(struct cpuid_table *t, const struct cpuid_policy *p, cpui
 	struct cpuid_result r = host(0, 0);
 	t->max_basic = MIN(r.eax, CPUID_BASIC_MAX - 1);
 	for (uint32_t leaf = 0; leaf <= t->max_basic; leaf++) {
-		uint32_t subs = cpuid_leaf_is_indexed(leaf) ? CPUID_SUBLEAVES : 1;
-		for (uint32_t sub = 0; sub < subs; sub++) {
-			r = host(leaf, sub);
-			cpuid_policy_apply(p, leaf, sub, &r);
-			t->basic[leaf][sub] = r;
+		bool indexed = cpuid_leaf_is_indexed(leaf);
+		for (uint32_t sub = 0; sub < CPUID_SUBLEAVES; sub++) {
+			if (indexed || sub == 0) {
+				r = host(leaf, sub);
+				cpuid_policy_apply(p, leaf, sub, &r);
+				if (leaf == 0)
+					r.eax = t->max_basic; /* what the table holds */
+			}
+			t->basic[leaf][sub] = r; /* not indexed: slot 0's answer */
 		}
 	}
-	t->basic[0][0].eax = t->max_basic;
 	r = host(CPUID_EXT_BASE, 0);
 	t->max_ext = r.eax >= CPUID_EXT_BASE ? MIN(r.eax, CPUID_EXT_BASE + CPUID_EXT_MAX - 1) : CPUID_EXT_BASE;
 	for (uint32_t leaf = CPUID_EXT_BASE; leaf <= t->max_ext; leaf++) {
@@ -128,3 +131,23 @@ void cpuid_table_build(struct cpuid_table *t, const struct cpuid_policy *p, cpui
 		hypervisor_leaf(p, HV_CPUID_BASE + i, &t->hv[i]);
 }
 
+struct cpuid_result cpuid_table_lookup_slow(const struct cpuid_table *t, uint32_t apic_id, uint32_t leaf,
+					    uint32_t subleaf)
+{
+	struct cpuid_result r = { 0, 0, 0, 0 };
+	if (leaf <= t->max_basic) {
+		/* ECX >= 8: leaves that ignore it answer as for ECX = 0;
+		 * indexed leaves have nothing there but the x2APIC ID. */
+		if (subleaf < CPUID_SUBLEAVES)
+			r = t->basic[leaf][subleaf];
+		else if (!cpuid_leaf_is_indexed(leaf))
+			r = t->basic[leaf][0];
+		if ((CPUID_APIC_ID_LEAVES >> leaf) & 1)
+			cpuid_patch_apic_id(&r, leaf, apic_id);
+	} else if (leaf - CPUID_EXT_BASE <= t->max_ext - CPUID_EXT_BASE) {
+		r = t->ext[leaf - CPUID_EXT_BASE];
+	} else if (leaf - HV_CPUID_BASE < CPUID_HV_MAX) {
+		r = t->hv[leaf - HV_CPUID_BASE];
+	}
+	return r;
+}

@@ -26,8 +26,10 @@ struct cpuid_policy {
 /* The guest's CPUID, computed once per partition (so the exit path is a
  * table lookup, not a policy evaluation). Basic leaves 0..0x1f with up to 8
  * subleaves, extended leaves 0x80000000..0x8000001f, hypervisor leaves
- * 0x40000000..0x40000010; anything else reads as zeros. The per-vCPU APIC
- * ID fields are patched at lookup (cpuid_table_lookup). */
+ * 0x40000000..0x40000010; anything else reads as zeros. A leaf that ignores
+ * ECX has its answer in all 8 subleaf slots, so the common lookup needs no
+ * "is this leaf indexed" test. The per-vCPU APIC ID fields are patched at
+ * lookup (cpuid_table_lookup). */
 #define CPUID_BASIC_MAX 0x20u
 #define CPUID_SUBLEAVES 8u
 #define CPUID_EXT_BASE 0x80000000u
@@ -47,6 +49,9 @@ void cpuid_table_build(struct cpuid_table *t, const struct cpuid_policy *p, cpui
 /* Leaves whose answer depends on ECX (SDM Vol. 2A CPUID): 4, 7, 0xb, 0xd,
  * 0xf, 0x10, 0x12, 0x14, 0x17, 0x18, 0x1f. */
 #define CPUID_INDEXED_LEAVES 0x8195a890u
+/* Leaves holding the APIC ID: 1 (EBX[31:24]), 0xb and 0x1f (EDX, the
+ * x2APIC ID, in every subleaf). */
+#define CPUID_APIC_ID_LEAVES (BIT(1) | BIT(0xb) | BIT(0x1f))
 #define L1_EBX_APIC_ID_SHIFT 24
 
 static inline bool cpuid_leaf_is_indexed(uint32_t leaf)
@@ -54,26 +59,38 @@ static inline bool cpuid_leaf_is_indexed(uint32_t leaf)
 	return leaf < 32 && ((CPUID_INDEXED_LEAVES >> leaf) & 1);
 }
 
-/* The guest's answer for vCPU apic_id. Inline: it is the whole CPUID exit. */
+/* Put vCPU apic_id into r, the table's answer for a leaf of
+ * CPUID_APIC_ID_LEAVES. */
+static inline void cpuid_patch_apic_id(struct cpuid_result *r, uint32_t leaf, uint32_t apic_id)
+{
+	if (leaf == 1)
+		r->ebx = (r->ebx & 0x00ffffffu) | (apic_id << L1_EBX_APIC_ID_SHIFT);
+	else
+		r->edx = apic_id;
+}
+
+/* The common case, answered by one indexed load: a basic leaf without an
+ * APIC ID, ECX below 8. NULL for anything else. */
+static inline const struct cpuid_result *cpuid_table_fast(const struct cpuid_table *t, uint32_t leaf,
+							  uint32_t subleaf)
+{
+	/* leaf <= max_basic < CPUID_BASIC_MAX = 32: the shift is defined */
+	if (leaf <= t->max_basic && subleaf < CPUID_SUBLEAVES && !((CPUID_APIC_ID_LEAVES >> leaf) & 1))
+		return &t->basic[0][0] + (leaf * CPUID_SUBLEAVES + subleaf);
+	return NULL;
+}
+
+/* Any lookup (cpuid_table_lookup calls it when cpuid_table_fast cannot
+ * answer). */
+struct cpuid_result cpuid_table_lookup_slow(const struct cpuid_table *t, uint32_t apic_id, uint32_t leaf,
+					    uint32_t subleaf);
+
+/* The guest's answer for vCPU apic_id. */
 static inline struct cpuid_result cpuid_table_lookup(const struct cpuid_table *t, uint32_t apic_id,
 						     uint32_t leaf, uint32_t subleaf)
 {
-	struct cpuid_result r = { 0, 0, 0, 0 };
-	if (leaf <= t->max_basic) {
-		if (!cpuid_leaf_is_indexed(leaf))
-			r = t->basic[leaf][0];
-		else if (subleaf < CPUID_SUBLEAVES)
-			r = t->basic[leaf][subleaf];
-		if (leaf == 1)
-			r.ebx = (r.ebx & 0x00ffffffu) | (apic_id << L1_EBX_APIC_ID_SHIFT);
-		else if (leaf == 0xb || leaf == 0x1f)
-			r.edx = apic_id; /* x2APIC ID */
-	} else if (leaf - CPUID_EXT_BASE <= t->max_ext - CPUID_EXT_BASE) {
-		r = t->ext[leaf - CPUID_EXT_BASE];
-	} else if (leaf - HV_CPUID_BASE < CPUID_HV_MAX) {
-		r = t->hv[leaf - HV_CPUID_BASE];
-	}
-	return r;
+	const struct cpuid_result *r = cpuid_table_fast(t, leaf, subleaf);
+	return r ? *r : cpuid_table_lookup_slow(t, apic_id, leaf, subleaf);
 }
 
 /* r holds the host's answer for (leaf, subleaf) on entry, the guest's on

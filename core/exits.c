@@ -37,16 +37,41 @@ static void set_gpr32(struct vcpu *v, enum gpr r, uint32_t val)
 	v->gpr[r] = val; /* 32-bit results zero-extend (SDM Vol. 1 §3.4.1.1) */
 }
 
-static enum exit_action handle_cpuid(struct vcpu *v)
+/* A handler that finds the exit was something else (MMIO -> bad GPA) moves
+ * it here, so the statistics count it once, under its final reason. */
+static void exit_reclassify(struct vcpu *v, enum exit_reason r)
 {
-	struct cpuid_result r = cpuid_table_lookup(&v->part->cpuid, v->id, (uint32_t)v->gpr[GPR_RAX],
-						   (uint32_t)v->gpr[GPR_RCX]);
-	set_gpr32(v, GPR_RAX, r.eax);
-	set_gpr32(v, GPR_RBX, r.ebx);
-	set_gpr32(v, GPR_RCX, r.ecx);
-	set_gpr32(v, GPR_RDX, r.edx);
+	v->stats.count[v->exit.reason]--;
+	v->stats.count[r]++;
+	v->exit.reason = r;
+}
+
+static enum exit_action finish_cpuid(struct vcpu *v, const struct cpuid_result *r)
+{
+	set_gpr32(v, GPR_RAX, r->eax);
+	set_gpr32(v, GPR_RBX, r->ebx);
+	set_gpr32(v, GPR_RCX, r->ecx);
+	set_gpr32(v, GPR_RDX, r->edx);
 	vcpu_advance_rip(v);
 	return EXIT_ACTION_RESUME;
+}
+
+static __attribute__((noinline)) enum exit_action handle_cpuid_slow(struct vcpu *v)
+{
+	struct cpuid_result r = cpuid_table_lookup_slow(&v->part->cpuid, v->id, (uint32_t)v->gpr[GPR_RAX],
+							(uint32_t)v->gpr[GPR_RCX]);
+	return finish_cpuid(v, &r);
+}
+
+/* The common leaves are one table load (cpuid_table_fast); the rest, out of
+ * line, so this stays a leaf function. */
+static enum exit_action handle_cpuid(struct vcpu *v)
+{
+	const struct cpuid_result *r = cpuid_table_fast(&v->part->cpuid, (uint32_t)v->gpr[GPR_RAX],
+							(uint32_t)v->gpr[GPR_RCX]);
+	if (unlikely(!r))
+		return handle_cpuid_slow(v);
+	return finish_cpuid(v, r);
 }
 
 static void unknown_msr(struct vcpu *v, const char *dir)
@@ -235,7 +260,7 @@ static enum exit_action handle_mmio(struct vcpu *v)
 	struct vm_exit *e = &v->exit;
 
 	if (!iobus_find_mmio(&p->bus, e->mem.gpa)) {
-		e->reason = EXIT_PAGE_FAULT_GPA;
+		exit_reclassify(v, EXIT_PAGE_FAULT_GPA);
 		partition_stop(p, true, "%s of unmapped guest-physical %#lx at RIP %#lx",
 			       e->mem.write ? "write" : e->mem.fetch ? "instruction fetch" : "read",
 			       e->mem.gpa, e->rip);
@@ -444,45 +469,66 @@ static const exit_handler_fn handlers[EXIT_REASON_COUNT] = {
 };
 #pragma GCC diagnostic pop
 
-static inline __attribute__((always_inline)) enum exit_action handle_exit_inline(struct vcpu *v)
+/* With trace=exits every exit goes through here: the untraced dispatch
+ * pays no test for it. */
+static enum exit_action handle_traced(struct vcpu *v)
+{
+	exit_trace(v, "handling");
+	return handlers[v->exit.reason](v);
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+static const exit_handler_fn traced_handlers[EXIT_REASON_COUNT] = {
+	[0 ... EXIT_REASON_COUNT - 1] = handle_traced,
+};
+#pragma GCC diagnostic pop
+
+static const exit_handler_fn *handler_table(void)
+{
+	return unlikely(hv_options.trace_exits) ? traced_handlers : handlers;
+}
+
+/* Count, time and handle one exit. The statistics cost an increment and
+ * two RDTSCs; the handler time is booked under the reason the exit has
+ * when the handler returns (see exit_reclassify). */
+static inline __attribute__((always_inline)) enum exit_action
+handle_exit_inline(struct vcpu *v, const exit_handler_fn *table)
 {
 	enum exit_reason r = v->exit.reason;
-	exit_handler_fn fn;
 
-	if ((unsigned)r >= EXIT_REASON_COUNT)
+	if (unlikely((unsigned)r >= EXIT_REASON_COUNT))
 		r = v->exit.reason = EXIT_UNKNOWN;
 	/* Counted before the handler runs, so a stop's statistics include the
 	 * exit that stopped it. */
 	v->stats.count[r]++;
-	if (unlikely(hv_options.trace_exits))
-		exit_trace(v, "handling");
 	uint32_t t0 = rdtsc_lo();
-	fn = handlers[r];
-	enum exit_action a = fn(v);
-	if (v->exit.reason != r) { /* reclassified (MMIO -> bad GPA) */
-		v->stats.count[r]--;
-		v->stats.count[v->exit.reason]++;
-		r = v->exit.reason;
-	}
-	v->stats.tsc[r] += (uint32_t)(rdtsc_lo() - t0);
+	enum exit_action a = table[r](v);
+	v->stats.tsc[v->exit.reason] += (uint32_t)(rdtsc_lo() - t0);
 	return a;
 }
 
 enum exit_action vcpu_handle_exit(struct vcpu *v)
 {
-	return handle_exit_inline(v);
+	return handle_exit_inline(v, handler_table());
 }
 
 /* The inner loop: enter, handle, re-enter, in one function so the
- * dispatcher is inlined into it (this is the path every exit takes). */
+ * dispatcher is inlined into it (this is the path every exit takes). What
+ * does not change between exits (the backend's entry, the handler table)
+ * is looked up once per call. */
 enum exit_action vcpu_run_exits(struct vcpu *v, unsigned int max_exits)
 {
-	enum exit_action a = EXIT_ACTION_RESUME;
-	for (unsigned int n = 0; n < max_exits && a == EXIT_ACTION_RESUME; n++) {
+	void (*run)(struct vcpu *v) = vcpu_backend->run;
+	const exit_handler_fn *table = handler_table();
+
+	for (; max_exits; max_exits--) {
 		if (unlikely(v->irq_any))
 			vcpu_deliver_interrupts(v);
-		vcpu_backend->run(v);
-		a = handle_exit_inline(v);
+		run(v);
+		enum exit_action a = handle_exit_inline(v, table);
+		if (a != EXIT_ACTION_RESUME)
+			return a;
 	}
-	return a;
+	return EXIT_ACTION_RESUME;
 }

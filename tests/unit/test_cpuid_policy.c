@@ -249,3 +249,41 @@ Test(cpuid_table, extended_max_clamped)
 	cr_assert_eq(cpuid_table_lookup(&table, 0, 0x80000000, 0).eax, CPUID_EXT_BASE);
 	assert_zero(cpuid_table_lookup(&table, 0, 0x80000001, 0), "no extended leaves");
 }
+
+Test(cpuid_table, fast_path_answers_plain_basic_leaves_only)
+{
+	build();
+	/* A leaf that ignores ECX answers the same through the fast path for
+	 * every ECX it covers, and the same as the full lookup. */
+	const struct cpuid_result *f0 = cpuid_table_fast(&table, 0, 0);
+	cr_assert_not_null(f0);
+	for (uint32_t sub = 0; sub < CPUID_SUBLEAVES; sub++) {
+		const struct cpuid_result *f = cpuid_table_fast(&table, 0, sub);
+		cr_assert_not_null(f, "leaf 0 ECX %u", sub);
+		cr_assert(memcmp(f, f0, sizeof(*f)) == 0, "leaf 0 ECX %u", sub);
+	}
+	cr_assert_eq(f0->ebx, VENDOR_EBX);
+	/* An indexed leaf: one slot per ECX. */
+	cr_assert_eq(cpuid_table_fast(&table, 4, 5)->eax, 0x105);
+	/* The APIC-ID leaves, ECX >= 8 and the other ranges take the slow path. */
+	cr_assert_null(cpuid_table_fast(&table, 1, 0), "leaf 1 carries the APIC ID");
+	cr_assert_null(cpuid_table_fast(&table, 0xb, 0), "leaf 0xB carries the x2APIC ID");
+	cr_assert_null(cpuid_table_fast(&table, 0, 8), "ECX 8");
+	cr_assert_null(cpuid_table_fast(&table, 0x17, 0), "above max basic");
+	cr_assert_null(cpuid_table_fast(&table, 0x80000000, 0), "extended");
+	cr_assert_null(cpuid_table_fast(&table, HV_CPUID_BASE, 0), "hypervisor");
+}
+
+Test(cpuid_table, apic_id_in_every_subleaf)
+{
+	build();
+	/* Leaf 1 ignores ECX: its APIC ID is patched whatever ECX holds. */
+	cr_assert_eq(cpuid_table_lookup(&table, 2, 1, 5).ebx >> 24, 2);
+	cr_assert_eq(cpuid_table_lookup(&table, 2, 1, 0x1234).ebx >> 24, 2);
+	/* Leaf 0xB is indexed: past the table only EDX (the x2APIC ID) is set. */
+	struct cpuid_result r = cpuid_table_lookup(&table, 3, 0xb, 9);
+	cr_assert_eq(r.edx, 3);
+	cr_assert_eq(r.eax | r.ebx | r.ecx, 0);
+	cr_assert_eq(cpuid_table_lookup(&table, 1, 0xb, 7).eax, 0x107);
+	cr_assert_eq(cpuid_table_lookup(&table, 1, 0xb, 7).edx, 1);
+}

@@ -306,3 +306,43 @@ Test(svm_decode, nrip_only_when_1_to_15_bytes_ahead)
 	cr_assert_eq(decode(SVM_EXIT_HLT, 0, 0, GUEST_RIP + 2, 0).insn_len, 2);
 	cr_assert_eq(decode(SVM_EXIT_PAUSE, 0, 0, UINT64_MAX, 0).insn_len, 2);
 }
+
+/* The inline part decodes the hot exits itself and, for any other, leaves
+ * the raw fields and RIP for svm_decode_exit_other (which does not write
+ * them again). */
+Test(svm_decode, common_part_and_the_rest)
+{
+	static const uint64_t common[] = { SVM_EXIT_CPUID, SVM_EXIT_IOIO, SVM_EXIT_MSR, SVM_EXIT_VMMCALL };
+	static const uint64_t other[] = { SVM_EXIT_NPF, SVM_EXIT_HLT, SVM_EXIT_VINTR,
+					  SVM_EXIT_EXCP_BASE + 14, SVM_EXIT_CR0_WRITE + 4, SVM_EXIT_SHUTDOWN,
+					  SVM_EXIT_INVALID, 0x3ff };
+	/* EXITINFO2 = next RIP, as IOIO reports it */
+	struct svm_exit_raw raw = {
+		.info1 = 0x11, .info2 = GUEST_RIP + 2, .rip = GUEST_RIP, .next_rip = GUEST_RIP + 3,
+	};
+	struct vm_exit e;
+
+	for (unsigned int i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
+		raw.exit_code = common[i];
+		memset(&e, 0xa5, sizeof(e));
+		cr_assert(svm_decode_common(&raw, &e), "exit %#lx is decoded inline",
+			  (unsigned long)common[i]);
+		cr_assert_eq(e.raw_reason, (uint32_t)common[i]);
+		cr_assert_neq(e.insn_len, 0);
+	}
+	for (unsigned int i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		raw.exit_code = other[i];
+		memset(&e, 0xa5, sizeof(e));
+		cr_assert_not(svm_decode_common(&raw, &e), "exit %#lx is not", (unsigned long)other[i]);
+		cr_assert_eq(e.raw_reason, (uint32_t)other[i]);
+		cr_assert_eq(e.raw_info1, 0x11);
+		cr_assert_eq(e.raw_info2, GUEST_RIP + 2);
+		cr_assert_eq(e.rip, GUEST_RIP);
+		svm_decode_exit_other(&raw, &e);
+		struct vm_exit whole;
+		memset(&whole, 0xa5, sizeof(whole));
+		svm_decode_exit(&raw, &whole);
+		cr_assert_eq(e.reason, whole.reason);
+		cr_assert_eq(e.insn_len, whole.insn_len);
+	}
+}

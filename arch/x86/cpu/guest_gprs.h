@@ -29,38 +29,39 @@
 	pop %rbp
 .endm
 
-/* Load RCX, RDX, RBX, RBP, RSI, R8-R15 from the struct vcpu at %rdi. */
-.macro GUEST_GPRS_LOAD
-	mov GPR_OFF(1)(%rdi), %rcx
-	mov GPR_OFF(2)(%rdi), %rdx
-	mov GPR_OFF(3)(%rdi), %rbx
-	mov GPR_OFF(5)(%rdi), %rbp
-	mov GPR_OFF(6)(%rdi), %rsi
-	mov GPR_OFF(8)(%rdi), %r8
-	mov GPR_OFF(9)(%rdi), %r9
-	mov GPR_OFF(10)(%rdi), %r10
-	mov GPR_OFF(11)(%rdi), %r11
-	mov GPR_OFF(12)(%rdi), %r12
-	mov GPR_OFF(13)(%rdi), %r13
-	mov GPR_OFF(14)(%rdi), %r14
-	mov GPR_OFF(15)(%rdi), %r15
+/* Load RCX, RDX, RBX, RBP, RSI, R8-R15 from the struct vcpu at base. */
+.macro GUEST_GPRS_LOAD base=%rdi
+	mov GPR_OFF(1)(\base), %rcx
+	mov GPR_OFF(2)(\base), %rdx
+	mov GPR_OFF(3)(\base), %rbx
+	mov GPR_OFF(5)(\base), %rbp
+	mov GPR_OFF(6)(\base), %rsi
+	mov GPR_OFF(8)(\base), %r8
+	mov GPR_OFF(9)(\base), %r9
+	mov GPR_OFF(10)(\base), %r10
+	mov GPR_OFF(11)(\base), %r11
+	mov GPR_OFF(12)(\base), %r12
+	mov GPR_OFF(13)(\base), %r13
+	mov GPR_OFF(14)(\base), %r14
+	mov GPR_OFF(15)(\base), %r15
 .endm
 
-/* Store RCX, RDX, RBX, RBP, RSI, R8-R15 into the struct vcpu at %rdi. */
-.macro GUEST_GPRS_SAVE
-	mov %rcx, GPR_OFF(1)(%rdi)
-	mov %rdx, GPR_OFF(2)(%rdi)
-	mov %rbx, GPR_OFF(3)(%rdi)
-	mov %rbp, GPR_OFF(5)(%rdi)
-	mov %rsi, GPR_OFF(6)(%rdi)
-	mov %r8, GPR_OFF(8)(%rdi)
-	mov %r9, GPR_OFF(9)(%rdi)
-	mov %r10, GPR_OFF(10)(%rdi)
-	mov %r11, GPR_OFF(11)(%rdi)
-	mov %r12, GPR_OFF(12)(%rdi)
-	mov %r13, GPR_OFF(13)(%rdi)
-	mov %r14, GPR_OFF(14)(%rdi)
-	mov %r15, GPR_OFF(15)(%rdi)
+/* Store RCX, RDX, RBX, RBP, RSI, R8-R15 into the struct vcpu at base
+ * (%rdi, or %rax where RDI still holds a guest value). */
+.macro GUEST_GPRS_SAVE base=%rdi
+	mov %rcx, GPR_OFF(1)(\base)
+	mov %rdx, GPR_OFF(2)(\base)
+	mov %rbx, GPR_OFF(3)(\base)
+	mov %rbp, GPR_OFF(5)(\base)
+	mov %rsi, GPR_OFF(6)(\base)
+	mov %r8, GPR_OFF(8)(\base)
+	mov %r9, GPR_OFF(9)(\base)
+	mov %r10, GPR_OFF(10)(\base)
+	mov %r11, GPR_OFF(11)(\base)
+	mov %r12, GPR_OFF(12)(\base)
+	mov %r13, GPR_OFF(13)(\base)
+	mov %r14, GPR_OFF(14)(\base)
+	mov %r15, GPR_OFF(15)(\base)
 .endm
 #endif
 

@@ -4,6 +4,7 @@
 #include "arch/x86/cpu/features.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/svm_decode.h"
+#include "arch/x86/svm/svm_offsets.h"
 #include "arch/x86/svm/vmcb.h"
 #include "core/lib/string.h"
 #include "core/log.h"
@@ -39,7 +40,24 @@ struct svm_partition {
 	struct s2pt npt;
 };
 
-void svm_vmrun(struct vcpu *v, paddr_t guest_vmcb, paddr_t host_vmcb);
+/* The run hook is the world switch (svm_entry.S); it ends in svm_vmexit. */
+void svm_run(struct vcpu *v);
+void svm_vmexit(struct vcpu *v, struct vmcb *vmcb);
+
+/* svm_entry.S addresses these fields by the numbers in svm_offsets.h. */
+STATIC_ASSERT(__builtin_offsetof(struct vcpu, gpr) == 0, "struct vcpu: gpr[] first");
+STATIC_ASSERT(__builtin_offsetof(struct vcpu, rip) == VCPU_RIP, "svm_offsets.h: VCPU_RIP");
+STATIC_ASSERT(__builtin_offsetof(struct vcpu, rflags) == VCPU_RFLAGS, "svm_offsets.h: VCPU_RFLAGS");
+STATIC_ASSERT(__builtin_offsetof(struct vcpu, arch) == VCPU_ARCH, "svm_offsets.h: VCPU_ARCH");
+STATIC_ASSERT(__builtin_offsetof(struct svm_vcpu, vmcb) == SVM_VCPU_VMCB, "svm_offsets.h: SVM_VCPU_VMCB");
+STATIC_ASSERT(__builtin_offsetof(struct svm_vcpu, vmcb_pa) == SVM_VCPU_VMCB_PA,
+	      "svm_offsets.h: SVM_VCPU_VMCB_PA");
+STATIC_ASSERT(__builtin_offsetof(struct vmcb, save.rflags) == VMCB_RFLAGS, "svm_offsets.h: VMCB_RFLAGS");
+STATIC_ASSERT(__builtin_offsetof(struct vmcb, save.rip) == VMCB_RIP, "svm_offsets.h: VMCB_RIP");
+STATIC_ASSERT(__builtin_offsetof(struct vmcb, save.rsp) == VMCB_RSP, "svm_offsets.h: VMCB_RSP");
+STATIC_ASSERT(__builtin_offsetof(struct vmcb, save.rax) == VMCB_RAX, "svm_offsets.h: VMCB_RAX");
+STATIC_ASSERT(__builtin_offsetof(struct percpu, host_state_pa) == PERCPU_HOST_STATE_PA,
+	      "svm_offsets.h: PERCPU_HOST_STATE_PA");
 
 /* Shared by every vCPU: the I/O and MSR permission maps. Built once by the
  * boot CPU in svm_probe; read-only afterwards (the hardware only reads them). */
@@ -277,30 +295,9 @@ static const char *svm_failed_check(const struct vmcb *vmcb)
 	return "a check this hypervisor does not model (see APM Vol. 2 §15.5.1)";
 }
 
-static void svm_run(struct vcpu *v)
+static inline struct svm_exit_raw exit_raw(const struct vcpu *v, const struct vmcb *vmcb)
 {
-	struct svm_vcpu *s = v->arch;
-	struct vmcb *vmcb = s->vmcb;
-
-	vmcb->save.rax = v->gpr[GPR_RAX];
-	vmcb->save.rsp = v->gpr[GPR_RSP];
-	vmcb->save.rip = v->rip;
-	vmcb->save.rflags = v->rflags;
-
-	svm_vmrun(v, s->vmcb_pa, this_cpu()->host_state_pa);
-
-	v->gpr[GPR_RAX] = vmcb->save.rax;
-	v->gpr[GPR_RSP] = vmcb->save.rsp;
-	v->rip = vmcb->save.rip;
-	v->rflags = vmcb->save.rflags;
-	vmcb->ctl.tlb_control = TLB_CONTROL_NONE;
-
-	/* An event whose delivery the exit interrupted is delivered again on
-	 * the next VMRUN (APM §15.7.2). Test bit 31 only: TCG can leave a stale
-	 * vector with the valid bit clear (shared/platform-notes.md). */
-	vmcb->ctl.event_inj = (vmcb->ctl.exit_int_info & EVENT_VALID) ? vmcb->ctl.exit_int_info : 0;
-
-	struct svm_exit_raw raw = {
+	return (struct svm_exit_raw){
 		.exit_code = vmcb->ctl.exit_code,
 		.info1 = vmcb->ctl.exit_info1,
 		.info2 = vmcb->ctl.exit_info2,
@@ -309,13 +306,46 @@ static void svm_run(struct vcpu *v)
 		.next_rip = svm_caps.next_rip ? vmcb->ctl.next_rip : 0,
 		.rcx = (uint32_t)v->gpr[GPR_RCX],
 	};
-	svm_decode_exit_inline(&raw, &v->exit);
+}
+
+/* The exits svm_decode_common leaves: out of line, so svm_vmexit stays a
+ * leaf function on the common path. */
+static __attribute__((noinline)) void decode_other(struct vcpu *v, struct vmcb *vmcb)
+{
+	struct svm_exit_raw raw = exit_raw(v, vmcb);
+
+	svm_decode_exit_other(&raw, &v->exit);
 	if (unlikely(v->exit.reason == EXIT_ENTRY_FAILED))
 		v->exit.entry_fail.what = svm_failed_check(vmcb);
 	if (v->exit.reason == EXIT_INTR_WINDOW) {
 		vmcb->ctl.int_ctl &= ~INT_CTL_V_IRQ;
 		vmcb->ctl.intercept_misc1 &= ~INTERCEPT1_VINTR;
 	}
+}
+
+/* The C half of svm_run: svm_entry.S jumps here after the #VMEXIT with the
+ * host's state back and GIF set. Copies guest RAX, RSP, RIP and RFLAGS
+ * back and decodes the exit into v->exit. */
+void svm_vmexit(struct vcpu *v, struct vmcb *vmcb)
+{
+	v->gpr[GPR_RAX] = vmcb->save.rax;
+	v->gpr[GPR_RSP] = vmcb->save.rsp;
+	v->rip = vmcb->save.rip;
+	v->rflags = vmcb->save.rflags;
+	vmcb->ctl.tlb_control = TLB_CONTROL_NONE;
+
+	/* #VMEXIT clears EVENTINJ (APM Vol. 2, VMRUN: "clear EVENTINJ field in
+	 * VMCB"); an event whose delivery the exit interrupted is in
+	 * EXITINTINFO and is delivered again on the next VMRUN (APM §15.7.2).
+	 * Test bit 31 only: TCG can leave a stale vector with the valid bit
+	 * clear (shared/platform-notes.md). */
+	if (unlikely(vmcb->ctl.exit_int_info & EVENT_VALID))
+		vmcb->ctl.event_inj = vmcb->ctl.exit_int_info;
+
+	struct svm_exit_raw raw = exit_raw(v, vmcb);
+	if (likely(svm_decode_common(&raw, &v->exit)))
+		return;
+	decode_other(v, vmcb);
 }
 
 static void svm_inject(struct vcpu *v, const struct vcpu_event *ev)
