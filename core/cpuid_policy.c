@@ -69,9 +69,11 @@ void cpuid_policy_apply(const struct cpuid_policy *p, uint32_t leaf, uint32_t su
 	switch (leaf) {
 	case 1:
 		r->ecx &= ~(L1_ECX_MONITOR | L1_ECX_DS_CPL | L1_ECX_VMX | L1_ECX_SMX | L1_ECX_EST |
-			    L1_ECX_TM2 | L1_ECX_PDCM | L1_ECX_X2APIC | L1_ECX_TSC_DEADLINE |
+			    L1_ECX_TM2 | L1_ECX_PDCM | L1_ECX_X2APIC |
 			    L1_ECX_XSAVE | L1_ECX_OSXSAVE | L1_ECX_AVX);
-		r->ecx |= L1_ECX_HYPERVISOR;
+		/* Every vCPU's emulated LAPIC has the TSC-deadline timer
+		 * (drivers/vdev/lapic.c): one MSR write per timer, no MMIO. */
+		r->ecx |= L1_ECX_HYPERVISOR | L1_ECX_TSC_DEADLINE;
 		r->edx &= ~(L1_EDX_ACPI | L1_EDX_DS | L1_EDX_TM | L1_EDX_PBE);
 		r->ebx = (r->ebx & 0xffffu) | (p->vcpu_id << L1_EBX_APIC_ID_SHIFT) |
 			 ((p->nr_vcpus & 0xff) << L1_EBX_LOGICAL_SHIFT);

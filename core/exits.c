@@ -386,9 +386,17 @@ static enum exit_action handle_exception(struct vcpu *v)
 	return inject_and_resume(v, v->exit.exc.vector, v->exit.exc.has_error, v->exit.exc.error);
 }
 
+/* On a PC a triple fault resets the machine; the partition's manifest says
+ * whether that restarts it (on_triple_fault=restart) or stops it. */
 static enum exit_action handle_triple_fault(struct vcpu *v)
 {
-	return stop_failed(v, "triple fault (shutdown)");
+	struct partition *p = v->part;
+	if (!p->cfg.restart_on_triple_fault)
+		return stop_failed(v, "triple fault (shutdown)");
+	pr_warn("[%s] triple fault at RIP %#lx: restarting (on_triple_fault=restart)", p->name,
+		v->exit.rip);
+	partition_restart(p);
+	return p->state == PART_STOPPED ? EXIT_ACTION_STOPPED : EXIT_ACTION_YIELD;
 }
 
 static enum exit_action handle_intr_window(struct vcpu *v)

@@ -147,6 +147,21 @@ static bool parse_kind(const struct kv *kv, struct manifest_entry *out, struct l
 	return true;
 }
 
+static bool parse_on_triple_fault(const struct kv *kv, struct manifest_entry *out,
+				  struct line_state *st)
+{
+	char k[8];
+	if (!kv_val_copy(kv, k, sizeof(k)))
+		REFUSE(st, "key 'on_triple_fault' needs stop or restart");
+	if (!bh_strcmp(k, "stop"))
+		out->restart_on_triple_fault = false;
+	else if (!bh_strcmp(k, "restart"))
+		out->restart_on_triple_fault = true;
+	else
+		REFUSE(st, "key 'on_triple_fault' needs stop or restart");
+	return true;
+}
+
 static bool apply_key(const struct kv *kv, struct manifest_entry *out, struct line_state *st)
 {
 	uint64_t v;
@@ -182,6 +197,8 @@ static bool apply_key(const struct kv *kv, struct manifest_entry *out, struct li
 		out->cpus = (unsigned int)v;
 	} else if (kv_key_is(kv, "kind")) {
 		return parse_kind(kv, out, st);
+	} else if (kv_key_is(kv, "on_triple_fault")) {
+		return parse_on_triple_fault(kv, out, st);
 	} else if (kv_key_is(kv, "cmdline")) {
 		if (!kv_val_copy(kv, out->cmdline, sizeof(out->cmdline)))
 			REFUSE(st, "key 'cmdline' needs a value of at most %u bytes",

@@ -31,6 +31,9 @@ struct manifest_entry {
 	uint64_t entry;  /* MANIFEST_NO_ADDR: from the image */
 	unsigned int cpus;
 	enum manifest_kind kind;
+	/* on_triple_fault=restart: a triple fault (a PC's reset) restarts the
+	 * partition from its images instead of stopping it (the default). */
+	bool restart_on_triple_fault;
 	/* The Linux kernel command line (cmdline="..." or everything after a
 	 * standalone "--"); cmdline_given says whether either was present. */
 	bool cmdline_given;

@@ -101,6 +101,7 @@ Test(cpuid_policy, leaf1_hypervisor_bit_and_hidden_features)
 	cr_assert_not(r.ecx & ECX_OSXSAVE);
 	cr_assert_not(r.ecx & ECX_AVX, "AVX needs XSAVE");
 	cr_assert_not(r.ecx & ECX_X2APIC);
+	cr_assert(r.ecx & (1u << 24), "the emulated LAPIC offers TSC-deadline mode");
 	cr_assert_not(r.edx & EDX_ACPI);
 	/* Ordinary features pass through. */
 	cr_assert(r.ecx & ECX_SSE3);

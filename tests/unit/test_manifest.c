@@ -441,3 +441,16 @@ Test(manifest, initrd_goes_to_the_first_of_two_same_named_partitions)
 	cr_assert_eq(mods[0].initrd_module, 2);
 	cr_assert_eq(mods[1].initrd_module, MANIFEST_NO_MODULE);
 }
+
+Test(manifest, on_triple_fault_policy)
+{
+	struct manifest_entry e;
+	cr_assert(manifest_parse("name=a on_triple_fault=restart", 0, &e));
+	cr_assert(e.restart_on_triple_fault);
+	cr_assert(manifest_parse("name=a on_triple_fault=stop", 0, &e));
+	cr_assert_not(e.restart_on_triple_fault);
+	cr_assert(manifest_parse("name=a", 0, &e));
+	cr_assert_not(e.restart_on_triple_fault, "stop is the default");
+	cr_assert_not(manifest_parse("name=a on_triple_fault=reboot", 0, &e));
+	cr_assert(host_log_contains("on_triple_fault"), "the refusal names the key");
+}
