@@ -3,10 +3,16 @@
 #include "core/log.h"
 #include "core/manifest.h"
 
-#define MANIFEST_MAX_CPUS 4
 /* Longest argument GRUB may hand over in quotes (see next_arg). */
 #define QUOTED_ARG_MAX (MANIFEST_CMDLINE_MAX + 32)
 #define KEY_NAME_MAX 24
+/* How much of a refused list item a refusal quotes (a log line is short). */
+#define ITEM_QUOTE_MAX 20
+/* A MAC address written XX:XX:XX:XX:XX:XX. */
+#define MAC_TEXT_LEN (MANIFEST_MAC_LEN * 3 - 1)
+/* IEEE 802-2014 8.2.2: bit 0 of the first octet is the individual/group
+ * bit; an interface's own address must be individual (unicast). */
+#define MAC_GROUP_BIT 0x01
 
 static bool valid_name(const char *s)
 {
@@ -36,8 +42,10 @@ struct line_state {
 	bool first;          /* no token seen yet: a bare first word is the path */
 	bool dashdash;       /* "--" seen: the rest was the kernel's */
 	bool cmdline_key;    /* cmdline= seen */
-	/* The first key other than initrd-for, so an initrd module can refuse
-	 * it by name (copied: a quoted argument's buffer is reused). */
+	bool readonly_key;   /* readonly= seen (disk modules only) */
+	/* The first key other than initrd-for, disk-for and readonly, so a
+	 * module line can refuse it by name (copied: a quoted argument's
+	 * buffer is reused). */
 	char other[KEY_NAME_MAX];
 	char quoted[QUOTED_ARG_MAX];
 };
@@ -162,16 +170,237 @@ static bool parse_on_triple_fault(const struct kv *kv, struct manifest_entry *ou
 	return true;
 }
 
-static bool apply_key(const struct kv *kv, struct manifest_entry *out, struct line_state *st)
+static bool is_digit(char c)
 {
-	uint64_t v;
+	return c >= '0' && c <= '9';
+}
 
+/* A decimal CPU number; saturates instead of overflowing so that a huge
+ * number is reported as out of range rather than wrapped into range. */
+static bool parse_cpu_number(const char *s, size_t len, unsigned int *out)
+{
+	unsigned int v = 0;
+
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (!is_digit(s[i]))
+			return false;
+		if (v < MANIFEST_MAX_HOST_CPUS * 10)
+			v = v * 10 + (unsigned int)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* One item of a comma-separated value: [*item, *item + *len). Returns false
+ * after the last item. A value with an empty item (empty value, ",,", a
+ * leading or trailing comma) yields that empty item for the caller to
+ * refuse. */
+struct list_cursor {
+	const char *p;
+	const char *end;
+	bool done;
+};
+
+static bool next_item(struct list_cursor *lc, const char **item, size_t *len)
+{
+	const char *c = lc->p;
+
+	if (lc->done)
+		return false;
+	while (c < lc->end && *c != ',')
+		c++;
+	*item = lc->p;
+	*len = (size_t)(c - lc->p);
+	if (c == lc->end)
+		lc->done = true;
+	else
+		lc->p = c + 1;
+	return true;
+}
+
+static void list_begin(struct list_cursor *lc, const struct kv *kv)
+{
+	lc->p = kv->val ? kv->val : "";
+	lc->end = lc->p + (kv->val ? kv->val_len : 0);
+	lc->done = false;
+}
+
+/* One affinity item, "N" or "N-M", into *mask. */
+static bool parse_affinity_item(const char *item, size_t len, uint32_t *mask,
+				struct line_state *st)
+{
+	const char *dash = NULL;
+	unsigned int lo, hi;
+	int q = (int)MIN(len, ITEM_QUOTE_MAX);
+
+	for (size_t i = 0; i < len; i++)
+		if (item[i] == '-' && !dash)
+			dash = item + i;
+	if (!dash) {
+		if (!parse_cpu_number(item, len, &lo))
+			REFUSE(st, "key 'affinity': '%.*s' is not a CPU number or range (e.g. 0,2-3)", q, item);
+		hi = lo;
+	} else if (!parse_cpu_number(item, (size_t)(dash - item), &lo) ||
+		   !parse_cpu_number(dash + 1, len - (size_t)(dash - item) - 1, &hi)) {
+		REFUSE(st, "key 'affinity': '%.*s' is not a CPU number or range (e.g. 0,2-3)", q, item);
+	}
+	if (lo >= MANIFEST_MAX_HOST_CPUS || hi >= MANIFEST_MAX_HOST_CPUS)
+		REFUSE(st, "key 'affinity': '%.*s' lies outside host CPUs 0-%u", q, item,
+		       MANIFEST_MAX_HOST_CPUS - 1);
+	if (lo > hi)
+		REFUSE(st, "key 'affinity': range '%.*s' is reversed", q, item);
+	for (unsigned int c = lo; c <= hi; c++)
+		*mask |= 1u << c;
+	return true;
+}
+
+static bool parse_affinity(const struct kv *kv, struct manifest_entry *out, struct line_state *st)
+{
+	struct list_cursor lc;
+	const char *item;
+	size_t len;
+	uint32_t mask = 0;
+
+	if (!kv->val)
+		REFUSE(st, "key 'affinity' needs host CPU numbers and ranges (e.g. 0,2-3)");
+	list_begin(&lc, kv);
+	while (next_item(&lc, &item, &len)) {
+		if (!len)
+			REFUSE(st, "key 'affinity' has an empty item (a stray or trailing comma?)");
+		if (!parse_affinity_item(item, len, &mask, st))
+			return false;
+	}
+	out->affinity = mask;
+	return true;
+}
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} known_devices[] = {
+	{ "rng", MANIFEST_DEV_RNG },
+	{ "console", MANIFEST_DEV_CONSOLE },
+};
+
+static uint32_t device_bit(const char *item, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(known_devices); i++)
+		if (bh_strlen(known_devices[i].name) == len &&
+		    !bh_memcmp(known_devices[i].name, item, len))
+			return known_devices[i].bit;
+	return 0;
+}
+
+static bool parse_devices(const struct kv *kv, struct manifest_entry *out, struct line_state *st)
+{
+	struct list_cursor lc;
+	const char *item;
+	size_t len;
+	uint32_t devices = 0;
+
+	if (!kv->val)
+		REFUSE(st, "key 'devices' needs a list of rng, console");
+	list_begin(&lc, kv);
+	while (next_item(&lc, &item, &len)) {
+		int q = (int)MIN(len, ITEM_QUOTE_MAX);
+		uint32_t bit = device_bit(item, len);
+		if (!len)
+			REFUSE(st, "key 'devices' has an empty item (a stray or trailing comma?)");
+		if (!bit)
+			REFUSE(st, "key 'devices': unknown device '%.*s' (rng, console)", q, item);
+		if (devices & bit)
+			REFUSE(st, "key 'devices' names '%.*s' twice", q, item);
+		devices |= bit;
+	}
+	out->devices = devices;
+	return true;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool parse_mac(const struct kv *kv, struct manifest_entry *out, struct line_state *st)
+{
+	uint8_t mac[MANIFEST_MAC_LEN];
+	uint8_t any = 0;
+
+	if (!kv->val || kv->val_len != MAC_TEXT_LEN)
+		REFUSE(st, "key 'mac' needs six hex octets with colons (e.g. 52:54:00:12:34:56)");
+	for (unsigned int i = 0; i < MANIFEST_MAC_LEN; i++) {
+		const char *o = kv->val + 3 * i;
+		int hi = hex_value(o[0]), lo = hex_value(o[1]);
+		if (hi < 0 || lo < 0 || (i + 1 < MANIFEST_MAC_LEN && o[2] != ':'))
+			REFUSE(st, "key 'mac' needs six hex octets with colons (e.g. 52:54:00:12:34:56)");
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		any |= mac[i];
+	}
+	if (mac[0] & MAC_GROUP_BIT)
+		REFUSE(st, "key 'mac' is a multicast address (bit 0 of the first octet is set)");
+	if (!any)
+		REFUSE(st, "key 'mac' is all zero");
+	bh_memcpy(out->mac, mac, sizeof(mac));
+	out->mac_given = true;
+	return true;
+}
+
+static bool parse_readonly(const struct kv *kv, struct manifest_entry *out, struct line_state *st)
+{
+	char v[4];
+	if (!kv_val_copy(kv, v, sizeof(v)))
+		REFUSE(st, "key 'readonly' needs yes or no");
+	if (!bh_strcmp(v, "yes"))
+		out->readonly = true;
+	else if (!bh_strcmp(v, "no"))
+		out->readonly = false;
+	else
+		REFUSE(st, "key 'readonly' needs yes or no");
+	st->readonly_key = true;
+	return true;
+}
+
+/* Keys of module lines that declare no partition: initrd-for, disk-for and
+ * readonly. Returns false with *handled set when the key was refused. */
+static bool apply_module_key(const struct kv *kv, struct manifest_entry *out,
+			     struct line_state *st, bool *handled)
+{
+	*handled = true;
 	if (kv_key_is(kv, "initrd-for")) {
 		if (!kv_val_copy(kv, out->initrd_for, sizeof(out->initrd_for)) ||
 		    !valid_name(out->initrd_for))
 			REFUSE(st, "key 'initrd-for' needs a partition name (1-15 characters of a-z 0-9 - _)");
 		return true;
 	}
+	if (kv_key_is(kv, "disk-for")) {
+		if (!kv_val_copy(kv, out->disk_for, sizeof(out->disk_for)) ||
+		    !valid_name(out->disk_for))
+			REFUSE(st, "key 'disk-for' needs a partition name (1-15 characters of a-z 0-9 - _)");
+		return true;
+	}
+	if (kv_key_is(kv, "readonly"))
+		return parse_readonly(kv, out, st);
+	*handled = false;
+	return true;
+}
+
+static bool apply_key(const struct kv *kv, struct manifest_entry *out, struct line_state *st)
+{
+	uint64_t v;
+	bool handled;
+
+	if (!apply_module_key(kv, out, st, &handled))
+		return false;
+	if (handled)
+		return true;
 	note_key(st, kv->key, kv->key_len);
 	if (kv_key_is(kv, "name")) {
 		if (!kv_val_copy(kv, out->name, sizeof(out->name)) || !valid_name(out->name))
@@ -199,6 +428,24 @@ static bool apply_key(const struct kv *kv, struct manifest_entry *out, struct li
 		return parse_kind(kv, out, st);
 	} else if (kv_key_is(kv, "on_triple_fault")) {
 		return parse_on_triple_fault(kv, out, st);
+	} else if (kv_key_is(kv, "affinity")) {
+		return parse_affinity(kv, out, st);
+	} else if (kv_key_is(kv, "priority")) {
+		if (!parse_num(kv, &v, false) || v > MANIFEST_MAX_PRIORITY)
+			REFUSE(st, "key 'priority' needs 0-%u", MANIFEST_MAX_PRIORITY);
+		out->priority = (unsigned int)v;
+	} else if (kv_key_is(kv, "disk")) {
+		if (!parse_num(kv, &v, true) || v < MANIFEST_DISK_MIN || v > MANIFEST_DISK_MAX ||
+		    !IS_ALIGNED(v, MANIFEST_SECTOR_SIZE))
+			REFUSE(st, "key 'disk' needs a size from 4K to 1G in whole 512-byte sectors");
+		out->disk_size = v;
+	} else if (kv_key_is(kv, "net")) {
+		if (!kv_val_copy(kv, out->net, sizeof(out->net)) || !valid_name(out->net))
+			REFUSE(st, "key 'net' needs a switch name (1-15 characters of a-z 0-9 - _)");
+	} else if (kv_key_is(kv, "mac")) {
+		return parse_mac(kv, out, st);
+	} else if (kv_key_is(kv, "devices")) {
+		return parse_devices(kv, out, st);
 	} else if (kv_key_is(kv, "cmdline")) {
 		if (!kv_val_copy(kv, out->cmdline, sizeof(out->cmdline)))
 			REFUSE(st, "key 'cmdline' needs a value of at most %u bytes",
@@ -211,14 +458,33 @@ static bool apply_key(const struct kv *kv, struct manifest_entry *out, struct li
 }
 
 /* Rules that need the whole line. */
-static bool check_line(struct manifest_entry *out, struct line_state *st)
+static bool check_module_line(struct manifest_entry *out, struct line_state *st)
 {
+	if (manifest_is_initrd(out) && manifest_is_disk(out))
+		REFUSE(st, "keys 'initrd-for' and 'disk-for' both given: a module is one or the other");
 	if (manifest_is_initrd(out)) {
 		if (st->other[0])
 			REFUSE(st, "key '%s' does not apply to an initrd module (initrd-for=%s)",
 			       st->other, out->initrd_for);
+		if (st->readonly_key)
+			REFUSE(st, "key 'readonly' does not apply to an initrd module (initrd-for=%s)",
+			       out->initrd_for);
 		return true;
 	}
+	if (st->other[0])
+		REFUSE(st, "key '%s' does not apply to a disk module (disk-for=%s)", st->other,
+		       out->disk_for);
+	return true;
+}
+
+static bool check_line(struct manifest_entry *out, struct line_state *st)
+{
+	if (!manifest_is_partition(out))
+		return check_module_line(out, st);
+	if (st->readonly_key)
+		REFUSE(st, "key 'readonly' applies only to a disk module (disk-for=NAME)");
+	if (out->mac_given && !out->net[0])
+		REFUSE(st, "key 'mac' needs 'net=SWITCH' (no network interface to give it to)");
 	if (st->cmdline_key && st->dashdash)
 		REFUSE(st, "key 'cmdline' and '--' both give a kernel command line");
 	out->cmdline_given = st->cmdline_key || st->dashdash;
@@ -267,6 +533,9 @@ bool manifest_parse(const char *cmdline, unsigned int index, struct manifest_ent
 	out->cpus = 1;
 	out->kind = MANIFEST_KIND_AUTO;
 	out->initrd_module = MANIFEST_NO_MODULE;
+	out->priority = MANIFEST_DEFAULT_PRIORITY;
+	for (unsigned int k = 0; k < MANIFEST_MAX_DISKS; k++)
+		out->disk_module[k] = MANIFEST_NO_MODULE;
 
 	for (;;) {
 		if (!next_token(&cur, &kv, &st, &end))
@@ -296,30 +565,76 @@ static int find_partition(const struct manifest_entry *e, const bool *accepted, 
 			  const char *name)
 {
 	for (unsigned int i = 0; i < n; i++)
-		if (accepted[i] && !manifest_is_initrd(&e[i]) && !bh_strcmp(e[i].name, name))
+		if (accepted[i] && manifest_is_partition(&e[i]) && !bh_strcmp(e[i].name, name))
 			return (int)i;
 	return MANIFEST_NO_MODULE;
 }
 
-void manifest_link_initrds(struct manifest_entry *e, bool *accepted, unsigned int n)
+static void unlink_partition(struct manifest_entry *p)
+{
+	p->initrd_module = MANIFEST_NO_MODULE;
+	for (unsigned int k = 0; k < MANIFEST_MAX_DISKS; k++)
+		p->disk_module[k] = MANIFEST_NO_MODULE;
+	p->nr_disks = 0;
+}
+
+static bool link_initrd(struct manifest_entry *e, const bool *accepted, unsigned int n,
+			unsigned int i)
+{
+	int p = find_partition(e, accepted, n, e[i].initrd_for);
+
+	if (p == MANIFEST_NO_MODULE) {
+		pr_err("manifest: module %u: key 'initrd-for' names no partition '%s' (not declared, or refused)",
+		       i, e[i].initrd_for);
+		return false;
+	}
+	if (e[p].initrd_module != MANIFEST_NO_MODULE) {
+		pr_err("manifest: module %u: key 'initrd-for': partition '%s' already has an initrd (module %d)",
+		       i, e[i].initrd_for, e[p].initrd_module);
+		return false;
+	}
+	e[p].initrd_module = (int)i;
+	return true;
+}
+
+/* Disks are numbered in module order; disk= of the partition, if given,
+ * takes the place after them and so counts against the limit. */
+static bool link_disk(struct manifest_entry *e, const bool *accepted, unsigned int n,
+		      unsigned int i)
+{
+	int p = find_partition(e, accepted, n, e[i].disk_for);
+
+	if (p == MANIFEST_NO_MODULE) {
+		pr_err("manifest: module %u: key 'disk-for' names no partition '%s' (not declared, or refused)",
+		       i, e[i].disk_for);
+		return false;
+	}
+	if (manifest_disk_count(&e[p]) >= MANIFEST_MAX_DISKS) {
+		pr_err("manifest: module %u: key 'disk-for': partition '%s' already has %u disks%s (at most %u)",
+		       i, e[i].disk_for, manifest_disk_count(&e[p]),
+		       e[p].disk_size ? ", counting its disk=" : "", MANIFEST_MAX_DISKS);
+		return false;
+	}
+	e[p].disk_module[e[p].nr_disks++] = (int)i;
+	return true;
+}
+
+void manifest_link_modules(struct manifest_entry *e, bool *accepted, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
-		if (accepted[i] && !manifest_is_initrd(&e[i]))
-			e[i].initrd_module = MANIFEST_NO_MODULE;
+		if (accepted[i] && manifest_is_partition(&e[i]))
+			unlink_partition(&e[i]);
 	for (unsigned int i = 0; i < n; i++) {
-		if (!accepted[i] || !manifest_is_initrd(&e[i]))
+		if (!accepted[i])
 			continue;
-		int p = find_partition(e, accepted, n, e[i].initrd_for);
-		if (p == MANIFEST_NO_MODULE) {
-			pr_err("manifest: module %u: key 'initrd-for' names no partition '%s' (not declared, or refused)",
-			       i, e[i].initrd_for);
-			accepted[i] = false;
-		} else if (e[p].initrd_module != MANIFEST_NO_MODULE) {
-			pr_err("manifest: module %u: key 'initrd-for': partition '%s' already has an initrd (module %d)",
-			       i, e[i].initrd_for, e[p].initrd_module);
-			accepted[i] = false;
-		} else {
-			e[p].initrd_module = (int)i;
-		}
+		if (manifest_is_initrd(&e[i]))
+			accepted[i] = link_initrd(e, accepted, n, i);
+		else if (manifest_is_disk(&e[i]))
+			accepted[i] = link_disk(e, accepted, n, i);
 	}
+}
+
+void manifest_link_initrds(struct manifest_entry *e, bool *accepted, unsigned int n)
+{
+	manifest_link_modules(e, accepted, n);
 }

@@ -15,6 +15,20 @@
  * so a kernel command line taken from it always fits. */
 #define MANIFEST_CMDLINE_MAX 512
 #define MANIFEST_NO_MODULE (-1)
+#define MANIFEST_MAX_CPUS 4        /* vCPUs of one partition (cpus=) */
+#define MANIFEST_MAX_HOST_CPUS 16  /* host CPUs an affinity= list may name */
+#define MANIFEST_MAX_PRIORITY 7
+#define MANIFEST_DEFAULT_PRIORITY 4
+/* disk=SIZE: whole 512-byte sectors (virtio 1.2 5.2.4: capacity counts
+ * 512-byte sectors whatever the block size). */
+#define MANIFEST_SECTOR_SIZE 512
+#define MANIFEST_DISK_MIN KiB(4)
+#define MANIFEST_DISK_MAX GiB(1)
+#define MANIFEST_MAX_DISKS 4       /* per partition, disk modules and disk= together */
+#define MANIFEST_MAC_LEN 6
+/* devices=: extra virtio devices, one bit each. */
+#define MANIFEST_DEV_RNG (1u << 0)
+#define MANIFEST_DEV_CONSOLE (1u << 1)
 
 /* What the image is: found from its header (AUTO), or declared. */
 enum manifest_kind {
@@ -42,8 +56,34 @@ struct manifest_entry {
 	 * declares no partition itself (name is then empty). */
 	char initrd_for[MANIFEST_NAME_MAX];
 	/* For a partition: the module index of its initrd, set by
-	 * manifest_link_initrds(); MANIFEST_NO_MODULE if it has none. */
+	 * manifest_link_modules(); MANIFEST_NO_MODULE if it has none. */
 	int initrd_module;
+
+	/* affinity=: bit n set = its vCPUs may run on host CPU n; 0 = any. */
+	uint32_t affinity;
+	/* priority=: 0..MANIFEST_MAX_PRIORITY, higher runs first on a shared CPU. */
+	unsigned int priority;
+	/* disk=: size in bytes of an empty RAM disk after the disk modules
+	 * (the last disk); 0 = none. */
+	uint64_t disk_size;
+	/* net=: the hypervisor L2 switch its virtio-net interface joins;
+	 * empty = no network interface. */
+	char net[MANIFEST_NAME_MAX];
+	/* mac=: only with net=; mac_given false = the platform derives one. */
+	bool mac_given;
+	uint8_t mac[MANIFEST_MAC_LEN];
+	/* devices=: MANIFEST_DEV_* bits. */
+	uint32_t devices;
+
+	/* Non-empty: this module is a disk image of the partition so named
+	 * (disk-for=) and declares no partition itself; readonly= applies. */
+	char disk_for[MANIFEST_NAME_MAX];
+	bool readonly;
+	/* For a partition: the module indexes of its disk images in module
+	 * order (vda, vdb, ...), set by manifest_link_modules(). The empty
+	 * disk of disk= is not among them: it comes after them. */
+	int disk_module[MANIFEST_MAX_DISKS];
+	unsigned int nr_disks;
 };
 
 /* Returns false (after logging "manifest: module N: ...") if the line is
@@ -55,12 +95,36 @@ static inline bool manifest_is_initrd(const struct manifest_entry *e)
 	return e->initrd_for[0] != '\0';
 }
 
+static inline bool manifest_is_disk(const struct manifest_entry *e)
+{
+	return e->disk_for[0] != '\0';
+}
+
+/* Neither an initrd nor a disk module: a line that declares a partition. */
+static inline bool manifest_is_partition(const struct manifest_entry *e)
+{
+	return !manifest_is_initrd(e) && !manifest_is_disk(e);
+}
+
+/* A linked partition's disks: its disk modules, then the empty disk=. */
+static inline unsigned int manifest_disk_count(const struct manifest_entry *e)
+{
+	return e->nr_disks + (e->disk_size ? 1 : 0);
+}
+
 /* After every module line went through manifest_parse (entries[i] and
- * accepted[i] for module i): attaches each accepted initrd module to the
- * first accepted partition of that name (entries[p].initrd_module = i). An
- * initrd whose partition is not declared (or was refused), or whose
- * partition already has one, is refused with one line naming 'initrd-for'
- * and its accepted[] entry becomes false. */
+ * accepted[i] for module i): attaches each accepted initrd module and disk
+ * module to the first accepted partition of that name
+ * (entries[p].initrd_module = i; entries[p].disk_module[nr_disks++] = i, in
+ * module order). An initrd whose partition is not declared (or was
+ * refused), or whose partition already has one, is refused with one line
+ * naming 'initrd-for'; a disk module whose partition is not declared, or
+ * that would be its partition's disk number MANIFEST_MAX_DISKS + 1
+ * (counting disk=), with one line naming 'disk-for'. A refused module's
+ * accepted[] entry becomes false. */
+void manifest_link_modules(struct manifest_entry *entries, bool *accepted, unsigned int n);
+
+/* The same as manifest_link_modules (its older name). */
 void manifest_link_initrds(struct manifest_entry *entries, bool *accepted, unsigned int n);
 
 #endif

@@ -359,15 +359,17 @@ Test(manifest, initrd_for_needs_a_valid_name)
 
 /* ---- linking initrds to partitions ------------------------------------------------ */
 
-static struct manifest_entry mods[6];
-static bool ok[6];
+static struct manifest_entry mods[10];
+static bool ok[10];
 
+/* Parses every line, then links; returns the lines the linking logged. */
 static unsigned int parse_all(const char *const *lines, unsigned int n)
 {
+	cr_assert_leq(n, 10);
 	for (unsigned int i = 0; i < n; i++)
 		ok[i] = manifest_parse(lines[i], i, &mods[i]);
 	host_log_reset();
-	manifest_link_initrds(mods, ok, n);
+	manifest_link_modules(mods, ok, n);
 	return host_log_count();
 }
 
@@ -453,4 +455,418 @@ Test(manifest, on_triple_fault_policy)
 	cr_assert_not(e.restart_on_triple_fault, "stop is the default");
 	cr_assert_not(manifest_parse("name=a on_triple_fault=reboot", 0, &e));
 	cr_assert(host_log_contains("on_triple_fault"), "the refusal names the key");
+}
+
+/* ---- issue 5: scheduling, devices, disks and networks ------------------------ */
+
+Test(manifest, new_keys_defaults)
+{
+	assert_accepted("/guests/vmlinuz name=linux0");
+	cr_assert_eq(m.affinity, 0, "0 = any host CPU");
+	cr_assert_eq(m.priority, MANIFEST_DEFAULT_PRIORITY);
+	cr_assert_eq(MANIFEST_DEFAULT_PRIORITY, 4);
+	cr_assert_eq(m.disk_size, 0);
+	cr_assert_str_eq(m.net, "");
+	cr_assert_not(m.mac_given);
+	cr_assert_eq(m.devices, 0);
+	cr_assert_str_eq(m.disk_for, "");
+	cr_assert_not(m.readonly);
+	cr_assert_eq(m.nr_disks, 0);
+	for (unsigned int k = 0; k < MANIFEST_MAX_DISKS; k++)
+		cr_assert_eq(m.disk_module[k], MANIFEST_NO_MODULE);
+	cr_assert(manifest_is_partition(&m));
+	cr_assert_not(manifest_is_disk(&m));
+	cr_assert_eq(manifest_disk_count(&m), 0);
+}
+
+Test(manifest, the_documented_example_line)
+{
+	assert_accepted("/guests/vmlinuz name=linux1 mem=256M cpus=2 affinity=0 priority=4 net=lan0 "
+			"mac=52:54:00:00:00:01 devices=rng,console -- console=ttyS0 quiet");
+	cr_assert_eq(m.cpus, 2);
+	cr_assert_eq(m.affinity, 0x1);
+	cr_assert_eq(m.priority, 4);
+	cr_assert_str_eq(m.net, "lan0");
+	cr_assert(m.mac_given);
+	const uint8_t want[MANIFEST_MAC_LEN] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x01 };
+	cr_assert_arr_eq(m.mac, want, sizeof(want));
+	cr_assert_eq(m.devices, MANIFEST_DEV_RNG | MANIFEST_DEV_CONSOLE);
+	cr_assert_str_eq(m.cmdline, "console=ttyS0 quiet");
+}
+
+Test(manifest, affinity_lists)
+{
+	assert_accepted("x name=a affinity=0");
+	cr_assert_eq(m.affinity, 0x1);
+	assert_accepted("x name=a affinity=1");
+	cr_assert_eq(m.affinity, 0x2);
+	assert_accepted("x name=a affinity=0-1");
+	cr_assert_eq(m.affinity, 0x3);
+	assert_accepted("x name=a affinity=0,2-3");
+	cr_assert_eq(m.affinity, 0xd);
+	assert_accepted("x name=a affinity=15");
+	cr_assert_eq(m.affinity, 0x8000);
+	assert_accepted("x name=a affinity=0-15");
+	cr_assert_eq(m.affinity, 0xffff);
+	assert_accepted("x name=a affinity=3-3");
+	cr_assert_eq(m.affinity, 0x8);
+	assert_accepted("x name=a affinity=\"1,5-6,9\"");
+	cr_assert_eq(m.affinity, 0x262);
+	/* A set: overlapping items are harmless. */
+	assert_accepted("x name=a affinity=1,0-2,1");
+	cr_assert_eq(m.affinity, 0x7);
+	/* Later wins, as for every key. */
+	assert_accepted("x name=a affinity=0 affinity=2");
+	cr_assert_eq(m.affinity, 0x4);
+}
+
+Test(manifest, affinity_refusals)
+{
+	assert_refused("x name=a affinity=", "key 'affinity' has an empty item");
+	assert_refused("x name=a affinity", "key 'affinity' needs");
+	assert_refused("x name=a affinity=0,", "key 'affinity' has an empty item");
+	assert_refused("x name=a affinity=,0", "key 'affinity' has an empty item");
+	assert_refused("x name=a affinity=0,,1", "key 'affinity' has an empty item");
+	assert_refused("x name=a affinity=3-1", "key 'affinity': range '3-1' is reversed");
+	assert_refused("x name=a affinity=16", "key 'affinity': '16' lies outside host CPUs 0-15");
+	assert_refused("x name=a affinity=0-16", "key 'affinity': '0-16' lies outside");
+	assert_refused("x name=a affinity=99999999999999999999999", "key 'affinity':");
+	assert_refused("x name=a affinity=4294967296", "lies outside"); /* must not wrap to 0 */
+	assert_refused("x name=a affinity=0-", "key 'affinity': '0-' is not a CPU number or range");
+	assert_refused("x name=a affinity=-1", "key 'affinity': '-1' is not");
+	assert_refused("x name=a affinity=1-2-3", "key 'affinity': '1-2-3' is not");
+	assert_refused("x name=a affinity=0x1", "key 'affinity': '0x1' is not");
+	assert_refused("x name=a affinity=a", "key 'affinity': 'a' is not");
+	assert_refused("x name=a affinity=\"0, 1\"", "key 'affinity': ' 1' is not");
+	assert_refused("x name=a affinity=0;1", "key 'affinity'");
+}
+
+Test(manifest, affinity_refusal_quotes_at_most_a_short_item)
+{
+	static char line[1024], item[400];
+	memset(item, '7', sizeof(item) - 1);
+	snprintf(line, sizeof(line), "x name=a affinity=%s", item);
+	assert_refused(line, "key 'affinity':");
+	cr_assert_lt(strlen(host_log_line(0)), 200, "%s", host_log_line(0));
+}
+
+Test(manifest, priority)
+{
+	assert_accepted("x name=a priority=0");
+	cr_assert_eq(m.priority, 0);
+	assert_accepted("x name=a priority=7");
+	cr_assert_eq(m.priority, 7);
+	assert_accepted("x name=a priority=4");
+	cr_assert_eq(m.priority, 4);
+	assert_refused("x name=a priority=8", "key 'priority' needs 0-7");
+	assert_refused("x name=a priority=-1", "key 'priority'");
+	assert_refused("x name=a priority=4294967300", "key 'priority'"); /* no truncation */
+	assert_refused("x name=a priority=high", "key 'priority'");
+	assert_refused("x name=a priority=1K", "key 'priority'");
+	assert_refused("x name=a priority=", "key 'priority'");
+	assert_refused("x name=a priority", "key 'priority'");
+}
+
+Test(manifest, disk_size)
+{
+	assert_accepted("x name=a disk=4K");
+	cr_assert_eq(m.disk_size, KiB(4));
+	assert_accepted("x name=a disk=64M");
+	cr_assert_eq(m.disk_size, MiB(64));
+	assert_accepted("x name=a disk=1G");
+	cr_assert_eq(m.disk_size, GiB(1));
+	assert_accepted("x name=a disk=4608"); /* 9 sectors */
+	cr_assert_eq(m.disk_size, 4608);
+	assert_accepted("x name=a disk=0x100000");
+	cr_assert_eq(m.disk_size, MiB(1));
+	cr_assert_eq(manifest_disk_count(&m), 1, "disk= is a disk of its own");
+	assert_refused("x name=a disk=4095", "key 'disk' needs a size from 4K to 1G");
+	assert_refused("x name=a disk=3584", "key 'disk'"); /* 7 sectors: too small */
+	assert_refused("x name=a disk=4097", "key 'disk'"); /* not whole sectors */
+	assert_refused("x name=a disk=4352", "key 'disk'"); /* 4K + 256 */
+	assert_refused("x name=a disk=1025M", "key 'disk'");
+	assert_refused("x name=a disk=2G", "key 'disk'");
+	assert_refused("x name=a disk=0", "key 'disk'");
+	assert_refused("x name=a disk=64MB", "key 'disk'");
+	assert_refused("x name=a disk=", "key 'disk'");
+	assert_refused("x name=a disk", "key 'disk'");
+}
+
+Test(manifest, net_switch_name)
+{
+	assert_accepted("x name=a net=lan0");
+	cr_assert_str_eq(m.net, "lan0");
+	cr_assert_not(m.mac_given, "the platform derives the MAC");
+	assert_accepted("x name=a net=abcdefghijklmno"); /* 15 */
+	assert_refused("x name=a net=abcdefghijklmnop", "key 'net' needs a switch name"); /* 16 */
+	assert_refused("x name=a net=LAN", "key 'net'");
+	assert_refused("x name=a net=a.b", "key 'net'");
+	assert_refused("x name=a net=", "key 'net'");
+	assert_refused("x name=a net", "key 'net'");
+}
+
+Test(manifest, mac_address)
+{
+	assert_accepted("x name=a net=lan0 mac=52:54:00:12:34:56");
+	cr_assert(m.mac_given);
+	const uint8_t a[MANIFEST_MAC_LEN] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+	cr_assert_arr_eq(m.mac, a, sizeof(a));
+	/* Either case; order against net= does not matter. */
+	assert_accepted("x name=a mac=02:aB:Cd:eF:00:ff net=lan0");
+	const uint8_t b[MANIFEST_MAC_LEN] = { 0x02, 0xab, 0xcd, 0xef, 0x00, 0xff };
+	cr_assert_arr_eq(m.mac, b, sizeof(b));
+	/* Only the first octet's bit 0 matters; 0xfe is unicast. */
+	assert_accepted("x name=a net=l mac=fe:ff:ff:ff:ff:ff");
+	assert_accepted("x name=a net=l mac=00:00:00:00:00:01");
+
+	assert_refused("x name=a net=l mac=01:00:5e:00:00:01", "key 'mac' is a multicast address");
+	assert_refused("x name=a net=l mac=ff:ff:ff:ff:ff:ff", "key 'mac' is a multicast");
+	assert_refused("x name=a net=l mac=00:00:00:00:00:00", "key 'mac' is all zero");
+	assert_refused("x name=a net=l mac=52:54:00:12:34", "key 'mac' needs six hex octets");
+	assert_refused("x name=a net=l mac=52:54:00:12:34:56:78", "key 'mac' needs six");
+	assert_refused("x name=a net=l mac=52-54-00-12-34-56", "key 'mac' needs six");
+	assert_refused("x name=a net=l mac=525400123456", "key 'mac' needs six");
+	assert_refused("x name=a net=l mac=52:54:00:12:34:5g", "key 'mac' needs six");
+	assert_refused("x name=a net=l mac=52:54:00:12:34:5", "key 'mac' needs six");
+	assert_refused("x name=a net=l mac=2:54:00:12:34:56:", "key 'mac' needs six");
+	assert_refused("x name=a net=l mac=", "key 'mac'");
+	assert_refused("x name=a net=l mac", "key 'mac'");
+}
+
+Test(manifest, mac_without_net_refused)
+{
+	assert_refused("x name=a mac=52:54:00:12:34:56", "key 'mac' needs 'net=SWITCH'");
+	assert_refused("x mac=52:54:00:12:34:56 name=a devices=rng", "key 'mac' needs 'net=SWITCH'");
+}
+
+Test(manifest, devices_list)
+{
+	assert_accepted("x name=a devices=rng");
+	cr_assert_eq(m.devices, MANIFEST_DEV_RNG);
+	assert_accepted("x name=a devices=console");
+	cr_assert_eq(m.devices, MANIFEST_DEV_CONSOLE);
+	assert_accepted("x name=a devices=console,rng");
+	cr_assert_eq(m.devices, MANIFEST_DEV_RNG | MANIFEST_DEV_CONSOLE);
+	cr_assert_neq(MANIFEST_DEV_RNG, MANIFEST_DEV_CONSOLE);
+	assert_refused("x name=a devices=rng,rng", "key 'devices' names 'rng' twice");
+	assert_refused("x name=a devices=console,rng,console", "key 'devices' names 'console' twice");
+	assert_refused("x name=a devices=blk", "key 'devices': unknown device 'blk'");
+	assert_refused("x name=a devices=rng,net", "key 'devices': unknown device 'net'");
+	assert_refused("x name=a devices=RNG", "unknown device 'RNG'");
+	assert_refused("x name=a devices=rn", "unknown device 'rn'");
+	assert_refused("x name=a devices=rngg", "unknown device 'rngg'");
+	assert_refused("x name=a devices=rng,", "key 'devices' has an empty item");
+	assert_refused("x name=a devices=,rng", "key 'devices' has an empty item");
+	assert_refused("x name=a devices=", "key 'devices' has an empty item");
+	assert_refused("x name=a devices", "key 'devices' needs");
+}
+
+Test(manifest, disk_module)
+{
+	assert_accepted("/guests/disk1.img disk-for=linux1");
+	cr_assert(manifest_is_disk(&m));
+	cr_assert_not(manifest_is_initrd(&m));
+	cr_assert_not(manifest_is_partition(&m));
+	cr_assert_str_eq(m.disk_for, "linux1");
+	cr_assert_str_eq(m.name, "", "a disk module declares no partition");
+	cr_assert_not(m.readonly);
+	assert_accepted("disk-for=l readonly=yes");
+	cr_assert(m.readonly);
+	assert_accepted("x readonly=no disk-for=l");
+	cr_assert_not(m.readonly);
+}
+
+Test(manifest, disk_module_refusals)
+{
+	assert_refused("x disk-for=", "key 'disk-for' needs a partition name");
+	assert_refused("x disk-for", "key 'disk-for'");
+	assert_refused("x disk-for=Linux0", "key 'disk-for'");
+	assert_refused("x disk-for=abcdefghijklmnop", "key 'disk-for'");
+	assert_refused("x disk-for=l readonly=true", "key 'readonly' needs yes or no");
+	assert_refused("x disk-for=l readonly=", "key 'readonly'");
+	assert_refused("x disk-for=l readonly", "key 'readonly'");
+	assert_refused("x disk-for=l mem=16M", "key 'mem' does not apply to a disk module (disk-for=l)");
+	assert_refused("x name=foo disk-for=l", "key 'name' does not apply to a disk module");
+	assert_refused("x disk-for=l disk=1M", "key 'disk' does not apply to a disk module");
+	assert_refused("x disk-for=l -- quiet", "key '--' does not apply to a disk module");
+	assert_refused("x disk-for=l colour=red", "unknown key 'colour'");
+	assert_refused("x disk-for=l initrd-for=l", "keys 'initrd-for' and 'disk-for' both given");
+	assert_refused("x initrd-for=l disk-for=l", "keys 'initrd-for' and 'disk-for'");
+}
+
+Test(manifest, readonly_only_on_disk_modules)
+{
+	assert_refused("x name=a readonly=yes", "key 'readonly' applies only to a disk module");
+	assert_refused("x initrd-for=l readonly=no", "key 'readonly' does not apply to an initrd module");
+}
+
+Test(manifest, disks_attach_in_module_order)
+{
+	const char *const lines[] = {
+		"/guests/d0.img disk-for=linux1 readonly=yes",
+		"/guests/vmlinuz name=linux0 mem=256M",
+		"/guests/d1.img disk-for=linux0",
+		"/guests/vmlinuz name=linux1 mem=256M net=lan0",
+		"/guests/initrd.cpio.gz initrd-for=linux1",
+		"/guests/d2.img disk-for=linux1",
+	};
+	cr_assert_eq(parse_all(lines, 6), 0, "logged '%s'", host_log_line(0));
+	for (unsigned int i = 0; i < 6; i++)
+		cr_assert(ok[i], "module %u", i);
+	cr_assert_eq(mods[3].nr_disks, 2);
+	cr_assert_eq(mods[3].disk_module[0], 0, "vda");
+	cr_assert_eq(mods[3].disk_module[1], 5, "vdb");
+	cr_assert_eq(mods[3].disk_module[2], MANIFEST_NO_MODULE);
+	cr_assert_eq(mods[3].initrd_module, 4);
+	cr_assert(mods[0].readonly);
+	cr_assert_eq(mods[1].nr_disks, 1);
+	cr_assert_eq(mods[1].disk_module[0], 2);
+	cr_assert_eq(mods[1].initrd_module, MANIFEST_NO_MODULE);
+}
+
+Test(manifest, disk_for_no_partition_refused)
+{
+	const char *const lines[] = {
+		"/guests/vmlinuz name=linux0",
+		"/guests/d.img disk-for=linux9",
+		"/guests/vmlinuz name=bad colour=red",
+		"/guests/e.img disk-for=bad",
+	};
+	cr_assert_eq(parse_all(lines, 4), 2);
+	cr_assert(host_log_contains("manifest: module 1: key 'disk-for' names no partition 'linux9'"),
+		  "%s", host_log_line(0));
+	cr_assert(host_log_contains("manifest: module 3: key 'disk-for' names no partition 'bad'"),
+		  "%s", host_log_line(1));
+	cr_assert(ok[0]);
+	cr_assert_not(ok[1]);
+	cr_assert_not(ok[3]);
+	cr_assert_eq(mods[0].nr_disks, 0);
+}
+
+Test(manifest, disk_modules_never_name_a_partition_by_themselves)
+{
+	/* A disk module has no name; neither it nor an initrd module is a
+	 * partition another module could attach to. */
+	const char *const lines[] = {
+		"/guests/d.img disk-for=linux0",
+		"/guests/e.img disk-for=",
+	};
+	cr_assert_eq(parse_all(lines, 2), 1);
+	cr_assert_not(ok[0]);
+}
+
+Test(manifest, fifth_disk_refused)
+{
+	const char *const lines[] = {
+		"/guests/vmlinuz name=linux0",
+		"/guests/d0 disk-for=linux0", "/guests/d1 disk-for=linux0",
+		"/guests/d2 disk-for=linux0", "/guests/d3 disk-for=linux0",
+		"/guests/d4 disk-for=linux0",
+	};
+	cr_assert_eq(parse_all(lines, 6), 1);
+	cr_assert(host_log_contains("manifest: module 5: key 'disk-for': partition 'linux0' already has 4 disks (at most 4)"),
+		  "%s", host_log_line(0));
+	cr_assert_not(ok[5]);
+	cr_assert_eq(mods[0].nr_disks, MANIFEST_MAX_DISKS);
+	for (unsigned int k = 0; k < MANIFEST_MAX_DISKS; k++)
+		cr_assert_eq(mods[0].disk_module[k], (int)k + 1);
+	cr_assert_eq(manifest_disk_count(&mods[0]), 4);
+}
+
+Test(manifest, empty_disk_comes_after_the_disk_modules_and_counts)
+{
+	const char *const lines[] = {
+		"/guests/d0 disk-for=linux0",
+		"/guests/vmlinuz name=linux0 disk=64M",
+		"/guests/d1 disk-for=linux0", "/guests/d2 disk-for=linux0",
+		"/guests/d3 disk-for=linux0",
+	};
+	cr_assert_eq(parse_all(lines, 5), 1);
+	cr_assert(host_log_contains("manifest: module 4: key 'disk-for': partition 'linux0' already has 4 disks, counting its disk= (at most 4)"),
+		  "%s", host_log_line(0));
+	cr_assert_not(ok[4]);
+	cr_assert_eq(mods[1].nr_disks, 3);
+	cr_assert_eq(mods[1].disk_module[0], 0);
+	cr_assert_eq(mods[1].disk_module[1], 2);
+	cr_assert_eq(mods[1].disk_module[2], 3);
+	cr_assert_eq(mods[1].disk_size, MiB(64));
+	cr_assert_eq(manifest_disk_count(&mods[1]), 4, "vda-vdc modules, vdd the empty disk");
+}
+
+Test(manifest, disks_go_to_the_first_of_two_same_named_partitions)
+{
+	const char *const lines[] = {
+		"/guests/vmlinuz name=linux0",
+		"/guests/vmlinuz name=linux0",
+		"/guests/d disk-for=linux0",
+	};
+	cr_assert_eq(parse_all(lines, 3), 0);
+	cr_assert_eq(mods[0].nr_disks, 1);
+	cr_assert_eq(mods[1].nr_disks, 0);
+}
+
+Test(manifest, linking_twice_gives_the_same_result)
+{
+	const char *const lines[] = {
+		"/guests/vmlinuz name=linux0",
+		"/guests/d disk-for=linux0",
+		"/guests/i initrd-for=linux0",
+	};
+	cr_assert_eq(parse_all(lines, 3), 0);
+	host_log_reset();
+	manifest_link_modules(mods, ok, 3);
+	cr_assert_eq(host_log_count(), 0, "%s", host_log_line(0));
+	cr_assert_eq(mods[0].nr_disks, 1);
+	cr_assert_eq(mods[0].initrd_module, 2);
+}
+
+Test(manifest, link_initrds_still_links_everything)
+{
+	/* core/main.c's older call: the same as manifest_link_modules. */
+	const char *const lines[] = {
+		"/guests/vmlinuz name=linux0",
+		"/guests/d disk-for=linux0",
+		"/guests/i initrd-for=linux0",
+		"/guests/e disk-for=nobody",
+	};
+	for (unsigned int i = 0; i < 4; i++)
+		ok[i] = manifest_parse(lines[i], i, &mods[i]);
+	host_log_reset();
+	manifest_link_initrds(mods, ok, 4);
+	cr_assert_eq(host_log_count(), 1);
+	cr_assert(host_log_contains("module 3: key 'disk-for' names no partition 'nobody'"));
+	cr_assert_eq(mods[0].initrd_module, 2);
+	cr_assert_eq(mods[0].nr_disks, 1);
+	cr_assert_eq(mods[0].disk_module[0], 1);
+}
+
+Test(manifest, documented_two_linux_partitions_on_a_switch)
+{
+	/* docs/manifest.md, "Devices, disks and networks". */
+	const char *const lines[] = {
+		"/guests/vmlinuz name=linux1 mem=256M cpus=2 affinity=0 priority=4 net=lan0 mac=52:54:00:00:00:01 devices=rng,console -- console=ttyS0 quiet",
+		"/guests/initrd.cpio.gz initrd-for=linux1",
+		"/guests/disk1.img disk-for=linux1",
+		"/guests/vmlinuz name=linux2 mem=256M affinity=1 net=lan0 disk=64M -- console=ttyS0 root=/dev/vda",
+		"/guests/initrd.cpio.gz initrd-for=linux2",
+		"/guests/rootfs2.img disk-for=linux2 readonly=yes",
+		"/guests/tests.elf name=tests mem=16M affinity=0-1 priority=6 devices=rng",
+	};
+	cr_assert_eq(parse_all(lines, 7), 0, "logged '%s'", host_log_line(0));
+	for (unsigned int i = 0; i < 7; i++)
+		cr_assert(ok[i], "module %u", i);
+	cr_assert_eq(mods[0].initrd_module, 1);
+	cr_assert_eq(mods[0].nr_disks, 1);
+	cr_assert_eq(mods[0].disk_module[0], 2);
+	cr_assert_str_eq(mods[3].net, "lan0");
+	cr_assert_not(mods[3].mac_given);
+	cr_assert_eq(mods[3].affinity, 0x2);
+	cr_assert_eq(mods[3].priority, MANIFEST_DEFAULT_PRIORITY);
+	cr_assert_eq(manifest_disk_count(&mods[3]), 2);
+	cr_assert_eq(mods[3].disk_module[0], 5);
+	cr_assert(mods[5].readonly);
+	cr_assert_eq(mods[6].affinity, 0x3);
+	cr_assert_eq(mods[6].priority, 6);
+	cr_assert_eq(mods[6].devices, MANIFEST_DEV_RNG);
+	cr_assert_eq(mods[6].nr_disks, 0);
 }
