@@ -2,6 +2,9 @@
 #include "core/lib/string.h"
 #include "core/log.h"
 
+/* smp=N: at most as many CPUs as xAPIC IDs exist (0-254). */
+#define SMP_OPTION_MAX 255
+
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -135,6 +138,11 @@ void hv_options_parse(struct hv_options *o, const char *cmdline)
 				o->on_idle = ON_IDLE_EXIT;
 			else
 				refuse(o, &kv, cur, "needs halt or exit");
+		} else if (kv_key_is(&kv, "smp")) {
+			if (!kv.val || !bh_parse_u64(kv.val, kv.val_len, &v, false) || v < 1 || v > SMP_OPTION_MAX)
+				refuse(o, &kv, cur, "needs a CPU count 1-255");
+			else
+				o->max_cpus = (unsigned int)v;
 		} else if (kv_key_is(&kv, "test_fault")) {
 			if (val_is(&kv, "ud"))
 				o->test_fault = TEST_FAULT_UD;

@@ -31,6 +31,7 @@ struct hv_options {
 	bool trace_exits;
 	enum on_idle on_idle;
 	enum test_fault test_fault;
+	unsigned int max_cpus;    /* smp=N: use at most N host CPUs; 0 = all */
 	unsigned int bad_options; /* count of refused options (each logged) */
 };
 

@@ -1,12 +1,25 @@
+#include "arch/x86/cpu/cpu.h"
 #include "core/console.h"
 #include "core/lib/format.h"
 #include "core/lib/string.h"
 #include "core/log.h"
+#include "core/percpu.h"
 #include "core/spinlock.h"
 #include "drivers/uart/uart.h"
 
-/* Serialises whole lines on the one serial port. Any CPU takes it. */
+/* Serialises whole lines on the one serial port. Any CPU takes it, with
+ * interrupts off (interrupt handlers log too). A CPU that faults or takes an
+ * NMI while it holds the lock prints anyway (console_owner says it is the
+ * holder) rather than wait for itself forever; before such a CPU halts for
+ * good, console_break_lock() frees the lock for the others. Only the owning
+ * CPU writes console_owner while it holds the lock. */
 static spinlock_t console_lock = SPINLOCK_INIT;
+static volatile int console_owner = -1; /* index in percpu_area, -1: free */
+
+struct console_hold {
+	uint64_t flags; /* RFLAGS before, for irq_restore */
+	bool nested;    /* this CPU already held the lock */
+};
 
 /* Bytes read from the serial port in one console_poll_input(): the host
  * UART's receive FIFO holds 16, so this empties it with room to spare while
@@ -29,6 +42,47 @@ void console_init(void)
 	spin_unlock(&input_lock);
 }
 
+/* This CPU's index in percpu_area, from GS base (one MSR read: logging is
+ * not a fast path). Before gdt_init_cpu set it, only the boot CPU runs. */
+static int console_cpu(void)
+{
+	uintptr_t gs = (uintptr_t)rdmsr(MSR_GS_BASE);
+	uintptr_t lo = (uintptr_t)percpu_area;
+	if (gs < lo || gs >= (uintptr_t)(percpu_area + MAX_CPUS))
+		return 0;
+	return (int)((gs - lo) / sizeof(struct percpu));
+}
+
+static struct console_hold console_lock_take(void)
+{
+	struct console_hold h = { irq_save(), false };
+	int me = console_cpu();
+	if (console_owner == me) {
+		h.nested = true;
+		return h;
+	}
+	spin_lock(&console_lock);
+	console_owner = me;
+	return h;
+}
+
+static void console_lock_give(struct console_hold h)
+{
+	if (!h.nested) {
+		console_owner = -1;
+		spin_unlock(&console_lock);
+	}
+	irq_restore(h.flags);
+}
+
+void console_break_lock(void)
+{
+	if (console_owner != console_cpu())
+		return;
+	console_owner = -1;
+	spin_unlock(&console_lock);
+}
+
 static void put_raw(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
@@ -40,20 +94,20 @@ static void put_raw(const char *s, size_t len)
 
 void console_write(const char *s, size_t len)
 {
-	spin_lock(&console_lock);
+	struct console_hold h = console_lock_take();
 	put_raw(s, len);
-	spin_unlock(&console_lock);
+	console_lock_give(h);
 }
 
 static void emit_line(struct console_source *src)
 {
-	spin_lock(&console_lock);
+	struct console_hold h = console_lock_take();
 	put_raw("[", 1);
 	put_raw(src->name, bh_strlen(src->name));
 	put_raw("] ", 2);
 	put_raw(src->line, src->len);
 	put_raw("\n", 1);
-	spin_unlock(&console_lock);
+	console_lock_give(h);
 	src->len = 0;
 }
 

@@ -24,6 +24,9 @@ struct console_source {
 };
 
 void console_init(void);
+/* The calling CPU is about to halt for good (fatal exception): if it holds
+ * the output lock (it faulted while printing), free it for the other CPUs. */
+void console_break_lock(void);
 /* Write raw hypervisor text (already formatted; may hold several lines). */
 void console_write(const char *s, size_t len);
 /* A partition's output byte. */

@@ -19,6 +19,16 @@
 #define L1_EDX_DS BIT(21)
 #define L1_EDX_TM BIT(29)
 #define L1_EDX_PBE BIT(31)
+#define L1_EDX_HTT BIT(28) /* EBX[23:16] counts logical processors */
+/* CPUID Fn8000_0007 EDX[8] TscInvariant (APM Vol. 3 App. E.4.6; SDM
+ * Vol. 2A CPUID 80000007H): the TSC ticks at a constant rate. Bulkhead
+ * keeps all time by the TSC and needs that; guests are told so (Linux then
+ * trusts its TSC and, on an SMP guest, copies loops_per_jiffy to the APs
+ * instead of timing a delay loop against a time-sliced tick). */
+#define LX7_EDX_TSC_INVARIANT BIT(8)
+/* CPUID Fn8000_0008 ECX[7:0] NC: cores per package minus one (APM Vol. 3
+ * App. E.4.7): the vCPUs are the cores of one package. */
+#define LX8_ECX_NC_MASK 0xffu
 #define L1_EBX_LOGICAL_SHIFT 16
 /* Leaf 7 subleaf 0 EBX: AVX2 (5), AVX-512 family (16, 17, 21, 26-28, 30, 31),
  * which need XSAVE state the hypervisor does not switch yet. */
@@ -77,6 +87,8 @@ void cpuid_policy_apply(const struct cpuid_policy *p, uint32_t leaf, uint32_t su
 		r->edx &= ~(L1_EDX_ACPI | L1_EDX_DS | L1_EDX_TM | L1_EDX_PBE);
 		r->ebx = (r->ebx & 0xffffu) | (p->vcpu_id << L1_EBX_APIC_ID_SHIFT) |
 			 ((p->nr_vcpus & 0xff) << L1_EBX_LOGICAL_SHIFT);
+		if (p->nr_vcpus > 1)
+			r->edx |= L1_EDX_HTT;
 		break;
 	case 5: /* MONITOR/MWAIT: hidden */
 	case 6: /* thermal and power management */
@@ -95,6 +107,12 @@ void cpuid_policy_apply(const struct cpuid_policy *p, uint32_t leaf, uint32_t su
 		break;
 	case 0x80000001:
 		r->ecx &= ~(LX1_ECX_SVM | LX1_ECX_SKINIT);
+		break;
+	case 0x80000007:
+		r->edx |= LX7_EDX_TSC_INVARIANT;
+		break;
+	case 0x80000008:
+		r->ecx = (r->ecx & ~LX8_ECX_NC_MASK) | ((p->nr_vcpus - 1) & LX8_ECX_NC_MASK);
 		break;
 	case 0x8000000a: /* SVM features: none for guests */
 		*r = (struct cpuid_result){ 0, 0, 0, 0 };

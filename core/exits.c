@@ -166,6 +166,15 @@ static bool string_io_operands(struct vcpu *v, const struct vcpu_sregs *s, uint8
 	return true;
 }
 
+/* Port I/O to the partition's devices, under its device lock. */
+static void partition_pio(struct partition *p, uint16_t port, unsigned int size, bool write,
+			  uint64_t *val)
+{
+	spin_lock(&p->lock);
+	iobus_pio(&p->bus, port, size, write, val);
+	spin_unlock(&p->lock);
+}
+
 /* INS/OUTS, with REP: each element goes between the device and guest memory
  * at seg:RSI (OUTS) or ES:RDI (INS), through the guest's page tables. */
 static enum exit_action handle_string_io(struct vcpu *v)
@@ -202,13 +211,13 @@ static enum exit_action handle_string_io(struct vcpu *v)
 			return stop_failed(v, "string I/O with a buffer outside guest RAM");
 		uint64_t val = 0;
 		if (e->io.in) {
-			iobus_pio(&p->bus, e->io.port, e->io.size, false, &val);
+			partition_pio(p, e->io.port, e->io.size, false, &val);
 			for (unsigned int b = 0; b < e->io.size; b++)
 				buf[b] = (uint8_t)(val >> (8 * b));
 		} else {
 			for (unsigned int b = 0; b < e->io.size; b++)
 				val |= (uint64_t)buf[b] << (8 * b);
-			iobus_pio(&p->bus, e->io.port, e->io.size, true, &val);
+			partition_pio(p, e->io.port, e->io.size, true, &val);
 		}
 		v->gpr[idx] = (v->gpr[idx] & ~amask) | ((v->gpr[idx] + (uint64_t)step) & amask);
 		if (e->io.rep)
@@ -229,7 +238,7 @@ static enum exit_action handle_io(struct vcpu *v)
 	if (e->io.string)
 		return handle_string_io(v);
 	uint64_t mask = size_mask(e->io.size), val = v->gpr[GPR_RAX] & mask;
-	iobus_pio(&v->part->bus, e->io.port, e->io.size, !e->io.in, &val);
+	partition_pio(v->part, e->io.port, e->io.size, !e->io.in, &val);
 	if (e->io.in) {
 		if (e->io.size == 4)
 			v->gpr[GPR_RAX] = val & mask;
@@ -239,19 +248,25 @@ static enum exit_action handle_io(struct vcpu *v)
 	vcpu_advance_rip(v);
 	if (unlikely(v->part->power_request))
 		return platform_power_action(v);
-	return EXIT_ACTION_RESUME;
+	return sched_should_yield() ? EXIT_ACTION_YIELD : EXIT_ACTION_RESUME;
 }
 
 static int mmio_read_cb(void *opaque, uint64_t gpa, unsigned int size, uint64_t *val)
 {
 	struct partition *p = opaque;
-	return iobus_mmio(&p->bus, gpa, size, false, val) == IOBUS_OK ? 0 : -1;
+	spin_lock(&p->lock);
+	enum iobus_result r = iobus_mmio(&p->bus, gpa, size, false, val);
+	spin_unlock(&p->lock);
+	return r == IOBUS_OK ? 0 : -1;
 }
 
 static int mmio_write_cb(void *opaque, uint64_t gpa, unsigned int size, uint64_t val)
 {
 	struct partition *p = opaque;
-	return iobus_mmio(&p->bus, gpa, size, true, &val) == IOBUS_OK ? 0 : -1;
+	spin_lock(&p->lock);
+	enum iobus_result r = iobus_mmio(&p->bus, gpa, size, true, &val);
+	spin_unlock(&p->lock);
+	return r == IOBUS_OK ? 0 : -1;
 }
 
 static enum exit_action handle_mmio(struct vcpu *v)
@@ -278,7 +293,7 @@ static enum exit_action handle_mmio(struct vcpu *v)
 		p->mmio_retries = 0;
 		if (unlikely(p->power_request))
 			return platform_power_action(v);
-		return EXIT_ACTION_RESUME;
+		return sched_should_yield() ? EXIT_ACTION_YIELD : EXIT_ACTION_RESUME;
 	}
 	/* The guest changed its code or tables under us: let it re-execute a
 	 * bounded number of times before calling it hostile. */
@@ -359,18 +374,32 @@ static enum exit_action handle_cr_access(struct vcpu *v)
 	return EXIT_ACTION_RESUME;
 }
 
+/* HLT with interrupts disabled: only INIT (or NMI, which nothing here
+ * sends) ends it. An SMP guest parks its other CPUs so (Linux's
+ * stop_this_cpu on reboot or panic); when no vCPU of the partition is
+ * left to send an INIT, the partition can never run again. */
+static enum exit_action halt_for_good(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	v->state = VCPU_PARKED;
+	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
+		enum vcpu_state s = p->vcpu[i]->state;
+		if (s == VCPU_RUNNABLE || s == VCPU_HALTED)
+			return EXIT_ACTION_YIELD;
+	}
+	partition_stop(p, true, "vCPU %u halted with interrupts disabled at RIP %#lx", v->id,
+		       v->exit.rip);
+	return EXIT_ACTION_STOPPED;
+}
+
 static enum exit_action handle_hlt(struct vcpu *v)
 {
 	vcpu_advance_rip(v);
-	if (!(v->rflags & RFLAGS_IF)) {
-		partition_stop(v->part, true, "vCPU %u halted with interrupts disabled at RIP %#lx",
-			       v->id, v->exit.rip);
-		return EXIT_ACTION_STOPPED;
-	}
+	if (!(v->rflags & RFLAGS_IF))
+		return halt_for_good(v);
 	if (vcpu_irq_pending(v))
 		return EXIT_ACTION_RESUME;
-	v->state = VCPU_HALTED;
-	return EXIT_ACTION_YIELD;
+	return sched_vcpu_halt(v) ? EXIT_ACTION_YIELD : EXIT_ACTION_RESUME;
 }
 
 static enum exit_action handle_hypercall(struct vcpu *v)
@@ -531,8 +560,11 @@ enum exit_action vcpu_run_exits(struct vcpu *v, unsigned int max_exits)
 	const exit_handler_fn *table = handler_table();
 
 	for (; max_exits; max_exits--) {
-		if (unlikely(v->irq_any))
+		if (unlikely(v->irq_any)) {
 			vcpu_deliver_interrupts(v);
+			if (unlikely(v->state != VCPU_RUNNABLE))
+				return EXIT_ACTION_YIELD; /* INIT: back to wait-for-SIPI */
+		}
 		run(v);
 		enum exit_action a = handle_exit_inline(v, table);
 		if (a != EXIT_ACTION_RESUME)

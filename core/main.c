@@ -1,6 +1,7 @@
 /* hv_main: print what we found, pick the virtualisation backend, create the
  * partitions the boot modules declare, and run them. */
 #include "arch/x86/cpu/features.h"
+#include "arch/x86/cpu/smp.h"
 #include "core/hv.h"
 #include "core/log.h"
 #include "core/manifest.h"
@@ -53,6 +54,39 @@ void hv_print_banner(const struct boot_info *bi, const struct memmap *map)
  * image, or an initrd attached to one by initrd-for=. Lines are checked
  * first, initrds linked to their partitions, then partitions created in
  * module order. */
+/* A partition's RAM disks: its disk modules (used in place: module memory
+ * is never freed, so what the guest writes survives its restarts), then
+ * the empty disk of disk=SIZE. False (one line) if one is unusable. */
+static bool collect_disks(const struct boot_info *bi, const struct manifest_entry *cfg,
+			  unsigned int part, struct partition_images *img)
+{
+	const struct manifest_entry *e = &cfg[part];
+	for (unsigned int k = 0; k < e->nr_disks; k++) {
+		int mi = e->disk_module[k];
+		const struct boot_module *m = &bi->modules[mi];
+		uint64_t size = m->end - m->start;
+		if (!size || size % 512) {
+			pr_err("[%s] refused: disk module %d is %lu bytes, not a whole number of 512-byte sectors",
+			       e->name, mi, size);
+			return false;
+		}
+		img->disk[img->nr_disks++] = (struct partition_disk){
+			phys_to_virt(m->start), size, cfg[mi].readonly, "module"
+		};
+	}
+	if (e->disk_size) {
+		paddr_t pa = frame_alloc_pages(e->disk_size, PAGE_SIZE);
+		if (!pa) {
+			pr_err("[%s] refused: no %lu MiB of memory left for its disk= RAM disk", e->name,
+			       e->disk_size >> 20);
+			return false;
+		}
+		img->disk[img->nr_disks++] =
+			(struct partition_disk){ phys_to_virt(pa), e->disk_size, false, "disk=" };
+	}
+	return true;
+}
+
 static void create_partitions(const struct boot_info *bi)
 {
 	static struct manifest_entry cfg[BOOT_MAX_MODULES]; /* boot CPU only, once */
@@ -61,17 +95,20 @@ static void create_partitions(const struct boot_info *bi)
 
 	for (unsigned int i = 0; i < n; i++)
 		ok[i] = manifest_parse(bi->modules[i].cmdline, i, &cfg[i]);
-	manifest_link_initrds(cfg, ok, n);
+	manifest_link_modules(cfg, ok, n);
 	for (unsigned int i = 0; i < n; i++) {
 		const struct boot_module *m = &bi->modules[i];
-		struct partition_images img = { phys_to_virt(m->start), m->end - m->start, NULL, 0 };
-		if (!ok[i] || manifest_is_initrd(&cfg[i]))
+		struct partition_images img = { .image = phys_to_virt(m->start),
+						.image_size = m->end - m->start };
+		if (!ok[i] || !manifest_is_partition(&cfg[i]))
 			continue;
 		if (cfg[i].initrd_module != MANIFEST_NO_MODULE) {
 			const struct boot_module *rd = &bi->modules[cfg[i].initrd_module];
 			img.initrd = phys_to_virt(rd->start);
 			img.initrd_size = rd->end - rd->start;
 		}
+		if (!collect_disks(bi, cfg, i, &img))
+			continue;
 		partition_create(&cfg[i], &img);
 	}
 }
@@ -85,6 +122,7 @@ __noreturn void hv_main(const struct boot_info *bi, const struct memmap *map,
 		pr_err("virt: could not enable %s on CPU 0", virt_caps.tech);
 		vcpu_backend = NULL;
 	}
+	smp_start_aps(hv_options.max_cpus);
 	pr_info("bulkhead: ready");
 	if (vcpu_backend)
 		create_partitions(bi);

@@ -9,6 +9,7 @@
 #include "core/mm/frame.h"
 #include "core/mm/heap.h"
 #include "core/partition.h"
+#include "core/percpu.h"
 #include "core/platform.h"
 #include "core/stats.h"
 #include "arch/x86/cpu/cpu.h"
@@ -110,12 +111,17 @@ static bool load_linux(struct partition *p, struct vcpu_sregs *s)
 	/* Linux learns the TSC frequency from CPUID 0x15 only on Intel CPUs;
 	 * elsewhere it would calibrate against the emulated PIT and PM timer,
 	 * whose every read is a VM exit: tell it, as firmware would. */
-	char cmdline[MANIFEST_CMDLINE_MAX + 32];
-	if (bh_strstr(p->cfg.cmdline, "tsc_early_khz="))
-		bh_snprintf(cmdline, sizeof(cmdline), "%s", p->cfg.cmdline);
-	else
-		bh_snprintf(cmdline, sizeof(cmdline), "%s%stsc_early_khz=%lu", p->cfg.cmdline,
-			    p->cfg.cmdline[0] ? " " : "", tsc_hz() / 1000);
+	char cmdline[MANIFEST_CMDLINE_MAX + 48];
+	size_t n = bh_snprintf(cmdline, sizeof(cmdline), "%s", p->cfg.cmdline);
+	if (!bh_strstr(p->cfg.cmdline, "tsc_early_khz="))
+		n += bh_snprintf(cmdline + n, sizeof(cmdline) - n, "%stsc_early_khz=%lu",
+				 n ? " " : "", tsc_hz() / 1000);
+	/* Every vCPU reads the same host TSC (offset 0), so the TSCs are in
+	 * sync by construction; Linux's own check would time two vCPUs
+	 * spinning against each other, which fails when they share a host
+	 * CPU, and would drop to the slow ACPI PM timer. */
+	if (p->cfg.cpus > 1 && !bh_strstr(p->cfg.cmdline, "tsc="))
+		bh_snprintf(cmdline + n, sizeof(cmdline) - n, " tsc=reliable");
 	uint64_t acpi_size;
 	gpa_t rsdp = platform_install_acpi(p, LINUX_BIOS_AREA, &acpi_size);
 	if (!rsdp)
@@ -179,6 +185,9 @@ struct partition *partition_create(const struct manifest_entry *cfg,
 	p->image_size = img->image_size;
 	p->initrd = img->initrd;
 	p->initrd_size = img->initrd_size;
+	p->nr_disks = img->nr_disks;
+	for (unsigned int i = 0; i < img->nr_disks; i++)
+		p->disk[i] = img->disk[i];
 
 	if (!alloc_ram(p)) {
 		pr_err("[%s] refused: no %lu MiB of contiguous RAM left", p->name, cfg->mem >> 20);
@@ -190,6 +199,8 @@ struct partition *partition_create(const struct manifest_entry *cfg,
 		return NULL;
 	}
 	build_cpuid(p);
+	p->priority = (uint8_t)cfg->priority;
+	p->affinity = cfg->affinity;
 	p->testdev.raise_irq = testdev_raise_irq;
 	p->testdev.irq_ctx = p;
 	if (!platform_attach(p) || !testdev_attach(&p->testdev, &p->bus)) {
@@ -209,9 +220,32 @@ struct partition *partition_create(const struct manifest_entry *cfg,
 	return p;
 }
 
+/* Send every vCPU of p but the caller's out of guest mode and wait until
+ * their CPUs have let go of them (run_slice cleared on_cpu), so the
+ * partition's RAM and devices can be rebuilt or abandoned safely. */
+static void quiesce_other_vcpus(struct partition *p)
+{
+	struct vcpu *self = this_cpu()->current;
+	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
+		struct vcpu *v = p->vcpu[i];
+		if (v == self)
+			continue;
+		__atomic_store_n(&v->state, VCPU_STOPPED, __ATOMIC_SEQ_CST);
+		vcpu_kick(v);
+	}
+	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
+		struct vcpu *v = p->vcpu[i];
+		while (v != self && __atomic_load_n(&v->on_cpu, __ATOMIC_SEQ_CST))
+			cpu_relax();
+	}
+}
+
 void partition_stop(struct partition *p, bool failed, const char *fmt, ...)
 {
 	va_list ap;
+	/* Two vCPUs of p may fail at once on two CPUs: one stops it. */
+	if (__atomic_exchange_n(&p->stopping, true, __ATOMIC_SEQ_CST))
+		return;
 	if (p->state == PART_STOPPED)
 		return;
 	va_start(ap, fmt);
@@ -220,8 +254,11 @@ void partition_stop(struct partition *p, bool failed, const char *fmt, ...)
 	console_source_flush(&p->console);
 	p->state = PART_STOPPED;
 	p->failed = failed;
-	for (unsigned int i = 0; i < p->nr_vcpus; i++)
+	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
 		p->vcpu[i]->state = VCPU_STOPPED;
+		if (p->vcpu[i]->home)
+			vcpu_kick(p->vcpu[i]);
+	}
 	log_msg(failed ? LOG_WARN : LOG_INFO, "[%s] partition stopped: %s", p->name, p->stop_reason);
 	partition_print_stats(p);
 	console_source_input_stop(&p->console);
@@ -229,10 +266,15 @@ void partition_stop(struct partition *p, bool failed, const char *fmt, ...)
 
 bool partition_restart(struct partition *p)
 {
+	if (__atomic_exchange_n(&p->restarting, true, __ATOMIC_SEQ_CST))
+		return true; /* another vCPU of p is restarting it */
 	pr_info("[%s] partition restarting from its image", p->name);
+	quiesce_other_vcpus(p);
 	console_source_flush(&p->console);
 	bh_memset(phys_to_virt(p->ram_hpa), 0, p->ram_size);
+	spin_lock(&p->lock);
 	platform_reset(p);
+	spin_unlock(&p->lock);
 	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
 		struct vcpu *v = p->vcpu[i];
 		v->state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
@@ -244,5 +286,8 @@ bool partition_restart(struct partition *p)
 	}
 	p->state = PART_RUNNING;
 	console_source_input_start(&p->console);
+	__atomic_store_n(&p->restarting, false, __ATOMIC_SEQ_CST);
+	for (unsigned int i = 1; i < p->nr_vcpus; i++)
+		vcpu_kick(p->vcpu[i]); /* their CPUs look again */
 	return true;
 }

@@ -8,7 +8,9 @@
 #include "core/gmem.h"
 #include "core/iobus.h"
 #include "core/manifest.h"
+#include "core/spinlock.h"
 #include "core/vcpu.h"
+#include "core/virtio_platform.h"
 #include "drivers/vdev/testdev.h"
 
 struct platform;
@@ -30,6 +32,8 @@ struct partition {
 	char stop_reason[192];
 	int exit_code;
 	bool failed; /* stopped because it misbehaved, not because it asked */
+	bool stopping;   /* partition_stop ran (set once, atomically) */
+	bool restarting; /* partition_restart in progress */
 
 	struct manifest_entry cfg;
 	const void *image;      /* the boot module (host memory), kept for restart */
@@ -43,6 +47,14 @@ struct partition {
 	struct iobus bus;
 	void *s2;               /* the backend's stage-2 tables */
 
+	/* Serialises the partition's emulated devices (platform models and
+	 * virtio transports) between its vCPUs' exit handlers and the device
+	 * service tasks, which may run on different host CPUs. A leaf lock
+	 * except for the service-queue and switch-port locks taken inside. */
+	spinlock_t lock;
+	uint8_t priority;       /* scheduler priority, higher first (manifest) */
+	uint32_t affinity;      /* host CPUs its vCPUs may run on (bit per CPU) */
+
 	struct vcpu *vcpu[MAX_VCPUS_PER_PARTITION];
 	unsigned int nr_vcpus;
 
@@ -52,6 +64,10 @@ struct partition {
 	struct cpuid_table cpuid; /* the guest's CPUID answers (core/cpuid_policy.h) */
 	struct testdev testdev; /* test devices (drivers/vdev/testdev.h) */
 	struct platform *platform; /* emulated PC devices (core/platform.c) */
+	struct virtio_devices *virtio; /* its virtio devices (core/virtio_platform.c), or NULL */
+	/* RAM disks (host memory that outlives restarts), vda, vdb, ... */
+	struct partition_disk disk[MANIFEST_MAX_DISKS];
+	unsigned int nr_disks;
 	/* Earliest device-timer deadline, partition ns (VDEV_NO_DEADLINE when
 	 * none); kept by core/platform.c, read by the scheduler. */
 	uint64_t next_deadline_ns;
@@ -70,6 +86,8 @@ struct partition_images {
 	uint64_t image_size;
 	const void *initrd; /* NULL: none */
 	uint64_t initrd_size;
+	struct partition_disk disk[MANIFEST_MAX_DISKS]; /* disk modules, then disk= */
+	unsigned int nr_disks;
 };
 
 struct partition *partition_create(const struct manifest_entry *cfg,

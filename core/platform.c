@@ -118,6 +118,7 @@ static void timers_changed(struct platform *pf)
 void platform_tick(struct partition *p)
 {
 	struct platform *pf = p->platform;
+	spin_lock(&p->lock);
 	uint64_t now = partition_time_ns(p);
 	pit8254_tick(&pf->pit, now);
 	rtc_cmos_tick(&pf->rtc, now);
@@ -125,6 +126,7 @@ void platform_tick(struct partition *p)
 	for (unsigned int i = 0; i < pf->nr_lapics; i++)
 		lapic_tick(&pf->lapic[i], now);
 	p->next_deadline_ns = earliest_deadline(pf);
+	spin_unlock(&p->lock);
 }
 
 /* ---- interrupts -------------------------------------------------------- */
@@ -211,14 +213,14 @@ bool platform_has_interrupt(struct vcpu *v)
 	struct platform *pf = v->part->platform;
 	if (v->id >= pf->nr_lapics)
 		return false;
-	return pic_reaches(pf, v) || lapic_pending_vector(&pf->lapic[v->id]) >= 0;
+	spin_lock(&v->part->lock);
+	bool r = pic_reaches(pf, v) || lapic_pending_vector(&pf->lapic[v->id]) >= 0;
+	spin_unlock(&v->part->lock);
+	return r;
 }
 
-int platform_acknowledge(struct vcpu *v)
+static int acknowledge_locked(struct platform *pf, struct vcpu *v)
 {
-	struct platform *pf = v->part->platform;
-	if (v->id >= pf->nr_lapics)
-		return -1;
 	struct lapic *l = &pf->lapic[v->id];
 	/* ExtINT is not subject to the LAPIC's priority (SDM §10.6.1). */
 	if (pic_reaches(pf, v)) {
@@ -231,18 +233,45 @@ int platform_acknowledge(struct vcpu *v)
 	return vec;
 }
 
+int platform_acknowledge(struct vcpu *v)
+{
+	struct platform *pf = v->part->platform;
+	if (v->id >= pf->nr_lapics)
+		return -1;
+	spin_lock(&v->part->lock);
+	int vec = acknowledge_locked(pf, v);
+	spin_unlock(&v->part->lock);
+	return vec;
+}
+
+int platform_take_startup(struct vcpu *v, bool *init)
+{
+	struct platform *pf = v->part->platform;
+	*init = false;
+	if (!pf || v->id >= pf->nr_lapics)
+		return -1;
+	struct lapic *l = &pf->lapic[v->id];
+	spin_lock(&v->part->lock);
+	*init = lapic_take_init(l);
+	int vector = lapic_take_sipi(l);
+	spin_unlock(&v->part->lock);
+	return vector;
+}
+
 bool platform_msr(struct vcpu *v, uint32_t index, bool write, uint64_t *val, bool *gp)
 {
 	struct platform *pf = v->part->platform;
 	if (!pf || v->id >= pf->nr_lapics || !lapic_owns_msr(index))
 		return false;
 	struct lapic *l = &pf->lapic[v->id];
+	spin_lock(&v->part->lock);
 	int rc = write ? lapic_msr_write(l, index, *val) : lapic_msr_read(l, index, val);
-	*gp = rc != LAPIC_MSR_OK;
-	if (write) {
+	if (write)
 		timers_changed(pf);
+	spin_unlock(&v->part->lock);
+	*gp = rc != LAPIC_MSR_OK;
+	if (write)
 		v->irq_any = true; /* TPR or EOI (x2APIC) may unblock a vector */
-	}
 	return true;
 }
 
@@ -426,6 +455,16 @@ static bool attach_ranges(struct platform *pf, struct iobus *bus)
 			      lapic_page_write, pf, "lapic");
 }
 
+static struct virtio_platform_wiring virtio_wiring(struct platform *pf)
+{
+	return (struct virtio_platform_wiring){
+		.pci = &pf->pci,
+		.gsi = ioapic_irq_sink(&pf->ioapic),
+		.msi = pf->msi,
+		.pci_gsi_base = ACPI_PCI_DEFAULT_GSI_BASE,
+	};
+}
+
 bool platform_attach(struct partition *p)
 {
 	p->platform = kzalloc(sizeof(*p->platform));
@@ -433,7 +472,15 @@ bool platform_attach(struct partition *p)
 		return false;
 	p->platform->part = p;
 	init_devices(p->platform);
-	return attach_ranges(p->platform, &p->bus);
+	if (!attach_ranges(p->platform, &p->bus))
+		return false;
+	struct virtio_platform_wiring w = virtio_wiring(p->platform);
+	return virtio_devices_attach(p, &w, p->disk, p->nr_disks);
+}
+
+uint64_t platform_bytes(const struct partition *p)
+{
+	return sizeof(*p->platform) + virtio_devices_bytes(p);
 }
 
 gpa_t platform_install_acpi(struct partition *p, gpa_t base, uint64_t *size)
@@ -473,4 +520,6 @@ void platform_reset(struct partition *p)
 		  RTC_CMOS_SIZE - CMOS_NVRAM_FIRST);
 	rtc_cmos_set_memory_size(&pf->rtc, MIN(p->ram_size, GiB(4)),
 				 p->ram_size > GiB(4) ? p->ram_size - GiB(4) : 0);
+	struct virtio_platform_wiring w = virtio_wiring(pf);
+	virtio_devices_reset(p, &w);
 }

@@ -16,6 +16,8 @@
 
 bool platform_attach(struct partition *p);
 void platform_reset(struct partition *p);
+/* Host memory the platform and its devices take for p (beyond guest RAM). */
+uint64_t platform_bytes(const struct partition *p);
 
 /* Fire every device timer that is due and recompute p->next_deadline_ns. */
 void platform_tick(struct partition *p);
@@ -26,6 +28,11 @@ bool platform_has_interrupt(struct vcpu *v);
 /* The guest is about to take it: acknowledge it at the controller (PIC INTA
  * cycle, LAPIC IRR -> ISR) and return the vector, or -1 if it went away. */
 int platform_acknowledge(struct vcpu *v);
+
+/* INIT and start-up IPIs that reached v's local APIC since the last call
+ * (SDM Vol. 3A §8.4.4): *init says whether an INIT arrived; the return value
+ * is the start-up vector, or -1 if no SIPI came. */
+int platform_take_startup(struct vcpu *v, bool *init);
 
 /* MSRs of the local APIC (IA32_APIC_BASE, TSC_DEADLINE, x2APIC): false if
  * index is not one of them; otherwise *gp says whether to inject #GP. */

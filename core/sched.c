@@ -1,13 +1,33 @@
-/* Round-robin over the runnable vCPUs of all partitions on the boot CPU.
+/* The scheduler: one instance per host CPU, each running the vCPUs placed
+ * on it and any queued device-service task (docs/architecture.md,
+ * "Scheduling").
  *
- * A vCPU runs until it halts, yields, stops, has taken SLICE_EXITS exits or
- * its time slice (SCHED_SLICE_NS, only when another vCPU is runnable) ends.
- * Emulated device timers (PIT, RTC, a guest's LAPIC timer) are driven from
- * here: the host LAPIC timer (drivers/irqchip/lapic.c) is armed for the
- * earliest of the slice end and every partition's next device deadline, so
- * the guest exits (EXIT_EXTINT) in time and platform_tick() fires the timer.
- * When nothing is runnable the CPU sleeps in HLT until that deadline.
- * (Several host CPUs and priorities are the scheduler issue's work.) */
+ * Placement. Every vCPU is given a home CPU once, when the scheduler starts:
+ * the least-loaded online CPU in its partition's affinity mask. A partition
+ * whose mask names CPUs nobody else uses owns them (partitioned, as in
+ * Jailhouse); partitions whose masks overlap share those CPUs by time
+ * slices. vCPUs do not migrate.
+ *
+ * Choice. On its CPU, the highest-priority runnable vCPU runs; vCPUs of
+ * equal priority take turns (round-robin). A vCPU runs until it halts,
+ * yields, stops, has taken SLICE_EXITS exits, or its time slice ends
+ * (SCHED_SLICE_NS, armed only when another vCPU of equal or higher priority
+ * waits). The host LAPIC timer (drivers/irqchip/lapic.c) enforces the slice
+ * end and the device-timer deadlines: it forces an EXIT_EXTINT.
+ *
+ * Device services. A virtio queue notification only queues the device's
+ * service task (sched_service_kick); any CPU takes tasks from the shared
+ * queue before it picks a vCPU, so an idle CPU is woken by IPI to do the
+ * work while the notifying vCPU goes on. Tasks run under their partition's
+ * lock.
+ *
+ * Time. A partition's emulated timers (PIT, RTC, PM timer, its LAPIC
+ * timers) are ticked by the home CPU of its vCPU 0 ("timer CPU"); a timer
+ * that fires for a vCPU elsewhere kicks that vCPU's CPU.
+ *
+ * Cross-CPU kicks: vcpu_kick marks the vCPU, makes a halted one runnable
+ * and sends HOST_KICK_VECTOR to its home CPU, which leaves the guest
+ * (EXIT_EXTINT) or its HLT and looks again. */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/tsc.h"
 #include "core/console.h"
@@ -17,38 +37,131 @@
 #include "core/percpu.h"
 #include "core/platform.h"
 #include "core/sched.h"
+#include "core/spinlock.h"
 #include "drivers/irqchip/lapic.h"
 #include "drivers/vdev/vdev.h"
 
 #define SLICE_EXITS 256
-
-/* The earliest device deadline over all partitions, as a TSC value. Kept by
- * the boot CPU (the only CPU that runs partitions today). */
-static uint64_t deadline_tsc = UINT64_MAX;
-
-static uint64_t partition_deadline_tsc(const struct partition *p)
-{
-	if (p->state == PART_STOPPED || p->next_deadline_ns == VDEV_NO_DEADLINE)
-		return UINT64_MAX;
-	return tsc_at_time_ns(p->start_ns + p->next_deadline_ns);
-}
-
-static void recompute_deadline(void)
-{
-	uint64_t d = UINT64_MAX;
-	for (unsigned int i = 0; i < nr_partitions; i++)
-		d = MIN(d, partition_deadline_tsc(&partitions[i]));
-	deadline_tsc = d;
-}
+/* vCPUs one CPU can host: every vCPU of every partition at most. */
+#define SCHED_MAX_RQ (MAX_PARTITIONS * MAX_VCPUS_PER_PARTITION)
 
 /* A guest can program a timer to expire every nanosecond (a LAPIC count of
  * 1, a PIT divisor of 2): never interrupt more often than this, or the CPU
  * would do nothing but take timer exits. Models coalesce what is missed. */
 #define SCHED_MIN_TIMER_NS 20000ULL
 
+/* Per-CPU scheduler state, indexed by percpu.id. Each entry is written only
+ * by its own CPU, except `idle` and `need_resched`, which others read and
+ * set to decide whom to wake. The run queue is filled by the boot CPU in
+ * place_vcpus() before any CPU schedules. */
+struct sched_cpu {
+	struct vcpu *rq[SCHED_MAX_RQ];
+	unsigned int nr_rq;
+	unsigned int rr_next;     /* round-robin position in rq */
+	uint64_t deadline_tsc;    /* earliest timer of the partitions it ticks */
+	volatile bool idle;       /* in HLT waiting for work */
+	volatile bool need_resched; /* a service task or better vCPU waits */
+	uint64_t services_run;
+};
+
+static struct sched_cpu sched_cpus[MAX_CPUS];
+
+/* Set by the boot CPU once every vCPU is placed; APs wait for it. */
+static volatile bool sched_started;
+
+/* The device-service queue shared by all CPUs (FIFO). */
+static spinlock_t service_lock = SPINLOCK_INIT;
+static struct service_task *service_head, *service_tail;
+
+static inline struct sched_cpu *sched_this(void)
+{
+	return &sched_cpus[this_cpu()->id];
+}
+
+static void kick_cpu(struct percpu *c)
+{
+	if (c && c != this_cpu() && c->online)
+		host_ipi_send(c->apic_id, HOST_KICK_VECTOR);
+}
+
+/* ---- placement --------------------------------------------------------- */
+
+static uint32_t online_mask(void)
+{
+	uint32_t m = 0;
+	for (unsigned int i = 0; i < MAX_CPUS; i++)
+		if (percpu_area[i].online)
+			m |= 1u << i;
+	return m;
+}
+
+static struct percpu *least_loaded(uint32_t mask)
+{
+	struct percpu *best = NULL;
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		if (!best || sched_cpus[i].nr_rq < sched_cpus[best->id].nr_rq)
+			best = &percpu_area[i];
+	}
+	return best;
+}
+
+static void place_vcpu(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	uint32_t online = online_mask();
+	uint32_t mask = (p->affinity ? p->affinity : online) & online;
+	if (!mask) {
+		pr_warn("[%s] affinity %#x names no online CPU: using CPU 0", p->name, p->affinity);
+		mask = 1;
+	}
+	struct percpu *c = least_loaded(mask);
+	struct sched_cpu *sc = &sched_cpus[c->id];
+	v->home = c;
+	sc->rq[sc->nr_rq++] = v;
+}
+
+static void place_vcpus(void)
+{
+	for (unsigned int i = 0; i < nr_partitions; i++) {
+		struct partition *p = &partitions[i];
+		for (unsigned int c = 0; c < p->nr_vcpus; c++)
+			place_vcpu(p->vcpu[c]);
+		if (p->nr_vcpus)
+			pr_info("[%s] vCPUs on host CPU %u%s, priority %u", p->name,
+				p->vcpu[0]->home->id, p->nr_vcpus > 1 ? " and others" : "",
+				p->priority);
+	}
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+static bool ticks_here(const struct partition *p, const struct percpu *cpu)
+{
+	return p->nr_vcpus && p->vcpu[0]->home == cpu;
+}
+
+static uint64_t partition_deadline_tsc(const struct partition *p)
+{
+	uint64_t ns = p->next_deadline_ns;
+	if (p->state == PART_STOPPED || ns == VDEV_NO_DEADLINE)
+		return UINT64_MAX;
+	return tsc_at_time_ns(p->start_ns + ns);
+}
+
+static void recompute_deadline(struct percpu *cpu)
+{
+	uint64_t d = UINT64_MAX;
+	for (unsigned int i = 0; i < nr_partitions; i++)
+		if (ticks_here(&partitions[i], cpu))
+			d = MIN(d, partition_deadline_tsc(&partitions[i]));
+	sched_cpus[cpu->id].deadline_tsc = d;
+}
+
 static void arm_host_timer(struct percpu *cpu)
 {
-	uint64_t t = MIN(deadline_tsc, cpu->slice_end_tsc);
+	uint64_t t = MIN(sched_cpus[cpu->id].deadline_tsc, cpu->slice_end_tsc);
 	if (t == UINT64_MAX) {
 		if (host_timer_armed() != HOST_TIMER_OFF)
 			host_timer_arm(HOST_TIMER_OFF);
@@ -60,51 +173,209 @@ static void arm_host_timer(struct percpu *cpu)
 
 void sched_deadline_moved(struct partition *p)
 {
-	uint64_t d = partition_deadline_tsc(p);
-	if (d >= deadline_tsc)
+	struct percpu *cpu = this_cpu();
+	if (!ticks_here(p, cpu)) {
+		/* Its timer CPU recomputes when kicked. */
+		if (p->nr_vcpus)
+			kick_cpu(p->vcpu[0]->home);
 		return;
-	deadline_tsc = d;
-	arm_host_timer(this_cpu());
+	}
+	uint64_t d = partition_deadline_tsc(p);
+	struct sched_cpu *sc = &sched_cpus[cpu->id];
+	if (d >= sc->deadline_tsc)
+		return;
+	sc->deadline_tsc = d;
+	arm_host_timer(cpu);
 }
 
-/* Fire the due device timers of every partition. True if a vCPU other than
- * `running` became runnable (so the running one should make room). */
-static bool tick_partitions(const struct vcpu *running)
+/* Fire the due device timers of the partitions this CPU ticks. True if a
+ * vCPU here other than `running` became runnable. */
+static bool tick_partitions(struct percpu *cpu, const struct vcpu *running)
 {
 	uint64_t now = rdtsc();
 	bool woke_other = false;
-	if (now < deadline_tsc)
+	if (now < sched_cpus[cpu->id].deadline_tsc)
 		return false;
 	for (unsigned int i = 0; i < nr_partitions; i++) {
 		struct partition *p = &partitions[i];
-		if (partition_deadline_tsc(p) > now)
+		if (!ticks_here(p, cpu) || partition_deadline_tsc(p) > now)
 			continue;
 		platform_tick(p);
-		for (unsigned int c = 0; c < p->nr_vcpus; c++)
-			if (p->vcpu[c] != running && p->vcpu[c]->state == VCPU_RUNNABLE)
+		for (unsigned int c = 0; c < p->nr_vcpus; c++) {
+			struct vcpu *o = p->vcpu[c];
+			if (o != running && o->home == cpu && o->state == VCPU_RUNNABLE)
 				woke_other = true;
+		}
 	}
-	recompute_deadline();
+	recompute_deadline(cpu);
 	return woke_other;
 }
 
+/* ---- kicks -------------------------------------------------------------- */
+
 void vcpu_kick(struct vcpu *v)
 {
-	v->irq_any = true;
-	if (v->state == VCPU_HALTED)
+	__atomic_store_n(&v->irq_any, true, __ATOMIC_SEQ_CST);
+	enum vcpu_state halted = VCPU_HALTED;
+	__atomic_compare_exchange_n(&v->state, &halted, VCPU_RUNNABLE, false, __ATOMIC_SEQ_CST,
+				    __ATOMIC_SEQ_CST);
+	kick_cpu(v->home);
+}
+
+bool sched_vcpu_halt(struct vcpu *v)
+{
+	__atomic_store_n(&v->state, VCPU_HALTED, __ATOMIC_SEQ_CST);
+	/* A kick between the caller's last check and the store above set
+	 * irq_any first: take it back. */
+	if (__atomic_load_n(&v->irq_any, __ATOMIC_SEQ_CST) && vcpu_irq_pending(v)) {
 		v->state = VCPU_RUNNABLE;
+		return false;
+	}
+	return true;
+}
+
+/* ---- device-service tasks ---------------------------------------------- */
+
+/* Wake one idle CPU for queued work; if none idles, the current CPU makes
+ * room at the end of this exit (sched_should_yield). */
+static void wake_for_service(void)
+{
+	struct percpu *me = this_cpu();
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		struct percpu *c = &percpu_area[i];
+		if (c != me && c->online && sched_cpus[i].idle) {
+			kick_cpu(c);
+			return;
+		}
+	}
+	sched_cpus[me->id].need_resched = true;
+}
+
+void sched_service_kick(struct service_task *t)
+{
+	uint32_t expected = 0;
+	if (!__atomic_compare_exchange_n(&t->queued, &expected, 1, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
+		return; /* already queued */
+	spin_lock(&service_lock);
+	t->next = NULL;
+	if (service_tail)
+		service_tail->next = t;
+	else
+		service_head = t;
+	service_tail = t;
+	spin_unlock(&service_lock);
+	wake_for_service();
+}
+
+static struct service_task *take_service(void)
+{
+	if (!__atomic_load_n(&service_head, __ATOMIC_ACQUIRE))
+		return NULL;
+	spin_lock(&service_lock);
+	struct service_task *t = service_head;
+	if (t) {
+		service_head = t->next;
+		if (!service_head)
+			service_tail = NULL;
+	}
+	spin_unlock(&service_lock);
+	return t;
+}
+
+static void run_services(struct sched_cpu *sc)
+{
+	struct service_task *t;
+	while ((t = take_service())) {
+		/* Clear first: a kick while it runs queues it again. */
+		__atomic_store_n(&t->queued, 0, __ATOMIC_SEQ_CST);
+		if (t->part->state == PART_STOPPED)
+			continue;
+		spin_lock(&t->part->lock);
+		t->run(t->ctx);
+		spin_unlock(&t->part->lock);
+		t->runs++;
+		sc->services_run++;
+	}
+}
+
+bool sched_should_yield(void)
+{
+	struct sched_cpu *sc = sched_this();
+	if (!sc->need_resched)
+		return false;
+	sc->need_resched = false;
+	return true;
+}
+
+/* ---- choosing and running ---------------------------------------------- */
+
+static bool can_run(struct vcpu *v)
+{
+	if (v->part->state == PART_STOPPED)
+		return false;
+	if ((v->state == VCPU_WAIT_SIPI || v->state == VCPU_PARKED) && v->irq_any) {
+		v->irq_any = false;
+		vcpu_handle_startup(v);
+	}
+	return v->state == VCPU_RUNNABLE;
+}
+
+/* The next vCPU to run here: highest priority first, round-robin among
+ * equals starting after the one that ran last. *contenders counts the other
+ * runnable vCPUs of that priority or above (they need a time slice). */
+static struct vcpu *pick_next(struct sched_cpu *sc, unsigned int *contenders)
+{
+	struct vcpu *best = NULL;
+	unsigned int best_pos = 0, n = 0;
+	*contenders = 0;
+	for (unsigned int k = 0; k < sc->nr_rq; k++) {
+		unsigned int pos = (sc->rr_next + k) % sc->nr_rq;
+		struct vcpu *v = sc->rq[pos];
+		if (v->part->state == PART_READY)
+			v->part->state = PART_RUNNING;
+		if (!can_run(v))
+			continue;
+		n++;
+		if (!best || v->part->priority > best->part->priority) {
+			best = v;
+			best_pos = pos;
+		}
+	}
+	if (!best)
+		return NULL;
+	for (unsigned int k = 0; k < sc->nr_rq; k++) {
+		struct vcpu *v = sc->rq[k];
+		if (v != best && v->state == VCPU_RUNNABLE && v->part->state != PART_STOPPED &&
+		    v->part->priority >= best->part->priority)
+			(*contenders)++;
+	}
+	(void)n;
+	sc->rr_next = (best_pos + 1) % sc->nr_rq;
+	return best;
 }
 
 enum exit_action sched_host_interrupt(struct vcpu *v)
 {
 	struct percpu *cpu = this_cpu();
-	/* Let the host IDT handler run (it acknowledges the host timer). */
+	struct sched_cpu *sc = &sched_cpus[cpu->id];
+	/* Let the host IDT handler run (it acknowledges the timer or kick). */
 	__asm__ volatile("sti; nop; cli" ::: "memory");
-	bool woke_other = tick_partitions(v);
-	if (v->part->state == PART_STOPPED)
+	recompute_deadline(cpu);
+	bool woke_other = tick_partitions(cpu, v);
+	if (v->part->state == PART_STOPPED || v->state != VCPU_RUNNABLE)
 		return EXIT_ACTION_STOPPED;
-	if (woke_other || rdtsc() >= cpu->slice_end_tsc)
+	if (woke_other || sc->need_resched || service_head || rdtsc() >= cpu->slice_end_tsc) {
+		sc->need_resched = false;
 		return EXIT_ACTION_YIELD;
+	}
+	/* A kick may have made a better vCPU runnable here. */
+	for (unsigned int k = 0; k < sc->nr_rq; k++) {
+		struct vcpu *o = sc->rq[k];
+		if (o != v && o->state == VCPU_RUNNABLE && o->part->state != PART_STOPPED &&
+		    o->part->priority > v->part->priority)
+			return EXIT_ACTION_YIELD;
+	}
 	arm_host_timer(cpu);
 	return EXIT_ACTION_RESUME;
 }
@@ -127,45 +398,67 @@ static void fpu_switch_to(struct percpu *cpu, struct vcpu *v)
 	cpu->fpu_owner = v;
 }
 
-static void run_slice(struct vcpu *v, bool others_runnable)
+static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
 {
-	struct percpu *cpu = this_cpu();
 	cpu->current = v;
 	v->cpu = cpu;
+	__atomic_store_n(&v->on_cpu, true, __ATOMIC_SEQ_CST);
 	/* Alone on the CPU, a vCPU needs no slice timer (which keeps the
 	 * -icount benchmarks free of timer exits). */
-	cpu->slice_end_tsc = others_runnable ? rdtsc() + ns_to_tsc(SCHED_SLICE_NS) : UINT64_MAX;
+	uint64_t start = rdtsc();
+	cpu->slice_end_tsc = contended ? start + ns_to_tsc(SCHED_SLICE_NS) : UINT64_MAX;
 	arm_host_timer(cpu);
 	fpu_switch_to(cpu, v);
-	vcpu_run_exits(v, SLICE_EXITS);
+	if (v->part->state != PART_STOPPED && v->state == VCPU_RUNNABLE)
+		vcpu_run_exits(v, SLICE_EXITS);
+	v->run_tsc += rdtsc() - start;
+	__atomic_store_n(&v->on_cpu, false, __ATOMIC_SEQ_CST);
 }
 
-static unsigned int count_runnable(void)
+/* Nothing runnable: sleep until the next device deadline, a kick, or (on
+ * the boot CPU, which polls the console) the poll interval. */
+static void idle(struct percpu *cpu, struct sched_cpu *sc)
 {
-	unsigned int n = 0;
+	cpu->slice_end_tsc = cpu->id == 0 ? rdtsc() + ns_to_tsc(SCHED_IDLE_POLL_NS) : UINT64_MAX;
+	arm_host_timer(cpu);
+	sc->idle = true;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Work queued before `idle` was visible did not wake us: look again
+	 * (interrupts are off, so a kick after this point ends the HLT). */
+	if (!service_head && !sc->need_resched &&
+	    rdtsc() < MIN(sc->deadline_tsc, cpu->slice_end_tsc))
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	sc->idle = false;
+	sc->need_resched = false;
+}
+
+static bool any_alive(void)
+{
+	for (unsigned int i = 0; i < nr_partitions; i++)
+		if (partitions[i].state != PART_STOPPED)
+			return true;
+	return false;
+}
+
+/* Can anything ever wake a vCPU again: a timer, or a service or vCPU on
+ * another CPU that could kick one? (Only the boot CPU decides.) */
+static bool wakeable(void)
+{
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		if (!percpu_area[i].online)
+			continue;
+		if (sched_cpus[i].deadline_tsc != UINT64_MAX)
+			return true;
+		if (i != 0 && !sched_cpus[i].idle)
+			return true;
+	}
 	for (unsigned int i = 0; i < nr_partitions; i++) {
 		struct partition *p = &partitions[i];
-		if (p->state == PART_STOPPED)
-			continue;
-		for (unsigned int c = 0; c < p->nr_vcpus; c++)
-			n += p->vcpu[c]->state == VCPU_RUNNABLE;
+		for (unsigned int c = 0; p->state != PART_STOPPED && c < p->nr_vcpus; c++)
+			if (p->vcpu[c]->state == VCPU_RUNNABLE)
+				return true;
 	}
-	return n;
-}
-
-/* Nothing is runnable: sleep until the next device deadline (or the console
- * poll interval) and fire the timers. False if nothing can ever wake a vCPU. */
-static bool idle(void)
-{
-	struct percpu *cpu = this_cpu();
-	if (deadline_tsc == UINT64_MAX)
-		return false;
-	cpu->slice_end_tsc = rdtsc() + ns_to_tsc(SCHED_IDLE_POLL_NS);
-	arm_host_timer(cpu);
-	if (rdtsc() < MIN(deadline_tsc, cpu->slice_end_tsc))
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
-	tick_partitions(NULL);
-	return true;
+	return service_head != NULL;
 }
 
 static void stop_idle_partitions(void)
@@ -176,34 +469,68 @@ static void stop_idle_partitions(void)
 				       "idle: every vCPU halted and no interrupt source can wake it");
 }
 
-void sched_run(void)
+/* One scheduling pass on this CPU. False when nothing was runnable. */
+static bool schedule_once(struct percpu *cpu, struct sched_cpu *sc)
 {
-	recompute_deadline();
+	unsigned int contenders;
+	run_services(sc);
+	recompute_deadline(cpu);
+	tick_partitions(cpu, NULL);
+	struct vcpu *v = pick_next(sc, &contenders);
+	if (!v)
+		return false;
+	run_slice(cpu, v, contenders > 0);
+	return true;
+}
+
+static void sched_loop(bool boot_cpu)
+{
+	struct percpu *cpu = this_cpu();
+	struct sched_cpu *sc = &sched_cpus[cpu->id];
+	unsigned int idle_rounds = 0;
+
 	for (;;) {
-		bool alive = false, ran = false;
-		console_poll_input();
-		for (unsigned int i = 0; i < nr_partitions; i++) {
-			struct partition *p = &partitions[i];
-			if (p->state == PART_STOPPED)
-				continue;
-			alive = true;
-			if (p->state == PART_READY)
-				p->state = PART_RUNNING;
-			for (unsigned int c = 0; c < p->nr_vcpus && p->state != PART_STOPPED; c++) {
-				struct vcpu *v = p->vcpu[c];
-				if (v->state != VCPU_RUNNABLE)
-					continue;
-				ran = true;
-				run_slice(v, count_runnable() > 1);
-				tick_partitions(NULL);
-			}
+		if (boot_cpu) {
+			console_poll_input();
+			if (!any_alive())
+				break;
 		}
-		if (!alive)
-			break;
-		if (ran)
+		if (schedule_once(cpu, sc)) {
+			idle_rounds = 0;
 			continue;
-		if (!idle())
+		}
+		if (boot_cpu && !wakeable() && ++idle_rounds > 1) {
 			stop_idle_partitions();
+			continue;
+		}
+		idle(cpu, sc);
 	}
 	host_timer_arm(HOST_TIMER_OFF);
+}
+
+void sched_run(void)
+{
+	place_vcpus();
+	for (unsigned int i = 0; i < MAX_CPUS; i++)
+		if (percpu_area[i].online)
+			recompute_deadline(&percpu_area[i]);
+	__atomic_store_n(&sched_started, true, __ATOMIC_SEQ_CST);
+	for (unsigned int i = 1; i < MAX_CPUS; i++)
+		kick_cpu(&percpu_area[i]);
+	sched_loop(true);
+}
+
+void sched_ap_main(void)
+{
+	/* Wait (halted: the boot CPU kicks) until every vCPU is placed. */
+	while (!__atomic_load_n(&sched_started, __ATOMIC_ACQUIRE))
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	__asm__ volatile("cli" ::: "memory");
+	recompute_deadline(this_cpu());
+	sched_loop(false);
+}
+
+uint64_t sched_services_run(unsigned int cpu)
+{
+	return cpu < MAX_CPUS ? sched_cpus[cpu].services_run : 0;
 }

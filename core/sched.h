@@ -15,8 +15,39 @@ struct vcpu;
  * console for typed input. */
 #define SCHED_IDLE_POLL_NS 10000000ULL
 
-/* Run every partition until all have stopped. */
+/* A device-service task: work a device does outside any vCPU's exit
+ * handler (virtio queue processing). Queued by sched_service_kick, run by
+ * whichever CPU's scheduler gets to it first, under part->lock. */
+struct service_task {
+	const char *name;
+	struct partition *part;
+	void (*run)(void *ctx);
+	void *ctx;
+	/* Scheduler-owned. */
+	uint32_t queued;
+	struct service_task *next;
+	uint64_t runs;
+};
+
+/* Queue t (no-op if already queued) and wake an idle CPU for it; if none
+ * idles, the current CPU runs it at the end of the current exit. Safe from
+ * any CPU, with or without a partition lock held. */
+void sched_service_kick(struct service_task *t);
+
+/* Called at the end of an exit that may have queued work: should this vCPU
+ * make room now? */
+bool sched_should_yield(void);
+
+/* HLT: mark v halted unless an interrupt raced in. True if it halted. */
+bool sched_vcpu_halt(struct vcpu *v);
+
+/* Run every partition until all have stopped (boot CPU). */
 void sched_run(void);
+/* An application processor's scheduler (arch/x86/boot/smp.c calls it once
+ * the CPU is up: own stack and GS, interrupts off, VMX/SVM enabled). */
+void sched_ap_main(void);
+/* Device-service tasks run by host CPU cpu so far. */
+uint64_t sched_services_run(unsigned int cpu);
 
 /* A device timer of p now expires earlier than before (p->next_deadline_ns
  * dropped): re-arm the host timer if needed. */

@@ -1,3 +1,4 @@
+#include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/features.h"
 #include "core/log.h"
 #include "core/platform.h"
@@ -62,11 +63,49 @@ bool vcpu_irq_pending(const struct vcpu *v)
 	return highest_pending(v) >= 0 || (v->part->platform && platform_has_interrupt((struct vcpu *)v));
 }
 
+/* After INIT an application processor waits for a start-up IPI, which
+ * starts it in real mode at CS:IP = (vector << 8):0, i.e. physical address
+ * vector << 12 (SDM Vol. 3A §8.4.4.1, §10.6.1 "Start-Up"). */
+static void start_ap(struct vcpu *v, uint8_t vector)
+{
+	struct vcpu_sregs s;
+	vcpu_sregs_for_mode(&s, VCPU_MODE_REAL, 0);
+	s.seg[SEG_CS].sel = (uint16_t)(vector << 8);
+	s.seg[SEG_CS].base = (uint64_t)vector << 12;
+	for (unsigned int i = 0; i < GPR_COUNT; i++)
+		v->gpr[i] = 0;
+	v->rip = 0;
+	v->rflags = RFLAGS_FIXED;
+	vcpu_backend->set_sregs(v, &s);
+	v->state = VCPU_RUNNABLE;
+	pr_debug("[%s] vCPU %u started by SIPI at %#x", v->part->name, v->id, vector << 12);
+}
+
+bool vcpu_handle_startup(struct vcpu *v)
+{
+	bool init;
+	int vector = platform_take_startup(v, &init);
+	bool changed = false;
+
+	if (init && v->id != 0 && v->state != VCPU_STOPPED) {
+		/* Whatever it was doing (running, halted, parked). */
+		v->state = VCPU_WAIT_SIPI;
+		changed = true;
+	}
+	if (vector >= 0 && v->state == VCPU_WAIT_SIPI) {
+		start_ap(v, (uint8_t)vector);
+		changed = true;
+	}
+	return changed;
+}
+
 /* Interrupts come from the platform's controllers (PIC, local APIC) and
  * from the test device's direct vectors (irq_pending). Called before an
  * entry while v->irq_any says something may be waiting. */
 void vcpu_deliver_interrupts(struct vcpu *v)
 {
+	if (v->part->platform && vcpu_handle_startup(v) && v->state != VCPU_RUNNABLE)
+		return;
 	bool from_platform = v->part->platform && platform_has_interrupt(v);
 	int vec = highest_pending(v);
 	if (!from_platform && vec < 0) {

@@ -122,6 +122,7 @@ enum vcpu_state {
 	VCPU_RUNNABLE,
 	VCPU_HALTED,       /* HLT: runnable again on an interrupt */
 	VCPU_WAIT_SIPI,    /* application processor before its startup IPI */
+	VCPU_PARKED,       /* HLT with interrupts off: only INIT wakes it */
 	VCPU_STOPPED,
 };
 
@@ -139,6 +140,13 @@ struct vcpu {
 	enum vcpu_state state;
 	void *arch;           /* backend state (VMCB or VMCS and friends) */
 	struct percpu *cpu;   /* host CPU it last ran on */
+	/* The host CPU whose scheduler runs this vCPU (core/sched.c places
+	 * every vCPU once, inside its partition's affinity). */
+	struct percpu *home;
+	/* True while the home CPU is inside run_slice for it: another CPU
+	 * waiting to restart the partition spins until it drops. */
+	volatile bool on_cpu;
+	uint64_t run_tsc;     /* TSC cycles spent running it (guest + exits) */
 
 	struct vm_exit exit;  /* the exit being handled */
 	struct exit_stats stats;
@@ -220,6 +228,9 @@ void vcpu_kick(struct vcpu *v);
 /* Before entry: inject the highest pending interrupt if the guest can take
  * it now, otherwise ask for an interrupt-window exit. */
 void vcpu_deliver_interrupts(struct vcpu *v);
+/* INIT / start-up IPIs from the vCPU's local APIC: INIT sends an AP to
+ * wait-for-SIPI, a SIPI starts a waiting AP. True if v->state changed. */
+bool vcpu_handle_startup(struct vcpu *v);
 static inline void vcpu_advance_rip(struct vcpu *v)
 {
 	v->rip += v->exit.insn_len;

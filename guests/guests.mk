@@ -8,6 +8,12 @@
 #   make linux-images    $(BUILD)/linux/vmlinuz and initrd.cpio.gz (Debian 12
 #                        kernel + busybox initramfs, guests/linux/);
 #                        LINUX_MODULES="virtio_pci ..." adds kernel modules
+#   make linux-virtio-images        $(BUILD)/linux/virtio/: the virtio test's
+#                        initramfs (guests/linux/virtio-test.sh, with modules)
+#   make linux-virtio-bench-images  $(BUILD)/linux/virtio-bench/ (virtio-bench.sh)
+#   make linux-virtio-qemu-test     virtio-test.sh on QEMU's own virtio devices
+#   make bench-virtio    virtio-blk/net throughput, Bulkhead vs QEMU's devices
+#                        (scripts/bench-virtio.sh; BENCH_VIRTIO_ARGS="--runs 3")
 #
 # What the rig reads (tests/tests.mk, scripts/itest.sh):
 #
@@ -46,7 +52,7 @@ GUEST_RT64 := $(addprefix $(GUEST_OUT)/obj64/,runtime/start64.o $(GUEST_RT_COMMO
 
 # Guests by mode. An image takes its code from guests/tests/<name>.c unless
 # GUEST_SRC_<name> names another file (one source, several modes).
-GUESTS64 := hello-long cpuid msr pio mmio exceptions interrupts virt-insn bad-gpa triple-fault survivor pc-timers \
+GUESTS64 := hello-long cpuid msr pio mmio exceptions interrupts virt-insn bad-gpa triple-fault survivor pc-timers hog \
 	bench-cpuid bench-pio bench-hypercall bench-loop
 GUESTS32 := hello-prot pio32 exceptions32
 GUESTS16 := hello-real
@@ -146,3 +152,32 @@ linux-platform-images: $(LINUX_PLATFORM_IMAGES)
 $(LINUX_PLATFORM_IMAGES) &: guests/linux/build-images.sh guests/linux/platform-test.sh
 	guests/linux/build-images.sh --out $(BUILD)/linux/platform --cache $(BUILD)/linux-cache \
 		--script guests/linux/platform-test.sh
+
+# The virtio test's images (issue 5, tests/integration/linux-virtio*.test):
+# the stock kernel and one initramfs for both partitions, running
+# guests/linux/virtio-test.sh (the role comes from the kernel command line),
+# with the virtio modules and ext4 (which will not mount without crc32c).
+LINUX_VIRTIO_MODULES := virtio_pci virtio_blk virtio_net virtio_console virtio_rng ext4 crc32c_generic
+LINUX_VIRTIO_IMAGES := $(BUILD)/linux/virtio/vmlinuz $(BUILD)/linux/virtio/initrd.cpio.gz
+LINUX_VIRTIO_BENCH_IMAGES := $(BUILD)/linux/virtio-bench/vmlinuz $(BUILD)/linux/virtio-bench/initrd.cpio.gz
+.PHONY: linux-virtio-images linux-virtio-bench-images linux-virtio-qemu-test bench-virtio
+linux-virtio-images: $(LINUX_VIRTIO_IMAGES)
+$(LINUX_VIRTIO_IMAGES) &: guests/linux/build-images.sh guests/linux/virtio-test.sh
+	guests/linux/build-images.sh --out $(BUILD)/linux/virtio --cache $(BUILD)/linux-cache \
+		--script guests/linux/virtio-test.sh --modules "$(LINUX_VIRTIO_MODULES)"
+
+# The virtio benchmark's images: the same with guests/linux/virtio-bench.sh.
+linux-virtio-bench-images: $(LINUX_VIRTIO_BENCH_IMAGES)
+$(LINUX_VIRTIO_BENCH_IMAGES) &: guests/linux/build-images.sh guests/linux/virtio-bench.sh
+	guests/linux/build-images.sh --out $(BUILD)/linux/virtio-bench --cache $(BUILD)/linux-cache \
+		--script guests/linux/virtio-bench.sh --modules "$(LINUX_VIRTIO_MODULES)"
+
+# virtio-test.sh under QEMU's own virtio devices (no hypervisor): checks the
+# guest side of the virtio test on its own.
+linux-virtio-qemu-test: $(LINUX_VIRTIO_IMAGES)
+	scripts/bench-virtio.sh --build $(BUILD) --qemu-test
+
+# virtio-blk and virtio-net throughput under Bulkhead against QEMU's own
+# devices (scripts/bench-virtio.sh) -> $(BUILD)/bench.json.
+bench-virtio: $(BUILD)/bulkhead.elf $(LINUX_VIRTIO_BENCH_IMAGES)
+	scripts/bench-virtio.sh --build $(BUILD) $(BENCH_VIRTIO_ARGS)

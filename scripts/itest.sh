@@ -51,6 +51,9 @@
 #                                       bulkhead.cfg (to test the loader's own checks)
 #   stop: ERE                           end the run as soon as this appears (then the
 #                                       run counts as ended as the test wanted)
+#   balanced: PCT N ERE                 exactly N lines match ERE, each ending in a
+#                                       number, and every number lies within PCT
+#                                       percent of their mean (scheduler fairness)
 #   elapsed: MIN MAX FROM => TO         wall-clock seconds between the first lines
 #                                       matching the EREs FROM and TO (QEMU paths)
 # * send: ERE => TEXT                   type TEXT (printf %b escapes: \r, \x01) on the
@@ -62,6 +65,7 @@
 #   include: FILE                       read more key: value lines from FILE (one level)
 #   cpu: MODEL                          QEMU -cpu or Bochs CPU model override
 #   mem: SIZE                           guest RAM (QEMU: 512M; Bochs: MiB, 256)
+#   smp: N                              host CPUs (QEMU -smp N, Bochs cpu: count=N; default 1)
 #
 # FILE paths in tests are relative to the repository unless absolute.
 # The regexes are POSIX extended (grep -E), matched against the log with
@@ -133,9 +137,11 @@ parse_test() {
 		stop) stop=$val ;;
 		send) sends+=(--send "$val") ;;
 		elapsed) elapsed=$val ;;
+		balanced) balanced=$val ;;
 		timeout) limit=$val ;;
 		cpu) cpu=$val ;;
 		mem) mem=$val ;;
+		smp) smp=$val ;;
 		*) fail_setup "$file:$lineno: unknown key '$key'" ;;
 		esac
 	done <"$file"
@@ -165,7 +171,7 @@ repo_path() {
 run_one() {
 	local name=$1 file=$2 dir=$OUT/$1
 	local path='' protocol='' image=bulkhead cmdline='' outcome_want=success stop=''
-	local limit='' cpu='' mem='' suite_modules='' line elapsed=''
+	local limit='' cpu='' mem='' smp='' suite_modules='' line elapsed='' balanced=''
 	local -a modules=() expects=() rejects=() why=() cfg_lines=() sends=()
 
 	rm -rf "$dir"
@@ -234,6 +240,7 @@ run_one() {
 	fi
 	[ -n "$cpu" ] && common+=(--cpu "$cpu")
 	[ -n "$mem" ] && common+=(--mem "$mem")
+	[ -n "$smp" ] && common+=(--smp "$smp")
 	case "$path" in
 	grub-bios | grub-efi | bochs)
 		"$here/mkiso.sh" --out "$dir/boot.iso" --elf "$image" --cmdline "$cmdline" \
@@ -296,6 +303,24 @@ run_one() {
 			why+=("elapsed: $(fmt_s $((m1 - m0))) between the marks, wanted $el_min..$el_max s")
 		else
 			echo "elapsed $(fmt_s $((m1 - m0)))" >"$dir/elapsed"
+		fi
+	fi
+	if [ -n "$balanced" ]; then
+		local bal_pct bal_n bal_re bal_msg
+		local -a nums=()
+		read -r bal_pct bal_n bal_re <<<"$balanced"
+		mapfile -t nums < <(grep -aoE -- "$bal_re" "$dir/serial.clean.log" | grep -oE '[0-9]+$')
+		if [ ${#nums[@]} -ne "$bal_n" ]; then
+			why+=("balanced: wanted $bal_n numbers matching '$bal_re', found ${#nums[@]}")
+		elif ! bal_msg=$(printf '%s\n' "${nums[@]}" | awk -v pct="$bal_pct" '
+			{ v[NR] = $1; s += $1 }
+			END { m = s / NR; if (m <= 0) { print "mean 0"; exit 1 }
+			      for (i = 1; i <= NR; i++) { d = (v[i] - m) / m * 100; if (d < 0) d = -d
+			        if (d > pct) { printf "%s is %.1f%% off the mean %.0f", v[i], d, m; exit 1 } }
+			      printf "numbers %s... within %s%% of the mean %.0f", v[1], pct, m }'); then
+			why+=("balanced: $bal_msg (allowed $bal_pct%)")
+		else
+			echo "$bal_msg" >"$dir/balanced"
 		fi
 	fi
 	local re hit

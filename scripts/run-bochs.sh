@@ -12,6 +12,7 @@
 #   --cpu MODEL     Bochs CPU model (default corei7_skylake_x: VMX with EPT,
 #                   unrestricted guest, VPID; `ryzen` gives AMD SVM)
 #   --mem MIB       guest RAM in MiB (default 256)
+#   --smp N         N CPUs (cpu: count=N; default $RUN_SMP, else 1)
 #   --quiet         do not print the serial log tail on failure
 # Without --log the serial output is shown live and kept in <run-dir>/serial.log.
 #
@@ -29,7 +30,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 BIOS=/usr/share/bochs/BIOS-bochs-latest
 VGABIOS=/usr/share/vgabios/vgabios.bin
 
-iso='' log='' dir='' limit='' stop='' model=corei7_skylake_x mem=256 quiet=0
+iso='' log='' dir='' limit='' stop='' model=corei7_skylake_x mem=256 quiet=0 smp=${RUN_SMP:-1}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--iso) iso=$2; shift 2 ;;
@@ -39,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--stop) stop=$2; shift 2 ;;
 	--cpu) model=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	*) die_usage "unknown argument '$1' (try --help)" ;;
@@ -47,6 +49,7 @@ done
 [ -n "$iso" ] || die_usage "--iso is required"
 [ -f "$iso" ] || { echo "run-bochs.sh: $iso: no such file" >&2; exit 125; }
 [[ "$mem" =~ ^[0-9]+$ ]] || die_usage "--mem is in MiB, e.g. 256"
+[[ "$smp" =~ ^[1-9][0-9]*$ ]] || die_usage "--smp wants a CPU count, got '$smp'"
 for f in "$BIOS" "$VGABIOS"; do
 	[ -f "$f" ] || { echo "run-bochs.sh: $f missing (packages bochsbios, vgabios: make deps)" >&2; exit 125; }
 done
@@ -68,7 +71,7 @@ vgaromimage: file=$VGABIOS
 memory: guest=$mem, host=$mem
 ata0-master: type=cdrom, path=$iso, status=inserted
 boot: cdrom
-cpu: model=$model, count=1, ips=50000000, reset_on_triple_fault=0, ignore_bad_msrs=0
+cpu: model=$model, count=$smp, ips=50000000, reset_on_triple_fault=0, ignore_bad_msrs=0
 clock: sync=none, time0=local
 com1: enabled=1, mode=file, dev=$serial
 port_e9_hack: enabled=1

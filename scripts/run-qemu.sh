@@ -19,6 +19,7 @@
 #                   serial port when a line matches ERE; repeatable, in order
 #   --cpu MODEL     -cpu value (default: host with KVM, else qemu64,+svm,+npt)
 #   --mem SIZE      guest RAM (default 512M)
+#   --smp N         N host CPUs (QEMU -smp N; default $RUN_SMP, else 1)
 #   --quiet         do not print the serial log tail on failure
 #   -- ARGS...      passed to QEMU unchanged
 # Without --log the run is interactive: serial and the QEMU monitor share the
@@ -37,6 +38,7 @@ OVMF_ONE=/usr/share/ovmf/OVMF.fd
 
 SEND_SPECS=() MARK_RES=()
 iso='' kernel='' esp='' append='' ovmf=0 log='' dir='' limit='' stop='' cpu='' mem=512M quiet=0
+smp=${RUN_SMP:-1}
 modules=() extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -54,6 +56,7 @@ while [ $# -gt 0 ]; do
 	--mark) MARK_RES+=("$2"); shift 2 ;;
 	--cpu) cpu=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	--) shift; extra=("$@"); break ;;
 	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
@@ -68,6 +71,7 @@ n=0
 [ $n = 1 ] || die_usage "give exactly one of --iso, --kernel, --esp"
 [ -z "$esp" ] || [ $ovmf = 1 ] || die_usage "--esp needs --ovmf (it is a UEFI system partition)"
 [ -z "$kernel" ] || [ $ovmf = 0 ] || die_usage "--kernel is QEMU's Multiboot1 loader: BIOS only"
+[[ "$smp" =~ ^[1-9][0-9]*$ ]] || die_usage "--smp wants a CPU count, got '$smp'"
 for f in "$iso" "$kernel" "$esp"; do
 	[ -z "$f" ] || [ -f "$f" ] || { echo "run-qemu.sh: $f: no such file" >&2; exit 125; }
 done
@@ -78,7 +82,7 @@ fi
 mkdir -p "$dir"
 
 # shellcheck disable=SC2054 # commas belong to QEMU option values
-args=(-nodefaults -no-reboot -m "$mem" -display none
+args=(-nodefaults -no-reboot -m "$mem" -smp "$smp" -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 if [ -z "$cpu" ]; then
 	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then

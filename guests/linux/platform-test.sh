@@ -24,6 +24,7 @@ facts() {
 	[ "$(awk '/LOC:/ { print $2 }' /proc/interrupts)" -gt 0 ] 2>/dev/null && say "lapic timer ticking"
 	dmesg | grep -q 'IOAPIC\[0\]: apic_id' && say "madt ioapic"
 	dmesg | grep -q 'ttyS0 at I/O 0x3f8 (irq = 4' && say "8250 ttyS0 irq 4"
+	say "cpus online $(grep -c ^processor /proc/cpuinfo)"
 	say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 	say "tsc $(dmesg | grep -o 'tsc: Detected [0-9.]* MHz' | head -n 1)"
 	grep -q ' IO-APIC .*ttyS0\|IO-APIC.*serial' /proc/interrupts && say "ttyS0 via ioapic"

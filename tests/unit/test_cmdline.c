@@ -133,8 +133,29 @@ Test(options, defaults, .init = reset)
 	cr_assert_not(o.trace_exits);
 	cr_assert_eq(o.on_idle, ON_IDLE_HALT);
 	cr_assert_eq(o.test_fault, TEST_FAULT_NONE);
+	cr_assert_eq(o.max_cpus, 0, "every CPU by default");
 	cr_assert_eq(o.bad_options, 0);
 	cr_assert_eq(host_log_count(), 0);
+}
+
+Test(options, smp_cpu_count, .init = reset)
+{
+	parse("p smp=1");
+	cr_assert_eq(o.max_cpus, 1);
+	parse("p smp=2 loglevel=3");
+	cr_assert_eq(o.max_cpus, 2);
+	cr_assert_eq(o.bad_options, 0);
+	parse("p smp=255");
+	cr_assert_eq(o.max_cpus, 255);
+	const char *bad[] = { "p smp=0", "p smp=256", "p smp=", "p smp", "p smp=two", "p smp=2k",
+			      "p smp=-1", "p smp=99999999999999999999999" };
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		parse(bad[i]);
+		cr_assert_eq(o.max_cpus, 0, "'%s' changed the count", bad[i]);
+		cr_assert_eq(o.bad_options, 1, "'%s'", bad[i]);
+		cr_assert_eq(host_log_count(), 1, "'%s'", bad[i]);
+		cr_assert(host_log_contains("needs a CPU count 1-255"), "'%s'", bad[i]);
+	}
 }
 
 Test(options, first_bare_word_is_the_image_path, .init = reset)

@@ -8,6 +8,7 @@
 #include "arch/x86/cpu/features.h"
 #include "arch/x86/cpu/gdt.h"
 #include "arch/x86/cpu/paging.h"
+#include "arch/x86/cpu/smp.h"
 #include "arch/x86/cpu/trap.h"
 #include "arch/x86/cpu/tsc.h"
 #include "core/cmdline.h"
@@ -208,6 +209,10 @@ void boot_main(uint32_t magic, uint64_t info)
 	cpu_features_init();
 	fpu_init_cpu();
 	validate_modules();
+	/* Firmware tables and the AP trampoline's page, while the boot page
+	 * tables still map page 0 (the BIOS data area) and nothing low has
+	 * been reused. */
+	smp_discover(&boot_info, read_phys_low, NULL);
 	setup_memory();
 	tsc_init();
 	host_lapic_init();

@@ -149,6 +149,16 @@ bool paging_set_exec(uint64_t pa)
 	return true;
 }
 
+bool paging_set_noexec(uint64_t pa)
+{
+	uint64_t *e = pte_for(pa);
+	if (!e)
+		return false;
+	*e = ALIGN_DOWN(pa, PAGE_SIZE) | PTE_P | PTE_W | nx_bit;
+	invlpg(pa);
+	return true;
+}
+
 bool paging_set_uncached(uint64_t pa)
 {
 	uint64_t *e = pte_for(pa);

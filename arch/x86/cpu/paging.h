@@ -28,6 +28,9 @@ void paging_load(void);
 /* Make one 4 KiB page of the direct map executable (the AP start-up
  * trampoline below 1 MiB). */
 bool paging_set_exec(uint64_t pa);
+/* Undo paging_set_exec (this CPU's TLB only: call it when no other CPU runs
+ * code there any more). */
+bool paging_set_noexec(uint64_t pa);
 uint64_t paging_root(void);
 /* Map one 4 KiB page of the direct map uncached (device registers). */
 bool paging_set_uncached(uint64_t pa);

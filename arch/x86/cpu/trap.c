@@ -1,6 +1,7 @@
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/gdt.h"
 #include "arch/x86/cpu/trap.h"
+#include "core/console.h"
 #include "core/log.h"
 #include "core/percpu.h"
 #include "core/platform_exit.h"
@@ -119,6 +120,7 @@ static __noreturn void fatal_exception(struct trap_frame *f)
 	pr_err("R13 %#018lx R14 %#018lx R15 %#018lx", f->r13, f->r14, f->r15);
 	print_stack_trace(f->rip, f->rbp);
 	pr_err("bulkhead: CPU %u halted after exception", id);
+	console_break_lock();
 	if (trap_exit_on_fatal)
 		platform_exit(PLATFORM_EXIT_FAILURE);
 	cpu_halt_forever();

@@ -1,0 +1,330 @@
+/* A partition's virtio devices: creation from the manifest, PCI placement,
+ * BAR mapping, interrupt wiring and the device-service tasks.
+ *
+ *   PCI slot   device         BAR 0 (firmware's choice; Linux keeps it)
+ *   1..4       virtio-blk     VIRTIO_MMIO_BASE + index * VIRTIO_PCI_BAR_SIZE
+ *   5          virtio-net
+ *   6          virtio-rng
+ *   7          virtio-console
+ *
+ * Guests reach BAR 0 through MMIO exits; the range follows the BAR when
+ * the guest moves it (bar_changed) and answers only while memory decoding
+ * is on. Notifications queue the device's service task
+ * (sched_service_kick); the task runs virtio_pci_service under the
+ * partition lock on whichever CPU picks it up. */
+#include "arch/x86/cpu/cpu.h"
+#include "core/console.h"
+#include "core/lib/drbg.h"
+#include "core/lib/format.h"
+#include "core/lib/string.h"
+#include "core/log.h"
+#include "core/mm/heap.h"
+#include "core/partition.h"
+#include "core/sched.h"
+#include "core/virtio_platform.h"
+#include "drivers/rtc/cmos_clock.h"
+#include "drivers/virtio/virtio_console.h"
+#include "drivers/virtio/virtio_pci.h"
+#include "drivers/virtio/virtio_rng.h"
+
+/* Inside the DSDT's 32-bit PCI window (ACPI_PCI_MMIO32_DEFAULT_BASE). */
+#define VIRTIO_MMIO_BASE 0xC0000000ULL
+#define VIRTIO_SLOT_BLK 1
+#define VIRTIO_SLOT_NET 5
+#define VIRTIO_SLOT_RNG 6
+#define VIRTIO_SLOT_CONSOLE 7
+#define VIRTIO_MAX_DEVICES (MANIFEST_MAX_DISKS + 3)
+
+/* One device as the platform sees it. */
+struct vdev_slot {
+	struct partition *part;
+	struct virtio_pci *vp;   /* inside the model's struct */
+	struct service_task task;
+	unsigned int pci_slot;
+	uint64_t bar_base;       /* where its iobus range is */
+	bool mapped;
+	char name[24];
+};
+
+struct virtio_devices {
+	struct vdev_slot slot[VIRTIO_MAX_DEVICES];
+	unsigned int nr;
+	struct irq_sink gsi;     /* the I/O APIC's inputs, for INTx */
+	struct virtio_rng *rng;
+	struct drbg drbg;        /* the rng's source without RDRAND */
+	struct virtio_console *con;
+	struct console_source hvc; /* the virtio console's output lines */
+	char hvc_name[MANIFEST_NAME_MAX + 8];
+	uint64_t bytes;
+};
+
+/* ---- BAR 0 on the iobus ------------------------------------------------ */
+
+static bool bar_live(const struct vdev_slot *s)
+{
+	struct pci_bar_mapping m = pci_dev_bar_mapping(&s->vp->pci, VIRTIO_PCI_BAR);
+	return m.decode && m.addr == s->bar_base;
+}
+
+static int bar_read(void *dev, uint64_t off, unsigned int size, uint64_t *val)
+{
+	struct vdev_slot *s = dev;
+	if (!bar_live(s)) {
+		*val = ~0ULL;
+		return 0;
+	}
+	return virtio_pci_bar_read(s->vp, off, size, val);
+}
+
+static int bar_write(void *dev, uint64_t off, unsigned int size, uint64_t val)
+{
+	struct vdev_slot *s = dev;
+	return bar_live(s) ? virtio_pci_bar_write(s->vp, off, size, val) : 0;
+}
+
+/* The guest moved BAR 0 or switched decoding: follow it. Called with the
+ * partition lock held (config writes come through the PCI host). */
+static void bar_changed(void *ctx, struct pci_dev *dev, unsigned int bar,
+			struct pci_bar_mapping old, struct pci_bar_mapping now)
+{
+	struct vdev_slot *s = ctx;
+	struct iobus *bus = &s->part->bus;
+	(void)dev;
+	(void)old;
+	if (bar != VIRTIO_PCI_BAR || !now.decode || now.addr == s->bar_base)
+		return;
+	if (!IS_ALIGNED(now.addr, VIRTIO_PCI_BAR_SIZE) || now.addr >= GiB(4) - VIRTIO_PCI_BAR_SIZE ||
+	    now.addr < s->part->ram_size) {
+		pr_warn("[%s] %s: BAR 0 at %#lx overlaps RAM or leaves the 32-bit window; not mapped",
+			s->part->name, s->name, now.addr);
+		return;
+	}
+	bool ok = s->mapped ? iobus_move_mmio(bus, s, s->bar_base, now.addr)
+			    : iobus_add_mmio(bus, now.addr, VIRTIO_PCI_BAR_SIZE, bar_read, bar_write, s,
+					     s->name);
+	if (!ok) {
+		pr_warn("[%s] %s: BAR 0 at %#lx overlaps another device; not mapped", s->part->name,
+			s->name, now.addr);
+		return;
+	}
+	s->mapped = true;
+	s->bar_base = now.addr;
+}
+
+/* What PC firmware does before the OS runs: give BAR 0 an address and turn
+ * on memory decoding and bus mastering (PCI 3.0 §6.2.2, §6.2.5.1). */
+static void firmware_program(struct pci_host *pci, struct vdev_slot *s, unsigned int index)
+{
+	uint64_t base = VIRTIO_MMIO_BASE + (uint64_t)index * VIRTIO_PCI_BAR_SIZE;
+	unsigned int bar_reg = PCI_BASE_ADDRESS_0 + 4 * VIRTIO_PCI_BAR;
+	pci_host_config_write(pci, 0, s->pci_slot, 0, bar_reg, 4, (uint32_t)base);
+	pci_host_config_write(pci, 0, s->pci_slot, 0, bar_reg + 4, 4, (uint32_t)(base >> 32));
+	pci_host_config_write(pci, 0, s->pci_slot, 0, PCI_COMMAND, 2,
+			      PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+}
+
+/* ---- service tasks ----------------------------------------------------- */
+
+static void service_run(void *ctx)
+{
+	struct vdev_slot *s = ctx;
+	virtio_pci_service(s->vp);
+}
+
+static void transport_kick(void *ctx, struct virtio_pci *vp)
+{
+	struct vdev_slot *s = ctx;
+	(void)vp;
+	sched_service_kick(&s->task);
+}
+
+static struct vdev_slot *new_slot(struct partition *p, struct virtio_devices *vd,
+				  unsigned int pci_slot, const char *what)
+{
+	struct vdev_slot *s = &vd->slot[vd->nr++];
+	s->part = p;
+	s->pci_slot = pci_slot;
+	bh_snprintf(s->name, sizeof(s->name), "%s", what);
+	s->task = (struct service_task){ .name = s->name, .part = p, .run = service_run, .ctx = s };
+	return s;
+}
+
+static struct virtio_pci_config base_config(struct partition *p,
+					    const struct virtio_platform_wiring *w,
+					    struct vdev_slot *s)
+{
+	struct virtio_devices *vd = p->virtio;
+	vd->gsi = w->gsi;
+	return (struct virtio_pci_config){
+		.owner = p->name,
+		.mem = &p->mem,
+		.msi = w->msi,
+		.intx = &vd->gsi,
+		.intx_line = w->pci_gsi_base + s->pci_slot % 4,
+		.kick = transport_kick,
+		.kick_ctx = s,
+	};
+}
+
+static bool plug(struct partition *p, const struct virtio_platform_wiring *w, struct vdev_slot *s,
+		 unsigned int index)
+{
+	pci_dev_set_bar_callback(&s->vp->pci, bar_changed, s);
+	if (!pci_host_add_device(w->pci, s->pci_slot, &s->vp->pci)) {
+		pr_err("[%s] %s: PCI slot %u is taken", p->name, s->name, s->pci_slot);
+		return false;
+	}
+	firmware_program(w->pci, s, index);
+	pr_info("[%s] %s at PCI 00:%02x.0, BAR0 %#lx, INTA GSI %u", p->name, s->name, s->pci_slot,
+		s->bar_base, w->pci_gsi_base + s->pci_slot % 4);
+	return true;
+}
+
+/* ---- rng --------------------------------------------------------------- */
+
+static bool have_rdrand(void)
+{
+	return (cpuid(1, 0).ecx >> 30) & 1; /* CPUID.01H:ECX.RDRAND[bit 30] */
+}
+
+/* RDRAND (SDM Vol. 1 §7.3.17.1): CF=1 when a value was returned; retry a
+ * few times as Intel's DRNG guide advises, then fall back on the DRBG. */
+static size_t rdrand_fill(void *ctx, void *buf, size_t len)
+{
+	struct virtio_devices *vd = ctx;
+	uint8_t *out = buf;
+	size_t done = 0;
+	while (done < len) {
+		uint64_t v;
+		uint8_t ok = 0;
+		for (int tries = 0; tries < 10 && !ok; tries++)
+			__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+		if (!ok)
+			return done + drbg_generate(&vd->drbg, out + done, len - done);
+		size_t n = MIN(len - done, sizeof(v));
+		bh_memcpy(out + done, &v, n);
+		done += n;
+	}
+	return done;
+}
+
+static bool add_rng(struct partition *p, struct virtio_devices *vd,
+		    const struct virtio_platform_wiring *w)
+{
+	struct vdev_slot *s = new_slot(p, vd, VIRTIO_SLOT_RNG, "virtio-rng");
+	vd->rng = kzalloc(sizeof(*vd->rng));
+	if (!vd->rng)
+		return false;
+	vd->bytes += sizeof(*vd->rng);
+	/* Seed: TSC, host RTC and the partition's identity. Not a secret
+	 * from the host, but distinct per partition and per boot. */
+	struct { uint64_t tsc, wall; uint32_t id; char name[MANIFEST_NAME_MAX]; } seed = {
+		rdtsc(), host_wall_ns(), p->id, { 0 }
+	};
+	bh_memcpy(seed.name, p->name, sizeof(seed.name));
+	drbg_init(&vd->drbg, &seed, sizeof(seed));
+	struct virtio_pci_config cfg = base_config(p, w, s);
+	virtio_rng_fill_fn fill = have_rdrand() ? rdrand_fill : drbg_fill;
+	void *fill_ctx = have_rdrand() ? (void *)vd : (void *)&vd->drbg;
+	if (!virtio_rng_init(vd->rng, &cfg, fill, fill_ctx))
+		return false;
+	s->vp = &vd->rng->vp;
+	pr_info("[%s] virtio-rng entropy from %s", p->name, have_rdrand() ? "RDRAND" : "a ChaCha20 DRBG");
+	return plug(p, w, s, vd->nr - 1);
+}
+
+/* ---- console ----------------------------------------------------------- */
+
+static void hvc_output(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct virtio_devices *vd = ctx;
+	for (size_t i = 0; i < len; i++)
+		console_source_putc(&vd->hvc, (char)buf[i]);
+}
+
+static size_t hvc_input(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct vdev_slot *s = ctx;
+	struct virtio_console *c = container_of(s->vp, struct virtio_console, vp);
+	spin_lock(&s->part->lock);
+	size_t n = virtio_console_input(c, buf, len);
+	if (n)
+		virtio_pci_requeue(s->vp, 0);
+	spin_unlock(&s->part->lock);
+	return n;
+}
+
+static bool add_console(struct partition *p, struct virtio_devices *vd,
+			const struct virtio_platform_wiring *w)
+{
+	struct vdev_slot *s = new_slot(p, vd, VIRTIO_SLOT_CONSOLE, "virtio-console");
+	vd->con = kzalloc(sizeof(*vd->con));
+	if (!vd->con)
+		return false;
+	vd->bytes += sizeof(*vd->con);
+	bh_snprintf(vd->hvc_name, sizeof(vd->hvc_name), "%s:hvc0", p->name);
+	vd->hvc.name = vd->hvc_name;
+	struct virtio_pci_config cfg = base_config(p, w, s);
+	if (!virtio_console_init(vd->con, &cfg, hvc_output, vd, 80, 25))
+		return false;
+	s->vp = &vd->con->vp;
+	console_source_set_input(&vd->hvc, hvc_input, s);
+	console_source_input_start(&vd->hvc);
+	return plug(p, w, s, vd->nr - 1);
+}
+
+/* ---- the partition's set ----------------------------------------------- */
+
+bool virtio_devices_attach(struct partition *p, const struct virtio_platform_wiring *w,
+			   const struct partition_disk *disks, unsigned int nr_disks)
+{
+	const struct manifest_entry *cfg = &p->cfg;
+	(void)disks;
+	(void)nr_disks;
+	if (!nr_disks && !cfg->net[0] && !cfg->devices)
+		return true;
+	struct virtio_devices *vd = kzalloc(sizeof(*vd));
+	if (!vd)
+		return false;
+	vd->bytes = sizeof(*vd);
+	p->virtio = vd;
+	if ((cfg->devices & MANIFEST_DEV_RNG) && !add_rng(p, vd, w)) {
+		pr_err("[%s] refused: could not build its virtio-rng", p->name);
+		return false;
+	}
+	if ((cfg->devices & MANIFEST_DEV_CONSOLE) && !add_console(p, vd, w)) {
+		pr_err("[%s] refused: could not build its virtio-console", p->name);
+		return false;
+	}
+	return true;
+}
+
+void virtio_devices_reset(struct partition *p, const struct virtio_platform_wiring *w)
+{
+	struct virtio_devices *vd = p->virtio;
+	if (!vd)
+		return;
+	for (unsigned int i = 0; i < vd->nr; i++) {
+		struct vdev_slot *s = &vd->slot[i];
+		virtio_pci_reset(s->vp);
+		pci_dev_set_bar_callback(&s->vp->pci, bar_changed, s);
+		pci_host_add_device(w->pci, s->pci_slot, &s->vp->pci);
+		firmware_program(w->pci, s, i);
+	}
+}
+
+uint64_t virtio_devices_bytes(const struct partition *p)
+{
+	const struct virtio_devices *vd = p->virtio;
+	return vd ? vd->bytes : 0;
+}
+
+void virtio_devices_print_stats(const struct partition *p)
+{
+	const struct virtio_devices *vd = p->virtio;
+	for (unsigned int i = 0; vd && i < vd->nr; i++) {
+		const struct vdev_slot *s = &vd->slot[i];
+		pr_info("[%s]   %-15s %lu notifies, %lu interrupts, %lu service runs", p->name,
+			s->name, s->vp->notifies, s->vp->interrupts, s->task.runs);
+	}
+}
