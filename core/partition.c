@@ -165,6 +165,13 @@ static bool load(struct partition *p)
 struct partition *partition_create(const struct manifest_entry *cfg,
 				   const struct partition_images *img)
 {
+	/* Host memory taken for this partition beyond its guest RAM (stage-2
+	 * tables, VMCB/VMCS and permission maps, device models): the frames it
+	 * took directly plus the heap bytes its objects occupy (not the heap's
+	 * spare chunk space, which later partitions use). */
+	uint64_t free_before = hv_frames.free_bytes;
+	uint64_t heap_reserved_before = kheap_bytes_reserved();
+	uint64_t heap_used_before = kheap_bytes_in_use();
 	if (nr_partitions == MAX_PARTITIONS) {
 		pr_err("[%s] refused: more than %u partitions", cfg->name, MAX_PARTITIONS);
 		return NULL;
@@ -214,8 +221,12 @@ struct partition *partition_create(const struct manifest_entry *cfg,
 	if (!load(p))
 		return NULL;
 	nr_partitions++;
+	uint64_t frames = free_before - hv_frames.free_bytes - p->ram_size;
+	uint64_t heap_growth = kheap_bytes_reserved() - heap_reserved_before;
+	p->overhead_bytes = frames - heap_growth + (kheap_bytes_in_use() - heap_used_before) + sizeof(*p);
 	pr_info("[%s] partition created: %lu MiB RAM at host %#lx, %u vCPU(s), image %lu bytes",
 		p->name, p->ram_size >> 20, p->ram_hpa, p->nr_vcpus, img->image_size);
+	pr_info("[%s] hypervisor memory beyond guest RAM: %lu bytes", p->name, p->overhead_bytes);
 	console_source_input_start(&p->console);
 	return p;
 }

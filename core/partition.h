@@ -72,6 +72,7 @@ struct partition {
 	 * none); kept by core/platform.c, read by the scheduler. */
 	uint64_t next_deadline_ns;
 	uint8_t power_request;  /* enum power_request, set by device callbacks */
+	uint64_t overhead_bytes; /* host memory it costs beyond guest RAM */
 	uint64_t mmio_retries;  /* consecutive MMIO exits that could not be emulated */
 };
 

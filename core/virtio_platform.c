@@ -13,6 +13,7 @@
  * (sched_service_kick); the task runs virtio_pci_service under the
  * partition lock on whichever CPU picks it up. */
 #include "arch/x86/cpu/cpu.h"
+#include "arch/x86/cpu/tsc.h"
 #include "core/console.h"
 #include "core/lib/drbg.h"
 #include "core/lib/format.h"
@@ -23,7 +24,9 @@
 #include "core/sched.h"
 #include "core/virtio_platform.h"
 #include "drivers/rtc/cmos_clock.h"
+#include "drivers/virtio/virtio_blk.h"
 #include "drivers/virtio/virtio_console.h"
+#include "drivers/virtio/virtio_net.h"
 #include "drivers/virtio/virtio_pci.h"
 #include "drivers/virtio/virtio_rng.h"
 
@@ -50,6 +53,8 @@ struct virtio_devices {
 	struct vdev_slot slot[VIRTIO_MAX_DEVICES];
 	unsigned int nr;
 	struct irq_sink gsi;     /* the I/O APIC's inputs, for INTx */
+	struct virtio_blk *blk[MANIFEST_MAX_DISKS];
+	struct virtio_net *net;
 	struct virtio_rng *rng;
 	struct drbg drbg;        /* the rng's source without RDRAND */
 	struct virtio_console *con;
@@ -273,14 +278,99 @@ static bool add_console(struct partition *p, struct virtio_devices *vd,
 	return plug(p, w, s, vd->nr - 1);
 }
 
+/* ---- block ------------------------------------------------------------- */
+
+static bool add_blk(struct partition *p, struct virtio_devices *vd,
+		    const struct virtio_platform_wiring *w, unsigned int k,
+		    const struct partition_disk *d)
+{
+	struct vdev_slot *s = new_slot(p, vd, VIRTIO_SLOT_BLK + k, "virtio-blk");
+	bh_snprintf(s->name, sizeof(s->name), "virtio-blk vd%c", 'a' + k);
+	vd->blk[k] = kzalloc(sizeof(*vd->blk[k]));
+	if (!vd->blk[k])
+		return false;
+	vd->bytes += sizeof(*vd->blk[k]);
+	char serial[VIRTIO_BLK_ID_BYTES + 1];
+	bh_snprintf(serial, sizeof(serial), "bulkhead-%s-vd%c", p->name, 'a' + k);
+	struct virtio_pci_config cfg = base_config(p, w, s);
+	if (!virtio_blk_init(vd->blk[k], &cfg, d->data, d->size, d->readonly, serial))
+		return false;
+	s->vp = &vd->blk[k]->vp;
+	pr_info("[%s] vd%c: %lu KiB RAM disk from %s%s", p->name, 'a' + k, d->size >> 10, d->origin,
+		d->readonly ? ", read-only" : "");
+	return plug(p, w, s, vd->nr - 1);
+}
+
+/* ---- network ----------------------------------------------------------- */
+
+/* The L2 switches, created by name as partitions are (boot CPU, before
+ * any partition runs); afterwards only their own locks guard them. */
+#define MAX_SWITCHES 8
+static struct net_switch switches[MAX_SWITCHES];
+static char switch_names[MAX_SWITCHES][MANIFEST_NAME_MAX];
+static unsigned int nr_switches;
+
+static uint64_t switch_clock(void *ctx)
+{
+	(void)ctx;
+	return time_ns();
+}
+
+static struct net_switch *switch_named(const char *name)
+{
+	for (unsigned int i = 0; i < nr_switches; i++)
+		if (!bh_strcmp(switch_names[i], name))
+			return &switches[i];
+	if (nr_switches == MAX_SWITCHES)
+		return NULL;
+	unsigned int i = nr_switches++;
+	bh_snprintf(switch_names[i], sizeof(switch_names[i]), "%s", name);
+	net_switch_init(&switches[i], switch_names[i], switch_clock, NULL);
+	pr_info("net: switch %s created", name);
+	return &switches[i];
+}
+
+/* Without mac=: a locally administered unicast address (IEEE 802 §8.2:
+ * bit 1 of the first octet set, bit 0 clear) from the partition's id. */
+static void default_mac(const struct partition *p, uint8_t mac[NET_ETH_ALEN])
+{
+	const uint8_t m[NET_ETH_ALEN] = { 0x52, 0x54, 0x42, 0x48, 0x00, (uint8_t)(p->id + 1) };
+	bh_memcpy(mac, m, NET_ETH_ALEN);
+}
+
+static bool add_net(struct partition *p, struct virtio_devices *vd,
+		    const struct virtio_platform_wiring *w)
+{
+	struct vdev_slot *s = new_slot(p, vd, VIRTIO_SLOT_NET, "virtio-net");
+	struct net_switch *sw = switch_named(p->cfg.net);
+	if (!sw) {
+		pr_err("[%s] net: more than %u switches", p->name, MAX_SWITCHES);
+		return false;
+	}
+	vd->net = kzalloc(sizeof(*vd->net));
+	if (!vd->net)
+		return false;
+	vd->bytes += sizeof(*vd->net);
+	uint8_t mac[NET_ETH_ALEN];
+	if (p->cfg.mac_given)
+		bh_memcpy(mac, p->cfg.mac, NET_ETH_ALEN);
+	else
+		default_mac(p, mac);
+	struct virtio_pci_config cfg = base_config(p, w, s);
+	if (!virtio_net_init(vd->net, &cfg, mac, sw))
+		return false;
+	s->vp = &vd->net->vp;
+	pr_info("[%s] eth0 %02x:%02x:%02x:%02x:%02x:%02x on switch %s", p->name, mac[0], mac[1],
+		mac[2], mac[3], mac[4], mac[5], p->cfg.net);
+	return plug(p, w, s, vd->nr - 1);
+}
+
 /* ---- the partition's set ----------------------------------------------- */
 
 bool virtio_devices_attach(struct partition *p, const struct virtio_platform_wiring *w,
 			   const struct partition_disk *disks, unsigned int nr_disks)
 {
 	const struct manifest_entry *cfg = &p->cfg;
-	(void)disks;
-	(void)nr_disks;
 	if (!nr_disks && !cfg->net[0] && !cfg->devices)
 		return true;
 	struct virtio_devices *vd = kzalloc(sizeof(*vd));
@@ -288,6 +378,16 @@ bool virtio_devices_attach(struct partition *p, const struct virtio_platform_wir
 		return false;
 	vd->bytes = sizeof(*vd);
 	p->virtio = vd;
+	for (unsigned int k = 0; k < nr_disks; k++) {
+		if (!add_blk(p, vd, w, k, &disks[k])) {
+			pr_err("[%s] refused: could not build its virtio-blk vd%c", p->name, 'a' + k);
+			return false;
+		}
+	}
+	if (cfg->net[0] && !add_net(p, vd, w)) {
+		pr_err("[%s] refused: could not build its virtio-net", p->name);
+		return false;
+	}
 	if ((cfg->devices & MANIFEST_DEV_RNG) && !add_rng(p, vd, w)) {
 		pr_err("[%s] refused: could not build its virtio-rng", p->name);
 		return false;

@@ -52,8 +52,8 @@ GUEST_RT64 := $(addprefix $(GUEST_OUT)/obj64/,runtime/start64.o $(GUEST_RT_COMMO
 
 # Guests by mode. An image takes its code from guests/tests/<name>.c unless
 # GUEST_SRC_<name> names another file (one source, several modes).
-GUESTS64 := hello-long cpuid msr pio mmio exceptions interrupts virt-insn bad-gpa triple-fault survivor pc-timers hog \
-	bench-cpuid bench-pio bench-hypercall bench-loop
+GUESTS64 := hello-long cpuid msr pio mmio exceptions interrupts virt-insn bad-gpa triple-fault survivor pc-timers hog virtio-hostile \
+	secret-writer secret-scanner bench-cpuid bench-pio bench-hypercall bench-loop
 GUESTS32 := hello-prot pio32 exceptions32
 GUESTS16 := hello-real
 GUEST_SRC_hello-long := hello
@@ -153,6 +153,13 @@ $(LINUX_PLATFORM_IMAGES) &: guests/linux/build-images.sh guests/linux/platform-t
 	guests/linux/build-images.sh --out $(BUILD)/linux/platform --cache $(BUILD)/linux-cache \
 		--script guests/linux/platform-test.sh
 
+# The virtio test's disk: 32 MiB of zeros, a boot module the test gives
+# linux1 with disk-for= (its file system is made by the guest).
+LINUX_VIRTIO_DISK := $(BUILD)/linux/virtio/disk.img
+$(LINUX_VIRTIO_DISK):
+	mkdir -p $(dir $@)
+	truncate -s 32M $@
+
 # The virtio test's images (issue 5, tests/integration/linux-virtio*.test):
 # the stock kernel and one initramfs for both partitions, running
 # guests/linux/virtio-test.sh (the role comes from the kernel command line),
@@ -161,7 +168,7 @@ LINUX_VIRTIO_MODULES := virtio_pci virtio_blk virtio_net virtio_console virtio_r
 LINUX_VIRTIO_IMAGES := $(BUILD)/linux/virtio/vmlinuz $(BUILD)/linux/virtio/initrd.cpio.gz
 LINUX_VIRTIO_BENCH_IMAGES := $(BUILD)/linux/virtio-bench/vmlinuz $(BUILD)/linux/virtio-bench/initrd.cpio.gz
 .PHONY: linux-virtio-images linux-virtio-bench-images linux-virtio-qemu-test bench-virtio
-linux-virtio-images: $(LINUX_VIRTIO_IMAGES)
+linux-virtio-images: $(LINUX_VIRTIO_IMAGES) $(LINUX_VIRTIO_DISK)
 $(LINUX_VIRTIO_IMAGES) &: guests/linux/build-images.sh guests/linux/virtio-test.sh
 	guests/linux/build-images.sh --out $(BUILD)/linux/virtio --cache $(BUILD)/linux-cache \
 		--script guests/linux/virtio-test.sh --modules "$(LINUX_VIRTIO_MODULES)"
@@ -174,7 +181,7 @@ $(LINUX_VIRTIO_BENCH_IMAGES) &: guests/linux/build-images.sh guests/linux/virtio
 
 # virtio-test.sh under QEMU's own virtio devices (no hypervisor): checks the
 # guest side of the virtio test on its own.
-linux-virtio-qemu-test: $(LINUX_VIRTIO_IMAGES)
+linux-virtio-qemu-test: $(LINUX_VIRTIO_IMAGES) $(LINUX_VIRTIO_DISK)
 	scripts/bench-virtio.sh --build $(BUILD) --qemu-test
 
 # virtio-blk and virtio-net throughput under Bulkhead against QEMU's own

@@ -156,7 +156,8 @@ qemu_test() {
 	done
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	truncate -s 16M "$dir/disk.img"
+	# A private copy of the test's disk module (32 MiB of zeros): QEMU writes it.
+	truncate -s 32M "$dir/disk.img"
 	local peer="$CMDLINE bulkhead.role=peer bulkhead.ip=10.0.0.2 bulkhead.peer=10.0.0.1"
 	local disk="$CMDLINE bulkhead.role=disk bulkhead.ip=10.0.0.1 bulkhead.peer=10.0.0.2"
 	local port pid

@@ -79,7 +79,8 @@ run-bochs: deps-check $(BUILD)/bulkhead.iso
 # ESPs (each with its own command lines) in $(BUILD)/itest/<test>/; the
 # user-facing ISO and ESP are built too, so `make test` proves they build.
 ITEST_DEPS := $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL) $(GUEST_IMAGES) \
-	$(BUILD)/bulkhead.iso $(ESP_IMG) $(LINUX_PLATFORM_IMAGES)
+	$(BUILD)/bulkhead.iso $(ESP_IMG) $(LINUX_PLATFORM_IMAGES) $(LINUX_VIRTIO_IMAGES) \
+	$(LINUX_VIRTIO_DISK)
 
 .PHONY: test test-integration test-build bench
 test-build: $(ITEST_DEPS)

@@ -152,4 +152,9 @@ uint64_t kheap_bytes_in_use(void)
 {
 	return kheap.bytes_in_use;
 }
+
+uint64_t kheap_bytes_reserved(void)
+{
+	return kheap.bytes_reserved;
+}
 #endif

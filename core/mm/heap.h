@@ -32,6 +32,8 @@ void heap_free(struct heap *h, void *p);
 void *kzalloc(uint64_t size);
 void kfree(void *p);
 uint64_t kheap_bytes_in_use(void);
+/* Bytes the heap took from the frame allocator (in use or not). */
+uint64_t kheap_bytes_reserved(void);
 void kheap_init(void);
 
 #endif
