@@ -269,6 +269,14 @@ enum virtq_result virtq_pop(struct virtq *q, struct virtq_chain *c)
 		return VIRTQ_ERR_NOT_READY;
 
 	uint16_t avail_idx = ld16(q->avail, VIRTQ_AVAIL_IDX);
+	if (avail_idx == q->last_avail && q->event_idx && q->notify_enabled) {
+		/* Before concluding "empty", our last avail_event store must be
+		 * visible, or a driver adding a buffer right now may read the
+		 * old value and not notify (§2.7.10): store-load fence, look
+		 * again. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		avail_idx = ld16(q->avail, VIRTQ_AVAIL_IDX);
+	}
 	uint16_t ahead = (uint16_t)(avail_idx - q->last_avail);
 	if (ahead > q->size)
 		return VIRTQ_ERR_AVAIL_IDX;
