@@ -43,7 +43,7 @@ bool sched_vcpu_halt(struct vcpu *v);
 
 /* Run every partition until all have stopped (boot CPU). */
 void sched_run(void);
-/* An application processor's scheduler (arch/x86/boot/smp.c calls it once
+/* An application processor's scheduler (arch/x86/cpu/smp.c calls it once
  * the CPU is up: own stack and GS, interrupts off, VMX/SVM enabled). */
 void sched_ap_main(void);
 /* Device-service tasks run by host CPU cpu so far. */
