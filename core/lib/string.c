@@ -1,13 +1,18 @@
 /* Freestanding memory and string helpers. Kept simple: the hot paths that move
  * bulk data (virtqueue buffers, image loading) call bh_memcpy, which uses
- * "rep movsb" in the hypervisor image (fast on every CPU with ERMSB). */
+ * "rep movsq" in the hypervisor image. */
 #include "core/lib/string.h"
 
 void *bh_memcpy(void *dst, const void *src, size_t n)
 {
 #if defined(BULKHEAD_HYPERVISOR)
+	/* Quadwords, then the tail: as fast as ERMSB "rep movsb" on hardware,
+	 * and eight times fewer iterations where the CPU is emulated (QEMU
+	 * TCG runs a string instruction one element at a time). */
 	void *ret = dst;
-	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+	size_t quads = n >> 3, tail = n & 7;
+	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(quads) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(tail) : : "memory");
 	return ret;
 #else
 	unsigned char *d = dst;
