@@ -40,8 +40,8 @@ unsigned int smp_start_aps(unsigned int max_cpus);
  * not online or the IPI could not be sent. Any CPU, any context. */
 bool smp_kick(unsigned int cpu_id);
 
-/* The scheduler's AP loop (core/sched.c; a weak idle loop in
- * core/smp_stub.c until then). Should not return; if it does, the AP halts. */
+/* The scheduler's AP loop (core/sched.c). Should not return; if it does,
+ * the AP halts. */
 void sched_ap_main(void);
 
 #endif
