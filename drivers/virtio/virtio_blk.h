@@ -82,7 +82,7 @@ enum virtio_blk_fault {
 	VIRTIO_BLK_FAULT_LENGTH,       /* data not a whole number of sectors */
 	VIRTIO_BLK_FAULT_RANGE,        /* sectors beyond the capacity */
 	VIRTIO_BLK_FAULT_READ_ONLY,    /* write to a read-only disk */
-	VIRTIO_BLK_FAULT_UNSUPPORTED,  /* request type not implemented */
+	VIRTIO_BLK_FAULT_UNSUPPORTED,  /* a request type this device does not offer */
 	VIRTIO_BLK_FAULT_CONFIG_WRITE, /* write to the read-only configuration */
 	VIRTIO_BLK_NR_FAULTS,
 };

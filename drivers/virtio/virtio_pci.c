@@ -613,16 +613,16 @@ void virtio_pci_requeue(struct virtio_pci *vp, unsigned int q)
 
 void virtio_pci_service(struct virtio_pci *vp)
 {
-	uint32_t todo;
+	uint32_t due;
 
 	if (!virtio_pci_running(vp))
 		return;
-	todo = __atomic_exchange_n(&vp->pending, 0, __ATOMIC_ACQ_REL);
-	if (!todo)
+	due = __atomic_exchange_n(&vp->pending, 0, __ATOMIC_ACQ_REL);
+	if (!due)
 		return;
 	vp->services++;
 	for (unsigned int q = 0; q < nr_queues(vp); q++) {
-		if (!(todo & BIT(q)) || !vp->vq[q].ready)
+		if (!(due & BIT(q)) || !vp->vq[q].ready)
 			continue;
 		vp->cfg.ops->process(vp->cfg.dev, q);
 		if (!virtio_pci_running(vp))
