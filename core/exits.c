@@ -248,7 +248,7 @@ static enum exit_action handle_io(struct vcpu *v)
 	vcpu_advance_rip(v);
 	if (unlikely(v->part->power_request))
 		return platform_power_action(v);
-	return sched_should_yield() ? EXIT_ACTION_YIELD : EXIT_ACTION_RESUME;
+	return EXIT_ACTION_RESUME;
 }
 
 static int mmio_read_cb(void *opaque, uint64_t gpa, unsigned int size, uint64_t *val)
@@ -293,7 +293,7 @@ static enum exit_action handle_mmio(struct vcpu *v)
 		p->mmio_retries = 0;
 		if (unlikely(p->power_request))
 			return platform_power_action(v);
-		return sched_should_yield() ? EXIT_ACTION_YIELD : EXIT_ACTION_RESUME;
+		return EXIT_ACTION_RESUME;
 	}
 	/* The guest changed its code or tables under us: let it re-execute a
 	 * bounded number of times before calling it hostile. */
@@ -569,6 +569,10 @@ enum exit_action vcpu_run_exits(struct vcpu *v, unsigned int max_exits)
 		enum exit_action a = handle_exit_inline(v, table);
 		if (a != EXIT_ACTION_RESUME)
 			return a;
+		/* A service task queued with no idle CPU to take it, or a vCPU
+		 * here woken by this exit: give up the CPU now. */
+		if (unlikely(sched_should_yield()))
+			return EXIT_ACTION_YIELD;
 	}
 	return EXIT_ACTION_RESUME;
 }

@@ -69,6 +69,7 @@ static bool create_vcpus(struct partition *p)
 		v->part = p;
 		v->id = i;
 		v->state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
+		v->timer_deadline_ns = UINT64_MAX; /* its LAPIC timer is off */
 		p->vcpu[i] = v;
 		p->nr_vcpus = i + 1;
 		if (vcpu_backend->vcpu_create(v))

@@ -93,14 +93,15 @@ static uint64_t clock_now_tsc(void *ctx)
 	return rdtsc(); /* guests run with TSC offset 0 */
 }
 
-static uint64_t earliest_deadline(struct platform *pf)
+/* Timers are split by who ticks them (core/sched.c, "Time"): the PIT, RTC
+ * and PM timer belong to the partition and are ticked by the home CPU of
+ * its vCPU 0; each local APIC timer belongs to its vCPU and is ticked by
+ * that vCPU's home CPU, so a vCPU's own timer never needs an IPI. */
+static uint64_t partition_timers_deadline(struct platform *pf)
 {
 	uint64_t d = pit8254_next_deadline(&pf->pit);
 	d = MIN(d, rtc_cmos_next_deadline(&pf->rtc));
-	d = MIN(d, acpi_pm_next_deadline(&pf->pm));
-	for (unsigned int i = 0; i < pf->nr_lapics; i++)
-		d = MIN(d, lapic_next_deadline(&pf->lapic[i]));
-	return d;
+	return MIN(d, acpi_pm_next_deadline(&pf->pm));
 }
 
 /* A guest access may have (re)programmed a timer: keep the partition's
@@ -108,11 +109,25 @@ static uint64_t earliest_deadline(struct platform *pf)
 static void timers_changed(struct platform *pf)
 {
 	struct partition *p = pf->part;
-	uint64_t d = earliest_deadline(pf);
+	uint64_t d = partition_timers_deadline(pf);
 	bool earlier = d < p->next_deadline_ns;
 	p->next_deadline_ns = d;
 	if (earlier)
 		sched_deadline_moved(p);
+}
+
+/* The same for one local APIC timer (the guest wrote its LVT timer,
+ * initial count, divider or TSC deadline). */
+static void lapic_timer_changed(struct platform *pf, unsigned int id)
+{
+	struct vcpu *v = id < pf->part->nr_vcpus ? pf->part->vcpu[id] : NULL;
+	if (!v)
+		return;
+	uint64_t d = lapic_next_deadline(&pf->lapic[id]);
+	bool earlier = d < v->timer_deadline_ns;
+	v->timer_deadline_ns = d;
+	if (earlier)
+		sched_vcpu_deadline_moved(v);
 }
 
 void platform_tick(struct partition *p)
@@ -123,9 +138,19 @@ void platform_tick(struct partition *p)
 	pit8254_tick(&pf->pit, now);
 	rtc_cmos_tick(&pf->rtc, now);
 	acpi_pm_tick(&pf->pm, now);
-	for (unsigned int i = 0; i < pf->nr_lapics; i++)
-		lapic_tick(&pf->lapic[i], now);
-	p->next_deadline_ns = earliest_deadline(pf);
+	p->next_deadline_ns = partition_timers_deadline(pf);
+	spin_unlock(&p->lock);
+}
+
+void platform_tick_vcpu(struct vcpu *v)
+{
+	struct partition *p = v->part;
+	struct platform *pf = p->platform;
+	if (v->id >= pf->nr_lapics)
+		return;
+	spin_lock(&p->lock);
+	lapic_tick(&pf->lapic[v->id], partition_time_ns(p));
+	v->timer_deadline_ns = lapic_next_deadline(&pf->lapic[v->id]);
 	spin_unlock(&p->lock);
 }
 
@@ -267,7 +292,7 @@ bool platform_msr(struct vcpu *v, uint32_t index, bool write, uint64_t *val, boo
 	spin_lock(&v->part->lock);
 	int rc = write ? lapic_msr_write(l, index, *val) : lapic_msr_read(l, index, val);
 	if (write)
-		timers_changed(pf);
+		lapic_timer_changed(pf, v->id);
 	spin_unlock(&v->part->lock);
 	*gp = rc != LAPIC_MSR_OK;
 	if (write)
@@ -354,7 +379,7 @@ static int lapic_page_write(void *dev, uint64_t off, unsigned int size, uint64_t
 	if (!l)
 		return 0;
 	int r = lapic_mmio_write(l, off, size, val);
-	timers_changed(pf);
+	lapic_timer_changed(pf, (unsigned int)(l - pf->lapic));
 	vcpu_kick(lapic_vcpu(pf, l)); /* EOI or TPR may unblock a vector */
 	return r;
 }
@@ -434,6 +459,8 @@ static void init_devices(struct platform *pf)
 	acpi_pm_init(&pf->pm, p->name, &pf->clock, &pf->isa_irq, ACPI_SCI_IRQ, &pf->power);
 	p->power_request = POWER_NONE;
 	p->next_deadline_ns = VDEV_NO_DEADLINE;
+	for (unsigned int i = 0; i < p->nr_vcpus; i++)
+		p->vcpu[i]->timer_deadline_ns = VDEV_NO_DEADLINE;
 }
 
 static bool attach_ranges(struct platform *pf, struct iobus *bus)

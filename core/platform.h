@@ -4,8 +4,10 @@
  *
  * Time: every model reads the partition's vclock (nanoseconds since the
  * partition started) and exposes its next deadline. The platform keeps the
- * earliest one in p->next_deadline_ns; the scheduler makes sure the CPU is
- * back in the hypervisor by then (host timer) and calls platform_tick(). */
+ * earliest one in p->next_deadline_ns (PIT, RTC, PM timer) and each vCPU's
+ * local APIC timer in v->timer_deadline_ns; the scheduler makes sure the
+ * right CPU is back in the hypervisor by then (host timer) and calls
+ * platform_tick() or platform_tick_vcpu(). */
 #ifndef BULKHEAD_CORE_PLATFORM_H
 #define BULKHEAD_CORE_PLATFORM_H
 
@@ -19,8 +21,11 @@ void platform_reset(struct partition *p);
 /* Host memory the platform and its devices take for p (beyond guest RAM). */
 uint64_t platform_bytes(const struct partition *p);
 
-/* Fire every device timer that is due and recompute p->next_deadline_ns. */
+/* Fire the partition's due device timers (PIT, RTC, PM timer) and
+ * recompute p->next_deadline_ns. */
 void platform_tick(struct partition *p);
+/* Fire v's local APIC timer if due and recompute v->timer_deadline_ns. */
+void platform_tick_vcpu(struct vcpu *v);
 
 /* Interrupt controllers, asked before each VM entry: is an external interrupt
  * waiting for this vCPU (from the PIC via ExtINT or from its local APIC)? */

@@ -21,9 +21,11 @@
  * work while the notifying vCPU goes on. Tasks run under their partition's
  * lock.
  *
- * Time. A partition's emulated timers (PIT, RTC, PM timer, its LAPIC
- * timers) are ticked by the home CPU of its vCPU 0 ("timer CPU"); a timer
- * that fires for a vCPU elsewhere kicks that vCPU's CPU.
+ * Time. A partition's own timers (PIT, RTC, PM timer) are ticked by the
+ * home CPU of its vCPU 0 ("timer CPU"); an interrupt they raise for a vCPU
+ * elsewhere kicks that vCPU's CPU. Each vCPU's local APIC timer is ticked
+ * by the vCPU's own home CPU, so the timer interrupt an SMP guest takes most
+ * often costs no IPI.
  *
  * Cross-CPU kicks: vcpu_kick marks the vCPU, makes a halted one runnable
  * and sends HOST_KICK_VECTOR to its home CPU, which leaves the guest
@@ -58,7 +60,7 @@ struct sched_cpu {
 	struct vcpu *rq[SCHED_MAX_RQ];
 	unsigned int nr_rq;
 	unsigned int rr_next;     /* round-robin position in rq */
-	uint64_t deadline_tsc;    /* earliest timer of the partitions it ticks */
+	uint64_t deadline_tsc;    /* earliest timer it ticks (partitions', its vCPUs') */
 	volatile bool idle;       /* in HLT waiting for work */
 	volatile bool need_resched; /* a service task or better vCPU waits */
 	uint64_t services_run;
@@ -150,13 +152,24 @@ static uint64_t partition_deadline_tsc(const struct partition *p)
 	return tsc_at_time_ns(p->start_ns + ns);
 }
 
+static uint64_t vcpu_deadline_tsc(const struct vcpu *v)
+{
+	uint64_t ns = v->timer_deadline_ns;
+	if (v->part->state == PART_STOPPED || ns == VDEV_NO_DEADLINE)
+		return UINT64_MAX;
+	return tsc_at_time_ns(v->part->start_ns + ns);
+}
+
 static void recompute_deadline(struct percpu *cpu)
 {
+	struct sched_cpu *sc = &sched_cpus[cpu->id];
 	uint64_t d = UINT64_MAX;
 	for (unsigned int i = 0; i < nr_partitions; i++)
 		if (ticks_here(&partitions[i], cpu))
 			d = MIN(d, partition_deadline_tsc(&partitions[i]));
-	sched_cpus[cpu->id].deadline_tsc = d;
+	for (unsigned int k = 0; k < sc->nr_rq; k++)
+		d = MIN(d, vcpu_deadline_tsc(sc->rq[k]));
+	sc->deadline_tsc = d;
 }
 
 static void arm_host_timer(struct percpu *cpu)
@@ -171,16 +184,9 @@ static void arm_host_timer(struct percpu *cpu)
 	host_timer_arm(t);
 }
 
-void sched_deadline_moved(struct partition *p)
+/* A timer this CPU ticks now expires at d: re-arm if that is sooner. */
+static void deadline_moved_here(struct percpu *cpu, uint64_t d)
 {
-	struct percpu *cpu = this_cpu();
-	if (!ticks_here(p, cpu)) {
-		/* Its timer CPU recomputes when kicked. */
-		if (p->nr_vcpus)
-			kick_cpu(p->vcpu[0]->home);
-		return;
-	}
-	uint64_t d = partition_deadline_tsc(p);
 	struct sched_cpu *sc = &sched_cpus[cpu->id];
 	if (d >= sc->deadline_tsc)
 		return;
@@ -188,27 +194,60 @@ void sched_deadline_moved(struct partition *p)
 	arm_host_timer(cpu);
 }
 
-/* Fire the due device timers of the partitions this CPU ticks. True if a
- * vCPU here other than `running` became runnable. */
-static bool tick_partitions(struct percpu *cpu, const struct vcpu *running)
+void sched_deadline_moved(struct partition *p)
 {
+	if (!p->nr_vcpus)
+		return;
+	if (!ticks_here(p, this_cpu())) {
+		kick_cpu(p->vcpu[0]->home); /* its timer CPU recomputes when kicked */
+		return;
+	}
+	deadline_moved_here(this_cpu(), partition_deadline_tsc(p));
+}
+
+void sched_vcpu_deadline_moved(struct vcpu *v)
+{
+	if (v->home != this_cpu()) {
+		kick_cpu(v->home);
+		return;
+	}
+	deadline_moved_here(this_cpu(), vcpu_deadline_tsc(v));
+}
+
+/* Runnable vCPUs on this CPU other than `running`. */
+static unsigned int others_runnable(const struct sched_cpu *sc, const struct vcpu *running)
+{
+	unsigned int n = 0;
+	for (unsigned int k = 0; k < sc->nr_rq; k++) {
+		const struct vcpu *v = sc->rq[k];
+		if (v != running && v->state == VCPU_RUNNABLE && v->part->state != PART_STOPPED)
+			n++;
+	}
+	return n;
+}
+
+/* Fire the due timers this CPU ticks: the partitions' device timers and
+ * its own vCPUs' LAPIC timers. True if that made a vCPU here other than
+ * `running` runnable (a timer's kick found it halted). */
+static bool tick_timers(struct percpu *cpu, const struct vcpu *running)
+{
+	struct sched_cpu *sc = &sched_cpus[cpu->id];
 	uint64_t now = rdtsc();
-	bool woke_other = false;
-	if (now < sched_cpus[cpu->id].deadline_tsc)
+	if (now < sc->deadline_tsc)
 		return false;
+	unsigned int before = others_runnable(sc, running);
 	for (unsigned int i = 0; i < nr_partitions; i++) {
 		struct partition *p = &partitions[i];
-		if (!ticks_here(p, cpu) || partition_deadline_tsc(p) > now)
-			continue;
-		platform_tick(p);
-		for (unsigned int c = 0; c < p->nr_vcpus; c++) {
-			struct vcpu *o = p->vcpu[c];
-			if (o != running && o->home == cpu && o->state == VCPU_RUNNABLE)
-				woke_other = true;
-		}
+		if (ticks_here(p, cpu) && partition_deadline_tsc(p) <= now)
+			platform_tick(p);
+	}
+	for (unsigned int k = 0; k < sc->nr_rq; k++) {
+		struct vcpu *v = sc->rq[k];
+		if (vcpu_deadline_tsc(v) <= now)
+			platform_tick_vcpu(v);
 	}
 	recompute_deadline(cpu);
-	return woke_other;
+	return others_runnable(sc, running) > before;
 }
 
 /* ---- kicks -------------------------------------------------------------- */
@@ -217,9 +256,19 @@ void vcpu_kick(struct vcpu *v)
 {
 	__atomic_store_n(&v->irq_any, true, __ATOMIC_SEQ_CST);
 	enum vcpu_state halted = VCPU_HALTED;
-	__atomic_compare_exchange_n(&v->state, &halted, VCPU_RUNNABLE, false, __ATOMIC_SEQ_CST,
-				    __ATOMIC_SEQ_CST);
-	kick_cpu(v->home);
+	bool woke = __atomic_compare_exchange_n(&v->state, &halted, VCPU_RUNNABLE, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) ||
+		    v->state == VCPU_WAIT_SIPI; /* a SIPI may be on its way */
+	struct percpu *me = this_cpu();
+	if (v->home != me) {
+		kick_cpu(v->home);
+		return;
+	}
+	/* Woken on this CPU while another vCPU runs here: the running one may
+	 * be spinning until it answers (an IPI for a TLB shootdown, an AP it
+	 * just started), so hand over at the end of this exit. */
+	if (woke && me->current && me->current != v)
+		sched_cpus[me->id].need_resched = true;
 }
 
 bool sched_vcpu_halt(struct vcpu *v)
@@ -362,7 +411,7 @@ enum exit_action sched_host_interrupt(struct vcpu *v)
 	/* Let the host IDT handler run (it acknowledges the timer or kick). */
 	__asm__ volatile("sti; nop; cli" ::: "memory");
 	recompute_deadline(cpu);
-	bool woke_other = tick_partitions(cpu, v);
+	bool woke_other = tick_timers(cpu, v);
 	if (v->part->state == PART_STOPPED || v->state != VCPU_RUNNABLE)
 		return EXIT_ACTION_STOPPED;
 	if (woke_other || sc->need_resched || service_head || rdtsc() >= cpu->slice_end_tsc) {
@@ -412,6 +461,7 @@ static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
 	if (v->part->state != PART_STOPPED && v->state == VCPU_RUNNABLE)
 		vcpu_run_exits(v, SLICE_EXITS);
 	v->run_tsc += rdtsc() - start;
+	cpu->current = NULL;
 	__atomic_store_n(&v->on_cpu, false, __ATOMIC_SEQ_CST);
 }
 
@@ -475,7 +525,7 @@ static bool schedule_once(struct percpu *cpu, struct sched_cpu *sc)
 	unsigned int contenders;
 	run_services(sc);
 	recompute_deadline(cpu);
-	tick_partitions(cpu, NULL);
+	tick_timers(cpu, NULL);
 	struct vcpu *v = pick_next(sc, &contenders);
 	if (!v)
 		return false;

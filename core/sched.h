@@ -34,8 +34,8 @@ struct service_task {
  * any CPU, with or without a partition lock held. */
 void sched_service_kick(struct service_task *t);
 
-/* Called at the end of an exit that may have queued work: should this vCPU
- * make room now? */
+/* Called after every exit: should this vCPU make room now (a service task
+ * waits with no idle CPU to take it, or a vCPU here was just woken)? */
 bool sched_should_yield(void);
 
 /* HLT: mark v halted unless an interrupt raced in. True if it halted. */
@@ -52,6 +52,8 @@ uint64_t sched_services_run(unsigned int cpu);
 /* A device timer of p now expires earlier than before (p->next_deadline_ns
  * dropped): re-arm the host timer if needed. */
 void sched_deadline_moved(struct partition *p);
+/* v's local APIC timer now expires earlier (v->timer_deadline_ns dropped). */
+void sched_vcpu_deadline_moved(struct vcpu *v);
 
 /* The host timer (or another host interrupt) made the guest exit: fire the
  * device timers that are due; end the slice if it is over. */

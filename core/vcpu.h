@@ -153,6 +153,10 @@ struct vcpu {
 	uint64_t exit_tsc;    /* TSC when the current exit began */
 
 	void *lapic;          /* this vCPU's emulated local APIC (drivers/vdev) */
+	/* When its local APIC timer next expires, in partition time (ns), or
+	 * UINT64_MAX. Written under the partition lock; read by the home CPU's
+	 * scheduler, which ticks this timer (core/sched.c, "Time"). */
+	uint64_t timer_deadline_ns;
 	/* External interrupts waiting for the guest to accept them (bit per
 	 * vector); injected by vcpu_deliver_interrupts() before each entry. */
 	uint64_t irq_pending[4];
