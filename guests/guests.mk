@@ -165,19 +165,23 @@ $(LINUX_VIRTIO_DISK):
 # guests/linux/virtio-test.sh (the role comes from the kernel command line),
 # with the virtio modules and ext4 (which will not mount without crc32c).
 LINUX_VIRTIO_MODULES := virtio_pci virtio_blk virtio_net virtio_console virtio_rng ext4 crc32c_generic
+# Shell code both virtio scripts source from /lib/bulkhead/ (build-images.sh --lib).
+LINUX_VIRTIO_LIBS := guests/linux/cmdline.sh
 LINUX_VIRTIO_IMAGES := $(BUILD)/linux/virtio/vmlinuz $(BUILD)/linux/virtio/initrd.cpio.gz
 LINUX_VIRTIO_BENCH_IMAGES := $(BUILD)/linux/virtio-bench/vmlinuz $(BUILD)/linux/virtio-bench/initrd.cpio.gz
 .PHONY: linux-virtio-images linux-virtio-bench-images linux-virtio-qemu-test bench-virtio
 linux-virtio-images: $(LINUX_VIRTIO_IMAGES) $(LINUX_VIRTIO_DISK)
-$(LINUX_VIRTIO_IMAGES) &: guests/linux/build-images.sh guests/linux/virtio-test.sh
+$(LINUX_VIRTIO_IMAGES) &: guests/linux/build-images.sh guests/linux/virtio-test.sh $(LINUX_VIRTIO_LIBS)
 	guests/linux/build-images.sh --out $(BUILD)/linux/virtio --cache $(BUILD)/linux-cache \
-		--script guests/linux/virtio-test.sh --modules "$(LINUX_VIRTIO_MODULES)"
+		--script guests/linux/virtio-test.sh $(LINUX_VIRTIO_LIBS:%=--lib %) \
+		--modules "$(LINUX_VIRTIO_MODULES)"
 
 # The virtio benchmark's images: the same with guests/linux/virtio-bench.sh.
 linux-virtio-bench-images: $(LINUX_VIRTIO_BENCH_IMAGES)
-$(LINUX_VIRTIO_BENCH_IMAGES) &: guests/linux/build-images.sh guests/linux/virtio-bench.sh
+$(LINUX_VIRTIO_BENCH_IMAGES) &: guests/linux/build-images.sh guests/linux/virtio-bench.sh $(LINUX_VIRTIO_LIBS)
 	guests/linux/build-images.sh --out $(BUILD)/linux/virtio-bench --cache $(BUILD)/linux-cache \
-		--script guests/linux/virtio-bench.sh --modules "$(LINUX_VIRTIO_MODULES)"
+		--script guests/linux/virtio-bench.sh $(LINUX_VIRTIO_LIBS:%=--lib %) \
+		--modules "$(LINUX_VIRTIO_MODULES)"
 
 # virtio-test.sh under QEMU's own virtio devices (no hypervisor): checks the
 # guest side of the virtio test on its own.

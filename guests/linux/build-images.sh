@@ -3,13 +3,19 @@
 # issues): the stock kernel and a busybox initramfs.
 #
 #   guests/linux/build-images.sh [--out DIR] [--cache DIR] [--script FILE]
-#       [--modules "name..."] [--boot-test]
+#       [--lib FILE]... [--modules "name..."] [--boot-test]
 #
 #   --out DIR       where vmlinuz and initrd.cpio.gz go (default build/linux)
 #   --cache DIR     downloaded .debs and their extracted trees (default
 #                   build/linux-cache; never committed: build*/ is ignored)
 #   --script FILE   shell script /init runs after its markers (default: one
 #                   that prints BULKHEAD-RUN markers, see default_script below)
+#   --lib FILE      shell code shared by several scripts (repeatable): copied
+#                   to /lib/bulkhead/<basename of FILE> and nothing more. The
+#                   script that needs it sources it itself, e.g.
+#                   `. /lib/bulkhead/cmdline.sh`, so what a script uses is
+#                   written in the script, and the script runs as before in
+#                   its own `sh` (a lib should only define functions)
 #   --modules LIST  kernel modules to put in the initramfs and load at boot,
 #                   with their dependencies from modules.dep, e.g.
 #                   "virtio_pci virtio_blk virtio_net" (Debian builds them as =m)
@@ -33,6 +39,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=$repo/build/linux
 cache=$repo/build/linux-cache
 script=''
+libs=()
 modules=''
 boot_test=0
 while [ $# -gt 0 ]; do
@@ -40,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift 2 ;;
 	--cache) cache=$2; shift 2 ;;
 	--script) script=$2; shift 2 ;;
+	--lib) libs+=("$2"); shift 2 ;;
 	--modules) modules=$2; shift 2 ;;
 	--boot-test) boot_test=1; shift ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
@@ -51,6 +59,13 @@ for tool in apt-get apt-cache dpkg cpio gzip; do
 	command -v "$tool" >/dev/null || die "$tool is missing (scripts/deps.sh installs cpio)"
 done
 [ -z "$script" ] || [ -f "$script" ] || die "--script $script: no such file"
+declare -A lib_names=()
+for lib in "${libs[@]}"; do
+	[ -f "$lib" ] || die "--lib $lib: no such file"
+	# One directory for all libs: two with one name would silently overwrite.
+	[ -z "${lib_names[${lib##*/}]:-}" ] || die "--lib $lib: a lib named ${lib##*/} was given already"
+	lib_names[${lib##*/}]=1
+done
 mkdir -p "$out" "$cache"
 out=$(cd "$out" && pwd)
 cache=$(cd "$cache" && pwd)
@@ -92,7 +107,7 @@ cp "$vmlinuz" "$out/vmlinuz"
 # ---- initramfs ----------------------------------------------------------------
 stage=$(mktemp -d "$cache/initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,etc/bulkhead,lib/modules}
+mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,etc/bulkhead,lib/modules,lib/bulkhead}
 cp "$busybox" "$stage/bin/busybox"
 for applet in $("$busybox" --list); do
 	[ "$applet" = busybox ] || ln -sf busybox "$stage/bin/$applet"
@@ -173,6 +188,9 @@ poweroff -f
 EOF
 chmod 755 "$stage/init"
 
+for lib in "${libs[@]}"; do
+	cp "$lib" "$stage/lib/bulkhead/${lib##*/}"
+done
 if [ -n "$script" ]; then
 	cp "$script" "$stage/etc/bulkhead/run.sh"
 else
@@ -188,7 +206,8 @@ fi
 
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
 	cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$out/initrd.cpio.gz"
-echo "build-images.sh: $out/vmlinuz ($kpkg, $kver), $out/initrd.cpio.gz ($(du -h "$out/initrd.cpio.gz" | cut -f1), modules: ${modules:-none})"
+lib_list=${libs[*]##*/}
+echo "build-images.sh: $out/vmlinuz ($kpkg, $kver), $out/initrd.cpio.gz ($(du -h "$out/initrd.cpio.gz" | cut -f1), modules: ${modules:-none}, libs: ${lib_list:-none})"
 
 # ---- boot test ------------------------------------------------------------------
 [ "$boot_test" -eq 1 ] || exit 0

@@ -23,13 +23,8 @@
 
 say() { echo "BULKHEAD-BENCH: $*"; }
 
-param() {
-	local w v=''
-	for w in $(cat /proc/cmdline); do
-		case "$w" in "bulkhead.$1="*) v=${w#*=} ;; esac
-	done
-	echo "${v:-$2}"
-}
+# param, read_cmdline (build-images.sh --lib guests/linux/cmdline.sh).
+. /lib/bulkhead/cmdline.sh
 
 uptime_cs() {
 	local s
@@ -56,13 +51,9 @@ report() {
 	echo "BULKHEAD-RUN: $1 $2 bytes in $((cs / 100)).$((cs / 10 % 10))$((cs % 10)) s"
 }
 
-role=$(param role '')
+read_cmdline 120
 mib=$(param mib 64)
 secs=$(param secs 2)
-ip=$(param ip '')
-peer=$(param peer '')
-wait_s=$(param wait 120)
-case "$ip" in */*) ;; ?*) ip=$ip/24 ;; esac
 
 # disk_passes WHAT N: repeats the dd (write or read) of N MiB until it has
 # run at least bulkhead.secs (the clock has 10 ms steps; QEMU's own device

@@ -34,14 +34,8 @@
 
 say() { echo "BULKHEAD-RUN: $*"; }
 
-# param NAME DEFAULT: bulkhead.NAME=value from the kernel command line.
-param() {
-	local w v=''
-	for w in $(cat /proc/cmdline); do
-		case "$w" in "bulkhead.$1="*) v=${w#*=} ;; esac
-	done
-	echo "${v:-$2}"
-}
+# param, read_cmdline (build-images.sh --lib guests/linux/cmdline.sh).
+. /lib/bulkhead/cmdline.sh
 
 # uptime_cs: centiseconds since boot (busybox has no date +%N).
 uptime_cs() {
@@ -79,12 +73,8 @@ rate() {
 	echo "$((cs / 100)).$((cs / 10 % 10))$((cs % 10)) s, $((kib / 1024)).$((kib * 10 / 1024 % 10)) MiB/s"
 }
 
-role=$(param role '')
-ip=$(param ip '')
-peer=$(param peer '')
-wait_s=$(param wait 180)
+read_cmdline 180
 netmib=$(param netmib 10)
-case "$ip" in */*) ;; ?*) ip=$ip/24 ;; esac
 say "role ${role:-none} ip ${ip:-none} peer ${peer:-none}"
 
 # ---- the virtio PCI functions --------------------------------------------

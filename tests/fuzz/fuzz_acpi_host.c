@@ -7,14 +7,11 @@
  *         and a revision-2 RSDP), so the fuzzer spends its time on the
  *         interrupt controller structures instead of on checksums.
  * Checks: no out-of-bounds access (ASan), no undefined behaviour (UBSan),
- * and the result keeps its invariants.
- *
- * acpi_host.c is not in the Makefile's PURE_FILES yet, so it is compiled
- * into this target directly. */
+ * and the result keeps its invariants. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/x86/boot/acpi_host.c"
+#include "arch/x86/boot/acpi_host.h"
 #include "tests/unit/support/host_log.h"
 
 #define RAW_BASE 0xe0000u

@@ -1,13 +1,10 @@
 /* arch/x86/boot/acpi_host.c: finding the firmware's RSDP and reading the
  * CPUs from its MADT, with crafted (and hostile) tables in a fake physical
- * memory of the first 1 MiB plus a little; the reader refuses the rest.
- *
- * acpi_host.c is not in the Makefile's PURE_FILES yet, so it is compiled
- * into this test directly. */
+ * memory of the first 1 MiB plus a little; the reader refuses the rest. */
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "arch/x86/boot/acpi_host.c"
+#include "arch/x86/boot/acpi_host.h"
 #include "tests/unit/support/host_log.h"
 
 #define PHYS_SIZE 0x110000u

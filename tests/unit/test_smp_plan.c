@@ -1,12 +1,9 @@
 /* arch/x86/cpu/smp_plan.c: where the AP trampoline goes in low memory, and
- * which CPUs of the firmware's list are started.
- *
- * smp_plan.c is not in the Makefile's PURE_FILES yet, so it is compiled into
- * this test directly. */
+ * which CPUs of the firmware's list are started. */
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "arch/x86/cpu/smp_plan.c"
+#include "arch/x86/cpu/smp_plan.h"
 #include "tests/unit/support/host_log.h"
 
 static struct boot_info bi;
