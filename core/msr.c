@@ -23,6 +23,13 @@
 #define MSR_AMD_DE_CFG 0xc0011029 /* Linux sets LFENCE-serialising here */
 #define MSR_AMD_INT_PENDING_MSG 0xc0010055 /* read by Linux's AMD E400 idle code */
 #define MSR_AMD_PATCH_LEVEL 0x8b
+/* The legacy AMD performance counters, PerfEvtSel0-3 then PerfCtr0-3 (APM
+ * Vol. 2 §13.2.1), exist on every AMD64 CPU, so guests probe them without
+ * asking CPUID. No PMU is virtualised: they read 0 and ignore writes, as
+ * under KVM without a PMU (Linux then says "PMU not available due to
+ * virtualization" and uses software events). */
+#define MSR_AMD_PERF_FIRST 0xc0010000
+#define MSR_AMD_PERF_LAST 0xc0010007
 
 #define APIC_BASE_DEFAULT 0xfee00000ULL
 #define APIC_BASE_BSP BIT(8)
@@ -96,6 +103,10 @@ bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
 			*val = 0; /* MTRRs disabled: the hypervisor owns memory types */
 			return true;
 		}
+		if (index >= MSR_AMD_PERF_FIRST && index <= MSR_AMD_PERF_LAST) {
+			*val = 0;
+			return true;
+		}
 		return false;
 	}
 }
@@ -137,6 +148,8 @@ bool msr_write(struct vcpu *v, uint32_t index, uint64_t val)
 	default:
 		if (index >= MSR_MTRR_FIRST && index <= MSR_MTRR_LAST)
 			return true;
+		if (index >= MSR_AMD_PERF_FIRST && index <= MSR_AMD_PERF_LAST)
+			return true; /* counters that do not count */
 		return false; /* incl. FEATURE_CONTROL and VM_CR: #GP */
 	}
 }

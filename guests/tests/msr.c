@@ -4,6 +4,8 @@
 #include "rt.h"
 
 #define UNKNOWN_MSR 0x12345678
+/* AMD's legacy performance counter 0 (APM Vol. 2 §13.2.1). */
+#define MSR_AMD_PERFCTR0 0xC0010004
 #define KGS_TEST_VALUE 0x0000123456789abcull
 #define LSTAR_TEST_VALUE 0xffffffff81234560ull
 /* PA0..PA7 = WB, WC, UC-, UC, WB, WP, UC-, UC (all valid types, SDM Vol. 3A
@@ -98,6 +100,15 @@ void guest_main(void)
 	/* The same unknown MSR again: still #GP (the log line is once only). */
 	vec = rt_try_rdmsr(UNKNOWN_MSR, &v);
 	expect_gp("unknown_msr_read_gp_again", vec);
+
+	/* AMD's legacy performance counters exist but never count (no PMU is
+	 * virtualised): a write is taken, a read gives 0. */
+	vec = rt_try_wrmsr(MSR_AMD_PERFCTR0, 0xffff);
+	rt_check("amd_perfctr_write_taken", vec < 0, "exception %d", vec);
+	v = 1;
+	vec = rt_try_rdmsr(MSR_AMD_PERFCTR0, &v);
+	rt_check("amd_perfctr_reads_zero", vec < 0 && v == 0, "exception %d, value 0x%llx", vec,
+		 (unsigned long long)v);
 
 	/* Virtualisation controls are not the guest's. */
 	vec = rt_try_wrmsr(MSR_IA32_FEATURE_CONTROL, 0x5);
