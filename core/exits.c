@@ -170,9 +170,9 @@ static bool string_io_operands(struct vcpu *v, const struct vcpu_sregs *s, uint8
 static void partition_pio(struct partition *p, uint16_t port, unsigned int size, bool write,
 			  uint64_t *val)
 {
-	spin_lock(&p->lock);
+	partition_lock(p);
 	iobus_pio(&p->bus, port, size, write, val);
-	spin_unlock(&p->lock);
+	partition_unlock(p);
 }
 
 /* INS/OUTS, with REP: each element goes between the device and guest memory
@@ -254,18 +254,18 @@ static enum exit_action handle_io(struct vcpu *v)
 static int mmio_read_cb(void *opaque, uint64_t gpa, unsigned int size, uint64_t *val)
 {
 	struct partition *p = opaque;
-	spin_lock(&p->lock);
+	partition_lock(p);
 	enum iobus_result r = iobus_mmio(&p->bus, gpa, size, false, val);
-	spin_unlock(&p->lock);
+	partition_unlock(p);
 	return r == IOBUS_OK ? 0 : -1;
 }
 
 static int mmio_write_cb(void *opaque, uint64_t gpa, unsigned int size, uint64_t val)
 {
 	struct partition *p = opaque;
-	spin_lock(&p->lock);
+	partition_lock(p);
 	enum iobus_result r = iobus_mmio(&p->bus, gpa, size, true, &val);
-	spin_unlock(&p->lock);
+	partition_unlock(p);
 	return r == IOBUS_OK ? 0 : -1;
 }
 

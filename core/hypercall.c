@@ -49,6 +49,7 @@ enum exit_action hypercall_dispatch(struct vcpu *v)
 		return EXIT_ACTION_RESUME;
 	case HC_PRINT_STATS:
 		partition_print_stats(p);
+		virtio_devices_print_stats(p);
 		*ret = 0;
 		return EXIT_ACTION_RESUME;
 	default:

@@ -273,6 +273,7 @@ void partition_stop(struct partition *p, bool failed, const char *fmt, ...)
 	}
 	log_msg(failed ? LOG_WARN : LOG_INFO, "[%s] partition stopped: %s", p->name, p->stop_reason);
 	partition_print_stats(p);
+	virtio_devices_print_stats(p);
 	console_source_input_stop(&p->console);
 }
 
@@ -284,9 +285,9 @@ bool partition_restart(struct partition *p)
 	quiesce_other_vcpus(p);
 	console_source_flush(&p->console);
 	bh_memset(phys_to_virt(p->ram_hpa), 0, p->ram_size);
-	spin_lock(&p->lock);
+	partition_lock(p);
 	platform_reset(p);
-	spin_unlock(&p->lock);
+	partition_unlock(p);
 	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
 		struct vcpu *v = p->vcpu[i];
 		v->state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;

@@ -3,6 +3,7 @@
 #ifndef BULKHEAD_CORE_PARTITION_H
 #define BULKHEAD_CORE_PARTITION_H
 
+#include "arch/x86/cpu/cpu.h"
 #include "core/console.h"
 #include "core/cpuid_policy.h"
 #include "core/gmem.h"
@@ -47,11 +48,13 @@ struct partition {
 	struct iobus bus;
 	void *s2;               /* the backend's stage-2 tables */
 
-	/* Serialises the partition's emulated devices (platform models and
-	 * virtio transports) between its vCPUs' exit handlers and the device
-	 * service tasks, which may run on different host CPUs. A leaf lock
-	 * except for the service-queue and switch-port locks taken inside. */
+	/* Serialises the partition's emulated devices between its vCPUs' exit
+	 * handlers (which may run on different host CPUs) and interrupt
+	 * delivery. Inside it: a virtio device's own lock, the service-queue
+	 * and switch-port locks. Service tasks take only their device's lock,
+	 * and this one briefly to deliver interrupts. */
 	spinlock_t lock;
+	uint64_t lock_taken, lock_waits, lock_wait_tsc; /* partition_lock() counts */
 	uint8_t priority;       /* scheduler priority, higher first (manifest) */
 	uint32_t affinity;      /* host CPUs its vCPUs may run on (bit per CPU) */
 
@@ -98,6 +101,25 @@ void partition_stop(struct partition *p, bool failed, const char *fmt, ...) __pr
 /* Restart from the original image (HC_PARTITION_RESTART, guest reset). */
 bool partition_restart(struct partition *p);
 void partition_print_stats(const struct partition *p);
+
+/* Take and release p->lock, counting how often and how long a CPU had to
+ * wait for it (printed with the exit statistics): the cost of sharing a
+ * partition's devices between its vCPUs and service tasks. */
+static inline void partition_lock(struct partition *p)
+{
+	if (!spin_trylock(&p->lock)) {
+		uint64_t t0 = rdtsc();
+		spin_lock(&p->lock);
+		p->lock_waits++;
+		p->lock_wait_tsc += rdtsc() - t0;
+	}
+	p->lock_taken++;
+}
+
+static inline void partition_unlock(struct partition *p)
+{
+	spin_unlock(&p->lock);
+}
 uint64_t partition_time_ns(const struct partition *p);
 
 #endif

@@ -133,13 +133,13 @@ static void lapic_timer_changed(struct platform *pf, unsigned int id)
 void platform_tick(struct partition *p)
 {
 	struct platform *pf = p->platform;
-	spin_lock(&p->lock);
+	partition_lock(p);
 	uint64_t now = partition_time_ns(p);
 	pit8254_tick(&pf->pit, now);
 	rtc_cmos_tick(&pf->rtc, now);
 	acpi_pm_tick(&pf->pm, now);
 	p->next_deadline_ns = partition_timers_deadline(pf);
-	spin_unlock(&p->lock);
+	partition_unlock(p);
 }
 
 void platform_tick_vcpu(struct vcpu *v)
@@ -148,10 +148,10 @@ void platform_tick_vcpu(struct vcpu *v)
 	struct platform *pf = p->platform;
 	if (v->id >= pf->nr_lapics)
 		return;
-	spin_lock(&p->lock);
+	partition_lock(p);
 	lapic_tick(&pf->lapic[v->id], partition_time_ns(p));
 	v->timer_deadline_ns = lapic_next_deadline(&pf->lapic[v->id]);
-	spin_unlock(&p->lock);
+	partition_unlock(p);
 }
 
 /* ---- interrupts -------------------------------------------------------- */
@@ -238,9 +238,9 @@ bool platform_has_interrupt(struct vcpu *v)
 	struct platform *pf = v->part->platform;
 	if (v->id >= pf->nr_lapics)
 		return false;
-	spin_lock(&v->part->lock);
+	partition_lock(v->part);
 	bool r = pic_reaches(pf, v) || lapic_pending_vector(&pf->lapic[v->id]) >= 0;
-	spin_unlock(&v->part->lock);
+	partition_unlock(v->part);
 	return r;
 }
 
@@ -263,9 +263,9 @@ int platform_acknowledge(struct vcpu *v)
 	struct platform *pf = v->part->platform;
 	if (v->id >= pf->nr_lapics)
 		return -1;
-	spin_lock(&v->part->lock);
+	partition_lock(v->part);
 	int vec = acknowledge_locked(pf, v);
-	spin_unlock(&v->part->lock);
+	partition_unlock(v->part);
 	return vec;
 }
 
@@ -276,10 +276,10 @@ int platform_take_startup(struct vcpu *v, bool *init)
 	if (!pf || v->id >= pf->nr_lapics)
 		return -1;
 	struct lapic *l = &pf->lapic[v->id];
-	spin_lock(&v->part->lock);
+	partition_lock(v->part);
 	*init = lapic_take_init(l);
 	int vector = lapic_take_sipi(l);
-	spin_unlock(&v->part->lock);
+	partition_unlock(v->part);
 	return vector;
 }
 
@@ -289,11 +289,11 @@ bool platform_msr(struct vcpu *v, uint32_t index, bool write, uint64_t *val, boo
 	if (!pf || v->id >= pf->nr_lapics || !lapic_owns_msr(index))
 		return false;
 	struct lapic *l = &pf->lapic[v->id];
-	spin_lock(&v->part->lock);
+	partition_lock(v->part);
 	int rc = write ? lapic_msr_write(l, index, *val) : lapic_msr_read(l, index, val);
 	if (write)
 		lapic_timer_changed(pf, v->id);
-	spin_unlock(&v->part->lock);
+	partition_unlock(v->part);
 	*gp = rc != LAPIC_MSR_OK;
 	if (write)
 		v->irq_any = true; /* TPR or EOI (x2APIC) may unblock a vector */

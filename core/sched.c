@@ -16,10 +16,13 @@
  * end and the device-timer deadlines: it forces an EXIT_EXTINT.
  *
  * Device services. A virtio queue notification only queues the device's
- * service task (sched_service_kick); any CPU takes tasks from the shared
- * queue before it picks a vCPU, so an idle CPU is woken by IPI to do the
- * work while the notifying vCPU goes on. Tasks run under their partition's
- * lock.
+ * service task (sched_service_kick) on a CPU that is home to one of the
+ * partition's vCPUs: an idle one if there is one (woken by IPI, so the
+ * work runs while the notifying vCPU goes on), else the current CPU,
+ * which runs it as soon as the exit is handled. A CPU runs its queued
+ * tasks before it picks a vCPU. A task takes the locks it needs
+ * (a virtio device takes its own, not the partition's: see
+ * core/virtio_platform.c).
  *
  * Time. A partition's own timers (PIT, RTC, PM timer) are ticked by the
  * home CPU of its vCPU 0 ("timer CPU"); an interrupt they raise for a vCPU
@@ -64,6 +67,9 @@ struct sched_cpu {
 	volatile bool idle;       /* in HLT waiting for work */
 	volatile bool need_resched; /* a service task or better vCPU waits */
 	uint64_t services_run;
+	/* Device-service tasks queued for this CPU (FIFO); any CPU appends. */
+	spinlock_t service_lock;
+	struct service_task *service_head, *service_tail;
 };
 
 static struct sched_cpu sched_cpus[MAX_CPUS];
@@ -71,9 +77,6 @@ static struct sched_cpu sched_cpus[MAX_CPUS];
 /* Set by the boot CPU once every vCPU is placed; APs wait for it. */
 static volatile bool sched_started;
 
-/* The device-service queue shared by all CPUs (FIFO). */
-static spinlock_t service_lock = SPINLOCK_INIT;
-static struct service_task *service_head, *service_tail;
 
 static inline struct sched_cpu *sched_this(void)
 {
@@ -285,19 +288,27 @@ bool sched_vcpu_halt(struct vcpu *v)
 
 /* ---- device-service tasks ---------------------------------------------- */
 
-/* Wake one idle CPU for queued work; if none idles, the current CPU makes
- * room at the end of this exit (sched_should_yield). */
-static void wake_for_service(void)
+/* Where a partition's device work runs: on a host CPU that is home to one
+ * of its vCPUs, so a partition that owns CPUs (affinity) pays for its own
+ * I/O and never takes time from another's, and a device is rarely shared
+ * between CPUs. Among those: the current CPU or an idle one, else the
+ * home of vCPU 0. */
+static struct percpu *service_cpu(const struct partition *p)
 {
-	struct percpu *me = this_cpu();
-	for (unsigned int i = 0; i < MAX_CPUS; i++) {
-		struct percpu *c = &percpu_area[i];
-		if (c != me && c->online && sched_cpus[i].idle) {
-			kick_cpu(c);
-			return;
-		}
+	struct percpu *me = this_cpu(), *idle_cpu = NULL;
+	bool mine = false;
+	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
+		struct percpu *c = p->vcpu[i]->home;
+		if (c == me)
+			mine = true;
+		else if (c && !idle_cpu && sched_cpus[c->id].idle)
+			idle_cpu = c;
 	}
-	sched_cpus[me->id].need_resched = true;
+	if (idle_cpu)
+		return idle_cpu; /* runs at once, beside the vCPU that asked */
+	if (mine || !p->nr_vcpus)
+		return me;
+	return p->vcpu[0]->home;
 }
 
 void sched_service_kick(struct service_task *t)
@@ -306,43 +317,45 @@ void sched_service_kick(struct service_task *t)
 	if (!__atomic_compare_exchange_n(&t->queued, &expected, 1, false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_SEQ_CST))
 		return; /* already queued */
-	spin_lock(&service_lock);
+	struct percpu *c = service_cpu(t->part);
+	struct sched_cpu *sc = &sched_cpus[c->id];
+	spin_lock(&sc->service_lock);
 	t->next = NULL;
-	if (service_tail)
-		service_tail->next = t;
+	if (sc->service_tail)
+		sc->service_tail->next = t;
 	else
-		service_head = t;
-	service_tail = t;
-	spin_unlock(&service_lock);
-	wake_for_service();
+		sc->service_head = t;
+	sc->service_tail = t;
+	spin_unlock(&sc->service_lock);
+	/* That CPU runs it at the end of its current exit (or wakes). */
+	sc->need_resched = true;
+	kick_cpu(c);
 }
 
-static struct service_task *take_service(void)
+static struct service_task *take_service(struct sched_cpu *sc)
 {
-	if (!__atomic_load_n(&service_head, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&sc->service_head, __ATOMIC_ACQUIRE))
 		return NULL;
-	spin_lock(&service_lock);
-	struct service_task *t = service_head;
+	spin_lock(&sc->service_lock);
+	struct service_task *t = sc->service_head;
 	if (t) {
-		service_head = t->next;
-		if (!service_head)
-			service_tail = NULL;
+		sc->service_head = t->next;
+		if (!sc->service_head)
+			sc->service_tail = NULL;
 	}
-	spin_unlock(&service_lock);
+	spin_unlock(&sc->service_lock);
 	return t;
 }
 
 static void run_services(struct sched_cpu *sc)
 {
 	struct service_task *t;
-	while ((t = take_service())) {
+	while ((t = take_service(sc))) {
 		/* Clear first: a kick while it runs queues it again. */
 		__atomic_store_n(&t->queued, 0, __ATOMIC_SEQ_CST);
 		if (t->part->state == PART_STOPPED)
 			continue;
-		spin_lock(&t->part->lock);
 		t->run(t->ctx);
-		spin_unlock(&t->part->lock);
 		t->runs++;
 		sc->services_run++;
 	}
@@ -414,7 +427,7 @@ enum exit_action sched_host_interrupt(struct vcpu *v)
 	bool woke_other = tick_timers(cpu, v);
 	if (v->part->state == PART_STOPPED || v->state != VCPU_RUNNABLE)
 		return EXIT_ACTION_STOPPED;
-	if (woke_other || sc->need_resched || service_head || rdtsc() >= cpu->slice_end_tsc) {
+	if (woke_other || sc->need_resched || sc->service_head || rdtsc() >= cpu->slice_end_tsc) {
 		sc->need_resched = false;
 		return EXIT_ACTION_YIELD;
 	}
@@ -475,7 +488,7 @@ static void idle(struct percpu *cpu, struct sched_cpu *sc)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	/* Work queued before `idle` was visible did not wake us: look again
 	 * (interrupts are off, so a kick after this point ends the HLT). */
-	if (!service_head && !sc->need_resched &&
+	if (!sc->service_head && !sc->need_resched &&
 	    rdtsc() < MIN(sc->deadline_tsc, cpu->slice_end_tsc))
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 	sc->idle = false;
@@ -508,7 +521,10 @@ static bool wakeable(void)
 			if (p->vcpu[c]->state == VCPU_RUNNABLE)
 				return true;
 	}
-	return service_head != NULL;
+	for (unsigned int i = 0; i < MAX_CPUS; i++)
+		if (sched_cpus[i].service_head)
+			return true;
+	return false;
 }
 
 static void stop_idle_partitions(void)

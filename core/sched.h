@@ -17,7 +17,8 @@ struct vcpu;
 
 /* A device-service task: work a device does outside any vCPU's exit
  * handler (virtio queue processing). Queued by sched_service_kick, run by
- * whichever CPU's scheduler gets to it first, under part->lock. */
+ * whichever CPU's scheduler gets to it first; run() takes the locks it
+ * needs. */
 struct service_task {
 	const char *name;
 	struct partition *part;

@@ -19,6 +19,15 @@ static inline void spin_lock(spinlock_t *l)
 		__builtin_ia32_pause();
 }
 
+/* Take the lock only if nobody holds or waits for it. */
+static inline bool spin_trylock(spinlock_t *l)
+{
+	uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+	uint32_t expected = owner;
+	return __atomic_compare_exchange_n(&l->next, &expected, owner + 1, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
+
 static inline void spin_unlock(spinlock_t *l)
 {
 	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);

@@ -32,6 +32,9 @@ void partition_print_stats(const struct partition *p)
 	for (unsigned int i = 0; i < p->nr_vcpus; i++)
 		stats_add(&sum, &p->vcpu[i]->stats);
 	stats_print(p->name, &sum, tsc_hz());
+	if (p->lock_waits)
+		pr_info("[%s] device lock: %lu of %lu acquisitions waited, %lu cycles on average",
+			p->name, p->lock_waits, p->lock_taken, p->lock_wait_tsc / p->lock_waits);
 }
 
 void exit_trace(const struct vcpu *v, const char *action)

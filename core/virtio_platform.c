@@ -10,8 +10,18 @@
  * Guests reach BAR 0 through MMIO exits; the range follows the BAR when
  * the guest moves it (bar_changed) and answers only while memory decoding
  * is on. Notifications queue the device's service task
- * (sched_service_kick); the task runs virtio_pci_service under the
- * partition lock on whichever CPU picks it up. */
+ * (sched_service_kick); the task runs virtio_pci_service on whichever CPU
+ * picks it up.
+ *
+ * Locking. Each device has its own lock (vdev_slot.lock) for its transport
+ * and model state. Exit paths (BAR and config-space accesses) and resets
+ * already hold the partition lock and take the device lock inside it; the
+ * service task takes only the device lock, so a long batch of descriptors
+ * never holds up the vCPUs' other exits (UART, LAPIC, timers), and a
+ * notify takes no device lock at all (it sets an atomic pending bit).
+ * Interrupts the service raises need the partition's interrupt
+ * controllers: they are held in the slot and delivered under the partition
+ * lock once the device lock is released (device_release). */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/tsc.h"
 #include "core/console.h"
@@ -39,10 +49,25 @@
 #define VIRTIO_MAX_DEVICES (MANIFEST_MAX_DISKS + 3)
 
 /* One device as the platform sees it. */
+#define DEFERRED_MSI_MAX VIRTIO_PCI_MSIX_VECTORS
+
 struct vdev_slot {
 	struct partition *part;
 	struct virtio_pci *vp;   /* inside the model's struct */
 	struct service_task task;
+	spinlock_t lock;         /* the device's state; inside p->lock if both */
+	/* Set while a CPU holds `lock` without p->lock (service task, console
+	 * input): interrupts raised meanwhile wait in `deferred`. */
+	bool claimed;
+	struct {
+		struct { uint64_t addr; uint32_t data; } msi[DEFERRED_MSI_MAX];
+		unsigned int nr_msi;
+		bool intx_changed, intx_level;
+		unsigned int intx_line;
+	} deferred;
+	struct msi_sink msi_out;  /* the partition's MSI delivery */
+	struct irq_sink gsi_out;  /* the I/O APIC's inputs */
+	struct irq_sink intx_in;  /* what the transport raises INTx on */
 	unsigned int pci_slot;
 	uint64_t bar_base;       /* where its iobus range is */
 	bool mapped;
@@ -52,7 +77,6 @@ struct vdev_slot {
 struct virtio_devices {
 	struct vdev_slot slot[VIRTIO_MAX_DEVICES];
 	unsigned int nr;
-	struct irq_sink gsi;     /* the I/O APIC's inputs, for INTx */
 	struct virtio_blk *blk[MANIFEST_MAX_DISKS];
 	struct virtio_net *net;
 	struct virtio_rng *rng;
@@ -63,6 +87,80 @@ struct virtio_devices {
 	uint64_t bytes;
 };
 
+/* ---- the device lock and deferred interrupts --------------------------- */
+
+static void slot_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	struct vdev_slot *s = ctx;
+	if (!s->claimed) {
+		msi_send(&s->msi_out, addr, data); /* the caller holds p->lock */
+		return;
+	}
+	/* The same message twice before delivery is one interrupt anyway
+	 * (the LAPIC's IRR bit is already set by the first). */
+	for (unsigned int i = 0; i < s->deferred.nr_msi; i++)
+		if (s->deferred.msi[i].addr == addr && s->deferred.msi[i].data == data)
+			return;
+	if (s->deferred.nr_msi == DEFERRED_MSI_MAX) {
+		/* Distinct messages come from distinct MSI-X entries, which
+		 * cannot change while the device is claimed. */
+		pr_warn("[%s] %s: more than %u interrupt messages in one service; %#lx/%#x dropped",
+			s->part->name, s->name, DEFERRED_MSI_MAX, addr, data);
+		return;
+	}
+	s->deferred.msi[s->deferred.nr_msi].addr = addr;
+	s->deferred.msi[s->deferred.nr_msi].data = data;
+	s->deferred.nr_msi++;
+}
+
+static void slot_intx(void *ctx, unsigned int line, bool level)
+{
+	struct vdev_slot *s = ctx;
+	if (!s->claimed) {
+		irq_set(&s->gsi_out, line, level);
+		return;
+	}
+	s->deferred.intx_changed = true;
+	s->deferred.intx_level = level;
+	s->deferred.intx_line = line;
+}
+
+/* Take the device without the partition lock (service task, console
+ * input). */
+static void device_claim(struct vdev_slot *s)
+{
+	spin_lock(&s->lock);
+	s->claimed = true;
+}
+
+/* Release it and deliver what it raised meanwhile, under p->lock. */
+static void device_release(struct vdev_slot *s)
+{
+	typeof(s->deferred) d = s->deferred;
+	s->deferred.nr_msi = 0;
+	s->deferred.intx_changed = false;
+	s->claimed = false;
+	spin_unlock(&s->lock);
+	if (!d.nr_msi && !d.intx_changed)
+		return;
+	partition_lock(s->part);
+	for (unsigned int i = 0; i < d.nr_msi; i++)
+		msi_send(&s->msi_out, d.msi[i].addr, d.msi[i].data);
+	if (d.intx_changed)
+		irq_set(&s->gsi_out, d.intx_line, d.intx_level);
+	partition_unlock(s->part);
+}
+
+/* Config-space accesses come through the PCI host with p->lock held. */
+static void config_access_lock(void *ctx, bool take)
+{
+	struct vdev_slot *s = ctx;
+	if (take)
+		spin_lock(&s->lock);
+	else
+		spin_unlock(&s->lock);
+}
+
 /* ---- BAR 0 on the iobus ------------------------------------------------ */
 
 static bool bar_live(const struct vdev_slot *s)
@@ -71,6 +169,7 @@ static bool bar_live(const struct vdev_slot *s)
 	return m.decode && m.addr == s->bar_base;
 }
 
+/* Called with p->lock held (exits.c dispatches MMIO under it). */
 static int bar_read(void *dev, uint64_t off, unsigned int size, uint64_t *val)
 {
 	struct vdev_slot *s = dev;
@@ -78,13 +177,25 @@ static int bar_read(void *dev, uint64_t off, unsigned int size, uint64_t *val)
 		*val = ~0ULL;
 		return 0;
 	}
-	return virtio_pci_bar_read(s->vp, off, size, val);
+	spin_lock(&s->lock);
+	int r = virtio_pci_bar_read(s->vp, off, size, val);
+	spin_unlock(&s->lock);
+	return r;
 }
 
 static int bar_write(void *dev, uint64_t off, unsigned int size, uint64_t val)
 {
 	struct vdev_slot *s = dev;
-	return bar_live(s) ? virtio_pci_bar_write(s->vp, off, size, val) : 0;
+	if (!bar_live(s))
+		return 0;
+	/* A notify only sets a pending bit: it must not wait for a service
+	 * batch in progress (virtio_pci_notify_write needs no device lock). */
+	if (virtio_pci_is_notify(off))
+		return virtio_pci_notify_write(s->vp, off, size);
+	spin_lock(&s->lock);
+	int r = virtio_pci_bar_write(s->vp, off, size, val);
+	spin_unlock(&s->lock);
+	return r;
 }
 
 /* The guest moved BAR 0 or switched decoding: follow it. Called with the
@@ -133,7 +244,9 @@ static void firmware_program(struct pci_host *pci, struct vdev_slot *s, unsigned
 static void service_run(void *ctx)
 {
 	struct vdev_slot *s = ctx;
+	device_claim(s);
 	virtio_pci_service(s->vp);
+	device_release(s);
 }
 
 static void transport_kick(void *ctx, struct virtio_pci *vp)
@@ -158,13 +271,15 @@ static struct virtio_pci_config base_config(struct partition *p,
 					    const struct virtio_platform_wiring *w,
 					    struct vdev_slot *s)
 {
-	struct virtio_devices *vd = p->virtio;
-	vd->gsi = w->gsi;
+	(void)p;
+	s->msi_out = w->msi;
+	s->gsi_out = w->gsi;
+	s->intx_in = (struct irq_sink){ slot_intx, s };
 	return (struct virtio_pci_config){
 		.owner = p->name,
 		.mem = &p->mem,
-		.msi = w->msi,
-		.intx = &vd->gsi,
+		.msi = (struct msi_sink){ slot_msi, s },
+		.intx = &s->intx_in,
 		.intx_line = w->pci_gsi_base + s->pci_slot % 4,
 		.kick = transport_kick,
 		.kick_ctx = s,
@@ -175,6 +290,7 @@ static bool plug(struct partition *p, const struct virtio_platform_wiring *w, st
 		 unsigned int index)
 {
 	pci_dev_set_bar_callback(&s->vp->pci, bar_changed, s);
+	pci_dev_set_access_lock(&s->vp->pci, config_access_lock, s);
 	if (!pci_host_add_device(w->pci, s->pci_slot, &s->vp->pci)) {
 		pr_err("[%s] %s: PCI slot %u is taken", p->name, s->name, s->pci_slot);
 		return false;
@@ -251,11 +367,11 @@ static size_t hvc_input(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct vdev_slot *s = ctx;
 	struct virtio_console *c = container_of(s->vp, struct virtio_console, vp);
-	spin_lock(&s->part->lock);
+	device_claim(s);
 	size_t n = virtio_console_input(c, buf, len);
 	if (n)
 		virtio_pci_requeue(s->vp, 0);
-	spin_unlock(&s->part->lock);
+	device_release(s);
 	return n;
 }
 
@@ -406,8 +522,11 @@ void virtio_devices_reset(struct partition *p, const struct virtio_platform_wiri
 		return;
 	for (unsigned int i = 0; i < vd->nr; i++) {
 		struct vdev_slot *s = &vd->slot[i];
+		spin_lock(&s->lock); /* waits for a service batch in progress */
 		virtio_pci_reset(s->vp);
+		spin_unlock(&s->lock);
 		pci_dev_set_bar_callback(&s->vp->pci, bar_changed, s);
+		pci_dev_set_access_lock(&s->vp->pci, config_access_lock, s);
 		pci_host_add_device(w->pci, s->pci_slot, &s->vp->pci);
 		firmware_program(w->pci, s, i);
 	}
@@ -426,5 +545,13 @@ void virtio_devices_print_stats(const struct partition *p)
 		const struct vdev_slot *s = &vd->slot[i];
 		pr_info("[%s]   %-15s %lu notifies, %lu interrupts, %lu service runs", p->name,
 			s->name, s->vp->notifies, s->vp->interrupts, s->task.runs);
+	}
+	if (vd && vd->net) {
+		const struct virtio_net_stats *n = &vd->net->stats;
+		const struct net_port_stats *ps = &vd->net->port.stats;
+		pr_info("[%s]   eth0: sent %lu frames (%lu bytes), received %lu frames (%lu bytes) "
+			"in %lu buffers, %lu dropped on a full receive backlog",
+			p->name, n->tx_frames, n->tx_bytes, n->rx_frames, n->rx_bytes, n->rx_buffers,
+			ps->rx_dropped_full);
 	}
 }

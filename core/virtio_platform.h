@@ -39,7 +39,8 @@ bool virtio_devices_attach(struct partition *p, const struct virtio_platform_wir
  * freshly reset PCI host, BARs where firmware put them; disks keep their
  * data. Called with p->lock held. */
 void virtio_devices_reset(struct partition *p, const struct virtio_platform_wiring *w);
-/* Typed input for the partition's virtio console (if any). */
+/* One line per device (notifies, interrupts, service runs; frames for
+ * the network), printed with the exit statistics when p stops. */
 void virtio_devices_print_stats(const struct partition *p);
 /* Host memory the partition's virtio devices use (for the overhead figure). */
 uint64_t virtio_devices_bytes(const struct partition *p);

@@ -183,6 +183,12 @@ static bool check_access(struct pci_dev *d, unsigned int off, unsigned int size,
 	return false;
 }
 
+void pci_dev_set_access_lock(struct pci_dev *d, void (*fn)(void *ctx, bool take), void *ctx)
+{
+	d->access_lock = fn;
+	d->access_lock_ctx = ctx;
+}
+
 uint32_t pci_dev_config_read(struct pci_dev *d, unsigned int off, unsigned int size)
 {
 	const struct pci_cfg_hook *h;

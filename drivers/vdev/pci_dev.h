@@ -188,6 +188,10 @@ struct pci_dev {
 	uint8_t cap_last;      /* offset of the last capability, 0 if none */
 	struct pci_cfg_hook hooks[PCI_MAX_CFG_HOOKS];
 	unsigned int nr_hooks;
+	/* Optional: taken around every guest config access (pci_host), for a
+	 * device whose state is also changed outside the platform's lock. */
+	void (*access_lock)(void *ctx, bool take);
+	void *access_lock_ctx;
 	struct irq_sink intx;
 	unsigned int intx_line;
 	bool intx_level;  /* the device requests an interrupt */
@@ -205,6 +209,10 @@ void pci_dev_init(struct pci_dev *d, const char *owner, const char *name,
 bool pci_dev_add_bar(struct pci_dev *d, unsigned int bar, enum pci_bar_type type, uint64_t size,
 		     bool prefetchable);
 void pci_dev_set_bar_callback(struct pci_dev *d, pci_bar_changed_fn fn, void *ctx);
+/* fn(ctx, true) before and fn(ctx, false) after each guest config access
+ * through the host bridge (a device served by tasks on other CPUs keeps
+ * its own lock). */
+void pci_dev_set_access_lock(struct pci_dev *d, void (*fn)(void *ctx, bool take), void *ctx);
 /* The BAR's current programmed base (both halves of a 64-bit BAR) and
  * whether the command register enables its decoding. */
 struct pci_bar_mapping pci_dev_bar_mapping(const struct pci_dev *d, unsigned int bar);

@@ -50,7 +50,12 @@ uint32_t pci_host_config_read(struct pci_host *h, unsigned int bus, unsigned int
 		return UINT32_MAX;
 	if (!d) /* master abort: all ones (§6.1) */
 		return (uint32_t)all_ones(size);
-	return pci_dev_config_read(d, reg, size);
+	if (d->access_lock)
+		d->access_lock(d->access_lock_ctx, true);
+	uint32_t v = pci_dev_config_read(d, reg, size);
+	if (d->access_lock)
+		d->access_lock(d->access_lock_ctx, false);
+	return v;
 }
 
 void pci_host_config_write(struct pci_host *h, unsigned int bus, unsigned int slot,
@@ -58,8 +63,13 @@ void pci_host_config_write(struct pci_host *h, unsigned int bus, unsigned int sl
 {
 	struct pci_dev *d = lookup(h, bus, slot, fn);
 
-	if (d)
-		pci_dev_config_write(d, reg, size, val);
+	if (!d)
+		return;
+	if (d->access_lock)
+		d->access_lock(d->access_lock_ctx, true);
+	pci_dev_config_write(d, reg, size, val);
+	if (d->access_lock)
+		d->access_lock(d->access_lock_ctx, false);
 }
 
 static unsigned int address_field(uint32_t addr, unsigned int shift, uint32_t mask)

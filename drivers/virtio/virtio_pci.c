@@ -125,9 +125,9 @@ static void __printf(3, 4) warn_once(struct virtio_pci *vp, uint32_t kind, const
 	char msg[160];
 	va_list ap;
 
-	if (vp->warned & kind)
+	/* Atomic: a notify (no device lock) and the service may both warn. */
+	if (__atomic_fetch_or(&vp->warned, kind, __ATOMIC_RELAXED) & kind)
 		return;
-	vp->warned |= kind;
 	va_start(ap, fmt);
 	bh_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -598,7 +598,7 @@ static void notify_write(struct virtio_pci *vp, uint64_t off)
 			  (unsigned long long)off, (unsigned long long)q);
 		return;
 	}
-	vp->notifies++;
+	__atomic_fetch_add(&vp->notifies, 1, __ATOMIC_RELAXED);
 	virtio_pci_requeue(vp, (unsigned int)q);
 }
 
@@ -797,6 +797,21 @@ static void hole(struct virtio_pci *vp, uint64_t off, bool write)
 static bool device_cfg_range(const struct virtio_pci *vp, uint64_t rel, unsigned int size)
 {
 	return rel < vp->cfg.ops->config_size && size <= vp->cfg.ops->config_size - rel;
+}
+
+bool virtio_pci_is_notify(uint64_t off)
+{
+	return off >= VIRTIO_PCI_NOTIFY_OFF && off - VIRTIO_PCI_NOTIFY_OFF < VIRTIO_PCI_REGION_SIZE;
+}
+
+int virtio_pci_notify_write(struct virtio_pci *vp, uint64_t off, unsigned int size)
+{
+	/* access_ok and notify_write touch only constants, atomics and
+	 * fields that are set once (vq ready flags read racily are checked
+	 * again by the service). */
+	if (virtio_pci_is_notify(off) && access_ok(vp, off, size, true))
+		notify_write(vp, off - VIRTIO_PCI_NOTIFY_OFF);
+	return 0;
 }
 
 int virtio_pci_bar_read(void *dev, uint64_t off, unsigned int size, uint64_t *val)

@@ -25,7 +25,8 @@
  * virtio_pci_service(), which runs the device's `process` op.
  *
  * Pure code: the platform maps BAR0 on the partition's iobus and routes
- * virtio_pci_bar_read/write to it. */
+ * virtio_pci_bar_read/write to it. The platform serialises everything but
+ * notify writes with a per-device lock (core/virtio_platform.c). */
 #ifndef BULKHEAD_DRIVERS_VIRTIO_VIRTIO_PCI_H
 #define BULKHEAD_DRIVERS_VIRTIO_VIRTIO_PCI_H
 
@@ -144,6 +145,12 @@ bool virtio_pci_init(struct virtio_pci *vp, const struct virtio_pci_config *cfg)
  * wrongly sized accesses are ignored (reads return all ones). */
 int virtio_pci_bar_read(void *vp, uint64_t off, unsigned int size, uint64_t *val);
 int virtio_pci_bar_write(void *vp, uint64_t off, unsigned int size, uint64_t val);
+
+/* Is BAR 0 offset off in the notify region? A write there can go to
+ * virtio_pci_notify_write, which is safe without the device's lock: it
+ * only marks the queue pending (atomically) and kicks the service task. */
+bool virtio_pci_is_notify(uint64_t off);
+int virtio_pci_notify_write(struct virtio_pci *vp, uint64_t off, unsigned int size);
 
 /* From the service task: run ops->process for every pending queue. */
 void virtio_pci_service(struct virtio_pci *vp);

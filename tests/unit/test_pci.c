@@ -579,3 +579,57 @@ Test(pci, builders_refuse_bad_arguments)
 	cr_assert(!pci_dev_add_bar(&dev, 1, PCI_BAR_MEM32, 0x1000, false)); /* upper half */
 	cr_assert(!pci_dev_add_bar(&dev, 0, PCI_BAR_MEM32, 0x1000, false)); /* taken */
 }
+
+/* A device with its own lock (virtio, served from other CPUs) has it taken
+ * once around each guest config access, split or not, and only then. */
+struct lock_log {
+	unsigned int takes, releases;
+	bool held;
+	unsigned int hook_calls_unheld;
+};
+
+static void access_lock(void *ctx, bool take)
+{
+	struct lock_log *l = ctx;
+	cr_assert_neq(l->held, take, "taken twice or released unheld");
+	l->held = take;
+	if (take)
+		l->takes++;
+	else
+		l->releases++;
+}
+
+static struct lock_log *lock_seen;
+
+static uint32_t locked_hook_read(void *ctx, struct pci_dev *d, unsigned int off, unsigned int size)
+{
+	(void)ctx;
+	if (!lock_seen->held)
+		lock_seen->hook_calls_unheld++;
+	return pci_dev_store_read(d, off, size);
+}
+
+Test(pci, access_lock_wraps_every_guest_config_access)
+{
+	struct lock_log log = { 0 };
+	uint8_t body[6] = { 0 };
+	unsigned int cap = pci_dev_add_capability(&dev, PCI_CAP_ID_VENDOR, body, sizeof(body));
+
+	lock_seen = &log;
+	cr_assert(pci_dev_add_cfg_hook(&dev, cap + 2, 2, locked_hook_read, NULL, NULL));
+	pci_dev_set_access_lock(&dev, access_lock, &log);
+	plug();
+	cr_assert_eq(cfg_read(SLOT, 0, 4), 0x10411AF4u);
+	cr_assert_eq(log.takes, 1);
+	/* A dword over a hook is split into byte accesses: still one take. */
+	cfg_read(SLOT, cap, 4);
+	cr_assert_eq(log.takes, 2);
+	cfg_write(SLOT, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	cr_assert_eq(log.takes, 3);
+	cr_assert_eq(log.releases, 3);
+	cr_assert_not(log.held);
+	cr_assert_eq(log.hook_calls_unheld, 0);
+	/* Nothing at the slot: the device is not touched. */
+	cfg_read(SLOT + 1, 0, 4);
+	cr_assert_eq(log.takes, 3);
+}

@@ -904,3 +904,30 @@ Test(virtio_pci, init_refuses_bad_ops)
 	for (; pos; pos = pci_dev_find_capability(&vp2.pci, CAP_VNDR, pos))
 		cr_assert_neq(pci_dev_store_read(&vp2.pci, pos + 3, 1), CAP_DEVICE);
 }
+
+/* The platform routes notify writes to virtio_pci_notify_write without the
+ * device lock: it must behave as a BAR write there and touch nothing
+ * outside the notify region. */
+Test(virtio_pci, notify_fast_path_matches_bar_write)
+{
+	bring_up(0, NO_VECTOR);
+	uint64_t off = VIRTIO_PCI_NOTIFY_OFF + 1 * caps.mult;
+	cr_assert_eq(caps.notify, VIRTIO_PCI_NOTIFY_OFF);
+	cr_assert(virtio_pci_is_notify(off));
+	cr_assert_not(virtio_pci_is_notify(VIRTIO_PCI_COMMON_OFF));
+	cr_assert_not(virtio_pci_is_notify(VIRTIO_PCI_MSIX_TABLE_OFF));
+	cr_assert_not(virtio_pci_is_notify(VIRTIO_PCI_NOTIFY_OFF - 1));
+	virtio_pci_notify_write(&dev.vp, off, 2);
+	cr_assert_eq(dev.vp.pending, 2);
+	cr_assert_eq(kicks, 1);
+	cr_assert_eq(dev.vp.notifies, 1);
+	/* Outside the region it does nothing, not even a warning. */
+	uint8_t status = dev.vp.status;
+	virtio_pci_notify_write(&dev.vp, VIRTIO_PCI_COMMON_OFF + 0x14, 1);
+	cr_assert_eq(dev.vp.status, status);
+	cr_assert_eq(kicks, 1);
+	/* A misaligned notify is refused with the same warning as a BAR write. */
+	virtio_pci_notify_write(&dev.vp, off + 1, 2);
+	cr_assert_eq(kicks, 1);
+	cr_assert(host_log_contains("wrong size or alignment"));
+}
