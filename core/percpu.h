@@ -23,7 +23,11 @@ struct percpu {
 	paddr_t host_state_pa;   /* SVM: host VMCB for VMSAVE/VMLOAD of FS/GS/TR */
 	void *backend_data;      /* backend-private per-CPU data */
 
-	struct vcpu *current;    /* vCPU running or last run here */
+	struct vcpu *current;    /* vCPU running here (in run_slice), else NULL */
+	/* Set by any CPU: the vCPU running here gives way at the end of its
+	 * current exit (a service task was queued here, or a vCPU homed here
+	 * was woken). Read after every exit, so kept here, one load away. */
+	volatile bool need_resched;
 	struct vcpu *fpu_owner;  /* whose x87/SSE state is in this CPU's registers */
 	uint64_t slice_end_tsc;  /* current vCPU's time slice ends (UINT64_MAX: no limit) */
 

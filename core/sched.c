@@ -56,7 +56,7 @@
 #define SCHED_MIN_TIMER_NS 20000ULL
 
 /* Per-CPU scheduler state, indexed by percpu.id. Each entry is written only
- * by its own CPU, except `idle` and `need_resched`, which others read and
+ * by its own CPU, except `idle` (and percpu.need_resched), which others read and
  * set to decide whom to wake. The run queue is filled by the boot CPU in
  * place_vcpus() before any CPU schedules. */
 struct sched_cpu {
@@ -65,7 +65,6 @@ struct sched_cpu {
 	unsigned int rr_next;     /* round-robin position in rq */
 	uint64_t deadline_tsc;    /* earliest timer it ticks (partitions', its vCPUs') */
 	volatile bool idle;       /* in HLT waiting for work */
-	volatile bool need_resched; /* a service task or better vCPU waits */
 	uint64_t services_run;
 	/* Device-service tasks queued for this CPU (FIFO); any CPU appends. */
 	spinlock_t service_lock;
@@ -76,12 +75,6 @@ static struct sched_cpu sched_cpus[MAX_CPUS];
 
 /* Set by the boot CPU once every vCPU is placed; APs wait for it. */
 static volatile bool sched_started;
-
-
-static inline struct sched_cpu *sched_this(void)
-{
-	return &sched_cpus[this_cpu()->id];
-}
 
 static void kick_cpu(struct percpu *c)
 {
@@ -271,7 +264,7 @@ void vcpu_kick(struct vcpu *v)
 	 * be spinning until it answers (an IPI for a TLB shootdown, an AP it
 	 * just started), so hand over at the end of this exit. */
 	if (woke && me->current && me->current != v)
-		sched_cpus[me->id].need_resched = true;
+		me->need_resched = true;
 }
 
 bool sched_vcpu_halt(struct vcpu *v)
@@ -328,7 +321,7 @@ void sched_service_kick(struct service_task *t)
 	sc->service_tail = t;
 	spin_unlock(&sc->service_lock);
 	/* That CPU runs it at the end of its current exit (or wakes). */
-	sc->need_resched = true;
+	c->need_resched = true;
 	kick_cpu(c);
 }
 
@@ -359,15 +352,6 @@ static void run_services(struct sched_cpu *sc)
 		t->runs++;
 		sc->services_run++;
 	}
-}
-
-bool sched_should_yield(void)
-{
-	struct sched_cpu *sc = sched_this();
-	if (!sc->need_resched)
-		return false;
-	sc->need_resched = false;
-	return true;
 }
 
 /* ---- choosing and running ---------------------------------------------- */
@@ -427,8 +411,8 @@ enum exit_action sched_host_interrupt(struct vcpu *v)
 	bool woke_other = tick_timers(cpu, v);
 	if (v->part->state == PART_STOPPED || v->state != VCPU_RUNNABLE)
 		return EXIT_ACTION_STOPPED;
-	if (woke_other || sc->need_resched || sc->service_head || rdtsc() >= cpu->slice_end_tsc) {
-		sc->need_resched = false;
+	if (woke_other || cpu->need_resched || sc->service_head || rdtsc() >= cpu->slice_end_tsc) {
+		cpu->need_resched = false;
 		return EXIT_ACTION_YIELD;
 	}
 	/* A kick may have made a better vCPU runnable here. */
@@ -488,11 +472,11 @@ static void idle(struct percpu *cpu, struct sched_cpu *sc)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	/* Work queued before `idle` was visible did not wake us: look again
 	 * (interrupts are off, so a kick after this point ends the HLT). */
-	if (!sc->service_head && !sc->need_resched &&
+	if (!sc->service_head && !cpu->need_resched &&
 	    rdtsc() < MIN(sc->deadline_tsc, cpu->slice_end_tsc))
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 	sc->idle = false;
-	sc->need_resched = false;
+	cpu->need_resched = false;
 }
 
 static bool any_alive(void)

@@ -4,6 +4,7 @@
 #define BULKHEAD_CORE_SCHED_H
 
 #include "core/exits.h"
+#include "core/percpu.h"
 #include "core/types.h"
 
 struct partition;
@@ -36,8 +37,15 @@ struct service_task {
 void sched_service_kick(struct service_task *t);
 
 /* Called after every exit: should this vCPU make room now (a service task
- * waits with no idle CPU to take it, or a vCPU here was just woken)? */
-bool sched_should_yield(void);
+ * was queued on this CPU, or a vCPU here was just woken)? */
+static inline bool sched_should_yield(void)
+{
+	struct percpu *cpu = this_cpu();
+	if (likely(!cpu->need_resched))
+		return false;
+	cpu->need_resched = false;
+	return true;
+}
 
 /* HLT: mark v halted unless an interrupt raced in. True if it halted. */
 bool sched_vcpu_halt(struct vcpu *v);
