@@ -166,7 +166,7 @@ $(LINUX_VIRTIO_DISK):
 # with the virtio modules and ext4 (which will not mount without crc32c).
 LINUX_VIRTIO_MODULES := virtio_pci virtio_blk virtio_net virtio_console virtio_rng ext4 crc32c_generic
 # Shell code both virtio scripts source from /lib/bulkhead/ (build-images.sh --lib).
-LINUX_VIRTIO_LIBS := guests/linux/cmdline.sh
+LINUX_VIRTIO_LIBS := guests/linux/cmdline.sh guests/linux/wait.sh
 LINUX_VIRTIO_IMAGES := $(BUILD)/linux/virtio/vmlinuz $(BUILD)/linux/virtio/initrd.cpio.gz
 LINUX_VIRTIO_BENCH_IMAGES := $(BUILD)/linux/virtio-bench/vmlinuz $(BUILD)/linux/virtio-bench/initrd.cpio.gz
 .PHONY: linux-virtio-images linux-virtio-bench-images linux-virtio-qemu-test bench-virtio

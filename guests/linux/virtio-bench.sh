@@ -23,23 +23,10 @@
 
 say() { echo "BULKHEAD-BENCH: $*"; }
 
-# param, read_cmdline (build-images.sh --lib guests/linux/cmdline.sh).
+# param, read_cmdline; uptime_cs, wait_for (build-images.sh --lib
+# guests/linux/cmdline.sh and guests/linux/wait.sh).
 . /lib/bulkhead/cmdline.sh
-
-uptime_cs() {
-	local s
-	read -r s _ </proc/uptime
-	echo $((${s%.*} * 100 + 1${s#*.} - 100))
-}
-
-wait_for() {
-	local n=0
-	while [ ! -e "$1" ]; do
-		[ $n -ge $(($2 * 10)) ] && return 1
-		usleep 100000
-		n=$((n + 1))
-	done
-}
+. /lib/bulkhead/wait.sh
 
 # report NAME BYTES CENTISECONDS
 report() {

@@ -34,25 +34,10 @@
 
 say() { echo "BULKHEAD-RUN: $*"; }
 
-# param, read_cmdline (build-images.sh --lib guests/linux/cmdline.sh).
+# param, read_cmdline; uptime_cs, wait_for (build-images.sh --lib
+# guests/linux/cmdline.sh and guests/linux/wait.sh).
 . /lib/bulkhead/cmdline.sh
-
-# uptime_cs: centiseconds since boot (busybox has no date +%N).
-uptime_cs() {
-	local s
-	read -r s _ </proc/uptime
-	echo $((${s%.*} * 100 + 1${s#*.} - 100))
-}
-
-# wait_for PATH SECONDS: until PATH exists (device nodes appear as drivers bind).
-wait_for() {
-	local n=0
-	while [ ! -e "$1" ]; do
-		[ $n -ge $(($2 * 10)) ] && return 1
-		usleep 100000
-		n=$((n + 1))
-	done
-}
+. /lib/bulkhead/wait.sh
 
 # bound DRIVER: the virtio devices DRIVER drives, e.g. "virtio1".
 bound() {
