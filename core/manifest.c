@@ -318,17 +318,6 @@ static bool parse_devices(const struct kv *kv, struct manifest_entry *out, struc
 	return true;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool parse_mac(const struct kv *kv, struct manifest_entry *out, struct line_state *st)
 {
 	uint8_t mac[MANIFEST_MAC_LEN];
@@ -338,7 +327,7 @@ static bool parse_mac(const struct kv *kv, struct manifest_entry *out, struct li
 		REFUSE(st, "key 'mac' needs six hex octets with colons (e.g. 52:54:00:12:34:56)");
 	for (unsigned int i = 0; i < MANIFEST_MAC_LEN; i++) {
 		const char *o = kv->val + 3 * i;
-		int hi = hex_value(o[0]), lo = hex_value(o[1]);
+		int hi = bh_hex_digit_value(o[0]), lo = bh_hex_digit_value(o[1]);
 		if (hi < 0 || lo < 0 || (i + 1 < MANIFEST_MAC_LEN && o[2] != ':'))
 			REFUSE(st, "key 'mac' needs six hex octets with colons (e.g. 52:54:00:12:34:56)");
 		mac[i] = (uint8_t)(hi << 4 | lo);

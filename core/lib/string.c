@@ -114,7 +114,7 @@ size_t bh_strlcpy(char *dst, const char *src, size_t size)
 	return len;
 }
 
-static int digit_value(char c)
+int bh_hex_digit_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -146,7 +146,7 @@ bool bh_parse_u64(const char *s, size_t len, uint64_t *out, bool allow_suffix)
 	if (i >= len)
 		return false;
 	for (; i < len; i++) {
-		int d = digit_value(s[i]);
+		int d = bh_hex_digit_value(s[i]);
 		if (d < 0 || (unsigned)d >= base)
 			return false;
 		if (v > (UINT64_MAX - (uint64_t)d) / base)

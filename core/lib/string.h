@@ -24,5 +24,7 @@ size_t bh_strlcpy(char *dst, const char *src, size_t size);
 /* Parse an unsigned number: decimal, 0x hex, with optional K/M/G suffix when
  * allow_suffix. Returns false on junk, empty input or overflow. */
 bool bh_parse_u64(const char *s, size_t len, uint64_t *out, bool allow_suffix);
+/* 0-15 for a hexadecimal digit (either case), -1 for anything else. */
+int bh_hex_digit_value(char c);
 
 #endif

@@ -103,3 +103,15 @@ Test(lib, strstr_finds_first_occurrence_or_null)
 	cr_assert_null(bh_strstr("", "a"));
 	cr_assert_null(bh_strstr("ab", "abc"), "needle longer than the rest");
 }
+
+Test(lib, hex_digit_value)
+{
+	cr_assert_eq(bh_hex_digit_value('0'), 0);
+	cr_assert_eq(bh_hex_digit_value('9'), 9);
+	cr_assert_eq(bh_hex_digit_value('a'), 10);
+	cr_assert_eq(bh_hex_digit_value('F'), 15);
+	cr_assert_eq(bh_hex_digit_value('g'), -1);
+	cr_assert_eq(bh_hex_digit_value('/'), -1);
+	cr_assert_eq(bh_hex_digit_value(':'), -1);
+	cr_assert_eq(bh_hex_digit_value('@'), -1);
+}
