@@ -395,6 +395,17 @@ fi
 
 mkdir -p "$OUT"
 echo "integration: ${#names[@]} tests, $JOBS at a time, files in $OUT/<test>/"
+# The accelerator is chosen once (a probe boot at most, cached) and handed to
+# every QEMU run. The QEMU tests are the SVM tier (Bochs runs VMX): KVM that
+# nests VMX would fail their "SVM usable" lines, so it is taken only if asked.
+# shellcheck source=scripts/accel.sh
+. "$here/accel.sh"
+BULKHEAD_BUILD=$BUILD accel_choose || exit 2
+if [ "$ACCEL" = kvm ] && [ "$ACCEL_VIRT" = vmx ] && [ -z "${BULKHEAD_ACCEL:-}" ]; then
+	ACCEL=tcg ACCEL_WHY="KVM nests VMX here, and the QEMU tests expect SVM (BULKHEAD_ACCEL=kvm forces it)"
+fi
+export BULKHEAD_ACCEL=$ACCEL BULKHEAD_ACCEL_WHY=$ACCEL_WHY
+echo "integration: QEMU accelerator $ACCEL ($ACCEL_WHY)"
 set_now
 suite_start=$NOW_MS
 declare -A job_name=()

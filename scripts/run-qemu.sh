@@ -17,7 +17,8 @@
 #   --mark ERE      batch run: record when a line first matches (result: mark<i>_ms)
 #   --send 'ERE => TEXT'  batch run: type TEXT (printf %b escapes) into the
 #                   serial port when a line matches ERE; repeatable, in order
-#   --cpu MODEL     -cpu value (default: host with KVM, else qemu64,+svm,+npt)
+#   --cpu MODEL     -cpu value: a TCG model (default: host under KVM where
+#                   scripts/accel.sh finds KVM usable, else qemu64,+svm,+npt)
 #   --mem SIZE      guest RAM (default 512M)
 #   --smp N         N host CPUs (QEMU -smp N; default $RUN_SMP, else 1)
 #   --quiet         do not print the serial log tail on failure
@@ -31,6 +32,8 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/run-common.sh
 . "$here/run-common.sh"
+# shellcheck source=scripts/accel.sh
+. "$here/accel.sh"
 
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
@@ -84,16 +87,25 @@ mkdir -p "$dir"
 # shellcheck disable=SC2054 # commas belong to QEMU option values
 args=(-nodefaults -no-reboot -m "$mem" -smp "$smp" -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
-if [ -z "$cpu" ]; then
-	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-		args+=(-accel kvm -cpu host)
-	else
-		# shellcheck disable=SC2054
-		args+=(-accel tcg -cpu qemu64,+svm,+npt)
-	fi
+# The accelerator (scripts/accel.sh): KVM only where a probe showed that it
+# runs Bulkhead with SVM or VMX usable. An explicit CPU model other than
+# `host` is a TCG model (tests ask for EPYC, max, ... to see those CPUs).
+if [ -n "$cpu" ] && [ "$cpu" != host ]; then
+	accel=tcg accel_why="--cpu $cpu is emulated by TCG"
 else
-	args+=(-accel "$([ "$cpu" = host ] && echo kvm || echo tcg)" -cpu "$cpu")
+	accel_choose || exit 125
+	accel=$ACCEL accel_why=$ACCEL_WHY
+	if [ "$accel" = kvm ]; then
+		cpu=host
+	elif [ -z "$cpu" ]; then
+		cpu=qemu64,+svm,+npt
+	else
+		echo "run-qemu.sh: --cpu host needs KVM, and KVM is not usable: $accel_why" >&2
+		exit 125
+	fi
 fi
+echo "run-qemu.sh: accelerator $accel, -cpu $cpu ($accel_why)" >&2
+args+=(-accel "$accel" -cpu "$cpu")
 
 if [ $ovmf = 1 ]; then
 	if [ -f "$OVMF_CODE" ] && [ -f "$OVMF_VARS" ]; then

@@ -7,7 +7,7 @@
 #   make run-kernel        bulkhead.elf via QEMU -kernel (Multiboot1)
 #   make run-efi           the ESP under OVMF (Bulkhead's loader); run-efi-grub: GRUB EFI
 #   make run-bochs         the ISO in Bochs (VT-x)
-#   make test              deps, build, unit tests, integration tests (what CI runs)
+#   make test              deps, build, unit tests, script tests, integration tests (what CI runs)
 #   make test-integration  only the integration tests (ITEST_ARGS="--filter bochs" ...),
 #                          with the guest suites (GUEST_SUITES) on ITEST_SUITE_PATHS
 #   make bench             scripts/bench.sh, bench-exits.sh, bench-linux.sh, bench-virtio.sh,
@@ -99,7 +99,14 @@ test:
 	$(MAKE) deps-check
 	$(MAKE) test-build
 	$(MAKE) unit
+	$(MAKE) test-scripts
 	$(MAKE) test-integration
+
+# Tests of the scripts themselves (tests/scripts/test-*.sh), e.g. the
+# accelerator choice against made-up hosts.
+.PHONY: test-scripts
+test-scripts:
+	@rc=0; for t in tests/scripts/test-*.sh; do bash $$t || rc=1; done; exit $$rc
 
 # Boot times per path (scripts/bench.sh), exit costs (scripts/bench-exits.sh),
 # Linux boot to /init (scripts/bench-linux.sh), virtio throughput against
