@@ -66,6 +66,7 @@
 #   cpu: MODEL                          QEMU -cpu or Bochs CPU model override
 #   mem: SIZE                           guest RAM (QEMU: 512M; Bochs: MiB, 256)
 #   smp: N                              host CPUs (QEMU -smp N, Bochs cpu: count=N; default 1)
+#   machine: pc | q35                   QEMU machine type (default pc)
 #
 # FILE paths in tests are relative to the repository unless absolute.
 # The regexes are POSIX extended (grep -E), matched against the log with
@@ -142,6 +143,7 @@ parse_test() {
 		cpu) cpu=$val ;;
 		mem) mem=$val ;;
 		smp) smp=$val ;;
+		machine) machine=$val ;;
 		*) fail_setup "$file:$lineno: unknown key '$key'" ;;
 		esac
 	done <"$file"
@@ -171,7 +173,7 @@ repo_path() {
 run_one() {
 	local name=$1 file=$2 dir=$OUT/$1
 	local path='' protocol='' image=bulkhead cmdline='' outcome_want=success stop=''
-	local limit='' cpu='' mem='' smp='' suite_modules='' line elapsed='' balanced=''
+	local limit='' cpu='' mem='' smp='' machine='' suite_modules='' line elapsed='' balanced=''
 	local -a modules=() expects=() rejects=() why=() cfg_lines=() sends=()
 
 	rm -rf "$dir"
@@ -241,6 +243,10 @@ run_one() {
 	[ -n "$cpu" ] && common+=(--cpu "$cpu")
 	[ -n "$mem" ] && common+=(--mem "$mem")
 	[ -n "$smp" ] && common+=(--smp "$smp")
+	if [ -n "$machine" ]; then
+		[ "$path" != bochs ] || fail_setup "machine: is a QEMU option"
+		common+=(--machine "$machine")
+	fi
 	case "$path" in
 	grub-bios | grub-efi | bochs)
 		"$here/mkiso.sh" --out "$dir/boot.iso" --elf "$image" --cmdline "$cmdline" \

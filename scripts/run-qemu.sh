@@ -20,6 +20,7 @@
 #   --cpu MODEL     -cpu value: a TCG model (default: host under KVM where
 #                   scripts/accel.sh finds KVM usable, else qemu64,+svm,+npt)
 #   --mem SIZE      guest RAM (default 512M)
+#   --machine TYPE  QEMU machine: pc (i440FX, the default) or q35
 #   --smp N         N host CPUs (QEMU -smp N; default $RUN_SMP, else 1)
 #   --quiet         do not print the serial log tail on failure
 #   -- ARGS...      passed to QEMU unchanged
@@ -40,7 +41,7 @@ OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
 OVMF_ONE=/usr/share/ovmf/OVMF.fd
 
 SEND_SPECS=() MARK_RES=()
-iso='' kernel='' esp='' append='' ovmf=0 log='' dir='' limit='' stop='' cpu='' mem=512M quiet=0
+iso='' kernel='' esp='' append='' ovmf=0 log='' dir='' limit='' stop='' cpu='' mem=512M machine=pc quiet=0
 smp=${RUN_SMP:-1}
 modules=() extra=()
 while [ $# -gt 0 ]; do
@@ -59,6 +60,7 @@ while [ $# -gt 0 ]; do
 	--mark) MARK_RES+=("$2"); shift 2 ;;
 	--cpu) cpu=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--machine) machine=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	--) shift; extra=("$@"); break ;;
@@ -85,7 +87,7 @@ fi
 mkdir -p "$dir"
 
 # shellcheck disable=SC2054 # commas belong to QEMU option values
-args=(-nodefaults -no-reboot -m "$mem" -smp "$smp" -display none
+args=(-machine "$machine" -nodefaults -no-reboot -m "$mem" -smp "$smp" -display none
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 # The accelerator (scripts/accel.sh): KVM only where a probe showed that it
 # runs Bulkhead with SVM or VMX usable. An explicit CPU model other than

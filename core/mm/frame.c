@@ -52,12 +52,14 @@ paddr_t frame_alloc_range(struct frame_allocator *fa, uint64_t bytes, uint64_t a
 	 * for the things that need it, and large blocks for later. */
 	for (unsigned int n = fa->nr; n-- > 0;) {
 		struct mem_range r = fa->free[n];
-		if (r.len < bytes)
+		uint64_t rend = r.base + r.len;
+		uint64_t top = (fa->limit && fa->limit < rend) ? fa->limit : rend;
+		if (top <= r.base || top - r.base < bytes)
 			continue;
-		uint64_t start = ALIGN_DOWN(r.base + r.len - bytes, align);
+		uint64_t start = ALIGN_DOWN(top - bytes, align);
 		if (start < r.base)
 			continue;
-		uint64_t end = start + bytes, rend = r.base + r.len;
+		uint64_t end = start + bytes;
 		remove_at(fa, n);
 		if (rend > end)
 			insert_at(fa, n, end, rend - end);
@@ -71,6 +73,11 @@ paddr_t frame_alloc_range(struct frame_allocator *fa, uint64_t bytes, uint64_t a
 		return start;
 	}
 	return 0;
+}
+
+void frame_set_limit(struct frame_allocator *fa, uint64_t limit)
+{
+	fa->limit = limit;
 }
 
 void frame_free_range(struct frame_allocator *fa, paddr_t pa, uint64_t bytes)

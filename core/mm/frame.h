@@ -18,12 +18,18 @@ struct frame_allocator {
 	/* Host tests: frames are addresses in a test buffer; zeroing goes
 	 * through this pointer offset (hypervisor: 0, identity map). */
 	uint8_t *direct_map;
+	/* Allocations end at or below this address; 0: anywhere. Boot sets it
+	 * to what the boot page tables map (4 GiB) until the final tables map
+	 * all of RAM, since a new frame is zeroed through that mapping. */
+	uint64_t limit;
 };
 
 void frame_init(struct frame_allocator *fa, const struct memmap *map, uint8_t *direct_map);
 /* Allocate `bytes` (rounded up to pages) aligned to `align` (a power of two,
  * at least PAGE_SIZE). Returns the physical address or 0. Not zeroed. */
 paddr_t frame_alloc_range(struct frame_allocator *fa, uint64_t bytes, uint64_t align);
+/* Allocations from now on end at or below `limit` (0: anywhere). */
+void frame_set_limit(struct frame_allocator *fa, uint64_t limit);
 void frame_free_range(struct frame_allocator *fa, paddr_t pa, uint64_t bytes);
 
 /* The hypervisor's allocator (core/mm/frame.c), set up by boot; any CPU may

@@ -395,3 +395,33 @@ Test(frame, page_zero_is_never_handed_out, .init = reset)
 	cr_assert_eq(fa.nr, 0);
 	cr_assert_eq(fa.total_bytes, 0);
 }
+
+/* Boot allocates its page tables below what the boot tables map (issue 11:
+ * with 8 GiB the first frame came from the top of RAM and faulted). */
+Test(frame, limit_keeps_allocations_below_it, .init = reset)
+{
+	map_add(MiB(1), MiB(3));      /* 1..4 MiB */
+	map_add(MiB(8), MiB(8));      /* 8..16 MiB, straddles the limit */
+	frame_init(&fa, &map, NULL);
+	frame_set_limit(&fa, MiB(10));
+	cr_assert_eq(frame_alloc_range(&fa, PAGE_SIZE, PAGE_SIZE), MiB(10) - PAGE_SIZE);
+	cr_assert_eq(frame_alloc_range(&fa, MiB(1), PAGE_SIZE), MiB(9) - PAGE_SIZE,
+		     "below the limit, not from the range's top");
+	cr_assert_eq(frame_alloc_range(&fa, MiB(2), MiB(2)), MiB(2),
+		     "no aligned 2 MiB left below the limit in 8..10 MiB: the low range");
+	cr_assert_eq(frame_alloc_range(&fa, MiB(4), PAGE_SIZE), 0, "nothing this large below the limit");
+	check_invariants();
+	frame_set_limit(&fa, 0);
+	cr_assert_eq(frame_alloc_range(&fa, PAGE_SIZE, PAGE_SIZE), MiB(16) - PAGE_SIZE, "no limit: the top again");
+	check_invariants();
+}
+
+Test(frame, limit_below_every_range_fails_cleanly, .init = reset)
+{
+	map_add(MiB(8), MiB(8));
+	frame_init(&fa, &map, NULL);
+	frame_set_limit(&fa, MiB(4));
+	cr_assert_eq(frame_alloc_range(&fa, PAGE_SIZE, PAGE_SIZE), 0);
+	cr_assert_eq(fa.free_bytes, MiB(8));
+	check_invariants();
+}

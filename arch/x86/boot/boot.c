@@ -38,7 +38,7 @@ static struct hv_options hv_opts;
  * final page tables (the boot tables map exactly that). */
 static const void *read_phys_low(void *ctx, uint64_t pa, uint64_t len)
 {
-	if (pa == 0 || pa + len < pa || pa + len > GiB(4))
+	if (pa == 0 || pa + len < pa || pa + len > BOOT_IDENTITY_MAP_END)
 		return NULL;
 	return (const void *)(uintptr_t)pa;
 }
@@ -136,10 +136,15 @@ static void setup_memory(void)
 						   boot_info.modules[i].end - boot_info.modules[i].start };
 	memmap_build(&boot_memmap, &boot_info, reserve, n);
 	frame_init(&hv_frames, &boot_memmap, NULL);
+	/* The boot page tables map the first 4 GiB only (entry.S), and the
+	 * final tables are built from frames zeroed through them. Once those
+	 * tables map all of RAM, any frame will do. */
+	frame_set_limit(&hv_frames, BOOT_IDENTITY_MAP_END);
 	if (!paging_init(boot_memmap.highest_addr)) {
-		pr_err("boot: out of memory while building page tables");
+		pr_err("boot: out of memory below 4 GiB while building page tables");
 		platform_exit(PLATFORM_EXIT_FAILURE);
 	}
+	frame_set_limit(&hv_frames, 0);
 	kheap_init();
 }
 

@@ -8,6 +8,10 @@
 #include "core/types.h"
 
 /* x86-64 paging entry bits (SDM Vol. 3A §4.5, Tables 4-15..4-20). */
+/* entry.S identity-maps the first 4 GiB with 2 MiB pages: all that can be
+ * reached until paging_init has mapped the rest of RAM. */
+#define BOOT_IDENTITY_MAP_END GiB(4)
+
 #define PTE_P BIT(0)
 #define PTE_W BIT(1)
 #define PTE_U BIT(2)
