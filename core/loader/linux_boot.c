@@ -235,7 +235,10 @@ static bool check_extent(const struct linux_setup_header *h, uint64_t size, stru
 	uint64_t sys = (uint64_t)h->syssize * SYSSIZE_UNIT;
 	if (!sys)
 		return fail(why, n, "syssize is 0: no protected-mode kernel");
-	if (sys > o->pm_size)
+	/* Loaders (GRUB, QEMU) copy what the file holds and accept a syssize
+	 * rounded up to the next paragraph: memtest86+ 6.10's is 8 bytes past
+	 * its end. Only what is present is ever copied (pm_size). */
+	if (sys > ALIGN_UP(o->pm_size, SYSSIZE_UNIT))
 		return fail(why, n,
 			    "truncated: protected-mode kernel ends past the module (%lu bytes, %lu present)",
 			    sys, o->pm_size);

@@ -244,6 +244,17 @@ Test(linux_loader, truncated_kernel)
 	assert_probe_refused("truncated");
 }
 
+/* memtest86+ 6.10: syssize rounded up to 16 bytes, the file 8 bytes short.
+ * GRUB and QEMU boot it; only the bytes present are copied. */
+Test(linux_loader, syssize_rounded_up_to_a_paragraph)
+{
+	img_size -= 8;
+	cr_assert(probe(), "refused: %s", why);
+	cr_assert_eq(li.pm_size, IMG_PM_SIZE - 8, "what is present, not syssize");
+	img_size -= 8; /* now a whole paragraph is missing */
+	assert_probe_refused("truncated: protected-mode kernel ends past the module");
+}
+
 Test(linux_loader, hostile_alignment)
 {
 	put32(0x230, 0x300000);
