@@ -12,6 +12,7 @@
 #include "core/percpu.h"
 #include "core/platform.h"
 #include "core/stats.h"
+#include "core/virtio_platform.h"
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/tsc.h"
 
@@ -163,6 +164,28 @@ static bool load(struct partition *p)
 	return true;
 }
 
+/* p's consoles join the input focus cycle when it starts, in a fixed
+ * order (COM1 first, so it has the default focus, then the virtio
+ * console), and leave it when p stops: the focus never names a stopped
+ * partition (docs/console.md). */
+static void consoles_input_start(struct partition *p)
+{
+	struct console_source *hvc = virtio_devices_console(p);
+	console_source_input_start(&p->console);
+	if (hvc)
+		console_source_input_start(hvc);
+}
+
+static void consoles_input_stop(struct partition *p)
+{
+	struct console_source *hvc = virtio_devices_console(p);
+	/* The virtio console leaves first: when COM1 leaves with the focus,
+	 * the focus must not pass to p's own other console. */
+	if (hvc)
+		console_source_input_stop(hvc);
+	console_source_input_stop(&p->console);
+}
+
 struct partition *partition_create(const struct manifest_entry *cfg,
 				   const struct partition_images *img)
 {
@@ -228,7 +251,7 @@ struct partition *partition_create(const struct manifest_entry *cfg,
 	pr_info("[%s] partition created: %lu MiB RAM at host %#lx, %u vCPU(s), image %lu bytes",
 		p->name, p->ram_size >> 20, p->ram_hpa, p->nr_vcpus, img->image_size);
 	pr_info("[%s] hypervisor memory beyond guest RAM: %lu bytes", p->name, p->overhead_bytes);
-	console_source_input_start(&p->console);
+	consoles_input_start(p);
 	return p;
 }
 
@@ -274,7 +297,7 @@ void partition_stop(struct partition *p, bool failed, const char *fmt, ...)
 	log_msg(failed ? LOG_WARN : LOG_INFO, "[%s] partition stopped: %s", p->name, p->stop_reason);
 	partition_print_stats(p);
 	virtio_devices_print_stats(p);
-	console_source_input_stop(&p->console);
+	consoles_input_stop(p);
 }
 
 bool partition_restart(struct partition *p)
@@ -298,7 +321,7 @@ bool partition_restart(struct partition *p)
 		return false;
 	}
 	p->state = PART_RUNNING;
-	console_source_input_start(&p->console);
+	consoles_input_start(p);
 	__atomic_store_n(&p->restarting, false, __ATOMIC_SEQ_CST);
 	for (unsigned int i = 1; i < p->nr_vcpus; i++)
 		vcpu_kick(p->vcpu[i]); /* their CPUs look again */

@@ -389,8 +389,9 @@ static bool add_console(struct partition *p, struct virtio_devices *vd,
 	if (!virtio_console_init(vd->con, &cfg, hvc_output, vd, 80, 25))
 		return false;
 	s->vp = &vd->con->vp;
+	/* Its input joins the focus cycle when the partition starts, after
+	 * COM1 (partition.c): virtio_devices_console(). */
 	console_source_set_input(&vd->hvc, hvc_input, s);
-	console_source_input_start(&vd->hvc);
 	return plug(p, w, s, vd->nr - 1);
 }
 
@@ -530,6 +531,12 @@ void virtio_devices_reset(struct partition *p, const struct virtio_platform_wiri
 		pci_host_add_device(w->pci, s->pci_slot, &s->vp->pci);
 		firmware_program(w->pci, s, i);
 	}
+}
+
+struct console_source *virtio_devices_console(struct partition *p)
+{
+	struct virtio_devices *vd = p->virtio;
+	return vd && vd->con ? &vd->hvc : NULL;
 }
 
 uint64_t virtio_devices_bytes(const struct partition *p)

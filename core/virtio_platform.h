@@ -11,6 +11,7 @@
 #include "drivers/vdev/pci_host.h"
 #include "drivers/vdev/vdev.h"
 
+struct console_source;
 struct partition;
 struct virtio_devices;
 
@@ -42,6 +43,9 @@ void virtio_devices_reset(struct partition *p, const struct virtio_platform_wiri
 /* One line per device (notifies, interrupts, service runs; frames for
  * the network), printed with the exit statistics when p stops. */
 void virtio_devices_print_stats(const struct partition *p);
+/* The virtio console's source (its output lines, its typed input), or NULL
+ * without one. The partition starts and stops its input with COM1's. */
+struct console_source *virtio_devices_console(struct partition *p);
 /* Host memory the partition's virtio devices use (for the overhead figure). */
 uint64_t virtio_devices_bytes(const struct partition *p);
 

@@ -203,8 +203,8 @@ void console_input_unregister(struct console_input *ci, struct console_input_por
 		return;
 	/* Its successor now sits in its slot. The user was typing to a
 	 * partition, so another partition rather than the hypervisor; with no
-	 * partition left there is nobody to announce the hypervisor's focus to. */
+	 * partition left the hypervisor, said so that the last focus line
+	 * does not name a partition that has stopped. */
 	ci->focus = first_partition_from(ci, slot);
-	if (ci->nr_ports)
-		announce_focus(ci);
+	announce_focus(ci);
 }

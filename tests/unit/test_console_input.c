@@ -199,7 +199,8 @@ Test(console_input, focused_partition_stopping_moves_focus_to_another_partition)
 	cr_assert_eq(host_log_count(), lines, "an unfocused partition stopping says nothing");
 	console_input_unregister(&ci, &pb);
 	cr_assert_null(ci.focus);
-	cr_assert_eq(host_log_count(), lines, "nobody left to tell");
+	cr_assert_eq(host_log_count(), lines + 1, "the last focus line must not name beta");
+	cr_assert_str_eq(last_log(), "console: input to hypervisor (Ctrl-A x3 to switch)");
 	type_str("x");
 	cr_assert_eq(rb.n, 0);
 }
