@@ -93,7 +93,8 @@ PURE_FILES := core/gmem.c core/iobus.c core/cmdline.c core/mm/frame.c core/mm/he
 	core/memmap.c core/cpuid_policy.c core/msr_policy.c core/stats.c core/manifest.c \
 	core/loader/elf.c core/loader/linux_boot.c core/vcpu_modes.c arch/x86/paging/s2pt.c \
 	arch/x86/svm/svm_decode.c arch/x86/vmx/vmx_decode.c core/exit_names.c \
-	arch/x86/boot/multiboot.c arch/x86/boot/acpi_host.c arch/x86/cpu/smp_plan.c
+	arch/x86/boot/multiboot.c arch/x86/boot/acpi_host.c arch/x86/cpu/smp_plan.c \
+	arch/x86/cpu/tsc_calib.c
 PURE_SRCS := $(foreach d,$(PURE_DIRS),$(wildcard $(d)/*.c)) $(wildcard $(PURE_FILES))
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
 	-DBULKHEAD_HOST -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

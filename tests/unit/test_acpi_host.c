@@ -440,3 +440,91 @@ Test(acpi_host, madt_shorter_than_its_fixed_fields_is_refused, .init = reset)
 	cr_assert_not(scan());
 	cr_assert(host_log_contains("too short"));
 }
+
+/* ---- clocks for TSC calibration: the FADT's PM timer, the HPET -------- */
+
+#define HPET_TBL_PA 0x84000u
+
+static void fadt_pm_timer(uint32_t blk, uint8_t blk_len, uint32_t flags)
+{
+	put32(FACP_PA + ACPI_FADT_OFF_PM_TMR_BLK, blk);
+	phys[FACP_PA + ACPI_FADT_OFF_PM_TMR_LEN] = blk_len;
+	put32(FACP_PA + ACPI_FADT_OFF_FLAGS, flags);
+	sdt_fix(FACP_PA);
+}
+
+static void machine_with_hpet(uint8_t space, uint64_t base)
+{
+	uint32_t tables[] = { FACP_PA, MADT_PA, HPET_TBL_PA };
+	bios_machine();
+	sdt_header(HPET_TBL_PA, "HPET", ACPI_HPET_MIN_LEN);
+	phys[HPET_TBL_PA + ACPI_HPET_OFF_BASE] = space;
+	put64(HPET_TBL_PA + ACPI_HPET_OFF_BASE + ACPI_GAS_OFF_ADDR, base);
+	sdt_fix(HPET_TBL_PA);
+	make_rsdt(RSDT_PA, tables, 3);
+}
+
+Test(acpi_host, fadt_pm_timer_24_and_32_bit, .init = reset)
+{
+	bios_machine();
+	fadt_pm_timer(0x608, ACPI_PM_TMR_LEN, 0);
+	cr_assert(scan());
+	cr_assert_eq(ai.pm_timer_port, 0x608);
+	cr_assert_not(ai.pm_timer_32bit);
+	fadt_pm_timer(0xb008, ACPI_PM_TMR_LEN, ACPI_FADT_FLAG_TMR_VAL_EXT);
+	cr_assert(scan());
+	cr_assert_eq(ai.pm_timer_port, 0xb008);
+	cr_assert(ai.pm_timer_32bit);
+}
+
+Test(acpi_host, fadt_without_a_pm_timer, .init = reset)
+{
+	bios_machine(); /* PM_TMR_BLK 0 */
+	cr_assert(scan());
+	cr_assert_eq(ai.pm_timer_port, 0);
+	fadt_pm_timer(0x608, 0, 0); /* PM_TMR_LEN 0: not supported */
+	cr_assert(scan());
+	cr_assert_eq(ai.pm_timer_port, 0);
+	fadt_pm_timer(0xfffe, ACPI_PM_TMR_LEN, 0); /* four bytes do not fit */
+	cr_assert(scan());
+	cr_assert_eq(ai.pm_timer_port, 0);
+}
+
+Test(acpi_host, fadt_x_pm_timer_supersedes_and_memory_space_is_not_used, .init = reset)
+{
+	bios_machine();
+	sdt_header(FACP_PA, "FACP", 276); /* ACPI 6 FADT */
+	fadt_pm_timer(0x608, ACPI_PM_TMR_LEN, 0);
+	phys[FACP_PA + ACPI_FADT_OFF_X_PM_TMR_BLK] = ACPI_GAS_SPACE_IO;
+	put64(FACP_PA + ACPI_FADT_OFF_X_PM_TMR_BLK + ACPI_GAS_OFF_ADDR, 0x1808);
+	sdt_fix(FACP_PA);
+	cr_assert(scan());
+	cr_assert_eq(ai.pm_timer_port, 0x1808);
+	phys[FACP_PA + ACPI_FADT_OFF_X_PM_TMR_BLK] = ACPI_GAS_SPACE_MEMORY;
+	sdt_fix(FACP_PA);
+	cr_assert(scan());
+	cr_assert_eq(ai.pm_timer_port, 0, "a memory-mapped PM timer is not read as a port");
+}
+
+Test(acpi_host, fadt_with_a_bad_checksum_gives_no_timer, .init = reset)
+{
+	bios_machine();
+	fadt_pm_timer(0x608, ACPI_PM_TMR_LEN, 0);
+	phys[FACP_PA + 20] ^= 1;
+	cr_assert(scan(), "the MADT still counts");
+	cr_assert_eq(ai.pm_timer_port, 0);
+}
+
+Test(acpi_host, hpet_table, .init = reset)
+{
+	machine_with_hpet(ACPI_GAS_SPACE_MEMORY, 0xfed00000);
+	cr_assert(scan());
+	cr_assert_eq(ai.hpet_pa, 0xfed00000);
+	cr_assert_eq(ai.nr_cpus, 2, "tables after the MADT do not disturb it");
+	machine_with_hpet(ACPI_GAS_SPACE_IO, 0xfed00000);
+	cr_assert(scan());
+	cr_assert_eq(ai.hpet_pa, 0, "an HPET in I/O space is not one");
+	machine_with_hpet(ACPI_GAS_SPACE_MEMORY, 0xfed00010);
+	cr_assert(scan());
+	cr_assert_eq(ai.hpet_pa, 0, "misaligned");
+}

@@ -238,7 +238,65 @@ static void madt_parse(struct acpi_host *ai, const uint8_t *t, uint32_t len)
 			ai->nr_duplicates);
 }
 
-/* Walk the RSDT (entry_size 4) or XSDT (8) for the first valid MADT. */
+/* The FADT's PM timer: the 64-bit X_PM_TMR_BLK when it names an I/O port,
+ * else the 32-bit PM_TMR_BLK (ACPI 6.4 §5.2.9: X_ supersedes when non-zero).
+ * A timer in memory space (hardware-reduced platforms) is not used. */
+static void fadt_parse(struct acpi_host *ai, const uint8_t *t, uint32_t len)
+{
+	uint64_t port = 0;
+	if (len < ACPI_FADT_OFF_FLAGS + 4)
+		return;
+	if (len >= ACPI_FADT_OFF_X_PM_TMR_BLK + ACPI_GAS_LEN) {
+		const uint8_t *gas = t + ACPI_FADT_OFF_X_PM_TMR_BLK;
+		uint64_t addr = load_u64(gas + ACPI_GAS_OFF_ADDR);
+		if (addr && gas[0] != ACPI_GAS_SPACE_IO)
+			return;
+		port = addr;
+	}
+	if (!port && t[ACPI_FADT_OFF_PM_TMR_LEN] == ACPI_PM_TMR_LEN)
+		port = load_u32(t + ACPI_FADT_OFF_PM_TMR_BLK);
+	if (!port || port > 0xffff - 3)
+		return;
+	ai->pm_timer_port = (uint16_t)port;
+	ai->pm_timer_32bit = load_u32(t + ACPI_FADT_OFF_FLAGS) & ACPI_FADT_FLAG_TMR_VAL_EXT;
+}
+
+static void hpet_parse(struct acpi_host *ai, const uint8_t *t, uint32_t len)
+{
+	if (len < ACPI_HPET_MIN_LEN || t[ACPI_HPET_OFF_BASE] != ACPI_GAS_SPACE_MEMORY)
+		return;
+	uint64_t pa = load_u64(t + ACPI_HPET_OFF_BASE + ACPI_GAS_OFF_ADDR);
+	if (pa && !(pa & (PAGE_SIZE - 1)))
+		ai->hpet_pa = pa; /* the block is 1 KiB, page aligned in practice */
+}
+
+/* One table of the root: the first valid MADT, FADT and HPET are read. */
+static void root_entry(struct acpi_host *ai, uint64_t pa, const uint8_t *h, phys_reader rd, void *ctx)
+{
+	uint32_t len;
+	const uint8_t *t;
+	if (!ai->madt_pa && bh_memcmp(h, ACPI_SIG_MADT, 4) == 0) {
+		t = sdt_map(pa, ACPI_SIG_MADT, "MADT", rd, ctx, &len);
+		if (!t)
+			return;
+		if (len < ACPI_MADT_OFF_ENTRIES) {
+			pr_warn("acpi: firmware MADT at %#lx is %u bytes, too short; ignored", pa, len);
+			return;
+		}
+		ai->madt_pa = pa;
+		madt_parse(ai, t, len);
+	} else if (!ai->pm_timer_port && bh_memcmp(h, ACPI_SIG_FADT, 4) == 0) {
+		t = sdt_map(pa, ACPI_SIG_FADT, "FADT", rd, ctx, &len);
+		if (t)
+			fadt_parse(ai, t, len);
+	} else if (!ai->hpet_pa && bh_memcmp(h, ACPI_SIG_HPET, 4) == 0) {
+		t = sdt_map(pa, ACPI_SIG_HPET, "HPET table", rd, ctx, &len);
+		if (t)
+			hpet_parse(ai, t, len);
+	}
+}
+
+/* Walk the RSDT (entry_size 4) or XSDT (8). True if it held a valid MADT. */
 static bool root_walk(struct acpi_host *ai, uint64_t root_pa, unsigned int entry_size, phys_reader rd,
 		      void *ctx)
 {
@@ -262,19 +320,7 @@ static bool root_walk(struct acpi_host *ai, uint64_t root_pa, unsigned int entry
 			unreadable++;
 			continue;
 		}
-		if (bh_memcmp(h, ACPI_SIG_MADT, 4) != 0)
-			continue;
-		uint32_t mlen;
-		const uint8_t *madt = sdt_map(pa, ACPI_SIG_MADT, "MADT", rd, ctx, &mlen);
-		if (!madt)
-			continue;
-		if (mlen < ACPI_MADT_OFF_ENTRIES) {
-			pr_warn("acpi: firmware MADT at %#lx is %u bytes, too short; ignored", pa, mlen);
-			continue;
-		}
-		ai->madt_pa = pa;
-		madt_parse(ai, madt, mlen);
-		break;
+		root_entry(ai, pa, h, rd, ctx);
 	}
 	if (unreadable)
 		pr_warn("acpi: firmware %s has %u entries pointing to unreadable memory; skipped", sig, unreadable);

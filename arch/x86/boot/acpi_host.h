@@ -42,6 +42,30 @@
 #define ACPI_SIG_RSDT "RSDT"
 #define ACPI_SIG_XSDT "XSDT"
 #define ACPI_SIG_MADT "APIC"
+#define ACPI_SIG_FADT "FACP"
+#define ACPI_SIG_HPET "HPET"
+
+/* Generic Address Structure (ACPI 6.4 §5.2.3.2): space, bit width, bit
+ * offset, access size, 64-bit address. */
+#define ACPI_GAS_LEN 12
+#define ACPI_GAS_OFF_ADDR 4
+#define ACPI_GAS_SPACE_MEMORY 0
+#define ACPI_GAS_SPACE_IO 1
+
+/* FADT (ACPI 6.4 §5.2.9, Table 5.34): the PM timer, a 3.579545 MHz counter
+ * of 24 bits, or 32 with TMR_VAL_EXT. */
+#define ACPI_FADT_OFF_PM_TMR_BLK 76
+#define ACPI_FADT_OFF_PM_TMR_LEN 91
+#define ACPI_FADT_OFF_FLAGS 112
+#define ACPI_FADT_OFF_X_PM_TMR_BLK 208
+#define ACPI_FADT_FLAG_TMR_VAL_EXT BIT(8)
+#define ACPI_PM_TMR_LEN 4
+#define ACPI_PM_TIMER_HZ 3579545ULL
+
+/* HPET description table (IA-PC HPET Specification 1.0a §3.2.4): the
+ * event timer block's base address as a GAS at offset 40. */
+#define ACPI_HPET_OFF_BASE 40
+#define ACPI_HPET_MIN_LEN 56
 
 /* MADT (ACPI 6.4 §5.2.12). */
 #define ACPI_MADT_OFF_LAPIC_ADDR 36
@@ -79,9 +103,14 @@ struct acpi_host {
 	unsigned int nr_dropped;    /* enabled processors beyond ACPI_HOST_MAX_CPUS */
 	unsigned int nr_disabled;   /* listed but neither enabled nor used (hot-plug slots) */
 	unsigned int nr_duplicates; /* entries naming an APIC ID listed before */
+	/* Clocks for TSC calibration (arch/x86/cpu/tsc.c); 0: none found. */
+	uint16_t pm_timer_port;     /* the FADT's PM timer I/O port */
+	bool pm_timer_32bit;        /* TMR_VAL_EXT: 32 bits, else 24 */
+	uint64_t hpet_pa;           /* the HPET table's event timer block */
 };
 
-/* Fill ai from the machine's tables. The RSDP comes from bi's copy when the
+/* Fill ai from the machine's tables (MADT; and the FADT's PM timer and the
+ * HPET, when present). The RSDP comes from bi's copy when the
  * loader gave one (Multiboot2 ACPI tag, UEFI configuration table), else from
  * the BIOS areas. Returns true if a valid MADT was read; false leaves
  * nr_cpus 0 (the caller then runs on the boot CPU alone). */

@@ -139,6 +139,11 @@ void smp_discover(const struct boot_info *bi, phys_reader rd, void *ctx)
 		a->nr_cpus + a->nr_dropped, a->nr_disabled);
 }
 
+const struct acpi_host *smp_firmware_acpi(void)
+{
+	return &smp.acpi;
+}
+
 /* ---- the AP side -------------------------------------------------------- */
 
 static uint64_t tsc_ordered(void)

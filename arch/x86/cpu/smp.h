@@ -23,11 +23,15 @@
 #include "arch/x86/boot/multiboot.h"
 #include "core/types.h"
 
+struct acpi_host;
+
 /* Boot CPU, early in boot while the loader's memory is still intact and the
  * boot page tables map the first 4 GiB (before setup_memory): read the
  * firmware's MADT through rd and choose the trampoline's low page. Logs one
  * line saying what was found. */
 void smp_discover(const struct boot_info *bi, phys_reader rd, void *ctx);
+/* What smp_discover read of the firmware's ACPI tables (also its clocks). */
+const struct acpi_host *smp_firmware_acpi(void);
 
 /* Boot CPU, once the virtualisation backend is enabled on it: start the APs,
  * one after the other, at most max_cpus CPUs in all (0: every CPU the MADT
