@@ -39,7 +39,7 @@ HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T linker
 
 # Everything under these directories goes into bulkhead.elf. arch/x86/efi is
 # the UEFI loader (a separate program) and is built by its own rules below.
-HV_DIRS := arch/x86/boot arch/x86/cpu arch/x86/svm arch/x86/vmx arch/x86/paging \
+HV_DIRS := arch/x86/boot arch/x86/cpu arch/x86/svm arch/x86/vmx arch/x86/paging arch/x86/video \
 	core core/lib core/mm core/emul core/loader drivers/uart drivers/irqchip drivers/rtc drivers/vdev drivers/virtio
 # HV_EXCLUDE drops directories (e.g. a backend under construction).
 HV_DIRS := $(filter-out $(HV_EXCLUDE),$(HV_DIRS))
@@ -94,7 +94,7 @@ PURE_FILES := core/gmem.c core/iobus.c core/cmdline.c core/mm/frame.c core/mm/he
 	core/loader/elf.c core/loader/linux_boot.c core/vcpu_modes.c arch/x86/paging/s2pt.c \
 	arch/x86/svm/svm_decode.c arch/x86/vmx/vmx_decode.c core/exit_names.c \
 	arch/x86/boot/multiboot.c arch/x86/boot/acpi_host.c arch/x86/cpu/smp_plan.c \
-	arch/x86/cpu/tsc_calib.c
+	arch/x86/cpu/tsc_calib.c arch/x86/video/font5x7.c arch/x86/video/text_grid.c
 PURE_SRCS := $(foreach d,$(PURE_DIRS),$(wildcard $(d)/*.c)) $(wildcard $(PURE_FILES))
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
 	-DBULKHEAD_HOST -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

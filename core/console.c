@@ -83,6 +83,14 @@ void console_break_lock(void)
 	spin_unlock(&console_lock);
 }
 
+/* Set once by the boot CPU (console_set_mirror); read under console_lock. */
+static void (*console_mirror)(const char *s, size_t len);
+
+void console_set_mirror(void (*write)(const char *s, size_t len))
+{
+	console_mirror = write;
+}
+
 static void put_raw(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
@@ -90,6 +98,8 @@ static void put_raw(const char *s, size_t len)
 			uart_putc('\r');
 		uart_putc(s[i]);
 	}
+	if (console_mirror)
+		console_mirror(s, len);
 }
 
 void console_write(const char *s, size_t len)

@@ -24,6 +24,9 @@ struct console_source {
 };
 
 void console_init(void);
+/* A second place every console byte goes (the screen console). Set by the
+ * boot CPU before others start; called with the console lock held. */
+void console_set_mirror(void (*write)(const char *s, size_t len));
 /* The calling CPU is about to halt for good (fatal exception): if it holds
  * the output lock (it faulted while printing), free it for the other CPUs. */
 void console_break_lock(void);

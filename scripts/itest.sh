@@ -67,6 +67,13 @@
 #   mem: SIZE                           guest RAM (QEMU: 512M; Bochs: MiB, 256)
 #   smp: N                              host CPUs (QEMU -smp N, Bochs cpu: count=N; default 1)
 #   machine: pc | q35                   QEMU machine type (default pc)
+# * screen: ERE                         QEMU paths: the run gets a VGA display; once
+#                                       screen-at: matches a serial line the screen is
+#                                       saved and read back as text (scripts/qemu-screen.py:
+#                                       the VGA text buffer, or the framebuffer decoded
+#                                       with the hypervisor's font), the run ends, and
+#                                       some line of that text must match ERE
+#   screen-at: ERE                      when to look (default: bulkhead: ready)
 #
 # FILE paths in tests are relative to the repository unless absolute.
 # The regexes are POSIX extended (grep -E), matched against the log with
@@ -144,6 +151,8 @@ parse_test() {
 		mem) mem=$val ;;
 		smp) smp=$val ;;
 		machine) machine=$val ;;
+		screen) screens+=("$val") ;;
+		screen-at) screen_at=$val ;;
 		*) fail_setup "$file:$lineno: unknown key '$key'" ;;
 		esac
 	done <"$file"
@@ -173,8 +182,8 @@ repo_path() {
 run_one() {
 	local name=$1 file=$2 dir=$OUT/$1
 	local path='' protocol='' image=bulkhead cmdline='' outcome_want=success stop=''
-	local limit='' cpu='' mem='' smp='' machine='' suite_modules='' line elapsed='' balanced=''
-	local -a modules=() expects=() rejects=() why=() cfg_lines=() sends=()
+	local limit='' cpu='' mem='' smp='' machine='' screen_at='bulkhead: ready' suite_modules='' line elapsed='' balanced=''
+	local -a modules=() expects=() rejects=() why=() cfg_lines=() sends=() screens=()
 
 	rm -rf "$dir"
 	mkdir -p "$dir"
@@ -243,6 +252,10 @@ run_one() {
 	[ -n "$cpu" ] && common+=(--cpu "$cpu")
 	[ -n "$mem" ] && common+=(--mem "$mem")
 	[ -n "$smp" ] && common+=(--smp "$smp")
+	if [ ${#screens[@]} -gt 0 ]; then
+		[ "$path" != bochs ] || fail_setup "screen: is checked on QEMU paths"
+		common+=(--screen-at "$screen_at")
+	fi
 	if [ -n "$machine" ]; then
 		[ "$path" != bochs ] || fail_setup "machine: is a QEMU option"
 		common+=(--machine "$machine")
@@ -283,6 +296,18 @@ run_one() {
 	fi
 	[ -f "$dir/serial.log" ] && clean_log "$dir/serial.log" >"$dir/serial.clean.log"
 	touch "$dir/serial.clean.log"
+
+	if [ ${#screens[@]} -gt 0 ]; then
+		if ! python3 "$here/qemu-screen.py" text "$dir" "$repo/arch/x86/video/font5x7.c" \
+			>"$dir/screen.txt" 2>"$dir/screen.err"; then
+			why+=("screen: nothing saved ($(tail -n 1 "$dir/screen.err" "$dir/screen-grab.log" 2>/dev/null | tr '\n' ' '))")
+		else
+			for re in "${screens[@]}"; do
+				grep -aqE -- "$re" "$dir/screen.txt" || why+=("not on the screen: $re")
+			done
+		fi
+		stop=${stop:-$screen_at} # the run ends once the screen is saved
+	fi
 
 	local ok_outcomes
 	case "$outcome_want" in

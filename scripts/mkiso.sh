@@ -80,8 +80,11 @@ terminal_output serial console
 set timeout=$timeout
 set default=$default_entry
 # UEFI has no text mode to switch to: keep the firmware's video mode rather
-# than fail to find one ("error: no suitable video mode found").
+# than fail to find one ("error: no suitable video mode found"). With the
+# GOP driver loaded GRUB describes that mode in the Multiboot2 framebuffer
+# tag, where the hypervisor draws its screen console.
 if [ "\$grub_platform" = efi ]; then
+	insmod efi_gop
 	set gfxpayload=keep
 fi
 

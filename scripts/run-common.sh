@@ -67,12 +67,28 @@ set_now() {
 # Keystrokes: SEND_SPECS ("ERE => TEXT", in order) are typed into SEND_FIFO
 # when a line matches; W_SEND is the index of the next one.
 watch_init() {
-	W_PARTIAL='' W_BANNER='' W_READY='' W_STOPPED=0 W_SEND=0 W_IN=''
+	W_PARTIAL='' W_BANNER='' W_READY='' W_STOPPED=0 W_SEND=0 W_IN='' W_SCREEN_PID=''
 	W_MARK_MS=()
 	exec {W_FD}<"$1"
 	if [ -n "${SEND_FIFO:-}" ]; then
 		exec {W_IN}<>"$SEND_FIFO" # read-write: opening never blocks
 	fi
+}
+
+# The screen: once a line matches SCREEN_AT, SCREEN_GRAB (a command) saves
+# it in the background; the run ends when that is done (watch_screen_done).
+watch_screen() {
+	[ -n "${SCREEN_AT:-}" ] && [ -z "$W_SCREEN_PID" ] && [[ $1 =~ $SCREEN_AT ]] || return 0
+	"${SCREEN_GRAB[@]}" >"$RUN_DIR_SCREEN/screen-grab.log" 2>&1 &
+	W_SCREEN_PID=$!
+}
+
+watch_screen_done() {
+	[ -n "$W_SCREEN_PID" ] && [ "$W_STOPPED" = 0 ] || return 0
+	kill -0 "$W_SCREEN_PID" 2>/dev/null && return 0
+	W_SCREEN_RC=0
+	wait "$W_SCREEN_PID" || W_SCREEN_RC=$?
+	W_STOPPED=1
 }
 
 # Marks: MARK_RES (EREs) whose first matching line's time is recorded.
@@ -114,6 +130,7 @@ watch_poll() {
 		if [ -n "$stop" ] && [[ $clean =~ $stop ]]; then W_STOPPED=1; fi
 		watch_send "$clean"
 		watch_marks "$clean" "$start"
+		watch_screen "$clean"
 	done
 	# A final line without its newline yet still counts for the stop pattern.
 	if [ -n "$stop" ] && [ -n "$W_PARTIAL" ] && [[ ${W_PARTIAL//$'\r'/} =~ $stop ]]; then
@@ -145,8 +162,10 @@ run_batch() {
 	# -k: a process that ignores SIGTERM is killed 5 s later.
 	timeout -k 5 "$limit" "$@" >"$dir/emulator.log" 2>&1 </dev/null &
 	pid=$!
+	RUN_DIR_SCREEN=$dir W_SCREEN_RC=''
 	while kill -0 "$pid" 2>/dev/null; do
 		watch_poll "$start" "$stop"
+		watch_screen_done
 		if [ "$W_STOPPED" = 1 ]; then
 			kill -TERM "$pid" 2>/dev/null
 			break
@@ -187,6 +206,7 @@ run_batch() {
 		echo "banner_ms=$W_BANNER"
 		echo "ready_ms=$W_READY"
 		for i in "${!MARK_RES[@]}"; do echo "mark${i}_ms=${W_MARK_MS[$i]:-}"; done
+		[ -z "${SCREEN_AT:-}" ] || echo "screen_rc=${W_SCREEN_RC:-none}"
 	} >"$dir/result"
 
 	local status

@@ -22,6 +22,9 @@
 #   --mem SIZE      guest RAM (default 512M)
 #   --machine TYPE  QEMU machine: pc (i440FX, the default) or q35
 #   --smp N         N host CPUs (QEMU -smp N; default $RUN_SMP, else 1)
+#   --screen-at ERE batch run: with a VGA display, once a serial line matches
+#                   ERE, save the screen (<run-dir>/screen.ppm, vga-text.txt:
+#                   scripts/qemu-screen.py) and end the run
 #   --quiet         do not print the serial log tail on failure
 #   -- ARGS...      passed to QEMU unchanged
 # Without --log the run is interactive: serial and the QEMU monitor share the
@@ -41,7 +44,7 @@ OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
 OVMF_ONE=/usr/share/ovmf/OVMF.fd
 
 SEND_SPECS=() MARK_RES=()
-iso='' kernel='' esp='' append='' ovmf=0 log='' dir='' limit='' stop='' cpu='' mem=512M machine=pc quiet=0
+iso='' kernel='' esp='' append='' ovmf=0 log='' dir='' limit='' stop='' cpu='' mem=512M machine=pc quiet=0 screen_at=''
 smp=${RUN_SMP:-1}
 modules=() extra=()
 while [ $# -gt 0 ]; do
@@ -62,6 +65,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--machine) machine=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
+	--screen-at) screen_at=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	--) shift; extra=("$@"); break ;;
 	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
@@ -141,6 +145,15 @@ else
 	fi
 fi
 
+monitor=(-monitor none)
+if [ -n "$screen_at" ]; then
+	[ -n "$log" ] || die_usage "--screen-at is for batch runs (--log)"
+	rm -f "$dir/monitor.sock" "$dir/screen.ppm" "$dir/vga-text.txt"
+	args+=(-vga std)
+	monitor=(-monitor "unix:$dir/monitor.sock,server=on,wait=off")
+	SCREEN_AT=$screen_at SCREEN_GRAB=("$here/qemu-screen.py" grab "$dir/monitor.sock" "$dir")
+fi
+
 if [ -n "$log" ]; then
 	if [ ${#SEND_SPECS[@]} -gt 0 ]; then
 		# A pipe chardev: QEMU reads <path>.in (our keystrokes) and writes
@@ -151,9 +164,9 @@ if [ -n "$log" ]; then
 		ln -s /dev/null "$dir/serial.out"
 		SEND_FIFO=$dir/serial.in
 		args+=(-chardev "pipe,id=ser0,path=$dir/serial,logfile=$log,logappend=off"
-			-serial chardev:ser0 -monitor none)
+			-serial chardev:ser0 "${monitor[@]}")
 	else
-		args+=(-serial "file:$log" -monitor none)
+		args+=(-serial "file:$log" "${monitor[@]}")
 	fi
 	status=0
 	run_batch qemu "$log" "${limit:-60}" "$stop" "$dir" "$quiet" -- \

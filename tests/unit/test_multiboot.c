@@ -977,3 +977,93 @@ Test(multiboot2, no_memory_map_fails, .init = reset)
 	cr_assert_not(multiboot2_parse(&bi, MB2_INFO, reader, NULL));
 	cr_assert(host_log_contains("no memory map"));
 }
+
+/* ---- the screen a loader describes (issue 11: a screen) ---------------- */
+
+#define MB1_OFF_FB_ADDR 88
+
+/* Framebuffer fields of an MB1 block from offset 88 (Multiboot 0.6.96 §3.3). */
+static void mb1_framebuffer(uint64_t addr, uint32_t pitch, uint32_t w, uint32_t h, uint8_t bpp,
+			    uint8_t type, const uint8_t rgb[6])
+{
+	put64(MB1_INFO + MB1_OFF_FB_ADDR, addr);
+	mb1_set(MB1_OFF_FB_ADDR + 8, pitch);
+	mb1_set(MB1_OFF_FB_ADDR + 12, w);
+	mb1_set(MB1_OFF_FB_ADDR + 16, h);
+	phys(MB1_INFO + MB1_OFF_FB_ADDR + 20)[0] = bpp;
+	phys(MB1_INFO + MB1_OFF_FB_ADDR + 21)[0] = type;
+	memcpy(phys(MB1_INFO + MB1_OFF_FB_ADDR + 22), rgb, 6);
+}
+
+static const uint8_t bgrx[6] = { 16, 8, 8, 8, 0, 8 };
+
+Test(multiboot1, rgb32_framebuffer, .init = reset)
+{
+	struct boot_info bi;
+	mb1_basic(MB1_INFO_FRAMEBUFFER);
+	mb1_framebuffer(0xfd000000, 4096, 1024, 768, 32, MB_FB_TYPE_RGB, bgrx);
+	cr_assert(multiboot1_parse(&bi, MB1_INFO, reader, NULL));
+	cr_assert_eq(bi.fb.type, BOOT_FB_RGB32);
+	cr_assert_eq(bi.fb.addr, 0xfd000000);
+	cr_assert_eq(bi.fb.width, 1024);
+	cr_assert_eq(bi.fb.height, 768);
+	cr_assert_eq(bi.fb.pitch, 4096);
+	cr_assert_eq(bi.fb.red_shift, 16);
+	cr_assert_eq(bi.fb.blue_shift, 0);
+}
+
+Test(multiboot1, framebuffer_ignored_without_its_flag_or_when_undrawable, .init = reset)
+{
+	struct boot_info bi;
+	mb1_basic(0);
+	mb1_framebuffer(0xfd000000, 4096, 1024, 768, 32, MB_FB_TYPE_RGB, bgrx);
+	cr_assert(multiboot1_parse(&bi, MB1_INFO, reader, NULL));
+	cr_assert_eq(bi.fb.type, BOOT_FB_NONE);
+	mb1_basic(MB1_INFO_FRAMEBUFFER);
+	mb1_framebuffer(0xfd000000, 3072, 1024, 768, 24, MB_FB_TYPE_RGB, bgrx);
+	cr_assert(multiboot1_parse(&bi, MB1_INFO, reader, NULL));
+	cr_assert_eq(bi.fb.type, BOOT_FB_NONE, "24 bits per pixel");
+	mb1_framebuffer(0xfd000000, 1000, 1024, 768, 32, MB_FB_TYPE_RGB, bgrx);
+	cr_assert(multiboot1_parse(&bi, MB1_INFO, reader, NULL));
+	cr_assert_eq(bi.fb.type, BOOT_FB_NONE, "a pitch shorter than a line");
+	mb1_framebuffer(0xa0000, 320, 320, 200, 8, MB_FB_TYPE_INDEXED, bgrx);
+	cr_assert(multiboot1_parse(&bi, MB1_INFO, reader, NULL));
+	cr_assert_eq(bi.fb.type, BOOT_FB_NONE, "palette");
+}
+
+/* GRUB's tag: common part, 16-bit reserved, then the RGB fields. */
+static void mb2_framebuffer_tag(struct mb2_builder *b, uint64_t addr, uint32_t pitch, uint32_t w,
+				uint32_t h, uint8_t bpp, uint8_t type)
+{
+	uint8_t buf[30] = { 0 };
+	memcpy(buf, &addr, 8);
+	memcpy(buf + 8, &pitch, 4);
+	memcpy(buf + 12, &w, 4);
+	memcpy(buf + 16, &h, 4);
+	buf[20] = bpp;
+	buf[21] = type;
+	memcpy(buf + 24, bgrx, 6);
+	mb2_tag(b, MB2_TAG_FRAMEBUFFER, buf, type == MB_FB_TYPE_RGB ? 30 : 24);
+}
+
+Test(multiboot2, framebuffer_tags, .init = reset)
+{
+	struct mb2_builder b;
+	struct boot_info bi;
+	mb2_begin(&b);
+	mb2_one_ram_range(&b);
+	mb2_framebuffer_tag(&b, 0x80000000, 5120, 1280, 800, 32, MB_FB_TYPE_RGB);
+	mb2_end(&b);
+	cr_assert(multiboot2_parse(&bi, MB2_INFO, reader, NULL));
+	cr_assert_eq(bi.fb.type, BOOT_FB_RGB32);
+	cr_assert_eq(bi.fb.addr, 0x80000000);
+	cr_assert_eq(bi.fb.width, 1280);
+	cr_assert_eq(bi.fb.red_shift, 16);
+
+	mb2_begin(&b);
+	mb2_one_ram_range(&b);
+	mb2_framebuffer_tag(&b, 0xb8000, 160, 80, 25, 16, MB_FB_TYPE_EGA_TEXT);
+	mb2_end(&b);
+	cr_assert(multiboot2_parse(&bi, MB2_INFO, reader, NULL));
+	cr_assert_eq(bi.fb.type, BOOT_FB_NONE, "a text tag is shorter than the RGB layout");
+}

@@ -11,6 +11,8 @@
 #include "arch/x86/cpu/smp.h"
 #include "arch/x86/cpu/trap.h"
 #include "arch/x86/cpu/tsc.h"
+#include "arch/x86/video/screen.h"
+#include "core/console.h"
 #include "core/cmdline.h"
 #include "core/hv.h"
 #include "core/lib/string.h"
@@ -205,8 +207,15 @@ void boot_main(uint32_t magic, uint64_t info)
 	if (hv_opts.serial_port != UART_COM1)
 		uart_init(hv_opts.serial_port);
 
+	/* The screen mirrors the console from the banner on; a framebuffer
+	 * above what the boot page tables map stays dark. */
+	bool screen = ok && screen_init(&boot_info, BOOT_IDENTITY_MAP_END);
+	if (screen)
+		console_set_mirror(screen_write);
 	pr_info("Bulkhead %s (git %s) booted via %s (%s)", BULKHEAD_VERSION, BULKHEAD_GIT,
 		boot_source_name(boot_info.source), boot_info.loader_name[0] ? boot_info.loader_name : "no name");
+	if (screen)
+		pr_info("screen: the console is mirrored to %s", screen_describe());
 	if (!ok) {
 		pr_err("boot: cannot continue without usable boot information");
 		platform_exit(PLATFORM_EXIT_FAILURE);

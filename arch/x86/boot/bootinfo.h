@@ -18,7 +18,7 @@
 #define BH_EFI_HEADER_MAGIC0 0x34364946454842ULL /* "BHEFI64\0" little endian */
 
 #define BOOT_INFO_MAGIC 0x49424842 /* "BHBI" */
-#define BOOT_INFO_VERSION 1
+#define BOOT_INFO_VERSION 2
 #define BOOT_MAX_MEM_RANGES 128
 #define BOOT_MAX_MODULES 16
 #define BOOT_CMDLINE_MAX 1024
@@ -51,6 +51,22 @@ struct boot_module {
 	char cmdline[BOOT_MODULE_CMDLINE_MAX];
 };
 
+/* The screen the firmware left (boot_info.fb): none known, VGA text cells
+ * (a BIOS machine), or a linear framebuffer of 32-bit pixels. */
+#define BOOT_FB_NONE 0
+#define BOOT_FB_VGA_TEXT 1
+#define BOOT_FB_RGB32 2
+
+struct boot_fb {
+	uint64_t addr;     /* physical */
+	uint32_t type;     /* BOOT_FB_* */
+	uint32_t width;    /* pixels, or cells for text */
+	uint32_t height;
+	uint32_t pitch;    /* bytes per line */
+	uint8_t red_shift, green_shift, blue_shift; /* bit position of each 8-bit channel */
+	uint8_t reserved[5];
+};
+
 struct boot_info {
 	uint32_t magic;   /* BOOT_INFO_MAGIC */
 	uint32_t version; /* BOOT_INFO_VERSION */
@@ -70,6 +86,7 @@ struct boot_info {
 	uint32_t rsdp_len;
 	uint32_t dropped_modules; /* modules that did not fit: reported, not silent */
 	uint32_t dropped_mem;     /* memory ranges that did not fit */
+	struct boot_fb fb;        /* where the screen console draws */
 };
 
 #define BOOT_INFO_F_MEM_TRUNCATED (1u << 0) /* a memory map entry was malformed */

@@ -14,6 +14,13 @@ struct __packed mb1_info {
 	uint32_t drives_length, drives_addr;
 	uint32_t config_table;
 	uint32_t boot_loader_name;
+	uint32_t apm_table;
+	uint32_t vbe_control_info, vbe_mode_info;
+	uint16_t vbe_mode, vbe_interface_seg, vbe_interface_off, vbe_interface_len;
+	uint64_t framebuffer_addr;      /* valid with MB1_INFO_FRAMEBUFFER */
+	uint32_t framebuffer_pitch, framebuffer_width, framebuffer_height;
+	uint8_t framebuffer_bpp, framebuffer_type;
+	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
 };
 
 struct __packed mb1_module {
@@ -28,6 +35,16 @@ struct __packed mb1_mmap_entry {
 
 struct __packed mb2_tag {
 	uint32_t type, size;
+};
+
+/* Multiboot2 framebuffer info tag (§3.6.12) after its type and size. The
+ * reserved field is 16 bits as GRUB writes it (the text says 8). */
+struct __packed mb2_framebuffer {
+	uint64_t addr;
+	uint32_t pitch, width, height;
+	uint8_t bpp, type;
+	uint16_t reserved;
+	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
 };
 
 struct __packed mb2_mmap_entry {
@@ -127,6 +144,31 @@ static enum module_result add_module(struct boot_info *bi, uint64_t start, uint6
 	return MODULE_ADDED;
 }
 
+/* The screen a Multiboot loader describes (both versions use the same
+ * fields): EGA text, or direct RGB with 8-bit channels in 32-bit pixels;
+ * anything else (palettes, 16 or 24 bits per pixel) is not drawn on. */
+static void set_framebuffer(struct boot_info *bi, uint64_t addr, uint32_t pitch, uint32_t width,
+			    uint32_t height, uint8_t bpp, uint8_t type, const uint8_t *rgb)
+{
+	struct boot_fb *fb = &bi->fb;
+	if (!addr || !width || !height)
+		return;
+	if (type == MB_FB_TYPE_EGA_TEXT) {
+		*fb = (struct boot_fb){ .addr = addr, .type = BOOT_FB_VGA_TEXT, .width = width,
+					.height = height, .pitch = pitch };
+		return;
+	}
+	if (type != MB_FB_TYPE_RGB || bpp != 32 || rgb[1] != 8 || rgb[3] != 8 || rgb[5] != 8 ||
+	    pitch < width * 4ULL) {
+		pr_warn("boot: the loader's %ux%u framebuffer (type %u, %u bits per pixel) is not one the "
+			"screen console can draw on", width, height, type, bpp);
+		return;
+	}
+	*fb = (struct boot_fb){ .addr = addr, .type = BOOT_FB_RGB32, .width = width, .height = height,
+				.pitch = pitch, .red_shift = rgb[0], .green_shift = rgb[2],
+				.blue_shift = rgb[4] };
+}
+
 static void report_no_room(uint64_t no_room)
 {
 	if (no_room)
@@ -185,11 +227,28 @@ bool multiboot1_parse(struct boot_info *bi, uint64_t info_pa, phys_reader rd, vo
 		}
 		report_no_room(no_room);
 	}
+	if (info->flags & MB1_INFO_FRAMEBUFFER) {
+		const uint8_t rgb[6] = { info->red_pos, info->red_size, info->green_pos,
+					 info->green_size, info->blue_pos, info->blue_size };
+		set_framebuffer(bi, info->framebuffer_addr, info->framebuffer_pitch,
+				info->framebuffer_width, info->framebuffer_height, info->framebuffer_bpp,
+				info->framebuffer_type, rgb);
+	}
 	if (bi->nr_mem == 0) {
 		pr_err("boot: the loader gave no memory map");
 		return false;
 	}
 	return true;
+}
+
+static void mb2_framebuffer(struct boot_info *bi, const struct mb2_tag *t)
+{
+	if (t->size < sizeof(*t) + sizeof(struct mb2_framebuffer))
+		return; /* an indexed-colour tag is shorter; not drawn on anyway */
+	struct mb2_framebuffer f;
+	bh_memcpy(&f, t + 1, sizeof(f));
+	const uint8_t rgb[6] = { f.red_pos, f.red_size, f.green_pos, f.green_size, f.blue_pos, f.blue_size };
+	set_framebuffer(bi, f.addr, f.pitch, f.width, f.height, f.bpp, f.type, rgb);
 }
 
 static void mb2_tag_string(char *dst, size_t size, const struct mb2_tag *t, struct boot_info *bi)
@@ -311,6 +370,9 @@ bool multiboot2_parse(struct boot_info *bi, uint64_t info_pa, phys_reader rd, vo
 		case MB2_TAG_EFI64:
 			if (t->size >= sizeof(*t) + 8)
 				bh_memcpy(&bi->efi_system_table, t + 1, 8);
+			break;
+		case MB2_TAG_FRAMEBUFFER:
+			mb2_framebuffer(bi, t);
 			break;
 		default:
 			break;

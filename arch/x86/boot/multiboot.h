@@ -23,6 +23,13 @@ bool multiboot2_parse(struct boot_info *bi, uint64_t info_pa, phys_reader rd, vo
 #define MB1_INFO_MODS BIT(3)
 #define MB1_INFO_MMAP BIT(6)
 #define MB1_INFO_LOADER_NAME BIT(9)
+#define MB1_INFO_FRAMEBUFFER BIT(12)
+
+/* Framebuffer types, the same in both versions (Multiboot 0.6.96 §3.3,
+ * Multiboot2 §3.6.12). */
+#define MB_FB_TYPE_INDEXED 0
+#define MB_FB_TYPE_RGB 1
+#define MB_FB_TYPE_EGA_TEXT 2
 
 /* Multiboot2 tag types (Multiboot2 §3.6). */
 #define MB2_TAG_END 0
@@ -31,6 +38,7 @@ bool multiboot2_parse(struct boot_info *bi, uint64_t info_pa, phys_reader rd, vo
 #define MB2_TAG_MODULE 3
 #define MB2_TAG_BASIC_MEMINFO 4
 #define MB2_TAG_MMAP 6
+#define MB2_TAG_FRAMEBUFFER 8
 #define MB2_TAG_EFI64 12
 #define MB2_TAG_ACPI_OLD 14
 #define MB2_TAG_ACPI_NEW 15

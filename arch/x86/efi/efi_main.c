@@ -351,6 +351,57 @@ static void find_rsdp(struct loader *ld)
 	Print(MSG L"warning: no usable ACPI RSDP in the configuration table\n");
 }
 
+/* Bit position of an 8-bit channel mask (0xff << n), or -1. */
+static int channel_shift(UINT32 mask)
+{
+	for (int n = 0; n <= 24; n += 8)
+		if (mask == (UINT32)0xff << n)
+			return n;
+	return -1;
+}
+
+/* The GOP's framebuffer, for the hypervisor's screen console (UEFI 2.9
+ * §12.9: it stays valid after ExitBootServices). 32-bit pixels only. */
+static void find_framebuffer(struct loader *ld)
+{
+	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
+	if (EFI_ERROR(LibLocateProtocol(&GraphicsOutputProtocol, (void **)&gop)) || !gop ||
+	    !gop->Mode || !gop->Mode->Info || !gop->Mode->FrameBufferBase) {
+		Print(MSG L"no graphics output: the hypervisor prints on the serial port only\n");
+		return;
+	}
+	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = gop->Mode->Info;
+	int r, g, b;
+	switch (info->PixelFormat) {
+	case PixelRedGreenBlueReserved8BitPerColor:
+		r = 0, g = 8, b = 16;
+		break;
+	case PixelBlueGreenRedReserved8BitPerColor:
+		b = 0, g = 8, r = 16;
+		break;
+	case PixelBitMask:
+		r = channel_shift(info->PixelInformation.RedMask);
+		g = channel_shift(info->PixelInformation.GreenMask);
+		b = channel_shift(info->PixelInformation.BlueMask);
+		break;
+	default:
+		r = g = b = -1;
+		break;
+	}
+	if (r < 0 || g < 0 || b < 0) {
+		Print(MSG L"graphics output has no framebuffer of 32-bit pixels; serial only\n");
+		return;
+	}
+	struct boot_fb *fb = &ld->bi->fb;
+	fb->addr = gop->Mode->FrameBufferBase;
+	fb->type = BOOT_FB_RGB32;
+	fb->width = info->HorizontalResolution;
+	fb->height = info->VerticalResolution;
+	fb->pitch = info->PixelsPerScanLine * 4;
+	fb->red_shift = (UINT8)r, fb->green_shift = (UINT8)g, fb->blue_shift = (UINT8)b;
+	Print(MSG L"framebuffer %dx%d at 0x%lx for the screen console\n", fb->width, fb->height, fb->addr);
+}
+
 static EFI_STATUS alloc_memmap_buffer(struct loader *ld)
 {
 	UINTN size = 0, key, desc_size;
@@ -438,6 +489,7 @@ static EFI_STATUS prepare(struct loader *ld)
 		st = load_modules(ld);
 	if (!EFI_ERROR(st)) {
 		find_rsdp(ld);
+		find_framebuffer(ld);
 		st = alloc_memmap_buffer(ld);
 	}
 	return st;
