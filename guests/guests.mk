@@ -122,7 +122,7 @@ GUEST_SMOKE_IMAGES := $(GUESTS64:%=$(GUEST_OUT)/smoke/%.elf) $(GUESTS32:%=$(GUES
 
 -include $(shell find $(GUEST_OUT) -name '*.d' 2>/dev/null)
 
-.PHONY: guests guests-check guests-smoke linux-images linux-platform-images
+.PHONY: guests guests-check guests-smoke linux-images linux-platform-images linux-cloud-images memtest-image
 guests: $(GUEST_IMAGES)
 
 guests-check: $(GUEST_IMAGES)
@@ -152,6 +152,21 @@ linux-platform-images: $(LINUX_PLATFORM_IMAGES)
 $(LINUX_PLATFORM_IMAGES) &: guests/linux/build-images.sh guests/linux/platform-test.sh
 	guests/linux/build-images.sh --out $(BUILD)/linux/platform --cache $(BUILD)/linux-cache \
 		--script guests/linux/platform-test.sh
+
+# A second stock guest (issue 11): Debian's cloud kernel with the same
+# platform test (tests/integration/linux-cloud-svm.test).
+LINUX_CLOUD_IMAGES := $(BUILD)/linux/cloud/vmlinuz $(BUILD)/linux/cloud/initrd.cpio.gz
+linux-cloud-images: $(LINUX_CLOUD_IMAGES)
+$(LINUX_CLOUD_IMAGES) &: guests/linux/build-images.sh guests/linux/platform-test.sh
+	guests/linux/build-images.sh --flavour cloud-amd64 --out $(BUILD)/linux/cloud \
+		--cache $(BUILD)/linux-cache --script guests/linux/platform-test.sh
+
+# memtest86+ as a partition (issue 11: a Linux-boot-protocol image whose
+# syssize is rounded up past its file): Debian's package, never committed.
+MEMTEST_IMAGE := $(BUILD)/memtest/memtest86+x64.bin
+memtest-image: $(MEMTEST_IMAGE)
+$(MEMTEST_IMAGE): guests/fetch-deb-file.sh
+	guests/fetch-deb-file.sh memtest86+ boot/memtest86+x64.bin $@ $(BUILD)/linux-cache
 
 # The virtio test's disk: 32 MiB of zeros, a boot module the test gives
 # linux1 with disk-for= (its file system is made by the guest).

@@ -19,11 +19,13 @@
 #   --modules LIST  kernel modules to put in the initramfs and load at boot,
 #                   with their dependencies from modules.dep, e.g.
 #                   "virtio_pci virtio_blk virtio_net" (Debian builds them as =m)
+#   --flavour NAME  the kernel flavour: amd64 (default, the generic kernel) or
+#                   cloud-amd64 (Debian's cloud kernel, a second stock guest)
 #   --boot-test     boot the result directly under QEMU TCG and report how long
 #                   it takes to reach /init and to power off
 #
-# Packages: linux-image-amd64 is a metapackage; its dependency
-# linux-image-6.1.0-<N>-amd64 holds /boot/vmlinuz-* and /lib/modules. Set
+# Packages: linux-image-<flavour> is a metapackage; its dependency
+# linux-image-6.1.0-<N>-<flavour> holds /boot/vmlinuz-* and /lib/modules. Set
 # LINUX_PKG to pin one. busybox-static provides the userland. Both come with
 # `apt-get download` (run `apt-get update` first on a fresh machine).
 #
@@ -42,6 +44,7 @@ script=''
 libs=()
 modules=''
 boot_test=0
+flavour=amd64
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
@@ -50,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--lib) libs+=("$2"); shift 2 ;;
 	--modules) modules=$2; shift 2 ;;
 	--boot-test) boot_test=1; shift ;;
+	--flavour) flavour=$2; shift 2 ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "build-images.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
@@ -71,9 +75,10 @@ out=$(cd "$out" && pwd)
 cache=$(cd "$cache" && pwd)
 
 # ---- packages ---------------------------------------------------------------
-kpkg=${LINUX_PKG:-$(apt-cache depends linux-image-amd64 2>/dev/null |
+case "$flavour" in amd64 | cloud-amd64) ;; *) die "--flavour $flavour: amd64 or cloud-amd64" ;; esac
+kpkg=${LINUX_PKG:-$(apt-cache depends "linux-image-$flavour" 2>/dev/null |
 	awk '/Depends: linux-image-[0-9]/ { print $2; exit }')}
-[ -n "$kpkg" ] || die "cannot resolve linux-image-amd64 (run 'apt-get update' first)"
+[ -n "$kpkg" ] || die "cannot resolve linux-image-$flavour (run 'apt-get update' first)"
 
 fetch() { # package -> path of its .deb in the cache
 	local pkg=$1 deb

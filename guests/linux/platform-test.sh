@@ -5,7 +5,8 @@
 # First boot: report what the kernel found (LAPIC, IOAPIC, ACPI, 8250),
 # time a `sleep 5` between two markers (the runner measures it against the
 # host's clock), read a line typed on the console, then reboot.
-# Second boot (a mark in CMOS NVRAM survives the reset): power off.
+# Second boot (a mark in CMOS NVRAM survives the reset): power off. A kernel
+# without the CMOS NVRAM driver powers off after the first round.
 nvram=/sys/bus/nvmem/devices/cmos_nvram0/nvmem
 mark_offset=66 # CMOS byte 0x50; the nvmem device starts at CMOS byte 14
 
@@ -36,11 +37,13 @@ facts() {
 	fi
 }
 
+# Without the CMOS NVRAM driver (Debian's cloud kernel has no RTC_NVMEM)
+# a reboot could not be told from the first boot: one round, then power off.
+one_round=0
 if [ ! -w $nvram ]; then
-	say "no CMOS NVRAM device ($nvram)"
-	exit 1
-fi
-if [ "$(read_mark)" = a5 ]; then
+	say "no CMOS NVRAM device ($nvram): no reboot round"
+	one_round=1
+elif [ "$(read_mark)" = a5 ]; then
 	write_mark 00
 	say "boot 2 after reboot"
 	exit 0 # /init powers off
@@ -55,6 +58,10 @@ if read -r -t 20 line; then
 	say "got '$line'"
 else
 	say "no input"
+fi
+if [ $one_round = 1 ]; then
+	say "powering off without a reboot round"
+	exit 0 # /init powers off
 fi
 write_mark a5
 say "rebooting"
