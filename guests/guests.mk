@@ -46,7 +46,8 @@ GUEST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-w
 
 # The C runtime, built once per mode.
 GUEST_RT_COMMON := runtime/console.o runtime/exc.o runtime/hypercall.o runtime/lib.o \
-	runtime/main.o runtime/report.o runtime/vectors.o runtime/gdt.o
+	runtime/main.o runtime/report.o runtime/vectors.o runtime/gdt.o runtime/user.o \
+	runtime/user_entry.o
 GUEST_RT32 := $(addprefix $(GUEST_OUT)/obj32/,runtime/start32.o $(GUEST_RT_COMMON))
 GUEST_RT64 := $(addprefix $(GUEST_OUT)/obj64/,runtime/start64.o $(GUEST_RT_COMMON))
 
