@@ -87,6 +87,13 @@ struct vm_exit {
 			uint8_t gpr;   /* enum gpr, if known */
 		} cr;
 		struct {
+			/* The caller's privilege level, 0-3, decoded by the
+			 * backend: SVM's VMCB CPL field (AMD APM Vol. 2
+			 * §15.5.1), VMX's SS access-rights DPL (SDM Vol. 3C
+			 * §24.4.1). Only CPL 0 may make hypercalls. */
+			uint8_t cpl;
+		} hypercall;
+		struct {
 			const char *what; /* the failing field or check, human readable */
 			uint64_t value;
 		} entry_fail;

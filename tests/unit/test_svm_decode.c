@@ -9,6 +9,8 @@
 
 #define GUEST_RIP 0x101000ULL
 
+static const uint8_t cpl0; /* the VMCB CPL byte the decoder reads for VMMCALL */
+
 /* Decodes into a record full of junk, so a field the decoder forgets to set
  * shows up. */
 static struct vm_exit decode(uint64_t code, uint64_t info1, uint64_t info2, uint64_t next_rip,
@@ -21,6 +23,7 @@ static struct vm_exit decode(uint64_t code, uint64_t info1, uint64_t info2, uint
 		.rip = GUEST_RIP,
 		.next_rip = next_rip,
 		.rcx = rcx,
+		.cpl = &cpl0,
 	};
 	struct vm_exit e;
 	memset(&e, 0xa5, sizeof(e));
@@ -318,7 +321,7 @@ Test(svm_decode, common_part_and_the_rest)
 					  SVM_EXIT_INVALID, 0x3ff };
 	/* EXITINFO2 = next RIP, as IOIO reports it */
 	struct svm_exit_raw raw = {
-		.info1 = 0x11, .info2 = GUEST_RIP + 2, .rip = GUEST_RIP, .next_rip = GUEST_RIP + 3,
+		.info1 = 0x11, .info2 = GUEST_RIP + 2, .rip = GUEST_RIP, .next_rip = GUEST_RIP + 3, .cpl = &cpl0,
 	};
 	struct vm_exit e;
 
@@ -345,4 +348,25 @@ Test(svm_decode, common_part_and_the_rest)
 		cr_assert_eq(e.reason, whole.reason);
 		cr_assert_eq(e.insn_len, whole.insn_len);
 	}
+}
+
+/* VMMCALL carries the caller's CPL from the VMCB's CPL field (APM Vol. 2
+ * §15.5.1); only its two low bits mean anything. */
+Test(svm_decode, vmmcall_cpl_from_vmcb)
+{
+	for (uint8_t cpl = 0; cpl <= 3; cpl++) {
+		struct svm_exit_raw raw = { .exit_code = SVM_EXIT_VMMCALL, .rip = GUEST_RIP, .cpl = &cpl };
+		struct vm_exit e;
+		memset(&e, 0xa5, sizeof(e));
+		svm_decode_exit(&raw, &e);
+		cr_assert_eq(e.reason, EXIT_HYPERCALL);
+		cr_assert_eq(e.hypercall.cpl, cpl, "VMCB CPL %u", cpl);
+		cr_assert_eq(e.insn_len, 3);
+	}
+	uint8_t junk = 0xfc;
+	struct svm_exit_raw raw = { .exit_code = SVM_EXIT_VMMCALL, .rip = GUEST_RIP, .cpl = &junk };
+	struct vm_exit e;
+	memset(&e, 0xa5, sizeof(e));
+	svm_decode_exit(&raw, &e);
+	cr_assert_eq(e.hypercall.cpl, 0, "bits above the CPL are ignored");
 }
