@@ -120,9 +120,11 @@ $(BUILD)/host/tests/support/%.o: tests/unit/support/%.c
 $(BUILD)/host/tests/%: tests/unit/%.c $(BUILD)/host/libpure.a $(UNIT_SUPPORT)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $<"
-	$(Q)$(HOST_CC) $(HOST_CFLAGS) $< $(UNIT_SUPPORT) $(BUILD)/host/libpure.a -lcriterion -o $@
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -MMD -MP $< $(UNIT_SUPPORT) $(BUILD)/host/libpure.a -lcriterion -o $@
 
 -include $(HOST_OBJS:.o=.d)
+# A test may include the source it tests (test_hypercall.c includes core/hypercall.c).
+-include $(UNIT_BINS:=.d)
 
 .PHONY: unit
 unit: deps-check $(UNIT_BINS)

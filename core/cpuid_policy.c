@@ -36,6 +36,25 @@
 #define L7_EBX_SGX BIT(2)
 #define L7_ECX_WAITPKG BIT(5)
 #define L7_EDX_HYBRID BIT(15)
+/* Leaf 7 subleaf 0 ECX PKU (3) and OSPKE (4): the PKRU register is switched
+ * neither by VMRUN/VM entry nor by the scheduler's FXSAVE, so protection
+ * keys are not offered (docs/cpu-state.md; CR4.PKE is refused on both
+ * backends). CET shadow stacks (ECX 7) and indirect-branch tracking (EDX
+ * 20) need MSRs and state that are not virtualised. */
+#define L7_ECX_PKU BIT(3)
+#define L7_ECX_OSPKE BIT(4)
+#define L7_ECX_CET_SS BIT(7)
+#define L7_EDX_CET_IBT BIT(20)
+/* Leaf 7 EDX speculation controls (SDM Vol. 2A, CPUID leaf 07H): IBRS/IBPB
+ * (26), STIBP (27), L1D_FLUSH (28), ARCH_CAPABILITIES (29),
+ * CORE_CAPABILITIES (30), SSBD (31). Their MSRs (SPEC_CTRL 0x48, PRED_CMD
+ * 0x49, FLUSH_CMD 0x10B, ARCH_CAPABILITIES 0x10A, CORE_CAPABILITIES 0xCF)
+ * are neither passed through nor emulated (a guest access is #GP), so the
+ * bits would promise what is not there. */
+#define L7_EDX_SPEC_CTRL_MASK (BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(30) | BIT(31))
+/* The same for AMD, CPUID Fn8000_0008 EBX (APM Vol. 3 App. E.4.7): IBPB
+ * (12), IBRS (14), STIBP (15), SSBD (24), VIRT_SSBD (25). */
+#define LX8_EBX_SPEC_CTRL_MASK (BIT(12) | BIT(14) | BIT(15) | BIT(24) | BIT(25))
 /* Leaf 8000_0001h ECX: SVM (2), SKINIT (12). */
 #define LX1_ECX_SVM BIT(2)
 #define LX1_ECX_SKINIT BIT(12)
@@ -99,8 +118,8 @@ void cpuid_policy_apply(const struct cpuid_policy *p, uint32_t leaf, uint32_t su
 	case 7:
 		if (subleaf == 0) {
 			r->ebx &= ~(L7_EBX_AVX_MASK | L7_EBX_SGX);
-			r->ecx &= ~L7_ECX_WAITPKG;
-			r->edx &= ~L7_EDX_HYBRID;
+			r->ecx &= ~(L7_ECX_WAITPKG | L7_ECX_PKU | L7_ECX_OSPKE | L7_ECX_CET_SS);
+			r->edx &= ~(L7_EDX_HYBRID | L7_EDX_CET_IBT | L7_EDX_SPEC_CTRL_MASK);
 		} else {
 			*r = (struct cpuid_result){ 0, 0, 0, 0 };
 		}
@@ -113,6 +132,7 @@ void cpuid_policy_apply(const struct cpuid_policy *p, uint32_t leaf, uint32_t su
 		break;
 	case 0x80000008:
 		r->ecx = (r->ecx & ~LX8_ECX_NC_MASK) | ((p->nr_vcpus - 1) & LX8_ECX_NC_MASK);
+		r->ebx &= ~LX8_EBX_SPEC_CTRL_MASK;
 		break;
 	case 0x8000000a: /* SVM features: none for guests */
 		*r = (struct cpuid_result){ 0, 0, 0, 0 };

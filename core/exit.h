@@ -37,6 +37,11 @@ enum exit_reason {
 	EXIT_MONITOR_MWAIT,
 	EXIT_INVLPG,
 	EXIT_ENTRY_FAILED, /* VM entry refused: see entry_fail */
+	/* MOV to/from a debug register the backend intercepted and has
+	 * already dealt with (SVM: the first access to DR0-DR3 turns on their
+	 * switching, docs/cpu-state.md); core only resumes the guest, which
+	 * executes the instruction again. */
+	EXIT_DR_ACCESS,
 	EXIT_UNKNOWN,      /* anything else: the partition is stopped with raw info */
 	EXIT_REASON_COUNT
 };
@@ -86,6 +91,17 @@ struct vm_exit {
 			bool write;
 			uint8_t gpr;   /* enum gpr, if known */
 		} cr;
+		struct {
+			/* The caller's privilege level, 0-3, decoded by the
+			 * backend: SVM's VMCB CPL field (AMD APM Vol. 2
+			 * §15.5.1), VMX's SS access-rights DPL (SDM Vol. 3C
+			 * §24.4.1). Only CPL 0 may make hypercalls. */
+			uint8_t cpl;
+		} hypercall;
+		struct {
+			uint8_t num; /* DR0-DR15 */
+			bool write;
+		} dr;
 		struct {
 			const char *what; /* the failing field or check, human readable */
 			uint64_t value;

@@ -29,6 +29,7 @@ static const char *const names[EXIT_REASON_COUNT] = {
 	[EXIT_MONITOR_MWAIT] = "monitor-mwait",
 	[EXIT_INVLPG] = "invlpg",
 	[EXIT_ENTRY_FAILED] = "entry-failed",
+	[EXIT_DR_ACCESS] = "dr-access",
 	[EXIT_UNKNOWN] = "unknown",
 };
 

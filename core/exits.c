@@ -467,6 +467,12 @@ static enum exit_action handle_init(struct vcpu *v)
 	return EXIT_ACTION_RESUME; /* INIT/SIPI belong to guest SMP bring-up */
 }
 
+/* The backend has already done what the exit needed (EXIT_DR_ACCESS). */
+static enum exit_action handle_resume(struct vcpu *v)
+{
+	return EXIT_ACTION_RESUME;
+}
+
 static enum exit_action handle_unknown(struct vcpu *v)
 {
 	const struct vm_exit *e = &v->exit;
@@ -503,6 +509,7 @@ static const exit_handler_fn handlers[EXIT_REASON_COUNT] = {
 	[EXIT_INIT] = handle_init,
 	[EXIT_SIPI] = handle_init,
 	[EXIT_ENTRY_FAILED] = handle_entry_failed,
+	[EXIT_DR_ACCESS] = handle_resume,
 };
 #pragma GCC diagnostic pop
 

@@ -27,6 +27,13 @@ enum exit_action hypercall_dispatch(struct vcpu *v)
 
 	/* RIP moves past VMCALL first: a restart below replaces it. */
 	vcpu_advance_rip(v);
+	/* Only the guest's kernel may call, as under KVM: a process at CPL 3
+	 * must not stop or restart its partition or write its console. The
+	 * refusal has no other effect, whatever the number. */
+	if (unlikely(v->exit.hypercall.cpl != 0)) {
+		*ret = (uint64_t)HC_EPERM;
+		return EXIT_ACTION_RESUME;
+	}
 	switch (nr) {
 	case HC_VERSION:
 		*ret = HV_ABI_VERSION;

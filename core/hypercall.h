@@ -13,6 +13,7 @@
 #define HC_ENOSYS (-1)
 #define HC_EINVAL (-2)
 #define HC_EFAULT (-3)
+#define HC_EPERM (-4)
 
 #define HC_CONSOLE_WRITE_MAX 4096
 

@@ -455,6 +455,8 @@ static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
 	cpu->slice_end_tsc = contended ? start + ns_to_tsc(SCHED_SLICE_NS) : UINT64_MAX;
 	arm_host_timer(cpu);
 	fpu_switch_to(cpu, v);
+	if (vcpu_backend->load)
+		vcpu_backend->load(v);
 	if (v->part->state != PART_STOPPED && v->state == VCPU_RUNNABLE)
 		vcpu_run_exits(v, SLICE_EXITS);
 	v->run_tsc += rdtsc() - start;

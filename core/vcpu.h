@@ -182,6 +182,13 @@ struct vcpu_backend {
 	void (*set_sregs)(struct vcpu *v, const struct vcpu_sregs *s);
 	void (*get_sregs)(struct vcpu *v, struct vcpu_sregs *s);
 
+	/* Optional. v is about to run on the calling CPU: called by the
+	 * scheduler once per slice, before the first run(). A backend that
+	 * keeps registers the hardware does not switch in the CPU until another
+	 * vCPU needs it (SVM: DR0-DR3, TSC_AUX; docs/cpu-state.md) swaps them
+	 * here, off the exit path. */
+	void (*load)(struct vcpu *v);
+
 	/* Enter the guest and return when it exits, with v->exit decoded and
 	 * v->gpr/rip/rflags current. */
 	void (*run)(struct vcpu *v);

@@ -20,7 +20,7 @@
 #   GUEST_IMAGES              every built image (full paths under $(BUILD)/guests)
 #   GUEST_CMDLINE_<file>      the module command line (docs/manifest.md) of one
 #                             image, by file name, e.g. GUEST_CMDLINE_hello-long.elf
-#   GUEST_SUITES              the integration scenarios: vmcore isolation-tf bench
+#   GUEST_SUITES              the integration scenarios: vmcore isolation-tf isolation-cpu bench
 #   GUEST_SUITE_MODULES_<s>   guests/suites/<s>.modules: one module a line,
 #                               <image path relative to $(BUILD)/guests> <command line>
 #                             '#' starts a comment; blank lines are ignored.
@@ -46,14 +46,15 @@ GUEST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-w
 
 # The C runtime, built once per mode.
 GUEST_RT_COMMON := runtime/console.o runtime/exc.o runtime/hypercall.o runtime/lib.o \
-	runtime/main.o runtime/report.o runtime/vectors.o runtime/gdt.o
+	runtime/main.o runtime/report.o runtime/vectors.o runtime/gdt.o runtime/user.o \
+	runtime/user_entry.o
 GUEST_RT32 := $(addprefix $(GUEST_OUT)/obj32/,runtime/start32.o $(GUEST_RT_COMMON))
 GUEST_RT64 := $(addprefix $(GUEST_OUT)/obj64/,runtime/start64.o $(GUEST_RT_COMMON))
 
 # Guests by mode. An image takes its code from guests/tests/<name>.c unless
 # GUEST_SRC_<name> names another file (one source, several modes).
 GUESTS64 := hello-long cpuid msr pio mmio exceptions interrupts virt-insn bad-gpa triple-fault survivor pc-timers hog virtio-hostile \
-	secret-writer secret-scanner bench-cpuid bench-pio bench-hypercall bench-loop
+	secret-writer secret-scanner dr-writer dr-reader user-hypercall cr4-hidden bench-cpuid bench-pio bench-hypercall bench-loop
 GUESTS32 := hello-prot pio32 exceptions32
 GUESTS16 := hello-real
 GUEST_SRC_hello-long := hello
@@ -68,7 +69,7 @@ GUEST_IMAGES := $(GUESTS64:%=$(GUEST_OUT)/%.elf) $(GUESTS32:%=$(GUEST_OUT)/%.elf
 # Module command lines (docs/manifest.md), taken from the suite files so
 # there is one source: GUEST_CMDLINE_<file> := <command line> for every image
 # a suite names (the same image has the same command line in every suite).
-GUEST_SUITES := vmcore isolation-tf bench pc
+GUEST_SUITES := vmcore isolation-tf isolation-cpu bench pc
 guest_suite_lines = $(shell sed -e 's/\#.*//' -e '/^[[:space:]]*$$/d' -e 's/^[[:space:]]*//' \
 	-e 's/[[:space:]][[:space:]]*/|/g' -e 's/|$$//' $(1))
 $(foreach l,$(call guest_suite_lines,$(GUEST_SUITES:%=guests/suites/%.modules)),\

@@ -20,6 +20,7 @@
 #define HC_ENOSYS (-1)
 #define HC_EINVAL (-2)
 #define HC_EFAULT (-3)
+#define HC_EPERM (-4)
 
 #define HC_ABI_VERSION 0x00010000
 #define HC_CONSOLE_MAX 4096
@@ -95,6 +96,18 @@
 #define SEL_NOT_PRESENT 0x20 /* a data segment with P = 0: loading it is #NP */
 #define GDT_ENTRIES 5
 #define SEL_BEYOND_GDT 0x38  /* past the GDT limit: loading it is #GP(0x38) */
+
+/* The user-mode GDT (guests/runtime/user.c, 64-bit guests only): the
+ * runtime's five entries, then CPL 3 data and 64-bit code and a 64-bit TSS
+ * (16 bytes). Loaded only by guests that call rt_user_call(). */
+#define SEL_USER_DATA 0x28
+#define SEL_USER_CODE64 0x30
+#define SEL_TSS 0x38
+#define USER_GDT_ENTRIES 9  /* the TSS descriptor takes two slots */
+#define USER_RPL 3
+/* The interrupt gate user mode returns through (DPL 3, SDM Vol. 3A §6.12.1.1:
+ * INT n from CPL 3 needs a gate with DPL 3). */
+#define RT_USER_RETURN_VECTOR 0x81
 
 /* Multiboot 1 (Multiboot 0.6.96 §3.1, §3.2): only for bare-machine smoke
  * builds of the guests (guests/smoke/). */

@@ -8,6 +8,7 @@
 
 #define IDT_VECTORS 256
 #define GATE_INTERRUPT_P 0x8e /* P=1, DPL=0, type 0xE: 32/64-bit interrupt gate */
+#define GATE_DPL_SHIFT 5      /* DPL in bits 5-6 of the type/attribute byte */
 
 /* The register frame vectors.S builds, lowest address first. */
 struct rt_exc_frame {
@@ -64,27 +65,35 @@ static bool vector_has_error(uint32_t v)
 	return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
 }
 
+static void set_gate(unsigned v, uintptr_t h, unsigned dpl)
+{
+	struct idt_gate *g = &rt_idt[v];
+
+	memset(g, 0, sizeof(*g));
+	g->offset_lo = (uint16_t)h;
+#ifdef __x86_64__
+	g->selector = SEL_CODE64;
+	g->offset_mid = (uint16_t)(h >> 16);
+	g->offset_hi = (uint32_t)(h >> 32);
+#else
+	g->selector = SEL_CODE32;
+	g->offset_hi = (uint16_t)(h >> 16);
+#endif
+	g->type_attr = GATE_INTERRUPT_P | (uint8_t)((dpl & 3) << GATE_DPL_SHIFT);
+}
+
 void rt_idt_load(void)
 {
 	struct dt_ptr p = { .limit = sizeof(rt_idt) - 1, .base = (uintptr_t)rt_idt };
 
-	for (unsigned v = 0; v < IDT_VECTORS; v++) {
-		uintptr_t h = (uintptr_t)rt_exc_stubs + v * RT_STUB_SIZE;
-		struct idt_gate *g = &rt_idt[v];
-
-		memset(g, 0, sizeof(*g));
-		g->offset_lo = (uint16_t)h;
-#ifdef __x86_64__
-		g->selector = SEL_CODE64;
-		g->offset_mid = (uint16_t)(h >> 16);
-		g->offset_hi = (uint32_t)(h >> 32);
-#else
-		g->selector = SEL_CODE32;
-		g->offset_hi = (uint16_t)(h >> 16);
-#endif
-		g->type_attr = GATE_INTERRUPT_P;
-	}
+	for (unsigned v = 0; v < IDT_VECTORS; v++)
+		set_gate(v, (uintptr_t)rt_exc_stubs + v * RT_STUB_SIZE, 0);
 	asm volatile("lidt %0" : : "m"(p) : "memory");
+}
+
+void rt_idt_set_gate(uint8_t vector, uintptr_t handler, unsigned dpl)
+{
+	set_gate(vector, handler, dpl);
 }
 
 static noreturn void unexpected(struct rt_exc_frame *f)

@@ -203,6 +203,20 @@ static inline void irq_disable(void) { asm volatile("cli" : : : "memory"); }
 /* Installs the runtime's IDT (all 256 vectors). Done by the start code; a
  * test may call it again after loading an IDT of its own. */
 void rt_idt_load(void);
+/* Points one IDT vector at handler with the given gate DPL (0-3). */
+void rt_idt_set_gate(uint8_t vector, uintptr_t handler, unsigned dpl);
+
+/* ---- user mode (64-bit guests; guests/runtime/user.c) ---------------------- */
+
+#ifdef __x86_64__
+/* Runs fn(arg) at CPL 3 on a stack of its own and stores its result. The
+ * first call sets up user segments, a TSS, a DPL 3 return gate and the U/S
+ * bit in the guest's page tables. False (with a FAIL line) if that fails.
+ * fn must not print (no I/O at CPL 3) and must return. */
+bool rt_user_call(long (*fn)(void *), void *arg, long *result);
+#endif
+/* The current privilege level (CS.RPL, SDM Vol. 3A §5.5). */
+unsigned rt_cpl(void);
 
 /* ---- small helpers --------------------------------------------------------- */
 

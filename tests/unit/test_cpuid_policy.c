@@ -141,6 +141,22 @@ Test(cpuid_policy, xsave_leaf_and_avx_hidden)
 	assert_zero(apply(0xa, 0), "PMU leaf");
 }
 
+/* Features whose state or MSRs are not virtualised are hidden
+ * (docs/cpu-state.md): protection keys, CET, the speculation controls. */
+Test(cpuid_policy, unswitched_state_hidden)
+{
+	struct cpuid_result r = apply(7, 0);
+	cr_assert_not(r.ecx & (1u << 3), "PKU");
+	cr_assert_not(r.ecx & (1u << 4), "OSPKE");
+	cr_assert_not(r.ecx & (1u << 7), "CET_SS");
+	cr_assert_not(r.edx & (1u << 20), "CET_IBT");
+	cr_assert_eq(r.edx & 0xfc000000u, 0, "IBRS, STIBP, L1D_FLUSH, ARCH_CAP, CORE_CAP, SSBD");
+	cr_assert(r.ecx & (1u << 2), "UMIP stays");
+	r = apply(0x80000008, 0);
+	cr_assert_eq(r.ebx & ((1u << 12) | (1u << 14) | (1u << 15) | (1u << 24) | (1u << 25)), 0,
+		     "AMD IBPB, IBRS, STIBP, SSBD, VIRT_SSBD");
+}
+
 Test(cpuid_policy, hypervisor_leaves)
 {
 	struct cpuid_result r = apply_hv(HV_CPUID_BASE);

@@ -9,6 +9,8 @@
 
 #define GUEST_RIP 0x101000ULL
 
+static const uint8_t cpl0; /* the VMCB CPL byte the decoder reads for VMMCALL */
+
 /* Decodes into a record full of junk, so a field the decoder forgets to set
  * shows up. */
 static struct vm_exit decode(uint64_t code, uint64_t info1, uint64_t info2, uint64_t next_rip,
@@ -21,6 +23,7 @@ static struct vm_exit decode(uint64_t code, uint64_t info1, uint64_t info2, uint
 		.rip = GUEST_RIP,
 		.next_rip = next_rip,
 		.rcx = rcx,
+		.cpl = &cpl0,
 	};
 	struct vm_exit e;
 	memset(&e, 0xa5, sizeof(e));
@@ -250,9 +253,9 @@ Test(svm_decode, vmrun_refused_is_entry_failure)
 
 Test(svm_decode, unknown_codes)
 {
-	/* RDTSCP, a DR access, AVIC, VMGEXIT, VMEXIT_BUSY (-2), and a code that
-	 * only matches CPUID in its low 32 bits. */
-	const uint64_t codes[] = { SVM_EXIT_RDTSCP, 0x21, 0x3ff, 0x401, 0x403, 0xfffffffffffffffeULL,
+	/* RDTSCP, AVIC, VMGEXIT, VMEXIT_BUSY (-2), and a code that only
+	 * matches CPUID in its low 32 bits. */
+	const uint64_t codes[] = { SVM_EXIT_RDTSCP, 0x3ff, 0x401, 0x403, 0xfffffffffffffffeULL,
 				   0x100000072ULL, 0x7fffffffULL };
 	for (unsigned int i = 0; i < ARRAY_SIZE(codes); i++)
 		cr_assert_eq(decode(codes[i], 0, 0, GUEST_RIP + 2, 0).reason, EXIT_UNKNOWN, "code %#lx",
@@ -318,7 +321,7 @@ Test(svm_decode, common_part_and_the_rest)
 					  SVM_EXIT_INVALID, 0x3ff };
 	/* EXITINFO2 = next RIP, as IOIO reports it */
 	struct svm_exit_raw raw = {
-		.info1 = 0x11, .info2 = GUEST_RIP + 2, .rip = GUEST_RIP, .next_rip = GUEST_RIP + 3,
+		.info1 = 0x11, .info2 = GUEST_RIP + 2, .rip = GUEST_RIP, .next_rip = GUEST_RIP + 3, .cpl = &cpl0,
 	};
 	struct vm_exit e;
 
@@ -345,4 +348,44 @@ Test(svm_decode, common_part_and_the_rest)
 		cr_assert_eq(e.reason, whole.reason);
 		cr_assert_eq(e.insn_len, whole.insn_len);
 	}
+}
+
+/* VMMCALL carries the caller's CPL from the VMCB's CPL field (APM Vol. 2
+ * §15.5.1); only its two low bits mean anything. */
+Test(svm_decode, vmmcall_cpl_from_vmcb)
+{
+	for (uint8_t cpl = 0; cpl <= 3; cpl++) {
+		struct svm_exit_raw raw = { .exit_code = SVM_EXIT_VMMCALL, .rip = GUEST_RIP, .cpl = &cpl };
+		struct vm_exit e;
+		memset(&e, 0xa5, sizeof(e));
+		svm_decode_exit(&raw, &e);
+		cr_assert_eq(e.reason, EXIT_HYPERCALL);
+		cr_assert_eq(e.hypercall.cpl, cpl, "VMCB CPL %u", cpl);
+		cr_assert_eq(e.insn_len, 3);
+	}
+	uint8_t junk = 0xfc;
+	struct svm_exit_raw raw = { .exit_code = SVM_EXIT_VMMCALL, .rip = GUEST_RIP, .cpl = &junk };
+	struct vm_exit e;
+	memset(&e, 0xa5, sizeof(e));
+	svm_decode_exit(&raw, &e);
+	cr_assert_eq(e.hypercall.cpl, 0, "bits above the CPL are ignored");
+}
+
+/* MOV from/to DRn (exit codes 0x20-0x3f, APM Vol. 2 Appendix C): the backend
+ * deals with them itself; the record says which register and direction. */
+Test(svm_decode, debug_register_access)
+{
+	for (unsigned int n = 0; n < 16; n++) {
+		struct vm_exit r = decode(SVM_EXIT_DR0_READ + n, 0, 0, 0, 0);
+		struct vm_exit w = decode(SVM_EXIT_DR0_WRITE + n, 0, 0, 0, 0);
+		cr_assert_eq(r.reason, EXIT_DR_ACCESS, "DR%u read", n);
+		cr_assert_eq(r.dr.num, n);
+		cr_assert_not(r.dr.write);
+		cr_assert_eq(w.reason, EXIT_DR_ACCESS, "DR%u write", n);
+		cr_assert_eq(w.dr.num, n);
+		cr_assert(w.dr.write);
+		cr_assert_eq(r.insn_len, 0, "re-executed, not skipped");
+	}
+	cr_assert_neq(decode(SVM_EXIT_DR0_READ - 1, 0, 0, 0, 0).reason, EXIT_DR_ACCESS);
+	cr_assert_neq(decode(SVM_EXIT_DR_LAST + 1, 0, 0, 0, 0).reason, EXIT_DR_ACCESS);
 }

@@ -314,3 +314,21 @@ Test(vmx_decode, every_reason_decodes_to_a_valid_record)
 	}
 	cr_assert_str_eq(vmx_exit_basic_name(VMX_EXIT_EPT_VIOLATION), "ept-violation");
 }
+
+/* VMCALL carries the caller's CPL: the DPL of SS's access rights (SDM Vol.
+ * 3C §24.4.1), whatever the other access-rights bits say. */
+Test(vmx_decode, vmcall_cpl_from_ss_dpl)
+{
+	/* Present, S, read/write accessed data, D/B, G: a flat data segment. */
+	uint32_t flat = VMX_AR_P | VMX_AR_S | 0x3 | VMX_AR_DB | VMX_AR_G;
+	for (uint32_t dpl = 0; dpl <= 3; dpl++) {
+		struct vm_exit e = decode((struct vmx_exit_raw){
+			.reason = VMX_EXIT_VMCALL, .insn_len = 3, .ss_ar = flat | (dpl << 5) });
+		cr_assert_eq(e.reason, EXIT_HYPERCALL);
+		cr_assert_eq(e.hypercall.cpl, dpl, "SS.DPL %u", dpl);
+		cr_assert_eq(e.insn_len, 3);
+	}
+	/* Real mode under unrestricted guest: SS.DPL is 0 (§26.3.1.2). */
+	struct vm_exit e = decode((struct vmx_exit_raw){ .reason = VMX_EXIT_VMCALL, .insn_len = 3, .ss_ar = 0x93 });
+	cr_assert_eq(e.hypercall.cpl, 0);
+}

@@ -93,6 +93,22 @@ Test(vmx_state, cr4_hides_vmxe)
 	cr_assert_not(vmx_cr4_guest_forbidden(&fx) & CR4_PAE);
 }
 
+/* State no backend switches stays out of guests' reach even where the CPU
+ * allows the CR4 bit (docs/cpu-state.md): OSXSAVE (18), PKE (22), CET (23),
+ * PKS (24) and SMXE (14) are host-owned and refused. */
+Test(vmx_state, cr4_never_for_guests)
+{
+	struct vmx_fixed_bits all = fx;
+	all.cr4_fixed1 = ~0ULL; /* a CPU that allows every bit */
+	static const unsigned bits[] = { 14, 18, 22, 23, 24 };
+	for (unsigned i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		cr_assert(vmx_cr4_host_mask(&all) & BIT(bits[i]), "CR4 bit %u host-owned", bits[i]);
+		cr_assert(vmx_cr4_guest_forbidden(&all) & BIT(bits[i]), "CR4 bit %u refused", bits[i]);
+	}
+	cr_assert_not(vmx_cr4_guest_forbidden(&all) & BIT(20), "SMEP stays the guest's");
+	cr_assert_not(vmx_cr4_host_mask(&all) & BIT(7), "PGE stays guest-owned (no exit)");
+}
+
 /* A guest state as vmx.c would write it for core's start state. */
 static struct vmx_guest_state state_for(enum vcpu_mode mode)
 {

@@ -10,6 +10,8 @@ struct cpu_info boot_cpu;
 #define CPUID1_ECX_XSAVE BIT(26)
 #define CPUID1_ECX_RDRAND BIT(30)
 #define CPUID7_EBX_RDSEED BIT(18)
+#define CPUID7_ECX_RDPID BIT(22)
+#define CPUID81_EDX_RDTSCP BIT(27)
 #define CPUID81_ECX_SVM BIT(2)
 #define CPUID81_EDX_NX BIT(20)
 #define CPUID81_EDX_1G BIT(26)
@@ -52,8 +54,11 @@ void cpu_features_init(void)
 	c->has_x2apic = r.ecx & CPUID1_ECX_X2APIC;
 	c->has_xsave = r.ecx & CPUID1_ECX_XSAVE;
 	c->has_rdrand = r.ecx & CPUID1_ECX_RDRAND;
-	if (c->max_leaf >= 7)
-		c->has_rdseed = cpuid(7, 0).ebx & CPUID7_EBX_RDSEED;
+	if (c->max_leaf >= 7) {
+		r = cpuid(7, 0);
+		c->has_rdseed = r.ebx & CPUID7_EBX_RDSEED;
+		c->has_tsc_aux = r.ecx & CPUID7_ECX_RDPID;
+	}
 
 	r = cpuid(0x80000000, 0);
 	c->max_ext_leaf = r.eax;
@@ -62,6 +67,7 @@ void cpu_features_init(void)
 		c->has_svm = r.ecx & CPUID81_ECX_SVM;
 		c->has_nx = r.edx & CPUID81_EDX_NX;
 		c->has_1g_pages = r.edx & CPUID81_EDX_1G;
+		c->has_tsc_aux |= !!(r.edx & CPUID81_EDX_RDTSCP);
 	}
 	if (c->max_ext_leaf >= 0x80000004) {
 		for (unsigned int i = 0; i < 3; i++) {

@@ -14,6 +14,9 @@ struct cpu_info {
 	uint32_t family, model, stepping;
 	bool has_vmx, has_svm, has_nx, has_1g_pages, has_x2apic, has_rdrand, has_rdseed,
 		has_invariant_tsc, has_xsave;
+	/* IA32_TSC_AUX exists (RDTSCP or RDPID): its value is the guest's to
+	 * set, so the backends switch it between vCPUs. */
+	bool has_tsc_aux;
 	uint32_t max_leaf, max_ext_leaf;
 	uint8_t phys_addr_bits;
 };

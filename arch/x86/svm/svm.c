@@ -30,10 +30,32 @@
 #define DR6_RESET 0xffff0ff0ULL
 #define DR7_RESET 0x400ULL
 
+#define GUEST_DRS 4 /* DR0-DR3 */
+
+/* Guest registers neither VMRUN nor VMLOAD/VMSAVE switch (APM Vol. 2
+ * §15.5.1, §15.5.2): DR0-DR3 and TSC_AUX. They stay in the CPU while the
+ * vCPU that owns them is the last one to have run there, and are swapped
+ * by svm_vcpu_load when another vCPU takes the CPU (docs/cpu-state.md). */
+struct svm_lazy_regs {
+	/* False until the guest first touches DR0-DR3: until then their
+	 * accesses are intercepted and the registers are neither saved nor
+	 * loaded (the guest's view is the reset value 0). */
+	bool dr_used;
+	uint64_t dr[GUEST_DRS];
+	uint64_t tsc_aux;
+};
+
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	paddr_t vmcb_pa;
 	uint32_t asid;
+	struct svm_lazy_regs lazy;
+};
+
+/* Per host CPU (percpu->backend_data). */
+struct svm_cpu {
+	struct vcpu *owner; /* whose DR0-DR3 and TSC_AUX the CPU holds, or NULL */
+	bool drs_zero;      /* DR0-DR3 hold 0 (nobody's values) */
 };
 
 struct svm_partition {
@@ -99,6 +121,9 @@ static bool build_permission_maps(void)
 	bh_memset(phys_to_virt(msrpm_pa), 0xff, MSRPM_SIZE); /* every MSR exits ... */
 	for (unsigned int i = 0; i < ARRAY_SIZE(msr_passthrough); i++)
 		msrpm_allow(phys_to_virt(msrpm_pa), msr_passthrough[i]); /* ... but these */
+	/* TSC_AUX is switched by svm_vcpu_load: the guest may write it. */
+	if (boot_cpu.has_tsc_aux)
+		msrpm_allow(phys_to_virt(msrpm_pa), MSR_TSC_AUX);
 	return true;
 }
 
@@ -143,8 +168,10 @@ static void svm_probe(struct virt_caps *c)
 static int svm_cpu_enable(struct percpu *cpu)
 {
 	paddr_t hsave = frame_alloc_zeroed(), host_vmcb = frame_alloc_zeroed();
-	if (!hsave || !host_vmcb)
+	struct svm_cpu *c = kzalloc(sizeof(*c));
+	if (!hsave || !host_vmcb || !c)
 		return -1;
+	cpu->backend_data = c;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
 	cpu->virt_area = hsave;
@@ -156,6 +183,8 @@ static int svm_cpu_enable(struct percpu *cpu)
 
 static void setup_controls(struct vmcb_control *c, uint32_t asid, paddr_t ncr3)
 {
+	/* DR0-DR3 until the guest first uses them (svm_dr_first_use). */
+	c->intercept_dr = INTERCEPT_DR0_3;
 	/* CR4 writes are checked by core (reserved bits, e.g. VMXE on AMD,
 	 * must fault as on hardware rather than fail the next VMRUN). */
 	c->intercept_cr = BIT(16 + 4);
@@ -208,9 +237,87 @@ static void svm_vcpu_destroy(struct vcpu *v)
 	struct svm_vcpu *s = v->arch;
 	if (!s)
 		return;
+	/* No CPU may keep a pointer to v as the owner of its registers. */
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		struct svm_cpu *c = percpu_area[i].backend_data;
+		if (c && c->owner == v)
+			c->owner = NULL;
+	}
 	frame_free(s->vmcb_pa);
 	kfree(s);
 	v->arch = NULL;
+}
+
+/* ---- registers switched lazily: DR0-DR3, TSC_AUX ------------------------ */
+
+static void read_drs(uint64_t dr[GUEST_DRS])
+{
+	__asm__ volatile("mov %%db0, %0" : "=r"(dr[0]));
+	__asm__ volatile("mov %%db1, %0" : "=r"(dr[1]));
+	__asm__ volatile("mov %%db2, %0" : "=r"(dr[2]));
+	__asm__ volatile("mov %%db3, %0" : "=r"(dr[3]));
+}
+
+static void write_drs(const uint64_t dr[GUEST_DRS])
+{
+	__asm__ volatile("mov %0, %%db0" : : "r"(dr[0]));
+	__asm__ volatile("mov %0, %%db1" : : "r"(dr[1]));
+	__asm__ volatile("mov %0, %%db2" : : "r"(dr[2]));
+	__asm__ volatile("mov %0, %%db3" : : "r"(dr[3]));
+}
+
+static void save_lazy(struct svm_lazy_regs *l)
+{
+	if (l->dr_used)
+		read_drs(l->dr);
+	if (boot_cpu.has_tsc_aux)
+		l->tsc_aux = rdmsr(MSR_TSC_AUX);
+}
+
+/* A vCPU that never used DR0-DR3 finds them 0 (their reset value, SDM
+ * Vol. 3B §18.2.1) even though it cannot read them: its own DR7 could arm
+ * breakpoints on whatever addresses they hold. */
+static void load_lazy(struct svm_cpu *c, const struct svm_lazy_regs *l)
+{
+	static const uint64_t zero[GUEST_DRS];
+
+	if (l->dr_used) {
+		write_drs(l->dr);
+		c->drs_zero = false;
+	} else if (!c->drs_zero) {
+		write_drs(zero);
+		c->drs_zero = true;
+	}
+	if (boot_cpu.has_tsc_aux)
+		wrmsr(MSR_TSC_AUX, l->tsc_aux);
+}
+
+/* The backend's load hook: give the CPU v's DR0-DR3 and TSC_AUX. */
+static void svm_vcpu_load(struct vcpu *v)
+{
+	struct svm_cpu *c = this_cpu()->backend_data;
+
+	if (c->owner == v)
+		return;
+	if (c->owner)
+		save_lazy(&((struct svm_vcpu *)c->owner->arch)->lazy);
+	load_lazy(c, &((struct svm_vcpu *)v->arch)->lazy);
+	c->owner = v;
+}
+
+/* The guest's first MOV to or from DR0-DR3: from now on the registers are
+ * its own and switched with it, so stop intercepting them; the guest then
+ * executes the instruction again on the real registers. */
+static void svm_dr_first_use(struct vcpu *v, struct vmcb *vmcb)
+{
+	struct svm_vcpu *s = v->arch;
+	struct svm_cpu *c = this_cpu()->backend_data;
+
+	svm_vcpu_load(v);
+	s->lazy.dr_used = true;
+	write_drs(s->lazy.dr);
+	c->drs_zero = false;
+	vmcb->ctl.intercept_dr &= ~INTERCEPT_DR0_3;
 }
 
 static void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *r)
@@ -305,6 +412,7 @@ static inline struct svm_exit_raw exit_raw(const struct vcpu *v, const struct vm
 		.rip = v->rip,
 		.next_rip = svm_caps.next_rip ? vmcb->ctl.next_rip : 0,
 		.rcx = (uint32_t)v->gpr[GPR_RCX],
+		.cpl = &vmcb->save.cpl,
 	};
 }
 
@@ -317,6 +425,8 @@ static __attribute__((noinline)) void decode_other(struct vcpu *v, struct vmcb *
 	svm_decode_exit_other(&raw, &v->exit);
 	if (unlikely(v->exit.reason == EXIT_ENTRY_FAILED))
 		v->exit.entry_fail.what = svm_failed_check(vmcb);
+	if (v->exit.reason == EXIT_DR_ACCESS)
+		svm_dr_first_use(v, vmcb);
 	if (v->exit.reason == EXIT_INTR_WINDOW) {
 		vmcb->ctl.int_ctl &= ~INT_CTL_V_IRQ;
 		vmcb->ctl.intercept_misc1 &= ~INTERCEPT1_VINTR;
@@ -450,6 +560,7 @@ const struct vcpu_backend svm_backend = {
 	.vcpu_destroy = svm_vcpu_destroy,
 	.set_sregs = svm_set_sregs,
 	.get_sregs = svm_get_sregs,
+	.load = svm_vcpu_load,
 	.run = svm_run,
 	.inject = svm_inject,
 	.event_pending = svm_event_pending,

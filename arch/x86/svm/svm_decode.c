@@ -27,6 +27,12 @@ void svm_decode_exit_other(const struct svm_exit_raw *raw, struct vm_exit *e)
 		e->cr.gpr = (uint8_t)(raw->info1 & 0xf); /* valid with decode assists only */
 		return;
 	}
+	if (code >= SVM_EXIT_DR0_READ && code <= SVM_EXIT_DR_LAST) {
+		e->reason = EXIT_DR_ACCESS; /* the backend handles it (svm.c) */
+		e->dr.num = code & 0xf;
+		e->dr.write = code >= SVM_EXIT_DR0_WRITE;
+		return;
+	}
 	if (svm_is_virt_insn(code)) {
 		e->reason = EXIT_VIRT_INSN;
 		e->insn_len = svm_insn_length(raw, LEN_SVM_INSN);

@@ -9,6 +9,9 @@ struct svm_exit_raw {
 	uint64_t rip;      /* guest RIP at the exit (the exiting instruction) */
 	uint64_t next_rip; /* from the VMCB if NRIP save is supported, else 0 */
 	uint32_t rcx;      /* for MSR exits: the MSR index */
+	/* The VMCB's CPL field (APM Vol. 2 §15.5.1), read only for VMMCALL: a
+	 * pointer, so the other exits do not pay for the load. */
+	const uint8_t *cpl;
 };
 
 void svm_decode_exit(const struct svm_exit_raw *raw, struct vm_exit *e);
@@ -30,6 +33,7 @@ void svm_decode_exit(const struct svm_exit_raw *raw, struct vm_exit *e);
 #define LEN_INVD 2
 #define LEN_PAUSE 2
 #define LEN_RDTSC 2
+#define CPL_MASK 3
 
 static inline uint8_t svm_insn_length(const struct svm_exit_raw *raw, uint8_t known)
 {
@@ -100,6 +104,7 @@ static inline __attribute__((always_inline)) bool svm_decode_common(const struct
 	case SVM_EXIT_VMMCALL:
 		e->reason = EXIT_HYPERCALL;
 		e->insn_len = svm_insn_length(raw, LEN_VMMCALL);
+		e->hypercall.cpl = *raw->cpl & CPL_MASK;
 		return true;
 	default:
 		return false;

@@ -90,6 +90,14 @@ STATIC_ASSERT(__builtin_offsetof(struct vmcb_save, cr2) == 0x240, "VMCB CR2 offs
 STATIC_ASSERT(__builtin_offsetof(struct vmcb_save, g_pat) == 0x268, "VMCB G_PAT offset");
 STATIC_ASSERT(sizeof(struct vmcb) == 4096, "VMCB is one page");
 
+/* Debug-register intercepts (control area 0x004), APM Vol. 2 Table B-1:
+ * bit n intercepts reads of DRn, bit 16 + n writes. */
+#define INTERCEPT_DR_READ(n) BIT(n)
+#define INTERCEPT_DR_WRITE(n) BIT(16 + (n))
+#define INTERCEPT_DR0_3 (INTERCEPT_DR_READ(0) | INTERCEPT_DR_READ(1) | INTERCEPT_DR_READ(2) | \
+			 INTERCEPT_DR_READ(3) | INTERCEPT_DR_WRITE(0) | INTERCEPT_DR_WRITE(1) | \
+			 INTERCEPT_DR_WRITE(2) | INTERCEPT_DR_WRITE(3))
+
 /* Intercept vector 3 (control area 0x00c), APM Vol. 2 Table B-1. */
 #define INTERCEPT1_INTR BIT(0)
 #define INTERCEPT1_NMI BIT(1)
@@ -142,6 +150,9 @@ STATIC_ASSERT(sizeof(struct vmcb) == 4096, "VMCB is one page");
 /* Exit codes (APM Vol. 2 Appendix C). */
 #define SVM_EXIT_CR0_READ 0x000
 #define SVM_EXIT_CR0_WRITE 0x010
+#define SVM_EXIT_DR0_READ 0x020  /* 0x020-0x02f: MOV from DR0-DR15 */
+#define SVM_EXIT_DR0_WRITE 0x030 /* 0x030-0x03f: MOV to DR0-DR15 */
+#define SVM_EXIT_DR_LAST 0x03f
 #define SVM_EXIT_EXCP_BASE 0x040
 #define SVM_EXIT_INTR 0x060
 #define SVM_EXIT_NMI 0x061

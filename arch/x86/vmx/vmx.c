@@ -832,6 +832,9 @@ static inline void read_exit(struct vcpu *v, struct vmx_vcpu *s)
 			raw.default_addr_size = guest_addr_size(s);
 		}
 		break;
+	case VMX_EXIT_VMCALL:
+		raw.ss_ar = (uint32_t)vmread(VMCS_GUEST_AR(SEG_SS));
+		break;
 	case VMX_EXIT_EPT_VIOLATION:
 	case VMX_EXIT_EPT_MISCONFIG:
 		raw.gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);

@@ -11,10 +11,6 @@
 #include "core/log.h"
 #include "core/mm/frame.h"
 
-/* CPUID bits for IA32_TSC_AUX (SDM Vol. 2A, CPUID): RDTSCP, RDPID. */
-#define CPUID_80000001_EDX_RDTSCP BIT(27)
-#define CPUID_7_ECX_RDPID BIT(22)
-
 /* MSR bitmap layout (SDM Vol. 3C §25.6.9): four 1 KiB bitmaps. */
 #define MSR_BITMAP_READ_LOW 0
 #define MSR_BITMAP_READ_HIGH 1024
@@ -67,16 +63,6 @@ static bool build_bitmaps(struct vmx_hw *hw)
 	if (hw->switch_tsc_aux)
 		msr_bitmap_allow(phys_to_virt(hw->msr_bitmap), MSR_TSC_AUX);
 	return true;
-}
-
-static bool has_tsc_aux(void)
-{
-	bool rdtscp = false, rdpid = false;
-	if (boot_cpu.max_ext_leaf >= 0x80000001)
-		rdtscp = cpuid(0x80000001, 0).edx & CPUID_80000001_EDX_RDTSCP;
-	if (boot_cpu.max_leaf >= 7)
-		rdpid = cpuid(7, 0).ecx & CPUID_7_ECX_RDPID;
-	return rdtscp || rdpid;
 }
 
 /* The controls every vCPU runs with; `need` bits are what this backend
@@ -208,7 +194,7 @@ void vmx_probe(struct virt_caps *c)
 	why = why_unusable(hw, c);
 	if (!why) {
 		hw->fixed.unrestricted = true;
-		hw->switch_tsc_aux = has_tsc_aux();
+		hw->switch_tsc_aux = boot_cpu.has_tsc_aux;
 		hw->cr0_mask = vmx_cr0_host_mask(&hw->fixed);
 		hw->cr4_mask = vmx_cr4_host_mask(&hw->fixed);
 		if (!build_bitmaps(hw))

@@ -31,6 +31,9 @@ struct vmx_exit_raw {
 	 * (2, 4 or 8 from the guest's CS) and DS. */
 	bool io_insn_info;
 	uint8_t default_addr_size;
+	/* Guest SS access rights, read for VMCALL only: their DPL is the CPL
+	 * (SDM Vol. 3C §24.4.1). */
+	uint32_t ss_ar;
 };
 
 /* Out of line, for tests and fuzzing; vmx.c uses vmx_decode_exit_inline. */
@@ -280,6 +283,8 @@ static inline __attribute__((always_inline)) void vmx_decode_exit_inline(const s
 	if (simple != EXIT_NONE) {
 		e->reason = simple;
 		vmx_set_insn_len(e, raw);
+		if (simple == EXIT_HYPERCALL)
+			e->hypercall.cpl = (uint8_t)VMX_AR_DPL(raw->ss_ar);
 		return;
 	}
 	if (vmx_is_vmx_insn(basic)) {

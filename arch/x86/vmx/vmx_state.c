@@ -9,6 +9,19 @@
 #define CR4_PAE BIT(5)
 #define CR4_VMXE BIT(13)
 #define CR4_PCIDE BIT(17)
+#define CR4_SMXE BIT(14)
+#define CR4_OSXSAVE BIT(18)
+#define CR4_PKE BIT(22)
+#define CR4_CET BIT(23)
+#define CR4_PKS BIT(24)
+/* CR4 bits no guest may set, whatever IA32_VMX_CR4_FIXED1 allows: the
+ * features behind them are hidden from guests' CPUID (core/cpuid_policy.c)
+ * and their state is not switched between partitions (docs/cpu-state.md):
+ * OSXSAVE would give a guest the XCR0 the host left (AVX state that FXSAVE
+ * does not save), PKE the PKRU register every partition would share, CET
+ * and PKS supervisor state. They are host-owned in the CR4 guest/host mask,
+ * so setting one exits and is refused with #GP (vmx.c emulate_cr4_write). */
+#define CR4_GUEST_NEVER (CR4_VMXE | CR4_SMXE | CR4_OSXSAVE | CR4_PKE | CR4_CET | CR4_PKS)
 #define EFER_LME BIT(8)
 #define EFER_LMA BIT(10)
 #define EFER_VALID (BIT(0) | EFER_LME | EFER_LMA | BIT(11)) /* SCE, LME, LMA, NXE */
@@ -74,7 +87,7 @@ uint64_t vmx_cr0_host_mask(const struct vmx_fixed_bits *f)
 
 uint64_t vmx_cr4_host_mask(const struct vmx_fixed_bits *f)
 {
-	return f->cr4_fixed0 | ~f->cr4_fixed1 | CR4_VMXE;
+	return f->cr4_fixed0 | ~f->cr4_fixed1 | CR4_GUEST_NEVER;
 }
 
 uint64_t vmx_cr0_real(const struct vmx_fixed_bits *f, uint64_t guest_cr0)
@@ -89,7 +102,7 @@ uint64_t vmx_cr4_real(const struct vmx_fixed_bits *f, uint64_t guest_cr4)
 
 uint64_t vmx_cr4_guest_forbidden(const struct vmx_fixed_bits *f)
 {
-	return ~f->cr4_fixed1 | CR4_VMXE;
+	return ~f->cr4_fixed1 | CR4_GUEST_NEVER;
 }
 
 /* ---- guest-state checks (SDM Vol. 3C §27.3.1) ------------------------------ */

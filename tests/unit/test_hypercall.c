@@ -1,0 +1,149 @@
+/* core/hypercall.c: hypercall_dispatch, compiled here against stubs of the
+ * partition, console and statistics calls it makes, so a test can see every
+ * side effect. The rule under test (docs/hypercall-abi.md): only CPL 0 may
+ * make hypercalls; from CPL 1-3 every call returns HC_EPERM, moves RIP past
+ * VMCALL/VMMCALL and does nothing else. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "core/hypercall.c"
+
+#define GUEST_RIP 0x101000ULL
+#define LEN_VMMCALL 3
+#define RAM_SIZE 0x10000
+#define STOP_CODE 77
+
+static struct {
+	unsigned stops, restarts, console_bytes, stats, virtio_stats, time_reads;
+} calls;
+
+void partition_stop(struct partition *p, bool failed, const char *fmt, ...)
+{
+	calls.stops++;
+	p->state = PART_STOPPED;
+}
+
+bool partition_restart(struct partition *p)
+{
+	calls.restarts++;
+	return true;
+}
+
+void console_source_putc(struct console_source *src, char c)
+{
+	calls.console_bytes++;
+}
+
+uint64_t partition_time_ns(const struct partition *p)
+{
+	calls.time_reads++;
+	return 12345;
+}
+
+void partition_print_stats(const struct partition *p)
+{
+	calls.stats++;
+}
+
+void virtio_devices_print_stats(const struct partition *p)
+{
+	calls.virtio_stats++;
+}
+
+static struct partition part;
+static struct vcpu vcpu;
+static uint8_t ram[RAM_SIZE];
+
+static void setup(void)
+{
+	memset(&calls, 0, sizeof(calls));
+	memset(&part, 0, sizeof(part));
+	memset(&vcpu, 0, sizeof(vcpu));
+	cr_assert(gmem_add_region(&part.mem, 0, RAM_SIZE, ram));
+	part.state = PART_RUNNING;
+	vcpu.part = &part;
+}
+
+/* One VMMCALL exit at the given CPL with RAX = nr, RBX/RCX = a1/a2. */
+static enum exit_action call(uint8_t cpl, uint64_t nr, uint64_t a1, uint64_t a2)
+{
+	vcpu.rip = GUEST_RIP;
+	vcpu.gpr[GPR_RAX] = nr;
+	vcpu.gpr[GPR_RBX] = a1;
+	vcpu.gpr[GPR_RCX] = a2;
+	memset(&vcpu.exit, 0, sizeof(vcpu.exit));
+	vcpu.exit.reason = EXIT_HYPERCALL;
+	vcpu.exit.rip = GUEST_RIP;
+	vcpu.exit.insn_len = LEN_VMMCALL;
+	vcpu.exit.hypercall.cpl = cpl;
+	return hypercall_dispatch(&vcpu);
+}
+
+static void assert_no_side_effects(void)
+{
+	cr_assert_eq(calls.stops, 0, "partition_stop called");
+	cr_assert_eq(calls.restarts, 0, "partition_restart called");
+	cr_assert_eq(calls.console_bytes, 0, "console written");
+	cr_assert_eq(calls.stats + calls.virtio_stats, 0, "statistics printed");
+	cr_assert_eq(calls.time_reads, 0, "time read");
+	cr_assert_eq(part.state, PART_RUNNING);
+}
+
+TestSuite(hypercall, .init = setup);
+
+Test(hypercall, cpl0_console_write_writes)
+{
+	memcpy(ram + 0x100, "hello\n", 6);
+	cr_assert_eq(call(0, HC_CONSOLE_WRITE, 0x100, 6), EXIT_ACTION_RESUME);
+	cr_assert_eq(vcpu.gpr[GPR_RAX], 6);
+	cr_assert_eq(calls.console_bytes, 6);
+	cr_assert_eq(vcpu.rip, GUEST_RIP + LEN_VMMCALL);
+}
+
+Test(hypercall, cpl0_stop_stops)
+{
+	cr_assert_eq(call(0, HC_PARTITION_STOP, STOP_CODE, 0), EXIT_ACTION_STOPPED);
+	cr_assert_eq(calls.stops, 1);
+	cr_assert_eq(part.exit_code, STOP_CODE);
+}
+
+Test(hypercall, cpl3_console_write_refused)
+{
+	memcpy(ram + 0x100, "hello\n", 6);
+	cr_assert_eq(call(3, HC_CONSOLE_WRITE, 0x100, 6), EXIT_ACTION_RESUME);
+	cr_assert_eq((int64_t)vcpu.gpr[GPR_RAX], HC_EPERM);
+	cr_assert_eq(vcpu.rip, GUEST_RIP + LEN_VMMCALL, "RIP must move past VMMCALL");
+	assert_no_side_effects();
+}
+
+Test(hypercall, cpl3_stop_refused)
+{
+	cr_assert_eq(call(3, HC_PARTITION_STOP, STOP_CODE, 0), EXIT_ACTION_RESUME);
+	cr_assert_eq((int64_t)vcpu.gpr[GPR_RAX], HC_EPERM);
+	cr_assert_eq(vcpu.rip, GUEST_RIP + LEN_VMMCALL);
+	cr_assert_eq(part.exit_code, 0);
+	assert_no_side_effects();
+}
+
+Test(hypercall, every_call_refused_above_cpl0)
+{
+	static const uint64_t nrs[] = { HC_VERSION,	   HC_CONSOLE_WRITE, HC_PARTITION_STOP,
+					HC_PARTITION_RESTART, HC_YIELD,	      HC_TIME_NS,
+					HC_PRINT_STATS,	   0x7fff,	      ~0ULL };
+	for (uint8_t cpl = 1; cpl <= 3; cpl++) {
+		for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
+			cr_assert_eq(call(cpl, nrs[i], 0x100, 6), EXIT_ACTION_RESUME, "nr %#lx cpl %u",
+				     (unsigned long)nrs[i], cpl);
+			cr_assert_eq((int64_t)vcpu.gpr[GPR_RAX], HC_EPERM, "nr %#lx cpl %u",
+				     (unsigned long)nrs[i], cpl);
+			cr_assert_eq(vcpu.rip, GUEST_RIP + LEN_VMMCALL);
+		}
+	}
+	assert_no_side_effects();
+}
+
+Test(hypercall, cpl0_unknown_is_enosys)
+{
+	cr_assert_eq(call(0, 0x7fff, 0, 0), EXIT_ACTION_RESUME);
+	cr_assert_eq((int64_t)vcpu.gpr[GPR_RAX], HC_ENOSYS);
+}
