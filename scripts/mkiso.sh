@@ -79,13 +79,16 @@ terminal_input serial console
 terminal_output serial console
 set timeout=$timeout
 set default=$default_entry
-# UEFI has no text mode to switch to: keep the firmware's video mode rather
-# than fail to find one ("error: no suitable video mode found"). With the
-# GOP driver loaded GRUB describes that mode in the Multiboot2 framebuffer
-# tag, where the hypervisor draws its screen console.
+# UEFI has no text mode to switch to. gfxpayload=auto has GRUB's GOP driver
+# set up the video mode and describe it in the Multiboot2 framebuffer tag,
+# where the hypervisor draws its screen console (keep would leave it
+# undescribed; the header asks for no mode, as GRUB's VBE calls crash
+# Bochs). On BIOS machines text mode stays: VGA text scrolls cheaply.
 if [ "\$grub_platform" = efi ]; then
 	insmod efi_gop
-	set gfxpayload=keep
+	set gfxpayload=auto
+else
+	set gfxpayload=text
 fi
 
 menuentry "Bulkhead (Multiboot2)" {

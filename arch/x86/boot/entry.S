@@ -25,8 +25,6 @@
 #define MB2_ARCH_I386 0
 #define MB2_TAG_END 0
 #define MB2_TAG_MODULE_ALIGN 6
-#define MB2_TAG_FRAMEBUFFER 5      /* Multiboot2 §3.1.10: a framebuffer, please */
-#define MB2_TAG_F_OPTIONAL 1       /* ... but boot without one */
 
 #define CR0_PE (1 << 0)
 #define CR0_WP (1 << 16)
@@ -66,12 +64,6 @@ mb2_header:
 	.align 8
 	.short MB2_TAG_MODULE_ALIGN, 0
 	.long 8
-	/* The screen console draws on it (arch/x86/video/screen.c); width,
-	 * height and depth 0: no preference. */
-	.align 8
-	.short MB2_TAG_FRAMEBUFFER, MB2_TAG_F_OPTIONAL
-	.long 20
-	.long 0, 0, 0
 	.align 8
 	.short MB2_TAG_END, 0
 	.long 8
