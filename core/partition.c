@@ -275,22 +275,29 @@ static void quiesce_other_vcpus(struct partition *p)
 	}
 }
 
+static enum lifecycle_verdict lifecycle_step(struct partition *p,
+					     enum lifecycle_verdict (*decide)(enum partition_state *))
+{
+	spin_lock(&p->lifecycle_lock);
+	enum lifecycle_verdict v = decide(&p->state);
+	spin_unlock(&p->lifecycle_lock);
+	return v;
+}
+
 void partition_stop(struct partition *p, bool failed, const char *fmt, ...)
 {
 	va_list ap;
-	/* Two vCPUs of p may fail at once on two CPUs: one stops it. */
-	if (__atomic_exchange_n(&p->stopping, true, __ATOMIC_SEQ_CST))
-		return;
-	if (p->state == PART_STOPPED)
+	/* Any vCPU or task of p may ask at once, also during a restart: one
+	 * request does the work, and a stop is final (core/lifecycle.h). */
+	if (lifecycle_step(p, lifecycle_begin_stop) != LC_GO)
 		return;
 	va_start(ap, fmt);
 	bh_vsnprintf(p->stop_reason, sizeof(p->stop_reason), fmt, ap);
 	va_end(ap);
 	console_source_flush(&p->console);
-	p->state = PART_STOPPED;
 	p->failed = failed;
 	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
-		p->vcpu[i]->state = VCPU_STOPPED;
+		__atomic_store_n(&p->vcpu[i]->state, VCPU_STOPPED, __ATOMIC_SEQ_CST);
 		if (p->vcpu[i]->home)
 			vcpu_kick(p->vcpu[i]);
 	}
@@ -302,8 +309,14 @@ void partition_stop(struct partition *p, bool failed, const char *fmt, ...)
 
 bool partition_restart(struct partition *p)
 {
-	if (__atomic_exchange_n(&p->restarting, true, __ATOMIC_SEQ_CST))
+	switch (lifecycle_step(p, lifecycle_begin_restart)) {
+	case LC_GO:
+		break;
+	case LC_ALREADY:
 		return true; /* another vCPU of p is restarting it */
+	case LC_REFUSED:
+		return false; /* stopped: a stop is final */
+	}
 	pr_info("[%s] partition restarting from its image", p->name);
 	quiesce_other_vcpus(p);
 	console_source_flush(&p->console);
@@ -311,19 +324,31 @@ bool partition_restart(struct partition *p)
 	partition_lock(p);
 	platform_reset(p);
 	partition_unlock(p);
-	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
-		struct vcpu *v = p->vcpu[i];
-		v->state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
-		bh_memset(&v->stats, 0, sizeof(v->stats));
-	}
-	if (!load(p)) {
-		partition_stop(p, true, "restart failed: the image no longer loads");
+	for (unsigned int i = 0; i < p->nr_vcpus; i++)
+		bh_memset(&p->vcpu[i]->stats, 0, sizeof(p->vcpu[i]->stats));
+	bool loaded = load(p);
+
+	/* The vCPUs may run again only if no stop came meanwhile; deciding
+	 * and setting their states is one step under the lifecycle lock, so
+	 * a stop cannot slip in between and be undone. */
+	struct vcpu *self = this_cpu()->current;
+	spin_lock(&p->lifecycle_lock);
+	enum lifecycle_verdict v = lifecycle_end_restart(&p->state, loaded);
+	if (v == LC_GO)
+		for (unsigned int i = 0; i < p->nr_vcpus; i++)
+			__atomic_store_n(&p->vcpu[i]->state, i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI,
+					 __ATOMIC_SEQ_CST);
+	spin_unlock(&p->lifecycle_lock);
+	if (v != LC_GO) {
+		if (!loaded)
+			partition_stop(p, true, "restart failed: the image no longer loads");
 		return false;
 	}
-	p->state = PART_RUNNING;
 	consoles_input_start(p);
-	__atomic_store_n(&p->restarting, false, __ATOMIC_SEQ_CST);
-	for (unsigned int i = 1; i < p->nr_vcpus; i++)
-		vcpu_kick(p->vcpu[i]); /* their CPUs look again */
+	/* Every other vCPU's CPU looks again, vCPU 0's included: the restart
+	 * may run on an AP's vCPU while vCPU 0's CPU idles. */
+	for (unsigned int i = 0; i < p->nr_vcpus; i++)
+		if (p->vcpu[i] != self)
+			vcpu_kick(p->vcpu[i]);
 	return true;
 }

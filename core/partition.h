@@ -13,28 +13,21 @@
 #include "core/vcpu.h"
 #include "core/virtio_platform.h"
 #include "drivers/vdev/testdev.h"
+#include "core/lifecycle.h"
 
 struct platform;
 
 #define MAX_PARTITIONS 16
 #define MAX_VCPUS_PER_PARTITION 4
 
-enum partition_state {
-	PART_EMPTY,
-	PART_READY,    /* created and loaded, not yet run */
-	PART_RUNNING,
-	PART_STOPPED,
-};
-
 struct partition {
 	char name[MANIFEST_NAME_MAX];
 	unsigned int id;
-	enum partition_state state;
+	enum partition_state state; /* core/lifecycle.h; changed under lifecycle_lock */
+	spinlock_t lifecycle_lock;  /* only around lifecycle decisions, never held long */
 	char stop_reason[192];
 	int exit_code;
 	bool failed; /* stopped because it misbehaved, not because it asked */
-	bool stopping;   /* partition_stop ran (set once, atomically) */
-	bool restarting; /* partition_restart in progress */
 
 	struct manifest_entry cfg;
 	const void *image;      /* the boot module (host memory), kept for restart */

@@ -378,8 +378,12 @@ static struct vcpu *pick_next(struct sched_cpu *sc, unsigned int *contenders)
 	for (unsigned int k = 0; k < sc->nr_rq; k++) {
 		unsigned int pos = (sc->rr_next + k) % sc->nr_rq;
 		struct vcpu *v = sc->rq[pos];
-		if (v->part->state == PART_READY)
-			v->part->state = PART_RUNNING;
+		if (v->part->state == PART_READY) {
+			/* Its first run; a stop may have come first (core/lifecycle.h). */
+			enum partition_state ready = PART_READY;
+			__atomic_compare_exchange_n(&v->part->state, &ready, PART_RUNNING, false,
+						    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		}
 		if (!can_run(v))
 			continue;
 		n++;
