@@ -113,7 +113,7 @@ static bool load_linux(struct partition *p, struct vcpu_sregs *s)
 	/* Linux learns the TSC frequency from CPUID 0x15 only on Intel CPUs;
 	 * elsewhere it would calibrate against the emulated PIT and PM timer,
 	 * whose every read is a VM exit: tell it, as firmware would. */
-	char cmdline[MANIFEST_CMDLINE_MAX + 48];
+	char cmdline[MANIFEST_CMDLINE_MAX + 64];
 	size_t n = bh_snprintf(cmdline, sizeof(cmdline), "%s", p->cfg.cmdline);
 	if (!bh_strstr(p->cfg.cmdline, "tsc_early_khz="))
 		n += bh_snprintf(cmdline + n, sizeof(cmdline) - n, "%stsc_early_khz=%lu",
@@ -123,7 +123,15 @@ static bool load_linux(struct partition *p, struct vcpu_sregs *s)
 	 * spinning against each other, which fails when they share a host
 	 * CPU, and would drop to the slow ACPI PM timer. */
 	if (p->cfg.cpus > 1 && !bh_strstr(p->cfg.cmdline, "tsc="))
-		bh_snprintf(cmdline + n, sizeof(cmdline) - n, " tsc=reliable");
+		n += bh_snprintf(cmdline + n, sizeof(cmdline) - n, " tsc=reliable");
+	/* Linux's check_timer counts IRQ0s during a fixed number of TSC cycles
+	 * and wants 5; a vCPU that its host CPU ran late in that window (a
+	 * busy host, an emulator) sees missed PIT edges coalesced into one and
+	 * reports "MP-BIOS bug: 8254 timer not connected to IO-APIC". Under
+	 * KVM, Linux skips the check for that reason; a Bulkhead guest is told
+	 * to, as nothing tells it it is virtual. */
+	if (!bh_strstr(p->cfg.cmdline, "no_timer_check"))
+		bh_snprintf(cmdline + n, sizeof(cmdline) - n, " no_timer_check");
 	uint64_t acpi_size;
 	gpa_t rsdp = platform_install_acpi(p, LINUX_BIOS_AREA, &acpi_size);
 	if (!rsdp)

@@ -29,6 +29,8 @@ facts() {
 	say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 	say "tsc $(dmesg | grep -o 'tsc: Detected [0-9.]* MHz' | head -n 1)"
 	grep -q ' IO-APIC .*ttyS0\|IO-APIC.*serial' /proc/interrupts && say "ttyS0 via ioapic"
+	# Linux's IRQ0 check (skipped: the loader adds no_timer_check).
+	dmesg | grep -q 'MP-BIOS bug' && say "timer trouble: $(dmesg | grep -m1 'MP-BIOS bug')"
 	if dmesg | grep -qiE 'Oops|Kernel panic|BUG:|WARNING: CPU'; then
 		say "kernel trouble:"
 		dmesg | grep -iE -A3 'Oops|Kernel panic|BUG:|WARNING: CPU' | head -n 20
