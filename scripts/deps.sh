@@ -11,6 +11,7 @@ PKGS=(
 	xorriso mtools dosfstools                   # ISO and ESP images
 	gnu-efi                                     # the UEFI loader
 	cpio python3                                # guest images, scripts
+	stress-ng                                   # make test-loaded: tests beside CPU hogs
 )
 missing() {
 	local m=()

@@ -8,6 +8,7 @@
 #   make run-efi           the ESP under OVMF (Bulkhead's loader); run-efi-grub: GRUB EFI
 #   make run-bochs         the ISO in Bochs (VT-x)
 #   make test              deps, build, unit tests, script tests, integration tests (what CI runs)
+#   make test-loaded       the integration tests 3 times beside CPU hogs (stress-ng)
 #   make test-integration  only the integration tests (ITEST_ARGS="--filter bochs" ...),
 #                          with the guest suites (GUEST_SUITES) on ITEST_SUITE_PATHS
 #   make bench             scripts/bench.sh, bench-exits.sh, bench-linux.sh, bench-virtio.sh,
@@ -101,6 +102,13 @@ test:
 	$(MAKE) unit
 	$(MAKE) test-scripts
 	$(MAKE) test-integration
+
+# The integration tests on a busy host: TEST_LOADED_ROUNDS rounds in a row
+# beside stress-ng CPU hogs (scripts/test-loaded.sh); not part of make test.
+TEST_LOADED_ROUNDS ?= 3
+.PHONY: test-loaded
+test-loaded: deps-check test-build
+	scripts/test-loaded.sh --rounds $(TEST_LOADED_ROUNDS)
 
 # Tests of the scripts themselves (tests/scripts/test-*.sh), e.g. the
 # accelerator choice against made-up hosts.
