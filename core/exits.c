@@ -305,31 +305,6 @@ static enum exit_action handle_mmio(struct vcpu *v)
 	return EXIT_ACTION_STOPPED;
 }
 
-/* CR4 bits a guest may set: those whose feature its CPUID shows (SDM Vol.
- * 3A §2.5); VMXE and SMXE never (VMX and SMX are hidden). */
-static uint64_t cr4_allowed(const struct partition *p)
-{
-	const struct cpuid_table *t = &p->cpuid;
-	uint64_t ok = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE |
-		      CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT;
-	uint32_t l1c = t->basic[1][0].ecx, l7b = t->basic[7][0].ebx, l7c = t->basic[7][0].ecx;
-	if (t->max_basic < 7)
-		l7b = l7c = 0;
-	if (l1c & BIT(17))
-		ok |= CR4_PCIDE;
-	if (l1c & BIT(27))
-		ok |= CR4_OSXSAVE;
-	if (l7b & BIT(0))
-		ok |= CR4_FSGSBASE;
-	if (l7b & BIT(7))
-		ok |= CR4_SMEP;
-	if (l7b & BIT(20))
-		ok |= CR4_SMAP;
-	if (l7c & BIT(2))
-		ok |= CR4_UMIP;
-	return ok;
-}
-
 /* MOV to CR4 (0F 22 /r, SDM Vol. 2B): which GPR holds the new value. */
 static bool decode_mov_to_cr(struct vcpu *v, const struct vcpu_sregs *s, uint8_t *cr, uint8_t *gpr,
 			     uint8_t *len)
@@ -366,7 +341,8 @@ static enum exit_action handle_cr_access(struct vcpu *v)
 	if (!v->exit.cr.write || !decode_mov_to_cr(v, &s, &cr, &gpr, &len) || cr != 4)
 		return stop_failed(v, "control-register access the hypervisor does not emulate");
 	uint64_t val = v->gpr[gpr];
-	if (val & ~cr4_allowed(v->part))
+	/* One CR4 policy for both backends, from the guest's CPUID table. */
+	if (!cr4_write_ok(v->part->cpuid.cr4_allowed, s.cr4, val, s.efer, s.cr3))
 		return inject_and_resume(v, EXC_GP, true, 0);
 	s.cr4 = val;
 	v->rip += len;

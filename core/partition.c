@@ -49,6 +49,7 @@ static void build_cpuid(struct partition *p)
 		.nr_vcpus = p->cfg.cpus,
 		.tsc_khz = (uint32_t)(tsc_hz() / 1000),
 		.lapic_khz = 1000000,
+		.tsc_aux = vcpu_caps && vcpu_caps->tsc_aux,
 	};
 	cpuid_table_build(&p->cpuid, &pol, host_cpuid);
 }

@@ -109,6 +109,7 @@ struct virt_caps {
 	bool preempt_timer;
 	bool flush_by_asid;
 	bool pause_filter;
+	bool tsc_aux;            /* each vCPU has its own IA32_TSC_AUX (RDTSCP/RDPID may be offered) */
 	uint32_t revision;       /* VMCS revision id (VMX) or SVM revision */
 };
 
@@ -216,6 +217,8 @@ struct vcpu_backend {
 /* The backend chosen at boot (core/vcpu.c). Written once by the boot CPU
  * before any other CPU starts; read-only afterwards. */
 extern const struct vcpu_backend *vcpu_backend;
+/* What the chosen backend can do (set with vcpu_backend at boot). */
+extern const struct virt_caps *vcpu_caps;
 extern const struct vcpu_backend svm_backend;
 extern const struct vcpu_backend vmx_backend;
 
