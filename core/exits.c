@@ -10,7 +10,9 @@
 #include "core/exits.h"
 #include "core/hv.h"
 #include "core/log.h"
+#include "core/msr_policy.h"
 #include "core/partition.h"
+#include "core/percpu.h"
 #include "core/platform.h"
 #include "core/sched.h"
 #include "core/stats.h"
@@ -81,9 +83,11 @@ static void unknown_msr(struct vcpu *v, const char *dir)
 	if (p->unknown_msr_logged)
 		return;
 	p->unknown_msr_logged = true;
+	const char *what = msr_read(v, v->exit.msr.index, &cur) ? "a value refused by"
+			   : msr_is_known(v->exit.msr.index) ? "(not offered to this guest, or a value refused by)"
+							      : "unknown";
 	pr_warn("[%s] %s of %s MSR %#x at RIP %#lx: #GP injected (logged once per partition)", p->name,
-		dir, msr_read(v, v->exit.msr.index, &cur) ? "a value refused by" : "unknown",
-		v->exit.msr.index, v->exit.rip);
+		dir, what, v->exit.msr.index, v->exit.rip);
 }
 
 static enum exit_action handle_rdmsr(struct vcpu *v)
@@ -526,11 +530,33 @@ enum exit_action vcpu_handle_exit(struct vcpu *v)
 	return handle_exit_inline(v, handler_table());
 }
 
+/* IA32_SPEC_CTRL holds the running vCPU's value from here until the loop
+ * returns (guest writes exit to core/msr.c, which updates both): the
+ * exits in between run the hypervisor under the guest's setting, which
+ * only ever enables mitigations. Nothing to do while it is 0, the
+ * hypervisor's own value (docs/exit-flow.md). */
+static void spec_ctrl_enter(struct vcpu *v)
+{
+	if (unlikely(v->spec_ctrl)) {
+		this_cpu()->spec_ctrl = v->spec_ctrl;
+		wrmsr(MSR_IA32_SPEC_CTRL, v->spec_ctrl);
+	}
+}
+
+static void spec_ctrl_leave(void)
+{
+	struct percpu *c = this_cpu();
+	if (unlikely(c->spec_ctrl)) {
+		c->spec_ctrl = 0;
+		wrmsr(MSR_IA32_SPEC_CTRL, 0);
+	}
+}
+
 /* The inner loop: enter, handle, re-enter, in one function so the
  * dispatcher is inlined into it (this is the path every exit takes). What
  * does not change between exits (the backend's entry, the handler table)
  * is looked up once per call. */
-enum exit_action vcpu_run_exits(struct vcpu *v, unsigned int max_exits)
+static enum exit_action run_exits(struct vcpu *v, unsigned int max_exits)
 {
 	void (*run)(struct vcpu *v) = vcpu_backend->run;
 	const exit_handler_fn *table = handler_table();
@@ -551,4 +577,12 @@ enum exit_action vcpu_run_exits(struct vcpu *v, unsigned int max_exits)
 			return EXIT_ACTION_YIELD;
 	}
 	return EXIT_ACTION_RESUME;
+}
+
+enum exit_action vcpu_run_exits(struct vcpu *v, unsigned int max_exits)
+{
+	spec_ctrl_enter(v);
+	enum exit_action a = run_exits(v, max_exits);
+	spec_ctrl_leave();
+	return a;
 }

@@ -293,6 +293,7 @@ bool partition_restart(struct partition *p)
 		struct vcpu *v = p->vcpu[i];
 		v->state = i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI;
 		bh_memset(&v->stats, 0, sizeof(v->stats));
+		v->spec_ctrl = 0; /* its RESET value (SDM Vol. 4 Table 2-2) */
 	}
 	if (!load(p)) {
 		partition_stop(p, true, "restart failed: the image no longer loads");

@@ -167,6 +167,10 @@ struct vcpu {
 	 * Vol. 1 §10.5.1). The hypervisor itself never touches the FPU. */
 	uint8_t fpu_state[512] __aligned(16);
 	bool fpu_valid;
+
+	/* The guest's IA32_SPEC_CTRL (core/msr.c): in the hardware while it
+	 * runs (vcpu_run_exits), 0 (the hypervisor's value) otherwise. */
+	uint64_t spec_ctrl;
 };
 
 struct vcpu_backend {

@@ -10,6 +10,8 @@ struct cpu_info boot_cpu;
 #define CPUID1_ECX_XSAVE BIT(26)
 #define CPUID1_ECX_RDRAND BIT(30)
 #define CPUID7_EBX_RDSEED BIT(18)
+#define CPUID7_EDX_ARCH_CAPABILITIES BIT(29)
+#define MSR_IA32_ARCH_CAPABILITIES 0x10a /* SDM Vol. 4 Table 2-2 */
 #define CPUID81_ECX_SVM BIT(2)
 #define CPUID81_EDX_NX BIT(20)
 #define CPUID81_EDX_1G BIT(26)
@@ -52,8 +54,12 @@ void cpu_features_init(void)
 	c->has_x2apic = r.ecx & CPUID1_ECX_X2APIC;
 	c->has_xsave = r.ecx & CPUID1_ECX_XSAVE;
 	c->has_rdrand = r.ecx & CPUID1_ECX_RDRAND;
-	if (c->max_leaf >= 7)
-		c->has_rdseed = cpuid(7, 0).ebx & CPUID7_EBX_RDSEED;
+	if (c->max_leaf >= 7) {
+		r = cpuid(7, 0);
+		c->has_rdseed = r.ebx & CPUID7_EBX_RDSEED;
+		if (r.edx & CPUID7_EDX_ARCH_CAPABILITIES)
+			c->arch_capabilities = rdmsr(MSR_IA32_ARCH_CAPABILITIES);
+	}
 
 	r = cpuid(0x80000000, 0);
 	c->max_ext_leaf = r.eax;
