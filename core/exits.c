@@ -83,11 +83,14 @@ static void unknown_msr(struct vcpu *v, const char *dir)
 	if (p->unknown_msr_logged)
 		return;
 	p->unknown_msr_logged = true;
-	const char *what = msr_read(v, v->exit.msr.index, &cur) ? "a value refused by"
-			   : msr_is_known(v->exit.msr.index) ? "(not offered to this guest, or a value refused by)"
-							      : "unknown";
-	pr_warn("[%s] %s of %s MSR %#x at RIP %#lx: #GP injected (logged once per partition)", p->name,
-		dir, what, v->exit.msr.index, v->exit.rip);
+	uint32_t index = v->exit.msr.index;
+	if (msr_is_known(index))
+		pr_warn("[%s] %s of MSR %#x, which this guest's CPUID does not offer or which refuses the "
+			"access, at RIP %#lx: #GP injected (logged once per partition)",
+			p->name, dir, index, v->exit.rip);
+	else
+		pr_warn("[%s] %s of %s MSR %#x at RIP %#lx: #GP injected (logged once per partition)", p->name,
+			dir, msr_read(v, index, &cur) ? "a value refused by" : "unknown", index, v->exit.rip);
 }
 
 static enum exit_action handle_rdmsr(struct vcpu *v)
