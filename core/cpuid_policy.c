@@ -75,7 +75,7 @@
 #define L7_ECX_PKU 3
 #define L7_ECX_CET_SS 7
 #define L7_ECX_GFNI BIT(8) /* has legacy-SSE encodings */
-#define L7_ECX_LA57 16
+#define L7_ECX_LA57 BIT(16) /* 5-level paging: the hardware walks the guest's tables */
 #define L7_ECX_RDPID BIT(22)
 #define L7_ECX_KL 23
 #define L7_ECX_CLDEMOTE BIT(25)
@@ -121,9 +121,8 @@
 #define LX7_EDX_TSC_INVARIANT BIT(8)
 
 /* Fn8000_0008 (APM Vol. 3 E.4.7; SDM CPUID 80000008H) */
-#define LX8_EAX_LINEAR_SHIFT 8 /* EAX[15:8]: linear address bits */
-#define LX8_EAX_LINEAR_MASK (0xffu << LX8_EAX_LINEAR_SHIFT)
-#define LX8_LINEAR_BITS_4LEVEL 48
+/* EAX (address sizes) passes: its linear-address size is 57 exactly when
+ * the host has LA57, which is then offered. */
 #define LX8_EBX_CLZERO BIT(0)
 #define LX8_EBX_RSTR_FP_ERR_PTRS BIT(2)
 #define LX8_EBX_IBPB BIT(12)
@@ -156,8 +155,8 @@
 			L7_EBX_FDP_EXCPTN_ONLY | L7_EBX_SMEP | L7_EBX_BMI2 | L7_EBX_ERMS | L7_EBX_INVPCID | \
 			L7_EBX_RTM | L7_EBX_ZERO_FCS_FDS | L7_EBX_RDSEED | L7_EBX_ADX | L7_EBX_SMAP | \
 			L7_EBX_CLFLUSHOPT | L7_EBX_CLWB | L7_EBX_SHA)
-#define L7_ECX_OFFERED (L7_ECX_PREFETCHWT1 | L7_ECX_UMIP | L7_ECX_GFNI | L7_ECX_RDPID | L7_ECX_CLDEMOTE | \
-			L7_ECX_MOVDIRI | L7_ECX_MOVDIR64B)
+#define L7_ECX_OFFERED (L7_ECX_PREFETCHWT1 | L7_ECX_UMIP | L7_ECX_GFNI | L7_ECX_LA57 | L7_ECX_RDPID | \
+			L7_ECX_CLDEMOTE | L7_ECX_MOVDIRI | L7_ECX_MOVDIR64B)
 /* IBRS/IBPB, STIBP, SSBD: IA32_SPEC_CTRL per vCPU and IA32_PRED_CMD;
  * L1D_FLUSH: IA32_FLUSH_CMD; ARCH_CAPABILITIES: read-only (core/msr.c). */
 #define L7_EDX_OFFERED (L7_EDX_FSRM | L7_EDX_MD_CLEAR | L7_EDX_RTM_ALWAYS_ABORT | L7_EDX_SERIALIZE | \
@@ -205,12 +204,13 @@ static const struct leaf_rule leaf_rules[] = {
 };
 
 /* CR4 bits the hypervisor virtualises: those both backends let the guest
- * own (the hardware does the work with the guest's value). Not LA57 (the
- * guest would need 5-level paging checked through every path; hidden),
- * VMXE/SMXE, OSXSAVE (XSAVE state is not switched), PKE, CET, PKS, UINTR,
+ * own (the hardware does the work with the guest's value; for LA57 the
+ * stage-2 tables do not care how many levels the guest's own tables have,
+ * and the instruction emulator's page walker and the VMX guest-state
+ * checks know 5-level paging). Not VMXE/SMXE, OSXSAVE (XSAVE state is not switched), PKE, CET, PKS, UINTR,
  * KL (their state lives in XSAVE components or MSRs not virtualised). */
 #define CR4_VIRTUALISED (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | \
-			 CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_UMIP | CR4_FSGSBASE | CR4_PCIDE | \
+			 CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_UMIP | CR4_LA57 | CR4_FSGSBASE | CR4_PCIDE | \
 			 CR4_SMEP | CR4_SMAP)
 /* CR4.PCE has no CPUID flag (RDPMC exists on every x86-64 CPU). */
 #define CR4_WITHOUT_FEATURE CR4_PCE
@@ -235,7 +235,7 @@ static const struct cr4_feature cr4_features[] = {
 	{ CR4_OSFXSR, F(1, CPUID_EDX, L1_EDX_FXSR) },
 	{ CR4_OSXMMEXCPT, F(1, CPUID_EDX, L1_EDX_SSE) },
 	{ CR4_UMIP, F(7, CPUID_ECX, L7_ECX_UMIP) },
-	{ CR4_LA57, FB(7, CPUID_ECX, L7_ECX_LA57) },
+	{ CR4_LA57, F(7, CPUID_ECX, L7_ECX_LA57) },
 	{ CR4_VMXE, FB(1, CPUID_ECX, L1_ECX_VMX) },
 	{ CR4_SMXE, FB(1, CPUID_ECX, L1_ECX_SMX) },
 	{ CR4_FSGSBASE, F(7, CPUID_EBX, L7_EBX_FSGSBASE) },
@@ -351,9 +351,6 @@ static void tsc_aux_users(const struct cpuid_policy *p, uint32_t leaf, uint32_t 
 
 static void leaf_80000008(const struct cpuid_policy *p, struct cpuid_result *r)
 {
-	/* LA57 is hidden: linear addresses are 48 bits. */
-	if (((r->eax & LX8_EAX_LINEAR_MASK) >> LX8_EAX_LINEAR_SHIFT) > LX8_LINEAR_BITS_4LEVEL)
-		r->eax = (r->eax & ~LX8_EAX_LINEAR_MASK) | (LX8_LINEAR_BITS_4LEVEL << LX8_EAX_LINEAR_SHIFT);
 	r->ecx = (p->nr_vcpus - 1) & LX8_ECX_NC_MASK;
 }
 

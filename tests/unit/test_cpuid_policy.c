@@ -325,7 +325,7 @@ static const struct host_leaf qemu64_leaves[] = {
 static const struct host_leaf max_leaves[] = {
 	{ 0, 0, { 0xd, VENDOR_EBX, VENDOR_ECX, VENDOR_EDX } },
 	{ 1, 0, { 0x000806f1, 0x00000800, 0xfed83203, 0x178bfbff } },
-	{ 7, 0, { 0, 0x219c07ab, 0x0040061c, 0x00000000 } },
+	{ 7, 0, { 0, 0x219c07ab, 0x0041061c, 0x00000000 } },
 	{ 0xd, 0, { 0x207, 0x340, 0xa88, 0 } },
 	{ 0xd, 1, { 0xf, 0, 0, 0 } },
 	{ 0x80000000, 0, { 0x8000000a, VENDOR_EBX, VENDOR_ECX, VENDOR_EDX } },
@@ -350,20 +350,20 @@ static const struct host_leaf milan_leaves[] = {
 	{ 0x8000001f, 0, { 0x0101fd3f, 0x00004173, 0x1fd, 1 } },
 };
 
-/* Bochs corei7_icelake_u: Intel, VMX, AVX-512, PKU, LA57, the full set of
+/* Bochs corei7_icelake_u: Intel, VMX, AVX-512, PKU (no LA57), the full set of
  * speculation controls with IA32_ARCH_CAPABILITIES. */
 static const struct host_leaf icelake_leaves[] = {
 	{ 0, 0, { 0x1b, INTEL_EBX, INTEL_ECX, INTEL_EDX } },
 	{ 1, 0, { 0x000706e5, 0x00100800, 0x7ffafbbf, 0xbfebfbff } },
 	{ 6, 0, { 0x000027f7, 2, 9, 0 } },
-	{ 7, 0, { 0, 0xf2bf27ef, 0x40417f5e, 0xbc000410 } },
+	{ 7, 0, { 0, 0xf2bf27ef, 0x40407f5e, 0xbc000410 } },
 	{ 0xd, 0, { 0x2e7, 0xa88, 0xa88, 0 } },
 	{ 0xa, 0, { 0x08300805, 0, 0, 0x8603 } },
 	{ 0x14, 0, { 1, 0xf, 7, 0 } },
 	{ 0x80000000, 0, { 0x80000008, 0, 0, 0 } },
 	{ 0x80000001, 0, { 0, 0, 0x00000121, 0x2c100800 } },
 	{ 0x80000007, 0, { 0, 0, 0, 0x00000100 } },
-	{ 0x80000008, 0, { 0x00003927, 0x00000200, 0, 0 } },
+	{ 0x80000008, 0, { 0x00003027, 0x00000200, 0, 0 } },
 };
 
 #define MODEL(n, l) { n, l, sizeof(l) / sizeof((l)[0]) }
@@ -468,8 +468,7 @@ static void assert_cr4_matches_cpuid(const char *what)
 	}
 	cr_assert_eq(allowed & ~explained, 0, "%s: CR4 bits %#llx allowed without their CPUID flag", what,
 		     (unsigned long long)(allowed & ~explained));
-	cr_assert_eq(allowed & (T_CR4_LA57 | T_CR4_VMXE | T_CR4_SMXE | T_CR4_OSXSAVE | T_CR4_PKE | T_CR4_CET |
-				T_CR4_PKS),
+	cr_assert_eq(allowed & (T_CR4_VMXE | T_CR4_SMXE | T_CR4_OSXSAVE | T_CR4_PKE | T_CR4_CET | T_CR4_PKS),
 		     0, "%s: a CR4 bit that is not virtualised", what);
 	cr_assert_eq(allowed >> 32, 0, "%s", what);
 }
@@ -502,14 +501,14 @@ Test(cpuid_models, qemu64)
 	cr_assert(mt.cr4_allowed & T_CR4_PAE);
 }
 
-Test(cpuid_models, max_hides_la57_pku_and_xsave)
+Test(cpuid_models, max_offers_la57_hides_pku_and_xsave)
 {
 	build_model("max", false);
 	struct cpuid_result l1 = guest(1, 0), l7 = guest(7, 0);
 	cr_assert_not(l1.ecx & (ECX_XSAVE | ECX_OSXSAVE | ECX_AVX | (1u << 12) | (1u << 29)),
 		      "XSAVE, AVX, FMA, F16C: %#x", l1.ecx);
 	cr_assert(l1.ecx & (1u << 19), "SSE4.1 stays");
-	cr_assert_not(l7.ecx & (1u << 16), "LA57");
+	cr_assert(l7.ecx & (1u << 16), "LA57: 5-level guest paging is virtualised");
 	cr_assert_not(l7.ecx & (1u << 3), "PKU");
 	cr_assert_not(l7.ecx & (1u << 4), "OSPKE");
 	cr_assert_not(l7.ecx & ((1u << 9) | (1u << 10)), "VAES, VPCLMULQDQ need AVX");
@@ -520,9 +519,10 @@ Test(cpuid_models, max_hides_la57_pku_and_xsave)
 	cr_assert_eq(l7.eax, 0, "no subleaf past 0");
 	for (uint32_t sub = 0; sub < 4; sub++)
 		assert_zero(guest(0xd, sub), "XSAVE leaf");
-	cr_assert_eq((guest(0x80000008, 0).eax >> 8) & 0xff, 48, "linear addresses: 48 bits without LA57");
+	cr_assert_eq((guest(0x80000008, 0).eax >> 8) & 0xff, 57, "linear addresses: 57 bits with LA57");
 	cr_assert_eq(guest(0x80000008, 0).eax & 0xff, 0x28, "physical address bits kept");
-	cr_assert_eq(mt.cr4_allowed & (T_CR4_LA57 | T_CR4_PKE | T_CR4_OSXSAVE), 0);
+	cr_assert(mt.cr4_allowed & T_CR4_LA57);
+	cr_assert_eq(mt.cr4_allowed & (T_CR4_PKE | T_CR4_OSXSAVE), 0);
 	cr_assert_eq(mt.cr4_allowed & (T_CR4_SMEP | T_CR4_SMAP | T_CR4_UMIP | T_CR4_FSGSBASE),
 		     T_CR4_SMEP | T_CR4_SMAP | T_CR4_UMIP | T_CR4_FSGSBASE);
 	/* Without a per-vCPU TSC_AUX, RDTSCP and RDPID are hidden; with it, offered. */
@@ -571,7 +571,8 @@ Test(cpuid_models, icelake)
 	cr_assert(l1.ecx & (1u << 17), "PCID");
 	cr_assert_not(l7.ebx & L7_EBX_AVX512F);
 	cr_assert_not(l7.ebx & (1u << 2), "SGX");
-	cr_assert_not(l7.ecx & ((1u << 3) | (1u << 16)), "PKU, LA57");
+	cr_assert_not(l7.ecx & (1u << 3), "PKU");
+	cr_assert_not(l7.ecx & (1u << 16), "no LA57 on this host");
 	cr_assert_eq(l7.edx, (1u << 4) | (1u << 10) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29) | (1u << 31),
 		     "FSRM MD_CLEAR IBRS_IBPB STIBP L1D_FLUSH ARCH_CAPABILITIES SSBD: %#x", l7.edx);
 	assert_zero(guest(6, 0), "thermal and power");
@@ -584,6 +585,7 @@ Test(cpuid_models, icelake)
 	cr_assert(msr_guest_has_arch_caps(&mt));
 	cr_assert(mt.cr4_allowed & T_CR4_PCIDE);
 	cr_assert_eq(mt.cr4_allowed & (T_CR4_VMXE | T_CR4_PKE | T_CR4_LA57), 0);
+	cr_assert_eq((guest(0x80000008, 0).eax >> 8) & 0xff, 48, "linear addresses as the host: 48");
 }
 
 Test(cpuid_models, speculation_msrs_need_their_flags)
