@@ -1,7 +1,11 @@
 /* What CPUID tells a guest (docs/hypercall-abi.md lists the hypervisor
- * leaves). The host's answer is filtered: virtualisation extensions and
- * features Bulkhead does not virtualise are hidden, the hypervisor bit and
- * leaves 0x40000000+ are added. Pure code. */
+ * leaves). The host's answer goes through an allow-list: a feature bit
+ * reaches the guest only if the host has it and Bulkhead virtualises what
+ * goes with it (the CR4 bit it enables, its MSRs, its XSAVE state);
+ * everything else, and every leaf not listed, reads as zero. The CR4 bits a
+ * guest may set are derived from the same table (cpuid_cr4_allowed), so the
+ * two cannot disagree. The hypervisor bit and leaves 0x40000000+ are added.
+ * Pure code. */
 #ifndef BULKHEAD_CORE_CPUID_POLICY_H
 #define BULKHEAD_CORE_CPUID_POLICY_H
 
@@ -16,6 +20,9 @@ struct cpuid_policy {
 	uint32_t nr_vcpus;
 	uint32_t tsc_khz;
 	uint32_t lapic_khz;
+	/* The backend gives each vCPU its own IA32_TSC_AUX: RDTSCP and RDPID
+	 * may be offered. */
+	bool tsc_aux;
 };
 
 #define HV_CPUID_BASE 0x40000000u
@@ -41,7 +48,41 @@ struct cpuid_table {
 	struct cpuid_result ext[CPUID_EXT_MAX];
 	struct cpuid_result hv[CPUID_HV_MAX];
 	uint32_t max_basic, max_ext;
+	uint64_t cr4_allowed; /* cpuid_cr4_allowed(), kept for the exit path */
 };
+
+/* One feature flag of subleaf 0 of a leaf: which register, which bit. */
+enum cpuid_reg { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
+struct cpuid_feature {
+	uint32_t leaf;
+	uint8_t reg;
+	uint8_t bit;
+};
+
+/* The flags other modules ask the guest's table about: speculation
+ * control (SDM Vol. 2A CPUID leaf 07H EDX; AMD APM Vol. 3 App. E.4.7,
+ * Fn8000_0008 EBX). */
+#define CPUID_F_IBRS_IBPB ((struct cpuid_feature){ 7, CPUID_EDX, 26 })   /* SPEC_CTRL.IBRS, PRED_CMD */
+#define CPUID_F_STIBP ((struct cpuid_feature){ 7, CPUID_EDX, 27 })       /* SPEC_CTRL.STIBP */
+#define CPUID_F_L1D_FLUSH ((struct cpuid_feature){ 7, CPUID_EDX, 28 })   /* IA32_FLUSH_CMD */
+#define CPUID_F_ARCH_CAPS ((struct cpuid_feature){ 7, CPUID_EDX, 29 })   /* IA32_ARCH_CAPABILITIES */
+#define CPUID_F_SSBD ((struct cpuid_feature){ 7, CPUID_EDX, 31 })        /* SPEC_CTRL.SSBD */
+#define CPUID_F_AMD_IBPB ((struct cpuid_feature){ 0x80000008, CPUID_EBX, 12 })
+#define CPUID_F_AMD_IBRS ((struct cpuid_feature){ 0x80000008, CPUID_EBX, 14 })
+#define CPUID_F_AMD_STIBP ((struct cpuid_feature){ 0x80000008, CPUID_EBX, 15 })
+#define CPUID_F_AMD_SSBD ((struct cpuid_feature){ 0x80000008, CPUID_EBX, 24 })
+
+/* Does the guest's CPUID (subleaf 0) show feature f? */
+bool cpuid_table_has(const struct cpuid_table *t, struct cpuid_feature f);
+
+/* CR4 bits a guest of this table may set: PCE, and each bit whose feature
+ * the table offers. Never more than CR4_VIRTUALISED (cpuid_policy.c). */
+uint64_t cpuid_cr4_allowed(const struct cpuid_table *t);
+
+/* MOV to CR4 (SDM Vol. 2B MOV-Move to/from Control Registers, #GP(0)
+ * conditions; Vol. 3A §2.5, §4.10.1): may CR4 go from old_cr4 to new_cr4
+ * with this EFER and CR3? False means #GP. Both backends ask this. */
+bool cr4_write_ok(uint64_t allowed, uint64_t old_cr4, uint64_t new_cr4, uint64_t efer, uint64_t cr3);
 
 typedef struct cpuid_result (*cpuid_host_fn)(uint32_t leaf, uint32_t subleaf);
 

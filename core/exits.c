@@ -10,7 +10,9 @@
 #include "core/exits.h"
 #include "core/hv.h"
 #include "core/log.h"
+#include "core/msr_policy.h"
 #include "core/partition.h"
+#include "core/percpu.h"
 #include "core/platform.h"
 #include "core/sched.h"
 #include "core/stats.h"
@@ -81,9 +83,14 @@ static void unknown_msr(struct vcpu *v, const char *dir)
 	if (p->unknown_msr_logged)
 		return;
 	p->unknown_msr_logged = true;
-	pr_warn("[%s] %s of %s MSR %#x at RIP %#lx: #GP injected (logged once per partition)", p->name,
-		dir, msr_read(v, v->exit.msr.index, &cur) ? "a value refused by" : "unknown",
-		v->exit.msr.index, v->exit.rip);
+	uint32_t index = v->exit.msr.index;
+	if (msr_is_known(index))
+		pr_warn("[%s] %s of MSR %#x, which this guest's CPUID does not offer or which refuses the "
+			"access, at RIP %#lx: #GP injected (logged once per partition)",
+			p->name, dir, index, v->exit.rip);
+	else
+		pr_warn("[%s] %s of %s MSR %#x at RIP %#lx: #GP injected (logged once per partition)", p->name,
+			dir, msr_read(v, index, &cur) ? "a value refused by" : "unknown", index, v->exit.rip);
 }
 
 static enum exit_action handle_rdmsr(struct vcpu *v)
@@ -305,31 +312,6 @@ static enum exit_action handle_mmio(struct vcpu *v)
 	return EXIT_ACTION_STOPPED;
 }
 
-/* CR4 bits a guest may set: those whose feature its CPUID shows (SDM Vol.
- * 3A §2.5); VMXE and SMXE never (VMX and SMX are hidden). */
-static uint64_t cr4_allowed(const struct partition *p)
-{
-	const struct cpuid_table *t = &p->cpuid;
-	uint64_t ok = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE |
-		      CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT;
-	uint32_t l1c = t->basic[1][0].ecx, l7b = t->basic[7][0].ebx, l7c = t->basic[7][0].ecx;
-	if (t->max_basic < 7)
-		l7b = l7c = 0;
-	if (l1c & BIT(17))
-		ok |= CR4_PCIDE;
-	if (l1c & BIT(27))
-		ok |= CR4_OSXSAVE;
-	if (l7b & BIT(0))
-		ok |= CR4_FSGSBASE;
-	if (l7b & BIT(7))
-		ok |= CR4_SMEP;
-	if (l7b & BIT(20))
-		ok |= CR4_SMAP;
-	if (l7c & BIT(2))
-		ok |= CR4_UMIP;
-	return ok;
-}
-
 /* MOV to CR4 (0F 22 /r, SDM Vol. 2B): which GPR holds the new value. */
 static bool decode_mov_to_cr(struct vcpu *v, const struct vcpu_sregs *s, uint8_t *cr, uint8_t *gpr,
 			     uint8_t *len)
@@ -366,7 +348,8 @@ static enum exit_action handle_cr_access(struct vcpu *v)
 	if (!v->exit.cr.write || !decode_mov_to_cr(v, &s, &cr, &gpr, &len) || cr != 4)
 		return stop_failed(v, "control-register access the hypervisor does not emulate");
 	uint64_t val = v->gpr[gpr];
-	if (val & ~cr4_allowed(v->part))
+	/* One CR4 policy for both backends, from the guest's CPUID table. */
+	if (!cr4_write_ok(v->part->cpuid.cr4_allowed, s.cr4, val, s.efer, s.cr3))
 		return inject_and_resume(v, EXC_GP, true, 0);
 	s.cr4 = val;
 	v->rip += len;
@@ -557,11 +540,33 @@ enum exit_action vcpu_handle_exit(struct vcpu *v)
 	return handle_exit_inline(v, handler_table());
 }
 
+/* IA32_SPEC_CTRL holds the running vCPU's value from here until the loop
+ * returns (guest writes exit to core/msr.c, which updates both): the
+ * exits in between run the hypervisor under the guest's setting, which
+ * only ever enables mitigations. Nothing to do while it is 0, the
+ * hypervisor's own value (docs/exit-flow.md). */
+static void spec_ctrl_enter(struct vcpu *v)
+{
+	if (unlikely(v->spec_ctrl)) {
+		this_cpu()->spec_ctrl = v->spec_ctrl;
+		wrmsr(MSR_IA32_SPEC_CTRL, v->spec_ctrl);
+	}
+}
+
+static void spec_ctrl_leave(void)
+{
+	struct percpu *c = this_cpu();
+	if (unlikely(c->spec_ctrl)) {
+		c->spec_ctrl = 0;
+		wrmsr(MSR_IA32_SPEC_CTRL, 0);
+	}
+}
+
 /* The inner loop: enter, handle, re-enter, in one function so the
  * dispatcher is inlined into it (this is the path every exit takes). What
  * does not change between exits (the backend's entry, the handler table)
  * is looked up once per call. */
-enum exit_action vcpu_run_exits(struct vcpu *v, unsigned int max_exits)
+static enum exit_action run_exits(struct vcpu *v, unsigned int max_exits)
 {
 	void (*run)(struct vcpu *v) = vcpu_backend->run;
 	const exit_handler_fn *table = handler_table();
@@ -582,4 +587,12 @@ enum exit_action vcpu_run_exits(struct vcpu *v, unsigned int max_exits)
 			return EXIT_ACTION_YIELD;
 	}
 	return EXIT_ACTION_RESUME;
+}
+
+enum exit_action vcpu_run_exits(struct vcpu *v, unsigned int max_exits)
+{
+	spec_ctrl_enter(v);
+	enum exit_action a = run_exits(v, max_exits);
+	spec_ctrl_leave();
+	return a;
 }

@@ -18,5 +18,8 @@ enum exit_action vcpu_run_exits(struct vcpu *v, unsigned int max_exits);
 enum exit_action hypercall_dispatch(struct vcpu *v);
 bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val);
 bool msr_write(struct vcpu *v, uint32_t index, uint64_t val);
+/* An MSR Bulkhead emulates for guests whose CPUID offers it (a guest
+ * probing one it was not offered gets #GP, as on such a CPU). */
+bool msr_is_known(uint32_t index);
 
 #endif

@@ -2,9 +2,12 @@
  * their MSR bitmaps). Known MSRs are emulated; anything else raises #GP in
  * the guest and is logged once per partition. */
 #include "arch/x86/cpu/cpu.h"
+#include "arch/x86/cpu/features.h"
 #include "core/exits.h"
 #include "core/log.h"
+#include "core/msr_policy.h"
 #include "core/partition.h"
+#include "core/percpu.h"
 #include "core/platform.h"
 
 #define MSR_PLATFORM_ID 0x17
@@ -53,13 +56,84 @@ static bool pat_valid(uint64_t v)
 	return true;
 }
 
+/* IA32_SPEC_CTRL, IA32_PRED_CMD, IA32_ARCH_CAPABILITIES, IA32_FLUSH_CMD
+ * (core/msr_policy.h). A guest whose CPUID does not show one gets #GP, as
+ * on a CPU without it. True if index is one of them; *ok says whether the
+ * access succeeds. */
+static bool spec_msr_read(struct vcpu *v, uint32_t index, uint64_t *val, bool *ok)
+{
+	const struct cpuid_table *t = &v->part->cpuid;
+	switch (index) {
+	case MSR_IA32_SPEC_CTRL:
+		*ok = msr_guest_has_spec_ctrl(t);
+		*val = v->spec_ctrl;
+		return true;
+	case MSR_IA32_ARCH_CAPABILITIES:
+		*ok = msr_guest_has_arch_caps(t);
+		*val = msr_arch_caps_for_guest(boot_cpu.arch_capabilities);
+		return true;
+	case MSR_IA32_PRED_CMD:
+	case MSR_IA32_FLUSH_CMD:
+		*ok = false; /* write-only */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A command MSR: a set bit is carried out on this CPU (an IBPB or an L1D
+ * flush protects the guest from what ran here before; it can do the host
+ * no harm), 0 does nothing, any other bit is #GP. */
+static bool command_msr(uint32_t index, bool offered, uint64_t valid, uint64_t val)
+{
+	if (!offered || (val & ~valid))
+		return false;
+	if (val)
+		wrmsr(index, val);
+	return true;
+}
+
+static bool spec_msr_write(struct vcpu *v, uint32_t index, uint64_t val, bool *ok)
+{
+	const struct cpuid_table *t = &v->part->cpuid;
+	switch (index) {
+	case MSR_IA32_SPEC_CTRL:
+		*ok = msr_guest_has_spec_ctrl(t) && !(val & ~msr_spec_ctrl_writable(t));
+		if (*ok) {
+			v->spec_ctrl = val;
+			this_cpu()->spec_ctrl = val;
+			wrmsr(MSR_IA32_SPEC_CTRL, val);
+		}
+		return true;
+	case MSR_IA32_PRED_CMD:
+		*ok = command_msr(index, msr_guest_has_pred_cmd(t), PRED_CMD_IBPB, val);
+		return true;
+	case MSR_IA32_FLUSH_CMD:
+		*ok = command_msr(index, msr_guest_has_flush_cmd(t), FLUSH_CMD_L1D, val);
+		return true;
+	case MSR_IA32_ARCH_CAPABILITIES:
+		*ok = false; /* read-only */
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool msr_is_known(uint32_t index)
+{
+	return index == MSR_IA32_SPEC_CTRL || index == MSR_IA32_PRED_CMD || index == MSR_IA32_ARCH_CAPABILITIES ||
+	       index == MSR_IA32_FLUSH_CMD;
+}
+
 bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
 {
 	struct vcpu_sregs s;
-	bool gp;
+	bool gp, ok;
 
 	if (platform_msr(v, index, false, val, &gp))
 		return !gp;
+	if (spec_msr_read(v, index, val, &ok))
+		return ok;
 
 	switch (index) {
 	case MSR_EFER:
@@ -114,10 +188,12 @@ bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
 bool msr_write(struct vcpu *v, uint32_t index, uint64_t val)
 {
 	struct vcpu_sregs s;
-	bool gp;
+	bool gp, ok;
 
 	if (platform_msr(v, index, true, &val, &gp))
 		return !gp;
+	if (spec_msr_write(v, index, val, &ok))
+		return ok;
 
 	switch (index) {
 	case MSR_EFER:

@@ -50,6 +50,7 @@ static void build_cpuid(struct partition *p)
 		.nr_vcpus = p->cfg.cpus,
 		.tsc_khz = (uint32_t)(tsc_hz() / 1000),
 		.lapic_khz = 1000000,
+		.tsc_aux = vcpu_caps && vcpu_caps->tsc_aux,
 	};
 	cpuid_table_build(&p->cpuid, &pol, host_cpuid);
 }
@@ -332,8 +333,10 @@ bool partition_restart(struct partition *p)
 	partition_lock(p);
 	platform_reset(p);
 	partition_unlock(p);
-	for (unsigned int i = 0; i < p->nr_vcpus; i++)
+	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
 		bh_memset(&p->vcpu[i]->stats, 0, sizeof(p->vcpu[i]->stats));
+		p->vcpu[i]->spec_ctrl = 0; /* its RESET value (SDM Vol. 4 Table 2-2) */
+	}
 	bool loaded = load(p);
 
 	/* The vCPUs may run again only if no stop came meanwhile; deciding

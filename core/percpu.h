@@ -30,6 +30,7 @@ struct percpu {
 	volatile bool need_resched;
 	struct vcpu *fpu_owner;  /* whose x87/SSE state is in this CPU's registers */
 	uint64_t slice_end_tsc;  /* current vCPU's time slice ends (UINT64_MAX: no limit) */
+	uint64_t spec_ctrl;      /* what IA32_SPEC_CTRL holds now (0 = the hypervisor's own) */
 
 	/* Top of this CPU's hypervisor stack (the VM-exit path runs on it). */
 	uint64_t stack_top;

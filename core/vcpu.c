@@ -10,6 +10,7 @@ __attribute__((weak)) const struct vcpu_backend svm_backend;
 __attribute__((weak)) const struct vcpu_backend vmx_backend;
 
 const struct vcpu_backend *vcpu_backend;
+const struct virt_caps *vcpu_caps;
 
 /* Pick the backend for this CPU's vendor and probe it. */
 const struct vcpu_backend *vcpu_backend_select(struct virt_caps *caps)
@@ -27,6 +28,7 @@ const struct vcpu_backend *vcpu_backend_select(struct virt_caps *caps)
 		return NULL;
 	}
 	b->probe(caps);
+	vcpu_caps = caps;
 	return caps->usable ? b : NULL;
 }
 

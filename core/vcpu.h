@@ -109,6 +109,7 @@ struct virt_caps {
 	bool preempt_timer;
 	bool flush_by_asid;
 	bool pause_filter;
+	bool tsc_aux;            /* each vCPU has its own IA32_TSC_AUX (RDTSCP/RDPID may be offered) */
 	uint32_t revision;       /* VMCS revision id (VMX) or SVM revision */
 };
 
@@ -166,6 +167,10 @@ struct vcpu {
 	 * Vol. 1 §10.5.1). The hypervisor itself never touches the FPU. */
 	uint8_t fpu_state[512] __aligned(16);
 	bool fpu_valid;
+
+	/* The guest's IA32_SPEC_CTRL (core/msr.c): in the hardware while it
+	 * runs (vcpu_run_exits), 0 (the hypervisor's value) otherwise. */
+	uint64_t spec_ctrl;
 };
 
 struct vcpu_backend {
@@ -223,6 +228,8 @@ struct vcpu_backend {
 /* The backend chosen at boot (core/vcpu.c). Written once by the boot CPU
  * before any other CPU starts; read-only afterwards. */
 extern const struct vcpu_backend *vcpu_backend;
+/* What the chosen backend can do (set with vcpu_backend at boot). */
+extern const struct virt_caps *vcpu_caps;
 extern const struct vcpu_backend svm_backend;
 extern const struct vcpu_backend vmx_backend;
 

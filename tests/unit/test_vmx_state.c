@@ -327,3 +327,19 @@ Test(vmx_state, interruptibility_and_injection)
 	g.link_pointer = 0x1000;
 	assert_fails_with(g, "link pointer");
 }
+
+/* Canonical means 57 bits with CR4.LA57 (5-level paging), 48 without. */
+Test(vmx_state, canonical_follows_cr4_la57)
+{
+	struct vmx_guest_state g = state_for(VCPU_MODE_LONG64);
+	uint64_t la57_direct_map = 0xff11000000000000ULL; /* Linux's direct map with 5-level paging */
+	cr_assert_not(canonical(&g, la57_direct_map), "not canonical with 48 bits");
+	cr_assert(canonical(&g, 0xffff888000000000ULL));
+	cr_assert_not(canonical(&g, 0x0000800000000000ULL));
+	g.cr4 |= CR4_LA57;
+	cr_assert(canonical(&g, la57_direct_map));
+	cr_assert(canonical(&g, 0x0000800000000000ULL), "bit 47 is an address bit with 57");
+	cr_assert(canonical(&g, 0x00ffffffffffffffULL));
+	cr_assert_not(canonical(&g, 0x0100000000000000ULL), "bit 56 set, 63:57 clear");
+	cr_assert_not(canonical(&g, 0xfe00000000000000ULL), "bit 56 clear, 63:57 set");
+}

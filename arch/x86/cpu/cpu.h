@@ -3,6 +3,7 @@
 #ifndef BULKHEAD_ARCH_X86_CPU_CPU_H
 #define BULKHEAD_ARCH_X86_CPU_CPU_H
 
+#include "arch/x86/cpu/cr4.h"
 #include "core/types.h"
 
 /* Control-register bits (Intel SDM Vol. 3A §2.5). */
@@ -18,26 +19,7 @@
 #define CR0_CD BIT(30)
 #define CR0_PG BIT(31)
 
-#define CR4_VME BIT(0)
-#define CR4_PVI BIT(1)
-#define CR4_TSD BIT(2)
-#define CR4_DE BIT(3)
-#define CR4_PSE BIT(4)
-#define CR4_PAE BIT(5)
-#define CR4_MCE BIT(6)
-#define CR4_PGE BIT(7)
-#define CR4_PCE BIT(8)
-#define CR4_OSFXSR BIT(9)
-#define CR4_OSXMMEXCPT BIT(10)
-#define CR4_UMIP BIT(11)
-#define CR4_LA57 BIT(12)
-#define CR4_VMXE BIT(13)
-#define CR4_SMXE BIT(14)
-#define CR4_FSGSBASE BIT(16)
-#define CR4_PCIDE BIT(17)
-#define CR4_OSXSAVE BIT(18)
-#define CR4_SMEP BIT(20)
-#define CR4_SMAP BIT(21)
+/* CR4: arch/x86/cpu/cr4.h */
 
 #define RFLAGS_CF BIT(0)
 #define RFLAGS_FIXED BIT(1)

@@ -12,6 +12,8 @@ struct cpu_info boot_cpu;
 #define CPUID7_EBX_RDSEED BIT(18)
 #define CPUID7_ECX_RDPID BIT(22)
 #define CPUID81_EDX_RDTSCP BIT(27)
+#define CPUID7_EDX_ARCH_CAPABILITIES BIT(29)
+#define MSR_IA32_ARCH_CAPABILITIES 0x10a /* SDM Vol. 4 Table 2-2 */
 #define CPUID81_ECX_SVM BIT(2)
 #define CPUID81_EDX_NX BIT(20)
 #define CPUID81_EDX_1G BIT(26)
@@ -58,6 +60,8 @@ void cpu_features_init(void)
 		r = cpuid(7, 0);
 		c->has_rdseed = r.ebx & CPUID7_EBX_RDSEED;
 		c->has_tsc_aux = r.ecx & CPUID7_ECX_RDPID;
+		if (r.edx & CPUID7_EDX_ARCH_CAPABILITIES)
+			c->arch_capabilities = rdmsr(MSR_IA32_ARCH_CAPABILITIES);
 	}
 
 	r = cpuid(0x80000000, 0);

@@ -19,6 +19,8 @@ struct cpu_info {
 	bool has_tsc_aux;
 	uint32_t max_leaf, max_ext_leaf;
 	uint8_t phys_addr_bits;
+	/* IA32_ARCH_CAPABILITIES, 0 if CPUID.7.EDX[29] says there is none */
+	uint64_t arch_capabilities;
 };
 
 /* Filled by cpu_features_init() on the boot CPU; read-only afterwards. */

@@ -153,6 +153,7 @@ static void svm_probe(struct virt_caps *c)
 	c->flush_by_asid = r.edx & SVM_FEAT_FLUSH_BY_ASID;
 	c->pause_filter = r.edx & SVM_FEAT_PAUSE_FILTER;
 	c->preempt_timer = false;
+	c->tsc_aux = boot_cpu.has_tsc_aux; /* switched by svm_vcpu_load: RDTSCP/RDPID may be offered */
 	if (!c->stage2) {
 		c->why_not = "no nested paging (CPUID 8000_000Ah EDX.NP; QEMU needs +npt)";
 		return;

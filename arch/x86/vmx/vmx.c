@@ -290,7 +290,7 @@ static void switch_guest_ctx(struct vmx_cpu *c, struct vcpu *v)
 
 /* ---- vCPU create / destroy ------------------------------------------------------- */
 
-static bool write_controls(struct vmx_vcpu *s, const struct vmx_ept *ept)
+static bool write_controls(struct vmx_vcpu *s, const struct vmx_ept *ept, uint64_t cr4_allowed)
 {
 	const struct vmx_hw *hw = &vmx_hw;
 	uint32_t proc2 = hw->proc2;
@@ -324,7 +324,10 @@ static bool write_controls(struct vmx_vcpu *s, const struct vmx_ept *ept)
 	if (s->vpid)
 		ok &= vmwrite_checked(VMCS_VPID, s->vpid);
 	ok &= vmwrite_checked(VMCS_CR0_MASK, hw->cr0_mask);
-	ok &= vmwrite_checked(VMCS_CR4_MASK, hw->cr4_mask);
+	/* Every CR4 bit the guest may not set is owned by the host, so setting
+	 * it exits to emulate_cr4_write (core's CR4 policy); the rest are the
+	 * guest's. */
+	ok &= vmwrite_checked(VMCS_CR4_MASK, hw->cr4_mask | ~cr4_allowed);
 	ok &= vmwrite_checked(VMCS_LINK_POINTER, VMCS_LINK_NONE);
 	return ok;
 }
@@ -379,7 +382,7 @@ static int vmx_vcpu_create(struct vcpu *v)
 	}
 	/* VMCS region: revision identifier, then VMCLEAR (§25.11.3). */
 	*(uint32_t *)phys_to_virt(s->vmcs_pa) = vmx_hw.revision;
-	if (!vmclear(s->vmcs_pa) || !vmcs_activate(s, c) || !write_controls(s, ept) || !write_guest_misc()) {
+	if (!vmclear(s->vmcs_pa) || !vmcs_activate(s, c) || !write_controls(s, ept, v->part->cpuid.cr4_allowed) || !write_guest_misc()) {
 		pr_err("vmx: VMCS set-up failed for vCPU %u", v->id);
 		vmcs_deactivate(s, c);
 		vmx_vcpu_free(s);
@@ -909,15 +912,13 @@ static bool emulate_cr0_write(struct vmx_vcpu *s, uint64_t val)
 	return true;
 }
 
-static bool emulate_cr4_write(struct vmx_vcpu *s, uint64_t val)
+/* The same policy as core/exits.c applies on SVM (cr4_write_ok), less the
+ * bits this CPU cannot hold in VMX operation. */
+static bool emulate_cr4_write(struct vcpu *v, struct vmx_vcpu *s, uint64_t val)
 {
-	uint64_t efer = vmread(VMCS_GUEST_EFER);
+	uint64_t allowed = v->part->cpuid.cr4_allowed & ~vmx_cr4_guest_forbidden(fixed());
 
-	if (val & vmx_cr4_guest_forbidden(fixed()))
-		return false;
-	if ((efer & EFER_LMA) && !(val & CR4_PAE))
-		return false;
-	if ((val & CR4_PCIDE) && !(efer & EFER_LMA))
+	if (!cr4_write_ok(allowed, guest_cr4(), val, vmread(VMCS_GUEST_EFER), vmread(VMCS_GUEST_CR3)))
 		return false;
 	write_cr4_pair(val);
 	s->work |= VMX_WORK_FLUSH_VPID;
@@ -967,7 +968,7 @@ static bool handle_cr_exit(struct vcpu *v, struct vmx_vcpu *s)
 	case 4:
 		if (type != CRQ_TYPE_MOV_TO_CR)
 			return false;
-		ok = emulate_cr4_write(s, val);
+		ok = emulate_cr4_write(v, s, val);
 		break;
 	case 8:
 		if (type == CRQ_TYPE_MOV_FROM_CR) {

@@ -195,6 +195,7 @@ void vmx_probe(struct virt_caps *c)
 	if (!why) {
 		hw->fixed.unrestricted = true;
 		hw->switch_tsc_aux = boot_cpu.has_tsc_aux;
+		c->tsc_aux = hw->switch_tsc_aux; /* passed through, switched with the vCPU */
 		hw->cr0_mask = vmx_cr0_host_mask(&hw->fixed);
 		hw->cr4_mask = vmx_cr4_host_mask(&hw->fixed);
 		if (!build_bitmaps(hw))

@@ -1,19 +1,12 @@
 /* Pure VMX helpers: attribute conversion, control computation, CR0/CR4
  * fixed bits and the guest-state checks of VM entry. See vmx_state.h. */
+#include "arch/x86/cpu/cr4.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_state.h"
 
 /* Architectural bits used here (SDM Vol. 3A §2.5, §2.2.1, Vol. 1 §3.4.3). */
 #define CR0_PE BIT(0)
 #define CR0_PG BIT(31)
-#define CR4_PAE BIT(5)
-#define CR4_VMXE BIT(13)
-#define CR4_PCIDE BIT(17)
-#define CR4_SMXE BIT(14)
-#define CR4_OSXSAVE BIT(18)
-#define CR4_PKE BIT(22)
-#define CR4_CET BIT(23)
-#define CR4_PKS BIT(24)
 /* CR4 bits no guest may set, whatever IA32_VMX_CR4_FIXED1 allows: the
  * features behind them are hidden from guests' CPUID (core/cpuid_policy.c)
  * and their state is not switched between partitions (docs/cpu-state.md):
@@ -107,11 +100,13 @@ uint64_t vmx_cr4_guest_forbidden(const struct vmx_fixed_bits *f)
 
 /* ---- guest-state checks (SDM Vol. 3C §27.3.1) ------------------------------ */
 
-static bool canonical(uint64_t a)
+/* Bits 63:N-1 all equal, N the guest's linear-address width: 57 with
+ * CR4.LA57 (5-level paging), else 48 (SDM Vol. 1 §3.3.7.1, Vol. 3A §4.5). */
+static bool canonical(const struct vmx_guest_state *g, uint64_t a)
 {
-	/* 48-bit linear addresses: bits 63:47 all equal (SDM Vol. 1 §3.3.7.1). */
-	uint64_t top = a >> 47;
-	return top == 0 || top == 0x1ffff;
+	unsigned int bits = (g->cr4 & CR4_LA57) ? 57 : 48;
+	uint64_t top = a >> (bits - 1);
+	return top == 0 || top == (~0ULL >> (bits - 1));
 }
 
 static bool pat_valid(uint64_t pat)
@@ -166,9 +161,9 @@ static const char *check_control_regs(const struct vmx_guest_state *g, const str
 		FAIL("guest CR3: bits beyond MAXPHYADDR set", g->cr3);
 	if ((g->entry_controls & ENTRY_LOAD_DEBUG_CONTROLS) && (g->dr7 >> 32))
 		FAIL("guest DR7: bits 63:32 set", g->dr7);
-	if (!canonical(g->sysenter_esp))
+	if (!canonical(g, g->sysenter_esp))
 		FAIL("guest IA32_SYSENTER_ESP not canonical", g->sysenter_esp);
-	if (!canonical(g->sysenter_eip))
+	if (!canonical(g, g->sysenter_eip))
 		FAIL("guest IA32_SYSENTER_EIP not canonical", g->sysenter_eip);
 	if ((g->entry_controls & ENTRY_LOAD_PAT) && !pat_valid(g->pat))
 		FAIL("guest IA32_PAT: invalid memory type", g->pat);
@@ -321,7 +316,7 @@ static const char *check_seg_bases(const struct vmx_guest_state *g, uint64_t *va
 		const struct vmx_seg_state *s = &g->seg[nc[i]];
 		if (nc[i] == SEG_LDTR && (s->ar & VMX_AR_UNUSABLE))
 			continue;
-		if (!canonical(s->base))
+		if (!canonical(g, s->base))
 			FAIL(msg_base_nc[nc[i]], s->base);
 	}
 	for (unsigned int i = 0; i < ARRAY_SIZE(hi); i++) {
@@ -353,9 +348,9 @@ static const char *check_tables_rip_rflags(const struct vmx_guest_state *g, uint
 	bool ia32e = g->entry_controls & ENTRY_IA32E_MODE_GUEST;
 	bool long_cs = ia32e && (g->seg[SEG_CS].ar & VMX_AR_L);
 
-	if (!canonical(g->gdtr_base))
+	if (!canonical(g, g->gdtr_base))
 		FAIL("guest GDTR base not canonical", g->gdtr_base);
-	if (!canonical(g->idtr_base))
+	if (!canonical(g, g->idtr_base))
 		FAIL("guest IDTR base not canonical", g->idtr_base);
 	if (g->gdtr_limit > 0xffff)
 		FAIL("guest GDTR limit above 0xffff", g->gdtr_limit);
@@ -363,7 +358,7 @@ static const char *check_tables_rip_rflags(const struct vmx_guest_state *g, uint
 		FAIL("guest IDTR limit above 0xffff", g->idtr_limit);
 	if (!long_cs && (g->rip >> 32))
 		FAIL("guest RIP: bits 63:32 set outside 64-bit mode", g->rip);
-	if (long_cs && !canonical(g->rip))
+	if (long_cs && !canonical(g, g->rip))
 		FAIL("guest RIP not canonical", g->rip);
 	if (g->rflags & RFLAGS_RESERVED)
 		FAIL("guest RFLAGS: reserved bits set", g->rflags);

@@ -1,0 +1,67 @@
+/* The speculation-control MSRs as a guest sees them, decided from the
+ * guest's CPUID table (core/cpuid_policy.h), which offers their flags only
+ * when the host has them. Pure code; core/msr.c does the accesses.
+ *
+ *   IA32_SPEC_CTRL (0x48)          per-vCPU value, in the hardware while the
+ *                                  vCPU runs (core/exits.c); only the bits
+ *                                  whose feature is offered may be set
+ *   IA32_PRED_CMD (0x49)           write-only command: IBPB done on the host
+ *   IA32_ARCH_CAPABILITIES (0x10a) read-only: the host's value, less the bits
+ *                                  that announce MSRs the guest does not have
+ *   IA32_FLUSH_CMD (0x10b)         write-only command: L1D flush on the host
+ *
+ * (Intel SDM Vol. 4 Table 2-2; Intel "Speculative Execution Side Channel
+ * Mitigations"; AMD APM Vol. 2 and Vol. 3 App. E.4.7, Fn8000_0008 EBX.) */
+#ifndef BULKHEAD_CORE_MSR_POLICY_H
+#define BULKHEAD_CORE_MSR_POLICY_H
+
+#include "core/cpuid_policy.h"
+#include "core/types.h"
+
+#define MSR_IA32_SPEC_CTRL 0x48
+#define MSR_IA32_PRED_CMD 0x49
+#define MSR_IA32_ARCH_CAPABILITIES 0x10a
+#define MSR_IA32_FLUSH_CMD 0x10b
+
+#define SPEC_CTRL_IBRS BIT(0)
+#define SPEC_CTRL_STIBP BIT(1)
+#define SPEC_CTRL_SSBD BIT(2)
+#define PRED_CMD_IBPB BIT(0)
+#define FLUSH_CMD_L1D BIT(0)
+
+/* IA32_ARCH_CAPABILITIES bits (SDM Vol. 4 Table 2-2). */
+#define ARCH_CAP_RDCL_NO BIT(0)
+#define ARCH_CAP_IBRS_ALL BIT(1)
+#define ARCH_CAP_RSBA BIT(2)
+#define ARCH_CAP_SKIP_L1DFL_VMENTRY BIT(3)
+#define ARCH_CAP_SSB_NO BIT(4)
+#define ARCH_CAP_MDS_NO BIT(5)
+#define ARCH_CAP_PSCHANGE_MC_NO BIT(6)
+#define ARCH_CAP_TSX_CTRL BIT(7)
+#define ARCH_CAP_TAA_NO BIT(8)
+#define ARCH_CAP_MCU_CONTROL BIT(9)
+#define ARCH_CAP_MISC_PACKAGE_CTLS BIT(10)
+#define ARCH_CAP_ENERGY_FILTERING_CTL BIT(11)
+#define ARCH_CAP_DOITM BIT(12)
+#define ARCH_CAP_SBDR_SSDP_NO BIT(13)
+#define ARCH_CAP_FBSDP_NO BIT(14)
+#define ARCH_CAP_PSDP_NO BIT(15)
+#define ARCH_CAP_FB_CLEAR BIT(17)
+#define ARCH_CAP_FB_CLEAR_CTRL BIT(18)
+#define ARCH_CAP_RRSBA BIT(19)
+#define ARCH_CAP_BHI_NO BIT(20)
+#define ARCH_CAP_PBRSB_NO BIT(24)
+#define ARCH_CAP_GDS_NO BIT(26)
+#define ARCH_CAP_RFDS_NO BIT(27)
+
+bool msr_guest_has_spec_ctrl(const struct cpuid_table *t);
+/* The IA32_SPEC_CTRL bits this guest may set; any other bit is #GP. */
+uint64_t msr_spec_ctrl_writable(const struct cpuid_table *t);
+bool msr_guest_has_pred_cmd(const struct cpuid_table *t);
+bool msr_guest_has_flush_cmd(const struct cpuid_table *t);
+bool msr_guest_has_arch_caps(const struct cpuid_table *t);
+/* What a guest reads from IA32_ARCH_CAPABILITIES on a host whose own
+ * value is host. */
+uint64_t msr_arch_caps_for_guest(uint64_t host);
+
+#endif
