@@ -5,6 +5,7 @@
 #include "arch/x86/boot/bootinfo.h"
 #include "arch/x86/boot/multiboot.h"
 #include "arch/x86/cpu/cpu.h"
+#include "arch/x86/cpu/cr4.h"
 #include "arch/x86/cpu/features.h"
 #include "arch/x86/cpu/gdt.h"
 #include "arch/x86/cpu/paging.h"
@@ -177,6 +178,31 @@ static void trigger_test_fault(enum test_fault f)
 	}
 }
 
+/* Issue 12, hardening: the hypervisor's own W^X page tables need NX (a
+ * CPU without it cannot keep data from running); CR0.WP makes read-only
+ * mappings hold for the hypervisor too, whatever the loader left (UEFI
+ * firmware may clear it); SMEP and SMAP, where the CPU has them, stop the
+ * hypervisor from running or touching user pages (it maps none, so any
+ * such access is a bug or an attack). Set on the boot CPU before the APs
+ * start: they copy its CR0 and CR4. */
+static void harden_cpu(void)
+{
+	if (!boot_cpu.has_nx) {
+		pr_err("boot: the CPU has no NX (execute disable, CPUID 8000_0001h EDX[20]); "
+		       "Bulkhead needs it for its W^X page tables");
+		platform_exit(PLATFORM_EXIT_FAILURE);
+	}
+	write_cr0(read_cr0() | CR0_WP);
+	uint64_t cr4 = read_cr4();
+	if (boot_cpu.has_smep)
+		cr4 |= CR4_SMEP;
+	if (boot_cpu.has_smap)
+		cr4 |= CR4_SMAP;
+	write_cr4(cr4);
+	pr_info("cpu: protections: NX, CR0.WP%s%s", boot_cpu.has_smep ? ", SMEP" : "",
+		boot_cpu.has_smap ? ", SMAP" : "");
+}
+
 /* The hypervisor never uses the FPU, but switches guests' x87/SSE state with
  * FXSAVE/FXRSTOR, which need CR4.OSFXSR and CR0.EM clear (SDM Vol. 3A §13.1). */
 static void fpu_init_cpu(void)
@@ -221,6 +247,7 @@ void boot_main(uint32_t magic, uint64_t info)
 		platform_exit(PLATFORM_EXIT_FAILURE);
 	}
 	cpu_features_init();
+	harden_cpu();
 	fpu_init_cpu();
 	validate_modules();
 	/* Firmware tables and the AP trampoline's page, while the boot page

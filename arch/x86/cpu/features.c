@@ -9,7 +9,9 @@ struct cpu_info boot_cpu;
 #define CPUID1_ECX_X2APIC BIT(21)
 #define CPUID1_ECX_XSAVE BIT(26)
 #define CPUID1_ECX_RDRAND BIT(30)
+#define CPUID7_EBX_SMEP BIT(7)
 #define CPUID7_EBX_RDSEED BIT(18)
+#define CPUID7_EBX_SMAP BIT(20)
 #define CPUID7_ECX_RDPID BIT(22)
 #define CPUID81_EDX_RDTSCP BIT(27)
 #define CPUID7_EDX_ARCH_CAPABILITIES BIT(29)
@@ -59,6 +61,8 @@ void cpu_features_init(void)
 	if (c->max_leaf >= 7) {
 		r = cpuid(7, 0);
 		c->has_rdseed = r.ebx & CPUID7_EBX_RDSEED;
+		c->has_smep = r.ebx & CPUID7_EBX_SMEP;
+		c->has_smap = r.ebx & CPUID7_EBX_SMAP;
 		c->has_tsc_aux = r.ecx & CPUID7_ECX_RDPID;
 		if (r.edx & CPUID7_EDX_ARCH_CAPABILITIES)
 			c->arch_capabilities = rdmsr(MSR_IA32_ARCH_CAPABILITIES);
