@@ -168,7 +168,8 @@ static bool load(struct partition *p)
 		return false;
 	vcpu_backend->set_sregs(p->vcpu[0], &s);
 	p->start_ns = time_ns();
-	p->state = PART_READY;
+	/* p->state is not touched here: on a restart it is RESTARTING, and
+	 * only lifecycle_end_restart may move it on (core/lifecycle.h). */
 	return true;
 }
 
@@ -252,6 +253,7 @@ struct partition *partition_create(const struct manifest_entry *cfg,
 	}
 	if (!load(p))
 		return NULL;
+	p->state = PART_READY; /* before any CPU schedules: no lifecycle lock needed */
 	nr_partitions++;
 	uint64_t frames = free_before - hv_frames.free_bytes - p->ram_size;
 	uint64_t heap_growth = kheap_bytes_reserved() - heap_reserved_before;
