@@ -356,9 +356,17 @@ static void run_services(struct sched_cpu *sc)
 
 /* ---- choosing and running ---------------------------------------------- */
 
+/* Only a RUNNING partition's vCPUs run: while another CPU restarts it
+ * (RESTARTING) its RAM, devices and vCPU 0 are being rebuilt, and a vCPU of
+ * it whose state a late exit or kick made runnable again must wait. */
+static bool part_runs(const struct partition *p)
+{
+	return __atomic_load_n(&p->state, __ATOMIC_SEQ_CST) == PART_RUNNING;
+}
+
 static bool can_run(struct vcpu *v)
 {
-	if (v->part->state == PART_STOPPED)
+	if (!part_runs(v->part))
 		return false;
 	if ((v->state == VCPU_WAIT_SIPI || v->state == VCPU_PARKED) && v->irq_any) {
 		v->irq_any = false;
@@ -413,7 +421,7 @@ enum exit_action sched_host_interrupt(struct vcpu *v)
 	__asm__ volatile("sti; nop; cli" ::: "memory");
 	recompute_deadline(cpu);
 	bool woke_other = tick_timers(cpu, v);
-	if (v->part->state == PART_STOPPED || v->state != VCPU_RUNNABLE)
+	if (!part_runs(v->part) || v->state != VCPU_RUNNABLE)
 		return EXIT_ACTION_STOPPED;
 	if (woke_other || cpu->need_resched || sc->service_head || rdtsc() >= cpu->slice_end_tsc) {
 		cpu->need_resched = false;
@@ -461,7 +469,9 @@ static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
 	fpu_switch_to(cpu, v);
 	if (vcpu_backend->load)
 		vcpu_backend->load(v);
-	if (v->part->state != PART_STOPPED && v->state == VCPU_RUNNABLE)
+	/* Checked after on_cpu is set: a restart that stores RESTARTING and
+	 * then reads on_cpu false cannot miss a vCPU entering here. */
+	if (part_runs(v->part) && v->state == VCPU_RUNNABLE)
 		vcpu_run_exits(v, SLICE_EXITS);
 	v->run_tsc += rdtsc() - start;
 	cpu->current = NULL;
