@@ -254,17 +254,20 @@ void vcpu_kick(struct vcpu *v)
 	enum vcpu_state halted = VCPU_HALTED;
 	bool woke = __atomic_compare_exchange_n(&v->state, &halted, VCPU_RUNNABLE, false,
 						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) ||
-		    v->state == VCPU_WAIT_SIPI; /* a SIPI may be on its way */
+		    v->state == VCPU_WAIT_SIPI || /* a SIPI may be on its way */
+		    v->state == VCPU_PARKED;      /* ... or an INIT */
 	struct percpu *me = this_cpu();
-	if (v->home != me) {
-		kick_cpu(v->home);
-		return;
-	}
-	/* Woken on this CPU while another vCPU runs here: the running one may
+	/* Woken while another vCPU runs on its home CPU: the running one may
 	 * be spinning until it answers (an IPI for a TLB shootdown, an AP it
-	 * just started), so hand over at the end of this exit. */
-	if (woke && me->current && me->current != v)
-		me->need_resched = true;
+	 * just started, a guest lock the woken one holds), so the home CPU
+	 * hands over at the end of its current exit. From another CPU the
+	 * kick makes that exit happen; without need_resched the home CPU
+	 * would resume the spinner, which runs without a time slice when it
+	 * was alone at its start, until it has made SLICE_EXITS exits. */
+	if (woke && v->home && v->home->current != v)
+		v->home->need_resched = true;
+	if (v->home != me)
+		kick_cpu(v->home);
 }
 
 bool sched_vcpu_halt(struct vcpu *v)
