@@ -334,8 +334,13 @@ bool partition_restart(struct partition *p)
 	partition_lock(p);
 	platform_reset(p);
 	partition_unlock(p);
-	for (unsigned int i = 0; i < p->nr_vcpus; i++)
+	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
 		bh_memset(&p->vcpu[i]->stats, 0, sizeof(p->vcpu[i]->stats));
+		/* A reset leaves no event pending: one queued or interrupted
+		 * before it (EXITINTINFO) would be injected into the new
+		 * boot's first instructions, which have no IDT yet. */
+		vcpu_clear_interrupts(p->vcpu[i]);
+	}
 	bool loaded = load(p);
 
 	/* The vCPUs may run again only if no stop came meanwhile; deciding

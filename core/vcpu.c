@@ -63,6 +63,13 @@ bool vcpu_irq_pending(const struct vcpu *v)
 	return highest_pending(v) >= 0 || (v->part->platform && platform_has_interrupt((struct vcpu *)v));
 }
 
+void vcpu_clear_interrupts(struct vcpu *v)
+{
+	for (unsigned int w = 0; w < ARRAY_SIZE(v->irq_pending); w++)
+		v->irq_pending[w] = 0;
+	vcpu_backend->clear_events(v);
+}
+
 /* After INIT an application processor waits for a start-up IPI, which
  * starts it in real mode at CS:IP = (vector << 8):0, i.e. physical address
  * vector << 12 (SDM Vol. 3A §8.4.4.1, §10.6.1 "Start-Up"). */
@@ -88,8 +95,10 @@ bool vcpu_handle_startup(struct vcpu *v)
 	bool changed = false;
 
 	if (init && v->id != 0 && v->state != VCPU_STOPPED) {
-		/* Whatever it was doing (running, halted, parked). */
+		/* Whatever it was doing (running, halted, parked); an event it
+		 * was about to take must not reach the code the SIPI starts. */
 		v->state = VCPU_WAIT_SIPI;
+		vcpu_backend->clear_events(v);
 		changed = true;
 	}
 	if (vector >= 0 && v->state == VCPU_WAIT_SIPI) {
