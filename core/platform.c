@@ -269,6 +269,33 @@ int platform_acknowledge(struct vcpu *v)
 	return vec;
 }
 
+bool platform_next_interrupt(struct vcpu *v, bool take, int *vec, bool *more)
+{
+	struct platform *pf = v->part->platform;
+	*vec = -1;
+	*more = false;
+	if (v->id >= pf->nr_lapics)
+		return false;
+	partition_lock(v->part);
+	bool pending = pic_reaches(pf, v) || lapic_pending_vector(&pf->lapic[v->id]) >= 0;
+	if (pending && take) {
+		*vec = acknowledge_locked(pf, v);
+		*more = pic_reaches(pf, v) || lapic_pending_vector(&pf->lapic[v->id]) >= 0;
+	}
+	partition_unlock(v->part);
+	return pending;
+}
+
+bool platform_startup_pending(const struct vcpu *v)
+{
+	const struct platform *pf = v->part->platform;
+	if (!pf || v->id >= pf->nr_lapics)
+		return false;
+	const struct lapic *l = &pf->lapic[v->id];
+	return __atomic_load_n(&l->init_pending, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&l->sipi_pending, __ATOMIC_SEQ_CST);
+}
+
 int platform_take_startup(struct vcpu *v, bool *init)
 {
 	struct platform *pf = v->part->platform;
