@@ -418,13 +418,18 @@ static void power_off_requested(void *ctx, const char *source)
 	pf->part->power_request = POWER_OFF;
 }
 
-/* Typed input for this partition (core/console.c routes it by focus). */
+/* Typed input for this partition (core/console.c routes it by focus, on
+ * the boot CPU). The UART, and the interrupt controllers its IRQ reaches,
+ * are the partition's devices: under its lock, as every vCPU's access. */
 static size_t com1_input(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct uart16550 *u = ctx;
+	struct partition *p = container_of(u, struct platform, com1)->part;
+	partition_lock(p);
 	size_t n = MIN(len, (size_t)uart16550_rx_room(u));
 	for (size_t i = 0; i < n; i++)
 		uart16550_receive(u, buf[i]);
+	partition_unlock(p);
 	return n;
 }
 
