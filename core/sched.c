@@ -32,7 +32,12 @@
  *
  * Cross-CPU kicks: vcpu_kick marks the vCPU, makes a halted one runnable
  * and sends HOST_KICK_VECTOR to its home CPU, which leaves the guest
- * (EXIT_EXTINT) or its HLT and looks again. */
+ * (EXIT_EXTINT) or its HLT and looks again; if the kick woke a vCPU while
+ * another runs there, that CPU hands over (need_resched), as for a wake on
+ * the same CPU.
+ *
+ * Restarts. Only a RUNNING partition's vCPUs are picked or resumed: while
+ * a restart rebuilds it (RESTARTING) they wait (core/lifecycle.h). */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/tsc.h"
 #include "core/console.h"
