@@ -380,8 +380,10 @@ static enum exit_action handle_hlt(struct vcpu *v)
 	vcpu_advance_rip(v);
 	if (!(v->rflags & RFLAGS_IF))
 		return halt_for_good(v);
-	if (vcpu_irq_pending(v))
+	if (vcpu_irq_pending(v)) {
+		v->irq_any = true; /* deliver it before the next entry */
 		return EXIT_ACTION_RESUME;
+	}
 	return sched_vcpu_halt(v) ? EXIT_ACTION_YIELD : EXIT_ACTION_RESUME;
 }
 

@@ -169,7 +169,8 @@ static bool load(struct partition *p)
 		return false;
 	vcpu_backend->set_sregs(p->vcpu[0], &s);
 	p->start_ns = time_ns();
-	p->state = PART_READY;
+	/* p->state is not touched here: on a restart it is RESTARTING, and
+	 * only lifecycle_end_restart may move it on (core/lifecycle.h). */
 	return true;
 }
 
@@ -253,6 +254,7 @@ struct partition *partition_create(const struct manifest_entry *cfg,
 	}
 	if (!load(p))
 		return NULL;
+	p->state = PART_READY; /* before any CPU schedules: no lifecycle lock needed */
 	nr_partitions++;
 	uint64_t frames = free_before - hv_frames.free_bytes - p->ram_size;
 	uint64_t heap_growth = kheap_bytes_reserved() - heap_reserved_before;
@@ -336,6 +338,10 @@ bool partition_restart(struct partition *p)
 	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
 		bh_memset(&p->vcpu[i]->stats, 0, sizeof(p->vcpu[i]->stats));
 		p->vcpu[i]->spec_ctrl = 0; /* its RESET value (SDM Vol. 4 Table 2-2) */
+		/* A reset leaves no event pending: one queued or interrupted
+		 * before it (EXITINTINFO) would be injected into the new
+		 * boot's first instructions, which have no IDT yet. */
+		vcpu_clear_interrupts(p->vcpu[i]);
 	}
 	bool loaded = load(p);
 

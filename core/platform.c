@@ -269,6 +269,33 @@ int platform_acknowledge(struct vcpu *v)
 	return vec;
 }
 
+bool platform_next_interrupt(struct vcpu *v, bool take, int *vec, bool *more)
+{
+	struct platform *pf = v->part->platform;
+	*vec = -1;
+	*more = false;
+	if (v->id >= pf->nr_lapics)
+		return false;
+	partition_lock(v->part);
+	bool pending = pic_reaches(pf, v) || lapic_pending_vector(&pf->lapic[v->id]) >= 0;
+	if (pending && take) {
+		*vec = acknowledge_locked(pf, v);
+		*more = pic_reaches(pf, v) || lapic_pending_vector(&pf->lapic[v->id]) >= 0;
+	}
+	partition_unlock(v->part);
+	return pending;
+}
+
+bool platform_startup_pending(const struct vcpu *v)
+{
+	const struct platform *pf = v->part->platform;
+	if (!pf || v->id >= pf->nr_lapics)
+		return false;
+	const struct lapic *l = &pf->lapic[v->id];
+	return __atomic_load_n(&l->init_pending, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&l->sipi_pending, __ATOMIC_SEQ_CST);
+}
+
 int platform_take_startup(struct vcpu *v, bool *init)
 {
 	struct platform *pf = v->part->platform;
@@ -391,13 +418,18 @@ static void power_off_requested(void *ctx, const char *source)
 	pf->part->power_request = POWER_OFF;
 }
 
-/* Typed input for this partition (core/console.c routes it by focus). */
+/* Typed input for this partition (core/console.c routes it by focus, on
+ * the boot CPU). The UART, and the interrupt controllers its IRQ reaches,
+ * are the partition's devices: under its lock, as every vCPU's access. */
 static size_t com1_input(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct uart16550 *u = ctx;
+	struct partition *p = container_of(u, struct platform, com1)->part;
+	partition_lock(p);
 	size_t n = MIN(len, (size_t)uart16550_rx_room(u));
 	for (size_t i = 0; i < n; i++)
 		uart16550_receive(u, buf[i]);
+	partition_unlock(p);
 	return n;
 }
 

@@ -33,11 +33,20 @@ bool platform_has_interrupt(struct vcpu *v);
 /* The guest is about to take it: acknowledge it at the controller (PIC INTA
  * cycle, LAPIC IRR -> ISR) and return the vector, or -1 if it went away. */
 int platform_acknowledge(struct vcpu *v);
+/* Both in one hold of the partition lock (the path before every entry
+ * that has something to look at): true if an interrupt waits for v; if
+ * take, it is acknowledged into *vec (-1 if it went away) and *more says
+ * whether another waits behind it. */
+bool platform_next_interrupt(struct vcpu *v, bool take, int *vec, bool *more);
 
 /* INIT and start-up IPIs that reached v's local APIC since the last call
  * (SDM Vol. 3A §8.4.4): *init says whether an INIT arrived; the return value
  * is the start-up vector, or -1 if no SIPI came. */
 int platform_take_startup(struct vcpu *v, bool *init);
+/* Without the lock: may an INIT or SIPI be waiting (worth the call
+ * above)? The sender sets the flag before it kicks v, and v reads it after
+ * clearing irq_any, so a flag whose kick v has consumed is seen. */
+bool platform_startup_pending(const struct vcpu *v);
 
 /* MSRs of the local APIC (IA32_APIC_BASE, TSC_DEADLINE, x2APIC): false if
  * index is not one of them; otherwise *gp says whether to inject #GP. */

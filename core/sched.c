@@ -32,7 +32,12 @@
  *
  * Cross-CPU kicks: vcpu_kick marks the vCPU, makes a halted one runnable
  * and sends HOST_KICK_VECTOR to its home CPU, which leaves the guest
- * (EXIT_EXTINT) or its HLT and looks again. */
+ * (EXIT_EXTINT) or its HLT and looks again; if the kick woke a vCPU while
+ * another runs there, that CPU hands over (need_resched), as for a wake on
+ * the same CPU.
+ *
+ * Restarts. Only a RUNNING partition's vCPUs are picked or resumed: while
+ * a restart rebuilds it (RESTARTING) they wait (core/lifecycle.h). */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/tsc.h"
 #include "core/console.h"
@@ -254,17 +259,20 @@ void vcpu_kick(struct vcpu *v)
 	enum vcpu_state halted = VCPU_HALTED;
 	bool woke = __atomic_compare_exchange_n(&v->state, &halted, VCPU_RUNNABLE, false,
 						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) ||
-		    v->state == VCPU_WAIT_SIPI; /* a SIPI may be on its way */
+		    v->state == VCPU_WAIT_SIPI || /* a SIPI may be on its way */
+		    v->state == VCPU_PARKED;      /* ... or an INIT */
 	struct percpu *me = this_cpu();
-	if (v->home != me) {
-		kick_cpu(v->home);
-		return;
-	}
-	/* Woken on this CPU while another vCPU runs here: the running one may
+	/* Woken while another vCPU runs on its home CPU: the running one may
 	 * be spinning until it answers (an IPI for a TLB shootdown, an AP it
-	 * just started), so hand over at the end of this exit. */
-	if (woke && me->current && me->current != v)
-		me->need_resched = true;
+	 * just started, a guest lock the woken one holds), so the home CPU
+	 * hands over at the end of its current exit. From another CPU the
+	 * kick makes that exit happen; without need_resched the home CPU
+	 * would resume the spinner, which runs without a time slice when it
+	 * was alone at its start, until it has made SLICE_EXITS exits. */
+	if (woke && v->home && v->home->current != v)
+		v->home->need_resched = true;
+	if (v->home != me)
+		kick_cpu(v->home);
 }
 
 bool sched_vcpu_halt(struct vcpu *v)
@@ -356,9 +364,17 @@ static void run_services(struct sched_cpu *sc)
 
 /* ---- choosing and running ---------------------------------------------- */
 
+/* Only a RUNNING partition's vCPUs run: while another CPU restarts it
+ * (RESTARTING) its RAM, devices and vCPU 0 are being rebuilt, and a vCPU of
+ * it whose state a late exit or kick made runnable again must wait. */
+static bool part_runs(const struct partition *p)
+{
+	return __atomic_load_n(&p->state, __ATOMIC_SEQ_CST) == PART_RUNNING;
+}
+
 static bool can_run(struct vcpu *v)
 {
-	if (v->part->state == PART_STOPPED)
+	if (!part_runs(v->part))
 		return false;
 	if ((v->state == VCPU_WAIT_SIPI || v->state == VCPU_PARKED) && v->irq_any) {
 		v->irq_any = false;
@@ -413,7 +429,7 @@ enum exit_action sched_host_interrupt(struct vcpu *v)
 	__asm__ volatile("sti; nop; cli" ::: "memory");
 	recompute_deadline(cpu);
 	bool woke_other = tick_timers(cpu, v);
-	if (v->part->state == PART_STOPPED || v->state != VCPU_RUNNABLE)
+	if (!part_runs(v->part) || v->state != VCPU_RUNNABLE)
 		return EXIT_ACTION_STOPPED;
 	if (woke_other || cpu->need_resched || sc->service_head || rdtsc() >= cpu->slice_end_tsc) {
 		cpu->need_resched = false;
@@ -461,7 +477,9 @@ static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
 	fpu_switch_to(cpu, v);
 	if (vcpu_backend->load)
 		vcpu_backend->load(v);
-	if (v->part->state != PART_STOPPED && v->state == VCPU_RUNNABLE)
+	/* Checked after on_cpu is set: a restart that stores RESTARTING and
+	 * then reads on_cpu false cannot miss a vCPU entering here. */
+	if (part_runs(v->part) && v->state == VCPU_RUNNABLE)
 		vcpu_run_exits(v, SLICE_EXITS);
 	v->run_tsc += rdtsc() - start;
 	cpu->current = NULL;

@@ -65,6 +65,13 @@ bool vcpu_irq_pending(const struct vcpu *v)
 	return highest_pending(v) >= 0 || (v->part->platform && platform_has_interrupt((struct vcpu *)v));
 }
 
+void vcpu_clear_interrupts(struct vcpu *v)
+{
+	for (unsigned int w = 0; w < ARRAY_SIZE(v->irq_pending); w++)
+		v->irq_pending[w] = 0;
+	vcpu_backend->clear_events(v);
+}
+
 /* After INIT an application processor waits for a start-up IPI, which
  * starts it in real mode at CS:IP = (vector << 8):0, i.e. physical address
  * vector << 12 (SDM Vol. 3A §8.4.4.1, §10.6.1 "Start-Up"). */
@@ -90,8 +97,10 @@ bool vcpu_handle_startup(struct vcpu *v)
 	bool changed = false;
 
 	if (init && v->id != 0 && v->state != VCPU_STOPPED) {
-		/* Whatever it was doing (running, halted, parked). */
+		/* Whatever it was doing (running, halted, parked); an event it
+		 * was about to take must not reach the code the SIPI starts. */
 		v->state = VCPU_WAIT_SIPI;
+		vcpu_backend->clear_events(v);
 		changed = true;
 	}
 	if (vector >= 0 && v->state == VCPU_WAIT_SIPI) {
@@ -103,35 +112,50 @@ bool vcpu_handle_startup(struct vcpu *v)
 
 /* Interrupts come from the platform's controllers (PIC, local APIC) and
  * from the test device's direct vectors (irq_pending). Called before an
- * entry while v->irq_any says something may be waiting. */
+ * entry while v->irq_any says something may be waiting.
+ *
+ * irq_any is cleared before looking, and set again if something is left
+ * waiting: a kick from another CPU after the clear sets it again. (Clearing
+ * it after finding nothing lost a kick that came in between: the
+ * interrupt then sat in the LAPIC until some later kick, while the vCPU
+ * went on exiting at every HLT; an IPI another vCPU spins on could wait
+ * seconds.) The partition lock is taken once, not once per question:
+ * this path runs on every CPU before most entries, and it was the lock's
+ * most contended site when vCPUs outnumber host CPUs. */
 void vcpu_deliver_interrupts(struct vcpu *v)
 {
-	if (v->part->platform && vcpu_handle_startup(v) && v->state != VCPU_RUNNABLE)
+	__atomic_store_n(&v->irq_any, false, __ATOMIC_SEQ_CST);
+	if (v->part->platform && platform_startup_pending(v) && vcpu_handle_startup(v) &&
+	    v->state != VCPU_RUNNABLE)
 		return;
-	bool from_platform = v->part->platform && platform_has_interrupt(v);
+	bool can = !vcpu_backend->event_pending(v) && vcpu_backend->interruptible(v);
+	if (!can) {
+		/* Nothing can be injected before the interrupt window, whose
+		 * exit brings the vCPU back here: until then the controllers
+		 * need not be asked (nor their lock taken) at every exit. */
+		v->irq_any = true;
+		vcpu_backend->request_intr_window(v, true);
+		return;
+	}
+	int pv = -1;
+	bool more = false;
+	bool from_platform = v->part->platform && platform_next_interrupt(v, true, &pv, &more);
 	int vec = highest_pending(v);
-	if (!from_platform && vec < 0) {
-		v->irq_any = false;
+	if (!from_platform && vec < 0)
+		return;
+	if (pv >= 0) {
+		vcpu_inject_irq(v, (uint8_t)pv);
+	} else if (vec >= 0) {
+		v->irq_pending[vec / 64] &= ~(1ULL << (vec % 64));
+		vcpu_inject_irq(v, (uint8_t)vec);
+	} else {
+		v->irq_any = true; /* the controller refused it just now: look again */
 		return;
 	}
-	if (vcpu_backend->event_pending(v) || !vcpu_backend->interruptible(v)) {
+	/* Another one waiting: exit as soon as the guest can take it, and
+	 * look again then. */
+	if (more || highest_pending(v) >= 0) {
+		v->irq_any = true;
 		vcpu_backend->request_intr_window(v, true);
-		return;
 	}
-	if (from_platform) {
-		int pv = platform_acknowledge(v);
-		if (pv >= 0) {
-			vcpu_inject_irq(v, (uint8_t)pv);
-			goto more;
-		}
-	}
-	if (vec < 0)
-		return;
-	v->irq_pending[vec / 64] &= ~(1ULL << (vec % 64));
-	vcpu_inject_irq(v, (uint8_t)vec);
-more:
-	/* Another one waiting: exit as soon as the guest can take it
-	 * (irq_any stays set, so the next entry looks again). */
-	if (highest_pending(v) >= 0 || (v->part->platform && platform_has_interrupt(v)))
-		vcpu_backend->request_intr_window(v, true);
 }

@@ -209,6 +209,10 @@ struct vcpu_backend {
 	 * EXIT_INTR_WINDOW as soon as it can. */
 	bool (*interruptible)(struct vcpu *v);
 	void (*request_intr_window)(struct vcpu *v, bool on);
+	/* Forget a queued or interrupted event and the interrupt-window
+	 * request, as INIT and RESET do (SDM Vol. 3A §9.1.1, APM Vol. 2
+	 * §14.1.3 leave no event pending). v is not running. */
+	void (*clear_events)(struct vcpu *v);
 
 	/* Second-level address translation for a partition (NPT/EPT). prot is a
 	 * mask of S2_READ/S2_WRITE/S2_EXEC; prot 0 unmaps. Backends build the
@@ -246,6 +250,9 @@ void vcpu_kick(struct vcpu *v);
 /* Before entry: inject the highest pending interrupt if the guest can take
  * it now, otherwise ask for an interrupt-window exit. */
 void vcpu_deliver_interrupts(struct vcpu *v);
+/* INIT or a partition restart: drop every interrupt and event queued for
+ * v (its own and the backend's). v is not running. */
+void vcpu_clear_interrupts(struct vcpu *v);
 /* INIT / start-up IPIs from the vCPU's local APIC: INIT sends an AP to
  * wait-for-SIPI, a SIPI starts a waiting AP. True if v->state changed. */
 bool vcpu_handle_startup(struct vcpu *v);

@@ -31,9 +31,12 @@ facts() {
 	grep -q ' IO-APIC .*ttyS0\|IO-APIC.*serial' /proc/interrupts && say "ttyS0 via ioapic"
 	# Linux's IRQ0 check (skipped: the loader adds no_timer_check).
 	dmesg | grep -q 'MP-BIOS bug' && say "timer trouble: $(dmesg | grep -m1 'MP-BIOS bug')"
-	if dmesg | grep -qiE 'Oops|Kernel panic|BUG:|WARNING: CPU'; then
+	# Case-sensitive, as the kernel prints them: with -i, 'Oops' matched
+	# the "loops_per_jiffy" of a calibrate_delay warning.
+	trouble='Oops|Kernel panic|BUG:|WARNING: CPU'
+	if dmesg | grep -qE "$trouble"; then
 		say "kernel trouble:"
-		dmesg | grep -iE -A3 'Oops|Kernel panic|BUG:|WARNING: CPU' | head -n 20
+		dmesg | grep -E -A3 "$trouble" | head -n 20
 	else
 		say "no oops"
 	fi

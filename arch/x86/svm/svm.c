@@ -494,6 +494,14 @@ static void svm_request_intr_window(struct vcpu *v, bool on)
 	}
 }
 
+static void svm_clear_events(struct vcpu *v)
+{
+	struct vmcb_control *c = &((struct svm_vcpu *)v->arch)->vmcb->ctl;
+	c->event_inj = 0;
+	c->int_state &= ~INT_STATE_SHADOW;
+	svm_request_intr_window(v, false);
+}
+
 static paddr_t npt_alloc(void *ctx)
 {
 	return frame_alloc_zeroed();
@@ -567,6 +575,7 @@ const struct vcpu_backend svm_backend = {
 	.event_pending = svm_event_pending,
 	.interruptible = svm_interruptible,
 	.request_intr_window = svm_request_intr_window,
+	.clear_events = svm_clear_events,
 	.s2_init = svm_s2_init,
 	.s2_map = svm_s2_map,
 	.s2_flush = svm_s2_flush,

@@ -657,6 +657,17 @@ static void vmx_request_intr_window(struct vcpu *v, bool on)
 	s->work |= VMX_WORK_CONTROLS;
 }
 
+/* The VMCS's entry-interruption field is written from s->event just
+ * before each entry, and every VM exit clears its valid bit (SDM Vol. 3C
+ * §24.8.3): dropping s->event is enough. */
+static void vmx_clear_events(struct vcpu *v)
+{
+	struct vmx_vcpu *s = v->arch;
+	s->event.valid = false;
+	s->event_window = false;
+	vmx_request_intr_window(v, false);
+}
+
 /* Can the queued event be injected now without failing the entry checks of
  * §27.3.1.5 (IF and STI/MOV SS blocking for interrupts, MOV SS for NMIs)? */
 static bool event_deliverable(const struct vcpu *v, const struct vmx_vcpu *s)
@@ -1104,6 +1115,7 @@ const struct vcpu_backend vmx_backend = {
 	.event_pending = vmx_event_pending,
 	.interruptible = vmx_interruptible,
 	.request_intr_window = vmx_request_intr_window,
+	.clear_events = vmx_clear_events,
 	.s2_init = ept_s2_init,
 	.s2_map = ept_s2_map,
 	.s2_flush = ept_s2_flush,
