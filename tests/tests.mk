@@ -9,6 +9,7 @@
 #   make run-bochs         the ISO in Bochs (VT-x)
 #   make test              deps, build, unit tests, script tests, integration tests (what CI runs)
 #   make test-loaded       the integration tests 3 times beside CPU hogs (stress-ng)
+#   make test-repeat       tests/integration/repeat/*.test REPEAT=20 times each, passes counted
 #   make test-integration  only the integration tests (ITEST_ARGS="--filter bochs" ...),
 #                          with the guest suites (GUEST_SUITES) on ITEST_SUITE_PATHS
 #   make bench             scripts/bench.sh, bench-exits.sh, bench-linux.sh, bench-virtio.sh,
@@ -109,6 +110,23 @@ TEST_LOADED_ROUNDS ?= 3
 .PHONY: test-loaded
 test-loaded: deps-check test-build
 	scripts/test-loaded.sh --rounds $(TEST_LOADED_ROUNDS)
+
+# Tests that must hold over many runs, not one (tests/integration/repeat/):
+# each runs REPEAT times in a row and the passes are counted; a failing
+# run's files are kept in $(BUILD)/itest-repeat/<test>-<run>/. Not part of
+# make test while they do not pass every time (docs/testing.md).
+REPEAT ?= 20
+.PHONY: test-repeat
+test-repeat: deps-check test-build
+	@for t in tests/integration/repeat/*.test; do \
+		n=$$(basename $$t .test); pass=0; \
+		for i in $$(seq $(REPEAT)); do \
+			if scripts/itest.sh --build $(BUILD) $$t >/dev/null 2>&1; then pass=$$((pass + 1)); \
+			else mkdir -p $(BUILD)/itest-repeat && rm -rf $(BUILD)/itest-repeat/$$n-$$i && \
+				cp -a $(BUILD)/itest/$$n $(BUILD)/itest-repeat/$$n-$$i; fi; \
+		done; \
+		echo "$$n: $$pass of $(REPEAT) runs passed"; \
+	done
 
 # Tests of the scripts themselves (tests/scripts/test-*.sh), e.g. the
 # accelerator choice against made-up hosts.
