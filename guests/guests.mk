@@ -166,7 +166,7 @@ $(LINUX_CLOUD_IMAGES) &: guests/linux/build-images.sh guests/linux/platform-test
 # syssize is rounded up past its file): Debian's package, never committed.
 MEMTEST_IMAGE := $(BUILD)/memtest/memtest86+x64.bin
 memtest-image: $(MEMTEST_IMAGE)
-$(MEMTEST_IMAGE): guests/fetch-deb-file.sh
+$(MEMTEST_IMAGE): guests/fetch-deb-file.sh guests/deb-cache.sh
 	guests/fetch-deb-file.sh memtest86+ boot/memtest86+x64.bin $@ $(BUILD)/linux-cache
 
 # The virtio test's disk: 32 MiB of zeros, a boot module the test gives

@@ -311,7 +311,6 @@ run_one() {
 				grep -aqE -- "$re" "$dir/screen.txt" || why+=("not on the screen: $re")
 			done
 		fi
-		stop=${stop:-$screen_at} # the run ends once the screen is saved
 	fi
 
 	local ok_outcomes
@@ -321,7 +320,9 @@ run_one() {
 	reset) ok_outcomes=" reset " ;;
 	any) ok_outcomes=" success failure ended reset " ;;
 	esac
-	[ -n "$stop" ] && ok_outcomes+="stopped "
+	# The runner ends a run itself at the stop pattern, and once the screen
+	# is saved.
+	[ -n "$stop" ] || [ ${#screens[@]} -gt 0 ] && ok_outcomes+="stopped "
 	if [ -n "$outcome" ] && [[ "$ok_outcomes" != *" $outcome "* ]]; then
 		case "$outcome" in
 		timeout) why+=("timed out after ${limit}s (wanted: $outcome_want)") ;;

@@ -80,28 +80,10 @@ kpkg=${LINUX_PKG:-$(apt-cache depends "linux-image-$flavour" 2>/dev/null |
 	awk '/Depends: linux-image-[0-9]/ { print $2; exit }')}
 [ -n "$kpkg" ] || die "cannot resolve linux-image-$flavour (run 'apt-get update' first)"
 
-fetch() { # package -> path of its .deb in the cache
-	local pkg=$1 deb
-	deb=$(ls "$cache"/"${pkg}"_*.deb 2>/dev/null | head -n 1 || true)
-	if [ -z "$deb" ]; then
-		echo "build-images.sh: downloading $pkg" >&2
-		(cd "$cache" && apt-get download -q "$pkg" >&2) || die "apt-get download $pkg failed"
-		deb=$(ls "$cache"/"${pkg}"_*.deb | head -n 1)
-	fi
-	echo "$deb"
-}
-extract() { # .deb -> directory it is extracted to (once)
-	local deb=$1 dir
-	dir=$cache/x-$(basename "$deb" .deb)
-	if [ ! -f "$dir/.done" ]; then
-		rm -rf "$dir"
-		dpkg -x "$deb" "$dir"
-		touch "$dir/.done"
-	fi
-	echo "$dir"
-}
-kroot=$(extract "$(fetch "$kpkg")")
-broot=$(extract "$(fetch busybox-static)")
+# shellcheck source=guests/deb-cache.sh
+. "$repo/guests/deb-cache.sh"
+kroot=$(deb_extract "$(deb_fetch "$kpkg")")
+broot=$(deb_extract "$(deb_fetch busybox-static)")
 
 vmlinuz=$(ls "$kroot"/boot/vmlinuz-* | head -n 1)
 kver=${vmlinuz##*/vmlinuz-}
