@@ -268,6 +268,8 @@ static void take_step(struct vcpu *v, struct fake_vcpu *f, const struct fake_ste
 	v->exit = s->exit;
 	v->exit.rip = v->rip;
 	f->next_step++;
+	for (unsigned int i = s->return_spins; i; i--)
+		__builtin_ia32_pause();
 }
 
 static void fake_run(struct vcpu *v)

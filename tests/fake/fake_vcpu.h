@@ -40,6 +40,10 @@ struct fake_step {
 	uint64_t gpr[GPR_COUNT];
 	bool set_rflags;
 	uint64_t rflags;
+	/* Host time (pause loops) run() takes to return this exit, as a
+	 * world switch does: widens the window in which another CPU acts
+	 * between the guest's request and its handling (race tests). */
+	unsigned int return_spins;
 };
 
 /* What the guest would have been entered with, per run() call. */
