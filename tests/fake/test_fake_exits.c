@@ -298,3 +298,72 @@ Test(fake_exits, script_exhausted_stops_with_one_line)
 	cr_assert_eq(fx_slice(v0, 16), EXIT_ACTION_STOPPED);
 	cr_assert_eq(fake_log_count(FAKE_SCRIPT_EXHAUSTED), 1);
 }
+
+/* A fixed IPI between two vCPUs on two fake CPUs, all through real code:
+ * vCPU 0's MMIO writes to its local APIC's ICR (instruction emulator ->
+ * iobus -> LAPIC model -> the platform's message routing) wake halted
+ * vCPU 1 and kick its home CPU (host IPI), which takes the vector at its
+ * next entry. One thread plays both CPUs in turn. */
+static const uint8_t image_two_stores[] = { 0x89, 0x03, 0x89, 0x03 }; /* MOV [EBX], EAX x2 */
+#define LAPIC_MMIO 0xfee00000ULL
+#define LAPIC_SVR_OFF 0xf0
+#define LAPIC_ICR_LOW_OFF 0x300
+#define LAPIC_ICR_HIGH_OFF 0x310
+
+static void push_store(struct vcpu *v, uint64_t gpa, uint32_t val)
+{
+	struct fake_step *s = fake_push_mmio(v, gpa, true, 2);
+	fake_step_gpr(s, GPR_RBX, gpa);
+	fake_step_gpr(s, GPR_RAX, val);
+	fake_step_rflags(s, RFLAGS_FIXED | RFLAGS_IF);
+}
+
+Test(fake_exits_own, lapic_ipi_wakes_a_halted_vcpu_on_another_cpu)
+{
+	fake_arch_init(2);
+	part = fx_partition("name=ipi mem=2M mode=prot cpus=2", image_two_stores, sizeof(image_two_stores));
+	struct vcpu *a = part->vcpu[0], *b = part->vcpu[1];
+	struct vcpu_sregs s;
+	b->home = &percpu_area[1];
+	/* vCPU 1 as if a SIPI had started it at the same code. */
+	fake_backend.get_sregs(a, &s);
+	fake_backend.set_sregs(b, &s);
+	b->rip = FX_ENTRY;
+	b->rflags = RFLAGS_FIXED | RFLAGS_IF;
+	b->state = VCPU_RUNNABLE;
+
+	/* CPU 1: vCPU 1 software-enables its LAPIC (SVR), then halts. */
+	fake_cpu_bind(1);
+	push_store(b, LAPIC_MMIO + LAPIC_SVR_OFF, 0x1ff);
+	fake_push_hlt(b, true);
+	fake_push_cpuid(b, 0, 0);
+	fake_push_hypercall(b, 0, HC_PARTITION_STOP, 0, 0);
+	cr_assert_eq(fx_slice(b, 16), EXIT_ACTION_YIELD);
+	cr_assert_eq(b->state, VCPU_HALTED);
+
+	/* CPU 0: vCPU 0 sends fixed IPI vector 0x40 to APIC ID 1. */
+	fake_cpu_bind(0);
+	push_store(a, LAPIC_MMIO + LAPIC_ICR_HIGH_OFF, 1u << 24);
+	push_store(a, LAPIC_MMIO + LAPIC_ICR_LOW_OFF, 0x4000 | 0x40); /* level assert, fixed */
+	fake_push_hypercall(a, 0, HC_YIELD, 0, 0);
+	cr_assert_eq(fx_slice(a, 16), EXIT_ACTION_YIELD);
+	cr_assert_eq(fake_entry(a, 2)->rip, FX_ENTRY + 4);
+	cr_assert_eq(b->state, VCPU_RUNNABLE, "the IPI did not wake vCPU 1");
+	cr_assert_eq(fake_kicks_sent(1), 1, "vCPU 1's home CPU was not kicked");
+	cr_assert_eq(fake_kicks_sent(0), 0);
+
+	/* CPU 1: the kick makes it look again (the kick's EXIT_EXTINT hands
+	 * the CPU back to the scheduler, which picks vCPU 1 again); the
+	 * vector is injected. */
+	fake_cpu_bind(1);
+	int a1 = fx_slice(b, 16);
+	cr_assert_eq(fake_entry(b, 2)->reason, EXIT_EXTINT);
+	if (a1 == EXIT_ACTION_YIELD)
+		a1 = fx_slice(b, 16);
+	cr_assert_eq(a1, EXIT_ACTION_STOPPED);
+	struct fake_vcpu *f = fake_vcpu_of(b);
+	cr_assert_eq(f->nr_delivered, 1);
+	cr_assert_eq(f->delivered[0].type, VCPU_EVENT_EXTINT);
+	cr_assert_eq(f->delivered[0].vector, 0x40);
+	cr_assert_eq(f->event_overwrites, 0);
+}
