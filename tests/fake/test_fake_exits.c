@@ -367,3 +367,30 @@ Test(fake_exits_own, lapic_ipi_wakes_a_halted_vcpu_on_another_cpu)
 	cr_assert_eq(f->delivered[0].vector, 0x40);
 	cr_assert_eq(f->event_overwrites, 0);
 }
+
+/* REP OUTSB (F3 6E) to COM1: the core walks the guest's buffer at DS:ESI
+ * (paging off here), feeds the UART byte by byte, and leaves RSI and RCX
+ * as the instruction would. */
+static const uint8_t image_rep_outsb[] = { 0xf3, 0x6e };
+#define STRING_BUF 0x3000ULL
+
+Test(fake_exits_own, rep_outsb_to_com1_walks_guest_memory)
+{
+	static const char msg[] = "string io\n";
+	boot("name=s mem=2M mode=prot", image_rep_outsb, sizeof(image_rep_outsb));
+	gmem_write(&part->mem, STRING_BUF, msg, sizeof(msg) - 1);
+	struct fake_step *s = fake_push_io(v0, COM1, 1, false, JUNK);
+	s->exit.io.string = true;
+	s->exit.io.rep = true;
+	s->exit.insn_len = 2;
+	fake_step_gpr(s, GPR_RSI, STRING_BUF);
+	fake_step_gpr(s, GPR_RCX, sizeof(msg) - 1);
+	fake_push_hypercall(v0, 0, HC_PARTITION_STOP, 0, 0);
+
+	cr_assert_eq(fx_slice(v0, 16), EXIT_ACTION_STOPPED);
+	cr_assert_eq(fake_console_count("[s] string io"), 1);
+	const struct fake_entry *e = fake_entry(v0, 1);
+	cr_assert_eq(e->gpr[GPR_RSI], STRING_BUF + sizeof(msg) - 1);
+	cr_assert_eq(e->gpr[GPR_RCX], 0);
+	cr_assert_eq(e->rip, FX_ENTRY + 2);
+}
