@@ -394,3 +394,36 @@ Test(fake_exits_own, rep_outsb_to_com1_walks_guest_memory)
 	cr_assert_eq(e->gpr[GPR_RCX], 0);
 	cr_assert_eq(e->rip, FX_ENTRY + 2);
 }
+
+/* The test device's direct vectors go to vCPU 0 whichever vCPU writes the
+ * port. Raised from CPU 1 for a vCPU 0 halted at home on CPU 0, the raise
+ * must wake it and kick CPU 0, which may be idle with no timer due (it
+ * used to set RUNNABLE by hand and send no kick). */
+Test(fake_exits_own, testdev_irq_from_another_cpu_wakes_and_kicks_vcpu0s_home)
+{
+	fake_arch_init(2);
+	part = fx_partition("name=tdirq mem=2M mode=prot cpus=2", image_two_stores,
+			    sizeof(image_two_stores));
+	struct vcpu *a = part->vcpu[0], *b = part->vcpu[1];
+	struct vcpu_sregs s;
+	a->home = &percpu_area[0];
+	b->home = &percpu_area[1];
+	fake_backend.get_sregs(a, &s);
+	fake_backend.set_sregs(b, &s);
+	b->rip = FX_ENTRY;
+	b->rflags = RFLAGS_FIXED | RFLAGS_IF;
+	b->state = VCPU_RUNNABLE;
+
+	fake_cpu_bind(0);
+	fake_push_hlt(a, true);
+	cr_assert_eq(fx_slice(a, 16), EXIT_ACTION_YIELD);
+	cr_assert_eq(a->state, VCPU_HALTED);
+
+	fake_cpu_bind(1);
+	fake_push_io(b, TESTDEV_IRQ_PORT, 1, false, 0x41);
+	fake_push_hypercall(b, 0, HC_YIELD, 0, 0);
+	cr_assert_eq(fx_slice(b, 16), EXIT_ACTION_YIELD);
+	cr_assert_eq(a->state, VCPU_RUNNABLE, "the raise did not wake vCPU 0");
+	cr_assert_eq(fake_kicks_sent(0), 1, "vCPU 0's home CPU was not kicked");
+	cr_assert_eq(fake_kicks_sent(1), 0);
+}
