@@ -14,8 +14,9 @@
 #
 #   --check     change nothing; list the files without the line, exit 1 if any
 #   --dry-run   change nothing; list the files that would change
-#   PATH...     files or directories (default: the whole repository). In a
-#               git tree only files git knows are taken; elsewhere, find.
+#   PATH...     files or directories (default: the whole repository). Inside
+#               a git work tree only files git knows are taken; elsewhere,
+#               every file.
 #
 # File modes and everything after the inserted line are kept byte for byte.
 set -euo pipefail
@@ -48,12 +49,19 @@ comment_for() {
 	esac
 }
 
+# Files git knows for a path inside this git work tree, every file for a
+# path outside one.
 list_files() {
-	if git rev-parse --git-dir >/dev/null 2>&1; then
-		git ls-files -z -- "${paths[@]}"
-	else
-		find "${paths[@]}" -type f -print0
-	fi
+	local top p abs
+	top=$(git rev-parse --show-toplevel 2>/dev/null) || top=
+	for p in "${paths[@]}"; do
+		abs=$(realpath -m -- "$p")
+		if [ -n "$top" ] && { [ "$abs" = "$top" ] || [[ "$abs" == "$top"/* ]]; }; then
+			git ls-files -z -- "$p"
+		else
+			find "$p" -type f -print0
+		fi
+	done
 }
 
 # How many leading lines must stay above the identifier (0, 1 or 2).
