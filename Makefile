@@ -155,7 +155,12 @@ fuzz: deps-check $(FUZZ_BINS)
 # ---------------------------------------------------------------------------
 # Dependencies
 # ---------------------------------------------------------------------------
-.PHONY: deps deps-check
+.PHONY: deps deps-check check-format
+# How far the C sources are from .clang-format (scripts/check-format.sh);
+# reports, changes nothing, and is not part of make test.
+check-format:
+	scripts/check-format.sh
+
 deps:
 	scripts/deps.sh install
 deps-check:
