@@ -85,6 +85,11 @@ void fw_cfg_select(struct fw_cfg *f, uint16_t key)
 {
 	f->cur = NULL;
 	f->pos = 0;
+	/* Arch-local keys (bit 15): none here. Bit 14 only marks a write
+	 * channel (fw_cfg.rst): the item is the same. */
+	if (key & FW_CFG_ARCH_LOCAL)
+		return;
+	key &= FW_CFG_ENTRY_MASK;
 	for (unsigned int i = 0; i < f->nr_items; i++)
 		if (f->item[i].key == key)
 			f->cur = &f->item[i];

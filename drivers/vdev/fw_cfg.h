@@ -29,6 +29,9 @@
 #define FW_CFG_FILE_DIR 0x0019
 #define FW_CFG_FILE_FIRST 0x0020
 
+#define FW_CFG_WRITE_CHANNEL 0x4000
+#define FW_CFG_ARCH_LOCAL 0x8000
+#define FW_CFG_ENTRY_MASK 0x3fff
 #define FW_CFG_ID_TRADITIONAL (1u << 0)
 #define FW_CFG_SIGNATURE_BYTES "QEMU"
 #define FW_CFG_FILE_NAME_MAX 56     /* bytes, NUL included */
