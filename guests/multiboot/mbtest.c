@@ -15,6 +15,8 @@
  *
  * then writes v (from "exit=v" on the command line, default 0) to the
  * debug-exit port 0xF4, which ends the run with status (v << 1) | 1.
+ * Entered without the Multiboot magic (loaded as a plain ELF) it prints
+ * "mbtest: no Multiboot magic", the fw_cfg and RSDP lines, and writes 0x7f.
  * Numbers: Multiboot Specification 0.6.96 §3.3 (information structure),
  * QEMU docs/specs/fw_cfg.rst, ACPI 6.x §5.2.5 (RSDP). Freestanding, no
  * runtime: it must not use Bulkhead's hypercalls. */
@@ -47,6 +49,7 @@
 #define RSDP_V1_LEN 20
 
 #define MODULE_PREVIEW 60
+#define BAD_MAGIC_EXIT 0x7f
 
 struct mb_info {
 	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
@@ -264,8 +267,14 @@ void mb_main(uint32_t magic, const struct mb_info *mbi);
 void mb_main(uint32_t magic, const struct mb_info *mbi)
 {
 	if (magic != MB1_BOOT_MAGIC) {
-		puts("mbtest: bad magic\n");
-		outb(DEBUG_EXIT_PORT, 0x7f);
+		/* Loaded as a plain ELF (no Multiboot information): what the
+		 * platform offers can still be reported, then it fails. */
+		puts("mbtest: no Multiboot magic\n");
+		report_fw_cfg();
+		report_rsdp();
+		while ((inb(COM1 + UART_LSR) & LSR_IDLE) != LSR_IDLE)
+			;
+		outb(DEBUG_EXIT_PORT, BAD_MAGIC_EXIT);
 		return;
 	}
 	puts("mbtest: magic ok\n");
