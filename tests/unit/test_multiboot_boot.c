@@ -25,6 +25,7 @@ static struct mb1_load_params lp;
 
 static void put16(uint64_t off, uint16_t v) { memcpy(img + off, &v, 2); }
 static void put32(uint64_t off, uint32_t v) { memcpy(img + off, &v, 4); }
+static void put64(uint64_t off, uint64_t v) { memcpy(img + off, &v, 8); }
 static uint32_t ram32(uint64_t gpa) { uint32_t v; memcpy(&v, ram + gpa, 4); return v; }
 static uint64_t ram64(uint64_t gpa) { uint64_t v; memcpy(&v, ram + gpa, 8); return v; }
 
@@ -63,6 +64,36 @@ static void build_elf32(uint32_t paddr, uint32_t flags)
 	for (unsigned int i = 0x1000; i < 0x1800; i++)
 		img[i] = (uint8_t)(i * 7 + 1);
 	header(0x1000, flags);
+	img_size = 0x1800;
+}
+
+/* An ELF64 executable (x86-64) whose entry is 32-bit code, as GRUB loads
+ * them for Multiboot 1: one PT_LOAD like build_elf32's. */
+static void build_elf64(uint64_t paddr, uint64_t entry)
+{
+	memset(img, 0, sizeof(img));
+	img[0] = 0x7f; img[1] = 'E'; img[2] = 'L'; img[3] = 'F';
+	img[4] = 2;   /* ELFCLASS64 */
+	img[5] = 1;
+	img[6] = 1;
+	put16(16, 2);  /* ET_EXEC */
+	put16(18, 62); /* EM_X86_64 */
+	put32(20, 1);
+	put64(24, entry);
+	put64(32, 64); /* phoff */
+	put16(52, 64); /* ehsize */
+	put16(54, 56); /* phentsize */
+	put16(56, 1);  /* phnum */
+	put32(64, 1);          /* PT_LOAD */
+	put32(68, 7);
+	put64(72, 0x1000);     /* offset */
+	put64(80, paddr);      /* vaddr */
+	put64(88, paddr);      /* paddr */
+	put64(96, 0x800);      /* filesz */
+	put64(104, 0x1000);    /* memsz */
+	for (unsigned int i = 0x1000; i < 0x1800; i++)
+		img[i] = (uint8_t)(i * 5 + 3);
+	header(0x1000, MB1_HF_MEMORY_INFO);
 	img_size = 0x1800;
 }
 
@@ -177,6 +208,18 @@ Test(multiboot_boot, modules_page_aligned_after_the_kernel)
 	cr_assert_str_eq((char *)ram + s1, b);
 	cr_assert_str_eq((char *)ram + ram32(list + 8), "some args");
 	cr_assert_str_eq((char *)ram + ram32(list + 24), "");
+}
+
+Test(multiboot_boot, elf64_entered_in_32_bit_mode)
+{
+	build_elf64(0x200000, 0x200020);
+	cr_assert(load(), "%s", why);
+	cr_assert(lay.elf64);
+	cr_assert_eq(lay.entry, 0x200020);
+	cr_assert_eq(memcmp(ram + 0x200000, img + 0x1000, 0x800), 0);
+	/* Segments above RAM (and so above 4 GiB) are refused. */
+	build_elf64(0x100000000ULL, 0x100000020ULL);
+	assert_refused("RAM");
 }
 
 Test(multiboot_boot, aout_kludge)
