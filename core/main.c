@@ -87,6 +87,38 @@ static bool collect_disks(const struct boot_info *bi, const struct manifest_entr
 	return true;
 }
 
+/* A Multiboot partition's modules (module-for=), in module order; each
+ * module's string is the text after "--" on its line (cfg is static, so
+ * the strings outlive boot). */
+static void collect_mb_modules(const struct boot_info *bi, const struct manifest_entry *cfg,
+			       unsigned int part, struct partition_images *img)
+{
+	const struct manifest_entry *e = &cfg[part];
+	for (unsigned int k = 0; k < e->nr_mb_modules; k++) {
+		int mi = e->mb_module[k];
+		const struct boot_module *m = &bi->modules[mi];
+		img->mb_module[img->nr_mb_modules++] = (struct partition_module){
+			phys_to_virt(m->start), m->end - m->start, cfg[mi].cmdline
+		};
+	}
+}
+
+/* The run's status under on_idle=exit: a partition that ended through its
+ * debug-exit port with a nonzero value (isa-debug-exit's convention for a
+ * failed test) makes the run fail; the first one is named. */
+static int run_status(void)
+{
+	for (unsigned int i = 0; i < nr_partitions; i++) {
+		const struct partition *p = &partitions[i];
+		if (p->debug_exit_written && p->debug_exit_value) {
+			pr_info("bulkhead: partition %s ended with debug-exit status %u: the run fails",
+				p->name, p->debug_exit_status);
+			return PLATFORM_EXIT_FAILURE;
+		}
+	}
+	return PLATFORM_EXIT_SUCCESS;
+}
+
 static void create_partitions(const struct boot_info *bi)
 {
 	static struct manifest_entry cfg[BOOT_MAX_MODULES]; /* boot CPU only, once */
@@ -109,6 +141,7 @@ static void create_partitions(const struct boot_info *bi)
 		}
 		if (!collect_disks(bi, cfg, i, &img))
 			continue;
+		collect_mb_modules(bi, cfg, i, &img);
 		partition_create(&cfg[i], &img);
 	}
 }
@@ -134,5 +167,5 @@ __noreturn void hv_main(const struct boot_info *bi, const struct memmap *map,
 	for (unsigned int i = 0; i < nr_partitions; i++)
 		failed += partitions[i].failed;
 	pr_info("bulkhead: all partitions stopped (%u of %u failed)", failed, nr_partitions);
-	platform_exit(PLATFORM_EXIT_SUCCESS);
+	platform_exit(run_status());
 }

@@ -143,15 +143,46 @@ static bool parse_mode(const struct kv *kv, struct manifest_entry *out, struct l
 
 static bool parse_kind(const struct kv *kv, struct manifest_entry *out, struct line_state *st)
 {
-	char k[8];
+	char k[12];
 	if (!kv_val_copy(kv, k, sizeof(k)))
-		REFUSE(st, "key 'kind' needs linux or auto");
+		REFUSE(st, "key 'kind' needs linux, multiboot or auto");
 	if (!bh_strcmp(k, "linux"))
 		out->kind = MANIFEST_KIND_LINUX;
+	else if (!bh_strcmp(k, "multiboot"))
+		out->kind = MANIFEST_KIND_MULTIBOOT;
 	else if (!bh_strcmp(k, "auto"))
 		out->kind = MANIFEST_KIND_AUTO;
 	else
-		REFUSE(st, "key 'kind' needs linux or auto");
+		REFUSE(st, "key 'kind' needs linux, multiboot or auto");
+	return true;
+}
+
+/* fw_cfg=on|off, acpi=on|off. */
+static bool parse_switch(const struct kv *kv, const char *key, enum manifest_switch *out,
+			 struct line_state *st)
+{
+	char v[4];
+	if (!kv_val_copy(kv, v, sizeof(v)))
+		REFUSE(st, "key '%s' needs on or off", key);
+	if (!bh_strcmp(v, "on"))
+		*out = MANIFEST_SWITCH_ON;
+	else if (!bh_strcmp(v, "off"))
+		*out = MANIFEST_SWITCH_OFF;
+	else
+		REFUSE(st, "key '%s' needs on or off", key);
+	return true;
+}
+
+/* debug-exit=PORT: an I/O port, 0x1-0xfffe (the device answers at PORT and
+ * PORT+1, as QEMU's isa-debug-exit with its default iosize 2). */
+static bool parse_debug_exit(const struct kv *kv, struct manifest_entry *out,
+			     struct line_state *st)
+{
+	uint64_t v;
+	if (!parse_num(kv, &v, false) || v == 0 || v > 0xfffe)
+		REFUSE(st, "key 'debug-exit' needs an I/O port from 0x1 to 0xfffe (e.g. 0xf4)");
+	out->debug_exit_given = true;
+	out->debug_exit_port = (uint16_t)v;
 	return true;
 }
 
@@ -375,6 +406,12 @@ static bool apply_module_key(const struct kv *kv, struct manifest_entry *out,
 			REFUSE(st, "key 'disk-for' needs a partition name (1-15 characters of a-z 0-9 - _)");
 		return true;
 	}
+	if (kv_key_is(kv, "module-for")) {
+		if (!kv_val_copy(kv, out->module_for, sizeof(out->module_for)) ||
+		    !valid_name(out->module_for))
+			REFUSE(st, "key 'module-for' needs a partition name (1-15 characters of a-z 0-9 - _)");
+		return true;
+	}
 	if (kv_key_is(kv, "readonly"))
 		return parse_readonly(kv, out, st);
 	*handled = false;
@@ -435,6 +472,12 @@ static bool apply_key(const struct kv *kv, struct manifest_entry *out, struct li
 		return parse_mac(kv, out, st);
 	} else if (kv_key_is(kv, "devices")) {
 		return parse_devices(kv, out, st);
+	} else if (kv_key_is(kv, "fw_cfg")) {
+		return parse_switch(kv, "fw_cfg", &out->fw_cfg, st);
+	} else if (kv_key_is(kv, "acpi")) {
+		return parse_switch(kv, "acpi", &out->acpi, st);
+	} else if (kv_key_is(kv, "debug-exit")) {
+		return parse_debug_exit(kv, out, st);
 	} else if (kv_key_is(kv, "cmdline")) {
 		if (!kv_val_copy(kv, out->cmdline, sizeof(out->cmdline)))
 			REFUSE(st, "key 'cmdline' needs a value of at most %u bytes",
@@ -447,8 +490,28 @@ static bool apply_key(const struct kv *kv, struct manifest_entry *out, struct li
 }
 
 /* Rules that need the whole line. */
+/* A Multiboot module line: module-for=NAME and, optionally, "--" and the
+ * module's string. */
+static bool check_mb_module_line(struct manifest_entry *out, struct line_state *st)
+{
+	if (manifest_is_initrd(out) || manifest_is_disk(out))
+		REFUSE(st, "keys 'module-for' and '%s' both given: a module is one or the other",
+		       manifest_is_initrd(out) ? "initrd-for" : "disk-for");
+	if (st->other[0] && bh_strcmp(st->other, "--"))
+		REFUSE(st, "key '%s' does not apply to a Multiboot module (module-for=%s)", st->other,
+		       out->module_for);
+	if (st->readonly_key)
+		REFUSE(st, "key 'readonly' does not apply to a Multiboot module (module-for=%s)",
+		       out->module_for);
+	if (st->cmdline_key)
+		REFUSE(st, "key 'cmdline' does not apply to a Multiboot module (its string follows '--')");
+	return true;
+}
+
 static bool check_module_line(struct manifest_entry *out, struct line_state *st)
 {
+	if (manifest_is_mb_module(out))
+		return check_mb_module_line(out, st);
 	if (manifest_is_initrd(out) && manifest_is_disk(out))
 		REFUSE(st, "keys 'initrd-for' and 'disk-for' both given: a module is one or the other");
 	if (manifest_is_initrd(out)) {
@@ -479,14 +542,16 @@ static bool check_line(struct manifest_entry *out, struct line_state *st)
 	out->cmdline_given = st->cmdline_key || st->dashdash;
 	if (!out->name[0])
 		REFUSE(st, "has no 'name' key");
-	if (out->kind == MANIFEST_KIND_LINUX) {
+	if (out->kind == MANIFEST_KIND_LINUX || out->kind == MANIFEST_KIND_MULTIBOOT) {
 		/* The boot protocol fixes the start mode, load address and entry. */
+		const char *what = out->kind == MANIFEST_KIND_LINUX ? "a Linux kernel (kind=linux)"
+								     : "a Multiboot kernel (kind=multiboot)";
 		if (out->mode_given)
-			REFUSE(st, "key 'mode' does not apply to a Linux kernel (kind=linux)");
+			REFUSE(st, "key 'mode' does not apply to %s", what);
 		if (out->load != MANIFEST_NO_ADDR)
-			REFUSE(st, "key 'load' does not apply to a Linux kernel (kind=linux)");
+			REFUSE(st, "key 'load' does not apply to %s", what);
 		if (out->entry != MANIFEST_NO_ADDR)
-			REFUSE(st, "key 'entry' does not apply to a Linux kernel (kind=linux)");
+			REFUSE(st, "key 'entry' does not apply to %s", what);
 	}
 	if (out->load != MANIFEST_NO_ADDR && out->load >= out->mem)
 		REFUSE(st, "key 'load' (%#lx) lies outside its %lu MiB of RAM", out->load, out->mem >> 20);
@@ -525,6 +590,8 @@ bool manifest_parse(const char *cmdline, unsigned int index, struct manifest_ent
 	out->priority = MANIFEST_DEFAULT_PRIORITY;
 	for (unsigned int k = 0; k < MANIFEST_MAX_DISKS; k++)
 		out->disk_module[k] = MANIFEST_NO_MODULE;
+	for (unsigned int k = 0; k < MANIFEST_MAX_MB_MODULES; k++)
+		out->mb_module[k] = MANIFEST_NO_MODULE;
 
 	for (;;) {
 		if (!next_token(&cur, &kv, &st, &end))
@@ -565,6 +632,9 @@ static void unlink_partition(struct manifest_entry *p)
 	for (unsigned int k = 0; k < MANIFEST_MAX_DISKS; k++)
 		p->disk_module[k] = MANIFEST_NO_MODULE;
 	p->nr_disks = 0;
+	for (unsigned int k = 0; k < MANIFEST_MAX_MB_MODULES; k++)
+		p->mb_module[k] = MANIFEST_NO_MODULE;
+	p->nr_mb_modules = 0;
 }
 
 static bool link_initrd(struct manifest_entry *e, const bool *accepted, unsigned int n,
@@ -608,6 +678,31 @@ static bool link_disk(struct manifest_entry *e, const bool *accepted, unsigned i
 	return true;
 }
 
+/* Multiboot modules go to a kind=multiboot partition, in module order. */
+static bool link_mb_module(struct manifest_entry *e, const bool *accepted, unsigned int n,
+			   unsigned int i)
+{
+	int p = find_partition(e, accepted, n, e[i].module_for);
+
+	if (p == MANIFEST_NO_MODULE) {
+		pr_err("manifest: module %u: key 'module-for' names no partition '%s' (not declared, or refused)",
+		       i, e[i].module_for);
+		return false;
+	}
+	if (e[p].kind != MANIFEST_KIND_MULTIBOOT) {
+		pr_err("manifest: module %u: key 'module-for': partition '%s' is not kind=multiboot",
+		       i, e[i].module_for);
+		return false;
+	}
+	if (e[p].nr_mb_modules >= MANIFEST_MAX_MB_MODULES) {
+		pr_err("manifest: module %u: key 'module-for': partition '%s' already has %u modules (at most %u)",
+		       i, e[i].module_for, e[p].nr_mb_modules, MANIFEST_MAX_MB_MODULES);
+		return false;
+	}
+	e[p].mb_module[e[p].nr_mb_modules++] = (int)i;
+	return true;
+}
+
 void manifest_link_modules(struct manifest_entry *e, bool *accepted, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
@@ -620,6 +715,8 @@ void manifest_link_modules(struct manifest_entry *e, bool *accepted, unsigned in
 			accepted[i] = link_initrd(e, accepted, n, i);
 		else if (manifest_is_disk(&e[i]))
 			accepted[i] = link_disk(e, accepted, n, i);
+		else if (manifest_is_mb_module(&e[i]))
+			accepted[i] = link_mb_module(e, accepted, n, i);
 	}
 }
 

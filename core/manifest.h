@@ -29,11 +29,21 @@
 /* devices=: extra virtio devices, one bit each. */
 #define MANIFEST_DEV_RNG (1u << 0)
 #define MANIFEST_DEV_CONSOLE (1u << 1)
+/* module-for=: boot modules of one Multiboot partition (its mods list). */
+#define MANIFEST_MAX_MB_MODULES 8
 
 /* What the image is: found from its header (AUTO), or declared. */
 enum manifest_kind {
 	MANIFEST_KIND_AUTO,  /* bzImage header -> Linux, ELF magic -> ELF, else flat */
 	MANIFEST_KIND_LINUX, /* kind=linux: must be a bzImage */
+	MANIFEST_KIND_MULTIBOOT, /* kind=multiboot: a Multiboot 1 kernel */
+};
+
+/* An on/off key whose default depends on the kind (fw_cfg=, acpi=). */
+enum manifest_switch {
+	MANIFEST_SWITCH_DEFAULT,
+	MANIFEST_SWITCH_ON,
+	MANIFEST_SWITCH_OFF,
 };
 
 struct manifest_entry {
@@ -75,6 +85,23 @@ struct manifest_entry {
 	/* devices=: MANIFEST_DEV_* bits. */
 	uint32_t devices;
 
+	/* fw_cfg=on|off: QEMU's fw_cfg at ports 0x510/0x511 (default on for
+	 * kind=multiboot); acpi=on|off: ACPI tables in the BIOS area (default
+	 * on for Linux and Multiboot kernels). Resolve with the helpers below. */
+	enum manifest_switch fw_cfg;
+	enum manifest_switch acpi;
+	/* debug-exit=PORT: QEMU isa-debug-exit semantics at that port. */
+	bool debug_exit_given;
+	uint16_t debug_exit_port;
+	/* Non-empty: this module is a Multiboot module of the partition so
+	 * named (module-for=); its string is the text after a standalone "--"
+	 * (kept in cmdline). */
+	char module_for[MANIFEST_NAME_MAX];
+	/* For a Multiboot partition: its module indexes in module order, set
+	 * by manifest_link_modules(). */
+	int mb_module[MANIFEST_MAX_MB_MODULES];
+	unsigned int nr_mb_modules;
+
 	/* Non-empty: this module is a disk image of the partition so named
 	 * (disk-for=) and declares no partition itself; readonly= applies. */
 	char disk_for[MANIFEST_NAME_MAX];
@@ -100,10 +127,31 @@ static inline bool manifest_is_disk(const struct manifest_entry *e)
 	return e->disk_for[0] != '\0';
 }
 
-/* Neither an initrd nor a disk module: a line that declares a partition. */
+static inline bool manifest_is_mb_module(const struct manifest_entry *e)
+{
+	return e->module_for[0] != '\0';
+}
+
+/* Neither an initrd, a disk nor a Multiboot module: a line that declares
+ * a partition. */
 static inline bool manifest_is_partition(const struct manifest_entry *e)
 {
-	return !manifest_is_initrd(e) && !manifest_is_disk(e);
+	return !manifest_is_initrd(e) && !manifest_is_disk(e) && !manifest_is_mb_module(e);
+}
+
+/* fw_cfg= resolved: on if asked, else on for kind=multiboot only. */
+static inline bool manifest_fw_cfg_on(const struct manifest_entry *e)
+{
+	return e->fw_cfg == MANIFEST_SWITCH_ON ||
+	       (e->fw_cfg == MANIFEST_SWITCH_DEFAULT && e->kind == MANIFEST_KIND_MULTIBOOT);
+}
+
+/* acpi= resolved; is_linux: the image turned out to be a bzImage. */
+static inline bool manifest_acpi_on(const struct manifest_entry *e, bool is_linux)
+{
+	if (e->acpi != MANIFEST_SWITCH_DEFAULT)
+		return e->acpi == MANIFEST_SWITCH_ON;
+	return is_linux || e->kind == MANIFEST_KIND_MULTIBOOT;
 }
 
 /* A linked partition's disks: its disk modules, then the empty disk=. */
@@ -113,8 +161,10 @@ static inline unsigned int manifest_disk_count(const struct manifest_entry *e)
 }
 
 /* After every module line went through manifest_parse (entries[i] and
- * accepted[i] for module i): attaches each accepted initrd module and disk
- * module to the first accepted partition of that name
+ * accepted[i] for module i): attaches each accepted initrd module, disk
+ * module and Multiboot module (module-for=, to a kind=multiboot partition,
+ * at most MANIFEST_MAX_MB_MODULES, one line naming 'module-for' otherwise)
+ * to the first accepted partition of that name
  * (entries[p].initrd_module = i; entries[p].disk_module[nr_disks++] = i, in
  * module order). An initrd whose partition is not declared (or was
  * refused), or whose partition already has one, is refused with one line

@@ -5,6 +5,7 @@
 #include "core/lib/string.h"
 #include "core/loader/image.h"
 #include "core/loader/linux_boot.h"
+#include "core/loader/multiboot_boot.h"
 #include "core/log.h"
 #include "core/mm/frame.h"
 #include "core/mm/heap.h"
@@ -85,7 +86,20 @@ static bool create_vcpus(struct partition *p)
 
 static bool is_linux(const struct partition *p)
 {
-	return p->cfg.kind == MANIFEST_KIND_LINUX || linux_is_bzimage(p->image, p->image_size);
+	return p->cfg.kind == MANIFEST_KIND_LINUX ||
+	       (p->cfg.kind == MANIFEST_KIND_AUTO && linux_is_bzimage(p->image, p->image_size));
+}
+
+static bool is_multiboot(const struct partition *p)
+{
+	return p->cfg.kind == MANIFEST_KIND_MULTIBOOT;
+}
+
+/* The ACPI tables (RSDP, RSDT/XSDT, MADT, FADT/FACS, DSDT) in the BIOS area
+ * [0xE0000, 1 MiB), where an OS scans for the RSDP (ACPI 6.x §5.2.5.1). */
+static gpa_t install_acpi(struct partition *p, uint64_t *size)
+{
+	return platform_install_acpi(p, LINUX_BIOS_AREA, size);
 }
 
 /* The Linux boot protocol (core/loader/linux_boot.h): ACPI tables in the
@@ -133,9 +147,9 @@ static bool load_linux(struct partition *p, struct vcpu_sregs *s)
 	 * to, as nothing tells it it is virtual. */
 	if (!bh_strstr(p->cfg.cmdline, "no_timer_check"))
 		bh_snprintf(cmdline + n, sizeof(cmdline) - n, " no_timer_check");
-	uint64_t acpi_size;
-	gpa_t rsdp = platform_install_acpi(p, LINUX_BIOS_AREA, &acpi_size);
-	if (!rsdp)
+	uint64_t acpi_size = 0;
+	gpa_t rsdp = 0;
+	if (manifest_acpi_on(&p->cfg, true) && !(rsdp = install_acpi(p, &acpi_size)))
 		return false;
 	struct linux_load_params lp = {
 		.mem = &p->mem,
@@ -143,7 +157,7 @@ static bool load_linux(struct partition *p, struct vcpu_sregs *s)
 		.initrd = p->initrd,
 		.initrd_size = p->initrd_size,
 		.cmdline = cmdline,
-		.acpi_base = LINUX_BIOS_AREA,
+		.acpi_base = rsdp ? LINUX_BIOS_AREA : 0,
 		.acpi_size = acpi_size,
 		.rsdp = rsdp,
 	};
@@ -158,14 +172,76 @@ static bool load_linux(struct partition *p, struct vcpu_sregs *s)
 	return true;
 }
 
+/* Multiboot 0.6.96 (core/loader/multiboot_boot.h): ACPI tables in the BIOS
+ * area, then kernel, modules and the information structure. The command
+ * line starts with the partition's name, as GRUB and QEMU start it with
+ * the kernel's file name: kernels skip that first word. */
+static bool load_multiboot(struct partition *p, struct vcpu_sregs *s)
+{
+	struct vcpu *v = p->vcpu[0];
+	struct mb1_module mods[MANIFEST_MAX_MB_MODULES];
+	struct mb1_layout l;
+	char why[MB1_WHY_MAX];
+	char cmdline[MANIFEST_NAME_MAX + MANIFEST_CMDLINE_MAX + 1];
+	uint64_t acpi_size = 0;
+	gpa_t rsdp = 0;
+
+	if (manifest_acpi_on(&p->cfg, false) && !(rsdp = install_acpi(p, &acpi_size)))
+		return false;
+	bh_snprintf(cmdline, sizeof(cmdline), "%s%s%s", p->name, p->cfg.cmdline[0] ? " " : "",
+		    p->cfg.cmdline);
+	for (unsigned int i = 0; i < p->nr_mb_modules; i++)
+		mods[i] = (struct mb1_module){ p->mb_module[i].data, p->mb_module[i].size,
+					       p->mb_module[i].string };
+	struct mb1_load_params lp = {
+		.mem = &p->mem,
+		.ram_size = p->ram_size,
+		.cmdline = cmdline,
+		.modules = mods,
+		.nr_modules = p->nr_mb_modules,
+	};
+	if (!mb1_load(p->image, p->image_size, &lp, &l, why, sizeof(why))) {
+		pr_err("[%s] refused: %s", p->name, why);
+		return false;
+	}
+	mb1_entry_state(&l, s, v->gpr, &v->rip, &v->rflags);
+	pr_info("[%s] Multiboot kernel (%s): %#lx-%#lx, entry %#x, %u module(s), info at %#lx, "
+		"ACPI %s, command line \"%s\"", p->name,
+		l.aout_kludge ? "address fields" : l.elf64 ? "ELF64" : "ELF32", l.kernel_lo,
+		l.kernel_hi, l.entry, l.nr_modules, l.info, rsdp ? "at 0xe0000" : "off", cmdline);
+	return true;
+}
+
+/* Any other image (flat or ELF), with ACPI tables if asked for. */
+static bool load_image(struct partition *p, struct vcpu_sregs *s)
+{
+	uint64_t acpi_size;
+	if (!image_load(p, s))
+		return false;
+	return !manifest_acpi_on(&p->cfg, false) || install_acpi(p, &acpi_size);
+}
+
 static bool load(struct partition *p)
 {
 	struct vcpu_sregs s;
-	if (!is_linux(p) && (p->cfg.cmdline_given || p->initrd)) {
-		pr_err("[%s] refused: a kernel command line or initrd is only for a Linux bzImage", p->name);
+	bool ok;
+	if (!is_linux(p) && !is_multiboot(p) && (p->cfg.cmdline_given || p->initrd)) {
+		pr_err("[%s] refused: a kernel command line or initrd is only for a Linux bzImage "
+		       "or a Multiboot kernel (kind=multiboot)", p->name);
 		return false;
 	}
-	if (is_linux(p) ? !load_linux(p, &s) : !image_load(p, &s))
+	if (is_multiboot(p) && p->initrd) {
+		pr_err("[%s] refused: an initrd is for Linux; a Multiboot kernel takes module-for= modules",
+		       p->name);
+		return false;
+	}
+	if (is_linux(p))
+		ok = load_linux(p, &s);
+	else if (is_multiboot(p))
+		ok = load_multiboot(p, &s);
+	else
+		ok = load_image(p, &s);
+	if (!ok)
 		return false;
 	vcpu_backend->set_sregs(p->vcpu[0], &s);
 	p->start_ns = time_ns();
@@ -229,6 +305,9 @@ struct partition *partition_create(const struct manifest_entry *cfg,
 	p->nr_disks = img->nr_disks;
 	for (unsigned int i = 0; i < img->nr_disks; i++)
 		p->disk[i] = img->disk[i];
+	p->nr_mb_modules = img->nr_mb_modules;
+	for (unsigned int i = 0; i < img->nr_mb_modules; i++)
+		p->mb_module[i] = img->mb_module[i];
 
 	if (!alloc_ram(p)) {
 		pr_err("[%s] refused: no %lu MiB of contiguous RAM left", p->name, cfg->mem >> 20);

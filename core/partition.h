@@ -17,6 +17,13 @@
 
 struct platform;
 
+/* A Multiboot module: host memory kept for restart, and its string. */
+struct partition_module {
+	const void *data;
+	uint64_t size;
+	const char *string;
+};
+
 #define MAX_PARTITIONS 16
 #define MAX_VCPUS_PER_PARTITION 4
 
@@ -34,6 +41,9 @@ struct partition {
 	uint64_t image_size;
 	const void *initrd;     /* Linux partitions: the initrd module, or NULL */
 	uint64_t initrd_size;
+	/* Multiboot partitions: their modules (module-for=), in order. */
+	struct partition_module mb_module[MANIFEST_MAX_MB_MODULES];
+	unsigned int nr_mb_modules;
 
 	paddr_t ram_hpa;        /* host-physical base of guest RAM (contiguous) */
 	uint64_t ram_size;
@@ -68,6 +78,9 @@ struct partition {
 	 * none); kept by core/platform.c, read by the scheduler. */
 	uint64_t next_deadline_ns;
 	uint8_t power_request;  /* enum power_request, set by device callbacks */
+	/* debug-exit=: the first value written and its status (v << 1) | 1. */
+	bool debug_exit_written;
+	uint32_t debug_exit_value, debug_exit_status;
 	uint64_t overhead_bytes; /* host memory it costs beyond guest RAM */
 	uint64_t mmio_retries;  /* consecutive MMIO exits that could not be emulated */
 };
@@ -85,6 +98,8 @@ struct partition_images {
 	uint64_t initrd_size;
 	struct partition_disk disk[MANIFEST_MAX_DISKS]; /* disk modules, then disk= */
 	unsigned int nr_disks;
+	struct partition_module mb_module[MANIFEST_MAX_MB_MODULES]; /* module-for= */
+	unsigned int nr_mb_modules;
 };
 
 struct partition *partition_create(const struct manifest_entry *cfg,

@@ -8,9 +8,12 @@
  *   port  0x3F8      16550A UART (COM1, the console)  -> ISA IRQ 4
  *   port  0x600      ACPI PM1 event/control, PM timer -> SCI, ISA IRQ 9
  *   port  0xCF8      PCI configuration mechanism #1 (0xCF9: reset control)
+ *   port  0x510/0x511 QEMU fw_cfg (fw_cfg=on; default for kind=multiboot)
+ *   port  PORT       isa-debug-exit (debug-exit=PORT, opt-in)
  *   mmio  0xFEC00000 I/O APIC, 24 pins: ISA IRQs (0 -> 2), PCI INTx 16-23
  *   mmio  0xFEE00000 each vCPU's local APIC (xAPIC page; x2APIC MSRs too)
- *   ram   0xE0000    ACPI tables (Linux partitions), found by the RSDP scan
+ *   ram   0xE0000    ACPI tables (acpi=on: Linux and Multiboot by default),
+ *                    found by the RSDP scan
  *
  * ISA lines go to both the PIC and the I/O APIC, as on a PC; the guest
  * masks the one it does not use. Messages (I/O APIC redirections, IPIs)
@@ -31,6 +34,9 @@
 #include "core/percpu.h"
 #include "drivers/vdev/acpi_pm.h"
 #include "drivers/vdev/acpi_tables.h"
+#include "drivers/vdev/debug_exit.h"
+#include "drivers/vdev/fw_cfg.h"
+#include "core/loader/multiboot_boot.h"
 #include "drivers/vdev/i8042.h"
 #include "drivers/vdev/ioapic.h"
 #include "drivers/vdev/lapic.h"
@@ -78,6 +84,9 @@ struct platform {
 	struct msi_sink msi;
 	struct lapic lapic[MAX_VCPUS_PER_PARTITION];
 	unsigned int nr_lapics;
+	bool has_fw_cfg;
+	struct fw_cfg fw_cfg;
+	struct debug_exit debug_exit;
 };
 
 /* ---- time ------------------------------------------------------------- */
@@ -348,6 +357,13 @@ enum exit_action platform_power_action(struct vcpu *v)
 	case POWER_OFF:
 		partition_stop(p, false, "guest powered off");
 		return EXIT_ACTION_STOPPED;
+	case POWER_DEBUG_EXIT:
+		/* Not a misbehaviour: the guest chose its status (a test's
+		 * verdict); main.c turns a nonzero value into the run's
+		 * failure status under on_idle=exit. */
+		partition_stop(p, false, "debug exit: wrote %#x to port %#x, status %u",
+			       p->debug_exit_value, p->cfg.debug_exit_port, p->debug_exit_status);
+		return EXIT_ACTION_STOPPED;
 	default:
 		return EXIT_ACTION_RESUME;
 	}
@@ -418,6 +434,17 @@ static void power_off_requested(void *ctx, const char *source)
 	pf->part->power_request = POWER_OFF;
 }
 
+static void debug_exit_requested(void *ctx, uint32_t value, uint32_t status)
+{
+	struct partition *p = ctx;
+	if (p->debug_exit_written)
+		return; /* the first write decides (a rep outs keeps writing) */
+	p->debug_exit_written = true;
+	p->debug_exit_value = value;
+	p->debug_exit_status = status;
+	p->power_request = POWER_DEBUG_EXIT;
+}
+
 /* Typed input for this partition (core/console.c routes it by focus, on
  * the boot CPU). The UART, and the interrupt controllers its IRQ reaches,
  * are the partition's devices: under its lock, as every vCPU's access. */
@@ -458,6 +485,34 @@ static void init_lapics(struct platform *pf)
 	}
 }
 
+/* fw_cfg items from the partition's shape; the e820 table is the one a
+ * Multiboot kernel gets in its memory map (core/loader/multiboot_boot.h). */
+static void init_fw_cfg(struct platform *pf)
+{
+	struct partition *p = pf->part;
+	struct mb1_mmap map[MB1_MMAP_MAX];
+	struct fw_cfg_e820 e820[MB1_MMAP_MAX];
+	unsigned int n = mb1_memory_map(p->ram_size, map);
+
+	pf->has_fw_cfg = manifest_fw_cfg_on(&p->cfg);
+	if (!pf->has_fw_cfg)
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		e820[i] = (struct fw_cfg_e820){ map[i].addr, map[i].len, map[i].type };
+	struct fw_cfg_config cfg = {
+		.ram_size = p->ram_size,
+		.nr_cpus = (uint16_t)p->cfg.cpus,
+		.max_cpus = (uint16_t)p->cfg.cpus,
+		.e820 = e820,
+		.e820_entries = n,
+	};
+	if (!fw_cfg_init(&pf->fw_cfg, &cfg)) {
+		/* Fixed sizes: only a build with too small limits gets here. */
+		pr_err("[%s] platform: fw_cfg items do not fit; no fw_cfg", p->name);
+		pf->has_fw_cfg = false;
+	}
+}
+
 static void init_devices(struct platform *pf)
 {
 	struct partition *p = pf->part;
@@ -489,7 +544,10 @@ static void init_devices(struct platform *pf)
 	sys_ports_init(&pf->sys, p->name, &pf->reset);
 	pci_host_init(&pf->pci, p->name, &cf9);
 	acpi_pm_init(&pf->pm, p->name, &pf->clock, &pf->isa_irq, ACPI_SCI_IRQ, &pf->power);
+	pf->debug_exit = (struct debug_exit){ p->cfg.debug_exit_port, debug_exit_requested, p };
+	init_fw_cfg(pf);
 	p->power_request = POWER_NONE;
+	p->debug_exit_written = false;
 	p->next_deadline_ns = VDEV_NO_DEADLINE;
 	for (unsigned int i = 0; i < p->nr_vcpus; i++)
 		p->vcpu[i]->timer_deadline_ns = VDEV_NO_DEADLINE;
@@ -514,6 +572,29 @@ static bool attach_ranges(struct platform *pf, struct iobus *bus)
 			      lapic_page_write, pf, "lapic");
 }
 
+/* The optional devices; a debug-exit port that another device holds is
+ * refused naming it. */
+static bool attach_optional(struct platform *pf, struct iobus *bus)
+{
+	struct partition *p = pf->part;
+	if (pf->has_fw_cfg && !fw_cfg_attach(&pf->fw_cfg, bus)) {
+		pr_err("[%s] refused: fw_cfg ports %#x-%#x are taken", p->name, FW_CFG_PORT_SEL,
+		       FW_CFG_PORT_DATA);
+		return false;
+	}
+	if (!p->cfg.debug_exit_given)
+		return true;
+	for (unsigned int i = 0; i < DEBUG_EXIT_NR_PORTS; i++) {
+		const struct io_range *r = iobus_find_pio(bus, (uint16_t)(p->cfg.debug_exit_port + i));
+		if (r) {
+			pr_err("[%s] refused: key 'debug-exit': port %#x is taken by %s", p->name,
+			       p->cfg.debug_exit_port + i, r->name);
+			return false;
+		}
+	}
+	return debug_exit_attach(&pf->debug_exit, bus);
+}
+
 static struct virtio_platform_wiring virtio_wiring(struct platform *pf)
 {
 	return (struct virtio_platform_wiring){
@@ -531,7 +612,7 @@ bool platform_attach(struct partition *p)
 		return false;
 	p->platform->part = p;
 	init_devices(p->platform);
-	if (!attach_ranges(p->platform, &p->bus))
+	if (!attach_ranges(p->platform, &p->bus) || !attach_optional(p->platform, &p->bus))
 		return false;
 	struct virtio_platform_wiring w = virtio_wiring(p->platform);
 	return virtio_devices_attach(p, &w, p->disk, p->nr_disks);

@@ -60,7 +60,7 @@ gpa_t platform_install_acpi(struct partition *p, gpa_t base, uint64_t *size);
 /* A device asked for a reset or a power-off while the vCPU was in an exit
  * handler; the I/O and MMIO handlers call this once the access is done.
  * Returns what the run loop should do next. */
-enum power_request { POWER_NONE, POWER_RESET, POWER_OFF };
+enum power_request { POWER_NONE, POWER_RESET, POWER_OFF, POWER_DEBUG_EXIT };
 enum exit_action platform_power_action(struct vcpu *v);
 
 #endif

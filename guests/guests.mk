@@ -208,3 +208,26 @@ linux-virtio-qemu-test: $(LINUX_VIRTIO_IMAGES) $(LINUX_VIRTIO_DISK)
 # devices (scripts/bench-virtio.sh) -> $(BUILD)/bench.json.
 bench-virtio: $(BUILD)/bulkhead.elf $(LINUX_VIRTIO_BENCH_IMAGES)
 	scripts/bench-virtio.sh --build $(BUILD) $(BENCH_VIRTIO_ARGS)
+
+# mbtest: the project's own Multiboot 1 test kernel (guests/multiboot/), an
+# ELF32 image without the runtime (it must run under bare QEMU -kernel too).
+# Run as a partition with kind=multiboot (tests/integration/multiboot-*.test)
+# and by scripts/conformance.sh.
+MBTEST := $(GUEST_OUT)/multiboot/mbtest.elf
+MBTEST_AOUT := $(GUEST_OUT)/multiboot/mbtest-aout.elf
+MBTEST_MODULE := $(GUEST_OUT)/multiboot/mbtest-module.txt
+$(MBTEST): $(GUEST_OUT)/obj32/multiboot/start.o $(GUEST_OUT)/obj32/multiboot/mbtest.o guests/multiboot/mbtest.ld
+	@mkdir -p $(@D)
+	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T guests/multiboot/mbtest.ld -o $@ $(filter %.o,$^)
+# The same kernel loaded by the a.out kludge's address fields.
+$(GUEST_OUT)/obj32/multiboot/start-aout.o: guests/multiboot/start.S
+	@mkdir -p $(@D)
+	$(GUEST_CC) -m32 $(GUEST_ASFLAGS) -DMBTEST_AOUT -MMD -MP -c $< -o $@
+$(MBTEST_AOUT): $(GUEST_OUT)/obj32/multiboot/start-aout.o $(GUEST_OUT)/obj32/multiboot/mbtest.o guests/multiboot/mbtest.ld
+	@mkdir -p $(@D)
+	$(GUEST_LD) -m elf_i386 $(GUEST_LDFLAGS) -T guests/multiboot/mbtest.ld -o $@ $(filter %.o,$^)
+$(MBTEST_MODULE): guests/multiboot/module.txt
+	@mkdir -p $(@D)
+	cp $< $@
+.PHONY: mbtest
+mbtest: $(MBTEST) $(MBTEST_AOUT) $(MBTEST_MODULE)

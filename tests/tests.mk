@@ -81,7 +81,7 @@ run-bochs: deps-check $(BUILD)/bulkhead.iso
 # Everything the integration tests boot. The tests build their own ISOs and
 # ESPs (each with its own command lines) in $(BUILD)/itest/<test>/; the
 # user-facing ISO and ESP are built too, so `make test` proves they build.
-ITEST_DEPS := $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL) $(GUEST_IMAGES) \
+ITEST_DEPS := $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL) $(GUEST_IMAGES) $(MBTEST) $(MBTEST_AOUT) $(MBTEST_MODULE) \
 	$(BUILD)/bulkhead.iso $(ESP_IMG) $(LINUX_PLATFORM_IMAGES) $(LINUX_VIRTIO_IMAGES) \
 	$(LINUX_VIRTIO_DISK) $(LINUX_CLOUD_IMAGES) $(MEMTEST_IMAGE)
 
@@ -147,3 +147,22 @@ bench: deps-check $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL) guests linux-ima
 	scripts/bench-linux.sh --build $(BUILD)
 	scripts/bench-virtio.sh --build $(BUILD) $(BENCH_VIRTIO_ARGS)
 	scripts/run-fuzz.sh $(BENCH_FUZZ_SECONDS) $(FUZZ_BINS)
+
+# Conformance (issue 14, deliverable 6): QEMU-compatible test kernels run
+# under QEMU directly and as Bulkhead partitions, side by side
+# (scripts/conformance.sh). By default the project's own kernels staged in
+# $(BUILD)/conformance (mbtest, its a.out form, one that reports failure, one
+# without a Multiboot header, skipped); CONFORMANCE_KERNELS=DIR runs yours.
+CONFORMANCE_KERNELS ?=
+CONFORMANCE_DIR := $(BUILD)/conformance
+.PHONY: conformance
+conformance: deps-check $(BUILD)/bulkhead.elf $(MBTEST) $(MBTEST_AOUT) $(MBTEST_MODULE) $(GUEST_OUT)/hello-prot.elf
+ifeq ($(strip $(CONFORMANCE_KERNELS)),)
+	rm -rf $(CONFORMANCE_DIR) && mkdir -p $(CONFORMANCE_DIR)
+	cp $(MBTEST) $(MBTEST_AOUT) $(MBTEST_MODULE) guests/multiboot/conformance/*.conf $(CONFORMANCE_DIR)/
+	cp $(MBTEST) $(CONFORMANCE_DIR)/mbtest-exit3.elf
+	cp $(GUEST_OUT)/hello-prot.elf $(CONFORMANCE_DIR)/no-header.elf
+	scripts/conformance.sh --build $(BUILD) $(CONFORMANCE_DIR)
+else
+	scripts/conformance.sh --build $(BUILD) $(CONFORMANCE_KERNELS)
+endif

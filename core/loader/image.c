@@ -19,6 +19,8 @@
 #define FLAT_DEFAULT_LOAD 0x100000
 #define GDT_OFFSET_FROM_TOP PAGE_SIZE
 #define TABLES_OFFSET_FROM_TOP (7 * PAGE_SIZE)
+#define ACPI_AREA_START 0xe0000ULL
+#define ACPI_AREA_END 0x100000ULL
 
 static const uint64_t guest_gdt[] = {
 	0,
@@ -49,6 +51,17 @@ static bool refuse(struct partition *p, const char *why)
 	return false;
 }
 
+/* acpi=on puts the ACPI tables at [0xE0000, 1 MiB): neither the image nor
+ * the loader's own area at the top of RAM may lie there. */
+static bool acpi_area_free(struct partition *p, gpa_t lo, gpa_t hi)
+{
+	if (p->ram_size - LOADER_RESERVED_TOP < ACPI_AREA_END)
+		return refuse(p, "key 'acpi=on' needs more than 1 MiB of RAM (the tables live at 0xe0000)");
+	if (lo < ACPI_AREA_END && hi > ACPI_AREA_START)
+		return refuse(p, "key 'acpi=on': the image overlaps the ACPI tables' area [0xe0000, 1 MiB)");
+	return true;
+}
+
 bool image_load(struct partition *p, struct vcpu_sregs *s)
 {
 	const struct manifest_entry *c = &p->cfg;
@@ -56,6 +69,7 @@ bool image_load(struct partition *p, struct vcpu_sregs *s)
 	gpa_t top = p->ram_size;
 	enum vcpu_mode mode;
 	uint64_t entry;
+	gpa_t image_lo, image_hi;
 
 	if (top < MiB(1))
 		return refuse(p, "needs at least 1 MiB of RAM");
@@ -70,6 +84,8 @@ bool image_load(struct partition *p, struct vcpu_sregs *s)
 			return refuse(p, "the ELF image overlaps the loader's area at the top of RAM");
 		mode = c->mode_given ? c->mode : (ei.is64 ? VCPU_MODE_LONG64 : VCPU_MODE_PROT32);
 		entry = ei.entry;
+		image_lo = ei.lowest;
+		image_hi = ei.highest;
 	} else {
 		if (!c->mode_given)
 			return refuse(p, "a flat binary needs mode=real|prot|long");
@@ -82,9 +98,13 @@ bool image_load(struct partition *p, struct vcpu_sregs *s)
 			return refuse(p, "a real-mode image must lie below 1 MiB");
 		gmem_write(&p->mem, load, p->image, p->image_size);
 		entry = load;
+		image_lo = load;
+		image_hi = load + p->image_size;
 	}
 	if (c->entry != MANIFEST_NO_ADDR)
 		entry = c->entry;
+	if (manifest_acpi_on(c, false) && !acpi_area_free(p, image_lo, image_hi))
+		return false;
 	if (mode == VCPU_MODE_REAL && entry > 0xffff)
 		return refuse(p, "a real-mode entry point must be below 64 KiB (CS is 0)");
 

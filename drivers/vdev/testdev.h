@@ -1,6 +1,6 @@
 /* Test devices for Bulkhead's own test partitions (docs/test-guests.md):
- *  - a port-I/O echo latch at ports 0x510-0x513: what is written reads back;
- *  - port 0x514: writing a vector (32-255) raises that external interrupt
+ *  - a port-I/O echo latch at ports 0x520-0x523: what is written reads back;
+ *  - port 0x524: writing a vector (32-255) raises that external interrupt
  *    on the writing partition's vCPU 0 (tests injection and the interrupt
  *    window); other values are ignored;
  *  - an MMIO page at 0xFEB00000: offset 0 a 32-bit scratch register, offset 4
@@ -11,9 +11,9 @@
 
 #include "core/iobus.h"
 
-#define TESTDEV_PIO_BASE 0x510
+#define TESTDEV_PIO_BASE 0x520
 #define TESTDEV_PIO_LEN 4
-#define TESTDEV_IRQ_PORT 0x514
+#define TESTDEV_IRQ_PORT 0x524
 #define TESTDEV_MMIO_BASE 0xfeb00000ULL
 #define TESTDEV_MMIO_LEN 0x1000
 #define TESTDEV_MMIO_SCRATCH 0x0

@@ -191,7 +191,7 @@ int rt_try_wrmsr(uint32_t msr, uint64_t val);
 
 /* Interrupt handlers (vectors 32-255): called with the vector and the
  * interrupted instruction pointer; the interrupted code then resumes. No EOI
- * is sent: the guests' interrupt sources (the test device's port 0x514) need
+ * is sent: the guests' interrupt sources (the test device's port 0x524) need
  * none. */
 #define RT_FIRST_IRQ_VECTOR 32
 typedef void (*rt_irq_handler)(uint8_t vector, uintptr_t ip);

@@ -1,8 +1,8 @@
-/* bench-pio: N port-I/O exits (OUT to the echo device at 0x510) against the
+/* bench-pio: N port-I/O exits (OUT to the echo device at 0x520) against the
  * same loop with NOP in place of OUT (see bench.h). */
 #include "bench.h"
 
-#define ECHO_PORT 0x510
+#define ECHO_PORT 0x520
 
 static void loop_out(unsigned long n)
 {

@@ -1,5 +1,5 @@
 /* interrupts: external interrupts injected by the hypervisor. Writing a
- * vector (32-255) to the test device's port 0x514 raises that interrupt on
+ * vector (32-255) to the test device's port 0x524 raises that interrupt on
  * vCPU 0 (drivers/vdev/testdev.h). Checked: delivery through the guest IDT,
  * no delivery while EFLAGS.IF = 0, delivery once STI's one-instruction
  * shadow has passed (SDM Vol. 3A §6.8.3), the higher vector first when two
@@ -7,7 +7,7 @@
  * "sti; hlt" (the idle loop of every OS). Runs in long mode. */
 #include "rt.h"
 
-#define IRQ_PORT 0x514
+#define IRQ_PORT 0x524
 #define UNCLAIMED_PORT 0x1234
 #define VEC_A 0x40
 #define VEC_B 0x41

@@ -1,11 +1,11 @@
 /* pio (64-bit) and pio32 (32-bit): port I/O exits. The hypervisor's test
- * echo device at 0x510-0x513 returns on IN from 0x510 what was last written
- * with OUT to 0x510 at the same width (guests/README.md, "Test devices");
+ * echo device at 0x520-0x523 returns on IN from 0x520 what was last written
+ * with OUT to 0x520 at the same width (guests/README.md, "Test devices");
  * unclaimed ports read as all ones and ignore writes; string I/O (INS/OUTS,
  * with REP and both directions) goes through the same paths. */
 #include "rt.h"
 
-#define ECHO_PORT 0x510
+#define ECHO_PORT 0x520
 #define UNCLAIMED_PORT 0x1234
 
 #ifdef __x86_64__

@@ -92,7 +92,7 @@ static inline uint64_t cmos_ram_size(void)
 #define LOADER_TOP_AREA (64u << 10)
 
 /* Test devices (guests/README.md, "Test devices"). */
-#define TESTDEV_ECHO_PORT 0x510
+#define TESTDEV_ECHO_PORT 0x520
 #define TESTDEV_MMIO_BASE 0xFEB00000ul
 #define TESTDEV_MMIO_SIZE 0x1000u
 

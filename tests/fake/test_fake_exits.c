@@ -14,7 +14,7 @@
 #define COM1 0x3f8
 #define COM1_LSR (COM1 + 5)
 #define LSR_THRE 0x20
-#define TESTDEV_LATCH 0x510
+#define TESTDEV_LATCH 0x520 /* drivers/vdev/testdev.h */
 #define CONSOLE_BUF 0x2000ULL
 #define JUNK 0xa5a5a5a5a5a5a5a5ULL
 

@@ -870,3 +870,105 @@ Test(manifest, documented_two_linux_partitions_on_a_switch)
 	cr_assert_eq(mods[6].devices, MANIFEST_DEV_RNG);
 	cr_assert_eq(mods[6].nr_disks, 0);
 }
+
+/* ---- kind=multiboot, module-for=, fw_cfg=, acpi=, debug-exit= (issue 14) ---- */
+
+Test(manifest, multiboot_kind_and_its_keys)
+{
+	assert_accepted("/guests/mbtest.elf name=mb0 mem=32M kind=multiboot debug-exit=0xf4 -- exit=5 hi");
+	cr_assert_eq(m.kind, MANIFEST_KIND_MULTIBOOT);
+	cr_assert(m.debug_exit_given);
+	cr_assert_eq(m.debug_exit_port, 0xf4);
+	cr_assert_str_eq(m.cmdline, "exit=5 hi");
+	cr_assert(m.cmdline_given);
+	cr_assert(manifest_fw_cfg_on(&m), "fw_cfg defaults on for kind=multiboot");
+	cr_assert(manifest_acpi_on(&m, false), "acpi defaults on for kind=multiboot");
+	assert_refused("x name=mb0 kind=multiboot mode=prot", "key 'mode' does not apply to a Multiboot kernel");
+	assert_refused("x name=mb0 kind=multiboot load=0x100000", "key 'load' does not apply to a Multiboot");
+	assert_refused("x name=mb0 kind=multiboot entry=0x100000", "key 'entry' does not apply to a Multiboot");
+	assert_refused("x name=mb0 kind=grub", "key 'kind' needs linux, multiboot or auto");
+}
+
+Test(manifest, switches_and_their_defaults)
+{
+	assert_accepted("x name=a");
+	cr_assert_not(manifest_fw_cfg_on(&m));
+	cr_assert_not(manifest_acpi_on(&m, false));
+	cr_assert(manifest_acpi_on(&m, true), "acpi defaults on for a Linux image");
+	cr_assert_not(m.debug_exit_given);
+	assert_accepted("x name=a fw_cfg=on acpi=on");
+	cr_assert(manifest_fw_cfg_on(&m));
+	cr_assert(manifest_acpi_on(&m, false));
+	assert_accepted("x name=a kind=multiboot fw_cfg=off acpi=off");
+	cr_assert_not(manifest_fw_cfg_on(&m));
+	cr_assert_not(manifest_acpi_on(&m, false));
+	assert_accepted("x name=a kind=linux acpi=off");
+	cr_assert_not(manifest_acpi_on(&m, true));
+	assert_refused("x name=a fw_cfg=yes", "key 'fw_cfg' needs on or off");
+	assert_refused("x name=a acpi", "key 'acpi' needs on or off");
+	assert_refused("x name=a acpi=onn", "key 'acpi' needs on or off");
+}
+
+Test(manifest, debug_exit_port)
+{
+	assert_accepted("x name=a debug-exit=0x501");
+	cr_assert_eq(m.debug_exit_port, 0x501);
+	assert_accepted("x name=a debug-exit=244");
+	cr_assert_eq(m.debug_exit_port, 0xf4);
+	assert_refused("x name=a debug-exit=0", "key 'debug-exit'");
+	assert_refused("x name=a debug-exit=0xffff", "key 'debug-exit'");
+	assert_refused("x name=a debug-exit=0x10000", "key 'debug-exit'");
+	assert_refused("x name=a debug-exit=port", "key 'debug-exit'");
+	assert_refused("x name=a debug-exit", "key 'debug-exit'");
+}
+
+Test(manifest, module_for_lines)
+{
+	assert_accepted("/guests/mod.txt module-for=mb0");
+	cr_assert(manifest_is_mb_module(&m));
+	cr_assert_not(manifest_is_partition(&m));
+	cr_assert_str_eq(m.module_for, "mb0");
+	cr_assert_str_eq(m.cmdline, "");
+	assert_accepted("/guests/mod.txt module-for=mb0 -- some args, here");
+	cr_assert_str_eq(m.cmdline, "some args, here", "the module's string");
+	assert_refused("x module-for=mb0 mem=16M", "key 'mem' does not apply to a Multiboot module");
+	assert_refused("x module-for=mb0 readonly=yes", "key 'readonly' does not apply to a Multiboot module");
+	assert_refused("x module-for=mb0 initrd-for=mb0", "keys 'module-for' and 'initrd-for' both given");
+	assert_refused("x module-for=mb0 disk-for=mb0", "keys 'module-for' and 'disk-for' both given");
+	assert_refused("x module-for=MB", "key 'module-for' needs a partition name");
+	assert_refused("x module-for=", "key 'module-for' needs a partition name");
+}
+
+Test(manifest, module_for_links_in_order_to_multiboot_partitions)
+{
+	const char *const lines[] = {
+		"/m/a.txt module-for=mb0 -- first",
+		"/k/mbtest.elf name=mb0 kind=multiboot",
+		"/m/b.txt module-for=mb0",
+		"/k/hello.elf name=plain",
+		"/m/c.txt module-for=plain",
+		"/m/d.txt module-for=nobody",
+	};
+	cr_assert_eq(parse_all(lines, 6), 2, "logged %u lines", host_log_count());
+	cr_assert(host_log_contains("manifest: module 4: key 'module-for': partition 'plain' is not kind=multiboot"));
+	cr_assert(host_log_contains("manifest: module 5: key 'module-for' names no partition 'nobody'"));
+	cr_assert_not(ok[4]);
+	cr_assert_not(ok[5]);
+	cr_assert_eq(mods[1].nr_mb_modules, 2);
+	cr_assert_eq(mods[1].mb_module[0], 0);
+	cr_assert_eq(mods[1].mb_module[1], 2);
+	cr_assert_eq(mods[3].nr_mb_modules, 0);
+}
+
+Test(manifest, module_for_at_most_eight)
+{
+	const char *const lines[] = {
+		"k name=mb kind=multiboot",
+		"m module-for=mb", "m module-for=mb", "m module-for=mb", "m module-for=mb",
+		"m module-for=mb", "m module-for=mb", "m module-for=mb", "m module-for=mb",
+		"m module-for=mb",
+	};
+	cr_assert_eq(parse_all(lines, 10), 1);
+	cr_assert(host_log_contains("manifest: module 9: key 'module-for': partition 'mb' already has 8 modules"));
+	cr_assert_eq(mods[0].nr_mb_modules, 8);
+}

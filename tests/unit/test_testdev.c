@@ -46,68 +46,68 @@ static void mmio_wr(uint64_t off, unsigned int size, uint64_t v)
 
 Test(testdev, echo_byte)
 {
-	cr_assert_eq(pio_in(0x510, 1), 0, "latch starts at zero");
-	pio_out(0x510, 1, 0x5a);
-	cr_assert_eq(pio_in(0x510, 1), 0x5a);
-	cr_assert_eq(pio_in(0x510, 2), 0x005a);
-	pio_out(0x513, 1, 0xa5);
-	cr_assert_eq(pio_in(0x513, 1), 0xa5);
-	cr_assert_eq(pio_in(0x510, 4), 0xa500005a);
+	cr_assert_eq(pio_in(0x520, 1), 0, "latch starts at zero");
+	pio_out(0x520, 1, 0x5a);
+	cr_assert_eq(pio_in(0x520, 1), 0x5a);
+	cr_assert_eq(pio_in(0x520, 2), 0x005a);
+	pio_out(0x523, 1, 0xa5);
+	cr_assert_eq(pio_in(0x523, 1), 0xa5);
+	cr_assert_eq(pio_in(0x520, 4), 0xa500005a);
 	/* Only the low byte of the value counts. */
-	pio_out(0x511, 1, 0xffffff33);
-	cr_assert_eq(pio_in(0x510, 4), 0xa500335a);
+	pio_out(0x521, 1, 0xffffff33);
+	cr_assert_eq(pio_in(0x520, 4), 0xa500335a);
 }
 
 Test(testdev, echo_word)
 {
-	pio_out(0x510, 2, 0x1234);
-	cr_assert_eq(pio_in(0x510, 2), 0x1234);
-	cr_assert_eq(pio_in(0x511, 1), 0x12);
-	pio_out(0x512, 2, 0xabcd);
-	cr_assert_eq(pio_in(0x510, 4), 0xabcd1234);
-	cr_assert_eq(pio_in(0x511, 2), 0xcd12, "unaligned word");
-	pio_out(0x510, 2, 0xffff0000);
-	cr_assert_eq(pio_in(0x510, 4), 0xabcd0000, "word write leaves the high half");
+	pio_out(0x520, 2, 0x1234);
+	cr_assert_eq(pio_in(0x520, 2), 0x1234);
+	cr_assert_eq(pio_in(0x521, 1), 0x12);
+	pio_out(0x522, 2, 0xabcd);
+	cr_assert_eq(pio_in(0x520, 4), 0xabcd1234);
+	cr_assert_eq(pio_in(0x521, 2), 0xcd12, "unaligned word");
+	pio_out(0x520, 2, 0xffff0000);
+	cr_assert_eq(pio_in(0x520, 4), 0xabcd0000, "word write leaves the high half");
 }
 
 Test(testdev, echo_dword)
 {
-	pio_out(0x510, 4, 0xdeadbeef);
-	cr_assert_eq(pio_in(0x510, 4), 0xdeadbeef);
-	cr_assert_eq(pio_in(0x513, 1), 0xde);
-	cr_assert_eq(pio_in(0x512, 2), 0xdead);
-	pio_out(0x512, 1, 0);
-	cr_assert_eq(pio_in(0x510, 4), 0xde00beef);
-	pio_out(0x510, 4, 0x1122334455667788ULL);
-	cr_assert_eq(pio_in(0x510, 4), 0x55667788, "I/O is at most 32 bits");
+	pio_out(0x520, 4, 0xdeadbeef);
+	cr_assert_eq(pio_in(0x520, 4), 0xdeadbeef);
+	cr_assert_eq(pio_in(0x523, 1), 0xde);
+	cr_assert_eq(pio_in(0x522, 2), 0xdead);
+	pio_out(0x522, 1, 0);
+	cr_assert_eq(pio_in(0x520, 4), 0xde00beef);
+	pio_out(0x520, 4, 0x1122334455667788ULL);
+	cr_assert_eq(pio_in(0x520, 4), 0x55667788, "I/O is at most 32 bits");
 }
 
 Test(testdev, echo_access_at_the_last_port)
 {
-	/* A dword at 0x513 only reaches the latch's top byte (bytes 0x514+
+	/* A dword at 0x523 only reaches the latch's top byte (bytes 0x524+
 	 * belong to nobody). */
-	pio_out(0x510, 4, 0x11223344);
-	cr_assert_eq(pio_in(0x513, 4), 0x11);
-	pio_out(0x513, 4, 0xffffffaa);
-	cr_assert_eq(pio_in(0x510, 4), 0xaa223344);
+	pio_out(0x520, 4, 0x11223344);
+	cr_assert_eq(pio_in(0x523, 4), 0x11);
+	pio_out(0x523, 4, 0xffffffaa);
+	cr_assert_eq(pio_in(0x520, 4), 0xaa223344);
 }
 
 Test(testdev, neighbouring_ports_are_open_bus)
 {
-	pio_out(0x510, 4, 0x01020304);
+	pio_out(0x520, 4, 0x01020304);
 	uint64_t v = 0;
-	cr_assert_eq(iobus_pio(&bus, 0x50f, 1, false, &v), IOBUS_UNCLAIMED);
+	cr_assert_eq(iobus_pio(&bus, 0x51f, 1, false, &v), IOBUS_UNCLAIMED);
 	cr_assert_eq(v, 0xff);
-	cr_assert_eq(iobus_pio(&bus, 0x515, 2, false, &v), IOBUS_UNCLAIMED);
+	cr_assert_eq(iobus_pio(&bus, 0x525, 2, false, &v), IOBUS_UNCLAIMED);
 	cr_assert_eq(v, 0xffff);
-	cr_assert_eq(iobus_pio(&bus, 0x515, 4, false, &v), IOBUS_UNCLAIMED);
+	cr_assert_eq(iobus_pio(&bus, 0x525, 4, false, &v), IOBUS_UNCLAIMED);
 	cr_assert_eq(v, 0xffffffff);
 	cr_assert_eq(pio_in(TESTDEV_IRQ_PORT, 1), 0xff, "the IRQ port is write-only");
 	v = 0;
-	cr_assert_eq(iobus_pio(&bus, 0x515, 1, true, &v), IOBUS_UNCLAIMED);
-	cr_assert_eq(iobus_pio(&bus, 0x50f, 4, true, &v), IOBUS_UNCLAIMED);
+	cr_assert_eq(iobus_pio(&bus, 0x525, 1, true, &v), IOBUS_UNCLAIMED);
+	cr_assert_eq(iobus_pio(&bus, 0x51f, 4, true, &v), IOBUS_UNCLAIMED);
 	pio_out(TESTDEV_IRQ_PORT, 1, 0);
-	cr_assert_eq(pio_in(0x510, 4), 0x01020304, "writes next door do not reach the latch");
+	cr_assert_eq(pio_in(0x520, 4), 0x01020304, "writes next door do not reach the latch");
 }
 
 static uint8_t raised[8];
@@ -141,7 +141,7 @@ Test(testdev, irq_port_raises_vectors_32_to_255)
 	pio_out(TESTDEV_IRQ_PORT, 4, 0x100000040ULL);
 	cr_assert_eq(nr_raised, 3);
 	/* The echo latch is not an IRQ port. */
-	pio_out(0x510, 1, 0x40);
+	pio_out(0x520, 1, 0x40);
 	cr_assert_eq(nr_raised, 3);
 }
 
@@ -224,7 +224,7 @@ Test(testdev, attach_twice_refused)
 	struct testdev other = { 0 };
 	cr_assert_not(testdev_attach(&other, &bus), "the ports are taken");
 	cr_assert_eq(bus.nr_pio, 2, "echo latch and IRQ port, once");
-	cr_assert_eq(iobus_find_pio(&bus, 0x512)->dev, &dev);
+	cr_assert_eq(iobus_find_pio(&bus, 0x522)->dev, &dev);
 	cr_assert_eq(iobus_find_mmio(&bus, TESTDEV_MMIO_BASE + 4)->dev, &dev);
 	cr_assert_str_eq(iobus_find_mmio(&bus, TESTDEV_MMIO_BASE)->name, "testdev-mmio");
 }
