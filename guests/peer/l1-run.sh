@@ -1,0 +1,31 @@
+# /init's script in the L1 Linux of `make bench-peer` (scripts/bench-peer.sh):
+# Linux KVM is the hypervisor here, peer-vmm the VMM, and the guests are
+# Bulkhead's own bench guests (guests/peer/peer-vmm.c). Prints each guest's
+# lines prefixed "peer <tag>: " between PEER-RUN markers.
+echo "PEER-RUN: begin"
+if [ ! -c /dev/kvm ]; then
+	echo "PEER-RUN: no /dev/kvm (kvm_amd did not load: is SVM offered to this machine?)"
+	exit 1
+fi
+for p in nested npt nrips avic vgif; do
+	[ -r /sys/module/kvm_amd/parameters/$p ] &&
+		echo "PEER-RUN: kvm_amd $p=$(cat /sys/module/kvm_amd/parameters/$p)"
+done
+echo "PEER-RUN: cmdline $(cat /proc/cmdline)"
+echo "PEER-RUN: mitigations $(cat /sys/devices/system/cpu/vulnerabilities/spectre_v2 2>/dev/null)"
+status=0
+# One VM per guest, one at a time, as Bulkhead's bench boots one guest per
+# run. pio runs twice: OUT to the VMM in user space, then to an in-kernel
+# ioeventfd.
+for run in "loop bench-loop" "cpuid bench-cpuid" "pio bench-pio" "pio-ioeventfd bench-pio --ioeventfd" \
+	"vmmcall bench-hypercall"; do
+	set -- $run
+	tag=$1 elf=$2
+	shift 2
+	/peer/peer-vmm --tag "$tag" --timeout 900 "$@" "/peer/$elf.elf"
+	rc=$?
+	echo "PEER-RUN: $tag exited with $rc"
+	[ "$rc" -eq 0 ] || status=1
+done
+echo "PEER-RUN: end"
+exit $status
