@@ -5,25 +5,26 @@
 # archives one after the other (Documentation/driver-api/early-userspace/
 # buffer-format.rst), so build-images.sh needs no option for extra files.
 #
-#   scripts/bench-peer-pack.sh --out FILE --base INITRD FILE...
+#   scripts/bench-peer-pack.sh --out FILE --base INITRD [--dest DIR] FILE...
 set -euo pipefail
-out='' base=''
+out='' base='' dest=peer
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
 	--base) base=$2; shift 2 ;;
+	--dest) dest=${2#/}; shift 2 ;;
 	-*) echo "bench-peer-pack.sh: unknown argument '$1'" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
 [ -n "$out" ] && [ -f "$base" ] && [ $# -gt 0 ] ||
-	{ echo "usage: bench-peer-pack.sh --out FILE --base INITRD FILE..." >&2; exit 2; }
+	{ echo "usage: bench-peer-pack.sh --out FILE --base INITRD [--dest DIR] FILE..." >&2; exit 2; }
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/peer"
+mkdir -p "$stage/$dest"
 for f in "$@"; do
 	[ -f "$f" ] || { echo "bench-peer-pack.sh: $f missing" >&2; exit 1; }
-	cp "$f" "$stage/peer/"
+	cp "$f" "$stage/$dest/"
 done
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$stage/peer.cpio.gz"
 cat "$base" "$stage/peer.cpio.gz" >"$out.tmp"

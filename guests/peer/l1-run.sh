@@ -11,6 +11,9 @@ for p in nested npt nrips avic vgif; do
 	[ -r /sys/module/kvm_amd/parameters/$p ] &&
 		echo "PEER-RUN: kvm_amd $p=$(cat /sys/module/kvm_amd/parameters/$p)"
 done
+# Empty for Debian's own module; "OE" for the rebuilt fair one (out of
+# tree, unsigned: scripts/bench-peer-fair-kvm.sh).
+echo "PEER-RUN: kvm_amd taint=$(cat /sys/module/kvm_amd/taint 2>/dev/null)"
 echo "PEER-RUN: cmdline $(cat /proc/cmdline)"
 echo "PEER-RUN: mitigations $(cat /sys/devices/system/cpu/vulnerabilities/spectre_v2 2>/dev/null)"
 status=0
