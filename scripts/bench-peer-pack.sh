@@ -19,14 +19,17 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$out" ] && [ -f "$base" ] && [ $# -gt 0 ] ||
 	{ echo "usage: bench-peer-pack.sh --out FILE --base INITRD [--dest DIR] FILE..." >&2; exit 2; }
-stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# The archive is written beside the staged tree, not in it: find would
+# otherwise pack the half-written archive into itself.
+stage=$tmp/root
 mkdir -p "$stage/$dest"
 for f in "$@"; do
 	[ -f "$f" ] || { echo "bench-peer-pack.sh: $f missing" >&2; exit 1; }
 	cp "$f" "$stage/$dest/"
 done
-(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$stage/peer.cpio.gz"
-cat "$base" "$stage/peer.cpio.gz" >"$out.tmp"
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -9 >"$tmp/add.cpio.gz"
+cat "$base" "$tmp/add.cpio.gz" >"$out.tmp"
 mv "$out.tmp" "$out"
 echo "bench-peer-pack.sh: $out ($(du -h "$out" | cut -f1): $base + $*)"

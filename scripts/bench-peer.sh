@@ -33,14 +33,16 @@
 # (never a stale one). Per-round values and spreads: BUILD/bench-peer/summary.json.
 #
 #   scripts/bench-peer.sh [--build DIR] [--rounds N] [--variants "stock fair"]
-#                         [--append "L1 KERNEL ARGS"] [--kvm-only]
+#                         [--append "L1 KERNEL ARGS"] [--kvm-only] [--parse-only]
 #
 #   --append    extra L1 kernel command line (e.g. mitigations=off): the
 #               figures then describe that configuration, see the docs
 #   --kvm-only  run only the KVM side, print its figures, merge nothing
+#   --parse-only  run nothing: compute the figures again from the logs of
+#               the last run in BUILD/bench-peer (tests/scripts/test-bench-peer.sh)
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=build ROUNDS=3 APPEND='' KVM_ONLY=0 VARIANTS="stock fair"
+BUILD=build ROUNDS=3 APPEND='' KVM_ONLY=0 VARIANTS="stock fair" PARSE_ONLY=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) BUILD=$2; shift 2 ;;
@@ -48,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--variants) VARIANTS=$2; shift 2 ;;
 	--append) APPEND=$2; shift 2 ;;
 	--kvm-only) KVM_ONLY=1; shift ;;
+	--parse-only) PARSE_ONLY=1; shift ;;
 	*) echo "bench-peer.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -65,12 +68,18 @@ need=("$L1/vmlinuz" "$BUILD/bulkhead.elf")
 for v in $VARIANTS; do
 	need+=("$(initrd_of "$v")") || { echo "bench-peer.sh: unknown variant '$v' (stock, fair)" >&2; exit 2; }
 done
-for f in "${need[@]}"; do
-	[ -f "$f" ] || { echo "bench-peer.sh: $f missing (make bench-peer builds it)" >&2; exit 1; }
-done
 out=$BUILD/bench-peer
-rm -rf "$out"
-mkdir -p "$out"
+if [ "$PARSE_ONLY" = 1 ]; then
+	# As many rounds as the last run left.
+	ROUNDS=$(find "$out" -maxdepth 1 -name 'round-*' -type d 2>/dev/null | wc -l)
+	[ "$ROUNDS" -gt 0 ] || { echo "bench-peer.sh: no rounds in $out to parse" >&2; exit 1; }
+else
+	for f in "${need[@]}"; do
+		[ -f "$f" ] || { echo "bench-peer.sh: $f missing (make bench-peer builds it)" >&2; exit 1; }
+	done
+	rm -rf "$out"
+	mkdir -p "$out"
+fi
 # Generous: one L1 run takes 2-4 minutes on a busy 2-core machine.
 L1_TIMEOUT=${PEER_L1_TIMEOUT:-1500}
 
@@ -85,6 +94,12 @@ run_kvm() { # $1 = round directory, $2 = variant
 		echo "bench-peer: the L1 KVM run ($2) failed; log tail:" >&2
 		tail -20 "$log" >&2
 		return 1
+	fi
+	# A TSC that L1 marked unstable makes KVM re-base the guest's TSC offset
+	# on each KVM_RUN, hiding user-space time from the guest's count.
+	if grep -aq "PEER-RUN: dmesg:.*unstable" "$log"; then
+		echo "bench-peer: L1 marked its TSC unstable in the $2 run: its counts are not comparable" >&2
+		mv "$log" "$log.unstable-tsc"; return 1
 	fi
 	# The rebuilt module is out of tree ('O'); Debian's own is not.
 	taint=$(sed -n 's/.*PEER-RUN: kvm_amd taint=\([A-Z]*\).*/\1/p' "$log" | head -n 1)
@@ -107,7 +122,7 @@ sides=()
 [ "$KVM_ONLY" = 1 ] || sides+=(bulkhead)
 for v in $VARIANTS; do sides+=("kvm:$v"); done
 failed=0
-for round in $(seq 1 "$ROUNDS"); do
+[ "$PARSE_ONLY" = 1 ] || for round in $(seq 1 "$ROUNDS"); do
 	dir=$out/round-$round
 	mkdir -p "$dir"
 	echo "bench-peer: round $round of $ROUNDS ($(date -u +%H:%M:%S))"

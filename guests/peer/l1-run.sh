@@ -14,6 +14,17 @@ done
 # Empty for Debian's own module; "OE" for the rebuilt fair one (out of
 # tree, unsigned: scripts/bench-peer-fair-kvm.sh).
 echo "PEER-RUN: kvm_amd taint=$(cat /sys/module/kvm_amd/taint 2>/dev/null)"
+# KVM keeps a guest's TSC running across KVM_RUN calls only while L1's own
+# TSC is stable; were it marked unstable, KVM would re-base the guest's TSC
+# offset on every vcpu_load and hide the user-space part of a KVM_EXIT_IO
+# round trip from the guest's count.
+# Printed before and after the runs: the clocksource watchdog could mark
+# it unstable at any time.
+tsc_state() {
+	echo "PEER-RUN: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+	dmesg | grep -i -E "tsc.*unstable|unstable.*tsc" | sed 's/^/PEER-RUN: dmesg: /'
+}
+tsc_state
 echo "PEER-RUN: cmdline $(cat /proc/cmdline)"
 echo "PEER-RUN: mitigations $(cat /sys/devices/system/cpu/vulnerabilities/spectre_v2 2>/dev/null)"
 status=0
@@ -30,5 +41,6 @@ for run in "loop bench-loop" "cpuid bench-cpuid" "pio bench-pio" "pio-ioeventfd 
 	echo "PEER-RUN: $tag exited with $rc"
 	[ "$rc" -eq 0 ] || status=1
 done
+tsc_state
 echo "PEER-RUN: end"
 exit $status
