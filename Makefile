@@ -7,7 +7,7 @@
 #   make efi        ESP image with BOOTX64.EFI    make fuzz      libFuzzer targets
 #   make run        boot the ISO in QEMU          make bench     benchmarks -> build/bench.json
 #   make run-bochs  boot the ISO in Bochs (VMX)   make deps      install Debian packages
-#   make run-efi    boot under OVMF
+#   make run-efi    boot under OVMF               make bench-peer  exit costs against Linux KVM
 
 BUILD ?= build
 # `make V=1` shows full command lines.
@@ -169,6 +169,7 @@ deps-check:
 -include guests/guests.mk
 -include arch/x86/efi/efi.mk
 -include tests/tests.mk
+-include guests/peer/peer.mk
 
 .PHONY: clean
 clean:
