@@ -12,7 +12,7 @@
 #include "core/percpu.h"
 #include "core/platform.h"
 #include "core/stats.h"
-#include "core/virtio_platform.h"
+#include "platform/pc/virtio_platform.h"
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/tsc.h"
 

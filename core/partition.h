@@ -11,7 +11,7 @@
 #include "core/manifest.h"
 #include "core/spinlock.h"
 #include "core/vcpu.h"
-#include "core/virtio_platform.h"
+#include "platform/pc/virtio_platform.h"
 #include "drivers/vdev/testdev.h"
 #include "core/lifecycle.h"
 
@@ -59,13 +59,13 @@ struct partition {
 	bool unknown_msr_logged;
 	struct cpuid_table cpuid; /* the guest's CPUID answers (core/cpuid_policy.h) */
 	struct testdev testdev; /* test devices (drivers/vdev/testdev.h) */
-	struct platform *platform; /* emulated PC devices (core/platform.c) */
-	struct virtio_devices *virtio; /* its virtio devices (core/virtio_platform.c), or NULL */
+	struct platform *platform; /* emulated PC devices (platform/pc/platform.c) */
+	struct virtio_devices *virtio; /* its virtio devices (platform/pc/virtio_platform.c), or NULL */
 	/* RAM disks (host memory that outlives restarts), vda, vdb, ... */
 	struct partition_disk disk[MANIFEST_MAX_DISKS];
 	unsigned int nr_disks;
 	/* Earliest device-timer deadline, partition ns (VDEV_NO_DEADLINE when
-	 * none); kept by core/platform.c, read by the scheduler. */
+	 * none); kept by platform/pc/platform.c, read by the scheduler. */
 	uint64_t next_deadline_ns;
 	uint8_t power_request;  /* enum power_request, set by device callbacks */
 	uint64_t overhead_bytes; /* host memory it costs beyond guest RAM */

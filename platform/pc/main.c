@@ -9,7 +9,7 @@
 #include "core/partition.h"
 #include "core/percpu.h"
 #include "core/sched.h"
-#include "core/platform_exit.h"
+#include "arch/x86/cpu/platform_exit.h"
 #include "core/vcpu.h"
 
 struct hv_options hv_options;

@@ -27,7 +27,7 @@
 #include "core/mm/heap.h"
 #include "core/platform.h"
 #include "core/sched.h"
-#include "drivers/rtc/cmos_clock.h"
+#include "arch/x86/hostdev/cmos_clock.h"
 #include "core/percpu.h"
 #include "drivers/vdev/acpi_pm.h"
 #include "drivers/vdev/acpi_tables.h"

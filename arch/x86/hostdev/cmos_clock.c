@@ -5,7 +5,7 @@
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/tsc.h"
 #include "core/log.h"
-#include "drivers/rtc/cmos_clock.h"
+#include "arch/x86/hostdev/cmos_clock.h"
 #include "drivers/vdev/rtc_cmos.h"
 
 #define CMOS_INDEX 0x70
