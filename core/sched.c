@@ -49,7 +49,6 @@
 #include "core/sched.h"
 #include "core/spinlock.h"
 #include "arch/x86/hostdev/lapic.h"
-#include "drivers/vdev/vdev.h"
 
 #define SLICE_EXITS 256
 /* vCPUs one CPU can host: every vCPU of every partition at most. */
@@ -148,7 +147,7 @@ static bool ticks_here(const struct partition *p, const struct percpu *cpu)
 static uint64_t partition_deadline_tsc(const struct partition *p)
 {
 	uint64_t ns = p->next_deadline_ns;
-	if (p->state == PART_STOPPED || ns == VDEV_NO_DEADLINE)
+	if (p->state == PART_STOPPED || ns == PART_NO_DEADLINE)
 		return UINT64_MAX;
 	return tsc_at_time_ns(p->start_ns + ns);
 }
@@ -156,7 +155,7 @@ static uint64_t partition_deadline_tsc(const struct partition *p)
 static uint64_t vcpu_deadline_tsc(const struct vcpu *v)
 {
 	uint64_t ns = v->timer_deadline_ns;
-	if (v->part->state == PART_STOPPED || ns == VDEV_NO_DEADLINE)
+	if (v->part->state == PART_STOPPED || ns == PART_NO_DEADLINE)
 		return UINT64_MAX;
 	return tsc_at_time_ns(v->part->start_ns + ns);
 }

@@ -39,8 +39,11 @@
 #include "drivers/vdev/pit8254.h"
 #include "drivers/vdev/rtc_cmos.h"
 #include "drivers/vdev/sys_ports.h"
+#include "drivers/vdev/testdev.h"
 #include "drivers/vdev/uart16550.h"
 #include "arch/x86/cpu/tsc.h"
+#include "platform/pc/pc.h"
+#include "platform/pc/virtio_platform.h"
 
 /* ISA interrupt lines of a PC (IBM PC/AT technical reference). */
 #define ISA_IRQ_PIT 0
@@ -57,6 +60,7 @@
 #define RTC_NR_BASE_PORTS 2
 
 STATIC_ASSERT(ACPI_MAX_CPUS == MAX_VCPUS_PER_PARTITION, "one MADT entry per possible vCPU");
+STATIC_ASSERT(VDEV_NO_DEADLINE == PART_NO_DEADLINE, "the scheduler reads the models' deadlines");
 
 struct platform {
 	struct partition *part;
@@ -78,6 +82,7 @@ struct platform {
 	struct msi_sink msi;
 	struct lapic lapic[MAX_VCPUS_PER_PARTITION];
 	unsigned int nr_lapics;
+	struct testdev testdev; /* test devices (drivers/vdev/testdev.h) */
 };
 
 /* ---- time ------------------------------------------------------------- */
@@ -130,7 +135,7 @@ static void lapic_timer_changed(struct platform *pf, unsigned int id)
 		sched_vcpu_deadline_moved(v);
 }
 
-void platform_tick(struct partition *p)
+static void pc_tick(struct partition *p)
 {
 	struct platform *pf = p->platform;
 	partition_lock(p);
@@ -142,7 +147,7 @@ void platform_tick(struct partition *p)
 	partition_unlock(p);
 }
 
-void platform_tick_vcpu(struct vcpu *v)
+static void pc_tick_vcpu(struct vcpu *v)
 {
 	struct partition *p = v->part;
 	struct platform *pf = p->platform;
@@ -233,7 +238,7 @@ static bool pic_reaches(struct platform *pf, const struct vcpu *v)
 	       pic8259_has_interrupt(&pf->pic);
 }
 
-bool platform_has_interrupt(struct vcpu *v)
+static bool pc_has_interrupt(struct vcpu *v)
 {
 	struct platform *pf = v->part->platform;
 	if (v->id >= pf->nr_lapics)
@@ -269,7 +274,7 @@ int platform_acknowledge(struct vcpu *v)
 	return vec;
 }
 
-bool platform_next_interrupt(struct vcpu *v, bool take, int *vec, bool *more)
+static bool pc_next_interrupt(struct vcpu *v, bool take, int *vec, bool *more)
 {
 	struct platform *pf = v->part->platform;
 	*vec = -1;
@@ -286,7 +291,7 @@ bool platform_next_interrupt(struct vcpu *v, bool take, int *vec, bool *more)
 	return pending;
 }
 
-bool platform_startup_pending(const struct vcpu *v)
+static bool pc_startup_pending(const struct vcpu *v)
 {
 	const struct platform *pf = v->part->platform;
 	if (!pf || v->id >= pf->nr_lapics)
@@ -296,7 +301,7 @@ bool platform_startup_pending(const struct vcpu *v)
 	       __atomic_load_n(&l->sipi_pending, __ATOMIC_SEQ_CST);
 }
 
-int platform_take_startup(struct vcpu *v, bool *init)
+static int pc_take_startup(struct vcpu *v, bool *init)
 {
 	struct platform *pf = v->part->platform;
 	*init = false;
@@ -310,7 +315,7 @@ int platform_take_startup(struct vcpu *v, bool *init)
 	return vector;
 }
 
-bool platform_msr(struct vcpu *v, uint32_t index, bool write, uint64_t *val, bool *gp)
+static bool pc_msr(struct vcpu *v, uint32_t index, bool write, uint64_t *val, bool *gp)
 {
 	struct platform *pf = v->part->platform;
 	if (!pf || v->id >= pf->nr_lapics || !lapic_owns_msr(index))
@@ -336,7 +341,7 @@ static void reset_requested(void *ctx, const char *source)
 	pf->part->power_request = POWER_RESET;
 }
 
-enum exit_action platform_power_action(struct vcpu *v)
+static enum exit_action pc_power_action(struct vcpu *v)
 {
 	struct partition *p = v->part;
 	enum power_request r = p->power_request;
@@ -524,7 +529,14 @@ static struct virtio_platform_wiring virtio_wiring(struct platform *pf)
 	};
 }
 
-bool platform_attach(struct partition *p)
+static void testdev_raise_irq(void *ctx, uint8_t vector)
+{
+	struct partition *p = ctx;
+	if (p->nr_vcpus)
+		vcpu_raise_irq(p->vcpu[0], vector);
+}
+
+static bool pc_attach(struct partition *p)
 {
 	p->platform = kzalloc(sizeof(*p->platform));
 	if (!p->platform)
@@ -534,7 +546,12 @@ bool platform_attach(struct partition *p)
 	if (!attach_ranges(p->platform, &p->bus))
 		return false;
 	struct virtio_platform_wiring w = virtio_wiring(p->platform);
-	return virtio_devices_attach(p, &w, p->disk, p->nr_disks);
+	if (!virtio_devices_attach(p, &w, p->disk, p->nr_disks))
+		return false;
+	/* Not reset with the others: the test devices keep no guest state. */
+	p->platform->testdev.raise_irq = testdev_raise_irq;
+	p->platform->testdev.irq_ctx = p;
+	return testdev_attach(&p->platform->testdev, &p->bus);
 }
 
 uint64_t platform_bytes(const struct partition *p)
@@ -542,7 +559,7 @@ uint64_t platform_bytes(const struct partition *p)
 	return sizeof(*p->platform) + virtio_devices_bytes(p);
 }
 
-gpa_t platform_install_acpi(struct partition *p, gpa_t base, uint64_t *size)
+static gpa_t pc_install_acpi(struct partition *p, gpa_t base, uint64_t *size)
 {
 	struct acpi_config cfg;
 	struct acpi_tables_layout layout;
@@ -567,7 +584,7 @@ gpa_t platform_install_acpi(struct partition *p, gpa_t base, uint64_t *size)
  * they survive a reset (a guest may count its reboots there). */
 #define CMOS_NVRAM_FIRST 0x0e
 
-void platform_reset(struct partition *p)
+static void pc_reset(struct partition *p)
 {
 	struct platform *pf = p->platform;
 	uint8_t nvram[RTC_CMOS_SIZE];
@@ -582,3 +599,19 @@ void platform_reset(struct partition *p)
 	struct virtio_platform_wiring w = virtio_wiring(pf);
 	virtio_devices_reset(p, &w);
 }
+
+const struct board_ops pc_board = {
+	.attach = pc_attach,
+	.reset = pc_reset,
+	.tick = pc_tick,
+	.tick_vcpu = pc_tick_vcpu,
+	.has_interrupt = pc_has_interrupt,
+	.next_interrupt = pc_next_interrupt,
+	.take_startup = pc_take_startup,
+	.startup_pending = pc_startup_pending,
+	.msr = pc_msr,
+	.install_acpi = pc_install_acpi,
+	.power_action = pc_power_action,
+	.console = virtio_devices_console,
+	.print_stats = virtio_devices_print_stats,
+};

@@ -6,7 +6,7 @@
 #include "arch/x86/cpu/tsc.h"
 #include "core/log.h"
 #include "arch/x86/hostdev/cmos_clock.h"
-#include "drivers/vdev/rtc_cmos.h"
+#include "core/lib/calendar.h"
 
 #define CMOS_INDEX 0x70
 #define CMOS_DATA 0x71
