@@ -143,11 +143,3 @@ void trap_dispatch(struct trap_frame *f)
 	else
 		pr_warn("trap: unexpected interrupt vector %lu on CPU %u", f->vector, this_cpu()->id);
 }
-
-__noreturn void cpu_halt_forever(void)
-{
-	for (;;) {
-		irq_disable();
-		cpu_halt();
-	}
-}
