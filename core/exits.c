@@ -484,7 +484,10 @@ static const exit_handler_fn handlers[EXIT_REASON_COUNT] = {
 	[EXIT_INTR_WINDOW] = handle_intr_window,
 	[EXIT_EXTINT] = handle_host_interrupt,
 	[EXIT_NMI] = handle_host_interrupt,
-	[EXIT_PREEMPT] = handle_resume, /* the slice ended: the run loop looks at the scheduler */
+	/* A backend's own budget ran out (VMX preemption timer, a run of exits
+	 * handled inside the backend): nothing to do but re-enter. It does not
+	 * end the slice; the host timer's EXTINT exit (sched_host_interrupt) does. */
+	[EXIT_PREEMPT] = handle_resume,
 	[EXIT_VIRT_INSN] = handle_undefined,
 	[EXIT_XSETBV] = handle_undefined,
 	[EXIT_MONITOR_MWAIT] = handle_undefined,

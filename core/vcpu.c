@@ -44,12 +44,15 @@ void vcpu_inject_irq(struct vcpu *v, uint8_t vector)
 	vcpu_backend->inject(v, &ev);
 }
 
+/* May run on any CPU (the test device of one vCPU raises on vCPU 0): the
+ * bit is set atomically, then vcpu_kick wakes a halted vCPU and kicks its
+ * home CPU, which may be idle in HLT with no timer due. (Setting the state
+ * here by hand woke the vCPU without telling its CPU, and made the kick
+ * that followed look like no wake at all.) */
 void vcpu_raise_irq(struct vcpu *v, uint8_t vector)
 {
-	v->irq_pending[vector / 64] |= 1ULL << (vector % 64);
-	v->irq_any = true;
-	if (v->state == VCPU_HALTED)
-		v->state = VCPU_RUNNABLE;
+	__atomic_fetch_or(&v->irq_pending[vector / 64], 1ULL << (vector % 64), __ATOMIC_SEQ_CST);
+	vcpu_kick(v);
 }
 
 static int highest_pending(const struct vcpu *v)
@@ -68,7 +71,7 @@ bool vcpu_irq_pending(const struct vcpu *v)
 void vcpu_clear_interrupts(struct vcpu *v)
 {
 	for (unsigned int w = 0; w < ARRAY_SIZE(v->irq_pending); w++)
-		v->irq_pending[w] = 0;
+		__atomic_store_n(&v->irq_pending[w], 0, __ATOMIC_SEQ_CST);
 	vcpu_backend->clear_events(v);
 }
 
@@ -146,7 +149,7 @@ void vcpu_deliver_interrupts(struct vcpu *v)
 	if (pv >= 0) {
 		vcpu_inject_irq(v, (uint8_t)pv);
 	} else if (vec >= 0) {
-		v->irq_pending[vec / 64] &= ~(1ULL << (vec % 64));
+		__atomic_fetch_and(&v->irq_pending[vec / 64], ~(1ULL << (vec % 64)), __ATOMIC_SEQ_CST);
 		vcpu_inject_irq(v, (uint8_t)vec);
 	} else {
 		v->irq_any = true; /* the controller refused it just now: look again */

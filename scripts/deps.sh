@@ -4,6 +4,7 @@
 set -eu
 PKGS=(
 	build-essential clang lld binutils          # hypervisor, host tests, libFuzzer
+	clang-format                                # make check-format
 	libcriterion-dev                            # host unit tests
 	qemu-system-x86 ovmf                        # SVM under TCG, UEFI firmware
 	bochs bochs-term bochsbios vgabios          # VT-x under Bochs (bochs-term: the light GUI plugin bochs requires)
