@@ -39,8 +39,8 @@ HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T linker
 
 # Everything under these directories goes into bulkhead.elf. arch/x86/efi is
 # the UEFI loader (a separate program) and is built by its own rules below.
-HV_DIRS := arch/x86/boot arch/x86/cpu arch/x86/svm arch/x86/vmx arch/x86/paging arch/x86/video \
-	core core/lib core/mm core/emul core/loader drivers/uart drivers/irqchip drivers/rtc drivers/vdev drivers/virtio
+HV_DIRS := arch/x86/boot arch/x86/cpu arch/x86/hostdev arch/x86/svm arch/x86/vmx arch/x86/paging arch/x86/video \
+	core core/lib core/mm core/emul core/loader drivers/vdev drivers/virtio platform/pc
 # HV_EXCLUDE drops directories (e.g. a backend under construction).
 HV_DIRS := $(filter-out $(HV_EXCLUDE),$(HV_DIRS))
 HV_C := $(foreach d,$(HV_DIRS),$(wildcard $(d)/*.c))

@@ -5,7 +5,7 @@
 #include "core/log.h"
 #include "core/percpu.h"
 #include "core/spinlock.h"
-#include "drivers/uart/uart.h"
+#include "arch/x86/hostdev/uart.h"
 
 /* Serialises whole lines on the one serial port. Any CPU takes it, with
  * interrupts off (interrupt handlers log too). A CPU that faults or takes an

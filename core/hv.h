@@ -1,4 +1,4 @@
-/* The hypervisor proper, once boot has set up the machine (core/main.c). */
+/* The hypervisor proper, once boot has set up the machine (platform/pc/main.c). */
 #ifndef BULKHEAD_CORE_HV_H
 #define BULKHEAD_CORE_HV_H
 

@@ -3,6 +3,7 @@
 #include "core/hypercall.h"
 #include "core/log.h"
 #include "core/partition.h"
+#include "core/platform.h"
 
 static uint64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
@@ -56,7 +57,7 @@ enum exit_action hypercall_dispatch(struct vcpu *v)
 		return EXIT_ACTION_RESUME;
 	case HC_PRINT_STATS:
 		partition_print_stats(p);
-		virtio_devices_print_stats(p);
+		platform_print_stats(p);
 		*ret = 0;
 		return EXIT_ACTION_RESUME;
 	default:

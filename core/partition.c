@@ -13,7 +13,6 @@
 #include "core/percpu.h"
 #include "core/platform.h"
 #include "core/stats.h"
-#include "core/virtio_platform.h"
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/tsc.h"
 
@@ -54,13 +53,6 @@ static void build_cpuid(struct partition *p)
 		.tsc_aux = vcpu_caps && vcpu_caps->tsc_aux,
 	};
 	cpuid_table_build(&p->cpuid, &pol, host_cpuid);
-}
-
-static void testdev_raise_irq(void *ctx, uint8_t vector)
-{
-	struct partition *p = ctx;
-	if (p->nr_vcpus)
-		vcpu_raise_irq(p->vcpu[0], vector);
 }
 
 static bool create_vcpus(struct partition *p)
@@ -256,7 +248,7 @@ static bool load(struct partition *p)
  * partition (docs/console.md). */
 static void consoles_input_start(struct partition *p)
 {
-	struct console_source *hvc = virtio_devices_console(p);
+	struct console_source *hvc = platform_console(p);
 	console_source_input_start(&p->console);
 	if (hvc)
 		console_source_input_start(hvc);
@@ -264,7 +256,7 @@ static void consoles_input_start(struct partition *p)
 
 static void consoles_input_stop(struct partition *p)
 {
-	struct console_source *hvc = virtio_devices_console(p);
+	struct console_source *hvc = platform_console(p);
 	/* The virtio console leaves first: when COM1 leaves with the focus,
 	 * the focus must not pass to p's own other console. */
 	if (hvc)
@@ -321,9 +313,7 @@ struct partition *partition_create(const struct manifest_entry *cfg,
 	build_cpuid(p);
 	p->priority = (uint8_t)cfg->priority;
 	p->affinity = cfg->affinity;
-	p->testdev.raise_irq = testdev_raise_irq;
-	p->testdev.irq_ctx = p;
-	if (!platform_attach(p) || !testdev_attach(&p->testdev, &p->bus)) {
+	if (!platform_attach(p)) {
 		pr_err("[%s] refused: could not attach its devices", p->name);
 		return NULL;
 	}
@@ -393,7 +383,7 @@ void partition_stop(struct partition *p, bool failed, const char *fmt, ...)
 	}
 	log_msg(failed ? LOG_WARN : LOG_INFO, "[%s] partition stopped: %s", p->name, p->stop_reason);
 	partition_print_stats(p);
-	virtio_devices_print_stats(p);
+	platform_print_stats(p);
 	consoles_input_stop(p);
 }
 

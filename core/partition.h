@@ -11,8 +11,6 @@
 #include "core/manifest.h"
 #include "core/spinlock.h"
 #include "core/vcpu.h"
-#include "core/virtio_platform.h"
-#include "drivers/vdev/testdev.h"
 #include "core/lifecycle.h"
 
 struct platform;
@@ -26,6 +24,18 @@ struct partition_module {
 
 #define MAX_PARTITIONS 16
 #define MAX_VCPUS_PER_PARTITION 4
+
+/* next_deadline_ns when no device timer is armed (the same value as the
+ * models' VDEV_NO_DEADLINE, which platform/pc/platform.c checks). */
+#define PART_NO_DEADLINE UINT64_MAX
+
+/* A RAM-backed disk: host memory that outlives partition restarts. */
+struct partition_disk {
+	uint8_t *data;
+	uint64_t size;
+	bool readonly;
+	const char *origin; /* "module 3", "disk=": for the log */
+};
 
 struct partition {
 	char name[MANIFEST_NAME_MAX];
@@ -68,14 +78,13 @@ struct partition {
 	uint64_t start_ns;
 	bool unknown_msr_logged;
 	struct cpuid_table cpuid; /* the guest's CPUID answers (core/cpuid_policy.h) */
-	struct testdev testdev; /* test devices (drivers/vdev/testdev.h) */
-	struct platform *platform; /* emulated PC devices (core/platform.c) */
-	struct virtio_devices *virtio; /* its virtio devices (core/virtio_platform.c), or NULL */
+	struct platform *platform; /* emulated PC devices (platform/pc/platform.c) */
+	struct virtio_devices *virtio; /* its virtio devices (platform/pc/virtio_platform.c), or NULL */
 	/* RAM disks (host memory that outlives restarts), vda, vdb, ... */
 	struct partition_disk disk[MANIFEST_MAX_DISKS];
 	unsigned int nr_disks;
-	/* Earliest device-timer deadline, partition ns (VDEV_NO_DEADLINE when
-	 * none); kept by core/platform.c, read by the scheduler. */
+	/* Earliest device-timer deadline, partition ns (PART_NO_DEADLINE when
+	 * none); kept by the board (core/platform.h), read by the scheduler. */
 	uint64_t next_deadline_ns;
 	uint8_t power_request;  /* enum power_request, set by device callbacks */
 	/* debug-exit=: the first value written and its status (v << 1) | 1. */

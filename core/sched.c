@@ -12,7 +12,7 @@
  * equal priority take turns (round-robin). A vCPU runs until it halts,
  * yields, stops, has taken SLICE_EXITS exits, or its time slice ends
  * (SCHED_SLICE_NS, armed only when another vCPU of equal or higher priority
- * waits). The host LAPIC timer (drivers/irqchip/lapic.c) enforces the slice
+ * waits). The host LAPIC timer (arch/x86/hostdev/lapic.c) enforces the slice
  * end and the device-timer deadlines: it forces an EXIT_EXTINT.
  *
  * Device services. A virtio queue notification only queues the device's
@@ -22,7 +22,7 @@
  * which runs it as soon as the exit is handled. A CPU runs its queued
  * tasks before it picks a vCPU. A task takes the locks it needs
  * (a virtio device takes its own, not the partition's: see
- * core/virtio_platform.c).
+ * platform/pc/virtio_platform.c).
  *
  * Time. A partition's own timers (PIT, RTC, PM timer) are ticked by the
  * home CPU of its vCPU 0 ("timer CPU"); an interrupt they raise for a vCPU
@@ -48,8 +48,7 @@
 #include "core/platform.h"
 #include "core/sched.h"
 #include "core/spinlock.h"
-#include "drivers/irqchip/lapic.h"
-#include "drivers/vdev/vdev.h"
+#include "arch/x86/hostdev/lapic.h"
 
 #define SLICE_EXITS 256
 /* vCPUs one CPU can host: every vCPU of every partition at most. */
@@ -148,7 +147,7 @@ static bool ticks_here(const struct partition *p, const struct percpu *cpu)
 static uint64_t partition_deadline_tsc(const struct partition *p)
 {
 	uint64_t ns = p->next_deadline_ns;
-	if (p->state == PART_STOPPED || ns == VDEV_NO_DEADLINE)
+	if (p->state == PART_STOPPED || ns == PART_NO_DEADLINE)
 		return UINT64_MAX;
 	return tsc_at_time_ns(p->start_ns + ns);
 }
@@ -156,7 +155,7 @@ static uint64_t partition_deadline_tsc(const struct partition *p)
 static uint64_t vcpu_deadline_tsc(const struct vcpu *v)
 {
 	uint64_t ns = v->timer_deadline_ns;
-	if (v->part->state == PART_STOPPED || ns == VDEV_NO_DEADLINE)
+	if (v->part->state == PART_STOPPED || ns == PART_NO_DEADLINE)
 		return UINT64_MAX;
 	return tsc_at_time_ns(v->part->start_ns + ns);
 }

@@ -7,7 +7,9 @@
 #   make run-kernel        bulkhead.elf via QEMU -kernel (Multiboot1)
 #   make run-efi           the ESP under OVMF (Bulkhead's loader); run-efi-grub: GRUB EFI
 #   make run-bochs         the ISO in Bochs (VT-x)
-#   make test              deps, build, unit tests, script tests, integration tests (what CI runs)
+#   make test              deps, layer check, build, unit tests, script tests, integration
+#                          tests (what CI runs)
+#   make check-layers      scripts/check-layers.sh: includes against the layer order
 #   make test-loaded       the integration tests 3 times beside CPU hogs (stress-ng)
 #   make test-repeat       tests/integration/repeat/*.test REPEAT=20 times each, passes counted
 #   make test-integration  only the integration tests (ITEST_ARGS="--filter bochs" ...),
@@ -99,6 +101,7 @@ test-integration: deps-check test-build
 # competing for the two cores would only make timing-sensitive tests flaky.
 test:
 	$(MAKE) deps-check
+	$(MAKE) check-layers
 	$(MAKE) test-build
 	$(MAKE) unit
 	$(MAKE) test-scripts
@@ -127,6 +130,13 @@ test-repeat: deps-check test-build
 		done; \
 		echo "$$n: $$pass of $(REPEAT) runs passed"; \
 	done
+
+# Every #include in the hypervisor's sources points down the layer order
+# (docs/architecture.md "Layers"); lists file:line of any that does not.
+# Quick (no build): the first step of make test.
+.PHONY: check-layers
+check-layers:
+	@scripts/check-layers.sh
 
 # Tests of the scripts themselves (tests/scripts/test-*.sh), e.g. the
 # accelerator choice against made-up hosts.

@@ -1,112 +1,17 @@
 /* Local APIC model. Section numbers are Intel SDM Vol. 3A chapter 10. */
 #include "drivers/vdev/lapic.h"
+#include "drivers/vdev/lapic_internal.h"
 #include "drivers/vdev/msi.h"
 
 #include "core/log.h"
 
-#define NS_PER_SEC 1000000000ULL
-#define FIRST_LEGAL_VECTOR 16 /* 0-15 are illegal (§10.5.3) */
-#define PRIORITY_CLASS(v) ((uint32_t)(v) & 0xF0u)
-#define XAPIC_BROADCAST 0xFFu
-#define X2APIC_BROADCAST 0xFFFFFFFFu
-#define XAPIC_ID_MASK 0xFF000000u
-#define DFR_MODEL_BITS 0xF0000000u
-#define TPR_MASK 0xFFu
-#define LDR_X2APIC_CLUSTER_SHIFT 16
-#define LDR_X2APIC_ID_BITS 0xFu
-
-/* Register numbers: xAPIC offset / 16, x2APIC MSR - 0x800. */
-#define REG(off) ((off) >> 4)
-
-/* Bits of each LVT that software may set (Figure 10-8), in LVT index order.
- * With the read-only status bits they are all the bits that exist: an
- * x2APIC write of any other bit #GPs (§10.12.1.3). */
-static const uint32_t lvt_writable[LAPIC_NR_LVT] = {
-	[LAPIC_LVT_IDX_TIMER] = 0x000700FFu,
-	[LAPIC_LVT_IDX_THERMAL] = 0x000107FFu,
-	[LAPIC_LVT_IDX_PERF] = 0x000107FFu,
-	[LAPIC_LVT_IDX_LINT0] = 0x0001A7FFu,
-	[LAPIC_LVT_IDX_LINT1] = 0x0001A7FFu,
-	[LAPIC_LVT_IDX_ERROR] = 0x000100FFu,
-	[LAPIC_LVT_IDX_CMCI] = 0x000107FFu,
-};
-#define LVT_READ_ONLY_BITS (LAPIC_LVT_DELIVERY_STATUS | LAPIC_LVT_REMOTE_IRR)
-
-enum lapic_warning {
-	W_MMIO_ACCESS = 1u << 0,
-	W_MMIO_INACTIVE = 1u << 1,
-	W_RESERVED_REG = 1u << 2,
-	W_READ_ONLY = 1u << 3,
-	W_X2APIC_GP = 1u << 4,
-	W_APIC_BASE = 1u << 5,
-	W_TIMER_MODE = 1u << 6,
-	W_DELIVERY_MODE = 1u << 7,
-	W_SMI = 1u << 8,
-	W_ILLEGAL_VECTOR = 1u << 9,
-	W_DFR_MODEL = 1u << 10,
-	W_TSC_HZ = 1u << 11,
-	W_ACK = 1u << 12,
-};
-
-/* Outcome of a register access, shared by the MMIO and MSR paths. */
-enum reg_status {
-	REG_OK,
-	REG_ABSENT,	/* reserved offset / no such MSR */
-	REG_WRITE_ONLY, /* read of EOI or SELF IPI */
-	REG_READ_ONLY,
-	REG_BAD_VALUE, /* x2APIC: reserved bits set */
-};
-
-static const char *owner_of(const struct lapic *l)
-{
-	return l->owner ? l->owner : "?";
-}
-
-static bool first_warning(struct lapic *l, unsigned int bit)
-{
-	if (l->warned & bit)
-		return false;
-	l->warned |= bit;
-	return true;
-}
-
-#define lapic_warn_once(l, bit, fmt, ...)                                                   \
-	do {                                                                                \
-		if (first_warning(l, bit))                                                  \
-			pr_warn("[%s] lapic: APIC %u: " fmt, owner_of(l), (l)->initial_id, \
-				##__VA_ARGS__);                                             \
-	} while (0)
-
 /* ---- state queries ---- */
-
-static bool hw_enabled(const struct lapic *l)
-{
-	return l->apic_base & LAPIC_BASE_EN;
-}
-
-static bool x2apic_mode(const struct lapic *l)
-{
-	return hw_enabled(l) && (l->apic_base & LAPIC_BASE_EXTD);
-}
-
-static bool sw_enabled(const struct lapic *l)
-{
-	return l->svr & LAPIC_SVR_ENABLE;
-}
 
 enum lapic_mode lapic_mode(const struct lapic *l)
 {
 	if (!hw_enabled(l))
 		return LAPIC_MODE_DISABLED;
 	return x2apic_mode(l) ? LAPIC_MODE_X2APIC : LAPIC_MODE_XAPIC;
-}
-
-/* Base-address bits of IA32_APIC_BASE: 12 .. MAXPHYADDR-1 (§10.4.4). */
-static uint64_t base_addr_mask(const struct lapic *l)
-{
-	unsigned int bits = MIN(MAX(l->phys_bits, 32u), 52u);
-
-	return (BIT(bits) - 1) & ~(PAGE_SIZE - 1);
 }
 
 uint64_t lapic_mmio_base(const struct lapic *l)
@@ -117,11 +22,6 @@ uint64_t lapic_mmio_base(const struct lapic *l)
 uint32_t lapic_id(const struct lapic *l)
 {
 	return x2apic_mode(l) ? l->initial_id : l->id >> LAPIC_XAPIC_ID_SHIFT;
-}
-
-static uint64_t now_ns(const struct lapic *l)
-{
-	return l->clock ? vclock_now(l->clock) : 0;
 }
 
 static void kick(struct lapic *l)
@@ -168,7 +68,7 @@ uint32_t lapic_ppr(const struct lapic *l)
 }
 
 /* Arbitration priority (§10.8.3, Figure 10-15). */
-static uint32_t compute_apr(const struct lapic *l)
+uint32_t apic_compute_apr(const struct lapic *l)
 {
 	int isrv = vec_highest(l->isr), irrv = vec_highest(l->irr);
 	uint32_t tpr_c = PRIORITY_CLASS(l->tpr);
@@ -182,11 +82,9 @@ static uint32_t compute_apr(const struct lapic *l)
 
 /* ---- interrupt acceptance ---- */
 
-static void accept_vector(struct lapic *l, uint8_t vector, bool level);
-
 /* Log errors into the ESR and raise the error LVT (§10.5.3). An illegal
  * vector in the error LVT itself only adds to the ESR. */
-static void raise_error(struct lapic *l, uint32_t bits)
+void apic_raise_error(struct lapic *l, uint32_t bits)
 {
 	uint32_t lvt = l->lvt[LAPIC_LVT_IDX_ERROR];
 	uint8_t vector = lvt & LAPIC_LVT_VECTOR_MASK;
@@ -204,11 +102,11 @@ static void raise_error(struct lapic *l, uint32_t bits)
 }
 
 /* Into the IRR; the TMR records the trigger mode (§10.8.4). */
-static void accept_vector(struct lapic *l, uint8_t vector, bool level)
+void apic_accept_vector(struct lapic *l, uint8_t vector, bool level)
 {
 	if (vector < FIRST_LEGAL_VECTOR) {
 		lapic_warn_once(l, W_ILLEGAL_VECTOR, "illegal vector %u received, dropped", vector);
-		raise_error(l, LAPIC_ESR_RECV_ILLEGAL_VECTOR);
+		apic_raise_error(l, LAPIC_ESR_RECV_ILLEGAL_VECTOR);
 		return;
 	}
 	vec_set(l->irr, vector);
@@ -219,7 +117,7 @@ static void accept_vector(struct lapic *l, uint8_t vector, bool level)
 	kick(l);
 }
 
-static void mask_all_lvts(struct lapic *l)
+void apic_mask_all_lvts(struct lapic *l)
 {
 	for (unsigned int i = 0; i < LAPIC_NR_LVT; i++)
 		l->lvt[i] |= LAPIC_LVT_MASKED;
@@ -228,7 +126,7 @@ static void mask_all_lvts(struct lapic *l)
 /* Registers to their power-on values except the APIC ID and the base
  * (§10.4.7.1; INIT keeps both, §10.4.7.3). In x2APIC mode the LDR is
  * derived from the x2APIC ID (§10.12.10.2). */
-static void reset_registers(struct lapic *l)
+void apic_reset_registers(struct lapic *l)
 {
 	l->tpr = 0;
 	l->ldr = 0;
@@ -261,7 +159,7 @@ static void clear_cpu_events(struct lapic *l)
  * waits for a start-up IPI. */
 static void init_signal(struct lapic *l)
 {
-	reset_registers(l);
+	apic_reset_registers(l);
 	clear_cpu_events(l);
 	l->init_pending = true;
 	l->wait_for_sipi = !l->bsp;
@@ -279,7 +177,7 @@ void lapic_accept(struct lapic *l, const struct lapic_msg *msg)
 		 * INIT and start-up messages. */
 		if (!sw_enabled(l))
 			return;
-		accept_vector(l, msg->vector, msg->trigger_level);
+		apic_accept_vector(l, msg->vector, msg->trigger_level);
 		return;
 	case LAPIC_DM_SMI:
 		lapic_warn_once(l, W_SMI, "SMI ignored (no SMM)");
@@ -330,7 +228,7 @@ static void fire_lvt(struct lapic *l, unsigned int idx)
 	case LAPIC_DM_FIXED:
 		/* Local interrupts are edge here: no remote IRR is modelled,
 		 * so their EOI must not reach the IOAPIC. */
-		accept_vector(l, vector, false);
+		apic_accept_vector(l, vector, false);
 		return;
 	case LAPIC_DM_NMI:
 		l->nmi_pending = true;
@@ -380,7 +278,7 @@ struct irq_sink lapic_lint_sink(struct lapic *l)
 
 /* ---- EOI and delivery ---- */
 
-static void do_eoi(struct lapic *l)
+void apic_do_eoi(struct lapic *l)
 {
 	int v = vec_highest(l->isr);
 
@@ -530,7 +428,7 @@ bool lapic_msi_decode(uint64_t addr, uint32_t data, struct lapic_msg *msg)
 
 /* ---- IPIs ---- */
 
-static void send_ipi(struct lapic *l)
+void apic_send_ipi(struct lapic *l)
 {
 	uint32_t lo = l->icr_low;
 	struct lapic_msg msg = {
@@ -550,7 +448,7 @@ static void send_ipi(struct lapic *l)
 		if (msg.vector < FIRST_LEGAL_VECTOR) {
 			lapic_warn_once(l, W_ILLEGAL_VECTOR, "IPI with illegal vector %u not sent",
 					msg.vector);
-			raise_error(l, LAPIC_ESR_SEND_ILLEGAL_VECTOR);
+			apic_raise_error(l, LAPIC_ESR_SEND_ILLEGAL_VECTOR);
 			return;
 		}
 		break;
@@ -568,11 +466,6 @@ static void send_ipi(struct lapic *l)
 
 /* ---- timer (§10.5.4) ---- */
 
-static unsigned int timer_mode(const struct lapic *l)
-{
-	return l->lvt[LAPIC_LVT_IDX_TIMER] >> LAPIC_LVT_TIMER_MODE_SHIFT & LAPIC_LVT_TIMER_MODE_MASK;
-}
-
 /* Figure 10-10: value (bit 3, bits 1:0) 0..6 divide by 2^(v+1), 7 by 1. */
 static uint64_t timer_divisor(const struct lapic *l)
 {
@@ -583,7 +476,7 @@ static uint64_t timer_divisor(const struct lapic *l)
 
 /* The current count: ceil(time left / divisor); periodic counts that the
  * platform has not ticked yet are reloaded arithmetically. */
-static uint32_t timer_current(const struct lapic *l, uint64_t now)
+uint32_t apic_timer_current(const struct lapic *l, uint64_t now)
 {
 	uint64_t div = timer_divisor(l), left;
 
@@ -612,10 +505,10 @@ static void timer_start(struct lapic *l, uint64_t now)
 }
 
 /* The count carries on from its current value at the new rate. */
-static void timer_set_divide(struct lapic *l, uint32_t val)
+void apic_timer_set_divide(struct lapic *l, uint32_t val)
 {
 	uint64_t now = now_ns(l);
-	uint32_t count = timer_current(l, now);
+	uint32_t count = apic_timer_current(l, now);
 
 	l->timer_divide_reg = val & LAPIC_TDCR_WRITABLE;
 	if (l->timer_armed && timer_mode(l) != LAPIC_TIMER_TSC_DEADLINE && count)
@@ -650,7 +543,7 @@ static void timer_expire(struct lapic *l)
 }
 
 /* IA32_TSC_DEADLINE write in TSC-deadline mode (§10.5.4.1). */
-static void timer_arm_tsc(struct lapic *l, uint64_t deadline)
+void apic_timer_arm_tsc(struct lapic *l, uint64_t deadline)
 {
 	uint64_t now_tsc, now, delta;
 
@@ -731,7 +624,7 @@ static void write_lvt_timer(struct lapic *l, uint32_t val)
 	}
 }
 
-static void write_lvt(struct lapic *l, unsigned int idx, uint32_t val)
+void apic_write_lvt(struct lapic *l, unsigned int idx, uint32_t val)
 {
 	val &= lvt_writable[idx];
 	/* §10.4.7.2: masks stay set while software-disabled. */
@@ -743,7 +636,7 @@ static void write_lvt(struct lapic *l, unsigned int idx, uint32_t val)
 		l->lvt[idx] = val;
 }
 
-static void write_timer_initial(struct lapic *l, uint32_t val)
+void apic_write_timer_initial(struct lapic *l, uint32_t val)
 {
 	/* §10.5.4.1: ignored in TSC-deadline mode. */
 	if (timer_mode(l) == LAPIC_TIMER_TSC_DEADLINE)
@@ -752,447 +645,13 @@ static void write_timer_initial(struct lapic *l, uint32_t val)
 	timer_start(l, now_ns(l));
 }
 
-/* ---- register file ---- */
-
-static int lvt_index(unsigned int reg)
-{
-	if (reg == REG(LAPIC_LVT_CMCI))
-		return LAPIC_LVT_IDX_CMCI;
-	if (reg >= REG(LAPIC_LVT_TIMER) && reg <= REG(LAPIC_LVT_ERROR))
-		return (int)(reg - REG(LAPIC_LVT_TIMER));
-	return -1;
-}
-
-/* reg is offset / 16; the x2APIC ICR read (64 bits) is handled by the MSR
- * path. */
-static enum reg_status reg_read(struct lapic *l, unsigned int reg, uint32_t *val)
-{
-	bool x2 = x2apic_mode(l);
-	int lvt = lvt_index(reg);
-
-	*val = 0;
-	if (lvt >= 0) {
-		*val = l->lvt[lvt];
-		return REG_OK;
-	}
-	if (reg >= REG(LAPIC_ISR) && reg < REG(LAPIC_ISR) + 8) {
-		*val = l->isr[reg - REG(LAPIC_ISR)];
-		return REG_OK;
-	}
-	if (reg >= REG(LAPIC_TMR) && reg < REG(LAPIC_TMR) + 8) {
-		*val = l->tmr[reg - REG(LAPIC_TMR)];
-		return REG_OK;
-	}
-	if (reg >= REG(LAPIC_IRR) && reg < REG(LAPIC_IRR) + 8) {
-		*val = l->irr[reg - REG(LAPIC_IRR)];
-		return REG_OK;
-	}
-	switch (reg) {
-	case REG(LAPIC_ID):
-		*val = x2 ? l->initial_id : l->id;
-		return REG_OK;
-	case REG(LAPIC_VERSION):
-		*val = LAPIC_VERSION_VALUE;
-		return REG_OK;
-	case REG(LAPIC_TPR):
-		*val = l->tpr;
-		return REG_OK;
-	case REG(LAPIC_APR):
-		if (x2)
-			return REG_ABSENT;
-		*val = compute_apr(l);
-		return REG_OK;
-	case REG(LAPIC_PPR):
-		*val = lapic_ppr(l);
-		return REG_OK;
-	case REG(LAPIC_EOI):
-		return x2 ? REG_WRITE_ONLY : REG_OK;
-	case REG(LAPIC_RRD):
-		return x2 ? REG_ABSENT : REG_OK;
-	case REG(LAPIC_LDR):
-		*val = l->ldr;
-		return REG_OK;
-	case REG(LAPIC_DFR):
-		if (x2)
-			return REG_ABSENT;
-		*val = l->dfr;
-		return REG_OK;
-	case REG(LAPIC_SVR):
-		*val = l->svr;
-		return REG_OK;
-	case REG(LAPIC_ESR):
-		*val = l->esr;
-		return REG_OK;
-	case REG(LAPIC_ICR_LOW):
-		*val = l->icr_low; /* delivery status: always idle */
-		return REG_OK;
-	case REG(LAPIC_ICR_HIGH):
-		if (x2)
-			return REG_ABSENT;
-		*val = l->icr_high;
-		return REG_OK;
-	case REG(LAPIC_TIMER_INITIAL):
-		*val = l->timer_initial;
-		return REG_OK;
-	case REG(LAPIC_TIMER_CURRENT):
-		*val = timer_current(l, now_ns(l));
-		return REG_OK;
-	case REG(LAPIC_TIMER_DIVIDE):
-		*val = l->timer_divide_reg;
-		return REG_OK;
-	case REG(LAPIC_SELF_IPI):
-		return x2 ? REG_WRITE_ONLY : REG_ABSENT;
-	default:
-		return REG_ABSENT;
-	}
-}
-
-static bool is_read_only(unsigned int reg, bool x2)
-{
-	switch (reg) {
-	case REG(LAPIC_VERSION):
-	case REG(LAPIC_PPR):
-	case REG(LAPIC_TIMER_CURRENT):
-		return true;
-	case REG(LAPIC_ID):
-	case REG(LAPIC_LDR):
-		return x2;
-	case REG(LAPIC_APR):
-	case REG(LAPIC_RRD):
-		return !x2;
-	default:
-		return reg >= REG(LAPIC_ISR) && reg < REG(LAPIC_IRR) + 8;
-	}
-}
-
-/* x2APIC reserved-bit check (§10.12.1.3); xAPIC ignores reserved bits. */
-static bool x2apic_value_ok(unsigned int reg, uint32_t val)
-{
-	int lvt = lvt_index(reg);
-
-	if (lvt >= 0) {
-		if (lvt == LAPIC_LVT_IDX_TIMER &&
-		    (val >> LAPIC_LVT_TIMER_MODE_SHIFT & LAPIC_LVT_TIMER_MODE_MASK) == 3)
-			return false;
-		return !(val & ~(lvt_writable[lvt] | LVT_READ_ONLY_BITS));
-	}
-	switch (reg) {
-	case REG(LAPIC_TPR):
-		return !(val & ~TPR_MASK);
-	case REG(LAPIC_EOI):
-	case REG(LAPIC_ESR):
-		return val == 0;
-	case REG(LAPIC_SVR):
-		return !(val & ~LAPIC_SVR_WRITABLE);
-	case REG(LAPIC_TIMER_DIVIDE):
-		return !(val & ~LAPIC_TDCR_WRITABLE);
-	case REG(LAPIC_SELF_IPI):
-		return !(val & ~0xFFu);
-	default:
-		return true;
-	}
-}
-
-static void write_svr(struct lapic *l, uint32_t val)
-{
-	l->svr = val & LAPIC_SVR_WRITABLE;
-	if (!sw_enabled(l))
-		mask_all_lvts(l);
-}
-
-static void write_dfr(struct lapic *l, uint32_t val)
-{
-	uint32_t model = val >> LAPIC_DFR_MODEL_SHIFT;
-
-	if (model != LAPIC_DFR_FLAT && model != LAPIC_DFR_CLUSTER)
-		lapic_warn_once(l, W_DFR_MODEL, "DFR model %#x is neither flat nor cluster",
-				model);
-	l->dfr = (val & DFR_MODEL_BITS) | ~DFR_MODEL_BITS;
-}
-
-/* 32-bit writes of both modes (the x2APIC ICR is written by the MSR path). */
-static enum reg_status reg_write(struct lapic *l, unsigned int reg, uint32_t val)
-{
-	bool x2 = x2apic_mode(l);
-	int lvt = lvt_index(reg);
-
-	if (is_read_only(reg, x2))
-		return REG_READ_ONLY;
-	if (x2 && !x2apic_value_ok(reg, val))
-		return REG_BAD_VALUE;
-	if (lvt >= 0) {
-		write_lvt(l, (unsigned int)lvt, val);
-		return REG_OK;
-	}
-	switch (reg) {
-	case REG(LAPIC_ID):
-		l->id = val & XAPIC_ID_MASK;
-		return REG_OK;
-	case REG(LAPIC_TPR):
-		l->tpr = val & TPR_MASK;
-		return REG_OK;
-	case REG(LAPIC_EOI):
-		do_eoi(l);
-		return REG_OK;
-	case REG(LAPIC_LDR):
-		l->ldr = val & XAPIC_ID_MASK;
-		return REG_OK;
-	case REG(LAPIC_DFR):
-		if (x2)
-			return REG_ABSENT;
-		write_dfr(l, val);
-		return REG_OK;
-	case REG(LAPIC_SVR):
-		write_svr(l, val);
-		return REG_OK;
-	case REG(LAPIC_ESR):
-		/* §10.5.3: a write latches the errors since the last one. */
-		l->esr = l->esr_pending;
-		l->esr_pending = 0;
-		return REG_OK;
-	case REG(LAPIC_ICR_LOW):
-		if (x2)
-			return REG_ABSENT; /* 64-bit MSR path only */
-		l->icr_low = val & LAPIC_ICR_WRITABLE;
-		send_ipi(l);
-		return REG_OK;
-	case REG(LAPIC_ICR_HIGH):
-		if (x2)
-			return REG_ABSENT;
-		l->icr_high = val & XAPIC_ID_MASK;
-		return REG_OK;
-	case REG(LAPIC_TIMER_INITIAL):
-		write_timer_initial(l, val);
-		return REG_OK;
-	case REG(LAPIC_TIMER_DIVIDE):
-		timer_set_divide(l, val);
-		return REG_OK;
-	case REG(LAPIC_SELF_IPI):
-		if (!x2)
-			return REG_ABSENT;
-		/* §10.12.11: a fixed, edge-triggered interrupt to self. */
-		accept_vector(l, (uint8_t)val, false);
-		return REG_OK;
-	default:
-		return REG_ABSENT;
-	}
-}
-
-/* ---- xAPIC MMIO ---- */
-
-static bool mmio_usable(struct lapic *l, uint64_t offset, unsigned int size, bool write)
-{
-	if (lapic_mode(l) != LAPIC_MODE_XAPIC) {
-		lapic_warn_once(l, W_MMIO_INACTIVE, "MMIO %s at +%#llx while the xAPIC page is off",
-				write ? "write" : "read", (unsigned long long)offset);
-		return false;
-	}
-	/* §10.4.1: only aligned 32-bit accesses to the first dword of each
-	 * 16-byte register are defined. */
-	if (size != 4 || offset >= LAPIC_MMIO_SIZE || offset % LAPIC_REG_STRIDE) {
-		lapic_warn_once(l, W_MMIO_ACCESS, "%u-byte MMIO %s at +%#llx ignored", size,
-				write ? "write" : "read", (unsigned long long)offset);
-		return false;
-	}
-	return true;
-}
-
-static void xapic_reserved(struct lapic *l, uint64_t offset, bool write)
-{
-	lapic_warn_once(l, W_RESERVED_REG, "%s of reserved register +%#llx",
-			write ? "write" : "read", (unsigned long long)offset);
-	raise_error(l, LAPIC_ESR_ILLEGAL_REGISTER);
-}
-
-int lapic_mmio_read(void *dev, uint64_t offset, unsigned int size, uint64_t *val)
-{
-	struct lapic *l = dev;
-	uint32_t v;
-
-	*val = 0;
-	if (!mmio_usable(l, offset, size, false))
-		return 0;
-	if (reg_read(l, (unsigned int)(offset >> 4), &v) == REG_ABSENT)
-		xapic_reserved(l, offset, false);
-	*val = v;
-	return 0;
-}
-
-int lapic_mmio_write(void *dev, uint64_t offset, unsigned int size, uint64_t val)
-{
-	struct lapic *l = dev;
-
-	if (!mmio_usable(l, offset, size, true))
-		return 0;
-	switch (reg_write(l, (unsigned int)(offset >> 4), (uint32_t)val)) {
-	case REG_ABSENT:
-		xapic_reserved(l, offset, true);
-		break;
-	case REG_READ_ONLY:
-		lapic_warn_once(l, W_READ_ONLY, "write %#x to read-only register +%#llx ignored",
-				(uint32_t)val, (unsigned long long)offset);
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
-/* ---- MSRs ---- */
-
-static const char *const reg_status_text[] = {
-	[REG_OK] = "ok",
-	[REG_ABSENT] = "no such register",
-	[REG_WRITE_ONLY] = "write-only register",
-	[REG_READ_ONLY] = "read-only register",
-	[REG_BAD_VALUE] = "reserved bits set",
-};
-
-static int x2apic_gp(struct lapic *l, uint32_t msr, bool write, uint64_t val,
-		     enum reg_status why)
-{
-	lapic_warn_once(l, W_X2APIC_GP, "%s MSR %#x (value %#llx): %s; #GP",
-			write ? "WRMSR" : "RDMSR", msr, (unsigned long long)val,
-			reg_status_text[why]);
-	return LAPIC_MSR_GP;
-}
-
-bool lapic_owns_msr(uint32_t msr)
-{
-	return msr == MSR_LAPIC_APIC_BASE || msr == MSR_LAPIC_TSC_DEADLINE ||
-	       (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST);
-}
-
-static int x2apic_msr_read(struct lapic *l, uint32_t msr, uint64_t *val)
-{
-	unsigned int reg = msr - MSR_X2APIC_FIRST;
-	enum reg_status st;
-	uint32_t v;
-
-	if (!x2apic_mode(l))
-		return x2apic_gp(l, msr, false, 0, REG_ABSENT);
-	if (reg == REG(LAPIC_ICR_LOW)) {
-		*val = (uint64_t)l->icr_high << 32 | l->icr_low;
-		return LAPIC_MSR_OK;
-	}
-	st = reg_read(l, reg, &v);
-	if (st != REG_OK)
-		return x2apic_gp(l, msr, false, 0, st);
-	*val = v;
-	return LAPIC_MSR_OK;
-}
-
-static int x2apic_msr_write(struct lapic *l, uint32_t msr, uint64_t val)
-{
-	unsigned int reg = msr - MSR_X2APIC_FIRST;
-	enum reg_status st;
-
-	if (!x2apic_mode(l))
-		return x2apic_gp(l, msr, true, val, REG_ABSENT);
-	if (reg == REG(LAPIC_ICR_LOW)) {
-		/* §10.12.9: one 64-bit write sends; bit 12 is reserved here. */
-		if ((uint32_t)val & ~(LAPIC_ICR_WRITABLE & ~LAPIC_ICR_DELIVERY_STATUS))
-			return x2apic_gp(l, msr, true, val, REG_BAD_VALUE);
-		l->icr_low = (uint32_t)val;
-		l->icr_high = (uint32_t)(val >> 32);
-		send_ipi(l);
-		return LAPIC_MSR_OK;
-	}
-	/* The upper halves of the other registers are reserved. */
-	if (val >> 32)
-		return x2apic_gp(l, msr, true, val, REG_BAD_VALUE);
-	st = reg_write(l, reg, (uint32_t)val);
-	if (st != REG_OK)
-		return x2apic_gp(l, msr, true, val, st);
-	return LAPIC_MSR_OK;
-}
-
-/* IA32_APIC_BASE (§10.4.4, §10.12.5): EN/EXTD state machine of Figure
- * 10-27. The BSP flag is the hardware's and keeps its value. */
-static int write_apic_base(struct lapic *l, uint64_t val)
-{
-	uint64_t legal = base_addr_mask(l) | LAPIC_BASE_BSP | LAPIC_BASE_EXTD | LAPIC_BASE_EN;
-	enum lapic_mode old = lapic_mode(l), new;
-	bool en = val & LAPIC_BASE_EN, extd = val & LAPIC_BASE_EXTD;
-	const char *why = NULL;
-
-	if (val & ~legal)
-		why = "reserved bits set";
-	else if (extd && !en)
-		why = "EXTD without EN is invalid";
-	new = !en ? LAPIC_MODE_DISABLED : extd ? LAPIC_MODE_X2APIC : LAPIC_MODE_XAPIC;
-	if (!why && old == LAPIC_MODE_X2APIC && new == LAPIC_MODE_XAPIC)
-		why = "x2APIC to xAPIC needs a pass through disabled";
-	if (!why && old == LAPIC_MODE_DISABLED && new == LAPIC_MODE_X2APIC)
-		why = "disabled to x2APIC needs a pass through xAPIC";
-	if (why) {
-		lapic_warn_once(l, W_APIC_BASE, "IA32_APIC_BASE write %#llx refused (%s); #GP",
-				(unsigned long long)val, why);
-		return LAPIC_MSR_GP;
-	}
-	l->apic_base = (val & ~LAPIC_BASE_BSP) | (l->apic_base & LAPIC_BASE_BSP);
-	if (new == old)
-		return LAPIC_MSR_OK;
-	switch (new) {
-	case LAPIC_MODE_DISABLED:
-		/* §10.4.3: disabling loses the APIC state; it comes back in the
-		 * power-on state. */
-		reset_registers(l);
-		l->id = l->initial_id << LAPIC_XAPIC_ID_SHIFT;
-		break;
-	case LAPIC_MODE_X2APIC:
-		/* §10.12.5.1: xAPIC -> x2APIC keeps the state except the ID
-		 * (now the x2APIC ID) and the LDR (derived). */
-		l->ldr = (l->initial_id >> 4) << LDR_X2APIC_CLUSTER_SHIFT |
-			 1u << (l->initial_id & LDR_X2APIC_ID_BITS);
-		l->icr_high = 0;
-		break;
-	default:
-		break;
-	}
-	return LAPIC_MSR_OK;
-}
-
-int lapic_msr_read(struct lapic *l, uint32_t msr, uint64_t *val)
-{
-	*val = 0;
-	if (msr == MSR_LAPIC_APIC_BASE) {
-		*val = l->apic_base;
-		return LAPIC_MSR_OK;
-	}
-	if (msr == MSR_LAPIC_TSC_DEADLINE) {
-		/* §10.5.4.1: reads 0 outside TSC-deadline mode. */
-		if (hw_enabled(l) && timer_mode(l) == LAPIC_TIMER_TSC_DEADLINE)
-			*val = l->tsc_deadline;
-		return LAPIC_MSR_OK;
-	}
-	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
-		return x2apic_msr_read(l, msr, val);
-	return LAPIC_MSR_GP;
-}
-
-int lapic_msr_write(struct lapic *l, uint32_t msr, uint64_t val)
-{
-	if (msr == MSR_LAPIC_APIC_BASE)
-		return write_apic_base(l, val);
-	if (msr == MSR_LAPIC_TSC_DEADLINE) {
-		/* §10.5.4.1: ignored outside TSC-deadline mode. */
-		if (hw_enabled(l) && timer_mode(l) == LAPIC_TIMER_TSC_DEADLINE)
-			timer_arm_tsc(l, val);
-		return LAPIC_MSR_OK;
-	}
-	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST)
-		return x2apic_msr_write(l, msr, val);
-	return LAPIC_MSR_GP;
-}
-
 /* ---- life cycle ---- */
 
 void lapic_reset(struct lapic *l)
 {
 	l->apic_base = LAPIC_DEFAULT_BASE | LAPIC_BASE_EN | (l->bsp ? LAPIC_BASE_BSP : 0);
 	l->id = l->initial_id << LAPIC_XAPIC_ID_SHIFT;
-	reset_registers(l);
+	apic_reset_registers(l);
 	clear_cpu_events(l);
 	l->wait_for_sipi = !l->bsp;
 	l->lint_level[0] = l->lint_level[1] = false;

@@ -16,6 +16,7 @@
 #ifndef BULKHEAD_DRIVERS_VDEV_RTC_CMOS_H
 #define BULKHEAD_DRIVERS_VDEV_RTC_CMOS_H
 
+#include "core/lib/calendar.h"
 #include "core/iobus.h"
 #include "drivers/vdev/vdev.h"
 
@@ -95,13 +96,6 @@
 #define RTC_ALARM_DONT_CARE 0xC0 /* 0xC0-0xFF match any value */
 #define RTC_UIP_NS 244141ULL	 /* 8 cycles of 32.768 kHz before the update */
 
-/* A calendar time; fields as on a calendar (month 1-12, weekday 1-7 with
- * Sunday = 1 as the MC146818 counts). */
-struct rtc_datetime {
-	int64_t year;
-	unsigned int month, mday, hour, min, sec, wday;
-};
-
 struct rtc_cmos {
 	const char *owner;
 	const struct vclock *clock;
@@ -143,9 +137,5 @@ void rtc_cmos_tick(struct rtc_cmos *r, uint64_t now_ns);
 bool rtc_cmos_nmi_disabled(const struct rtc_cmos *r);
 /* The guest's current Unix time in seconds (for the console and tests). */
 int64_t rtc_cmos_guest_time(const struct rtc_cmos *r, uint64_t now_ns);
-
-/* Calendar conversions (proleptic Gregorian, any int64 day count). */
-void rtc_civil_from_unix(int64_t secs, struct rtc_datetime *out);
-int64_t rtc_unix_from_civil(const struct rtc_datetime *t);
 
 #endif

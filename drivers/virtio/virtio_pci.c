@@ -3,124 +3,14 @@
  * §6.8.2. Everything the guest writes is validated; misuse is logged once
  * per kind and either ignored or answered with DEVICE_NEEDS_RESET. */
 #include "drivers/virtio/virtio_pci.h"
+#include "drivers/virtio/virtio_pci_internal.h"
 
 #include "core/lib/format.h"
 #include "core/lib/string.h"
 #include "core/log.h"
 
-/* Vendor capability layout (§4.1.4, struct virtio_pci_cap): after the
- * two-byte header come cap_len, cfg_type, bar, id, two pad bytes, then
- * le32 offset and le32 length; the notify capability adds le32
- * notify_off_multiplier, the PCI_CFG capability four data bytes. Offsets
- * below are relative to the capability start. */
-#define VIRTIO_PCI_CAP_LEN_OFF 2
-#define VIRTIO_PCI_CAP_CFG_TYPE 3
-#define VIRTIO_PCI_CAP_BAR_OFF 4
-#define VIRTIO_PCI_CAP_OFFSET 8
-#define VIRTIO_PCI_CAP_LENGTH 12
-#define VIRTIO_PCI_CAP_SIZE 16
-#define VIRTIO_PCI_NOTIFY_CAP_MULT 16
-#define VIRTIO_PCI_NOTIFY_CAP_SIZE 20
-#define VIRTIO_PCI_CFG_CAP_DATA 16
-#define VIRTIO_PCI_CFG_CAP_SIZE 20
-#define VIRTIO_PCI_CFG_DATA_LEN 4
-
-/* cfg_type values (§4.1.4). */
-#define VIRTIO_PCI_CAP_COMMON_CFG 1
-#define VIRTIO_PCI_CAP_NOTIFY_CFG 2
-#define VIRTIO_PCI_CAP_ISR_CFG 3
-#define VIRTIO_PCI_CAP_DEVICE_CFG 4
-#define VIRTIO_PCI_CAP_PCI_CFG 5
-
-/* Common configuration structure (§4.1.4.3). */
-#define VIRTIO_PCI_COMMON_DFSELECT 0x00
-#define VIRTIO_PCI_COMMON_DF 0x04
-#define VIRTIO_PCI_COMMON_GFSELECT 0x08
-#define VIRTIO_PCI_COMMON_GF 0x0C
-#define VIRTIO_PCI_COMMON_MSIX 0x10
-#define VIRTIO_PCI_COMMON_NUMQ 0x12
-#define VIRTIO_PCI_COMMON_STATUS 0x14
-#define VIRTIO_PCI_COMMON_CFGGENERATION 0x15
-#define VIRTIO_PCI_COMMON_Q_SELECT 0x16
-#define VIRTIO_PCI_COMMON_Q_SIZE 0x18
-#define VIRTIO_PCI_COMMON_Q_MSIX 0x1A
-#define VIRTIO_PCI_COMMON_Q_ENABLE 0x1C
-#define VIRTIO_PCI_COMMON_Q_NOFF 0x1E
-#define VIRTIO_PCI_COMMON_Q_DESCLO 0x20
-#define VIRTIO_PCI_COMMON_Q_DESCHI 0x24
-#define VIRTIO_PCI_COMMON_Q_AVAILLO 0x28
-#define VIRTIO_PCI_COMMON_Q_AVAILHI 0x2C
-#define VIRTIO_PCI_COMMON_Q_USEDLO 0x30
-#define VIRTIO_PCI_COMMON_Q_USEDHI 0x34
-#define VIRTIO_PCI_COMMON_Q_NDATA 0x38
-#define VIRTIO_PCI_COMMON_Q_RESET 0x3A
-#define VIRTIO_PCI_COMMON_LEN 0x3C
-
-/* ISR status bits (§4.1.4.5). */
-#define VIRTIO_PCI_ISR_QUEUE 0x1
-#define VIRTIO_PCI_ISR_CONFIG 0x2
-
-/* MSI-X capability (PCI 3.0 §6.8.2): message control, table offset/BIR,
- * PBA offset/BIR; table entries of 16 bytes. */
-#define MSIX_CAP_CONTROL 2
-#define MSIX_CAP_TABLE 4
-#define MSIX_CAP_PBA 8
-#define MSIX_CAP_BODY_LEN 10
-#define MSIX_CTRL_TABLE_SIZE_MASK 0x07FFu
-#define MSIX_CTRL_FUNCTION_MASK BIT(14)
-#define MSIX_CTRL_ENABLE BIT(15)
-#define MSIX_ENTRY_SIZE 16
-#define MSIX_ENTRY_ADDR_LO 0
-#define MSIX_ENTRY_ADDR_HI 4
-#define MSIX_ENTRY_DATA 8
-#define MSIX_ENTRY_CTRL 12
-#define MSIX_ENTRY_CTRL_MASKBIT 1u
-#define MSIX_PBA_BYTES (ALIGN_UP(VIRTIO_PCI_MSIX_VECTORS, 64) / 8)
-
-/* §4.1.2.1: non-transitional devices should use subsystem ID >= 0x40. */
-#define VIRTIO_PCI_SUBSYSTEM_ID_BASE 0x40
-#define VIRTIO_PCI_REGION_SIZE 0x1000
-
-/* Statuses the driver may set; NEEDS_RESET belongs to the device. */
-#define VIRTIO_STATUS_DRIVER_BITS                                                      \
-	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK |    \
-	 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_FAILED)
-/* What the transport itself offers on top of the device's features. */
-#define VIRTIO_PCI_TRANSPORT_FEATURES                                                  \
-	(VIRTIO_FEATURE(VIRTIO_F_VERSION_1) | VIRTIO_FEATURE(VIRTIO_F_EVENT_IDX) |       \
-	 VIRTIO_FEATURE(VIRTIO_F_INDIRECT_DESC))
-
-/* Needs-reset lines logged per device before going quiet (a guest could
- * loop reset / violate forever). */
-#define VIRTIO_PCI_MAX_RESET_LOGS 16
-
-enum virtio_pci_warning {
-	WARN_ACCESS = BIT(0),       /* wrong size or alignment */
-	WARN_HOLE = BIT(1),         /* nothing at that offset */
-	WARN_NOTIFY = BIT(2),       /* notify for a queue that does not exist */
-	WARN_MSIX_RANGE = BIT(3),   /* MSI-X table/PBA beyond the entries */
-	WARN_STATUS = BIT(4),       /* driver cleared status bits */
-	WARN_FEATURES = BIT(5),     /* FEATURES_OK refused */
-	WARN_QUEUE_LIVE = BIT(6),   /* queue register changed while enabled */
-	WARN_QUEUE_SIZE = BIT(7),   /* queue size above the maximum */
-	WARN_QUEUE_DISABLE = BIT(8),/* 0 written to queue_enable */
-	WARN_PCI_CFG = BIT(9),      /* bad PCI_CFG window access */
-	WARN_FEATURES_LATE = BIT(10), /* driver features written after FEATURES_OK */
-	WARN_QUEUE_RESET = BIT(11), /* queue_reset without VIRTIO_F_RING_RESET */
-};
-
-static const char *owner_of(const struct virtio_pci *vp)
-{
-	return vp->cfg.owner ? vp->cfg.owner : "?";
-}
-
-static const char *name_of(const struct virtio_pci *vp)
-{
-	return vp->cfg.ops && vp->cfg.ops->name ? vp->cfg.ops->name : "virtio";
-}
-
 /* Logs fmt once per device for the given kind of misuse. */
-static void __printf(3, 4) warn_once(struct virtio_pci *vp, uint32_t kind, const char *fmt, ...)
+void __printf(3, 4) vpci_warn_once(struct virtio_pci *vp, uint32_t kind, const char *fmt, ...)
 {
 	char msg[160];
 	va_list ap;
@@ -137,11 +27,6 @@ static void __printf(3, 4) warn_once(struct virtio_pci *vp, uint32_t kind, const
 static uint64_t offered_features(const struct virtio_pci *vp)
 {
 	return vp->cfg.device_features | VIRTIO_PCI_TRANSPORT_FEATURES;
-}
-
-static unsigned int nr_queues(const struct virtio_pci *vp)
-{
-	return vp->cfg.ops->nr_queues;
 }
 
 bool virtio_pci_running(const struct virtio_pci *vp)
@@ -163,7 +48,7 @@ struct virtq *virtio_pci_queue(struct virtio_pci *vp, unsigned int q)
 
 /* INTx follows ISR while MSI-X is off (§4.1.4.5); with MSI-X enabled the
  * function must not use its pin (PCI 3.0 §6.8.2). */
-static void update_intx(struct virtio_pci *vp)
+void vpci_update_intx(struct virtio_pci *vp)
 {
 	pci_dev_set_intx_level(&vp->pci, !vp->msix_enabled && vp->isr);
 }
@@ -188,7 +73,7 @@ static void msix_fire(struct virtio_pci *vp, unsigned int v)
 	msi_send(&vp->cfg.msi, vp->msix[v].addr, vp->msix[v].data);
 }
 
-static void msix_deliver_pending(struct virtio_pci *vp)
+void vpci_msix_deliver_pending(struct virtio_pci *vp)
 {
 	if (!vp->msix_enabled)
 		return;
@@ -210,7 +95,7 @@ static void raise_interrupt(struct virtio_pci *vp, uint16_t vector, uint8_t isr_
 	}
 	vp->isr |= isr_bit;
 	vp->interrupts++;
-	update_intx(vp);
+	vpci_update_intx(vp);
 }
 
 static void raise_config_interrupt(struct virtio_pci *vp)
@@ -272,7 +157,7 @@ static void reset_queue_regs(struct virtio_pci *vp, unsigned int q)
 /* Writing 0 to device_status (§4.1.4.3.1); MSI-X table and PCI config
  * space are not part of the virtio device and stay. The model is not
  * told while virtio_pci_init builds the device. */
-static void device_reset(struct virtio_pci *vp, bool tell_model)
+void vpci_device_reset(struct virtio_pci *vp, bool tell_model)
 {
 	if (tell_model && vp->cfg.ops->reset)
 		vp->cfg.ops->reset(vp->cfg.dev);
@@ -287,7 +172,7 @@ static void device_reset(struct virtio_pci *vp, bool tell_model)
 	vp->config_msix_vector = VIRTIO_MSI_NO_VECTOR;
 	vp->isr = 0;
 	__atomic_store_n(&vp->pending, 0, __ATOMIC_RELEASE);
-	update_intx(vp);
+	vpci_update_intx(vp);
 }
 
 /* §3.1.1 step 5: the device accepts the driver's features or leaves
@@ -297,12 +182,12 @@ static bool accept_features(struct virtio_pci *vp)
 	uint64_t extra = vp->driver_features & ~offered_features(vp);
 
 	if (!(vp->driver_features & VIRTIO_FEATURE(VIRTIO_F_VERSION_1))) {
-		warn_once(vp, WARN_FEATURES,
+		vpci_warn_once(vp, WARN_FEATURES,
 			  "driver did not accept VIRTIO_F_VERSION_1 (legacy driver?); FEATURES_OK refused");
 		return false;
 	}
 	if (extra) {
-		warn_once(vp, WARN_FEATURES,
+		vpci_warn_once(vp, WARN_FEATURES,
 			  "driver accepted features %#llx that were never offered; FEATURES_OK refused",
 			  (unsigned long long)extra);
 		return false;
@@ -317,12 +202,12 @@ static void write_status(struct virtio_pci *vp, uint8_t val)
 	uint8_t now;
 
 	if (val == 0) {
-		device_reset(vp, true);
+		vpci_device_reset(vp, true);
 		return;
 	}
 	now = val & VIRTIO_STATUS_DRIVER_BITS;
 	if (old & (uint8_t)~now & VIRTIO_STATUS_DRIVER_BITS) {
-		warn_once(vp, WARN_STATUS, "driver cleared status bits %#x without a reset; kept",
+		vpci_warn_once(vp, WARN_STATUS, "driver cleared status bits %#x without a reset; kept",
 			  old & (uint8_t)~now & VIRTIO_STATUS_DRIVER_BITS);
 		now |= old & VIRTIO_STATUS_DRIVER_BITS;
 	}
@@ -447,7 +332,7 @@ static void write_queue_size(struct virtio_pci *vp, unsigned int q, uint32_t val
 	uint16_t max = vp->cfg.ops->queue_max_size;
 
 	if (val > max) {
-		warn_once(vp, WARN_QUEUE_SIZE, "queue %u: size %u above the maximum %u; ignored", q,
+		vpci_warn_once(vp, WARN_QUEUE_SIZE, "queue %u: size %u above the maximum %u; ignored", q,
 			  val, max);
 		return;
 	}
@@ -504,17 +389,17 @@ static void write_queue_reg(struct virtio_pci *vp, uint64_t off, uint32_t val)
 	if (off == VIRTIO_PCI_COMMON_Q_NOFF || off == VIRTIO_PCI_COMMON_Q_NDATA)
 		return; /* read-only */
 	if (off == VIRTIO_PCI_COMMON_Q_RESET) {
-		warn_once(vp, WARN_QUEUE_RESET,
+		vpci_warn_once(vp, WARN_QUEUE_RESET,
 			  "queue_reset written but VIRTIO_F_RING_RESET was not offered; ignored");
 		return;
 	}
 	if (off == VIRTIO_PCI_COMMON_Q_ENABLE && val == 0) {
 		/* §4.1.4.3.2: the driver must not write 0 (queue_reset does that). */
-		warn_once(vp, WARN_QUEUE_DISABLE, "queue %u: 0 written to queue_enable; ignored", q);
+		vpci_warn_once(vp, WARN_QUEUE_DISABLE, "queue %u: 0 written to queue_enable; ignored", q);
 		return;
 	}
 	if (vp->qreg[q].enable) {
-		warn_once(vp, WARN_QUEUE_LIVE,
+		vpci_warn_once(vp, WARN_QUEUE_LIVE,
 			  "queue %u: register %#llx written while the queue is enabled; ignored", q,
 			  (unsigned long long)off);
 		return;
@@ -546,7 +431,7 @@ static void write_driver_features(struct virtio_pci *vp, uint32_t val)
 	if (vp->driver_feature_select > 1)
 		return; /* no features there: only zeros can be accepted */
 	if (vp->status & VIRTIO_STATUS_FEATURES_OK) {
-		warn_once(vp, WARN_FEATURES_LATE, "driver features written after FEATURES_OK; ignored");
+		vpci_warn_once(vp, WARN_FEATURES_LATE, "driver features written after FEATURES_OK; ignored");
 		return;
 	}
 	set_half(&vp->driver_features, vp->driver_feature_select == 1, val);
@@ -594,7 +479,7 @@ static void notify_write(struct virtio_pci *vp, uint64_t off)
 	uint64_t q = off / VIRTIO_PCI_NOTIFY_MULTIPLIER;
 
 	if (off % VIRTIO_PCI_NOTIFY_MULTIPLIER || q >= nr_queues(vp)) {
-		warn_once(vp, WARN_NOTIFY, "notify at offset %#llx: no queue %llu; ignored",
+		vpci_warn_once(vp, WARN_NOTIFY, "notify at offset %#llx: no queue %llu; ignored",
 			  (unsigned long long)off, (unsigned long long)q);
 		return;
 	}
@@ -628,106 +513,6 @@ void virtio_pci_service(struct virtio_pci *vp)
 		if (!virtio_pci_running(vp))
 			return; /* the model found a violation */
 	}
-}
-
-/* ------------------------------------------------------------------ */
-/* MSI-X table and PBA in BAR 0 (PCI 3.0 §6.8.2.6-10)                   */
-/* ------------------------------------------------------------------ */
-
-static uint64_t msix_table_read(struct virtio_pci *vp, uint64_t off, unsigned int size)
-{
-	uint64_t entry = off / MSIX_ENTRY_SIZE;
-	unsigned int field = off % MSIX_ENTRY_SIZE;
-	const struct virtio_msix_entry *e;
-	uint8_t bytes[MSIX_ENTRY_SIZE];
-	uint64_t v = 0;
-
-	if (entry >= VIRTIO_PCI_MSIX_VECTORS) {
-		warn_once(vp, WARN_MSIX_RANGE, "MSI-X table access at %#llx beyond entry %u",
-			  (unsigned long long)off, VIRTIO_PCI_MSIX_VECTORS - 1);
-		return 0;
-	}
-	e = &vp->msix[entry];
-	bh_memcpy(bytes + MSIX_ENTRY_ADDR_LO, &e->addr, 8);
-	bh_memcpy(bytes + MSIX_ENTRY_DATA, &e->data, 4);
-	bh_memcpy(bytes + MSIX_ENTRY_CTRL, &e->ctrl, 4);
-	bh_memcpy(&v, bytes + field, size);
-	return v;
-}
-
-static void msix_table_write(struct virtio_pci *vp, uint64_t off, unsigned int size,
-			     uint64_t val)
-{
-	uint64_t entry = off / MSIX_ENTRY_SIZE;
-	unsigned int field = off % MSIX_ENTRY_SIZE;
-	struct virtio_msix_entry *e;
-	uint8_t bytes[MSIX_ENTRY_SIZE];
-
-	if (entry >= VIRTIO_PCI_MSIX_VECTORS) {
-		warn_once(vp, WARN_MSIX_RANGE, "MSI-X table write at %#llx beyond entry %u; ignored",
-			  (unsigned long long)off, VIRTIO_PCI_MSIX_VECTORS - 1);
-		return;
-	}
-	e = &vp->msix[entry];
-	bh_memcpy(bytes + MSIX_ENTRY_ADDR_LO, &e->addr, 8);
-	bh_memcpy(bytes + MSIX_ENTRY_DATA, &e->data, 4);
-	bh_memcpy(bytes + MSIX_ENTRY_CTRL, &e->ctrl, 4);
-	bh_memcpy(bytes + field, &val, size);
-	bh_memcpy(&e->addr, bytes + MSIX_ENTRY_ADDR_LO, 8);
-	bh_memcpy(&e->data, bytes + MSIX_ENTRY_DATA, 4);
-	bh_memcpy(&e->ctrl, bytes + MSIX_ENTRY_CTRL, 4);
-	/* Only the mask bit of vector control is implemented (§6.8.2.9). */
-	e->ctrl &= MSIX_ENTRY_CTRL_MASKBIT;
-	msix_deliver_pending(vp);
-}
-
-static uint64_t msix_pba_read(struct virtio_pci *vp, uint64_t off, unsigned int size)
-{
-	uint64_t bits = vp->msix_pending;
-
-	if (off >= MSIX_PBA_BYTES) {
-		warn_once(vp, WARN_MSIX_RANGE, "MSI-X PBA access at %#llx beyond its %u bytes",
-			  (unsigned long long)off, (unsigned int)MSIX_PBA_BYTES);
-		return 0;
-	}
-	bits >>= 8 * off;
-	return size == 8 ? bits : bits & ((1ULL << (8 * size)) - 1);
-}
-
-/* Message control through the config hook: table size read-only,
- * function mask and enable writable (§6.8.2.3). */
-static uint16_t msix_control(const struct virtio_pci *vp)
-{
-	uint16_t v = VIRTIO_PCI_MSIX_VECTORS - 1;
-
-	if (vp->msix_masked)
-		v |= MSIX_CTRL_FUNCTION_MASK;
-	if (vp->msix_enabled)
-		v |= MSIX_CTRL_ENABLE;
-	return v;
-}
-
-static uint32_t msix_control_read(void *ctx, struct pci_dev *d, unsigned int off,
-				  unsigned int size)
-{
-	struct virtio_pci *vp = ctx;
-	unsigned int shift = 8 * (off - (vp->msix_cap + MSIX_CAP_CONTROL));
-
-	return (uint32_t)(msix_control(vp) >> shift) & (uint32_t)((1ULL << (8 * size)) - 1);
-}
-
-static void msix_control_write(void *ctx, struct pci_dev *d, unsigned int off,
-			       unsigned int size, uint32_t val)
-{
-	struct virtio_pci *vp = ctx;
-	unsigned int shift = 8 * (off - (vp->msix_cap + MSIX_CAP_CONTROL));
-	uint32_t mask = (uint32_t)((1ULL << (8 * size)) - 1) << shift;
-	uint32_t now = (msix_control(vp) & ~mask) | ((val << shift) & mask);
-
-	vp->msix_enabled = now & MSIX_CTRL_ENABLE;
-	vp->msix_masked = now & MSIX_CTRL_FUNCTION_MASK;
-	update_intx(vp);
-	msix_deliver_pending(vp);
 }
 
 /* ------------------------------------------------------------------ */
@@ -782,7 +567,7 @@ static bool access_ok(struct virtio_pci *vp, uint64_t off, unsigned int size, bo
 	if (ok && r == REGION_ISR && rel == 0)
 		ok = size == 1;
 	if (!ok)
-		warn_once(vp, WARN_ACCESS, "%u-byte %s at BAR0+%#llx has the wrong size or alignment; %s",
+		vpci_warn_once(vp, WARN_ACCESS, "%u-byte %s at BAR0+%#llx has the wrong size or alignment; %s",
 			  size, write ? "write" : "read", (unsigned long long)off,
 			  write ? "ignored" : "reads all ones");
 	return ok;
@@ -790,7 +575,7 @@ static bool access_ok(struct virtio_pci *vp, uint64_t off, unsigned int size, bo
 
 static void hole(struct virtio_pci *vp, uint64_t off, bool write)
 {
-	warn_once(vp, WARN_HOLE, "%s at BAR0+%#llx: no register there", write ? "write" : "read",
+	vpci_warn_once(vp, WARN_HOLE, "%s at BAR0+%#llx: no register there", write ? "write" : "read",
 		  (unsigned long long)off);
 }
 
@@ -835,7 +620,7 @@ int virtio_pci_bar_read(void *dev, uint64_t off, unsigned int size, uint64_t *va
 		if (rel == 0) {
 			*val = vp->isr;
 			vp->isr = 0;
-			update_intx(vp);
+			vpci_update_intx(vp);
 		} else {
 			hole(vp, off, false);
 		}
@@ -847,10 +632,10 @@ int virtio_pci_bar_read(void *dev, uint64_t off, unsigned int size, uint64_t *va
 			hole(vp, off, false);
 		break;
 	case REGION_MSIX_TABLE:
-		*val = msix_table_read(vp, rel, size);
+		*val = vpci_msix_table_read(vp, rel, size);
 		break;
 	case REGION_MSIX_PBA:
-		*val = msix_pba_read(vp, rel, size);
+		*val = vpci_msix_pba_read(vp, rel, size);
 		break;
 	case REGION_NOTIFY:
 		break; /* write-only; reads as zero */
@@ -885,7 +670,7 @@ int virtio_pci_bar_write(void *dev, uint64_t off, unsigned int size, uint64_t va
 		notify_write(vp, rel);
 		break;
 	case REGION_MSIX_TABLE:
-		msix_table_write(vp, rel, size, val);
+		vpci_msix_table_write(vp, rel, size, val);
 		break;
 	case REGION_ISR:
 	case REGION_MSIX_PBA:
@@ -895,201 +680,4 @@ int virtio_pci_bar_write(void *dev, uint64_t off, unsigned int size, uint64_t va
 		break;
 	}
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* PCI_CFG access window (§4.1.4.9)                                     */
-/* ------------------------------------------------------------------ */
-
-/* The window's BAR access: cap.bar 0, cap.length 1, 2 or 4, cap.offset
- * aligned to it (§4.1.4.9.1). */
-static bool pci_cfg_target(struct virtio_pci *vp, uint64_t *off, unsigned int *len)
-{
-	unsigned int cap = vp->pci_cfg_cap;
-	unsigned int bar = pci_dev_store_read(&vp->pci, cap + VIRTIO_PCI_CAP_BAR_OFF, 1);
-
-	*off = pci_dev_store_read(&vp->pci, cap + VIRTIO_PCI_CAP_OFFSET, 4);
-	*len = pci_dev_store_read(&vp->pci, cap + VIRTIO_PCI_CAP_LENGTH, 4);
-	if (bar == VIRTIO_PCI_BAR && (*len == 1 || *len == 2 || *len == 4) &&
-	    IS_ALIGNED(*off, *len))
-		return true;
-	warn_once(vp, WARN_PCI_CFG,
-		  "PCI_CFG window access with bar %u offset %#llx length %u is invalid; ignored",
-		  bar, (unsigned long long)*off, *len);
-	return false;
-}
-
-static uint32_t pci_cfg_data_read(void *ctx, struct pci_dev *d, unsigned int off,
-				  unsigned int size)
-{
-	struct virtio_pci *vp = ctx;
-	unsigned int shift = 8 * (off - (vp->pci_cfg_cap + VIRTIO_PCI_CFG_CAP_DATA));
-	uint64_t bar_off, val = 0;
-	unsigned int len;
-
-	if (!pci_cfg_target(vp, &bar_off, &len))
-		return 0;
-	virtio_pci_bar_read(vp, bar_off, len, &val);
-	return (uint32_t)(val >> shift) & (uint32_t)((1ULL << (8 * size)) - 1);
-}
-
-static void pci_cfg_data_write(void *ctx, struct pci_dev *d, unsigned int off, unsigned int size,
-			       uint32_t val)
-{
-	struct virtio_pci *vp = ctx;
-	uint64_t bar_off;
-	unsigned int len;
-
-	if (!pci_cfg_target(vp, &bar_off, &len))
-		return;
-	/* The driver writes the first cap.length bytes of pci_cfg_data. */
-	if (off != vp->pci_cfg_cap + VIRTIO_PCI_CFG_CAP_DATA || size < len) {
-		warn_once(vp, WARN_PCI_CFG, "PCI_CFG window written with %u bytes at %#x for a %u-byte access; ignored",
-			  size, off, len);
-		return;
-	}
-	virtio_pci_bar_write(vp, bar_off, len, val);
-}
-
-/* ------------------------------------------------------------------ */
-/* Construction                                                         */
-/* ------------------------------------------------------------------ */
-
-static bool ops_valid(const struct virtio_pci_config *cfg)
-{
-	const struct virtio_device_ops *o = cfg->ops;
-	uint16_t qs;
-
-	if (!o || !o->name || !o->process || !cfg->mem)
-		return false;
-	qs = o->queue_max_size;
-	if (o->nr_queues == 0 || o->nr_queues > VIRTIO_PCI_MAX_QUEUES || qs == 0 ||
-	    qs > VIRTQ_MAX_SIZE || (qs & (qs - 1)))
-		return false;
-	if (o->config_size > VIRTIO_PCI_DEVICE_MAX || (o->config_size && !o->config_read))
-		return false;
-	return o->device_id != 0;
-}
-
-static unsigned int add_virtio_cap(struct virtio_pci *vp, uint8_t type, uint32_t offset,
-				   uint32_t length, const void *extra, unsigned int extra_len)
-{
-	uint8_t body[VIRTIO_PCI_NOTIFY_CAP_SIZE - PCI_CAP_HEADER_SIZE] = { 0 };
-	unsigned int cap_len = VIRTIO_PCI_CAP_SIZE + extra_len;
-
-	body[VIRTIO_PCI_CAP_LEN_OFF - PCI_CAP_HEADER_SIZE] = (uint8_t)cap_len;
-	body[VIRTIO_PCI_CAP_CFG_TYPE - PCI_CAP_HEADER_SIZE] = type;
-	body[VIRTIO_PCI_CAP_BAR_OFF - PCI_CAP_HEADER_SIZE] = VIRTIO_PCI_BAR;
-	bh_memcpy(body + VIRTIO_PCI_CAP_OFFSET - PCI_CAP_HEADER_SIZE, &offset, 4);
-	bh_memcpy(body + VIRTIO_PCI_CAP_LENGTH - PCI_CAP_HEADER_SIZE, &length, 4);
-	if (extra_len)
-		bh_memcpy(body + VIRTIO_PCI_CAP_SIZE - PCI_CAP_HEADER_SIZE, extra, extra_len);
-	return pci_dev_add_capability(&vp->pci, PCI_CAP_ID_VENDOR, body,
-				      cap_len - PCI_CAP_HEADER_SIZE);
-}
-
-static bool add_msix_cap(struct virtio_pci *vp)
-{
-	uint8_t body[MSIX_CAP_BODY_LEN] = { 0 };
-	uint16_t ctrl = VIRTIO_PCI_MSIX_VECTORS - 1;
-	uint32_t table = VIRTIO_PCI_MSIX_TABLE_OFF | VIRTIO_PCI_BAR; /* offset | BIR */
-	uint32_t pba = VIRTIO_PCI_MSIX_PBA_OFF | VIRTIO_PCI_BAR;
-
-	bh_memcpy(body + MSIX_CAP_CONTROL - PCI_CAP_HEADER_SIZE, &ctrl, 2);
-	bh_memcpy(body + MSIX_CAP_TABLE - PCI_CAP_HEADER_SIZE, &table, 4);
-	bh_memcpy(body + MSIX_CAP_PBA - PCI_CAP_HEADER_SIZE, &pba, 4);
-	vp->msix_cap = pci_dev_add_capability(&vp->pci, PCI_CAP_ID_MSIX, body, sizeof(body));
-	return vp->msix_cap &&
-	       pci_dev_add_cfg_hook(&vp->pci, vp->msix_cap + MSIX_CAP_CONTROL, 2, msix_control_read,
-				    msix_control_write, vp);
-}
-
-static bool add_pci_cfg_cap(struct virtio_pci *vp)
-{
-	static const uint8_t data[VIRTIO_PCI_CFG_DATA_LEN] = { 0 };
-	unsigned int cap = add_virtio_cap(vp, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, data, sizeof(data));
-
-	if (!cap)
-		return false;
-	vp->pci_cfg_cap = cap;
-	return pci_dev_set_wmask(&vp->pci, cap + VIRTIO_PCI_CAP_BAR_OFF, 1, 0xFF) &&
-	       pci_dev_set_wmask(&vp->pci, cap + VIRTIO_PCI_CAP_OFFSET, 4, 0xFFFFFFFF) &&
-	       pci_dev_set_wmask(&vp->pci, cap + VIRTIO_PCI_CAP_LENGTH, 4, 0xFFFFFFFF) &&
-	       pci_dev_add_cfg_hook(&vp->pci, cap + VIRTIO_PCI_CFG_CAP_DATA,
-				    VIRTIO_PCI_CFG_DATA_LEN, pci_cfg_data_read, pci_cfg_data_write,
-				    vp);
-}
-
-static bool build_config_space(struct virtio_pci *vp)
-{
-	const struct virtio_device_ops *o = vp->cfg.ops;
-	const struct pci_dev_info info = {
-		.vendor_id = VIRTIO_PCI_VENDOR_ID,
-		.device_id = VIRTIO_PCI_DEVICE_ID_BASE + o->device_id,
-		.subsystem_vendor_id = VIRTIO_PCI_VENDOR_ID,
-		.subsystem_id = VIRTIO_PCI_SUBSYSTEM_ID_BASE + o->device_id,
-		.class_code = o->class_code,
-		.revision = VIRTIO_PCI_REVISION,
-	};
-	uint32_t mult = VIRTIO_PCI_NOTIFY_MULTIPLIER;
-
-	pci_dev_init(&vp->pci, vp->cfg.owner, o->name, &info);
-	if (!pci_dev_add_bar(&vp->pci, VIRTIO_PCI_BAR, PCI_BAR_MEM64, VIRTIO_PCI_BAR_SIZE, false))
-		return false;
-	if (!add_virtio_cap(vp, VIRTIO_PCI_CAP_COMMON_CFG, VIRTIO_PCI_COMMON_OFF,
-			    VIRTIO_PCI_COMMON_LEN, NULL, 0) ||
-	    !add_virtio_cap(vp, VIRTIO_PCI_CAP_ISR_CFG, VIRTIO_PCI_ISR_OFF, 1, NULL, 0) ||
-	    !add_virtio_cap(vp, VIRTIO_PCI_CAP_NOTIFY_CFG, VIRTIO_PCI_NOTIFY_OFF,
-			    o->nr_queues * VIRTIO_PCI_NOTIFY_MULTIPLIER, &mult, sizeof(mult)))
-		return false;
-	/* Only devices with a configuration space have the capability. */
-	if (o->config_size &&
-	    !add_virtio_cap(vp, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVICE_OFF, o->config_size,
-			    NULL, 0))
-		return false;
-	if (!add_pci_cfg_cap(vp) || !add_msix_cap(vp))
-		return false;
-	if (vp->cfg.intx &&
-	    !pci_dev_set_intx(&vp->pci, PCI_INTERRUPT_PIN_INTA, vp->cfg.intx, vp->cfg.intx_line))
-		return false;
-	return true;
-}
-
-static void power_on_reset(struct virtio_pci *vp, bool tell_model)
-{
-	device_reset(vp, tell_model);
-	vp->msix_enabled = false;
-	vp->msix_masked = false;
-	vp->msix_pending = 0;
-	/* PCI 3.0 §6.8.2.9: every vector starts masked. */
-	for (unsigned int v = 0; v < VIRTIO_PCI_MSIX_VECTORS; v++)
-		vp->msix[v] = (struct virtio_msix_entry){ .ctrl = MSIX_ENTRY_CTRL_MASKBIT };
-	vp->warned = 0;
-	vp->needs_reset_logged = 0;
-	pci_dev_reset(&vp->pci);
-	update_intx(vp);
-}
-
-void virtio_pci_reset(struct virtio_pci *vp)
-{
-	power_on_reset(vp, true);
-}
-
-bool virtio_pci_init(struct virtio_pci *vp, const struct virtio_pci_config *cfg)
-{
-	bh_memset(vp, 0, sizeof(*vp));
-	if (!cfg || !ops_valid(cfg)) {
-		pr_err("[%s] virtio-pci: invalid device description for %s",
-		       cfg && cfg->owner ? cfg->owner : "?",
-		       cfg && cfg->ops && cfg->ops->name ? cfg->ops->name : "a device");
-		return false;
-	}
-	vp->cfg = *cfg;
-	if (!build_config_space(vp)) {
-		pr_err("[%s] %s: cannot build the PCI configuration space", owner_of(vp),
-		       name_of(vp));
-		return false;
-	}
-	power_on_reset(vp, false);
-	return true;
 }

@@ -26,7 +26,7 @@
  *
  * Pure code: the platform maps BAR0 on the partition's iobus and routes
  * virtio_pci_bar_read/write to it. The platform serialises everything but
- * notify writes with a per-device lock (core/virtio_platform.c). */
+ * notify writes with a per-device lock (platform/pc/virtio_platform.c). */
 #ifndef BULKHEAD_DRIVERS_VIRTIO_VIRTIO_PCI_H
 #define BULKHEAD_DRIVERS_VIRTIO_VIRTIO_PCI_H
 

@@ -7,7 +7,7 @@
 
 # The board's files are found wherever they live (core/ or platform/pc/).
 FAKE_CORE_SRCS := core/sched.c core/partition.c core/exits.c core/hypercall.c core/vcpu.c \
-	core/msr.c core/percpu.c core/loader/image.c \
+	core/msr.c core/percpu.c core/loader/image.c $(wildcard core/hv.c) \
 	$(firstword $(wildcard platform/pc/platform.c core/platform.c)) \
 	$(firstword $(wildcard platform/pc/virtio_platform.c core/virtio_platform.c))
 FAKE_SUPPORT_SRCS := tests/fake/fake_arch.c tests/fake/fake_vcpu.c

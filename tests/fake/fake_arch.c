@@ -19,6 +19,7 @@
 #include "core/mm/heap.h"
 #include "core/percpu.h"
 #include "core/vcpu.h"
+#include "platform/pc/pc.h"
 #include "tests/fake/fake_arch.h"
 #include "tests/fake/fake_vcpu.h"
 
@@ -37,7 +38,6 @@ uint64_t host_wall_ns(void);
 
 __thread struct percpu *fake_arch_cpu;
 
-struct hv_options hv_options;
 struct cpu_info boot_cpu;
 
 /* Per fake CPU: its host LAPIC (one-shot deadline, pending kicks). */
@@ -78,6 +78,7 @@ void fake_arch_init(unsigned int nr_cpus)
 	__atomic_store_n(&fake_clock, FAKE_TSC_START, __ATOMIC_SEQ_CST);
 	hv_options_defaults(&hv_options);
 	log_level = LOG_DEBUG;
+	board_register(&pc_board); /* as hv_main does: the emulated PC */
 
 	/* Guest RAM and hypervisor frames come from one arena, 2 MiB aligned
 	 * like the real allocator's large blocks. */

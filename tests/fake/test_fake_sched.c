@@ -189,7 +189,7 @@ static bool spin_then_wake(struct vcpu *v, struct fake_step *s, void *ctx)
 		return true;
 	}
 	if (++sp->calls == 600) {
-		/* As the LAPIC and PIC paths do (core/platform.c): the
+		/* As the LAPIC and PIC paths do (platform/pc/platform.c): the
 		 * controller holds the vector, vcpu_kick wakes the vCPU. Here
 		 * the vector is parked in irq_pending after the kick (the test
 		 * device's vcpu_raise_irq, called first, would make the vCPU

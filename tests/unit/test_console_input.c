@@ -350,7 +350,7 @@ Test(console_input, more_partitions_than_slots_are_refused_with_one_line)
 	cr_assert_eq(ci.nr_ports, CONSOLE_INPUT_MAX_PORTS);
 }
 
-/* The sink core/platform.c binds to a partition's COM1 (same code). */
+/* The sink platform/pc/platform.c binds to a partition's COM1 (same code). */
 static size_t uart_sink(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct uart16550 *u = ctx;

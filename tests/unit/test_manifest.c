@@ -822,7 +822,7 @@ Test(manifest, linking_twice_gives_the_same_result)
 
 Test(manifest, link_initrds_still_links_everything)
 {
-	/* core/main.c's older call: the same as manifest_link_modules. */
+	/* platform/pc/main.c's older call: the same as manifest_link_modules. */
 	const char *const lines[] = {
 		"/guests/vmlinuz name=linux0",
 		"/guests/d disk-for=linux0",

@@ -22,11 +22,11 @@
 #include "core/mm/frame.h"
 #include "core/mm/heap.h"
 #include "core/percpu.h"
-#include "core/platform_exit.h"
-#include "drivers/irqchip/i8259.h"
-#include "drivers/irqchip/lapic.h"
-#include "drivers/rtc/cmos_clock.h"
-#include "drivers/uart/uart.h"
+#include "arch/x86/cpu/platform_exit.h"
+#include "arch/x86/hostdev/i8259.h"
+#include "arch/x86/hostdev/lapic.h"
+#include "arch/x86/hostdev/cmos_clock.h"
+#include "arch/x86/hostdev/uart.h"
 
 extern char __image_start[], __image_end[];
 extern char boot_stack_top[];

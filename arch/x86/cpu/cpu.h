@@ -195,6 +195,14 @@ static inline void sgdt(struct dtr64 *d) { __asm__ volatile("sgdt %0" : "=m"(*d)
 static inline void sidt(struct dtr64 *d) { __asm__ volatile("sidt %0" : "=m"(*d)); }
 
 /* Stop this CPU for good (after a fatal error). */
-__noreturn void cpu_halt_forever(void);
+/* Inline rather than in trap.c: platform_exit.c, which trap.c calls, ends
+ * with it, and the two files would call each other. */
+static inline __noreturn void cpu_halt_forever(void)
+{
+	for (;;) {
+		irq_disable();
+		cpu_halt();
+	}
+}
 
 #endif

@@ -1,7 +1,7 @@
 #include "arch/x86/cpu/cpu.h"
 #include "core/log.h"
-#include "core/platform_exit.h"
-#include "drivers/uart/uart.h"
+#include "arch/x86/cpu/platform_exit.h"
+#include "arch/x86/hostdev/uart.h"
 
 /* QEMU's isa-debug-exit device (-device isa-debug-exit,iobase=0xf4): a write
  * of v ends QEMU with status (v << 1) | 1. */

@@ -17,7 +17,7 @@
 #include "core/percpu.h"
 #include "core/spinlock.h"
 #include "core/vcpu.h"
-#include "drivers/irqchip/lapic.h"
+#include "arch/x86/hostdev/lapic.h"
 
 /* INIT-SIPI-SIPI timing (SDM Vol. 3A §8.4.4.1). */
 #define INIT_DELAY_US 10000

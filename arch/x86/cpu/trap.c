@@ -4,9 +4,9 @@
 #include "core/console.h"
 #include "core/log.h"
 #include "core/percpu.h"
-#include "core/platform_exit.h"
+#include "arch/x86/cpu/platform_exit.h"
 #include "core/symbols.h"
-#include "drivers/irqchip/i8259.h"
+#include "arch/x86/hostdev/i8259.h"
 
 #define IDT_TYPE_INTERRUPT_GATE 0x8e /* P, DPL0, 64-bit interrupt gate */
 #define STACK_TRACE_MAX 16
@@ -142,12 +142,4 @@ void trap_dispatch(struct trap_frame *f)
 		return; /* spurious IRQ 7/15 of the (masked) legacy PIC: no EOI */
 	else
 		pr_warn("trap: unexpected interrupt vector %lu on CPU %u", f->vector, this_cpu()->id);
-}
-
-__noreturn void cpu_halt_forever(void)
-{
-	for (;;) {
-		irq_disable();
-		cpu_halt();
-	}
 }

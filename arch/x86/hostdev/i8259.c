@@ -1,6 +1,6 @@
 /* Initialisation sequence from the Intel 8259A datasheet (ICW1-ICW4). */
 #include "arch/x86/cpu/cpu.h"
-#include "drivers/irqchip/i8259.h"
+#include "arch/x86/hostdev/i8259.h"
 
 #define PIC1_CMD 0x20
 #define PIC1_DATA 0x21

@@ -8,7 +8,7 @@
 #include "core/log.h"
 #include "core/mm/frame.h"
 #include "core/percpu.h"
-#include "drivers/irqchip/lapic.h"
+#include "arch/x86/hostdev/lapic.h"
 
 /* IA32_APIC_BASE (SDM Vol. 3A §10.4.4). */
 #define APIC_BASE_ENABLE BIT(11)

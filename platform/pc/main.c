@@ -9,10 +9,10 @@
 #include "core/partition.h"
 #include "core/percpu.h"
 #include "core/sched.h"
-#include "core/platform_exit.h"
+#include "arch/x86/cpu/platform_exit.h"
 #include "core/vcpu.h"
+#include "platform/pc/pc.h"
 
-struct hv_options hv_options;
 static struct virt_caps virt_caps;
 
 const struct vcpu_backend *vcpu_backend_select(struct virt_caps *caps);
@@ -150,6 +150,7 @@ __noreturn void hv_main(const struct boot_info *bi, const struct memmap *map,
 			const struct hv_options *opt)
 {
 	hv_options = *opt;
+	board_register(&pc_board);
 	hv_print_banner(bi, map);
 	if (vcpu_backend && vcpu_backend->cpu_enable(this_cpu())) {
 		pr_err("virt: could not enable %s on CPU 0", virt_caps.tech);

@@ -30,7 +30,7 @@
 #include "core/mm/heap.h"
 #include "core/platform.h"
 #include "core/sched.h"
-#include "drivers/rtc/cmos_clock.h"
+#include "arch/x86/hostdev/cmos_clock.h"
 #include "core/percpu.h"
 #include "drivers/vdev/acpi_pm.h"
 #include "drivers/vdev/acpi_tables.h"
@@ -45,8 +45,11 @@
 #include "drivers/vdev/pit8254.h"
 #include "drivers/vdev/rtc_cmos.h"
 #include "drivers/vdev/sys_ports.h"
+#include "drivers/vdev/testdev.h"
 #include "drivers/vdev/uart16550.h"
 #include "arch/x86/cpu/tsc.h"
+#include "platform/pc/pc.h"
+#include "platform/pc/virtio_platform.h"
 
 /* ISA interrupt lines of a PC (IBM PC/AT technical reference). */
 #define ISA_IRQ_PIT 0
@@ -63,6 +66,7 @@
 #define RTC_NR_BASE_PORTS 2
 
 STATIC_ASSERT(ACPI_MAX_CPUS == MAX_VCPUS_PER_PARTITION, "one MADT entry per possible vCPU");
+STATIC_ASSERT(VDEV_NO_DEADLINE == PART_NO_DEADLINE, "the scheduler reads the models' deadlines");
 
 struct platform {
 	struct partition *part;
@@ -87,6 +91,7 @@ struct platform {
 	bool has_fw_cfg;
 	struct fw_cfg fw_cfg;
 	struct debug_exit debug_exit;
+	struct testdev testdev; /* test devices (drivers/vdev/testdev.h) */
 };
 
 /* ---- time ------------------------------------------------------------- */
@@ -139,7 +144,7 @@ static void lapic_timer_changed(struct platform *pf, unsigned int id)
 		sched_vcpu_deadline_moved(v);
 }
 
-void platform_tick(struct partition *p)
+static void pc_tick(struct partition *p)
 {
 	struct platform *pf = p->platform;
 	partition_lock(p);
@@ -151,7 +156,7 @@ void platform_tick(struct partition *p)
 	partition_unlock(p);
 }
 
-void platform_tick_vcpu(struct vcpu *v)
+static void pc_tick_vcpu(struct vcpu *v)
 {
 	struct partition *p = v->part;
 	struct platform *pf = p->platform;
@@ -242,7 +247,7 @@ static bool pic_reaches(struct platform *pf, const struct vcpu *v)
 	       pic8259_has_interrupt(&pf->pic);
 }
 
-bool platform_has_interrupt(struct vcpu *v)
+static bool pc_has_interrupt(struct vcpu *v)
 {
 	struct platform *pf = v->part->platform;
 	if (v->id >= pf->nr_lapics)
@@ -278,7 +283,7 @@ int platform_acknowledge(struct vcpu *v)
 	return vec;
 }
 
-bool platform_next_interrupt(struct vcpu *v, bool take, int *vec, bool *more)
+static bool pc_next_interrupt(struct vcpu *v, bool take, int *vec, bool *more)
 {
 	struct platform *pf = v->part->platform;
 	*vec = -1;
@@ -295,7 +300,7 @@ bool platform_next_interrupt(struct vcpu *v, bool take, int *vec, bool *more)
 	return pending;
 }
 
-bool platform_startup_pending(const struct vcpu *v)
+static bool pc_startup_pending(const struct vcpu *v)
 {
 	const struct platform *pf = v->part->platform;
 	if (!pf || v->id >= pf->nr_lapics)
@@ -305,7 +310,7 @@ bool platform_startup_pending(const struct vcpu *v)
 	       __atomic_load_n(&l->sipi_pending, __ATOMIC_SEQ_CST);
 }
 
-int platform_take_startup(struct vcpu *v, bool *init)
+static int pc_take_startup(struct vcpu *v, bool *init)
 {
 	struct platform *pf = v->part->platform;
 	*init = false;
@@ -319,7 +324,7 @@ int platform_take_startup(struct vcpu *v, bool *init)
 	return vector;
 }
 
-bool platform_msr(struct vcpu *v, uint32_t index, bool write, uint64_t *val, bool *gp)
+static bool pc_msr(struct vcpu *v, uint32_t index, bool write, uint64_t *val, bool *gp)
 {
 	struct platform *pf = v->part->platform;
 	if (!pf || v->id >= pf->nr_lapics || !lapic_owns_msr(index))
@@ -345,7 +350,7 @@ static void reset_requested(void *ctx, const char *source)
 	pf->part->power_request = POWER_RESET;
 }
 
-enum exit_action platform_power_action(struct vcpu *v)
+static enum exit_action pc_power_action(struct vcpu *v)
 {
 	struct partition *p = v->part;
 	enum power_request r = p->power_request;
@@ -605,7 +610,14 @@ static struct virtio_platform_wiring virtio_wiring(struct platform *pf)
 	};
 }
 
-bool platform_attach(struct partition *p)
+static void testdev_raise_irq(void *ctx, uint8_t vector)
+{
+	struct partition *p = ctx;
+	if (p->nr_vcpus)
+		vcpu_raise_irq(p->vcpu[0], vector);
+}
+
+static bool pc_attach(struct partition *p)
 {
 	p->platform = kzalloc(sizeof(*p->platform));
 	if (!p->platform)
@@ -615,7 +627,12 @@ bool platform_attach(struct partition *p)
 	if (!attach_ranges(p->platform, &p->bus) || !attach_optional(p->platform, &p->bus))
 		return false;
 	struct virtio_platform_wiring w = virtio_wiring(p->platform);
-	return virtio_devices_attach(p, &w, p->disk, p->nr_disks);
+	if (!virtio_devices_attach(p, &w, p->disk, p->nr_disks))
+		return false;
+	/* Not reset with the others: the test devices keep no guest state. */
+	p->platform->testdev.raise_irq = testdev_raise_irq;
+	p->platform->testdev.irq_ctx = p;
+	return testdev_attach(&p->platform->testdev, &p->bus);
 }
 
 uint64_t platform_bytes(const struct partition *p)
@@ -623,7 +640,7 @@ uint64_t platform_bytes(const struct partition *p)
 	return sizeof(*p->platform) + virtio_devices_bytes(p);
 }
 
-gpa_t platform_install_acpi(struct partition *p, gpa_t base, uint64_t *size)
+static gpa_t pc_install_acpi(struct partition *p, gpa_t base, uint64_t *size)
 {
 	struct acpi_config cfg;
 	struct acpi_tables_layout layout;
@@ -648,7 +665,7 @@ gpa_t platform_install_acpi(struct partition *p, gpa_t base, uint64_t *size)
  * they survive a reset (a guest may count its reboots there). */
 #define CMOS_NVRAM_FIRST 0x0e
 
-void platform_reset(struct partition *p)
+static void pc_reset(struct partition *p)
 {
 	struct platform *pf = p->platform;
 	uint8_t nvram[RTC_CMOS_SIZE];
@@ -663,3 +680,19 @@ void platform_reset(struct partition *p)
 	struct virtio_platform_wiring w = virtio_wiring(pf);
 	virtio_devices_reset(p, &w);
 }
+
+const struct board_ops pc_board = {
+	.attach = pc_attach,
+	.reset = pc_reset,
+	.tick = pc_tick,
+	.tick_vcpu = pc_tick_vcpu,
+	.has_interrupt = pc_has_interrupt,
+	.next_interrupt = pc_next_interrupt,
+	.take_startup = pc_take_startup,
+	.startup_pending = pc_startup_pending,
+	.msr = pc_msr,
+	.install_acpi = pc_install_acpi,
+	.power_action = pc_power_action,
+	.console = virtio_devices_console,
+	.print_stats = virtio_devices_print_stats,
+};

@@ -7,6 +7,7 @@
 #define BULKHEAD_CORE_VIRTIO_PLATFORM_H
 
 #include "core/manifest.h"
+#include "core/partition.h"
 #include "core/types.h"
 #include "drivers/vdev/pci_host.h"
 #include "drivers/vdev/vdev.h"
@@ -14,14 +15,6 @@
 struct console_source;
 struct partition;
 struct virtio_devices;
-
-/* A RAM-backed disk: host memory that outlives partition restarts. */
-struct partition_disk {
-	uint8_t *data;
-	uint64_t size;
-	bool readonly;
-	const char *origin; /* "module 3", "disk=": for the log */
-};
 
 /* What the platform hands over: its PCI host, the I/O APIC input for PCI
  * INTx, the MSI route to the LAPICs. */

@@ -5,8 +5,8 @@
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/tsc.h"
 #include "core/log.h"
-#include "drivers/rtc/cmos_clock.h"
-#include "drivers/vdev/rtc_cmos.h"
+#include "arch/x86/hostdev/cmos_clock.h"
+#include "core/lib/calendar.h"
 
 #define CMOS_INDEX 0x70
 #define CMOS_DATA 0x71

@@ -2,7 +2,7 @@
  * PC16550D datasheet). Polled, not interrupt driven: the console must work
  * from exception handlers and before interrupts are set up. */
 #include "arch/x86/cpu/cpu.h"
-#include "drivers/uart/uart.h"
+#include "arch/x86/hostdev/uart.h"
 
 #define UART_THR 0 /* transmit holding (write) */
 #define UART_RBR 0 /* receive buffer (read) */
