@@ -32,6 +32,9 @@ struct hv_options {
 	enum on_idle on_idle;
 	enum test_fault test_fault;
 	unsigned int max_cpus;    /* smp=N: use at most N host CPUs; 0 = all */
+	/* asid_max=N: hand out at most N ASIDs (SVM) or VPIDs (VMX) per host
+	 * CPU; 0 = as many as the hardware has (core/tlb_tag.h). */
+	unsigned int asid_max;
 	unsigned int bad_options; /* count of refused options (each logged) */
 };
 
