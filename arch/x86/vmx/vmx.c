@@ -9,6 +9,7 @@
  * boot CPU creating and loading partitions) leave it clear again. */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/gdt.h"
+#include "arch/x86/cpu/spec.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
@@ -1056,6 +1057,7 @@ static void vmx_run(struct vcpu *v)
 		int status;
 
 		prepare_entry(v, s);
+		spec_before_vmx_entry();
 		status = vmx_enter(v, s->launched);
 		if (unlikely(status != VMX_ENTER_EXITED)) {
 			read_vmfail(v, status);
