@@ -30,7 +30,7 @@ FUZZ_CC := clang
 # ---------------------------------------------------------------------------
 HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-ffreestanding -fno-builtin -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
-	-fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=small \
+	-fstack-protector-strong -mstack-protector-guard=global -fno-pic -fno-pie -mno-red-zone -mcmodel=small \
 	-mgeneral-regs-only -mno-sse -mno-mmx -mno-80387 -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fcf-protection=none \
 	-DBULKHEAD_HYPERVISOR -DBULKHEAD_VERSION='"$(VERSION)"' -DBULKHEAD_GIT='"$(GIT_REV)"' -I.

@@ -159,8 +159,12 @@ void hv_options_parse(struct hv_options *o, const char *cmdline)
 				o->test_fault = TEST_FAULT_PF;
 			else if (val_is(&kv, "de"))
 				o->test_fault = TEST_FAULT_DE;
+			else if (val_is(&kv, "stack"))
+				o->test_fault = TEST_FAULT_STACK;
+			else if (val_is(&kv, "ist"))
+				o->test_fault = TEST_FAULT_IST_GUARD;
 			else
-				refuse(o, &kv, cur, "needs ud, gp, pf or de");
+				refuse(o, &kv, cur, "needs ud, gp, pf, de, stack or ist");
 		} else {
 			refuse(o, &kv, cur, "is unknown");
 		}

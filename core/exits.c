@@ -125,10 +125,17 @@ static uint64_t size_mask(unsigned int size)
 
 /* The instruction length when the hardware did not give it (SVM without
  * NRIP save on an exit that has no next RIP): decode at RIP. */
-static bool ensure_insn_len(struct vcpu *v)
+static __attribute__((noinline)) bool decode_insn_len(struct vcpu *v);
+
+/* Inline and without locals, so the common case (the length is known)
+ * costs no stack-protector canary check on the exit path. */
+static inline bool ensure_insn_len(struct vcpu *v)
 {
-	if (v->exit.insn_len)
-		return true;
+	return v->exit.insn_len || decode_insn_len(v);
+}
+
+static __attribute__((noinline)) bool decode_insn_len(struct vcpu *v)
+{
 	struct vcpu_sregs s;
 	struct emul_ctx ctx;
 	vcpu_backend->get_sregs(v, &s);

@@ -280,6 +280,7 @@ Test(options, test_fault, .init = reset)
 	static const struct { const char *s; enum test_fault f; } ok[] = {
 		{ "p test_fault=ud", TEST_FAULT_UD }, { "p test_fault=gp", TEST_FAULT_GP },
 		{ "p test_fault=pf", TEST_FAULT_PF }, { "p test_fault=de", TEST_FAULT_DE },
+		{ "p test_fault=stack", TEST_FAULT_STACK }, { "p test_fault=ist", TEST_FAULT_IST_GUARD },
 	};
 	for (unsigned int i = 0; i < ARRAY_SIZE(ok); i++) {
 		parse(ok[i].s);
@@ -288,7 +289,7 @@ Test(options, test_fault, .init = reset)
 	parse("p test_fault=nmi");
 	cr_assert_eq(o.test_fault, TEST_FAULT_NONE);
 	cr_assert_eq(o.bad_options, 1);
-	cr_assert(host_log_contains("needs ud, gp, pf or de"));
+	cr_assert(host_log_contains("needs ud, gp, pf, de, stack or ist"));
 }
 
 Test(options, unknown_option_counted_and_logged, .init = reset)
