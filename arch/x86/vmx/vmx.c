@@ -1029,7 +1029,10 @@ static void fail_without_entry(struct vcpu *v, const char *what, uint64_t value)
 	v->exit.entry_fail.value = value;
 }
 
-static void vmx_run(struct vcpu *v)
+/* The exit path: no stack buffers here, only the exit record read into a
+ * local struct, so no stack-protector canary either (each would cost every
+ * exit; the functions it calls that do have buffers keep theirs). */
+static __attribute__((no_stack_protector)) void vmx_run(struct vcpu *v)
 {
 	struct vmx_vcpu *s = v->arch;
 	struct vmx_cpu *c = this_vmx_cpu();
