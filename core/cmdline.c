@@ -4,6 +4,8 @@
 
 /* smp=N: at most as many CPUs as xAPIC IDs exist (0-254). */
 #define SMP_OPTION_MAX 255
+/* asid_max=N: VPIDs are 16 bits (SDM Vol. 3C §25.6.12). */
+#define ASID_MAX_OPTION 65535
 
 static bool is_space(char c)
 {
@@ -143,6 +145,11 @@ void hv_options_parse(struct hv_options *o, const char *cmdline)
 				refuse(o, &kv, cur, "needs a CPU count 1-255");
 			else
 				o->max_cpus = (unsigned int)v;
+		} else if (kv_key_is(&kv, "asid_max")) {
+			if (!kv.val || !bh_parse_u64(kv.val, kv.val_len, &v, false) || v < 1 || v > ASID_MAX_OPTION)
+				refuse(o, &kv, cur, "needs a tag count 1-65535");
+			else
+				o->asid_max = (unsigned int)v;
 		} else if (kv_key_is(&kv, "test_fault")) {
 			if (val_is(&kv, "ud"))
 				o->test_fault = TEST_FAULT_UD;
@@ -152,8 +159,12 @@ void hv_options_parse(struct hv_options *o, const char *cmdline)
 				o->test_fault = TEST_FAULT_PF;
 			else if (val_is(&kv, "de"))
 				o->test_fault = TEST_FAULT_DE;
+			else if (val_is(&kv, "stack"))
+				o->test_fault = TEST_FAULT_STACK;
+			else if (val_is(&kv, "ist"))
+				o->test_fault = TEST_FAULT_IST_GUARD;
 			else
-				refuse(o, &kv, cur, "needs ud, gp, pf or de");
+				refuse(o, &kv, cur, "needs ud, gp, pf, de, stack or ist");
 		} else {
 			refuse(o, &kv, cur, "is unknown");
 		}

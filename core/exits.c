@@ -6,6 +6,7 @@
 #include "arch/x86/cpu/tsc.h"
 #include "core/cpuid_policy.h"
 #include "core/emul/guest_walk.h"
+#include "core/exc_reflect.h"
 #include "core/emul/mmio_emul.h"
 #include "core/exits.h"
 #include "core/hv.h"
@@ -124,10 +125,17 @@ static uint64_t size_mask(unsigned int size)
 
 /* The instruction length when the hardware did not give it (SVM without
  * NRIP save on an exit that has no next RIP): decode at RIP. */
-static bool ensure_insn_len(struct vcpu *v)
+static __attribute__((noinline)) bool decode_insn_len(struct vcpu *v);
+
+/* Inline and without locals, so the common case (the length is known)
+ * costs no stack-protector canary check on the exit path. */
+static inline bool ensure_insn_len(struct vcpu *v)
 {
-	if (v->exit.insn_len)
-		return true;
+	return v->exit.insn_len || decode_insn_len(v);
+}
+
+static __attribute__((noinline)) bool decode_insn_len(struct vcpu *v)
+{
 	struct vcpu_sregs s;
 	struct emul_ctx ctx;
 	vcpu_backend->get_sregs(v, &s);
@@ -392,12 +400,19 @@ static enum exit_action handle_hypercall(struct vcpu *v)
 	return hypercall_dispatch(v);
 }
 
+/* #DB, #AC and #MC are intercepted (EXC_INTERCEPTED, core/exc_reflect.h):
+ * #MC concerns the machine and stops the partition; #DB and #AC go back to
+ * the guest as the CPU would have delivered them (the backend has already
+ * updated DR6/DR7 where its hardware did not). A guest that loops on them
+ * only loops through exits, each a point where the host gets the CPU. */
 static enum exit_action handle_exception(struct vcpu *v)
 {
-	/* Only #MC is intercepted: it concerns the machine, report it. */
-	if (v->exit.exc.vector == EXC_MC)
+	struct vcpu_event ev;
+
+	if (exc_reflect(&v->exit, &v->rflags, &ev) == EXC_REFLECT_STOP)
 		return stop_failed(v, "machine check while the guest ran");
-	return inject_and_resume(v, v->exit.exc.vector, v->exit.exc.has_error, v->exit.exc.error);
+	vcpu_backend->inject(v, &ev);
+	return EXIT_ACTION_RESUME;
 }
 
 /* On a PC a triple fault resets the machine; the partition's manifest says

@@ -11,6 +11,7 @@
 #define PERCPU_IST_SIZE (4 * 1024)
 
 struct vcpu;
+struct partition;
 
 struct percpu {
 	struct percpu *self;     /* offset 0: this_cpu() reads %gs:0 */
@@ -31,6 +32,9 @@ struct percpu {
 	struct vcpu *fpu_owner;  /* whose x87/SSE state is in this CPU's registers */
 	uint64_t slice_end_tsc;  /* current vCPU's time slice ends (UINT64_MAX: no limit) */
 	uint64_t spec_ctrl;      /* what IA32_SPEC_CTRL holds now (0 = the hypervisor's own) */
+	/* The partition whose vCPU ran here last: a different one next
+	 * means a partition switch (IBPB, arch/x86/cpu/spec.h). */
+	const struct partition *last_part;
 
 	/* Top of this CPU's hypervisor stack (the VM-exit path runs on it). */
 	uint64_t stack_top;

@@ -39,6 +39,7 @@
  * Restarts. Only a RUNNING partition's vCPUs are picked or resumed: while
  * a restart rebuilds it (RESTARTING) they wait (core/lifecycle.h). */
 #include "arch/x86/cpu/cpu.h"
+#include "core/spec_policy.h"
 #include "arch/x86/cpu/tsc.h"
 #include "core/console.h"
 #include "core/exits.h"
@@ -474,6 +475,13 @@ static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
 	cpu->slice_end_tsc = contended ? start + ns_to_tsc(SCHED_SLICE_NS) : UINT64_MAX;
 	arm_host_timer(cpu);
 	fpu_switch_to(cpu, v);
+	/* Another partition's vCPU ran here last: what it trained the branch
+	 * predictors with must not steer this one (core/spec_policy.h). */
+	if (unlikely(cpu->last_part != v->part)) {
+		if (cpu->last_part)
+			spec_partition_switch();
+		cpu->last_part = v->part;
+	}
 	if (vcpu_backend->load)
 		vcpu_backend->load(v);
 	/* Checked after on_cpu is set: a restart that stores RESTARTING and

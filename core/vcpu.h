@@ -90,6 +90,7 @@ struct vcpu_event {
 #define EXC_SS 12
 #define EXC_GP 13
 #define EXC_PF 14
+#define EXC_AC 17
 #define EXC_MC 18
 
 /* What the CPU's virtualisation hardware offers; filled by backend->probe and

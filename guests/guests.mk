@@ -54,13 +54,16 @@ GUEST_RT64 := $(addprefix $(GUEST_OUT)/obj64/,runtime/start64.o $(GUEST_RT_COMMO
 # Guests by mode. An image takes its code from guests/tests/<name>.c unless
 # GUEST_SRC_<name> names another file (one source, several modes).
 GUESTS64 := hello-long cpuid msr pio mmio exceptions interrupts virt-insn bad-gpa triple-fault survivor pc-timers hog virtio-hostile \
-	secret-writer secret-scanner dr-writer dr-reader user-hypercall cr4-hidden bench-cpuid bench-pio bench-hypercall bench-loop
+	secret-writer secret-scanner dr-writer dr-reader user-hypercall cr4-hidden exc-loop tlb-tag tlb-tag2 tlb-tag3 bench-cpuid bench-pio bench-hypercall bench-loop
 GUESTS32 := hello-prot pio32 exceptions32
 GUESTS16 := hello-real
 GUEST_SRC_hello-long := hello
 GUEST_SRC_hello-prot := hello
 GUEST_SRC_pio32 := pio
 GUEST_SRC_exceptions32 := exceptions
+# Bochs boots from an ISO, whose modules need distinct file names.
+GUEST_SRC_tlb-tag2 := tlb-tag
+GUEST_SRC_tlb-tag3 := tlb-tag
 guest_src = $(or $(GUEST_SRC_$(1)),$(1))
 
 GUEST_IMAGES := $(GUESTS64:%=$(GUEST_OUT)/%.elf) $(GUESTS32:%=$(GUEST_OUT)/%.elf) \

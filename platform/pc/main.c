@@ -2,6 +2,7 @@
  * partitions the boot modules declare, and run them. */
 #include "arch/x86/cpu/features.h"
 #include "arch/x86/cpu/smp.h"
+#include "arch/x86/cpu/spec.h"
 #include "core/hv.h"
 #include "core/log.h"
 #include "core/manifest.h"
@@ -43,6 +44,12 @@ void hv_print_banner(const struct boot_info *bi, const struct memmap *map)
 		boot_cpu.model, boot_cpu.stepping, boot_cpu.brand);
 	vcpu_backend = vcpu_backend_select(&virt_caps);
 	print_virt_caps(&virt_caps);
+	if (virt_caps.usable)
+		spec_init(vcpu_backend == &vmx_backend);
+	if (hv_options.asid_max && virt_caps.usable && virt_caps.tagged_tlb)
+		pr_info("virt: at most %u %s per host CPU (asid_max=): more vCPUs take turns by generation",
+			MIN(hv_options.asid_max, virt_caps.nr_tags > 1 ? virt_caps.nr_tags - (virt_caps.tech[0] == 'S') : 1),
+			virt_caps.tech[0] == 'V' ? "VPIDs" : "ASIDs");
 	pr_info("memory: %lu MiB usable in %u ranges, %u modules%s", map->usable_bytes >> 20, map->nr,
 		bi->nr_modules, bi->dropped_modules ? " (some refused, see above)" : "");
 	for (unsigned int i = 0; i < map->nr; i++)

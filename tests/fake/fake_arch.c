@@ -67,6 +67,7 @@ void fake_arch_init(unsigned int nr_cpus)
 	static struct memmap map;
 	memset(fake_cpus, 0, sizeof(fake_cpus));
 	memset(percpu_area, 0, sizeof(percpu_area));
+	fake_partition_switches = 0;
 	for (unsigned int i = 0; i < MAX_CPUS; i++) {
 		fake_cpus[i].timer_deadline = FAKE_HOST_TIMER_OFF;
 		percpu_area[i].self = &percpu_area[i];
@@ -297,6 +298,15 @@ unsigned int fake_msr_writes(uint32_t msr)
 	unsigned int n = fake_msrs[msr_slot(msr)].writes;
 	pthread_mutex_unlock(&msr_lock);
 	return n;
+}
+
+/* The speculation barrier on a partition switch (arch/x86/cpu/spec.c):
+ * counted, so a test can see when the scheduler asks for it. */
+unsigned int fake_partition_switches;
+
+void spec_partition_switch(void)
+{
+	__atomic_fetch_add(&fake_partition_switches, 1, __ATOMIC_RELAXED);
 }
 
 /* ---- the heap ----------------------------------------------------------- */

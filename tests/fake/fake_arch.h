@@ -64,4 +64,7 @@ const char *fake_log_line(unsigned int i);
 unsigned int fake_console_count(const char *needle);
 void fake_log_reset(void);
 
+/* How often the scheduler asked for the partition-switch barrier. */
+extern unsigned int fake_partition_switches;
+
 #endif

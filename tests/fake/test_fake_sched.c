@@ -72,6 +72,14 @@ Test(fake_sched, two_partitions_on_one_cpu_alternate_on_timer_exits)
 				exit_reason_name(fake_run_at(i)->reason));
 	cr_assert_leq(longest, 4, "one partition ran %u times in a row", longest);
 	cr_assert_geq(switches, STEPS / 2, "only %u switches", switches);
+
+	/* Every change of partition on the CPU, and nothing else, asked for
+	 * the speculation barrier (IBPB where the CPU has it). */
+	unsigned int changes = 0;
+	for (unsigned int i = 1; i < fake_runs(); i++)
+		changes += fake_run_at(i)->part != fake_run_at(i - 1)->part;
+	cr_assert_eq(fake_partition_switches, changes, "%u barriers for %u partition changes",
+		     fake_partition_switches, changes);
 }
 
 Test(fake_sched, a_stopped_partition_never_runs_again)

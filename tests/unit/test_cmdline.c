@@ -158,6 +158,24 @@ Test(options, smp_cpu_count, .init = reset)
 	}
 }
 
+Test(options, asid_max, .init = reset)
+{
+	parse("p");
+	cr_assert_eq(o.asid_max, 0, "the hardware's count by default");
+	parse("p asid_max=2");
+	cr_assert_eq(o.asid_max, 2);
+	parse("p asid_max=65535");
+	cr_assert_eq(o.asid_max, 65535);
+	cr_assert_eq(o.bad_options, 0);
+	const char *bad[] = { "p asid_max=0", "p asid_max=65536", "p asid_max=", "p asid_max", "p asid_max=x" };
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		parse(bad[i]);
+		cr_assert_eq(o.asid_max, 0, "'%s' changed the count", bad[i]);
+		cr_assert_eq(o.bad_options, 1, "'%s'", bad[i]);
+		cr_assert(host_log_contains("needs a tag count 1-65535"), "'%s'", bad[i]);
+	}
+}
+
 Test(options, first_bare_word_is_the_image_path, .init = reset)
 {
 	parse("/boot/bulkhead.elf loglevel=3");
@@ -262,6 +280,7 @@ Test(options, test_fault, .init = reset)
 	static const struct { const char *s; enum test_fault f; } ok[] = {
 		{ "p test_fault=ud", TEST_FAULT_UD }, { "p test_fault=gp", TEST_FAULT_GP },
 		{ "p test_fault=pf", TEST_FAULT_PF }, { "p test_fault=de", TEST_FAULT_DE },
+		{ "p test_fault=stack", TEST_FAULT_STACK }, { "p test_fault=ist", TEST_FAULT_IST_GUARD },
 	};
 	for (unsigned int i = 0; i < ARRAY_SIZE(ok); i++) {
 		parse(ok[i].s);
@@ -270,7 +289,7 @@ Test(options, test_fault, .init = reset)
 	parse("p test_fault=nmi");
 	cr_assert_eq(o.test_fault, TEST_FAULT_NONE);
 	cr_assert_eq(o.bad_options, 1);
-	cr_assert(host_log_contains("needs ud, gp, pf or de"));
+	cr_assert(host_log_contains("needs ud, gp, pf, de, stack or ist"));
 }
 
 Test(options, unknown_option_counted_and_logged, .init = reset)

@@ -10,6 +10,7 @@
 #include "arch/x86/cpu/gdt.h"
 #include "arch/x86/cpu/paging.h"
 #include "arch/x86/cpu/smp.h"
+#include "arch/x86/cpu/stack_protector.h"
 #include "arch/x86/cpu/trap.h"
 #include "arch/x86/cpu/tsc.h"
 #include "arch/x86/video/screen.h"
@@ -151,6 +152,17 @@ static void setup_memory(void)
 	kheap_init();
 }
 
+/* test_fault=stack: write len bytes into a 16-byte stack buffer, past its
+ * end and over the canary, so the return is refused (__stack_chk_fail). */
+static __attribute__((noinline)) void smash_stack(volatile unsigned int len)
+{
+	volatile uint8_t buf[16];
+
+	for (unsigned int i = 0; i < len; i++)
+		buf[i] = 0xa5;
+	__asm__ volatile("" : : "r"(buf) : "memory");
+}
+
 static void trigger_test_fault(enum test_fault f)
 {
 	pr_info("boot: raising a deliberate exception (test_fault option)");
@@ -171,6 +183,16 @@ static void trigger_test_fault(enum test_fault f)
 		volatile uint32_t zero = 0;
 		volatile uint32_t r = 1 / zero;
 		(void)r;
+		break;
+	}
+	case TEST_FAULT_STACK:
+		smash_stack(40);
+		break;
+	case TEST_FAULT_IST_GUARD: {
+		/* The guard page below CPU 0's NMI stack (IST2): as an NMI
+		 * handler overflowing its stack would touch first. */
+		volatile uint8_t *guard = (volatile uint8_t *)(gdt_ist_guard(0, IST_NMI - 1) + PAGE_SIZE - 8);
+		*guard = 0;
 		break;
 	}
 	case TEST_FAULT_NONE:
@@ -211,7 +233,7 @@ static void fpu_init_cpu(void)
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 }
 
-void boot_main(uint32_t magic, uint64_t info);
+__attribute__((no_stack_protector)) void boot_main(uint32_t magic, uint64_t info);
 
 void boot_main(uint32_t magic, uint64_t info)
 {
@@ -247,7 +269,9 @@ void boot_main(uint32_t magic, uint64_t info)
 		platform_exit(PLATFORM_EXIT_FAILURE);
 	}
 	cpu_features_init();
+	const char *canary_source = stack_protector_init();
 	harden_cpu();
+	pr_info("cpu: stack protector: canary from %s, guard pages below every stack", canary_source);
 	fpu_init_cpu();
 	validate_modules();
 	/* Firmware tables and the AP trampoline's page, while the boot page

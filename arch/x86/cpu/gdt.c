@@ -14,8 +14,34 @@
 static uint64_t gdt[MAX_CPUS][GDT_ENTRIES] __aligned(16);
 static struct tss64 tss[MAX_CPUS] __aligned(16);
 /* IST stacks (SDM Vol. 3A §6.14.5): #DF, NMI and #MC run on known-good stacks
- * even if the fault was a kernel stack overflow. */
-static uint8_t ist_stacks[MAX_CPUS][3][PERCPU_IST_SIZE] __aligned(16);
+ * even if the fault was a kernel stack overflow. Each has an unmapped guard
+ * page below it (paging.c), so an IST stack that overflows faults instead
+ * of running into the next one (issue 12 item 8). */
+struct ist_stack {
+	uint8_t guard[PAGE_SIZE];
+	uint8_t stack[PERCPU_IST_SIZE];
+} __aligned(PAGE_SIZE);
+static struct ist_stack ist_stacks[MAX_CPUS][IST_STACKS];
+
+uintptr_t gdt_ist_guard(unsigned int cpu_id, unsigned int ist)
+{
+	return (uintptr_t)ist_stacks[cpu_id][ist].guard;
+}
+
+bool gdt_ist_guard_hit(uint64_t addr, unsigned int *cpu_id, unsigned int *ist)
+{
+	for (unsigned int c = 0; c < MAX_CPUS; c++) {
+		for (unsigned int i = 0; i < IST_STACKS; i++) {
+			uint64_t g = gdt_ist_guard(c, i);
+			if (addr >= g && addr < g + PAGE_SIZE) {
+				*cpu_id = c;
+				*ist = i;
+				return true;
+			}
+		}
+	}
+	return false;
+}
 
 uint64_t gdt_base(unsigned int cpu_id)
 {
@@ -41,8 +67,8 @@ void gdt_init_cpu(struct percpu *cpu)
 	struct tss64 *t = &tss[id];
 
 	bh_memset(t, 0, sizeof(*t));
-	for (unsigned int i = 0; i < 3; i++) {
-		t->ist[i] = (uint64_t)(uintptr_t)(ist_stacks[id][i] + PERCPU_IST_SIZE);
+	for (unsigned int i = 0; i < IST_STACKS; i++) {
+		t->ist[i] = (uint64_t)(uintptr_t)(ist_stacks[id][i].stack + PERCPU_IST_SIZE);
 		cpu->ist_top[i] = t->ist[i];
 	}
 	t->iomap_base = sizeof(*t); /* no I/O permission bitmap */

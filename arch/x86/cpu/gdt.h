@@ -12,6 +12,7 @@
 #define IST_DF 1
 #define IST_NMI 2
 #define IST_MC 3
+#define IST_STACKS 3 /* #DF, NMI, #MC: TSS IST1-3 */
 
 struct __packed tss64 {
 	uint32_t reserved0;
@@ -27,5 +28,9 @@ struct __packed tss64 {
 void gdt_init_cpu(struct percpu *cpu);
 uint64_t gdt_base(unsigned int cpu_id);
 uint64_t tss_base(unsigned int cpu_id);
+/* The guard page below IST stack ist (0-2: #DF, NMI, #MC) of a CPU. */
+uintptr_t gdt_ist_guard(unsigned int cpu_id, unsigned int ist);
+/* Is addr in one of those guard pages? Which? */
+bool gdt_ist_guard_hit(uint64_t addr, unsigned int *cpu_id, unsigned int *ist);
 
 #endif

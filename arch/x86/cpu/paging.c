@@ -1,4 +1,5 @@
 #include "arch/x86/cpu/cpu.h"
+#include "arch/x86/cpu/gdt.h"
 #include "arch/x86/cpu/paging.h"
 #include "core/log.h"
 #include "core/mm/frame.h"
@@ -81,6 +82,14 @@ static bool map_image(void)
 		if (!g)
 			return false;
 		*g = 0;
+	}
+	for (unsigned int i = 0; i < MAX_CPUS; i++) {
+		for (unsigned int k = 0; k < IST_STACKS; k++) {
+			g = pte_for(gdt_ist_guard(i, k));
+			if (!g)
+				return false;
+			*g = 0;
+		}
 	}
 	/* Page 0 stays unmapped so a NULL dereference faults. */
 	g = pte_for(0);

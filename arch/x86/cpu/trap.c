@@ -118,6 +118,10 @@ static __noreturn void fatal_exception(struct trap_frame *f)
 	pr_err("RSI %#018lx RDI %#018lx RBP %#018lx R8  %#018lx", f->rsi, f->rdi, f->rbp, f->r8);
 	pr_err("R9  %#018lx R10 %#018lx R11 %#018lx R12 %#018lx", f->r9, f->r10, f->r11, f->r12);
 	pr_err("R13 %#018lx R14 %#018lx R15 %#018lx", f->r13, f->r14, f->r15);
+	unsigned int guard_cpu, guard_ist;
+	if (f->vector == 14 && gdt_ist_guard_hit(read_cr2(), &guard_cpu, &guard_ist))
+		pr_err("CR2 is in the guard page below IST stack %u (%s) of CPU %u: that stack overflowed",
+		       guard_ist + 1, guard_ist == 0 ? "#DF" : guard_ist == 1 ? "NMI" : "#MC", guard_cpu);
 	print_stack_trace(f->rip, f->rbp);
 	pr_err("bulkhead: CPU %u halted after exception", id);
 	console_break_lock();

@@ -6,6 +6,8 @@
 #include "arch/x86/svm/svm_decode.h"
 #include "arch/x86/svm/svm_offsets.h"
 #include "arch/x86/svm/vmcb.h"
+#include "core/exc_reflect.h"
+#include "core/hv.h"
 #include "core/lib/string.h"
 #include "core/log.h"
 #include "core/mm/frame.h"
@@ -13,6 +15,7 @@
 #include "core/partition.h"
 #include "core/percpu.h"
 #include "core/spinlock.h"
+#include "core/tlb_tag.h"
 #include "core/vcpu.h"
 
 /* CPUID 8000_000Ah EDX feature bits (APM Vol. 3, Appendix E.4.9). */
@@ -48,7 +51,7 @@ struct svm_lazy_regs {
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	paddr_t vmcb_pa;
-	uint32_t asid;
+	struct tlb_tag asid; /* given by the CPU it runs on (svm_asid_refresh) */
 	struct svm_lazy_regs lazy;
 };
 
@@ -56,6 +59,7 @@ struct svm_vcpu {
 struct svm_cpu {
 	struct vcpu *owner; /* whose DR0-DR3 and TSC_AUX the CPU holds, or NULL */
 	bool drs_zero;      /* DR0-DR3 hold 0 (nobody's values) */
+	struct tlb_tag_cpu asids;
 };
 
 struct svm_partition {
@@ -85,9 +89,6 @@ STATIC_ASSERT(__builtin_offsetof(struct percpu, host_state_pa) == PERCPU_HOST_ST
  * boot CPU in svm_probe; read-only afterwards (the hardware only reads them). */
 static paddr_t iopm_pa, msrpm_pa;
 static struct virt_caps svm_caps;
-/* Next free ASID; any CPU creating a vCPU takes asid_lock. */
-static uint32_t next_asid = 1;
-static spinlock_t asid_lock = SPINLOCK_INIT;
 
 /* MSRs a guest may read and write directly: their values are switched by
  * VMLOAD/VMSAVE or belong to the guest alone (APM §15.11). */
@@ -173,6 +174,9 @@ static int svm_cpu_enable(struct percpu *cpu)
 	if (!hsave || !host_vmcb || !c)
 		return -1;
 	cpu->backend_data = c;
+	/* ASIDs 1..nr_tags-1 (0 is the host's), handed out per CPU by
+	 * generation (core/tlb_tag.h), at most asid_max= of them. */
+	tlb_tag_cpu_init(&c->asids, svm_caps.nr_tags > 1 ? svm_caps.nr_tags - 1 : 1, hv_options.asid_max);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
 	cpu->virt_area = hsave;
@@ -182,14 +186,16 @@ static int svm_cpu_enable(struct percpu *cpu)
 	return 0;
 }
 
-static void setup_controls(struct vmcb_control *c, uint32_t asid, paddr_t ncr3)
+static void setup_controls(struct vmcb_control *c, paddr_t ncr3)
 {
 	/* DR0-DR3 until the guest first uses them (svm_dr_first_use). */
 	c->intercept_dr = INTERCEPT_DR0_3;
 	/* CR4 writes are checked by core (reserved bits, e.g. VMXE on AMD,
 	 * must fault as on hardware rather than fail the next VMRUN). */
 	c->intercept_cr = BIT(16 + 4);
-	c->intercept_exc = BIT(EXC_MC);
+	/* #DB and #AC: a guest could loop on them in microcode and hold the
+	 * CPU for ever (core/exc_reflect.h); #MC is the machine's. */
+	c->intercept_exc = EXC_INTERCEPTED;
 	c->intercept_misc1 = INTERCEPT1_INTR | INTERCEPT1_NMI | INTERCEPT1_SMI | INTERCEPT1_INIT |
 			     INTERCEPT1_CPUID | INTERCEPT1_INVD | INTERCEPT1_HLT | INTERCEPT1_INVLPGA |
 			     INTERCEPT1_IOIO | INTERCEPT1_MSR | INTERCEPT1_TASK_SWITCH |
@@ -199,7 +205,7 @@ static void setup_controls(struct vmcb_control *c, uint32_t asid, paddr_t ncr3)
 			     INTERCEPT2_XSETBV | INTERCEPT2_MONITOR | INTERCEPT2_MWAIT;
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
-	c->asid = asid;
+	c->asid = 1; /* a placeholder: svm_vcpu_load gives the real one before the first VMRUN */
 	c->tlb_control = TLB_CONTROL_FLUSH_ALL; /* first run: nothing stale may survive */
 	/* Physical interrupts stay with the host (they exit); the guest's
 	 * RFLAGS.IF masks only virtual interrupts (APM §15.21.1). */
@@ -220,12 +226,8 @@ static int svm_vcpu_create(struct vcpu *v)
 		return -1;
 	}
 	s->vmcb = phys_to_virt(s->vmcb_pa);
-	spin_lock(&asid_lock);
-	/* ASIDs are never reused while they run; with more vCPUs than ASIDs the
-	 * extra vCPUs share the last one and flush on every entry. */
-	s->asid = next_asid < svm_caps.nr_tags ? next_asid++ : svm_caps.nr_tags - 1;
-	spin_unlock(&asid_lock);
-	setup_controls(&s->vmcb->ctl, s->asid, sp->npt.root);
+	tlb_tag_init(&s->asid);
+	setup_controls(&s->vmcb->ctl, sp->npt.root);
 	s->vmcb->save.g_pat = GUEST_PAT_DEFAULT;
 	s->vmcb->save.dr6 = DR6_RESET;
 	s->vmcb->save.dr7 = DR7_RESET;
@@ -293,11 +295,30 @@ static void load_lazy(struct svm_cpu *c, const struct svm_lazy_regs *l)
 		wrmsr(MSR_TSC_AUX, l->tsc_aux);
 }
 
-/* The backend's load hook: give the CPU v's DR0-DR3 and TSC_AUX. */
+/* v's ASID on this CPU: still its own, or a fresh one (core/tlb_tag.h).
+ * A new generation flushes every ASID's entries at this VMRUN (TLB_CONTROL
+ * 1, APM Vol. 2 §15.16.1); a fresh ASID of the current generation has no
+ * entries since that flush. */
+static void svm_asid_refresh(struct svm_cpu *c, struct svm_vcpu *s)
+{
+	enum tlb_tag_result r = tlb_tag_assign(&c->asids, &s->asid, (int)this_cpu()->id);
+
+	if (likely(r == TLB_TAG_KEEP))
+		return;
+	s->vmcb->ctl.asid = s->asid.tag;
+	if (r == TLB_TAG_NEW_FLUSH)
+		s->vmcb->ctl.tlb_control = TLB_CONTROL_FLUSH_ALL;
+}
+
+/* The backend's load hook, once per slice before the first VMRUN: v's
+ * ASID, then v's DR0-DR3 and TSC_AUX. Only a vCPU running on this CPU can
+ * start a new ASID generation, so a vCPU that keeps the CPU from slice to
+ * slice keeps its ASID. */
 static void svm_vcpu_load(struct vcpu *v)
 {
 	struct svm_cpu *c = this_cpu()->backend_data;
 
+	svm_asid_refresh(c, v->arch);
 	if (c->owner == v)
 		return;
 	if (c->owner)
@@ -428,6 +449,10 @@ static __attribute__((noinline)) void decode_other(struct vcpu *v, struct vmcb *
 		v->exit.entry_fail.what = svm_failed_check(vmcb);
 	if (v->exit.reason == EXIT_DR_ACCESS)
 		svm_dr_first_use(v, vmcb);
+	/* An intercepted #DB has updated DR6 in the VMCB already (unlike
+	 * VMX); clear DR7.GD as its delivery would (SDM Vol. 3B §18.2.4). */
+	if (v->exit.reason == EXIT_EXCEPTION && v->exit.exc.vector == EXC_DB)
+		vmcb->save.dr7 = exc_dr7_after_db(vmcb->save.dr7);
 	if (v->exit.reason == EXIT_INTR_WINDOW) {
 		vmcb->ctl.int_ctl &= ~INT_CTL_V_IRQ;
 		vmcb->ctl.intercept_misc1 &= ~INTERCEPT1_VINTR;

@@ -19,6 +19,7 @@
  * its own across the world switch.
  */
 #include "arch/x86/cpu/guest_gprs.h"
+#include "arch/x86/cpu/spec_asm.h"
 #include "arch/x86/svm/svm_offsets.h"
 
 #define GPR(n) (8 * (n))
@@ -57,11 +58,13 @@ svm_run:
 	sti
 	GUEST_GPRS_LOAD
 	mov GPR(RDI)(%rdi), %rdi
+	VERW_IF_NEEDED			/* flags only: the guest's are in the VMCB */
 	vmload %rax
 	vmrun %rax
 	/* #VMEXIT: RAX holds the guest VMCB's address again, RSP the stack above;
 	 * every other GPR is the guest's. */
 	vmsave %rax
+	RSB_FILL			/* before the host's first RET (spec_asm.h) */
 
 	mov 16(%rsp), %rax			/* struct vcpu * */
 	GUEST_GPRS_SAVE base=%rax

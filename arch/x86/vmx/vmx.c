@@ -9,6 +9,7 @@
  * boot CPU creating and loading partitions) leave it clear again. */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/gdt.h"
+#include "arch/x86/cpu/spec.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx.h"
@@ -16,6 +17,8 @@
 #include "arch/x86/vmx/vmx_internal.h"
 #include "arch/x86/vmx/vmx_ops.h"
 #include "arch/x86/vmx/vmx_state.h"
+#include "core/exc_reflect.h"
+#include "core/hv.h"
 #include "core/lib/string.h"
 #include "core/log.h"
 #include "core/mm/frame.h"
@@ -23,6 +26,7 @@
 #include "core/partition.h"
 #include "core/percpu.h"
 #include "core/spinlock.h"
+#include "core/tlb_tag.h"
 
 #define GUEST_PAT_DEFAULT 0x0007040600070406ULL /* power-on value (SDM Vol. 3A §11.12.4) */
 #define DR6_RESET 0xffff0ff0ULL                 /* SDM Vol. 3B §18.2.3 */
@@ -30,7 +34,6 @@
 #define VMCS_LINK_NONE (~0ULL)                   /* §27.3.1.5: no shadow VMCS */
 #define RFLAGS_RESERVED (0xffffffffffc00000ULL | BIT(15) | BIT(5) | BIT(3))
 #define CR8_MAX 15
-#define EXC_AC 17
 /* Exceptions that push an error code (SDM Vol. 3A Table 6-1). */
 #define EXC_WITH_ERROR (BIT(EXC_DF) | BIT(EXC_TS) | BIT(EXC_NP) | BIT(EXC_SS) | BIT(EXC_GP) | \
 			BIT(EXC_PF) | BIT(EXC_AC))
@@ -42,39 +45,35 @@ int vmx_enter(struct vcpu *v, bool resume);
 void vmx_exit_landing(void);
 
 /* ---- VPIDs -----------------------------------------------------------------
- * One per vCPU from a small bitmap; any CPU creating or destroying a vCPU
- * takes the lock. "ever" remembers IDs that may still tag stale TLB entries. */
-static struct {
-	spinlock_t lock;
-	uint64_t used[VPID_COUNT / 64];
-	uint64_t ever[VPID_COUNT / 64];
-} vpids = { SPINLOCK_INIT, { 1 }, { 1 } }; /* VPID 0 is the host's */
+ * Per host CPU by generation (core/tlb_tag.h): a vCPU's VPID is valid on
+ * the CPU that gave it until that CPU starts a new generation, which
+ * flushes every VPID's entries once. VPID 0 is the host's. */
 
-static uint16_t vpid_alloc(bool *reused)
+/* Every VPID's linear and combined mappings on this CPU (§29.4.3.3): one
+ * all-context INVVPID, or one single-context INVVPID per VPID in use. */
+static void flush_all_vpids(const struct vmx_cpu *c)
 {
-	uint16_t id = 0;
-
-	spin_lock(&vpids.lock);
-	for (unsigned int i = 1; i < VPID_COUNT; i++) {
-		if (!(vpids.used[i / 64] & BIT(i % 64))) {
-			vpids.used[i / 64] |= BIT(i % 64);
-			*reused = vpids.ever[i / 64] & BIT(i % 64);
-			vpids.ever[i / 64] |= BIT(i % 64);
-			id = (uint16_t)i;
-			break;
-		}
+	if (vmx_hw.ept_vpid_cap & VPID_CAP_INVVPID_ALL) {
+		invvpid(INVVPID_ALL_CONTEXT, 0, 0);
+		return;
 	}
-	spin_unlock(&vpids.lock);
-	return id;
+	for (uint32_t id = 1; id <= c->vpids.max; id++)
+		invvpid(INVVPID_SINGLE_CONTEXT, (uint16_t)id, 0);
 }
 
-static void vpid_free(uint16_t id)
+/* Before v runs here after another vCPU did (or first): its VPID is still
+ * its own, or it gets a fresh one. Only a vCPU running on this CPU can
+ * start a new generation, so one that keeps the CPU keeps its VPID. */
+static void vpid_refresh(struct vmx_cpu *c, struct vmx_vcpu *s)
 {
-	if (!id)
+	enum tlb_tag_result r = tlb_tag_assign(&c->vpids, &s->tag, (int)c->id);
+
+	if (r == TLB_TAG_KEEP)
 		return;
-	spin_lock(&vpids.lock);
-	vpids.used[id / 64] &= ~BIT(id % 64);
-	spin_unlock(&vpids.lock);
+	if (r == TLB_TAG_NEW_FLUSH)
+		flush_all_vpids(c);
+	s->vpid = (uint16_t)s->tag.tag;
+	vmwrite(VMCS_VPID, s->vpid);
 }
 
 static void flush_vpid(uint16_t vpid)
@@ -138,6 +137,7 @@ static int vmx_cpu_enable(struct percpu *cpu)
 	}
 	c->id = cpu->id;
 	c->vmxon_pa = region;
+	tlb_tag_cpu_init(&c->vpids, VPID_MAX, hv_options.asid_max);
 	cpu->virt_area = region;
 	cpu->backend_data = c;
 	/* Nothing from before VMXON (firmware, a previous kernel) may survive. */
@@ -296,13 +296,13 @@ static bool write_controls(struct vmx_vcpu *s, const struct vmx_ept *ept, uint64
 	uint32_t proc2 = hw->proc2;
 	bool ok = true;
 
-	if (!s->vpid)
+	if (!hw->vpid)
 		proc2 &= ~PROC2_VPID;
 	s->pin = hw->pin;
 	s->proc = hw->proc;
 	s->exit_ctls = hw->exit;
 	s->entry_ctls = hw->entry;
-	s->exc_bitmap = BIT(EXC_MC);
+	s->exc_bitmap = EXC_INTERCEPTED;
 	ok &= vmwrite_checked(VMCS_PIN_CONTROLS, s->pin);
 	ok &= vmwrite_checked(VMCS_PROC_CONTROLS, s->proc);
 	ok &= vmwrite_checked(VMCS_PROC2_CONTROLS, proc2);
@@ -321,8 +321,10 @@ static bool write_controls(struct vmx_vcpu *s, const struct vmx_ept *ept, uint64
 	ok &= vmwrite_checked(VMCS_IO_BITMAP_B, hw->io_bitmap_b);
 	ok &= vmwrite_checked(VMCS_MSR_BITMAP, hw->msr_bitmap);
 	ok &= vmwrite_checked(VMCS_EPT_POINTER, ept->eptp);
-	if (s->vpid)
-		ok &= vmwrite_checked(VMCS_VPID, s->vpid);
+	/* A placeholder: vpid_refresh writes the real one before the first
+	 * entry (a VPID of 0 with "enable VPID" would fail it, §27.2.1.1). */
+	if (hw->vpid)
+		ok &= vmwrite_checked(VMCS_VPID, 1);
 	ok &= vmwrite_checked(VMCS_CR0_MASK, hw->cr0_mask);
 	/* Every CR4 bit the guest may not set is owned by the host, so setting
 	 * it exits to emulate_cr4_write (core's CR4 policy); the rest are the
@@ -351,7 +353,6 @@ static void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *r);
 
 static void vmx_vcpu_free(struct vmx_vcpu *s)
 {
-	vpid_free(s->vpid);
 	if (s->vmcs_pa)
 		frame_free(s->vmcs_pa);
 	kfree(s);
@@ -363,7 +364,6 @@ static int vmx_vcpu_create(struct vcpu *v)
 	struct vmx_cpu *c = this_vmx_cpu();
 	struct vmx_vcpu *s;
 	struct vcpu_sregs reset;
-	bool reused = false;
 
 	if (!ept || !c)
 		return -1;
@@ -375,11 +375,7 @@ static int vmx_vcpu_create(struct vcpu *v)
 		vmx_vcpu_free(s);
 		return -1;
 	}
-	if (vmx_hw.vpid) {
-		s->vpid = vpid_alloc(&reused);
-		if (!s->vpid)
-			pr_warn("vmx: out of VPIDs, vCPU %u runs untagged (TLB flushed on every switch)", v->id);
-	}
+	tlb_tag_init(&s->tag);
 	/* VMCS region: revision identifier, then VMCLEAR (§25.11.3). */
 	*(uint32_t *)phys_to_virt(s->vmcs_pa) = vmx_hw.revision;
 	if (!vmclear(s->vmcs_pa) || !vmcs_activate(s, c) || !write_controls(s, ept, v->part->cpuid.cr4_allowed) || !write_guest_misc()) {
@@ -389,8 +385,6 @@ static int vmx_vcpu_create(struct vcpu *v)
 		return -1;
 	}
 	s->ctx.dr6 = DR6_RESET;
-	if (reused)
-		s->work |= VMX_WORK_FLUSH_VPID;
 	v->arch = s;
 	/* Architectural reset state until the loader sets its own. */
 	vcpu_sregs_for_mode(&reset, VCPU_MODE_REAL, 0);
@@ -1001,6 +995,29 @@ static bool handle_cr_exit(struct vcpu *v, struct vmx_vcpu *s)
 	return true;
 }
 
+/* ---- intercepted #DB ---------------------------------------------------------------------- */
+
+/* A #DB that exits has not been delivered, and unlike on SVM the CPU has
+ * not updated the guest's DR6 or cleared DR7.GD either (SDM Vol. 3C
+ * §27.1): do what delivery would have done before core reflects it. The
+ * guest's DR6 is in the CPU's DR6 while it runs (switch_guest_ctx). INT1
+ * (ICEBP) exits as a privileged software exception before it executes,
+ * with its length: it is reflected as the trap it is, after the
+ * instruction, and it sets no DR6 bit. */
+static __attribute__((noinline)) void vmx_debug_exit(struct vcpu *v)
+{
+	uint64_t dr6;
+
+	if (v->exit.insn_len) {
+		v->rip += v->exit.insn_len;
+		return;
+	}
+	__asm__ volatile("mov %%db6, %0" : "=r"(dr6));
+	dr6 = exc_dr6_after_db(dr6, v->exit.raw_info1);
+	__asm__ volatile("mov %0, %%db6" : : "r"(dr6));
+	vmwrite(VMCS_GUEST_DR7, exc_dr7_after_db(vmread(VMCS_GUEST_DR7)));
+}
+
 /* ---- run --------------------------------------------------------------------------------- */
 
 static void fail_without_entry(struct vcpu *v, const char *what, uint64_t value)
@@ -1012,7 +1029,10 @@ static void fail_without_entry(struct vcpu *v, const char *what, uint64_t value)
 	v->exit.entry_fail.value = value;
 }
 
-static void vmx_run(struct vcpu *v)
+/* The exit path: no stack buffers here, only the exit record read into a
+ * local struct, so no stack-protector canary either (each would cost every
+ * exit; the functions it calls that do have buffers keep theirs). */
+static __attribute__((no_stack_protector)) void vmx_run(struct vcpu *v)
 {
 	struct vmx_vcpu *s = v->arch;
 	struct vmx_cpu *c = this_vmx_cpu();
@@ -1031,12 +1051,16 @@ static void vmx_run(struct vcpu *v)
 		fail_without_entry(v, s->bad_state, s->bad_value);
 		return;
 	}
-	if (unlikely(c->ctx_owner != v))
+	if (unlikely(c->ctx_owner != v)) {
 		switch_guest_ctx(c, v);
+		if (vmx_hw.vpid)
+			vpid_refresh(c, s);
+	}
 	for (;;) {
 		int status;
 
 		prepare_entry(v, s);
+		spec_before_vmx_entry();
 		status = vmx_enter(v, s->launched);
 		if (unlikely(status != VMX_ENTER_EXITED)) {
 			read_vmfail(v, status);
@@ -1051,6 +1075,8 @@ static void vmx_run(struct vcpu *v)
 			return;
 		}
 		s->launched = true;
+		if (unlikely(v->exit.reason == EXIT_EXCEPTION) && v->exit.exc.vector == EXC_DB)
+			vmx_debug_exit(v);
 		if (unlikely(v->exit.reason == EXIT_PREEMPT) && s->preempt_value) {
 			s->preempt_value = 0; /* budget used up: disarm */
 			s->work |= VMX_WORK_CONTROLS;
@@ -1093,7 +1119,7 @@ bool vmx_set_preempt_timer(struct vcpu *v, uint64_t tsc_ticks)
 void vmx_set_exception_bitmap(struct vcpu *v, uint32_t vectors)
 {
 	struct vmx_vcpu *s = v->arch;
-	s->exc_bitmap = vectors | BIT(EXC_MC);
+	s->exc_bitmap = vectors | EXC_INTERCEPTED;
 	s->work |= VMX_WORK_EXC_BITMAP;
 }
 

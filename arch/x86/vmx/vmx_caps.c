@@ -138,7 +138,7 @@ static void fill_caps(struct vmx_hw *hw, struct virt_caps *c)
 	hw->vpid = (proc2_may & PROC2_VPID) && (ev & VPID_CAP_INVVPID) &&
 		   (ev & (VPID_CAP_INVVPID_SINGLE | VPID_CAP_INVVPID_ALL));
 	c->tagged_tlb = hw->vpid;
-	c->nr_tags = hw->vpid ? VPID_COUNT - 1 : 0;
+	c->nr_tags = hw->vpid ? VPID_MAX : 0;
 	c->unrestricted_guest = proc2_may & PROC2_UNRESTRICTED_GUEST;
 	c->stage2_2m = ev & EPT_CAP_2M;
 	c->stage2_1g = ev & EPT_CAP_1G;

@@ -17,6 +17,7 @@
  * Called with interrupts disabled. Host RFLAGS after an exit is 0x2 (§28.5.3).
  */
 #include "arch/x86/cpu/guest_gprs.h"
+#include "arch/x86/cpu/spec_asm.h"
 #include "arch/x86/vmx/vmcs.h"
 
 #define GPR(n) (8 * (n))
@@ -32,6 +33,7 @@ vmx_enter:
 
 	mov $VMCS_HOST_RSP, %eax
 	vmwrite %rsp, %rax
+	VERW_IF_NEEDED			/* before the test: VERW writes ZF */
 
 	/* MOV does not change flags: this test picks VMLAUNCH or VMRESUME
 	 * after every guest register is loaded. */
@@ -61,6 +63,7 @@ vmx_exit_landing:
 	GUEST_GPRS_SAVE
 	popq GPR(RDI)(%rdi)
 	add $8, %rsp			/* drop the saved struct vcpu * */
+	RSB_FILL			/* before the first RET after the exit */
 	xor %eax, %eax			/* VMX_ENTER_EXITED */
 	HOST_CALLEE_SAVED_POP
 	ret

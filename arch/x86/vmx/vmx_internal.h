@@ -5,9 +5,10 @@
 
 #include "arch/x86/vmx/vmx_state.h"
 #include "core/percpu.h"
-#include "core/vcpu.h"
+#include "core/tlb_tag.h"
 
-#define VPID_COUNT 256 /* VPIDs 1..255 come from vmx.c's allocator */
+#define VPID_MAX 0xffff /* VPIDs are 16 bits (SDM Vol. 3C §25.6.12); 0 is the host's */
+#include "core/vcpu.h"
 
 /* What the CPU offers and the control values derived from it. Filled once
  * by vmx_probe on the boot CPU before any other CPU starts; read-only
@@ -39,6 +40,7 @@ struct vmx_cpu {
 	paddr_t vmxon_pa;
 	paddr_t current_vmcs;   /* the VMCS VMPTRLD'd here, 0 if none */
 	struct vcpu *ctx_owner; /* whose CR2/DR0-3/DR6/syscall MSRs the CPU holds */
+	struct tlb_tag_cpu vpids; /* VPIDs by generation (vpid_refresh) */
 };
 
 /* Guest registers VM entry and exit do not switch (SDM Vol. 3C §27.3.2,
@@ -68,7 +70,8 @@ struct vmx_vcpu {
 	paddr_t vmcs_pa;
 	struct vmx_cpu *active_on; /* CPU where the VMCS is active, NULL if clear */
 	bool launched;
-	uint16_t vpid;             /* 0: VPID off for this vCPU */
+	uint16_t vpid;             /* the VPID in the VMCS (0 before the first run) */
+	struct tlb_tag tag;        /* where vpid came from (core/tlb_tag.h) */
 	uint32_t pin, proc, exit_ctls, entry_ctls; /* as in the VMCS */
 	uint64_t vmcs_rip, vmcs_rsp, vmcs_rflags;  /* as in the VMCS */
 	uint32_t intr_state;       /* guest interruptibility at the last exit */
