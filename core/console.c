@@ -109,35 +109,66 @@ void console_write(const char *s, size_t len)
 	console_lock_give(h);
 }
 
-static void emit_line(struct console_source *src)
+static void emit_line(const char *name, const char *line, size_t len)
 {
 	struct console_hold h = console_lock_take();
 	put_raw("[", 1);
-	put_raw(src->name, bh_strlen(src->name));
+	put_raw(name, bh_strlen(name));
 	put_raw("] ", 2);
-	put_raw(src->line, src->len);
+	put_raw(line, len);
 	put_raw("\n", 1);
 	console_lock_give(h);
-	src->len = 0;
-}
-
-void console_source_flush(struct console_source *src)
-{
-	if (src->len)
-		emit_line(src);
 }
 
 void console_source_putc(struct console_source *src, char c)
 {
-	if (c == '\n') {
-		emit_line(src);
-		return;
-	}
 	if (c == '\r')
 		return;
-	src->line[src->len++] = c;
-	if (src->len == CONSOLE_LINE_MAX)
-		emit_line(src);
+	spin_lock(&src->lock);
+	enum console_ring_put r = console_ring_put(&src->ring, c);
+	spin_unlock(&src->lock);
+	if (unlikely(r == CONSOLE_RING_DROP_STARTED))
+		pr_warn("[%s] console output dropped: written faster than the serial port drains "
+			"(%u bytes buffered; the count is in its statistics)", src->name,
+			CONSOLE_RING_SIZE);
+}
+
+/* One line out of src's ring into a buffer, then onto the port: the ring's
+ * lock is never held while the (slow) UART is written. */
+static bool drain_line(struct console_source *src, bool partial)
+{
+	char line[CONSOLE_LINE_MAX];
+	bool complete;
+	spin_lock(&src->lock);
+	size_t n = console_ring_take_line(&src->ring, line, sizeof(line), partial, &complete);
+	spin_unlock(&src->lock);
+	if (complete)
+		emit_line(src->name, line, n);
+	return complete;
+}
+
+unsigned int console_source_drain(struct console_source *src, unsigned int max_lines,
+				  uint64_t deadline_tsc)
+{
+	unsigned int n = 0;
+	while (n < max_lines && (!n || rdtsc() < deadline_tsc) && drain_line(src, false))
+		n++;
+	return n;
+}
+
+void console_source_flush(struct console_source *src)
+{
+	/* Each line takes at least one byte or a newline from the ring. */
+	for (unsigned int i = 0; i <= CONSOLE_RING_SIZE && drain_line(src, true); i++)
+		;
+}
+
+void console_source_counts(struct console_source *src, uint64_t *written, uint64_t *dropped)
+{
+	spin_lock(&src->lock);
+	*written = src->ring.written;
+	*dropped = src->ring.dropped;
+	spin_unlock(&src->lock);
 }
 
 void console_source_set_input(struct console_source *src, console_input_sink_fn sink,
