@@ -1,4 +1,5 @@
 #include "arch/x86/cpu/cpu.h"
+#include "arch/x86/cpu/tsc.h"
 #include "core/console.h"
 #include "core/lib/format.h"
 #include "core/lib/string.h"
@@ -20,6 +21,10 @@ struct console_hold {
 	uint64_t flags; /* RFLAGS before, for irq_restore */
 	bool nested;    /* this CPU already held the lock */
 };
+
+/* A partition whose console keeps overflowing is told about at most this
+ * often (its drops are all counted in its statistics). */
+#define CONSOLE_DROP_REPORT_NS 10000000000ULL
 
 /* Bytes read from the serial port in one console_poll_input(): the host
  * UART's receive FIFO holds 16, so this empties it with room to spare while
@@ -127,10 +132,16 @@ void console_source_putc(struct console_source *src, char c)
 	spin_lock(&src->lock);
 	enum console_ring_put r = console_ring_put(&src->ring, c);
 	spin_unlock(&src->lock);
-	if (unlikely(r == CONSOLE_RING_DROP_STARTED))
+	/* One line when drops start, and then at most one per
+	 * CONSOLE_DROP_REPORT_NS: a guest that fills its ring, lets it drain
+	 * and fills it again must not flood the log instead. */
+	if (unlikely(r == CONSOLE_RING_DROP_STARTED) &&
+	    (!src->drop_report_ns || time_ns() - src->drop_report_ns >= CONSOLE_DROP_REPORT_NS)) {
+		src->drop_report_ns = time_ns() | 1;
 		pr_warn("[%s] console output dropped: written faster than the serial port drains "
 			"(%u bytes buffered; the count is in its statistics)", src->name,
 			CONSOLE_RING_SIZE);
+	}
 }
 
 /* One line out of src's ring into a buffer, then onto the port: the ring's
@@ -148,12 +159,18 @@ static bool drain_line(struct console_source *src, bool partial)
 }
 
 unsigned int console_source_drain(struct console_source *src, unsigned int max_lines,
-				  uint64_t deadline_tsc)
+				  uint64_t deadline_tsc, bool partial)
 {
 	unsigned int n = 0;
-	while (n < max_lines && (!n || rdtsc() < deadline_tsc) && drain_line(src, false))
+	while (n < max_lines && (!n || rdtsc() < deadline_tsc) && drain_line(src, partial))
 		n++;
 	return n;
+}
+
+bool console_source_pending(struct console_source *src)
+{
+	return __atomic_load_n(&src->ring.head, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&src->ring.tail, __ATOMIC_RELAXED);
 }
 
 void console_source_flush(struct console_source *src)

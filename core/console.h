@@ -27,6 +27,7 @@ struct console_source {
 	const char *name;            /* partition name; NULL for the hypervisor */
 	spinlock_t lock;             /* around the ring only, never while printing */
 	struct console_ring ring;    /* output not yet on the serial port */
+	uint64_t drop_report_ns;     /* when drops were last reported (0: never) */
 	struct console_input_port input; /* typed bytes for this partition */
 };
 
@@ -42,11 +43,13 @@ void console_write(const char *s, size_t len);
 /* A partition's output byte: queued in its ring (or dropped and counted). */
 void console_source_putc(struct console_source *src, char c);
 /* Print up to max_lines complete lines from src's ring, fewer if the TSC
- * passes deadline_tsc (at least one line is printed if there is one). One
- * line holds the console lock for at most CONSOLE_LINE_MAX bytes plus the
- * name. Returns the lines printed. */
+ * passes deadline_tsc (at least one line is printed if there is one); with
+ * partial, a last unfinished line too. One line holds the console lock for
+ * at most CONSOLE_LINE_MAX bytes plus the name. Returns the lines printed. */
 unsigned int console_source_drain(struct console_source *src, unsigned int max_lines,
-				  uint64_t deadline_tsc);
+				  uint64_t deadline_tsc, bool partial);
+/* Has src output waiting? */
+bool console_source_pending(struct console_source *src);
 /* Print all of src's ring, a last unfinished line too (a partition stops):
  * at most CONSOLE_RING_SIZE bytes. */
 void console_source_flush(struct console_source *src);

@@ -354,7 +354,6 @@ bool partition_restart(struct partition *p)
 		pr_warn("[%s] restarts rate-limited: this one waits %lu ms (%u at once, then one per "
 			"interval that doubles while it keeps restarting, at most %lu s)", p->name,
 			wait / 1000000, RESTART_BURST, (unsigned long)(RESTART_INTERVAL_MAX_NS / 1000000000));
-	pr_info("[%s] partition restarting from its image", p->name);
 	/* Filled in, then published: vCPU 0's CPU may look at it any time. */
 	struct restart_job j;
 	restart_job_begin(&j, p->ram_size, now + wait);
@@ -417,8 +416,23 @@ static void restart_finish(struct partition *p)
 		vcpu_kick(p->vcpu[i]);
 }
 
+static bool consoles_pending(struct partition *p)
+{
+	struct console_source *hvc = virtio_devices_console(p);
+	return console_source_pending(&p->console) || (hvc && console_source_pending(hvc));
+}
+
 void partition_restart_work(struct partition *p, uint64_t deadline_tsc)
 {
+	/* First what the old boot wrote, in these slices rather than in the
+	 * exit that asked for the restart: it goes out before the restart's
+	 * own line, in order. */
+	if (p->restart.phase == RESTART_WAIT) {
+		partition_consoles_drain(p, UINT32_MAX, deadline_tsc, true);
+		if (consoles_pending(p))
+			return;
+		pr_info("[%s] partition restarting from its image", p->name);
+	}
 	do {
 		if (__atomic_load_n(&p->state, __ATOMIC_SEQ_CST) != PART_RESTARTING) {
 			restart_job_cancel(&p->restart); /* a stop came: it is final */
@@ -439,11 +453,12 @@ void partition_restart_work(struct partition *p, uint64_t deadline_tsc)
 }
 
 unsigned int partition_consoles_drain(struct partition *p, unsigned int max_lines,
-				      uint64_t deadline_tsc)
+				      uint64_t deadline_tsc, bool partial)
 {
 	struct console_source *hvc = virtio_devices_console(p);
-	unsigned int n = console_source_drain(&p->console, max_lines, deadline_tsc);
+	unsigned int n = console_source_drain(&p->console, max_lines, deadline_tsc, partial);
 	if (hvc && n < max_lines)
-		n += console_source_drain(hvc, max_lines - n, deadline_tsc);
+		n += console_source_drain(hvc, max_lines - n, deadline_tsc, partial);
 	return n;
 }
+

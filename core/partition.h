@@ -111,9 +111,10 @@ uint64_t partition_restart_wait_until_ns(const struct partition *p);
 /* Do p's restart steps until the TSC passes deadline_tsc (at least one). */
 void partition_restart_work(struct partition *p, uint64_t deadline_tsc);
 /* Print up to max_lines of p's console output (COM1, then the virtio
- * console), fewer if the TSC passes deadline_tsc. Returns the lines. */
+ * console), fewer if the TSC passes deadline_tsc; with partial, unfinished
+ * last lines too. Returns the lines. */
 unsigned int partition_consoles_drain(struct partition *p, unsigned int max_lines,
-				      uint64_t deadline_tsc);
+				      uint64_t deadline_tsc, bool partial);
 void partition_print_stats(const struct partition *p);
 
 /* Take and release p->lock, counting how often and how long a CPU had to

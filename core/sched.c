@@ -503,7 +503,7 @@ static void run_restart_slice(struct percpu *cpu, struct vcpu *v, bool contended
 	uint64_t start = rdtsc();
 	uint64_t end = start + ns_to_tsc(SCHED_SLICE_NS);
 	cpu->slice_end_tsc = contended ? end : UINT64_MAX;
-	partition_consoles_drain(v->part, SCHED_CONSOLE_LINES, end);
+	partition_consoles_drain(v->part, SCHED_CONSOLE_LINES, end, false);
 	partition_restart_work(v->part, end);
 	v->run_tsc += rdtsc() - start;
 }
@@ -523,7 +523,7 @@ static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
 	cpu->slice_end_tsc = contended ? start + ns_to_tsc(SCHED_SLICE_NS) : UINT64_MAX;
 	/* Its partition's console output, in its own slice's time. */
 	if (v == v->part->vcpu[0])
-		partition_consoles_drain(v->part, SCHED_CONSOLE_LINES, cpu->slice_end_tsc);
+		partition_consoles_drain(v->part, SCHED_CONSOLE_LINES, cpu->slice_end_tsc, false);
 	arm_host_timer(cpu);
 	fpu_switch_to(cpu, v);
 	if (vcpu_backend->load)
@@ -546,7 +546,7 @@ static bool idle_drain_consoles(struct percpu *cpu)
 	bool printed = false;
 	for (unsigned int i = 0; i < nr_partitions; i++)
 		if (ticks_here(&partitions[i], cpu) &&
-		    partition_consoles_drain(&partitions[i], SCHED_CONSOLE_LINES, UINT64_MAX))
+		    partition_consoles_drain(&partitions[i], SCHED_CONSOLE_LINES, UINT64_MAX, false))
 			printed = true;
 	return printed;
 }
