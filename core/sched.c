@@ -251,7 +251,11 @@ static unsigned int others_runnable(const struct sched_cpu *sc, const struct vcp
 	unsigned int n = 0;
 	for (unsigned int k = 0; k < sc->nr_rq; k++) {
 		const struct vcpu *v = sc->rq[k];
-		if (v != running && v->state == VCPU_RUNNABLE && v->part->state != PART_STOPPED)
+		if (v == running)
+			continue;
+		/* A restart whose rate-limit wait just ended counts too, so the
+		 * timer that ends the wait also ends an uncontended slice. */
+		if ((v->state == VCPU_RUNNABLE && v->part->state != PART_STOPPED) || restart_due(v))
 			n++;
 	}
 	return n;
