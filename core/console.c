@@ -146,25 +146,26 @@ void console_source_putc(struct console_source *src, char c)
 
 /* One line out of src's ring into a buffer, then onto the port: the ring's
  * lock is never held while the (slow) UART is written. */
-static bool drain_line(struct console_source *src, bool partial)
+static size_t drain_line(struct console_source *src, bool partial)
 {
 	char line[CONSOLE_LINE_MAX];
 	bool complete;
 	spin_lock(&src->lock);
 	size_t n = console_ring_take_line(&src->ring, line, sizeof(line), partial, &complete);
 	spin_unlock(&src->lock);
-	if (complete)
-		emit_line(src->name, line, n);
-	return complete;
+	if (!complete)
+		return 0;
+	emit_line(src->name, line, n);
+	return n + 1; /* and its newline */
 }
 
-unsigned int console_source_drain(struct console_source *src, unsigned int max_lines,
-				  uint64_t deadline_tsc, bool partial)
+size_t console_source_drain(struct console_source *src, size_t max_bytes, uint64_t deadline_tsc,
+			    bool partial)
 {
-	unsigned int n = 0;
-	while (n < max_lines && (!n || rdtsc() < deadline_tsc) && drain_line(src, partial))
-		n++;
-	return n;
+	size_t done = 0, n;
+	while (done < max_bytes && (!done || rdtsc() < deadline_tsc) && (n = drain_line(src, partial)))
+		done += n;
+	return done;
 }
 
 bool console_source_pending(struct console_source *src)

@@ -42,12 +42,13 @@ void console_break_lock(void);
 void console_write(const char *s, size_t len);
 /* A partition's output byte: queued in its ring (or dropped and counted). */
 void console_source_putc(struct console_source *src, char c);
-/* Print up to max_lines complete lines from src's ring, fewer if the TSC
- * passes deadline_tsc (at least one line is printed if there is one); with
- * partial, a last unfinished line too. One line holds the console lock for
- * at most CONSOLE_LINE_MAX bytes plus the name. Returns the lines printed. */
-unsigned int console_source_drain(struct console_source *src, unsigned int max_lines,
-				  uint64_t deadline_tsc, bool partial);
+/* Print complete lines from src's ring until about max_bytes went out
+ * (each line counts its bytes and its newline) or the TSC passes
+ * deadline_tsc; at least one line if there is one. With partial, a last
+ * unfinished line too. One line holds the console lock for at most
+ * CONSOLE_LINE_MAX bytes plus the name. Returns the bytes printed. */
+size_t console_source_drain(struct console_source *src, size_t max_bytes, uint64_t deadline_tsc,
+			    bool partial);
 /* Has src output waiting? */
 bool console_source_pending(struct console_source *src);
 /* Print all of src's ring, a last unfinished line too (a partition stops):

@@ -428,7 +428,7 @@ void partition_restart_work(struct partition *p, uint64_t deadline_tsc)
 	 * exit that asked for the restart: it goes out before the restart's
 	 * own line, in order. */
 	if (p->restart.phase == RESTART_WAIT) {
-		partition_consoles_drain(p, UINT32_MAX, deadline_tsc, true);
+		partition_consoles_drain(p, SIZE_MAX, deadline_tsc, true);
 		if (consoles_pending(p))
 			return;
 		pr_info("[%s] partition restarting from its image", p->name);
@@ -452,13 +452,13 @@ void partition_restart_work(struct partition *p, uint64_t deadline_tsc)
 	} while (rdtsc() < deadline_tsc);
 }
 
-unsigned int partition_consoles_drain(struct partition *p, unsigned int max_lines,
-				      uint64_t deadline_tsc, bool partial)
+size_t partition_consoles_drain(struct partition *p, size_t max_bytes, uint64_t deadline_tsc,
+				bool partial)
 {
 	struct console_source *hvc = virtio_devices_console(p);
-	unsigned int n = console_source_drain(&p->console, max_lines, deadline_tsc, partial);
-	if (hvc && n < max_lines)
-		n += console_source_drain(hvc, max_lines - n, deadline_tsc, partial);
+	size_t n = console_source_drain(&p->console, max_bytes, deadline_tsc, partial);
+	if (hvc && n < max_bytes)
+		n += console_source_drain(hvc, max_bytes - n, deadline_tsc, partial);
 	return n;
 }
 

@@ -110,11 +110,11 @@ bool partition_restart_due(struct partition *p, uint64_t now_ns);
 uint64_t partition_restart_wait_until_ns(const struct partition *p);
 /* Do p's restart steps until the TSC passes deadline_tsc (at least one). */
 void partition_restart_work(struct partition *p, uint64_t deadline_tsc);
-/* Print up to max_lines of p's console output (COM1, then the virtio
- * console), fewer if the TSC passes deadline_tsc; with partial, unfinished
- * last lines too. Returns the lines. */
-unsigned int partition_consoles_drain(struct partition *p, unsigned int max_lines,
-				      uint64_t deadline_tsc, bool partial);
+/* Print p's console output (COM1, then the virtio console) until about
+ * max_bytes went out or the TSC passes deadline_tsc (console_source_drain);
+ * with partial, unfinished last lines too. Returns the bytes printed. */
+size_t partition_consoles_drain(struct partition *p, size_t max_bytes, uint64_t deadline_tsc,
+				bool partial);
 void partition_print_stats(const struct partition *p);
 
 /* Take and release p->lock, counting how often and how long a CPU had to

@@ -45,7 +45,7 @@
  * its own restart (core/lib/restart_job.h).
  *
  * Console output. A partition's console bytes wait in its ring; the home
- * CPU of its vCPU 0 prints up to SCHED_CONSOLE_LINES lines at the start of
+ * CPU of its vCPU 0 prints up to SCHED_CONSOLE_BYTES of lines at the start of
  * each of that vCPU's slices, inside the slice's time, and more when it
  * idles (docs/console.md). */
 #include "arch/x86/cpu/cpu.h"
@@ -507,7 +507,7 @@ static void run_restart_slice(struct percpu *cpu, struct vcpu *v, bool contended
 	uint64_t start = rdtsc();
 	uint64_t end = start + ns_to_tsc(SCHED_SLICE_NS);
 	cpu->slice_end_tsc = contended ? end : UINT64_MAX;
-	partition_consoles_drain(v->part, SCHED_CONSOLE_LINES, end, false);
+	partition_consoles_drain(v->part, SCHED_CONSOLE_BYTES, end, false);
 	partition_restart_work(v->part, end);
 	v->run_tsc += rdtsc() - start;
 }
@@ -527,7 +527,7 @@ static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
 	cpu->slice_end_tsc = contended ? start + ns_to_tsc(SCHED_SLICE_NS) : UINT64_MAX;
 	/* Its partition's console output, in its own slice's time. */
 	if (v == v->part->vcpu[0])
-		partition_consoles_drain(v->part, SCHED_CONSOLE_LINES, cpu->slice_end_tsc, false);
+		partition_consoles_drain(v->part, SCHED_CONSOLE_BYTES, cpu->slice_end_tsc, false);
 	arm_host_timer(cpu);
 	fpu_switch_to(cpu, v);
 	if (vcpu_backend->load)
@@ -541,8 +541,6 @@ static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
 	__atomic_store_n(&v->on_cpu, false, __ATOMIC_SEQ_CST);
 }
 
-/* Nothing runnable: sleep until the next device deadline, a kick, or (on
- * the boot CPU, which polls the console) the poll interval. */
 /* Console output of the partitions whose vCPU 0 lives here (a halted guest's
  * last lines, a stopped one's are flushed at its stop). True if it printed. */
 static bool idle_drain_consoles(struct percpu *cpu)
@@ -550,11 +548,13 @@ static bool idle_drain_consoles(struct percpu *cpu)
 	bool printed = false;
 	for (unsigned int i = 0; i < nr_partitions; i++)
 		if (ticks_here(&partitions[i], cpu) &&
-		    partition_consoles_drain(&partitions[i], SCHED_CONSOLE_LINES, UINT64_MAX, false))
+		    partition_consoles_drain(&partitions[i], SCHED_CONSOLE_BYTES, UINT64_MAX, false))
 			printed = true;
 	return printed;
 }
 
+/* Nothing runnable: sleep until the next device deadline, a kick, or (on
+ * the boot CPU, which polls the console) the poll interval. */
 static void idle(struct percpu *cpu, struct sched_cpu *sc)
 {
 	if (idle_drain_consoles(cpu))
