@@ -1,4 +1,5 @@
 #include "arch/x86/cpu/cpu.h"
+#include "arch/x86/cpu/tsc.h"
 #include "core/console.h"
 #include "core/lib/format.h"
 #include "core/lib/string.h"
@@ -20,6 +21,10 @@ struct console_hold {
 	uint64_t flags; /* RFLAGS before, for irq_restore */
 	bool nested;    /* this CPU already held the lock */
 };
+
+/* A partition whose console keeps overflowing is told about at most this
+ * often (its drops are all counted in its statistics). */
+#define CONSOLE_DROP_REPORT_NS 10000000000ULL
 
 /* Bytes read from the serial port in one console_poll_input(): the host
  * UART's receive FIFO holds 16, so this empties it with room to spare while
@@ -109,35 +114,79 @@ void console_write(const char *s, size_t len)
 	console_lock_give(h);
 }
 
-static void emit_line(struct console_source *src)
+static void emit_line(const char *name, const char *line, size_t len)
 {
 	struct console_hold h = console_lock_take();
 	put_raw("[", 1);
-	put_raw(src->name, bh_strlen(src->name));
+	put_raw(name, bh_strlen(name));
 	put_raw("] ", 2);
-	put_raw(src->line, src->len);
+	put_raw(line, len);
 	put_raw("\n", 1);
 	console_lock_give(h);
-	src->len = 0;
-}
-
-void console_source_flush(struct console_source *src)
-{
-	if (src->len)
-		emit_line(src);
 }
 
 void console_source_putc(struct console_source *src, char c)
 {
-	if (c == '\n') {
-		emit_line(src);
-		return;
-	}
 	if (c == '\r')
 		return;
-	src->line[src->len++] = c;
-	if (src->len == CONSOLE_LINE_MAX)
-		emit_line(src);
+	spin_lock(&src->lock);
+	enum console_ring_put r = console_ring_put(&src->ring, c);
+	spin_unlock(&src->lock);
+	/* One line when drops start, and then at most one per
+	 * CONSOLE_DROP_REPORT_NS: a guest that fills its ring, lets it drain
+	 * and fills it again must not flood the log instead. */
+	if (unlikely(r == CONSOLE_RING_DROP_STARTED) &&
+	    (!src->drop_report_ns || time_ns() - src->drop_report_ns >= CONSOLE_DROP_REPORT_NS)) {
+		src->drop_report_ns = time_ns() | 1;
+		pr_warn("[%s] console output dropped: written faster than the serial port drains "
+			"(%u bytes buffered; the count is in its statistics)", src->name,
+			CONSOLE_RING_SIZE);
+	}
+}
+
+/* One line out of src's ring into a buffer, then onto the port: the ring's
+ * lock is never held while the (slow) UART is written. */
+static size_t drain_line(struct console_source *src, bool partial)
+{
+	char line[CONSOLE_LINE_MAX];
+	bool complete;
+	spin_lock(&src->lock);
+	size_t n = console_ring_take_line(&src->ring, line, sizeof(line), partial, &complete);
+	spin_unlock(&src->lock);
+	if (!complete)
+		return 0;
+	emit_line(src->name, line, n);
+	return n + 1; /* and its newline */
+}
+
+size_t console_source_drain(struct console_source *src, size_t max_bytes, uint64_t deadline_tsc,
+			    bool partial)
+{
+	size_t done = 0, n;
+	while (done < max_bytes && (!done || rdtsc() < deadline_tsc) && (n = drain_line(src, partial)))
+		done += n;
+	return done;
+}
+
+bool console_source_pending(struct console_source *src)
+{
+	return __atomic_load_n(&src->ring.head, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&src->ring.tail, __ATOMIC_RELAXED);
+}
+
+void console_source_flush(struct console_source *src)
+{
+	/* Each line takes at least one byte or a newline from the ring. */
+	for (unsigned int i = 0; i <= CONSOLE_RING_SIZE && drain_line(src, true); i++)
+		;
+}
+
+void console_source_counts(struct console_source *src, uint64_t *written, uint64_t *dropped)
+{
+	spin_lock(&src->lock);
+	*written = src->ring.written;
+	*dropped = src->ring.dropped;
+	spin_unlock(&src->lock);
 }
 
 void console_source_set_input(struct console_source *src, console_input_sink_fn sink,

@@ -18,7 +18,13 @@
 #include "core/sched.h"
 #include "core/stats.h"
 
-#define STRING_IO_BATCH 4096 /* iterations per exit; the rest after re-entry */
+/* Elements of a REP INS/OUTS done per exit (issue 12): the rest after
+ * re-entry, with RCX and RSI/RDI updated and RIP left on the instruction,
+ * as the CPU itself may stop a REP string between iterations to take an
+ * interrupt (SDM Vol. 2B "REP/REPE/REPZ/REPNE/REPNZ"). Each element takes
+ * and drops the partition's lock, so no exit holds it for a whole string;
+ * 64 keeps one exit to a few microseconds. */
+#define STRING_IO_BATCH 64
 #define MMIO_RETRY_LIMIT 16
 
 typedef enum exit_action (*exit_handler_fn)(struct vcpu *v);
@@ -499,10 +505,9 @@ static const exit_handler_fn handlers[EXIT_REASON_COUNT] = {
 	[EXIT_INTR_WINDOW] = handle_intr_window,
 	[EXIT_EXTINT] = handle_host_interrupt,
 	[EXIT_NMI] = handle_host_interrupt,
-	/* A backend's own budget ran out (VMX preemption timer, a run of exits
-	 * handled inside the backend): nothing to do but re-enter. It does not
-	 * end the slice; the host timer's EXTINT exit (sched_host_interrupt) does. */
-	[EXIT_PREEMPT] = handle_resume,
+	/* The VMX-preemption timer mirrors the scheduler's deadline (the slice
+	 * end, a device timer): the scheduler looks, as for its host timer. */
+	[EXIT_PREEMPT] = handle_host_interrupt,
 	[EXIT_VIRT_INSN] = handle_undefined,
 	[EXIT_XSETBV] = handle_undefined,
 	[EXIT_MONITOR_MWAIT] = handle_undefined,

@@ -12,6 +12,7 @@
 #include "core/partition.h"
 #include "core/percpu.h"
 #include "core/platform.h"
+#include "core/sched.h"
 #include "core/stats.h"
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/tsc.h"
@@ -374,7 +375,10 @@ void partition_stop(struct partition *p, bool failed, const char *fmt, ...)
 	va_start(ap, fmt);
 	bh_vsnprintf(p->stop_reason, sizeof(p->stop_reason), fmt, ap);
 	va_end(ap);
+	/* Its last lines before the stop line: at most a ring's worth, once. */
 	console_source_flush(&p->console);
+	if (platform_console(p))
+		console_source_flush(platform_console(p));
 	p->failed = failed;
 	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
 		__atomic_store_n(&p->vcpu[i]->state, VCPU_STOPPED, __ATOMIC_SEQ_CST);
@@ -387,6 +391,17 @@ void partition_stop(struct partition *p, bool failed, const char *fmt, ...)
 	consoles_input_stop(p);
 }
 
+/* Zero one chunk of p's RAM. REP STOSQ: the chunk is 8-byte aligned and
+ * sized (RESTART_ZERO_CHUNK divides the 2 MiB-aligned RAM), and a REP STOSQ
+ * is an eighth of the iterations of a REP STOSB where those are emulated. */
+static void zero_ram_chunk(struct partition *p, uint64_t off, uint64_t len)
+{
+	void *dst = (uint8_t *)phys_to_virt(p->ram_hpa) + off;
+	uint64_t qwords = len / 8;
+	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(qwords) : "a"(0ULL) : "memory");
+	bh_memset(dst, 0, len % 8);
+}
+
 bool partition_restart(struct partition *p)
 {
 	switch (lifecycle_step(p, lifecycle_begin_restart)) {
@@ -397,10 +412,45 @@ bool partition_restart(struct partition *p)
 	case LC_REFUSED:
 		return false; /* stopped: a stop is final */
 	}
-	pr_info("[%s] partition restarting from its image", p->name);
 	quiesce_other_vcpus(p);
-	console_source_flush(&p->console);
-	bh_memset(phys_to_virt(p->ram_hpa), 0, p->ram_size);
+	struct vcpu *self = this_cpu()->current;
+	if (self && self->part == p)
+		__atomic_store_n(&self->state, VCPU_STOPPED, __ATOMIC_SEQ_CST);
+	uint64_t now = time_ns();
+	uint64_t wait = restart_limiter_take(&p->restart_limit, now);
+	p->restarts++;
+	if (wait)
+		pr_warn("[%s] restarts rate-limited: this one waits %lu ms (%u at once, then one per "
+			"interval that doubles while it keeps restarting, at most %lu s)", p->name,
+			wait / 1000000, RESTART_BURST, (unsigned long)(RESTART_INTERVAL_MAX_NS / 1000000000));
+	/* Filled in, then published: vCPU 0's CPU may look at it any time. */
+	struct restart_job j;
+	restart_job_begin(&j, p->ram_size, now + wait);
+	enum restart_phase phase = j.phase;
+	j.phase = RESTART_IDLE;
+	p->restart = j;
+	__atomic_store_n(&p->restart.phase, phase, __ATOMIC_RELEASE);
+	sched_restart_queued(p);
+	return true;
+}
+
+bool partition_restart_due(struct partition *p, uint64_t now_ns)
+{
+	return __atomic_load_n(&p->state, __ATOMIC_SEQ_CST) == PART_RESTARTING &&
+	       restart_job_ready(&p->restart, now_ns);
+}
+
+uint64_t partition_restart_wait_until_ns(const struct partition *p)
+{
+	if (__atomic_load_n(&p->state, __ATOMIC_SEQ_CST) != PART_RESTARTING ||
+	    __atomic_load_n(&p->restart.phase, __ATOMIC_ACQUIRE) != RESTART_WAIT)
+		return UINT64_MAX;
+	return p->restart.not_before_ns;
+}
+
+/* The last step: devices, vCPUs and the image, then the partition runs. */
+static void restart_finish(struct partition *p)
+{
 	partition_lock(p);
 	platform_reset(p);
 	partition_unlock(p);
@@ -417,7 +467,6 @@ bool partition_restart(struct partition *p)
 	/* The vCPUs may run again only if no stop came meanwhile; deciding
 	 * and setting their states is one step under the lifecycle lock, so
 	 * a stop cannot slip in between and be undone. */
-	struct vcpu *self = this_cpu()->current;
 	spin_lock(&p->lifecycle_lock);
 	enum lifecycle_verdict v = lifecycle_end_restart(&p->state, loaded);
 	if (v == LC_GO)
@@ -428,13 +477,57 @@ bool partition_restart(struct partition *p)
 	if (v != LC_GO) {
 		if (!loaded)
 			partition_stop(p, true, "restart failed: the image no longer loads");
-		return false;
+		return;
 	}
 	consoles_input_start(p);
-	/* Every other vCPU's CPU looks again, vCPU 0's included: the restart
-	 * may run on an AP's vCPU while vCPU 0's CPU idles. */
-	for (unsigned int i = 0; i < p->nr_vcpus; i++)
-		if (p->vcpu[i] != self)
-			vcpu_kick(p->vcpu[i]);
-	return true;
+	/* Every vCPU's CPU looks again (this one is vCPU 0's). */
+	for (unsigned int i = 1; i < p->nr_vcpus; i++)
+		vcpu_kick(p->vcpu[i]);
 }
+
+static bool consoles_pending(struct partition *p)
+{
+	struct console_source *hvc = platform_console(p);
+	return console_source_pending(&p->console) || (hvc && console_source_pending(hvc));
+}
+
+void partition_restart_work(struct partition *p, uint64_t deadline_tsc)
+{
+	/* First what the old boot wrote, in these slices rather than in the
+	 * exit that asked for the restart: it goes out before the restart's
+	 * own line, in order. */
+	if (p->restart.phase == RESTART_WAIT) {
+		partition_consoles_drain(p, SIZE_MAX, deadline_tsc, true);
+		if (consoles_pending(p))
+			return;
+		pr_info("[%s] partition restarting from its image", p->name);
+	}
+	do {
+		if (__atomic_load_n(&p->state, __ATOMIC_SEQ_CST) != PART_RESTARTING) {
+			restart_job_cancel(&p->restart); /* a stop came: it is final */
+			return;
+		}
+		struct restart_step s = restart_job_next(&p->restart, time_ns());
+		switch (s.kind) {
+		case RESTART_STEP_NONE:
+			return;
+		case RESTART_STEP_ZERO:
+			zero_ram_chunk(p, s.off, s.len);
+			break;
+		case RESTART_STEP_LOAD:
+			restart_finish(p);
+			return;
+		}
+	} while (rdtsc() < deadline_tsc);
+}
+
+size_t partition_consoles_drain(struct partition *p, size_t max_bytes, uint64_t deadline_tsc,
+				bool partial)
+{
+	struct console_source *hvc = platform_console(p);
+	size_t n = console_source_drain(&p->console, max_bytes, deadline_tsc, partial);
+	if (hvc && n < max_bytes)
+		n += console_source_drain(hvc, max_bytes - n, deadline_tsc, partial);
+	return n;
+}
+

@@ -12,6 +12,7 @@
 #include "core/spinlock.h"
 #include "core/vcpu.h"
 #include "core/lifecycle.h"
+#include "core/lib/restart_job.h"
 
 struct platform;
 
@@ -92,6 +93,12 @@ struct partition {
 	uint32_t debug_exit_value, debug_exit_status;
 	uint64_t overhead_bytes; /* host memory it costs beyond guest RAM */
 	uint64_t mmio_retries;  /* consecutive MMIO exits that could not be emulated */
+
+	/* A restart in progress (state RESTARTING): its steps are run by the
+	 * scheduler on vCPU 0's home CPU (core/lib/restart_job.h). */
+	struct restart_job restart;
+	struct restart_limiter restart_limit;
+	uint64_t restarts;
 };
 
 /* All partitions; the boot CPU creates them, then each is run by the
@@ -115,8 +122,23 @@ struct partition *partition_create(const struct manifest_entry *cfg,
 				   const struct partition_images *img);
 /* Stop with a reason (printed once as "[name] partition stopped: reason"). */
 void partition_stop(struct partition *p, bool failed, const char *fmt, ...) __printf(3, 4);
-/* Restart from the original image (HC_PARTITION_RESTART, guest reset). */
+/* Restart from the original image (HC_PARTITION_RESTART, guest reset):
+ * begins the restart (its vCPUs stop at once) and leaves the work to the
+ * scheduler, which calls partition_restart_work in p's time slices once the
+ * rate limiter lets it (core/lib/restart_job.h). False if p has stopped. */
 bool partition_restart(struct partition *p);
+/* Has p a restart step to do now? (Only for vCPU 0's home CPU.) */
+bool partition_restart_due(struct partition *p, uint64_t now_ns);
+/* When p's restart may go on, for the scheduler's timer; UINT64_MAX if it
+ * has no restart waiting. */
+uint64_t partition_restart_wait_until_ns(const struct partition *p);
+/* Do p's restart steps until the TSC passes deadline_tsc (at least one). */
+void partition_restart_work(struct partition *p, uint64_t deadline_tsc);
+/* Print p's console output (COM1, then the virtio console) until about
+ * max_bytes went out or the TSC passes deadline_tsc (console_source_drain);
+ * with partial, unfinished last lines too. Returns the bytes printed. */
+size_t partition_consoles_drain(struct partition *p, size_t max_bytes, uint64_t deadline_tsc,
+				bool partial);
 void partition_print_stats(const struct partition *p);
 
 /* Take and release p->lock, counting how often and how long a CPU had to

@@ -37,7 +37,17 @@
  * the same CPU.
  *
  * Restarts. Only a RUNNING partition's vCPUs are picked or resumed: while
- * a restart rebuilds it (RESTARTING) they wait (core/lifecycle.h). */
+ * a restart rebuilds it (RESTARTING) they wait (core/lifecycle.h). The
+ * rebuilding itself (zeroing RAM a chunk at a time, then reloading) is run
+ * here, on the home CPU of the partition's vCPU 0, in the turns that vCPU
+ * would have had: it competes for the CPU as that vCPU would, at the
+ * partition's priority and in its time slices, so the partition pays for
+ * its own restart (core/lib/restart_job.h).
+ *
+ * Console output. A partition's console bytes wait in its ring; the home
+ * CPU of its vCPU 0 prints up to SCHED_CONSOLE_BYTES of lines at the start of
+ * each of that vCPU's slices, inside the slice's time, and more when it
+ * idles (docs/console.md). */
 #include "arch/x86/cpu/cpu.h"
 #include "core/spec_policy.h"
 #include "arch/x86/cpu/tsc.h"
@@ -145,10 +155,18 @@ static bool ticks_here(const struct partition *p, const struct percpu *cpu)
 	return p->nr_vcpus && p->vcpu[0]->home == cpu;
 }
 
+/* A partition's devices tick only while it runs: not while a restart
+ * rebuilds it. */
+static bool part_ticks(const struct partition *p)
+{
+	enum partition_state s = __atomic_load_n(&p->state, __ATOMIC_SEQ_CST);
+	return s == PART_RUNNING || s == PART_READY;
+}
+
 static uint64_t partition_deadline_tsc(const struct partition *p)
 {
 	uint64_t ns = p->next_deadline_ns;
-	if (p->state == PART_STOPPED || ns == PART_NO_DEADLINE)
+	if (!part_ticks(p) || ns == PART_NO_DEADLINE)
 		return UINT64_MAX;
 	return tsc_at_time_ns(p->start_ns + ns);
 }
@@ -156,7 +174,7 @@ static uint64_t partition_deadline_tsc(const struct partition *p)
 static uint64_t vcpu_deadline_tsc(const struct vcpu *v)
 {
 	uint64_t ns = v->timer_deadline_ns;
-	if (v->part->state == PART_STOPPED || ns == PART_NO_DEADLINE)
+	if (!part_ticks(v->part) || ns == PART_NO_DEADLINE)
 		return UINT64_MAX;
 	return tsc_at_time_ns(v->part->start_ns + ns);
 }
@@ -165,9 +183,14 @@ static void recompute_deadline(struct percpu *cpu)
 {
 	struct sched_cpu *sc = &sched_cpus[cpu->id];
 	uint64_t d = UINT64_MAX;
-	for (unsigned int i = 0; i < nr_partitions; i++)
-		if (ticks_here(&partitions[i], cpu))
-			d = MIN(d, partition_deadline_tsc(&partitions[i]));
+	for (unsigned int i = 0; i < nr_partitions; i++) {
+		if (!ticks_here(&partitions[i], cpu))
+			continue;
+		d = MIN(d, partition_deadline_tsc(&partitions[i]));
+		uint64_t restart_ns = partition_restart_wait_until_ns(&partitions[i]);
+		if (restart_ns != UINT64_MAX)
+			d = MIN(d, tsc_at_time_ns(restart_ns)); /* a rate-limited restart */
+	}
 	for (unsigned int k = 0; k < sc->nr_rq; k++)
 		d = MIN(d, vcpu_deadline_tsc(sc->rq[k]));
 	sc->deadline_tsc = d;
@@ -215,13 +238,24 @@ void sched_vcpu_deadline_moved(struct vcpu *v)
 	deadline_moved_here(this_cpu(), vcpu_deadline_tsc(v));
 }
 
+/* v is vCPU 0 of a partition whose restart has a step to do now: it
+ * competes for the CPU as if it were runnable. */
+static bool restart_due(const struct vcpu *v)
+{
+	return v == v->part->vcpu[0] && partition_restart_due(v->part, time_ns());
+}
+
 /* Runnable vCPUs on this CPU other than `running`. */
 static unsigned int others_runnable(const struct sched_cpu *sc, const struct vcpu *running)
 {
 	unsigned int n = 0;
 	for (unsigned int k = 0; k < sc->nr_rq; k++) {
 		const struct vcpu *v = sc->rq[k];
-		if (v != running && v->state == VCPU_RUNNABLE && v->part->state != PART_STOPPED)
+		if (v == running)
+			continue;
+		/* A restart whose rate-limit wait just ended counts too, so the
+		 * timer that ends the wait also ends an uncontended slice. */
+		if ((v->state == VCPU_RUNNABLE && v->part->state != PART_STOPPED) || restart_due(v))
 			n++;
 	}
 	return n;
@@ -354,7 +388,8 @@ static void run_services(struct sched_cpu *sc)
 	while ((t = take_service(sc))) {
 		/* Clear first: a kick while it runs queues it again. */
 		__atomic_store_n(&t->queued, 0, __ATOMIC_SEQ_CST);
-		if (t->part->state == PART_STOPPED)
+		/* A restart resets the devices: work queued before it is void. */
+		if (t->part->state == PART_STOPPED || t->part->state == PART_RESTARTING)
 			continue;
 		t->run(t->ctx);
 		t->runs++;
@@ -400,7 +435,7 @@ static struct vcpu *pick_next(struct sched_cpu *sc, unsigned int *contenders)
 			__atomic_compare_exchange_n(&v->part->state, &ready, PART_RUNNING, false,
 						    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 		}
-		if (!can_run(v))
+		if (!can_run(v) && !restart_due(v))
 			continue;
 		n++;
 		if (!best || v->part->priority > best->part->priority) {
@@ -412,8 +447,8 @@ static struct vcpu *pick_next(struct sched_cpu *sc, unsigned int *contenders)
 		return NULL;
 	for (unsigned int k = 0; k < sc->nr_rq; k++) {
 		struct vcpu *v = sc->rq[k];
-		if (v != best && v->state == VCPU_RUNNABLE && v->part->state != PART_STOPPED &&
-		    v->part->priority >= best->part->priority)
+		if (v != best && v->part->priority >= best->part->priority &&
+		    ((v->state == VCPU_RUNNABLE && v->part->state == PART_RUNNING) || restart_due(v)))
 			(*contenders)++;
 	}
 	(void)n;
@@ -464,8 +499,25 @@ static void fpu_switch_to(struct percpu *cpu, struct vcpu *v)
 	cpu->fpu_owner = v;
 }
 
+/* A slice of a restart's work instead of the vCPU: as long as the vCPU's
+ * slice would have been (SCHED_SLICE_NS when alone, so the CPU still polls
+ * the console and looks at its timers between slices). */
+static void run_restart_slice(struct percpu *cpu, struct vcpu *v, bool contended)
+{
+	uint64_t start = rdtsc();
+	uint64_t end = start + ns_to_tsc(SCHED_SLICE_NS);
+	cpu->slice_end_tsc = contended ? end : UINT64_MAX;
+	partition_consoles_drain(v->part, SCHED_CONSOLE_BYTES, end, false);
+	partition_restart_work(v->part, end);
+	v->run_tsc += rdtsc() - start;
+}
+
 static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
 {
+	if (v->state != VCPU_RUNNABLE && restart_due(v)) {
+		run_restart_slice(cpu, v, contended);
+		return;
+	}
 	cpu->current = v;
 	v->cpu = cpu;
 	__atomic_store_n(&v->on_cpu, true, __ATOMIC_SEQ_CST);
@@ -473,6 +525,9 @@ static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
 	 * -icount benchmarks free of timer exits). */
 	uint64_t start = rdtsc();
 	cpu->slice_end_tsc = contended ? start + ns_to_tsc(SCHED_SLICE_NS) : UINT64_MAX;
+	/* Its partition's console output, in its own slice's time. */
+	if (v == v->part->vcpu[0])
+		partition_consoles_drain(v->part, SCHED_CONSOLE_BYTES, cpu->slice_end_tsc, false);
 	arm_host_timer(cpu);
 	fpu_switch_to(cpu, v);
 	/* Another partition's vCPU ran here last: what it trained the branch
@@ -493,10 +548,24 @@ static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
 	__atomic_store_n(&v->on_cpu, false, __ATOMIC_SEQ_CST);
 }
 
+/* Console output of the partitions whose vCPU 0 lives here (a halted guest's
+ * last lines, a stopped one's are flushed at its stop). True if it printed. */
+static bool idle_drain_consoles(struct percpu *cpu)
+{
+	bool printed = false;
+	for (unsigned int i = 0; i < nr_partitions; i++)
+		if (ticks_here(&partitions[i], cpu) &&
+		    partition_consoles_drain(&partitions[i], SCHED_CONSOLE_BYTES, UINT64_MAX, false))
+			printed = true;
+	return printed;
+}
+
 /* Nothing runnable: sleep until the next device deadline, a kick, or (on
  * the boot CPU, which polls the console) the poll interval. */
 static void idle(struct percpu *cpu, struct sched_cpu *sc)
 {
+	if (idle_drain_consoles(cpu))
+		return; /* look for work again before sleeping */
 	cpu->slice_end_tsc = cpu->id == 0 ? rdtsc() + ns_to_tsc(SCHED_IDLE_POLL_NS) : UINT64_MAX;
 	arm_host_timer(cpu);
 	sc->idle = true;
@@ -532,6 +601,8 @@ static bool wakeable(void)
 	}
 	for (unsigned int i = 0; i < nr_partitions; i++) {
 		struct partition *p = &partitions[i];
+		if (p->state == PART_RESTARTING)
+			return true;
 		for (unsigned int c = 0; p->state != PART_STOPPED && c < p->nr_vcpus; c++)
 			if (p->vcpu[c]->state == VCPU_RUNNABLE)
 				return true;
@@ -609,6 +680,17 @@ void sched_ap_main(void)
 	irq_disable();
 	recompute_deadline(this_cpu());
 	sched_loop(false);
+}
+
+void sched_restart_queued(struct partition *p)
+{
+	if (!p->nr_vcpus)
+		return;
+	struct percpu *home = p->vcpu[0]->home;
+	if (home && home != this_cpu()) {
+		home->need_resched = true;
+		kick_cpu(home); /* it recomputes its timers and picks the work */
+	}
 }
 
 uint64_t sched_services_run(unsigned int cpu)

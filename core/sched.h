@@ -64,6 +64,15 @@ void sched_deadline_moved(struct partition *p);
 /* v's local APIC timer now expires earlier (v->timer_deadline_ns dropped). */
 void sched_vcpu_deadline_moved(struct vcpu *v);
 
+/* p began a restart (core/partition.c): vCPU 0's CPU runs its steps. */
+void sched_restart_queued(struct partition *p);
+
+/* Console bytes (whole lines, at least one) a partition's output ring gives
+ * up at the start of each turn of its vCPU 0 (inside that turn's slice), and
+ * per idle pass: more than a guest writing to its emulated UART (an exit
+ * per byte at least) can write in one turn of SLICE_EXITS exits. */
+#define SCHED_CONSOLE_BYTES 1024
+
 /* The host timer (or another host interrupt) made the guest exit: fire the
  * device timers that are due; end the slice if it is over. */
 enum exit_action sched_host_interrupt(struct vcpu *v);

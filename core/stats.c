@@ -35,6 +35,15 @@ void partition_print_stats(const struct partition *p)
 	if (p->lock_waits)
 		pr_info("[%s] device lock: %lu of %lu acquisitions waited, %lu cycles on average",
 			p->name, p->lock_waits, p->lock_taken, p->lock_wait_tsc / p->lock_waits);
+	uint64_t written, dropped;
+	/* The console's ring lock is only taken, never kept (const is safe). */
+	console_source_counts((struct console_source *)&p->console, &written, &dropped);
+	if (written)
+		pr_info("[%s] console: %lu bytes written, %lu dropped (output faster than the serial port)",
+			p->name, written, dropped);
+	if (p->restarts)
+		pr_info("[%s] restarts: %lu, %lu of them delayed by the rate limit", p->name,
+			p->restarts, p->restart_limit.limited);
 }
 
 void exit_trace(const struct vcpu *v, const char *action)

@@ -72,6 +72,9 @@
 #   mem: SIZE                           guest RAM (QEMU: 512M; Bochs: MiB, 256)
 #   smp: N                              host CPUs (QEMU -smp N, Bochs cpu: count=N; default 1)
 #   machine: pc | q35                   QEMU machine type (default pc)
+#   icount: SHIFT                       QEMU paths: -icount shift=SHIFT, so guest time
+#                                       (and RDTSC) counts executed instructions, not
+#                                       the busy host's wall clock (CPU-share tests)
 # * screen: ERE                         QEMU paths: the run gets a VGA display; once
 #                                       screen-at: matches a serial line the screen is
 #                                       saved and read back as text (scripts/qemu-screen.py:
@@ -156,6 +159,7 @@ parse_test() {
 		mem) mem=$val ;;
 		smp) smp=$val ;;
 		machine) machine=$val ;;
+		icount) icount=$val ;;
 		screen) screens+=("$val") ;;
 		screen-at) screen_at=$val ;;
 		*) fail_setup "$file:$lineno: unknown key '$key'" ;;
@@ -187,7 +191,7 @@ repo_path() {
 run_one() {
 	local name=$1 file=$2 dir=$OUT/$1
 	local path='' protocol='' image=bulkhead cmdline='' outcome_want=success stop=''
-	local limit='' cpu='' mem='' smp='' machine='' screen_at='bulkhead: ready' suite_modules='' line elapsed='' balanced=''
+	local limit='' cpu='' mem='' smp='' machine='' icount='' screen_at='bulkhead: ready' suite_modules='' line elapsed='' balanced=''
 	local -a modules=() expects=() rejects=() why=() cfg_lines=() sends=() screens=()
 
 	rm -rf "$dir"
@@ -265,6 +269,10 @@ run_one() {
 		[ "$path" != bochs ] || fail_setup "machine: is a QEMU option"
 		common+=(--machine "$machine")
 	fi
+	if [ -n "$icount" ]; then
+		[ "$path" != bochs ] || fail_setup "icount: is a QEMU option"
+		[[ "$icount" =~ ^[0-9]+$ ]] || fail_setup "icount: wants a shift (0-10), got '$icount'"
+	fi
 	case "$path" in
 	grub-bios | grub-efi | bochs)
 		"$here/mkiso.sh" --out "$dir/boot.iso" --elf "$image" --cmdline "$cmdline" \
@@ -288,6 +296,7 @@ run_one() {
 
 	local t0 t1
 	set_now; t0=$NOW_MS
+	[ -n "$icount" ] && common+=(-- -icount "shift=$icount")
 	"${runner[@]}" "${common[@]}" >"$dir/runner.log" 2>&1
 	set_now; t1=$NOW_MS
 

@@ -15,7 +15,7 @@
 #   make test-integration  only the integration tests (ITEST_ARGS="--filter bochs" ...),
 #                          with the guest suites (GUEST_SUITES) on ITEST_SUITE_PATHS
 #   make bench             scripts/bench.sh, bench-exits.sh, bench-linux.sh, bench-virtio.sh,
-#                          run-fuzz.sh -> $(BUILD)/bench.json
+#                          bench-isolation.sh, run-fuzz.sh -> $(BUILD)/bench.json
 #
 # What boots: HV_CMDLINE is the hypervisor command line (docs/manifest.md);
 # BOOT_MODULES the module files, by default the demo partitions DEMO_GUESTS
@@ -147,6 +147,8 @@ test-scripts:
 # Boot times per path (scripts/bench.sh), exit costs (scripts/bench-exits.sh),
 # Linux boot to /init (scripts/bench-linux.sh), virtio throughput against
 # QEMU's own devices and the per-partition memory (scripts/bench-virtio.sh),
+# a bystander's share of a host CPU beside each attacker guest
+# (scripts/bench-isolation.sh, BENCH_ISOLATION_ARGS="--backends svm"),
 # fuzzer executions in BENCH_FUZZ_SECONDS per target (scripts/run-fuzz.sh);
 # each merges its figures into $(BUILD)/bench.json.
 BENCH_FUZZ_SECONDS ?= 10
@@ -156,6 +158,7 @@ bench: deps-check $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL) guests linux-ima
 	scripts/bench-exits.sh --build $(BUILD) $(BENCH_EXITS_ARGS)
 	scripts/bench-linux.sh --build $(BUILD)
 	scripts/bench-virtio.sh --build $(BUILD) $(BENCH_VIRTIO_ARGS)
+	scripts/bench-isolation.sh --build $(BUILD) $(BENCH_ISOLATION_ARGS)
 	scripts/run-fuzz.sh $(BENCH_FUZZ_SECONDS) $(FUZZ_BINS)
 
 # Conformance (issue 14, deliverable 6): QEMU-compatible test kernels run

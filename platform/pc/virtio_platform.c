@@ -356,11 +356,15 @@ static bool add_rng(struct partition *p, struct virtio_devices *vd,
 
 /* ---- console ----------------------------------------------------------- */
 
+/* The virtio console's output runs in its device's service task, not in an
+ * exit: its lines are printed here at once (the ring would otherwise drop
+ * what one service run of up to VIRTIO_CONSOLE_TX_BUDGET bytes brings). */
 static void hvc_output(void *ctx, const uint8_t *buf, size_t len)
 {
 	struct virtio_devices *vd = ctx;
 	for (size_t i = 0; i < len; i++)
 		console_source_putc(&vd->hvc, (char)buf[i]);
+	console_source_drain(&vd->hvc, SIZE_MAX, UINT64_MAX, false);
 }
 
 static size_t hvc_input(void *ctx, const uint8_t *buf, size_t len)

@@ -10,6 +10,7 @@
 #include "core/exits.h"
 #include "core/hypercall.h"
 #include "core/manifest.h"
+#include "arch/x86/cpu/tsc.h"
 #include "core/partition.h"
 #include "core/sched.h"
 #include "tests/fake/fake_arch.h"
@@ -55,6 +56,19 @@ static inline int fx_slice(struct vcpu *v, unsigned int max_exits)
 	cpu->current = NULL;
 	__atomic_store_n(&v->on_cpu, false, __ATOMIC_SEQ_CST);
 	return a;
+}
+
+/* A restart only begins in the exit that asks for it; vCPU 0's CPU does
+ * its steps in the scheduler's slices (core/lib/restart_job.h). Do them
+ * all now, as that CPU would. Returns whether a restart was done. */
+static inline bool fx_finish_restart(struct partition *p)
+{
+	bool did = false;
+	while (partition_restart_due(p, time_ns())) {
+		partition_restart_work(p, UINT64_MAX);
+		did = true;
+	}
+	return did;
 }
 
 #endif

@@ -27,6 +27,7 @@
 #include "core/percpu.h"
 #include "core/spinlock.h"
 #include "core/tlb_tag.h"
+#include "arch/x86/hostdev/lapic.h"
 
 #define GUEST_PAT_DEFAULT 0x0007040600070406ULL /* power-on value (SDM Vol. 3A §11.12.4) */
 #define DR6_RESET 0xffff0ff0ULL                 /* SDM Vol. 3B §18.2.3 */
@@ -745,8 +746,46 @@ static void do_entry_work(struct vcpu *v, struct vmx_vcpu *s)
 		update_controls(s);
 }
 
+/* The scheduler's deadline on this CPU (the end of the time slice, the
+ * next device timer) is armed on the host LAPIC timer, whose interrupt makes
+ * the guest exit through "external-interrupt exiting". The same deadline is
+ * also given to the VMX-preemption timer (SDM Vol. 3C §26.5.1), which exits
+ * (reason 52) when it counts down to zero in VMX non-root operation, whatever
+ * the guest does: Bochs delivers no host interrupt to a guest spinning with
+ * RFLAGS.IF clear (a PAUSE loop writing its APIC's ICR with interrupts off
+ * kept its host CPU for good), and an exit that does not depend on interrupt
+ * delivery is the safer design anyway. The timer does not count while the
+ * hypervisor handles an exit, so it is set from the deadline before every
+ * entry: the guest's exits are charged to its slice too. It counts at
+ * TSC >> IA32_VMX_MISC[4:0]. */
+static void mirror_host_timer(struct vmx_vcpu *s)
+{
+	uint64_t deadline = host_timer_armed();
+
+	if (deadline == HOST_TIMER_OFF) {
+		if (s->preempt_value) {
+			s->preempt_value = 0;
+			s->work |= VMX_WORK_CONTROLS;
+		}
+		return;
+	}
+	uint64_t now = rdtsc();
+	uint64_t value = deadline > now ? (deadline - now) >> vmx_hw.preempt_rate : 0;
+	/* 0 would exit before the first guest instruction: a deadline already
+	 * due is the scheduler's to see at the next exit, so give the guest one
+	 * tick (it makes progress, and exits right after). */
+	if (!value)
+		value = 1;
+	if (!s->preempt_value)
+		s->work |= VMX_WORK_CONTROLS;
+	s->preempt_value = (uint32_t)MIN(value, 0xffffffffULL);
+	vmwrite(VMCS_PREEMPT_TIMER_VALUE, s->preempt_value);
+}
+
 static void prepare_entry(struct vcpu *v, struct vmx_vcpu *s)
 {
+	if (likely(vmx_hw.preempt_timer))
+		mirror_host_timer(s);
 	if (v->rip != s->vmcs_rip) {
 		vmwrite(VMCS_GUEST_RIP, v->rip);
 		s->vmcs_rip = v->rip;
@@ -1077,10 +1116,6 @@ static __attribute__((no_stack_protector)) void vmx_run(struct vcpu *v)
 		s->launched = true;
 		if (unlikely(v->exit.reason == EXIT_EXCEPTION) && v->exit.exc.vector == EXC_DB)
 			vmx_debug_exit(v);
-		if (unlikely(v->exit.reason == EXIT_PREEMPT) && s->preempt_value) {
-			s->preempt_value = 0; /* budget used up: disarm */
-			s->work |= VMX_WORK_CONTROLS;
-		}
 		if (likely(v->exit.reason != EXIT_CR_ACCESS) || !handle_cr_exit(v, s))
 			return;
 		/* Handled here; after many in a row let the scheduler in. */
@@ -1092,29 +1127,6 @@ static __attribute__((no_stack_protector)) void vmx_run(struct vcpu *v)
 }
 
 /* ---- VMX-only API (vmx.h) ------------------------------------------------------------------ */
-
-bool vmx_set_preempt_timer(struct vcpu *v, uint64_t tsc_ticks)
-{
-	struct vmx_vcpu *s = vmcs_get(v);
-	uint64_t value;
-
-	if (!s)
-		return false;
-	if (!vmx_hw.preempt_timer) {
-		vmcs_put(v, s);
-		return false;
-	}
-	/* The timer counts down at TSC >> rate (IA32_VMX_MISC[4:0], §26.5.1). */
-	value = tsc_ticks >> vmx_hw.preempt_rate;
-	if (tsc_ticks && !value)
-		value = 1;
-	s->preempt_value = (uint32_t)MIN(value, 0xffffffffULL);
-	if (s->preempt_value)
-		vmwrite(VMCS_PREEMPT_TIMER_VALUE, s->preempt_value);
-	s->work |= VMX_WORK_CONTROLS;
-	vmcs_put(v, s);
-	return true;
-}
 
 void vmx_set_exception_bitmap(struct vcpu *v, uint32_t vectors)
 {

@@ -5,14 +5,6 @@
 
 #include "core/vcpu.h"
 
-/* Give the vCPU a budget of guest run time, in TSC cycles, measured by the
- * VMX-preemption timer (SDM Vol. 3C §26.5.1): when it is used up the guest
- * exits with EXIT_PREEMPT. The remaining budget is kept across other exits
- * ("save VMX-preemption timer value"); each call restarts it, 0 disarms it,
- * and it disarms itself after firing. Returns false if the CPU has no
- * preemption timer. Call on the CPU that runs the vCPU. */
-bool vmx_set_preempt_timer(struct vcpu *v, uint64_t tsc_ticks);
-
 /* Intercept these guest exceptions (bit n = vector n) as EXIT_EXCEPTION;
  * #MC is always intercepted. Takes effect at the next entry. */
 void vmx_set_exception_bitmap(struct vcpu *v, uint32_t vectors);
