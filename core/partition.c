@@ -330,6 +330,10 @@ bool partition_restart(struct partition *p)
 	}
 	pr_info("[%s] partition restarting from its image", p->name);
 	quiesce_other_vcpus(p);
+	/* Device service tasks write guest RAM too: none may be inside while
+	 * it is zeroed and reloaded (none can enter once RESTARTING is set). */
+	while (!lifecycle_services_idle(&p->services_active))
+		cpu_relax();
 	console_source_flush(&p->console);
 	bh_memset(phys_to_virt(p->ram_hpa), 0, p->ram_size);
 	partition_lock(p);

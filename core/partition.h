@@ -25,6 +25,7 @@ struct partition {
 	unsigned int id;
 	enum partition_state state; /* core/lifecycle.h; changed under lifecycle_lock */
 	spinlock_t lifecycle_lock;  /* only around lifecycle decisions, never held long */
+	uint32_t services_active;   /* its device service tasks running now (core/lifecycle.h) */
 	char stop_reason[192];
 	int exit_code;
 	bool failed; /* stopped because it misbehaved, not because it asked */

@@ -10,6 +10,7 @@
 #   make test              deps, build, unit tests, script tests, integration tests (what CI runs)
 #   make test-loaded       the integration tests 3 times beside CPU hogs (stress-ng)
 #   make test-repeat       tests/integration/repeat/*.test REPEAT=20 times each, passes counted
+#   make model             the Promela models tests/model/*.pml checked with Spin
 #   make test-integration  only the integration tests (ITEST_ARGS="--filter bochs" ...),
 #                          with the guest suites (GUEST_SUITES) on ITEST_SUITE_PATHS
 #   make bench             scripts/bench.sh, bench-exits.sh, bench-linux.sh, bench-virtio.sh,
@@ -102,6 +103,7 @@ test:
 	$(MAKE) test-build
 	$(MAKE) unit
 	$(MAKE) test-scripts
+	$(MAKE) model
 	$(MAKE) test-integration
 
 # The integration tests on a busy host: TEST_LOADED_ROUNDS rounds in a row
@@ -127,6 +129,13 @@ test-repeat: deps-check test-build
 		done; \
 		echo "$$n: $$pass of $(REPEAT) runs passed"; \
 	done
+
+# The protocol models (tests/model/*.pml): every property with Spin, and
+# each seeded bug caught (scripts/check-model.sh); skipped with a message
+# where spin is missing (make deps installs it).
+.PHONY: model
+model:
+	@scripts/check-model.sh --build $(BUILD)
 
 # Tests of the scripts themselves (tests/scripts/test-*.sh), e.g. the
 # accelerator choice against made-up hosts.
