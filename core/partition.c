@@ -254,6 +254,7 @@ struct partition *partition_create(const struct manifest_entry *cfg,
 	}
 	if (!load(p))
 		return NULL;
+	p->boots = 1;
 	p->state = PART_READY; /* before any CPU schedules: no lifecycle lock needed */
 	nr_partitions++;
 	uint64_t frames = free_before - hv_frames.free_bytes - p->ram_size;
@@ -355,10 +356,12 @@ bool partition_restart(struct partition *p)
 	struct vcpu *self = this_cpu()->current;
 	spin_lock(&p->lifecycle_lock);
 	enum lifecycle_verdict v = lifecycle_end_restart(&p->state, loaded);
-	if (v == LC_GO)
+	if (v == LC_GO) {
+		p->boots++;
 		for (unsigned int i = 0; i < p->nr_vcpus; i++)
 			__atomic_store_n(&p->vcpu[i]->state, i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI,
 					 __ATOMIC_SEQ_CST);
+	}
 	spin_unlock(&p->lifecycle_lock);
 	if (v != LC_GO) {
 		if (!loaded)
