@@ -441,10 +441,11 @@ static bool host_state_in_vmcb(struct vcpu *v, const struct vmcb *vmcb, uint64_t
 	const struct svm_vcpu *s = v->arch;
 	const struct percpu *me = this_cpu();
 	pr_err("[%s] vCPU %u: the VMCB at %#lx holds the hypervisor's state after exit %#lx (info %#lx/%#lx): "
-	       "RIP %#lx CR3 %#lx; entered at RIP %#lx after a %s exit; this CPU %u: host save area %#lx, host VMCB %#lx",
+	       "RIP %#lx CR3 %#lx; entered at RIP %#lx after a %s exit; this CPU %u: host save area %#lx "
+	       "(VM_HSAVE_PA %#lx), host VMCB %#lx",
 	       v->part->name, v->id, s->vmcb_pa, vmcb->ctl.exit_code, vmcb->ctl.exit_info1,
 	       vmcb->ctl.exit_info2, rip, vmcb->save.cr3, entered_rip, exit_reason_name(prev), me->id,
-	       me->virt_area, me->host_state_pa);
+	       me->virt_area, rdmsr(MSR_VM_HSAVE_PA), me->host_state_pa);
 	for (unsigned int i = 0; i < MAX_CPUS; i++)
 		if (percpu_area[i].online &&
 		    (percpu_area[i].virt_area == s->vmcb_pa || percpu_area[i].host_state_pa == s->vmcb_pa))
