@@ -126,6 +126,9 @@ $(BUILD)/host/tests/%: tests/unit/%.c $(BUILD)/host/libpure.a $(UNIT_SUPPORT)
 # A test may include the source it tests (test_hypercall.c includes core/hypercall.c).
 -include $(UNIT_BINS:=.d)
 
+# The fake-backend tests (tests/fake/) join UNIT_BINS.
+include tests/fake/fake.mk
+
 .PHONY: unit
 unit: deps-check $(UNIT_BINS)
 	@scripts/run-unit.sh $(UNIT_BINS)

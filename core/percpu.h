@@ -58,6 +58,10 @@ static inline struct percpu *this_cpu(void)
 	struct percpu *p;
 	__asm__ volatile("mov %%gs:0, %0" : "=r"(p));
 	return p;
+#elif defined(BULKHEAD_FAKE_ARCH)
+	/* tests/fake: each host thread plays one CPU (fake_cpu_bind). */
+	extern __thread struct percpu *fake_arch_cpu;
+	return fake_arch_cpu;
 #else
 	return &percpu_area[0];
 #endif

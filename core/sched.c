@@ -429,7 +429,7 @@ enum exit_action sched_host_interrupt(struct vcpu *v)
 	struct percpu *cpu = this_cpu();
 	struct sched_cpu *sc = &sched_cpus[cpu->id];
 	/* Let the host IDT handler run (it acknowledges the timer or kick). */
-	__asm__ volatile("sti; nop; cli" ::: "memory");
+	cpu_irq_window();
 	recompute_deadline(cpu);
 	bool woke_other = tick_timers(cpu, v);
 	if (!part_runs(v->part) || v->state != VCPU_RUNNABLE)
@@ -501,7 +501,7 @@ static void idle(struct percpu *cpu, struct sched_cpu *sc)
 	 * (interrupts are off, so a kick after this point ends the HLT). */
 	if (!sc->service_head && !cpu->need_resched &&
 	    rdtsc() < MIN(sc->deadline_tsc, cpu->slice_end_tsc))
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		cpu_wait_for_interrupt();
 	sc->idle = false;
 	cpu->need_resched = false;
 }
@@ -601,8 +601,8 @@ void sched_ap_main(void)
 {
 	/* Wait (halted: the boot CPU kicks) until every vCPU is placed. */
 	while (!__atomic_load_n(&sched_started, __ATOMIC_ACQUIRE))
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
-	__asm__ volatile("cli" ::: "memory");
+		cpu_wait_for_interrupt();
+	irq_disable();
 	recompute_deadline(this_cpu());
 	sched_loop(false);
 }

@@ -74,6 +74,21 @@ static inline uint32_t inl(uint16_t port)
 	return v;
 }
 
+/* The instructions core/ uses that a host unit test cannot execute or
+ * must control (privileged: MSRs, interrupt flag, HLT; or the clock). A
+ * fake-architecture build (-DBULKHEAD_FAKE_ARCH, tests/fake/) gets them
+ * from tests/fake/fake_arch.c, which plays the CPU; every other build
+ * uses the instructions. */
+#if defined(BULKHEAD_FAKE_ARCH)
+uint64_t rdmsr(uint32_t msr);
+void wrmsr(uint32_t msr, uint64_t v);
+uint64_t rdtsc(void);
+uint32_t rdtsc_lo(void);
+void irq_disable(void);
+void irq_enable(void);
+void cpu_irq_window(void);
+void cpu_wait_for_interrupt(void);
+#else
 static inline uint64_t rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;
@@ -84,17 +99,6 @@ static inline uint64_t rdmsr(uint32_t msr)
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
-struct cpuid_regs {
-	uint32_t eax, ebx, ecx, edx;
-};
-
-static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
-{
-	struct cpuid_regs r;
-	__asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
-	return r;
 }
 
 static inline uint64_t rdtsc(void)
@@ -111,6 +115,27 @@ static inline uint32_t rdtsc_lo(void)
 	uint32_t lo, hi;
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return lo;
+}
+
+static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+/* Let a pending host interrupt be taken (the one-instruction window after
+ * STI, SDM Vol. 2B "STI"), then mask interrupts again. */
+static inline void cpu_irq_window(void) { __asm__ volatile("sti; nop; cli" ::: "memory"); }
+/* Sleep until a host interrupt arrives (STI's shadow covers HLT, so an
+ * interrupt pending before cannot be lost), and return with them masked. */
+static inline void cpu_wait_for_interrupt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
+#endif
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid_regs r;
+	__asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
+	return r;
 }
 
 #define DEFINE_CR_ACCESS(n)                                                    \
@@ -138,8 +163,6 @@ static inline uint64_t read_rflags(void)
 }
 
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
-static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
-static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void cpu_halt(void) { __asm__ volatile("hlt" ::: "memory"); }
 /* Disable interrupts and return the previous RFLAGS, for irq_restore(). */
 static inline uint64_t irq_save(void)
