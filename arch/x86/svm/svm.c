@@ -56,6 +56,7 @@ struct svm_vcpu {
 struct svm_cpu {
 	struct vcpu *owner; /* whose DR0-DR3 and TSC_AUX the CPU holds, or NULL */
 	bool drs_zero;      /* DR0-DR3 hold 0 (nobody's values) */
+	bool hsave_reported; /* check_hsave found VM_HSAVE_PA changed */
 };
 
 struct svm_partition {
@@ -220,6 +221,9 @@ static int svm_vcpu_create(struct vcpu *v)
 		return -1;
 	}
 	s->vmcb = phys_to_virt(s->vmcb_pa);
+	for (unsigned int i = 0; i < MAX_CPUS; i++)
+		if (percpu_area[i].virt_area == s->vmcb_pa || percpu_area[i].host_state_pa == s->vmcb_pa)
+			pr_err("svm: the VMCB at %#lx is also CPU %u's host save area or host VMCB", s->vmcb_pa, i);
 	spin_lock(&asid_lock);
 	/* ASIDs are never reused while they run; with more vCPUs than ASIDs the
 	 * extra vCPUs share the last one and flush on every entry. */
@@ -293,10 +297,30 @@ static void load_lazy(struct svm_cpu *c, const struct svm_lazy_regs *l)
 		wrmsr(MSR_TSC_AUX, l->tsc_aux);
 }
 
+/* VMRUN saves the host state into the page VM_HSAVE_PA names (APM Vol. 2
+ * §15.30.4); if it named any other page, e.g. a VMCB, the next VMRUN of
+ * that VMCB would run the hypervisor's own state. Nothing here writes the
+ * MSR after svm_cpu_enable, so a change is reported (once per CPU) and
+ * undone. Once per time slice: one RDMSR. */
+static void check_hsave(struct percpu *cpu, struct svm_cpu *c)
+{
+	uint64_t pa = rdmsr(MSR_VM_HSAVE_PA);
+	if (likely(pa == cpu->virt_area))
+		return;
+	if (!c->hsave_reported)
+		pr_err("svm: CPU %u: VM_HSAVE_PA is %#lx, not its host save area %#lx: restored", cpu->id,
+		       pa, cpu->virt_area);
+	c->hsave_reported = true;
+	wrmsr(MSR_VM_HSAVE_PA, cpu->virt_area);
+}
+
 /* The backend's load hook: give the CPU v's DR0-DR3 and TSC_AUX. */
 static void svm_vcpu_load(struct vcpu *v)
 {
-	struct svm_cpu *c = this_cpu()->backend_data;
+	struct percpu *cpu = this_cpu();
+	struct svm_cpu *c = cpu->backend_data;
+
+	check_hsave(cpu, c);
 
 	if (c->owner == v)
 		return;
