@@ -114,8 +114,8 @@ test-loaded: deps-check test-build
 	scripts/test-loaded.sh --rounds $(TEST_LOADED_ROUNDS)
 
 # Tests that must hold over many runs, not one (tests/integration/repeat/):
-# each runs REPEAT times in a row and the passes are counted; a failing
-# run's files are kept in $(BUILD)/itest-repeat/<test>-<run>/. Not part of
+# each runs REPEAT times in a row and the passes are counted (each run's
+# outcome and wall time printed); a failing run's files are kept in $(BUILD)/itest-repeat/<test>-<run>/. Not part of
 # make test while they do not pass every time (docs/testing.md).
 REPEAT ?= 20
 .PHONY: test-repeat
@@ -123,9 +123,11 @@ test-repeat: deps-check test-build
 	@for t in tests/integration/repeat/*.test; do \
 		n=$$(basename $$t .test); pass=0; \
 		for i in $$(seq $(REPEAT)); do \
-			if scripts/itest.sh --build $(BUILD) $$t >/dev/null 2>&1; then pass=$$((pass + 1)); \
-			else mkdir -p $(BUILD)/itest-repeat && rm -rf $(BUILD)/itest-repeat/$$n-$$i && \
+			start=$$(date +%s); \
+			if scripts/itest.sh --build $(BUILD) $$t >/dev/null 2>&1; then pass=$$((pass + 1)); r=pass; \
+			else r=FAIL; mkdir -p $(BUILD)/itest-repeat && rm -rf $(BUILD)/itest-repeat/$$n-$$i && \
 				cp -a $(BUILD)/itest/$$n $(BUILD)/itest-repeat/$$n-$$i; fi; \
+			echo "$$n: run $$i: $$r in $$(($$(date +%s) - start)) s"; \
 		done; \
 		echo "$$n: $$pass of $(REPEAT) runs passed"; \
 	done
