@@ -104,7 +104,7 @@ static void start_vcpu1(void)
 
 static bool wait_alive(void)
 {
-	unsigned long until = rt_hc_time_ns() + 5000000000UL;
+	unsigned long until = rt_hc_time_ns() + 20000000000UL; /* 20 s: a busy host */
 	while (!TRAMP_DATA->alive)
 		if (rt_hc_time_ns() > until)
 			return false;
