@@ -72,6 +72,9 @@
 #   mem: SIZE                           guest RAM (QEMU: 512M; Bochs: MiB, 256)
 #   smp: N                              host CPUs (QEMU -smp N, Bochs cpu: count=N; default 1)
 #   machine: pc | q35                   QEMU machine type (default pc)
+#   accel-opts: OPTS                    QEMU paths: appended to -accel (e.g. thread=single:
+#                                       TCG runs every CPU in one thread); overrides
+#                                       RUN_QEMU_ACCEL_OPTS from the environment
 # * screen: ERE                         QEMU paths: the run gets a VGA display; once
 #                                       screen-at: matches a serial line the screen is
 #                                       saved and read back as text (scripts/qemu-screen.py:
@@ -156,6 +159,7 @@ parse_test() {
 		mem) mem=$val ;;
 		smp) smp=$val ;;
 		machine) machine=$val ;;
+		accel-opts) accel_opts=$val ;;
 		screen) screens+=("$val") ;;
 		screen-at) screen_at=$val ;;
 		*) fail_setup "$file:$lineno: unknown key '$key'" ;;
@@ -187,7 +191,7 @@ repo_path() {
 run_one() {
 	local name=$1 file=$2 dir=$OUT/$1
 	local path='' protocol='' image=bulkhead cmdline='' outcome_want=success stop=''
-	local limit='' cpu='' mem='' smp='' machine='' screen_at='bulkhead: ready' suite_modules='' line elapsed='' balanced=''
+	local limit='' cpu='' mem='' smp='' machine='' accel_opts=${RUN_QEMU_ACCEL_OPTS:-} screen_at='bulkhead: ready' suite_modules='' line elapsed='' balanced=''
 	local -a modules=() expects=() rejects=() why=() cfg_lines=() sends=() screens=()
 
 	rm -rf "$dir"
@@ -288,7 +292,7 @@ run_one() {
 
 	local t0 t1
 	set_now; t0=$NOW_MS
-	"${runner[@]}" "${common[@]}" >"$dir/runner.log" 2>&1
+	RUN_QEMU_ACCEL_OPTS=$accel_opts "${runner[@]}" "${common[@]}" >"$dir/runner.log" 2>&1
 	set_now; t1=$NOW_MS
 
 	local outcome='' banner_ms='' ready_ms=''

@@ -113,7 +113,7 @@ else
 		exit 125
 	fi
 fi
-echo "run-qemu.sh: accelerator $accel, -cpu $cpu ($accel_why)" >&2
+echo "run-qemu.sh: accelerator $accel${RUN_QEMU_ACCEL_OPTS:+,$RUN_QEMU_ACCEL_OPTS}, -cpu $cpu ($accel_why)" >&2
 args+=(-accel "$accel${RUN_QEMU_ACCEL_OPTS:+,$RUN_QEMU_ACCEL_OPTS}" -cpu "$cpu")
 
 if [ $ovmf = 1 ]; then
