@@ -73,8 +73,9 @@
 #   smp: N                              host CPUs (QEMU -smp N, Bochs cpu: count=N; default 1)
 #   machine: pc | q35                   QEMU machine type (default pc)
 #   accel-opts: OPTS                    QEMU paths: appended to -accel (e.g. thread=single:
-#                                       TCG runs every CPU in one thread); overrides
-#                                       RUN_QEMU_ACCEL_OPTS from the environment
+#                                       TCG runs every CPU in one thread);
+#                                       RUN_QEMU_ACCEL_OPTS in the environment, if
+#                                       set, wins (thread=multi: QEMU's default)
 # * screen: ERE                         QEMU paths: the run gets a VGA display; once
 #                                       screen-at: matches a serial line the screen is
 #                                       saved and read back as text (scripts/qemu-screen.py:
@@ -191,7 +192,7 @@ repo_path() {
 run_one() {
 	local name=$1 file=$2 dir=$OUT/$1
 	local path='' protocol='' image=bulkhead cmdline='' outcome_want=success stop=''
-	local limit='' cpu='' mem='' smp='' machine='' accel_opts=${RUN_QEMU_ACCEL_OPTS:-} screen_at='bulkhead: ready' suite_modules='' line elapsed='' balanced=''
+	local limit='' cpu='' mem='' smp='' machine='' accel_opts='' screen_at='bulkhead: ready' suite_modules='' line elapsed='' balanced=''
 	local -a modules=() expects=() rejects=() why=() cfg_lines=() sends=() screens=()
 
 	rm -rf "$dir"
@@ -292,7 +293,7 @@ run_one() {
 
 	local t0 t1
 	set_now; t0=$NOW_MS
-	RUN_QEMU_ACCEL_OPTS=$accel_opts "${runner[@]}" "${common[@]}" >"$dir/runner.log" 2>&1
+	RUN_QEMU_ACCEL_OPTS=${RUN_QEMU_ACCEL_OPTS:-$accel_opts} "${runner[@]}" "${common[@]}" >"$dir/runner.log" 2>&1
 	set_now; t1=$NOW_MS
 
 	local outcome='' banner_ms='' ready_ms=''
