@@ -55,6 +55,9 @@ enum exit_action hypercall_dispatch(struct vcpu *v)
 	case HC_TIME_NS:
 		*ret = partition_time_ns(p);
 		return EXIT_ACTION_RESUME;
+	case HC_PARTITION_BOOTS:
+		*ret = p->boots;
+		return EXIT_ACTION_RESUME;
 	case HC_PRINT_STATS:
 		partition_print_stats(p);
 		platform_print_stats(p);

@@ -9,6 +9,7 @@
 #define HC_YIELD 4
 #define HC_TIME_NS 5
 #define HC_PRINT_STATS 6
+#define HC_PARTITION_BOOTS 7
 
 #define HC_ENOSYS (-1)
 #define HC_EINVAL (-2)

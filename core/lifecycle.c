@@ -35,3 +35,28 @@ enum lifecycle_verdict lifecycle_end_restart(enum partition_state *s, bool loade
 	*s = PART_RUNNING;
 	return LC_GO;
 }
+
+bool lifecycle_service_enter(const enum partition_state *s, uint32_t *active)
+{
+	/* Count in, then look: a locked add is a full barrier (SDM Vol. 3A
+	 * §9.2.3.8), so the state is read after the count is visible. */
+	__atomic_add_fetch(active, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(s, __ATOMIC_SEQ_CST) == PART_RUNNING)
+		return true;
+	__atomic_sub_fetch(active, 1, __ATOMIC_SEQ_CST);
+	return false;
+}
+
+void lifecycle_service_leave(uint32_t *active)
+{
+	/* Release: the task's guest-RAM writes come before the count drops. */
+	__atomic_sub_fetch(active, 1, __ATOMIC_RELEASE);
+}
+
+bool lifecycle_services_idle(const uint32_t *active)
+{
+	/* The RESTARTING store (under the lifecycle lock, whose release is no
+	 * store-load barrier) must be visible before the count is read. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(active, __ATOMIC_ACQUIRE) == 0;
+}

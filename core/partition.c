@@ -324,6 +324,7 @@ struct partition *partition_create(const struct manifest_entry *cfg,
 	}
 	if (!load(p))
 		return NULL;
+	p->boots = 1;
 	p->state = PART_READY; /* before any CPU schedules: no lifecycle lock needed */
 	nr_partitions++;
 	uint64_t frames = free_before - hv_frames.free_bytes - p->ram_size;
@@ -469,10 +470,12 @@ static void restart_finish(struct partition *p)
 	 * a stop cannot slip in between and be undone. */
 	spin_lock(&p->lifecycle_lock);
 	enum lifecycle_verdict v = lifecycle_end_restart(&p->state, loaded);
-	if (v == LC_GO)
+	if (v == LC_GO) {
+		p->boots++;
 		for (unsigned int i = 0; i < p->nr_vcpus; i++)
 			__atomic_store_n(&p->vcpu[i]->state, i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI,
 					 __ATOMIC_SEQ_CST);
+	}
 	spin_unlock(&p->lifecycle_lock);
 	if (v != LC_GO) {
 		if (!loaded)
@@ -493,6 +496,12 @@ static bool consoles_pending(struct partition *p)
 
 void partition_restart_work(struct partition *p, uint64_t deadline_tsc)
 {
+	/* Device service tasks write guest RAM too: none may be inside while
+	 * it is zeroed and reloaded. None can enter once RESTARTING is set;
+	 * one already inside finishes its bounded step, and the scheduler
+	 * calls again. */
+	if (!lifecycle_services_idle(&p->services_active))
+		return;
 	/* First what the old boot wrote, in these slices rather than in the
 	 * exit that asked for the restart: it goes out before the restart's
 	 * own line, in order. */

@@ -388,10 +388,12 @@ static void run_services(struct sched_cpu *sc)
 	while ((t = take_service(sc))) {
 		/* Clear first: a kick while it runs queues it again. */
 		__atomic_store_n(&t->queued, 0, __ATOMIC_SEQ_CST);
-		/* A restart resets the devices: work queued before it is void. */
-		if (t->part->state == PART_STOPPED || t->part->state == PART_RESTARTING)
+		/* Only while RUNNING: a restart zeroes and reloads guest RAM
+		 * and resets the devices, so work queued before it is void. */
+		if (!lifecycle_service_enter(&t->part->state, &t->part->services_active))
 			continue;
 		t->run(t->ctx);
+		lifecycle_service_leave(&t->part->services_active);
 		t->runs++;
 		sc->services_run++;
 	}

@@ -13,6 +13,7 @@ PKGS=(
 	gnu-efi                                     # the UEFI loader
 	cpio python3                                # guest images, scripts
 	stress-ng                                   # make test-loaded: tests beside CPU hogs
+	spin                                        # make model: the Promela models (tests/model)
 )
 missing() {
 	local m=()

@@ -75,6 +75,10 @@
 #   icount: SHIFT                       QEMU paths: -icount shift=SHIFT, so guest time
 #                                       (and RDTSC) counts executed instructions, not
 #                                       the busy host's wall clock (CPU-share tests)
+#   accel-opts: OPTS                    QEMU paths: appended to -accel (e.g. thread=single:
+#                                       TCG runs every CPU in one thread);
+#                                       RUN_QEMU_ACCEL_OPTS in the environment, if
+#                                       set, wins (thread=multi: QEMU's default)
 # * screen: ERE                         QEMU paths: the run gets a VGA display; once
 #                                       screen-at: matches a serial line the screen is
 #                                       saved and read back as text (scripts/qemu-screen.py:
@@ -160,6 +164,7 @@ parse_test() {
 		smp) smp=$val ;;
 		machine) machine=$val ;;
 		icount) icount=$val ;;
+		accel-opts) accel_opts=$val ;;
 		screen) screens+=("$val") ;;
 		screen-at) screen_at=$val ;;
 		*) fail_setup "$file:$lineno: unknown key '$key'" ;;
@@ -191,7 +196,7 @@ repo_path() {
 run_one() {
 	local name=$1 file=$2 dir=$OUT/$1
 	local path='' protocol='' image=bulkhead cmdline='' outcome_want=success stop=''
-	local limit='' cpu='' mem='' smp='' machine='' icount='' screen_at='bulkhead: ready' suite_modules='' line elapsed='' balanced=''
+	local limit='' cpu='' mem='' smp='' machine='' icount='' accel_opts='' screen_at='bulkhead: ready' suite_modules='' line elapsed='' balanced=''
 	local -a modules=() expects=() rejects=() why=() cfg_lines=() sends=() screens=()
 
 	rm -rf "$dir"
@@ -297,7 +302,7 @@ run_one() {
 	local t0 t1
 	set_now; t0=$NOW_MS
 	[ -n "$icount" ] && common+=(-- -icount "shift=$icount")
-	"${runner[@]}" "${common[@]}" >"$dir/runner.log" 2>&1
+	RUN_QEMU_ACCEL_OPTS=${RUN_QEMU_ACCEL_OPTS:-$accel_opts} "${runner[@]}" "${common[@]}" >"$dir/runner.log" 2>&1
 	set_now; t1=$NOW_MS
 
 	local outcome='' banner_ms='' ready_ms=''

@@ -26,6 +26,9 @@
 #                   ERE, save the screen (<run-dir>/screen.ppm, vga-text.txt:
 #                   scripts/qemu-screen.py) and end the run
 #   --quiet         do not print the serial log tail on failure
+# Environment: RUN_QEMU_ACCEL_OPTS=OPTS appends ",OPTS" to -accel (e.g.
+#   thread=single: QEMU's TCG runs every CPU in one thread, to tell a
+#   hypervisor race from a multi-threaded-TCG one; docs/testing.md).
 #   -- ARGS...      passed to QEMU unchanged
 # Without --log the run is interactive: serial and the QEMU monitor share the
 # terminal (Ctrl-A x quits, Ctrl-A c switches to the monitor) and the serial
@@ -110,8 +113,8 @@ else
 		exit 125
 	fi
 fi
-echo "run-qemu.sh: accelerator $accel, -cpu $cpu ($accel_why)" >&2
-args+=(-accel "$accel" -cpu "$cpu")
+echo "run-qemu.sh: accelerator $accel${RUN_QEMU_ACCEL_OPTS:+,$RUN_QEMU_ACCEL_OPTS}, -cpu $cpu ($accel_why)" >&2
+args+=(-accel "$accel${RUN_QEMU_ACCEL_OPTS:+,$RUN_QEMU_ACCEL_OPTS}" -cpu "$cpu")
 
 if [ $ovmf = 1 ]; then
 	if [ -f "$OVMF_CODE" ] && [ -f "$OVMF_VARS" ]; then

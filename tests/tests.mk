@@ -12,6 +12,7 @@
 #   make check-layers      scripts/check-layers.sh: includes against the layer order
 #   make test-loaded       the integration tests 3 times beside CPU hogs (stress-ng)
 #   make test-repeat       tests/integration/repeat/*.test REPEAT=20 times each, passes counted
+#   make model             the Promela models tests/model/*.pml checked with Spin
 #   make test-integration  only the integration tests (ITEST_ARGS="--filter bochs" ...),
 #                          with the guest suites (GUEST_SUITES) on ITEST_SUITE_PATHS
 #   make bench             scripts/bench.sh, bench-exits.sh, bench-linux.sh, bench-virtio.sh,
@@ -105,6 +106,7 @@ test:
 	$(MAKE) test-build
 	$(MAKE) unit
 	$(MAKE) test-scripts
+	$(MAKE) model
 	$(MAKE) test-integration
 
 # The integration tests on a busy host: TEST_LOADED_ROUNDS rounds in a row
@@ -115,8 +117,8 @@ test-loaded: deps-check test-build
 	scripts/test-loaded.sh --rounds $(TEST_LOADED_ROUNDS)
 
 # Tests that must hold over many runs, not one (tests/integration/repeat/):
-# each runs REPEAT times in a row and the passes are counted; a failing
-# run's files are kept in $(BUILD)/itest-repeat/<test>-<run>/. Not part of
+# each runs REPEAT times in a row and the passes are counted (each run's
+# outcome and wall time printed); a failing run's files are kept in $(BUILD)/itest-repeat/<test>-<run>/. Not part of
 # make test while they do not pass every time (docs/testing.md).
 REPEAT ?= 20
 .PHONY: test-repeat
@@ -124,9 +126,11 @@ test-repeat: deps-check test-build
 	@for t in tests/integration/repeat/*.test; do \
 		n=$$(basename $$t .test); pass=0; \
 		for i in $$(seq $(REPEAT)); do \
-			if scripts/itest.sh --build $(BUILD) $$t >/dev/null 2>&1; then pass=$$((pass + 1)); \
-			else mkdir -p $(BUILD)/itest-repeat && rm -rf $(BUILD)/itest-repeat/$$n-$$i && \
+			start=$$(date +%s); \
+			if scripts/itest.sh --build $(BUILD) $$t >/dev/null 2>&1; then pass=$$((pass + 1)); r=pass; \
+			else r=FAIL; mkdir -p $(BUILD)/itest-repeat && rm -rf $(BUILD)/itest-repeat/$$n-$$i && \
 				cp -a $(BUILD)/itest/$$n $(BUILD)/itest-repeat/$$n-$$i; fi; \
+			echo "$$n: run $$i: $$r in $$(($$(date +%s) - start)) s"; \
 		done; \
 		echo "$$n: $$pass of $(REPEAT) runs passed"; \
 	done
@@ -137,6 +141,13 @@ test-repeat: deps-check test-build
 .PHONY: check-layers
 check-layers:
 	@scripts/check-layers.sh
+
+# The protocol models (tests/model/*.pml): every property with Spin, and
+# each seeded bug caught (scripts/check-model.sh); skipped with a message
+# where spin is missing (make deps installs it).
+.PHONY: model
+model:
+	@scripts/check-model.sh --build $(BUILD)
 
 # Tests of the scripts themselves (tests/scripts/test-*.sh), e.g. the
 # accelerator choice against made-up hosts.

@@ -15,6 +15,7 @@
 #define HC_YIELD 4
 #define HC_TIME_NS 5
 #define HC_PRINT_STATS 6
+#define HC_PARTITION_BOOTS 7
 
 /* Hypercall errors (docs/hypercall-abi.md, "Calling convention"). */
 #define HC_ENOSYS (-1)

@@ -133,7 +133,7 @@ Test(hypercall, every_call_refused_above_cpl0)
 {
 	static const uint64_t nrs[] = { HC_VERSION,	   HC_CONSOLE_WRITE, HC_PARTITION_STOP,
 					HC_PARTITION_RESTART, HC_YIELD,	      HC_TIME_NS,
-					HC_PRINT_STATS,	   0x7fff,	      ~0ULL };
+					HC_PRINT_STATS,	   HC_PARTITION_BOOTS, 0x7fff,	      ~0ULL };
 	for (uint8_t cpl = 1; cpl <= 3; cpl++) {
 		for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
 			cr_assert_eq(call(cpl, nrs[i], 0x100, 6), EXIT_ACTION_RESUME, "nr %#lx cpl %u",
@@ -150,4 +150,13 @@ Test(hypercall, cpl0_unknown_is_enosys)
 {
 	cr_assert_eq(call(0, 0x7fff, 0, 0), EXIT_ACTION_RESUME);
 	cr_assert_eq((int64_t)vcpu.gpr[GPR_RAX], HC_ENOSYS);
+}
+
+Test(hypercall, boots_counts_starts_and_has_no_side_effects)
+{
+	part.boots = 3;
+	cr_assert_eq(call(0, HC_PARTITION_BOOTS, 0, 0), EXIT_ACTION_RESUME);
+	cr_assert_eq(vcpu.gpr[GPR_RAX], 3);
+	cr_assert_eq(vcpu.rip, GUEST_RIP + LEN_VMMCALL);
+	assert_no_side_effects();
 }

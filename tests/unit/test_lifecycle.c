@@ -145,3 +145,102 @@ Test(lifecycle, ready_partitions_can_stop_or_restart_but_empty_slots_cannot)
 	cr_assert_eq(lifecycle_begin_restart(&s), LC_REFUSED);
 	cr_assert_eq(lifecycle_begin_stop(&s), LC_ALREADY);
 }
+
+/* ---- device service tasks against a restart's zeroing ------------------ */
+
+Test(lifecycle, service_tasks_run_only_while_running)
+{
+	uint32_t active = 0;
+	enum partition_state s = PART_RUNNING;
+	cr_assert(lifecycle_service_enter(&s, &active));
+	cr_assert_eq(active, 1);
+	cr_assert_not(lifecycle_services_idle(&active), "a restart must wait for it");
+	lifecycle_service_leave(&active);
+	cr_assert(lifecycle_services_idle(&active));
+	const enum partition_state not_running[] = { PART_EMPTY, PART_READY, PART_RESTARTING, PART_STOPPED };
+	for (unsigned int i = 0; i < sizeof(not_running) / sizeof(not_running[0]); i++) {
+		s = not_running[i];
+		cr_assert_not(lifecycle_service_enter(&s, &active), "state %d", s);
+		cr_assert_eq(active, 0, "a refused task leaves no count behind");
+	}
+}
+
+/* The real functions on real threads: service threads write "guest RAM"
+ * (a word) whenever they are let in; a restarter thread restarts over and
+ * over, waits for the services as partition_restart does, and checks that
+ * nobody writes while it "zeroes". */
+#include <pthread.h>
+
+#define STRESS_RESTARTS 5000
+#define STRESS_SERVICES 3
+
+struct stress {
+	pthread_mutex_t lock; /* the lifecycle lock */
+	enum partition_state state;
+	uint32_t active;
+	uint32_t zeroing; /* the restarter is between its wait and its end */
+	uint32_t done;
+	uint64_t bad_writes; /* service writes seen while zeroing */
+	uint64_t writes;
+};
+
+static void *service_thread(void *arg)
+{
+	struct stress *st = arg;
+	uint64_t writes = 0, bad = 0;
+	while (!__atomic_load_n(&st->done, __ATOMIC_ACQUIRE)) {
+		if (!lifecycle_service_enter(&st->state, &st->active))
+			continue;
+		/* "Writes guest RAM" for a while, looking at the zeroing flag
+		 * all along, so a restart that began meanwhile is caught. */
+		for (int k = 0; k < 200; k++)
+			if (__atomic_load_n(&st->zeroing, __ATOMIC_SEQ_CST))
+				bad++;
+		writes++;
+		lifecycle_service_leave(&st->active);
+	}
+	__atomic_add_fetch(&st->writes, writes, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&st->bad_writes, bad, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void *restart_thread(void *arg)
+{
+	struct stress *st = arg;
+	for (unsigned int i = 0; i < STRESS_RESTARTS; i++) {
+		pthread_mutex_lock(&st->lock);
+		enum lifecycle_verdict v = lifecycle_begin_restart(&st->state);
+		pthread_mutex_unlock(&st->lock);
+		cr_assert_eq(v, LC_GO);
+		while (!lifecycle_services_idle(&st->active))
+			;
+		__atomic_store_n(&st->zeroing, 1, __ATOMIC_SEQ_CST);
+		for (volatile int k = 0; k < 500; k++)
+			; /* the zeroing takes a while */
+		__atomic_store_n(&st->zeroing, 0, __ATOMIC_SEQ_CST);
+		pthread_mutex_lock(&st->lock);
+		v = lifecycle_end_restart(&st->state, true);
+		pthread_mutex_unlock(&st->lock);
+		cr_assert_eq(v, LC_GO);
+		for (volatile int k = 0; k < 500; k++)
+			; /* running: let the services in */
+	}
+	__atomic_store_n(&st->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+Test(lifecycle, no_service_writes_guest_ram_while_a_restart_zeroes_it, .timeout = 60)
+{
+	static struct stress st = { .lock = PTHREAD_MUTEX_INITIALIZER, .state = PART_RUNNING };
+	pthread_t svc[STRESS_SERVICES], rs;
+	for (unsigned int i = 0; i < STRESS_SERVICES; i++)
+		cr_assert_eq(pthread_create(&svc[i], NULL, service_thread, &st), 0);
+	cr_assert_eq(pthread_create(&rs, NULL, restart_thread, &st), 0);
+	pthread_join(rs, NULL);
+	for (unsigned int i = 0; i < STRESS_SERVICES; i++)
+		pthread_join(svc[i], NULL);
+	cr_assert_eq(st.bad_writes, 0, "%lu service writes during a restart's zeroing",
+		     (unsigned long)st.bad_writes);
+	cr_assert_gt(st.writes, 0, "the services never ran");
+	cr_assert_eq(st.active, 0);
+}

@@ -60,6 +60,7 @@ struct svm_cpu {
 	struct vcpu *owner; /* whose DR0-DR3 and TSC_AUX the CPU holds, or NULL */
 	bool drs_zero;      /* DR0-DR3 hold 0 (nobody's values) */
 	struct tlb_tag_cpu asids;
+	bool hsave_reported; /* check_hsave found VM_HSAVE_PA changed */
 };
 
 struct svm_partition {
@@ -226,6 +227,9 @@ static int svm_vcpu_create(struct vcpu *v)
 		return -1;
 	}
 	s->vmcb = phys_to_virt(s->vmcb_pa);
+	for (unsigned int i = 0; i < MAX_CPUS; i++)
+		if (percpu_area[i].virt_area == s->vmcb_pa || percpu_area[i].host_state_pa == s->vmcb_pa)
+			pr_err("svm: the VMCB at %#lx is also CPU %u's host save area or host VMCB", s->vmcb_pa, i);
 	tlb_tag_init(&s->asid);
 	setup_controls(&s->vmcb->ctl, sp->npt.root);
 	s->vmcb->save.g_pat = GUEST_PAT_DEFAULT;
@@ -295,6 +299,23 @@ static void load_lazy(struct svm_cpu *c, const struct svm_lazy_regs *l)
 		wrmsr(MSR_TSC_AUX, l->tsc_aux);
 }
 
+/* VMRUN saves the host state into the page VM_HSAVE_PA names (APM Vol. 2
+ * §15.30.4); if it named any other page, e.g. a VMCB, the next VMRUN of
+ * that VMCB would run the hypervisor's own state. Nothing here writes the
+ * MSR after svm_cpu_enable, so a change is reported (once per CPU) and
+ * undone. Once per time slice: one RDMSR. */
+static void check_hsave(struct percpu *cpu, struct svm_cpu *c)
+{
+	uint64_t pa = rdmsr(MSR_VM_HSAVE_PA);
+	if (likely(pa == cpu->virt_area))
+		return;
+	if (!c->hsave_reported)
+		pr_err("svm: CPU %u: VM_HSAVE_PA is %#lx, not its host save area %#lx: restored", cpu->id,
+		       pa, cpu->virt_area);
+	c->hsave_reported = true;
+	wrmsr(MSR_VM_HSAVE_PA, cpu->virt_area);
+}
+
 /* v's ASID on this CPU: still its own, or a fresh one (core/tlb_tag.h).
  * A new generation flushes every ASID's entries at this VMRUN (TLB_CONTROL
  * 1, APM Vol. 2 §15.16.1); a fresh ASID of the current generation has no
@@ -316,7 +337,10 @@ static void svm_asid_refresh(struct svm_cpu *c, struct svm_vcpu *s)
  * slice keeps its ASID. */
 static void svm_vcpu_load(struct vcpu *v)
 {
-	struct svm_cpu *c = this_cpu()->backend_data;
+	struct percpu *cpu = this_cpu();
+	struct svm_cpu *c = cpu->backend_data;
+
+	check_hsave(cpu, c);
 
 	svm_asid_refresh(c, v->arch);
 	if (c->owner == v)
@@ -438,13 +462,59 @@ static inline struct svm_exit_raw exit_raw(const struct vcpu *v, const struct vm
 	};
 }
 
+extern char __text_start[], __text_end[];
+
+/* The guest state the #VMEXIT stored is the hypervisor's own: RIP in the
+ * hypervisor's code and CR3 its page tables. An exit of the guest can
+ * never look like that; a VMRUN that ran host state under nested paging
+ * stops at once on the first page-table access (an NPF at the host CR3,
+ * taken as a guest-physical address), so it is checked on NPF and failed
+ * entries only. Says so, with what is needed to tell how it got there,
+ * instead of the misleading "write of unmapped guest-physical". */
+static bool host_state_in_vmcb(struct vcpu *v, const struct vmcb *vmcb, uint64_t entered_rip,
+			       enum exit_reason prev)
+{
+	uint64_t cr3;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	uint64_t rip = vmcb->save.rip;
+	uint64_t page = ~(uint64_t)(PAGE_SIZE - 1);
+	if (rip < (uint64_t)(uintptr_t)__text_start || rip >= (uint64_t)(uintptr_t)__text_end ||
+	    (vmcb->save.cr3 & page) != (cr3 & page))
+		return false;
+	if (v->exit.reason == EXIT_MMIO && (v->exit.mem.gpa & page) != (cr3 & page))
+		return false; /* an NPF elsewhere: not the signature */
+	const struct svm_vcpu *s = v->arch;
+	const struct percpu *me = this_cpu();
+	pr_err("[%s] vCPU %u: the VMCB at %#lx holds the hypervisor's state after exit %#lx (info %#lx/%#lx): "
+	       "RIP %#lx CR3 %#lx; entered at RIP %#lx after a %s exit; this CPU %u: host save area %#lx "
+	       "(VM_HSAVE_PA %#lx), host VMCB %#lx",
+	       v->part->name, v->id, s->vmcb_pa, vmcb->ctl.exit_code, vmcb->ctl.exit_info1,
+	       vmcb->ctl.exit_info2, rip, vmcb->save.cr3, entered_rip, exit_reason_name(prev), me->id,
+	       me->virt_area, rdmsr(MSR_VM_HSAVE_PA), me->host_state_pa);
+	for (unsigned int i = 0; i < MAX_CPUS; i++)
+		if (percpu_area[i].online &&
+		    (percpu_area[i].virt_area == s->vmcb_pa || percpu_area[i].host_state_pa == s->vmcb_pa))
+			pr_err("[%s] vCPU %u: its VMCB is also CPU %u's host save area or host VMCB", v->part->name,
+			       v->id, i);
+	return true;
+}
+
 /* The exits svm_decode_common leaves: out of line, so svm_vmexit stays a
- * leaf function on the common path. */
-static __attribute__((noinline)) void decode_other(struct vcpu *v, struct vmcb *vmcb)
+ * leaf function on the common path. prev is the exit before this one
+ * (svm_decode_common does not touch v->exit.reason when it declines). */
+static __attribute__((noinline)) void decode_other(struct vcpu *v, struct vmcb *vmcb, uint64_t entered_rip)
 {
 	struct svm_exit_raw raw = exit_raw(v, vmcb);
+	enum exit_reason prev = v->exit.reason;
 
 	svm_decode_exit_other(&raw, &v->exit);
+	if (unlikely((v->exit.reason == EXIT_MMIO || v->exit.reason == EXIT_ENTRY_FAILED) &&
+		     host_state_in_vmcb(v, vmcb, entered_rip, prev))) {
+		v->exit.reason = EXIT_ENTRY_FAILED;
+		v->exit.entry_fail.what = "the VMCB held the hypervisor's own state (see the line above)";
+		v->exit.entry_fail.value = vmcb->save.rip;
+		return;
+	}
 	if (unlikely(v->exit.reason == EXIT_ENTRY_FAILED))
 		v->exit.entry_fail.what = svm_failed_check(vmcb);
 	if (v->exit.reason == EXIT_DR_ACCESS)
@@ -464,6 +534,8 @@ static __attribute__((noinline)) void decode_other(struct vcpu *v, struct vmcb *
  * back and decodes the exit into v->exit. */
 void svm_vmexit(struct vcpu *v, struct vmcb *vmcb)
 {
+	uint64_t entered_rip = v->rip;
+
 	v->gpr[GPR_RAX] = vmcb->save.rax;
 	v->gpr[GPR_RSP] = vmcb->save.rsp;
 	v->rip = vmcb->save.rip;
@@ -481,7 +553,7 @@ void svm_vmexit(struct vcpu *v, struct vmcb *vmcb)
 	struct svm_exit_raw raw = exit_raw(v, vmcb);
 	if (likely(svm_decode_common(&raw, &v->exit)))
 		return;
-	decode_other(v, vmcb);
+	decode_other(v, vmcb, entered_rip);
 }
 
 static void svm_inject(struct vcpu *v, const struct vcpu_event *ev)
