@@ -91,4 +91,21 @@ struct vmx_vcpu {
 /* Invalidate EPT-derived translations for eptp on this CPU. */
 void vmx_invept(uint64_t eptp);
 
+#define RFLAGS_RESERVED (0xffffffffffc00000ULL | BIT(15) | BIT(5) | BIT(3))
+
+/* Shared by vmx.c and vmx_guest.c. */
+struct vmx_cpu *vmx_this_cpu(void);
+/* v's VMCS made current on this CPU for VMREAD/VMWRITE, and put back. */
+struct vmx_vcpu *vmx_vmcs_get(struct vcpu *v);
+void vmx_vmcs_put(struct vcpu *v, struct vmx_vcpu *s);
+void vmx_inject(struct vcpu *v, const struct vcpu_event *ev);
+/* vmx_guest.c: the guest-state area and the CR exits handled here. */
+const struct vmx_fixed_bits *vmx_fixed(void);
+uint64_t vmx_guest_cr0(void);
+void vmx_read_guest_state(struct vmx_guest_state *g);
+void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *r);
+void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *r);
+/* A CR access exit the backend emulates itself: true if handled. */
+bool vmx_handle_cr_exit(struct vcpu *v, struct vmx_vcpu *s);
+
 #endif
