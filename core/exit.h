@@ -97,6 +97,10 @@ struct vm_exit {
 			 * §15.5.1), VMX's SS access-rights DPL (SDM Vol. 3C
 			 * §24.4.1). Only CPL 0 may make hypercalls. */
 			uint8_t cpl;
+			/* 64-bit mode (EFER.LMA and CS.L): else only the low
+			 * 32 bits of RAX, RBX and RCX are the guest's, and the
+			 * result is zero-extended from 32 bits, as KVM does. */
+			bool long_mode;
 		} hypercall;
 		struct {
 			uint8_t num; /* DR0-DR15 */

@@ -147,6 +147,7 @@ struct fake_step *fake_push_hypercall(struct vcpu *v, uint8_t cpl, uint64_t nr, 
 {
 	struct fake_step *s = fake_push(v, EXIT_HYPERCALL, 3);
 	s->exit.hypercall.cpl = cpl;
+	s->exit.hypercall.long_mode = true; /* the fake's guests are 64-bit unless a test says */
 	fake_step_gpr(s, GPR_RAX, nr);
 	fake_step_gpr(s, GPR_RBX, a1);
 	fake_step_gpr(s, GPR_RCX, a2);

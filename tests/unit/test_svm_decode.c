@@ -389,3 +389,27 @@ Test(svm_decode, debug_register_access)
 	cr_assert_neq(decode(SVM_EXIT_DR0_READ - 1, 0, 0, 0, 0).reason, EXIT_DR_ACCESS);
 	cr_assert_neq(decode(SVM_EXIT_DR_LAST + 1, 0, 0, 0, 0).reason, EXIT_DR_ACCESS);
 }
+
+/* 64-bit mode is EFER.LMA with CS.L (APM Vol. 2 §4.8.1): compatibility mode
+ * (LMA without L) and legacy modes are not, so there the hypercall uses
+ * only the registers' low halves. */
+Test(svm_decode, vmmcall_long_mode_from_efer_and_cs)
+{
+	static const struct { uint64_t efer; uint16_t cs_attr; bool want; } cases[] = {
+		{ VMCB_EFER_LMA, VMCB_SEG_ATTR_L, true },
+		{ VMCB_EFER_LMA, 0, false },      /* compatibility mode */
+		{ 0, VMCB_SEG_ATTR_L, false },    /* L without LMA means nothing */
+		{ 0, 0, false },
+	};
+	static struct vmcb vmcb;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		vmcb.save.efer = cases[i].efer;
+		vmcb.save.cs.attr = cases[i].cs_attr;
+		struct svm_exit_raw raw = { .exit_code = SVM_EXIT_VMMCALL, .rip = GUEST_RIP, .cpl = &cpl0,
+					    .save = &vmcb.save };
+		struct vm_exit e;
+		memset(&e, 0xa5, sizeof(e));
+		svm_decode_exit(&raw, &e);
+		cr_assert_eq(e.hypercall.long_mode, cases[i].want, "case %zu", i);
+	}
+}

@@ -332,3 +332,21 @@ Test(vmx_decode, vmcall_cpl_from_ss_dpl)
 	struct vm_exit e = decode((struct vmx_exit_raw){ .reason = VMX_EXIT_VMCALL, .insn_len = 3, .ss_ar = 0x93 });
 	cr_assert_eq(e.hypercall.cpl, 0);
 }
+
+/* 64-bit mode: an IA-32e mode guest (VM-entry control) running with CS.L. */
+Test(vmx_decode, vmcall_long_mode_from_ia32e_and_cs_l)
+{
+	uint32_t code = VMX_AR_P | VMX_AR_S | 0xb;
+	static const struct { bool ia32e; uint32_t cs_ar; bool want; } cases[] = {
+		{ true, VMX_AR_L, true },
+		{ true, VMX_AR_DB, false }, /* compatibility mode */
+		{ false, VMX_AR_L, false },
+		{ false, VMX_AR_DB, false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vm_exit e = decode((struct vmx_exit_raw){ .reason = VMX_EXIT_VMCALL, .insn_len = 3,
+								 .ss_ar = 0x93, .cs_ar = code | cases[i].cs_ar,
+								 .ia32e_guest = cases[i].ia32e });
+		cr_assert_eq(e.hypercall.long_mode, cases[i].want, "case %zu", i);
+	}
+}

@@ -459,6 +459,7 @@ static inline struct svm_exit_raw exit_raw(const struct vcpu *v, const struct vm
 		.next_rip = svm_caps.next_rip ? vmcb->ctl.next_rip : 0,
 		.rcx = (uint32_t)v->gpr[GPR_RCX],
 		.cpl = &vmcb->save.cpl,
+		.save = &vmcb->save,
 	};
 }
 

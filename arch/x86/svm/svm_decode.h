@@ -4,6 +4,8 @@
 
 #include "core/exit.h"
 
+struct vmcb_save;
+
 struct svm_exit_raw {
 	uint64_t exit_code, info1, info2, exit_int_info;
 	uint64_t rip;      /* guest RIP at the exit (the exiting instruction) */
@@ -12,6 +14,10 @@ struct svm_exit_raw {
 	/* The VMCB's CPL field (APM Vol. 2 §15.5.1), read only for VMMCALL: a
 	 * pointer, so the other exits do not pay for the load. */
 	const uint8_t *cpl;
+	/* The VMCB's state save area, whose CS attributes and EFER are read
+	 * only for VMMCALL (64-bit mode is EFER.LMA with CS.L); NULL reads as
+	 * outside 64-bit mode. */
+	const struct vmcb_save *save;
 };
 
 void svm_decode_exit(const struct svm_exit_raw *raw, struct vm_exit *e);
@@ -105,6 +111,8 @@ static inline __attribute__((always_inline)) bool svm_decode_common(const struct
 		e->reason = EXIT_HYPERCALL;
 		e->insn_len = svm_insn_length(raw, LEN_VMMCALL);
 		e->hypercall.cpl = *raw->cpl & CPL_MASK;
+		e->hypercall.long_mode = raw->save && (raw->save->efer & VMCB_EFER_LMA) &&
+					 (raw->save->cs.attr & VMCB_SEG_ATTR_L);
 		return true;
 	default:
 		return false;

@@ -6,6 +6,11 @@
 
 #include "core/types.h"
 
+/* Segment attributes in the VMCB: descriptor bits 40-47 and 52-55 packed
+ * into 12 bits (APM Vol. 2 §15.5.1); L, the 64-bit code flag, is bit 9. */
+#define VMCB_SEG_ATTR_L (1u << 9)
+#define VMCB_EFER_LMA (1ull << 10) /* APM Vol. 2 §3.1.7 */
+
 struct __packed vmcb_seg {
 	uint16_t sel;
 	uint16_t attr;

@@ -721,6 +721,8 @@ static inline void read_exit(struct vcpu *v, struct vmx_vcpu *s)
 		break;
 	case VMX_EXIT_VMCALL:
 		raw.ss_ar = (uint32_t)vmread(VMCS_GUEST_AR(SEG_SS));
+		raw.cs_ar = (uint32_t)vmread(VMCS_GUEST_AR(SEG_CS));
+		raw.ia32e_guest = s->entry_ctls & ENTRY_IA32E_MODE_GUEST;
 		break;
 	case VMX_EXIT_EPT_VIOLATION:
 	case VMX_EXIT_EPT_MISCONFIG:

@@ -34,6 +34,10 @@ struct vmx_exit_raw {
 	/* Guest SS access rights, read for VMCALL only: their DPL is the CPL
 	 * (SDM Vol. 3C §24.4.1). */
 	uint32_t ss_ar;
+	/* For VMCALL too: 64-bit mode is an IA-32e mode guest whose CS has
+	 * L set (SDM Vol. 3C §24.4.1, §25.8.1). */
+	uint32_t cs_ar;
+	bool ia32e_guest;
 };
 
 /* Out of line, for tests and fuzzing; vmx.c uses vmx_decode_exit_inline. */
@@ -283,8 +287,10 @@ static inline __attribute__((always_inline)) void vmx_decode_exit_inline(const s
 	if (simple != EXIT_NONE) {
 		e->reason = simple;
 		vmx_set_insn_len(e, raw);
-		if (simple == EXIT_HYPERCALL)
+		if (simple == EXIT_HYPERCALL) {
 			e->hypercall.cpl = (uint8_t)VMX_AR_DPL(raw->ss_ar);
+			e->hypercall.long_mode = raw->ia32e_guest && (raw->cs_ar & VMX_AR_L);
+		}
 		return;
 	}
 	if (vmx_is_vmx_insn(basic)) {
