@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Command-line parsing: the hypervisor's own options and the key=value
  * tokenizer that module command lines (the manifest) also use. Pure code. */
 #ifndef BULKHEAD_CORE_CMDLINE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The console multiplexer: the machine has one serial port, shared by the
  * hypervisor's log and every partition's console.
  *

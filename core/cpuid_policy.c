@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/cpuid_policy.h"
 #include "arch/x86/cpu/cr4.h"
 #include "core/lib/string.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What CPUID tells a guest (docs/hypercall-abi.md lists the hypervisor
  * leaves). The host's answer goes through an allow-list: a feature bit
  * reaches the guest only if the host has it and Bulkhead virtualises what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reflecting intercepted #AC and #DB to the guest (core/exc_reflect.h). */
 #include "core/exc_reflect.h"
 

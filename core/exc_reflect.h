@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reflecting intercepted guest exceptions back into the guest (issue 12).
  *
  * #AC and #DB are intercepted on both backends although the hypervisor

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The arch-neutral VM-exit record.
  *
  * Each backend (arch/x86/svm, arch/x86/vmx) decodes its hardware exit

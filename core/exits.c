@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The exit dispatcher. Each backend has already decoded its hardware exit
  * into v->exit (core/exit.h); here one handler per reason emulates, injects
  * or stops. Handlers are small; the table keeps the hot path to one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest-physical memory as the hypervisor sees it, and the only way device
  * models and loaders touch it.
  *

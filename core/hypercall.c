@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/cpuid_policy.h"
 #include "core/exits.h"
 #include "core/hypercall.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/iobus.h"
 
 static bool overlaps(const struct io_range *r, unsigned int n, uint64_t base, uint64_t len)

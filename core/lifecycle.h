@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A partition's lifecycle as one state machine (issue 12): stop, restart,
  * reset, power-off, triple fault and idle may each be asked for by any vCPU
  * or device task, on any CPU, at the same time. The decisions are made here,

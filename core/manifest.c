@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/cmdline.h"
 #include "core/lib/string.h"
 #include "core/log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The manifest: what a boot module's command line declares (docs/manifest.md).
  * Pure code: parsed and validated here, with one clear line per refusal. */
 #ifndef BULKHEAD_CORE_MANIFEST_H

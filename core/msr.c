@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest MSR accesses that exit (the backends let the harmless ones through
  * their MSR bitmaps). Known MSRs are emulated; anything else raises #GP in
  * the guest and is logged once per partition. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/msr_policy.h"
 
 /* Bits that only describe the processor (which flaws it lacks, which

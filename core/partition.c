@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Partition life cycle: create (RAM, stage-2 tables, devices, vCPUs, image),
  * stop (one line saying why), restart from the original image. */
 #include "core/exits.h"

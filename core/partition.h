@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A partition: one isolated guest with its RAM, stage-2 tables, devices and
  * vCPUs. Created from a manifest entry (core/manifest.h) at boot. */
 #ifndef BULKHEAD_CORE_PARTITION_H

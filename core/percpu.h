@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Per-CPU data. Each host CPU owns one struct percpu; GS base points at it
  * (set in arch/x86/cpu/smp.c / boot), so this_cpu() is one load. Fields are
  * written only by the owning CPU unless a comment says otherwise. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The emulated machine around a partition's vCPUs: which device models it
  * has, how they are wired (port I/O and MMIO ranges on its iobus, interrupt
  * lines, the reset and power-off inputs) and how their timers are driven.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The scheduler: one instance per host CPU, each running the vCPUs placed
  * on it and any queued device-service task (docs/architecture.md,
  * "Scheduling").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The speculation-barrier decision (core/spec_policy.h). */
 #include "core/spec_policy.h"
 #include "core/lib/string.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Ticket spinlock. Taken with interrupts disabled in the hypervisor (it runs
  * with interrupts off except where the scheduler idles), so no irqsave. */
 #ifndef BULKHEAD_CORE_SPINLOCK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/cpu/tsc.h"
 #include "core/log.h"
 #include "core/stats.h"

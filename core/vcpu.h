@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The arch-neutral virtual CPU and the backend interface behind it.
  *
  * core/ drives guests only through struct vcpu_backend; arch/x86/svm and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # How far the C sources are from .clang-format. Never changes a file: each
 # file is run through clang-format --dry-run (does it differ at all?) and
 # through clang-format to stdout, diffed against the file (how many of its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Boot media, runs, integration tests and benchmarks (included by the
 # top-level Makefile after guests/guests.mk and arch/x86/efi/efi.mk).
 #

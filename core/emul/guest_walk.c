@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest page-table walker (see guest_walk.h). */
 #include "core/emul/guest_walk.h"
 #include "core/gmem.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest page-table walker: guest-linear -> guest-physical, in software.
  *
  * Needed because QEMU TCG's SVM has no decode assists: on a nested-page fault

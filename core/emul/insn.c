@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Strict x86 decoder for MMIO-touching instructions (see insn.h).
  * Encodings: Intel SDM Vol. 2A chapter 2 (prefixes, ModRM, SIB, REX) and the
  * opcode maps of Vol. 2D Appendix A. */

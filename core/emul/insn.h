@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A small, strict x86 instruction decoder for the instructions guests use on
  * emulated MMIO (Linux readb..q/writeb..q, memcpy_toio/memset_io, APIC,
  * IOAPIC and virtio-pci drivers, the test guests).

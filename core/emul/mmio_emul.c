@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MMIO instruction emulation (see mmio_emul.h). */
 #include "core/emul/mmio_emul.h"
 #include "core/lib/format.h"

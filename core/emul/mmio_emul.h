@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Emulation of one guest instruction that faulted on an emulated MMIO page
  * (SVM #NPF / VMX EPT violation on an MMIO hole).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Calendar arithmetic on Unix seconds (proleptic Gregorian), shared by the
  * emulated RTC (drivers/vdev/rtc_cmos.c) and the host's own clock
  * (arch/x86/hostdev/cmos_clock.c). Moved here from rtc_cmos.c unchanged so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Console input focus and per-partition input buffering (see the header and
  * docs/console.md). */
 #include "core/lib/console_input.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Console input focus: which partition receives what is typed on the
  * machine's one serial port (docs/console.md).
  *

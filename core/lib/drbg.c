@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ChaCha20 block function (RFC 8439 §2.1-2.3) and a fast-key-erasure DRBG
  * on top of it; see drbg.h. */
 #include "core/lib/drbg.h"

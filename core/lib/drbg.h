@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A small deterministic random bit generator built on the ChaCha20 block
  * function (RFC 8439 §2.3), for when the CPU has no RDRAND/RDSEED or as a
  * stretcher of a few seed bytes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A partition restart as work in bounded steps (issue 12, "work that cannot
  * be preempted"), and the rate limit on restarts. Pure: host tests drive it
  * (tests/unit/test_restart_job.c); core/partition.c does each step's work

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Freestanding memory and string helpers. Kept simple: the hot paths that move
  * bulk data (virtqueue buffers, image loading) call bh_memcpy, which uses
  * "rep movsq" in the hypervisor image. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest start-up layout (docs/manifest.md, guests/README.md):
  *
  *   top of RAM - 4 KiB  : GDT (null, 0x08 code64, 0x10 data, 0x18 code32)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The Linux/x86 32-bit boot protocol (Documentation/arch/x86/boot.rst) and
  * the zero page (Documentation/arch/x86/zero-page.rst). Layout and entry
  * state are described in linux_boot.h. */

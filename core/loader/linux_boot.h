@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The Linux/x86 boot protocol (Documentation/arch/x86/boot.rst, "32-bit Boot
  * Protocol", and zero-page.rst): a bzImage from a boot module is checked
  * (linux_probe), then laid out in guest RAM with its zero page, command line,

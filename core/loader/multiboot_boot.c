@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Multiboot 1 kernels as partitions (Multiboot Specification 0.6.96). Layout
  * and entry state are described in multiboot_boot.h. */
 #include "core/lib/format.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Multiboot 1 kernels as partitions (kind=multiboot; Multiboot Specification
  * 0.6.96): the header is found and checked (mb1_find_header), the kernel is
  * loaded from its ELF program headers or by the a.out kludge's address

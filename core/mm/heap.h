@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hypervisor heap: kmalloc/kfree for control structures (partitions,
  * vCPUs, device models). Small sizes come from power-of-two size classes
  * carved out of 64 KiB chunks; large ones are whole page runs. Every block has

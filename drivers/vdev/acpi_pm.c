@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ACPI PM1 event/control registers and the PM timer. */
 #include "drivers/vdev/acpi_pm.h"
 

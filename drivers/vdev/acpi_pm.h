@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ACPI fixed-hardware power-management registers (ACPI 6.4 §4.8.3) in I/O
  * space, as the FADT built by drivers/vdev/acpi_tables.c describes them:
  *

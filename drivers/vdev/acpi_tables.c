@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ACPI tables: RSDP, RSDT, XSDT, FADT, FACS, MADT and an AML DSDT. */
 #include "drivers/vdev/acpi_tables.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The ACPI tables of one partition (ACPI 6.4 §5.2), built into a caller
  * buffer that the platform copies to guest-physical address `base`:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* AML byte-code emitter (ACPI 6.4 §20). */
 #include "drivers/vdev/aml.h"
 

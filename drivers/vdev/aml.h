@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A tiny emitter of ACPI Machine Language byte code (ACPI 6.4 §20, "ACPI
  * Machine Language Specification") for the tables the platform builds
  * itself: names, integers, strings, packages, buffers, scopes, devices,

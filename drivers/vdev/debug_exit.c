@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "drivers/vdev/debug_exit.h"
 
 static int debug_exit_read(void *dev, uint64_t off, unsigned int size, uint64_t *val)

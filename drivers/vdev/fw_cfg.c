@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* QEMU's fw_cfg, traditional interface (see fw_cfg.h). */
 #include "core/lib/string.h"
 #include "drivers/vdev/fw_cfg.h"

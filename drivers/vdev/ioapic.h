@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* I/O APIC: the 82093AA programming model (Intel 82093AA I/O Advanced
  * Programmable Interrupt Controller datasheet, order 290566) as found in
  * Intel ICH/PCH chipsets: version 0x20, 24 redirection entries, and the

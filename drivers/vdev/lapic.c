@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Local APIC model. Section numbers are Intel SDM Vol. 3A chapter 10. */
 #include "drivers/vdev/lapic.h"
 #include "drivers/vdev/lapic_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Local APIC of one vCPU, xAPIC and x2APIC modes (Intel SDM Vol. 3A
  * chapter 10, "Advanced Programmable Interrupt Controller").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Inside the local APIC model only (drivers/vdev/lapic.c: state, delivery,
  * IPIs, timer; lapic_regs.c: the register file and its xAPIC MMIO and
  * x2APIC MSR paths). Section numbers are Intel SDM Vol. 3A chapter 10. */

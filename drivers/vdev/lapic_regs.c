@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Local APIC model: the register file, shared by the xAPIC MMIO page and the
  * x2APIC MSRs (moved out of lapic.c unchanged). Section numbers are Intel
  * SDM Vol. 3A chapter 10. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* x86 MSI address/data encoding (Intel SDM Vol. 3A §11.11). */
 #include "drivers/vdev/msi.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Generic PCI type-0 configuration space. Section references are to the
  * PCI Local Bus Specification 3.0, chapter 6 ("Configuration Space"). */
 #include "drivers/vdev/pci_dev.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A PCI function's type-0 configuration space (PCI Local Bus 3.0 §6.1,
  * 256 bytes), shared by every emulated PCI device: the host bridge,
  * virtio-pci, ...

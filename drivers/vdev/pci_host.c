@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* PCI configuration mechanism #1 host bridge (PCI Local Bus 3.0
  * §3.2.2.3.2). */
 #include "drivers/vdev/pci_host.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* PCI host bridge with configuration mechanism #1 (PCI Local Bus 3.0
  * §3.2.2.3.2): CONFIG_ADDRESS is the dword at port 0xCF8 (bit 31 enable,
  * 23:16 bus, 15:11 device, 10:8 function, 7:2 register), CONFIG_DATA the

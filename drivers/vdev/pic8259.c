@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 8259A PIC pair. Section references are to the Intel 8259A datasheet
  * ("Programming the 8259A": ICWs Fig. 7, OCWs Fig. 8, priority modes) and to
  * the PIIX4 datasheet for the ELCR. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The PC's cascaded pair of 8259A programmable interrupt controllers (Intel
  * 8259A datasheet, order 231468) with the PIIX-style edge/level control
  * registers (ELCR, Intel 82371AB PIIX4 datasheet §4.1.13-14).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Intel 8254 programmable interval timer (datasheet order 231164) at ports
  * 0x40-0x43, plus the PC's system control port B (port 0x61) bits that
  * belong to it: channel 2 gate (bit 0), speaker data enable (bit 1), refresh

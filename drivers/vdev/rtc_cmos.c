@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MC146818A RTC and CMOS RAM. References: Motorola MC146818A datasheet
  * (registers A-D, "Update Cycle", "Interrupts"), Dallas DS12887 datasheet
  * (SET clears UIE), and the IBM PC/AT CMOS layout for the NVRAM defaults. */

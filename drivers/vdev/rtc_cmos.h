@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Motorola MC146818A real-time clock and CMOS RAM (datasheet ADI 1063R2)
  * behind the PC's index/data ports 0x70/0x71, IRQ8.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* POST code port, system control port A and the reset control register. */
 #include "drivers/vdev/sys_ports.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 16550A UART (National Semiconductor PC16550D datasheet), as a PC serial
  * port: eight byte registers at base..base+7, IRQ output gated by MCR.OUT2.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Layer-2 learning switch between partitions (see net_switch.h). */
 #include "drivers/virtio/net_switch.h"
 #include "core/lib/string.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hypervisor's layer-2 switch between partitions' network interfaces
  * (virtio-net devices, or fake ports in tests).
  *

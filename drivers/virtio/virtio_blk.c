@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio block device (virtio 1.2 §5.2). See virtio_blk.h. */
 #include "drivers/virtio/virtio_blk.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio block device (virtio 1.2 §5.2) over a disk image held in host
  * memory: one request queue; reads, writes, flushes and the device ID.
  *

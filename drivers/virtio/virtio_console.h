@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio console (virtio 1.2 §5.3) with a single port: no MULTIPORT, so
  * queue 0 is port 0's receiveq (host -> guest, device-writable buffers)
  * and queue 1 its transmitq (guest -> host, device-readable buffers).

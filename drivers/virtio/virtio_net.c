@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio network device (virtio 1.2 §5.1). See virtio_net.h. */
 #include "drivers/virtio/virtio_net.h"
 

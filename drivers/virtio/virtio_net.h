@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio network device (virtio 1.2 §5.1) attached to a port of the
  * hypervisor's L2 switch (net_switch.h): receiveq 0, transmitq 1, no
  * control queue, no multiqueue.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The virtio 1.x PCI transport (virtio 1.2 §4.1), modern interface only.
  * See virtio_pci.h for the BAR 0 layout. MSI-X follows PCI Local Bus 3.0
  * §6.8.2. Everything the guest writes is validated; misuse is logged once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The virtio 1.x PCI transport, modern interface only (virtio 1.2 §4.1).
  *
  * One struct virtio_pci is one virtio device on the partition's PCI bus:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio PCI transport: the MSI-X table and PBA in BAR 0, the PCI_CFG access
  * window and the construction of the configuration space (moved out of
  * virtio_pci.c unchanged). Section numbers are the virtio 1.2 specification's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Inside the virtio PCI transport only (drivers/virtio/virtio_pci.c: interrupts,
  * reset and status, common configuration, notifications, BAR 0 dispatch;
  * virtio_pci_caps.c: MSI-X table and PBA, the PCI_CFG window, construction).

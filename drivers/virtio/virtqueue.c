@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Split virtqueues, device side (virtio 1.2 §2.7). See virtqueue.h for the
  * validation rules. The rings live in guest RAM and the driver may change
  * them at any time: every field is loaded once into a local and only the

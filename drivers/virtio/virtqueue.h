@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Split virtqueues (virtio 1.2 §2.7), device side.
  *
  * The driver (guest) owns three areas in guest RAM: the descriptor table,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mbtest: a Multiboot 1 test kernel that reports what its loader gave it,
  * one line each on COM1, so that the same image can be compared under QEMU
  * -kernel (with -device isa-debug-exit,iobase=0xf4) and as a Bulkhead

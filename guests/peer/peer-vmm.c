@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* peer-vmm: a minimal KVM VMM that runs Bulkhead's 64-bit test guests.
  *
  * It is the other half of `make bench-peer` (scripts/bench-peer.sh,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Constants the test guests share with the hypervisor and the hardware.
  *
  * Usable from C and from assembly (.S files are run through the C

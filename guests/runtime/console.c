@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Console output on COM1 and a small printf.
  *
  * Every byte waits for the transmit holding register to be empty (LSR bit 5,

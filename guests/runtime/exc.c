@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The guest's own exception handling: an IDT over the stubs in vectors.S and
  * the expected-exception bookkeeping behind RT_TRY_BEGIN / RT_TRY_END.
  *

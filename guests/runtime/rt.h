@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The test-guest runtime: what a C test guest (32- or 64-bit) may use.
  *
  * A guest defines guest_main(); the start code (start32.S / start64.S) sets up

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Running code at CPL 3 inside a test guest (64-bit guests only), so a
  * guest can test what the hypervisor lets a user-mode process do.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* bench-cpuid: N CPUID exits (leaf 0) against the same loop with NOP in
  * place of CPUID (see bench.h). */
 #include "bench.h"

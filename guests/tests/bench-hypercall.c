@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* bench-hypercall: N HC_VERSION hypercalls (VMCALL or VMMCALL, by vendor)
  * against the same loop with NOP in place of the call (see bench.h). */
 #include "bench.h"

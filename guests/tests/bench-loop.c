@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* bench-loop: the bare loop (an ADD, DEC, JNZ per iteration; no exits) for
  * calibration: under QEMU -icount shift=0, tsc / N is the instructions per
  * iteration (3), which checks the method itself (see bench.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* bench-pio: N port-I/O exits (OUT to the echo device at 0x520) against the
  * same loop with NOP in place of OUT (see bench.h). */
 #include "bench.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The benchmark guests (bench-cpuid, bench-pio, bench-hypercall, bench-loop).
  *
  * Each runs BENCH_N iterations of a loop whose body makes one exit of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* bystander: measures the share of its host CPU it gets while an attacker
  * partition shares that CPU (issue 12, "work that cannot be preempted";
  * tests/integration/isolation-share-*.test).

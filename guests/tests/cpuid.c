@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cpuid: the guest-visible CPUID policy (docs/hypercall-abi.md, issue 3
  * "CPUID and MSRs"): a sane vendor, the hypervisor bit and leaves, and VMX /
  * SVM hidden. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* dr-reader: runs on the same host CPU as dr-writer (affinity=0) and reads
  * DR0-DR3 after every HC_YIELD (dr-leak.h). For the first half of its
  * rounds it writes nothing, so every register must read 0 (its reset

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* exc-loop: a guest that loops on #AC and #DB (issue 12; CVE-2015-5307,
  * CVE-2015-8104). On hardware a guest can make the CPU deliver one of them
  * for ever inside microcode, and a hypervisor that does not intercept them

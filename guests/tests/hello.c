@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* hello-prot (32-bit protected mode) and hello-long (64-bit long mode).
  *
  * Prints a greeting, checks the startup state the loader promised

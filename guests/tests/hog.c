@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* hog: a CPU-bound partition for the scheduler's fairness test (suite
  * fairness). It spins for HOG_WINDOW_NS of partition time, counting blocks
  * of HOG_BLOCK loop iterations, and prints

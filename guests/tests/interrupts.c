@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* interrupts: external interrupts injected by the hypervisor. Writing a
  * vector (32-255) to the test device's port 0x524 raises that interrupt on
  * vCPU 0 (drivers/vdev/testdev.h). Checked: delivery through the guest IDT,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* lc-race: a partition with two vCPUs whose vCPUs request restarts and
  * stops at the same moment, round after round (issue 12; the integration
  * test lifecycle-race-svm runs many of these partitions at once).

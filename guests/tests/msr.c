@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* msr: the MSR policy (issue 3 "CPUID and MSRs"). Harmless MSRs read and
  * round-trip; unknown MSRs and the virtualisation-control MSRs raise #GP in
  * the guest, delivered to its own IDT. Runs in long mode. */

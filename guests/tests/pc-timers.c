@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pc-timers: the emulated PC's timers and interrupt path, as an OS without
  * APIC support uses them (issue 4). Checked:
  *  - 8254 channel 0 in rate-generator mode at 100 Hz through the 8259A

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pio (64-bit) and pio32 (32-bit): port I/O exits. The hypervisor's test
  * echo device at 0x520-0x523 returns on IN from 0x520 what was last written
  * with OUT to 0x520 at the same width (guests/README.md, "Test devices");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* secret-writer: partition A of the isolation test (issue 5,
  * tests/integration/isolation-secret-svm.test).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* survivor: a well-behaved partition that computes, yields and checks that
  * nothing disturbed it, to show that another partition's triple fault (or
  * bad access) ends only that partition (the isolation-tf suite). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tlb-tag: no partition sees another's guest-virtual translations (issue
  * 12 item 6). Run as three partitions on one host CPU with asid_max=2, so
  * they must share two ASIDs (SVM) or VPIDs (VMX) between them

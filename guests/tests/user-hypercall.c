@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* user-hypercall: a process at CPL 3 inside a partition must not be able to
  * make hypercalls (issue 12; the isolation-cpu suite).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio-hostile: a virtio driver that breaks the rules on purpose.
  *
  * It finds the partition's virtio-rng (vendor 0x1AF4, device 0x1044) on PCI

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* hv_main: print what we found, pick the virtualisation backend, create the
  * partitions the boot modules declare, and run them. */
 #include "arch/x86/cpu/features.h"

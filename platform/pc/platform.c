@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The emulated PC around a partition's vCPUs (docs/platform.md):
  *
  *   port  0x20/0xA0  8259A PIC pair (+ ELCR 0x4D0)   -> INTR -> BSP LINT0 (ExtINT)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A partition's virtio devices: creation from the manifest, PCI placement,
  * BAR mapping, interrupt wiring and the device-service tasks.
  *

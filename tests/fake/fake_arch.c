@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The fake architecture (tests/fake/fake_arch.h): arch/x86, boot, the host
  * LAPIC, the serial console and the heap, as core/ sees them, played by a
  * host process. Thread-safe where core/ may call from several CPUs. */

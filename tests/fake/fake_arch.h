@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The fake architecture: what core/ needs from arch/x86 and the boot code,
  * played by a host process so the real run loop, scheduler, lifecycle,
  * exit dispatch, hypercalls and board run in a unit test (in the manner of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The fake vCPU backend (tests/fake/fake_vcpu.h). */
 #include <pthread.h>
 #include <stdlib.h>

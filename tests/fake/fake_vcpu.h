@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The fake vCPU backend: a struct vcpu_backend whose run() does not enter
  * a guest but returns the next exit of a script, already decoded into the
  * arch-neutral record (core/exit.h), as the SVM and VMX backends do. It

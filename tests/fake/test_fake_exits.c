@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The exit path of core/ with the fake backend: scripted exits go through
  * the real run loop (vcpu_run_exits), exit dispatch, hypercalls, MSR
  * emulation and the emulated PC board, and the test looks at what the

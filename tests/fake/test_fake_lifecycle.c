@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Concurrent lifecycle requests (core/partition.c, core/lifecycle.h) from
  * two host threads, each playing one fake CPU and driving one vCPU of the
  * same partition through the real run loop: one vCPU's guest asks for a

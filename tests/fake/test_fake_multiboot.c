@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Issue 14 through the real run path on the fake backend: a kind=multiboot
  * partition made by partition_create starts as Multiboot 0.6.96 §3.2 says
  * with ACPI tables in its RAM; fw_cfg answers at 0x510/0x511; a write to

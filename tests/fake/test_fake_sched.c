@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The scheduler (core/sched.c) on one fake CPU: sched_run() places the
  * vCPUs and runs them until every partition has stopped; the fake host
  * timer ends time slices (EXIT_EXTINT), as the host LAPIC does. */

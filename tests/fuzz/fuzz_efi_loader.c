@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzzes the UEFI loader's input handling (arch/x86/efi/loader_*.c): the
  * first byte picks the target, the rest is the hostile input.
  *   0: /bulkhead.cfg text           1: an ELF file (checked, placed, searched)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzzes core/loader/elf.c: hostile bytes as a guest image loaded into 1 MiB
  * of guest RAM. The first byte picks how the rest is used:
  *   even: the image itself;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz core/emul/mmio_emul.c end to end: arbitrary instruction bytes,
  * registers and CPU mode against 64 KiB of guest RAM and an always-willing
  * fake device. The faulting GPA handed in is the one the emulator itself

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz QEMU's fw_cfg (drivers/vdev/fw_cfg.c) and isa-debug-exit
  * (drivers/vdev/debug_exit.c) with guest port accesses (vdev_ops.h).
  * Invariants: a selected item's read position never passes its length (a

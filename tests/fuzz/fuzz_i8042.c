@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the 8042 controller and the system ports (0x80, 0x92, 0xCF9).
  * Invariants: the input buffer never reads full (Linux's kb_wait must
  * always finish); IRQ1/IRQ12 match the model; every reset the devices

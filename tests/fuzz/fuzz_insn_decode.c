@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz core/emul/insn.c: arbitrary bytes -> insn_decode() in each mode.
  * The buffer handed to the decoder is an exact-size heap copy, so ASan
  * reports any read past it (or past the 15-byte limit when it is longer).

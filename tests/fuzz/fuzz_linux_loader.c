@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzzes core/loader/linux_boot.c: hostile bytes as a bzImage, probed and
  * loaded into a small fake guest RAM with a fuzzer-chosen initrd, command
  * line and ACPI region. Input layout:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzzes core/manifest.c (and the core/cmdline.c tokenizer under it): any
  * text as a module command line. An accepted entry must satisfy every rule
  * of docs/manifest.md (partition, initrd or disk module, kernel command line

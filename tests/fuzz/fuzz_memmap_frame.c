@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzzes core/memmap.c and core/mm/frame.c together. The input is a list of
  * 17-byte records: the first ones (up to a count in byte 0) are firmware
  * memory ranges {base, len, type}, the rest a reserve list; then the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzzes core/loader/multiboot_boot.c: hostile bytes as a Multiboot 1
  * kernel, searched for its header and loaded into a small fake guest RAM
  * with fuzzer-chosen modules and command line. Input layout:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the PCI host bridge and a device with every kind of BAR, a
  * capability chain, a config hook and INTx, through ports 0xCF8-0xCFF
  * with any access size, plus device-side INTx changes and resets.

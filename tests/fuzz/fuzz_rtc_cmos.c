@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the MC146818 RTC/CMOS: index/data accesses, time passing (hours at a
  * time), scheduler ticks and memory-size updates, from a wall clock chosen
  * by the input. Invariants: after a tick nothing enabled is left due unless

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the virtio block device behind its transport, driven by the test
  * driver (tests/unit/support/virtio_driver.h) plus raw hostile accesses.
  * Input: byte 0 bit 0 makes the disk read-only, then 8-byte operations:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the virtio entropy and console devices behind their transport,
  * driven by a small driver (tests/unit/support/virtio_driver.h) plus raw
  * hostile accesses. Input: byte 0 picks the device (even: console, odd:

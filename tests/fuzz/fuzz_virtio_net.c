@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz two virtio network devices on one switch, each driven by the test
  * driver (tests/unit/support/virtio_driver.h) plus raw hostile accesses.
  * Input: byte 0 sets the scene (bit 0: both drivers come up with every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the virtio PCI transport with a dummy two-queue device. The input
  * is a sequence of 12-byte operations:
  *   [0]      kind (below)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared input format of the legacy-device fuzzers: the input is a sequence
  * of 8-byte operations
  *   [0]    selector: which port of the device (or, past the port list, a

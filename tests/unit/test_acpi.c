@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ACPI tables: found the way Linux finds them (RSDP scan, RSDT/XSDT), every
  * header's signature, length and checksum, FADT and MADT fields at the
  * offsets ACPI 6.4 §5.2 gives (independent of the builder's structs), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/boot/acpi_host.c: finding the firmware's RSDP and reading the
  * CPUs from its MADT, with crafted (and hostile) tables in a fake physical
  * memory of the first 1 MiB plus a little; the reader refuses the rest. */

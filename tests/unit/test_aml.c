@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* AML emitter: encodings checked byte for byte against ACPI 6.4 §20 (and
  * what iasl produces for the same ASL), block closing, and bounds. */
 #include <criterion/criterion.h>

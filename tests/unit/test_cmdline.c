@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/cmdline.c: the key=value tokenizer and the hypervisor's options. */
 #include <criterion/criterion.h>
 #include <stdio.h>

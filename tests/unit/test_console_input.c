@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/lib/console_input: Ctrl-A x3 focus cycling, Ctrl-A pass-through,
  * per-partition buffering for a slow guest, drops when the buffer is full. */
 #include <criterion/criterion.h>

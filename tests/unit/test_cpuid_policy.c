@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/cpuid_policy.c: the guest's CPUID (SDM Vol. 2A "CPUID", AMD APM Vol. 3
  * Appendix E; hypervisor leaves in docs/hypercall-abi.md), computed from a
  * fake host that reports every feature bit set. */

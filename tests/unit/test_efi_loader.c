@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The UEFI loader's firmware-independent parts (arch/x86/efi/loader_*.c):
  * its configuration parser, the ELF checks and placement, the handoff
  * header search, and the boot_info construction from a UEFI memory map.

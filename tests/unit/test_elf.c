@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/loader/elf.c with ELF images written by hand here (System V gABI;
  * <elf.h> only supplies the struct layouts). Guest RAM is 1 MiB at GPA 0
  * filled with a pattern, so a refused image can be seen to write nothing. */

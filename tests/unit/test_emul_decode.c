@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/emul/insn.c: the MMIO instruction decoder. Byte sequences come from
  * gas/objdump of hand-written asm and from gcc -O2 output of Linux-style
  * readb..q/writeb..q (see the comments next to each). */

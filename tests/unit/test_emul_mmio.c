@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/emul/mmio_emul.c: fetch + decode + verify + execute one MMIO
  * instruction against a recording fake device, in long, protected and real
  * mode; flags checked against the host CPU itself. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* EPT through the shared stage-2 builder: arch/x86/vmx/ept_format.c's entry
  * encoding (Intel SDM Vol. 3C §29.3.2, Tables 29-1..29-6) driven by
  * arch/x86/paging/s2pt.c over a fake physical memory ("physical" addresses

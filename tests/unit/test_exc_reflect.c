@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/exc_reflect.c: how intercepted #DB and #AC go back to the guest
  * (issue 12, CVE-2015-5307 and CVE-2015-8104), decoded by both backends'
  * decoders from real exit records, and the DR6/DR7 updates VMX leaves to

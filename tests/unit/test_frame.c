@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/mm/frame.c: the free-range physical frame allocator. */
 #include <criterion/criterion.h>
 #include <stdlib.h>

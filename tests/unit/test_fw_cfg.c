@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* drivers/vdev/fw_cfg.c (QEMU's fw_cfg, traditional interface) and
  * drivers/vdev/debug_exit.c (isa-debug-exit), reached through core/iobus.c
  * as the exit dispatcher reaches them. The expected bytes follow QEMU's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/emul/guest_walk.c: software guest page walks in every paging mode,
  * access rights and #PF error codes (Intel SDM Vol. 3A §4.3-§4.7). */
 #include <criterion/criterion.h>

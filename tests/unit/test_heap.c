@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/mm/heap.c: size-class heap over a page callback. The callback here
  * hands out aligned_alloc'd pages and records what it gave, so a test can
  * check that every page run comes back and nothing is touched outside. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/hypercall.c: hypercall_dispatch, compiled here against stubs of the
  * partition, console and statistics calls it makes, so a test can see every
  * side effect. The rule under test (docs/hypercall-abi.md): only CPL 0 may

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 8042 controller with nothing attached, and the PC system ports (POST
  * code, port 0x92, 0xCF9 reset control). */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* I/O APIC: register window, read-only bits, edge and level semantics with
  * remote IRR and EOI, MSI-format delivery, and hostile accesses. Also the
  * MSI message decoder it shares with PCI MSI. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Local APIC: reset state, priorities, acceptance and EOI, ESR, the three
  * timer modes, x2APIC MSRs, IA32_APIC_BASE, IPIs and destination matching,
  * INIT/SIPI, LINT0/ExtINT and hostile accesses. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/lifecycle.c: every interleaving of two requesters, each a sequence
  * of lifecycle steps (a stop is one step; a restart is begin, then end), on
  * one partition. Properties (issue 12, "a partition that cannot be stopped"):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/loader/linux_boot.c with bzImages built here field by field from
  * Documentation/arch/x86/boot.rst; boot_params is checked byte by byte at the
  * offsets of zero-page.rst, not through the loader's own struct. Guest RAM is

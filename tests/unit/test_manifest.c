@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/manifest.c: a boot module's command line -> struct manifest_entry
  * (docs/manifest.md). Every refusal must be exactly one log line that names
  * the module and the key. */

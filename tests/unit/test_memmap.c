@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/memmap.c: usable RAM = firmware's usable ranges minus everything
  * firmware or the hypervisor says must not be handed out. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/boot/multiboot.c: Multiboot1 and Multiboot2 information parsing.
  * A small fake "physical memory" holds crafted (and hostile) information
  * blocks; the reader refuses anything outside it, like boot.c's reader

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/loader/multiboot_boot.c with Multiboot 1 kernels built here field by
  * field from the Multiboot Specification 0.6.96 (§3.1 header, §3.3
  * information structure); the information structure is read back at the

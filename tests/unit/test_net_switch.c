@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* drivers/virtio/net_switch: forwarding, learning, flooding, backlogs,
  * offload headers, checksum completion, concurrency. Ports here are fakes
  * that count kicks and read their backlog directly. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* PCI host bridge (configuration mechanism #1) and the generic type-0
  * configuration space: decoding, absent functions, read-only fields, BAR
  * sizing and mapping callbacks, capability chains, config hooks, INTx,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 8254 PIT: time conversion, modes 0-5, latch and read-back, BCD, port 0x61
  * and channel 2 the way Linux calibrates with it, IRQ0 deadlines. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MC146818 RTC/CMOS: calendar conversion, BCD/binary/12-hour formats, UIP
  * timing, SET and divider freezes, periodic/alarm/update interrupts,
  * register C, NVRAM and the memory-size bytes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/paging/s2pt.c, the generic stage-2 builder, driven with the real
  * NPT entry encoding (arch/x86/svm/npt.c, AMD APM Vol. 2 §15.25) over a fake
  * physical memory: tables come from a page-aligned arena and "physical"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/cpu/smp_plan.c: where the AP trampoline goes in low memory, and
  * which CPUs of the firmware's list are started. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/spec_policy.c: the speculation barriers between partitions, by
  * what the host CPU reports (CPUID bits, IA32_ARCH_CAPABILITIES). */
 #include <criterion/criterion.h>

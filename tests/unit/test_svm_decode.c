@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/svm/svm_decode.c: SVM #VMEXIT (EXITCODE/EXITINFO1/EXITINFO2,
  * AMD APM Vol. 2 §15.6, Appendix C) -> struct vm_exit. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* drivers/vdev/testdev.c (the guest suite's echo latch and MMIO page,
  * docs/test-guests.md) reached through core/iobus.c the way the exit
  * dispatcher reaches it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/tlb_tag.c: ASIDs/VPIDs by generation per host CPU. The property
  * that matters: between two full flushes on a CPU, no tag serves two
  * vCPUs. */

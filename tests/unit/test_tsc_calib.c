@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/cpu/tsc_calib.c: the TSC measured against simulated clocks. A
  * simulated machine has one real time; every read of a clock moves it on a
  * little, and now and then a lot (the CPU taken away: a busy host). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 16550A UART model: register semantics, interrupts, FIFOs, loopback, and
  * the probe sequences of Linux's 8250 driver. */
 #include <criterion/criterion.h>

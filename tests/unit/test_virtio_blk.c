@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio block device through the real PCI transport and split rings:
  * features and configuration, reads/writes/flush/GET_ID, every kind of
  * faulty request (one log line each), read-only disks, a broken ring,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio console, single port: transmit to the output callback, input
  * ring delivered into receive buffers, size changes, hostile chains. */
 #include <criterion/criterion.h>

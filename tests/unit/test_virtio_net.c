@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio network devices on one switch, through the real PCI transport and
  * split rings: frames between partitions, flooding and learning, merged
  * receive buffers, GSO and checksum offloads and their fallbacks, starved

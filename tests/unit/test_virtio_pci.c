@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The virtio PCI transport, driven the way Linux's virtio_pci_modern does:
  * find the vendor capabilities through config space, negotiate features,
  * set up queues, notify, and take interrupts by MSI-X (fake msi_sink) or

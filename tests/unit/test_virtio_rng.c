@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio entropy device: buffers filled from the entropy callback, caps
  * per buffer and per service round, starved and misbehaving sources,
  * wrong-direction buffers and malformed chains. */

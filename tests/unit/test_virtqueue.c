@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Split virtqueue, device side: a small driver-side ring builder lays out
  * descriptor table, available and used rings in a malloc'd guest RAM, then
  * the tests check chains (direct, indirect, mixed), every validation error,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/vmx/vmx_decode.c: VMX exit information (SDM Vol. 3C §28.2, exit
  * reasons of Vol. 3D Appendix C) to struct vm_exit. */
 #include <criterion/criterion.h>

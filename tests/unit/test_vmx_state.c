@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/vmx/vmx_state.c: access-rights conversion (SDM Vol. 3C Table
  * 25-2), control values from capability MSRs (Vol. 3D A.3), CR0/CR4 fixed
  * bits and masks (A.7, A.8), and the VM-entry guest-state checks (Vol. 3C

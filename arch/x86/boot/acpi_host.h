@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The machine's own ACPI tables, read once at boot to learn which CPUs exist:
  * RSDP (from the loader, or found in the BIOS areas), RSDT/XSDT, MADT.
  * Firmware tables are treated as hostile input: every length is bounded,

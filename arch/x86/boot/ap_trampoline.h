@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Layout of the AP start-up trampoline (arch/x86/boot/ap_trampoline.S) once
  * copied to its low page: code from offset 0, then a data block the boot CPU
  * fills in before each start-up IPI. Shared by the assembly and by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* boot_main: from the first C instruction to the point where core/ takes
  * over. Order matters: console first (so every later failure can be told),
  * then descriptor tables (so faults are reported), then boot information,

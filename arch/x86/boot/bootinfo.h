@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The one boot-information structure every boot path fills in.
  *
  * arch/x86/boot/multiboot.c fills it from a Multiboot1 or Multiboot2

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/boot/multiboot.h"
 #include "core/lib/string.h"
 #include "core/log.h"

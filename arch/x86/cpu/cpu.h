@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Thin wrappers for x86 instructions the hypervisor uses (port I/O, MSRs,
  * control registers, CPUID, TSC). Inline so the exit path pays nothing. */
 #ifndef BULKHEAD_ARCH_X86_CPU_CPU_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the host CPU is and has, read once at boot for the banner and for
  * the backends' decisions. */
 #ifndef BULKHEAD_ARCH_X86_CPU_FEATURES_H

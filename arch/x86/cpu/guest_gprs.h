@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Assembly macros shared by the SVM and VMX world-switch code: move the
  * guest GPRs between the CPU and struct vcpu's gpr[] (offset 0, enum gpr
  * order, core/vcpu.h). RAX, RSP and RDI are each backend's own business: SVM

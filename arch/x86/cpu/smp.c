@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host SMP bring-up (see smp.h). The boot CPU starts one AP at a time and
  * waits for it, so an AP's bring-up never runs concurrently with another's
  * (the trampoline's data block and the hand-shake below are shared). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Decisions for host SMP bring-up that need no hardware, kept apart so host
  * unit tests can check them: where the AP start-up trampoline goes, and
  * which of the CPUs the firmware lists are started. Pure code. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Speculation barriers between partitions (issue 12 item 7): which ones
  * this host needs is decided once at boot (core/spec_policy.h) and carried
  * out here, in the world-switch code (spec_asm.h) and in the scheduler's

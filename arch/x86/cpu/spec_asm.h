@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Speculation barriers in the world-switch code (svm_entry.S,
  * vmx_entry.S); which apply is decided in arch/x86/cpu/spec.c. */
 #ifndef BULKHEAD_ARCH_X86_CPU_SPEC_ASM_H

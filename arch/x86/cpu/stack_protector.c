@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The stack protector (issue 12 item 8): the hypervisor is built with
  * -fstack-protector-strong -mstack-protector-guard=global, so functions
  * with arrays or address-taken locals keep a copy of __stack_chk_guard

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host exceptions and interrupts (the hypervisor's own, not the guests'). */
 #ifndef BULKHEAD_ARCH_X86_CPU_TRAP_H
 #define BULKHEAD_ARCH_X86_CPU_TRAP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/cpu/tsc_calib.h"
 
 #define PPM 1000000ULL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Measuring the TSC's frequency against the machine's other clocks.
  *
  * Each reference is a free-running counter of known frequency (HPET, ACPI

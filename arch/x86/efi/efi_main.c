@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* BOOTX64.EFI: Bulkhead's own UEFI loader (a GNU-EFI application).
  *
  * Reads /bulkhead.cfg from the volume it was started from, loads the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* struct boot_info construction for the UEFI loader (see loader_bootinfo.h). */
 #include "arch/x86/efi/loader_bootinfo.h"
 

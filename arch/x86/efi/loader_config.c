@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Parser for the UEFI loader's configuration file (format in loader_config.h).
  * Strict on purpose: the file decides what runs on the machine, so anything
  * unexpected stops the boot with one line naming the problem and the line. */

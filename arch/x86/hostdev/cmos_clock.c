@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reading the host RTC: index port 0x70, data port 0x71 (MC146818A
  * datasheet; registers 0x00-0x09 time and date, 0x0A status A with the
  * update-in-progress bit, 0x0B status B with the binary/24-hour format bits,

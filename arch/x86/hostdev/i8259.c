@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Initialisation sequence from the Intel 8259A datasheet (ICW1-ICW4). */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/hostdev/i8259.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The host local APIC in xAPIC mode (Intel SDM Vol. 3A chapter 10; AMD APM
  * Vol. 2 §16.3): enabled, every LVT but the timer masked, the timer in
  * one-shot mode with divide-by-1 and calibrated once against the TSC. */

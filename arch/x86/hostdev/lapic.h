@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The machine's own local APIC, as the hypervisor uses it: a one-shot timer
  * that forces a VM exit when the next emulated-device deadline (a guest's
  * LAPIC timer, PIT, RTC) or the end of a time slice is due. Guests never see

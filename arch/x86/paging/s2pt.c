@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/paging/s2pt.h"
 
 #define ENTRIES 512

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Second-level (guest-physical -> host-physical) page tables, shared by the
  * SVM backend (NPT: ordinary x86-64 page-table entries, AMD APM Vol. 2
  * §15.25) and the VMX backend (EPT: Intel SDM Vol. 3C §28.3). Both are 4-level

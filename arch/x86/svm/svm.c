@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The AMD SVM backend (AMD APM Vol. 2, chapter 15): per-CPU enable, VMCB
  * set-up, the run loop step, event injection and nested paging. */
 #include "arch/x86/cpu/cpu.h"

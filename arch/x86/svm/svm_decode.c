@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The SVM exit decoder's out-of-line part (the exits svm_decode_common in
  * svm_decode.h leaves), and an out-of-line copy of the whole decoder for
  * the host unit tests and fuzzers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Decoding an SVM #VMEXIT into the arch-neutral record. Pure code. */
 #ifndef BULKHEAD_ARCH_X86_SVM_SVM_DECODE_H
 #define BULKHEAD_ARCH_X86_SVM_SVM_DECODE_H

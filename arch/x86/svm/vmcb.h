@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The AMD Virtual Machine Control Block (AMD APM Vol. 2, Appendix B, "Layout
  * of VMCB"): a 4 KiB page with the control area at 0x000 and the guest
  * state-save area at 0x400. Only the fields Bulkhead uses are named. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/video/font5x7.h"
 #include "arch/x86/video/screen.h"
 #include "arch/x86/video/text_grid.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Intel VMX architectural constants: capability MSRs, VMCS field encodings
  * (SDM Vol. 3D Appendix B), execution/exit/entry control bits (Vol. 3C
  * chapter 25), exit reasons (Vol. 3D Appendix C), exit-qualification and

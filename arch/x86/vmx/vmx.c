@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The Intel VMX backend (SDM Vol. 3C chapters 24-33): per-CPU VMXON, VMCS
  * set-up, the run step with exit decoding, event injection, VPIDs, and the
  * registers VMX does not switch. The guest-state area and the CR0/CR3/CR4/CR8

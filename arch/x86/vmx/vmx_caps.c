@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VMX capability probe (SDM Vol. 3C §24.6-§24.7, Vol. 3D Appendix A): is VMX
  * there and enabled, and which of the features this backend relies on (EPT,
  * unrestricted guest, VPID, ...) does the CPU offer. Also computes the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Decoding a VMX VM exit (or a failed VM entry) into the arch-neutral record
  * of core/exit.h. Pure code: the caller VMREADs the fields and passes them
  * in, so the decoder runs in host unit tests. */

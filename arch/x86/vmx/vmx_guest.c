@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The VMX backend's guest register state and the control-register accesses
  * it emulates itself (SDM Vol. 3C §25.4 guest-state area, §26.3.1 checks on
  * it, §25.6.6 CR0/CR4 guest/host masks, §28.1.3 MOV CR exits); split from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* State shared by the VMX backend's files (vmx_caps.c, vmx.c, ept.c).
  * Hypervisor only. */
 #ifndef BULKHEAD_ARCH_X86_VMX_VMX_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VMX instructions (SDM Vol. 3C chapter 32, "VMX Instruction Reference").
  * Each reports success per the conventions of §31.2: CF=1 is VMfailInvalid,
  * ZF=1 is VMfailValid; "setna" catches both. Hypervisor only. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Pure VMX helpers: attribute conversion, control computation, CR0/CR4
  * fixed bits and the guest-state checks of VM entry. See vmx_state.h. */
 #include "arch/x86/cpu/cr4.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared fixture for the core/emul tests: a small guest (RAM, segment state
  * for real/protected/long mode, identity page tables) and a fake MMIO device
  * that records every access. Header-only; used by test_emul_mmio.c and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A tiny virtio driver for tests of virtio device models: it finds the
  * transport's registers through the PCI vendor capabilities (as Linux's
  * virtio_pci_modern does), negotiates, lays out split rings in a test RAM
