@@ -30,7 +30,7 @@
 
 enum partition_state {
 	PART_EMPTY,
-	PART_READY,      /* created and loaded, not yet run */
+	PART_READY, /* created and loaded, not yet run */
 	PART_RUNNING,
 	PART_RESTARTING, /* a restart is rebuilding RAM and devices */
 	PART_STOPPED,

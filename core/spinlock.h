@@ -11,7 +11,10 @@ typedef struct {
 	volatile uint32_t owner;
 } spinlock_t;
 
-#define SPINLOCK_INIT { 0, 0 }
+#define SPINLOCK_INIT \
+	{             \
+		0, 0  \
+	}
 
 static inline void spin_lock(spinlock_t *l)
 {

@@ -12,7 +12,7 @@
 #                 (for measuring a style; the default exits 1 then)
 #   --list        also print each differing file with its changed lines
 #   --diff        also print the unified diff clang-format would apply
-#   PATH...       files or directories (default: core arch drivers guests tests)
+#   PATH...       files or directories (default: core arch drivers platform guests tests)
 #
 # Only files git knows (*.c, *.h) are checked; outside a git tree, find.
 # The last line is machine-readable:
@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
 	*) paths+=("$1"); shift ;;
 	esac
 done
-[ ${#paths[@]} -gt 0 ] || paths=(core arch drivers guests tests)
+[ ${#paths[@]} -gt 0 ] || paths=(core arch drivers platform guests tests)
 
 CF=${CLANG_FORMAT:-clang-format}
 if ! command -v "$CF" >/dev/null 2>&1; then

@@ -28,8 +28,8 @@ void chacha20_block(const uint8_t key[CHACHA20_KEY_BYTES], uint32_t counter,
 
 struct drbg {
 	uint8_t key[CHACHA20_KEY_BYTES];
-	uint64_t reseeds;   /* seed/reseed calls; separates their inputs */
-	uint64_t requests;  /* generate calls, the per-key nonce */
+	uint64_t reseeds;  /* seed/reseed calls; separates their inputs */
+	uint64_t requests; /* generate calls, the per-key nonce */
 	bool seeded;
 };
 

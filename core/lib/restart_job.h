@@ -38,7 +38,7 @@ struct restart_limiter {
 	unsigned int tokens;
 	uint64_t next_token_ns; /* when the next token arrives (tokens < BURST) */
 	uint64_t interval_ns;
-	uint64_t limited;       /* restarts that had to wait, in all */
+	uint64_t limited; /* restarts that had to wait, in all */
 };
 
 /* Take a token for a restart asked for at now_ns. Returns how long the

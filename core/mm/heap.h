@@ -26,7 +26,7 @@ struct heap {
 
 void heap_init(struct heap *h, void *(*get_pages)(void *, uint64_t),
 	       void (*put_pages)(void *, void *, uint64_t), void *ctx);
-void *heap_alloc(struct heap *h, uint64_t size);  /* zeroed; NULL on failure */
+void *heap_alloc(struct heap *h, uint64_t size); /* zeroed; NULL on failure */
 void heap_free(struct heap *h, void *p);
 
 /* The hypervisor's heap (set up in boot, locked). */

@@ -3,8 +3,8 @@
 #include "core/lib/string.h"
 #include "drivers/vdev/fw_cfg.h"
 
-#define SELECTOR_WIDTH 2            /* fw_cfg.rst: a 16-bit selector write */
-#define DATA_WIDTH 1                /* x86: the data register is 8 bits wide */
+#define SELECTOR_WIDTH 2 /* fw_cfg.rst: a 16-bit selector write */
+#define DATA_WIDTH 1     /* x86: the data register is 8 bits wide */
 
 static bool add_item(struct fw_cfg *f, uint16_t key, const void *data, size_t len)
 {

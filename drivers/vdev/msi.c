@@ -31,7 +31,7 @@ uint64_t msi_encode_addr(const struct msi_message *m)
 uint32_t msi_encode_data(const struct msi_message *m)
 {
 	uint32_t data = m->vector | (uint32_t)(m->delivery_mode & MSI_DATA_DELIVERY_MASK)
-					    << MSI_DATA_DELIVERY_SHIFT;
+						    << MSI_DATA_DELIVERY_SHIFT;
 
 	if (m->level_assert)
 		data |= MSI_DATA_LEVEL_ASSERT;

@@ -395,8 +395,7 @@ bool pic8259_has_interrupt(const struct pic8259 *p)
 
 static bool is_cascade(const struct pic8259_chip *master, unsigned int irq)
 {
-	return irq == PIC_CASCADE_IRQ && !master->single &&
-	       (master->icw3 & (1u << PIC_CASCADE_IRQ));
+	return irq == PIC_CASCADE_IRQ && !master->single && (master->icw3 & (1u << PIC_CASCADE_IRQ));
 }
 
 int pic8259_acknowledge(struct pic8259 *p)

@@ -40,7 +40,7 @@ struct virtio_console {
 	struct virtio_pci vp;
 	virtio_console_output_fn output;
 	void *output_ctx;
-	bool size_offered;   /* VIRTIO_CONSOLE_F_SIZE */
+	bool size_offered; /* VIRTIO_CONSOLE_F_SIZE */
 	uint16_t cols, rows;
 	/* Input ring: rx_head advanced by virtio_console_input, rx_tail by
 	 * process(); both free-running, under rx_lock. */

@@ -253,7 +253,7 @@ static int rsdp_at(uint32_t a)
 
 static void report_rsdp(void)
 {
-	uint32_t ebda = (uint32_t)*(const volatile uint16_t *)phys(0x40e) << 4;
+	uint32_t ebda = (uint32_t) * (const volatile uint16_t *)phys(0x40e) << 4;
 	int found = 0;
 	for (uint32_t a = BIOS_AREA; a < BIOS_AREA_END && !found; a += RSDP_ALIGN)
 		found = rsdp_at(a);

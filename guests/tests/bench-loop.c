@@ -11,7 +11,9 @@ static void loop_add(unsigned long n)
 	asm volatile("1: add $1, %1\n\t"
 		     "dec %0\n\t"
 		     "jnz 1b"
-		     : "+D"(n), "+r"(acc) : : "memory");
+		     : "+D"(n), "+r"(acc)
+		     :
+		     : "memory");
 }
 
 void guest_main(void)

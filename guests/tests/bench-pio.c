@@ -11,7 +11,9 @@ static void loop_out(unsigned long n)
 		     "out %%al, %%dx\n\t"
 		     "dec %0\n\t"
 		     "jnz 1b"
-		     : "+D"(n) : "i"(ECHO_PORT), "a"(0x5a) : "rdx", "memory");
+		     : "+D"(n)
+		     : "i"(ECHO_PORT), "a"(0x5a)
+		     : "rdx", "memory");
 }
 
 static void loop_ref(unsigned long n)
@@ -20,7 +22,9 @@ static void loop_ref(unsigned long n)
 		     "nop\n\t"
 		     "dec %0\n\t"
 		     "jnz 1b"
-		     : "+D"(n) : "i"(ECHO_PORT), "a"(0x5a) : "rdx", "memory");
+		     : "+D"(n)
+		     : "i"(ECHO_PORT), "a"(0x5a)
+		     : "rdx", "memory");
 }
 
 void guest_main(void)

@@ -29,7 +29,9 @@ static void spin_block(void)
 	asm volatile("1: add $1, %1\n\t"
 		     "dec %0\n\t"
 		     "jnz 1b"
-		     : "+r"(n), "+r"(acc) : : "memory");
+		     : "+r"(n), "+r"(acc)
+		     :
+		     : "memory");
 }
 
 void guest_main(void)

@@ -62,8 +62,8 @@ static void check_tsc(void)
 	t0 = rdtsc();
 	check_read("tsc_read", MSR_IA32_TSC, &m);
 	t1 = rdtsc();
-	rt_printf("msr: rdtsc 0x%llx, rdmsr(IA32_TSC) 0x%llx, rdtsc 0x%llx\n", (unsigned long long)t0,
-		  (unsigned long long)m, (unsigned long long)t1);
+	rt_printf("msr: rdtsc 0x%llx, rdmsr(IA32_TSC) 0x%llx, rdtsc 0x%llx\n",
+		  (unsigned long long)t0, (unsigned long long)m, (unsigned long long)t1);
 }
 
 static void check_efer(void)

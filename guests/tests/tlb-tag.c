@@ -46,7 +46,7 @@ void guest_main(void)
 	}
 	rt_printf("tlb-tag: foreign=%u (of %u reads)\n", foreign, TLB_PAGES * TLB_ROUNDS);
 	rt_check("tlb_tag_yield", !bad_yield, "%u HC_YIELD calls failed", bad_yield);
-	rt_check("tlb_tag_own_data", !foreign, "%u reads saw another value; first 0x%llx, own 0x%llx", foreign,
-		 (unsigned long long)first_bad, (unsigned long long)own);
+	rt_check("tlb_tag_own_data", !foreign, "%u reads saw another value; first 0x%llx, own 0x%llx",
+		 foreign, (unsigned long long)first_bad, (unsigned long long)own);
 	rt_done();
 }

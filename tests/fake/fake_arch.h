@@ -26,7 +26,7 @@
 #include "core/percpu.h"
 #include "core/types.h"
 
-#define FAKE_ARENA_BASE MiB(16)  /* "host-physical" address of the arena */
+#define FAKE_ARENA_BASE MiB(16) /* "host-physical" address of the arena */
 #define FAKE_ARENA_SIZE MiB(96)
 #define FAKE_TSC_START 1000000ULL /* the fake TSC at fake_arch_init */
 #define FAKE_LOG_MAX 4096         /* log and console lines kept */

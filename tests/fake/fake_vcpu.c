@@ -44,7 +44,7 @@ struct fake_step *fake_push(struct vcpu *v, enum exit_reason r, uint8_t len)
 	struct fake_vcpu *f = fake_vcpu_of(v);
 	if (f->nr_steps == FAKE_SCRIPT_MAX) {
 		if (f->next_step < f->nr_steps)
-			abort(); /* a test pushed more than the script holds */
+			abort();                /* a test pushed more than the script holds */
 		f->nr_steps = f->next_step = 0; /* all taken: start over */
 	}
 	struct fake_step *s = &f->script[f->nr_steps++];

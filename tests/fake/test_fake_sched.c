@@ -185,7 +185,7 @@ Test(fake_sched, every_vcpu_halted_with_nothing_to_wake_it_stops_as_idle)
 struct spinner {
 	struct vcpu *wakee;
 	unsigned int calls;
-	int woke_at;        /* run-log index of the exit that woke the wakee */
+	int woke_at; /* run-log index of the exit that woke the wakee */
 };
 
 static bool spin_then_wake(struct vcpu *v, struct fake_step *s, void *ctx)

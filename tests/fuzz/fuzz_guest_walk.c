@@ -16,7 +16,11 @@
 #include "core/emul/guest_walk.h"
 #include "core/gmem.h"
 
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
+#define CHECK(c)                          \
+	do {                              \
+		if (!(c))                 \
+			__builtin_trap(); \
+	} while (0)
 #define RAM_SIZE 0x8000u
 #define HDR 24
 

@@ -28,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	sys_ports_init(&s, "fuzz", &rst.sink);
 	CHECK(i8042_attach(&k, &bus));
 	CHECK(sys_ports_attach(&s, &bus));
-	CHECK(iobus_add_pio(&bus, RESET_CONTROL_PORT, 1, sys_ports_cf9_read, sys_ports_cf9_write, &s,
-			    "cf9"));
+	CHECK(iobus_add_pio(&bus, RESET_CONTROL_PORT, 1, sys_ports_cf9_read, sys_ports_cf9_write,
+			    &s, "cf9"));
 	while (vdev_next_op(&data, &len, &op)) {
 		vdev_pio(&bus, ports[op.sel % nports], &op);
 		uint64_t st;

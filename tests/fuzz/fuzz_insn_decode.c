@@ -11,7 +11,11 @@
 #include "core/emul/insn.h"
 #include "core/vcpu.h"
 
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
+#define CHECK(c)                          \
+	do {                              \
+		if (!(c))                 \
+			__builtin_trap(); \
+	} while (0)
 
 static bool size_ok(unsigned int s)
 {

@@ -11,7 +11,11 @@
 #include "arch/x86/vmx/vmx_decode.h"
 #include "arch/x86/vmx/vmx_state.c" /* pure, not in PURE_FILES */
 
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
+#define CHECK(c)                          \
+	do {                              \
+		if (!(c))                 \
+			__builtin_trap(); \
+	} while (0)
 
 static void check_exit(const struct vm_exit *e)
 {

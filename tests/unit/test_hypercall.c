@@ -139,13 +139,20 @@ Test(hypercall, cpl3_stop_refused)
 
 Test(hypercall, every_call_refused_above_cpl0)
 {
-	static const uint64_t nrs[] = { HC_VERSION,	   HC_CONSOLE_WRITE, HC_PARTITION_STOP,
-					HC_PARTITION_RESTART, HC_YIELD,	      HC_TIME_NS,
-					HC_PRINT_STATS,	   HC_PARTITION_BOOTS, 0x7fff,	      ~0ULL };
+	static const uint64_t nrs[] = { HC_VERSION,
+					HC_CONSOLE_WRITE,
+					HC_PARTITION_STOP,
+					HC_PARTITION_RESTART,
+					HC_YIELD,
+					HC_TIME_NS,
+					HC_PRINT_STATS,
+					HC_PARTITION_BOOTS,
+					0x7fff,
+					~0ULL };
 	for (uint8_t cpl = 1; cpl <= 3; cpl++) {
 		for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
-			cr_assert_eq(call(cpl, nrs[i], 0x100, 6), EXIT_ACTION_RESUME, "nr %#lx cpl %u",
-				     (unsigned long)nrs[i], cpl);
+			cr_assert_eq(call(cpl, nrs[i], 0x100, 6), EXIT_ACTION_RESUME,
+				     "nr %#lx cpl %u", (unsigned long)nrs[i], cpl);
 			cr_assert_eq((int64_t)vcpu.gpr[GPR_RAX], HC_EPERM, "nr %#lx cpl %u",
 				     (unsigned long)nrs[i], cpl);
 			cr_assert_eq(vcpu.rip, GUEST_RIP + LEN_VMMCALL);
@@ -178,7 +185,8 @@ Test(hypercall, boots_counts_starts_and_has_no_side_effects)
 Test(hypercall, protected_mode_ignores_upper_halves)
 {
 	memcpy(ram + 0x100, "hello\n", 6);
-	cr_assert_eq(call_in(false, 0, STALE_HIGH | HC_CONSOLE_WRITE, STALE_HIGH | 0x100, STALE_HIGH | 6),
+	cr_assert_eq(call_in(false, 0, STALE_HIGH | HC_CONSOLE_WRITE, STALE_HIGH | 0x100,
+			     STALE_HIGH | 6),
 		     EXIT_ACTION_RESUME);
 	cr_assert_eq(vcpu.gpr[GPR_RAX], 6);
 	cr_assert_eq(calls.console_bytes, 6);
@@ -187,7 +195,8 @@ Test(hypercall, protected_mode_ignores_upper_halves)
 Test(hypercall, protected_mode_results_are_zero_extended)
 {
 	cr_assert_eq(call_in(false, 0, 0x7fff, 0, 0), EXIT_ACTION_RESUME);
-	cr_assert_eq(vcpu.gpr[GPR_RAX], (uint32_t)HC_ENOSYS, "RAX %#lx", (unsigned long)vcpu.gpr[GPR_RAX]);
+	cr_assert_eq(vcpu.gpr[GPR_RAX], (uint32_t)HC_ENOSYS, "RAX %#lx",
+		     (unsigned long)vcpu.gpr[GPR_RAX]);
 	cr_assert_eq(call_in(false, 3, HC_VERSION, 0, 0), EXIT_ACTION_RESUME);
 	cr_assert_eq(vcpu.gpr[GPR_RAX], (uint32_t)HC_EPERM);
 }
@@ -195,5 +204,6 @@ Test(hypercall, protected_mode_results_are_zero_extended)
 Test(hypercall, long_mode_keeps_all_64_bits)
 {
 	cr_assert_eq(call(0, STALE_HIGH | HC_VERSION, 0, 0), EXIT_ACTION_RESUME);
-	cr_assert_eq((int64_t)vcpu.gpr[GPR_RAX], HC_ENOSYS, "a 64-bit caller's upper half is part of the number");
+	cr_assert_eq((int64_t)vcpu.gpr[GPR_RAX], HC_ENOSYS,
+		     "a 64-bit caller's upper half is part of the number");
 }

@@ -14,7 +14,7 @@ struct cpu_info {
 	char brand[49];
 	uint32_t family, model, stepping;
 	bool has_vmx, has_svm, has_nx, has_1g_pages, has_x2apic, has_rdrand, has_rdseed,
-		has_invariant_tsc, has_xsave, has_smep, has_smap;
+			has_invariant_tsc, has_xsave, has_smep, has_smap;
 	/* IA32_TSC_AUX exists (RDTSCP or RDPID): its value is the guest's to
 	 * set, so the backends switch it between vCPUs. */
 	bool has_tsc_aux;

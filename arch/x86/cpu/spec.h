@@ -21,7 +21,6 @@ extern uint8_t spec_verw_entry;
  * backend in use, and print "cpu: mitigations: ...". */
 void spec_init(bool vmx);
 
-
 /* Just before a VMX entry. */
 static inline void spec_before_vmx_entry(void)
 {

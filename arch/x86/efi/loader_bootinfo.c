@@ -21,8 +21,7 @@ void ldr_bootinfo_init(struct boot_info *bi, const char *cmdline)
 		bi->flags |= BOOT_INFO_F_CMDLINE_CUT;
 }
 
-bool ldr_bootinfo_add_module(struct boot_info *bi, uint64_t start, uint64_t size,
-			     const char *cmdline)
+bool ldr_bootinfo_add_module(struct boot_info *bi, uint64_t start, uint64_t size, const char *cmdline)
 {
 	struct boot_module *m;
 

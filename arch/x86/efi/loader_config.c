@@ -65,8 +65,7 @@ static bool copy_out(char *dst, size_t cap, struct span v)
 	return true;
 }
 
-static enum ldr_cfg_error parse_entry(struct span rest, char *path, char *cmdline,
-				      size_t cmdline_cap)
+static enum ldr_cfg_error parse_entry(struct span rest, char *path, char *cmdline, size_t cmdline_cap)
 {
 	struct span p = next_word(&rest);
 

@@ -7,7 +7,7 @@
 #define PIC1_DATA 0x21
 #define PIC2_CMD 0xa0
 #define PIC2_DATA 0xa1
-#define ICW1_INIT_ICW4 0x11   /* edge triggered, cascade, ICW4 follows */
+#define ICW1_INIT_ICW4 0x11 /* edge triggered, cascade, ICW4 follows */
 #define ICW3_MASTER_SLAVE_ON_IR2 0x04
 #define ICW3_SLAVE_ID 0x02
 #define ICW4_8086 0x01

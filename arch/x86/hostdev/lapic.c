@@ -42,8 +42,8 @@
 #define ICR_SEND_PENDING BIT(12) /* delivery status */
 #define ICR_LEVEL_ASSERT BIT(14)
 #define ICR_TRIGGER_LEVEL BIT(15)
-#define ICR_DEST_SHIFT 24        /* in ICR_HI */
-#define ICR_MAX_DEST 0xfe        /* 0xff is broadcast */
+#define ICR_DEST_SHIFT 24 /* in ICR_HI */
+#define ICR_MAX_DEST 0xfe /* 0xff is broadcast */
 #define ICR_IDLE_WAIT_US 1000
 
 #define CALIBRATE_US 10000

@@ -84,7 +84,7 @@ static inline bool svm_is_virt_insn(uint64_t code)
 /* The exits a guest makes most often, decoded inline (the run loop's fast
  * path); false for any other, which svm_decode_exit_other() then decodes. */
 static inline __attribute__((always_inline)) bool svm_decode_common(const struct svm_exit_raw *raw,
-								     struct vm_exit *e)
+								    struct vm_exit *e)
 {
 	uint64_t code = raw->exit_code;
 
@@ -124,7 +124,7 @@ static inline __attribute__((always_inline)) bool svm_decode_common(const struct
 void svm_decode_exit_other(const struct svm_exit_raw *raw, struct vm_exit *e);
 
 static inline __attribute__((always_inline)) void svm_decode_exit_inline(const struct svm_exit_raw *raw,
-									  struct vm_exit *e)
+									 struct vm_exit *e)
 {
 	if (!svm_decode_common(raw, e))
 		svm_decode_exit_other(raw, e);

@@ -31,11 +31,12 @@
 #include "core/tlb_tag.h"
 #include "arch/x86/hostdev/lapic.h"
 
-#define DR6_RESET 0xffff0ff0ULL                 /* SDM Vol. 3B §18.2.3 */
-#define VMCS_LINK_NONE (~0ULL)                   /* §27.3.1.5: no shadow VMCS */
+#define DR6_RESET 0xffff0ff0ULL /* SDM Vol. 3B §18.2.3 */
+#define VMCS_LINK_NONE (~0ULL)  /* §27.3.1.5: no shadow VMCS */
 /* Exceptions that push an error code (SDM Vol. 3A Table 6-1). */
-#define EXC_WITH_ERROR (BIT(EXC_DF) | BIT(EXC_TS) | BIT(EXC_NP) | BIT(EXC_SS) | BIT(EXC_GP) | \
-			BIT(EXC_PF) | BIT(EXC_AC))
+#define EXC_WITH_ERROR                                                                       \
+	(BIT(EXC_DF) | BIT(EXC_TS) | BIT(EXC_NP) | BIT(EXC_SS) | BIT(EXC_GP) | BIT(EXC_PF) | \
+	 BIT(EXC_AC))
 #define SOFTINT_DEFAULT_LEN 2 /* INT n is CD ib */
 /* CR exits the backend handles itself before core sees an exit again. */
 #define MAX_INTERNAL_EXITS 1024
@@ -111,7 +112,8 @@ static int vmx_cpu_enable(struct percpu *cpu)
 		return -1;
 	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 	if (!(fc & FEATURE_CONTROL_LOCK))
-		wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+		wrmsr(MSR_IA32_FEATURE_CONTROL,
+		      fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
 	else if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX))
 		return -1;
 	c = kzalloc(sizeof(*c));
@@ -227,8 +229,8 @@ struct vmx_vcpu *vmx_vmcs_get(struct vcpu *v)
 	if (!s || !c)
 		return NULL;
 	if (!vmcs_activate(s, c)) {
-		pr_err("vmx: vCPU %u is active on CPU %u, not on CPU %u (vmx_vcpu_put missing)", v->id,
-		       s->active_on ? s->active_on->id : ~0u, c->id);
+		pr_err("vmx: vCPU %u is active on CPU %u, not on CPU %u (vmx_vcpu_put missing)",
+		       v->id, s->active_on ? s->active_on->id : ~0u, c->id);
 		return NULL;
 	}
 	return s;
@@ -348,7 +350,6 @@ static bool write_guest_misc(void)
 	return ok;
 }
 
-
 static void vmx_vcpu_free(struct vmx_vcpu *s)
 {
 	if (s->vmcs_pa)
@@ -376,7 +377,8 @@ static int vmx_vcpu_create(struct vcpu *v)
 	tlb_tag_init(&s->tag);
 	/* VMCS region: revision identifier, then VMCLEAR (§25.11.3). */
 	*(uint32_t *)phys_to_virt(s->vmcs_pa) = vmx_hw.revision;
-	if (!vmclear(s->vmcs_pa) || !vmcs_activate(s, c) || !write_controls(s, ept, v->part->cpuid.cr4_allowed) || !write_guest_misc()) {
+	if (!vmclear(s->vmcs_pa) || !vmcs_activate(s, c) ||
+	    !write_controls(s, ept, v->part->cpuid.cr4_allowed) || !write_guest_misc()) {
 		pr_err("vmx: VMCS set-up failed for vCPU %u", v->id);
 		vmcs_deactivate(s, c);
 		vmx_vcpu_free(s);
@@ -408,8 +410,8 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 	if (s->active_on && s->active_on != c) {
 		/* Still active elsewhere: the CPU may write it back at any
 		 * time, so the frame must not be reused. */
-		pr_err("vmx: vCPU %u destroyed while active on CPU %u; its VMCS frame is leaked", v->id,
-		       s->active_on->id);
+		pr_err("vmx: vCPU %u destroyed while active on CPU %u; its VMCS frame is leaked",
+		       v->id, s->active_on->id);
 		s->vmcs_pa = 0;
 	} else if (c) {
 		vmcs_deactivate(s, c);
@@ -526,7 +528,8 @@ static void write_event(struct vmx_vcpu *s)
 	/* Error-code delivery is not a choice (§26.2.1.3): hardware exceptions
 	 * that push one, in protected mode only. */
 	info &= ~INTR_INFO_ERROR_VALID;
-	if (type == INTR_TYPE_HW_EXCEPTION && (EXC_WITH_ERROR & BIT(vector)) && (vmx_guest_cr0() & CR0_PE)) {
+	if (type == INTR_TYPE_HW_EXCEPTION && (EXC_WITH_ERROR & BIT(vector)) &&
+	    (vmx_guest_cr0() & CR0_PE)) {
 		info |= INTR_INFO_ERROR_VALID;
 		vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, s->event.error);
 	}
@@ -652,11 +655,13 @@ static void prepare_entry(struct vcpu *v, struct vmx_vcpu *s)
 
 /* An event whose delivery the exit interrupted goes in again at the next
  * entry (SDM Vol. 3C §28.2.4, §29.2.1). */
-static void requeue_vectoring_event(struct vcpu *v, struct vmx_vcpu *s, uint32_t idt, uint32_t insn_len)
+static void requeue_vectoring_event(struct vcpu *v, struct vmx_vcpu *s, uint32_t idt,
+				    uint32_t insn_len)
 {
 	s->event.valid = true;
 	s->event.info = idt & (INTR_INFO_VALID | INTR_INFO_ERROR_VALID | 0x7ff);
-	s->event.error = (idt & INTR_INFO_ERROR_VALID) ? (uint32_t)vmread(VMCS_IDT_VECTORING_ERROR) : 0;
+	s->event.error = (idt & INTR_INFO_ERROR_VALID) ? (uint32_t)vmread(VMCS_IDT_VECTORING_ERROR)
+						       : 0;
 	s->event.insn_len = (uint8_t)insn_len;
 	s->work |= VMX_WORK_EVENT;
 }
@@ -710,7 +715,8 @@ static inline void read_exit(struct vcpu *v, struct vmx_vcpu *s)
 		raw.intr_info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
 		if (raw.intr_info & INTR_INFO_ERROR_VALID)
 			raw.intr_error = (uint32_t)vmread(VMCS_EXIT_INTR_ERROR);
-		if ((raw.intr_info & INTR_INFO_NMI_UNBLOCKING) && INTR_INFO_VECTOR(raw.intr_info) != EXC_DF)
+		if ((raw.intr_info & INTR_INFO_NMI_UNBLOCKING) &&
+		    INTR_INFO_VECTOR(raw.intr_info) != EXC_DF)
 			reblock_nmi(s);
 		break;
 	case VMX_EXIT_IO:
@@ -807,7 +813,8 @@ static __attribute__((no_stack_protector)) void vmx_run(struct vcpu *v)
 	unsigned int internal = 0;
 
 	if (unlikely(!c)) {
-		fail_without_entry(v, "VMX is not enabled on this CPU (cpu_enable not called)", this_cpu()->id);
+		fail_without_entry(v, "VMX is not enabled on this CPU (cpu_enable not called)",
+				   this_cpu()->id);
 		return;
 	}
 	if (unlikely(c->current_vmcs != s->vmcs_pa) && !vmcs_activate(s, c)) {

@@ -65,7 +65,10 @@ static inline bool invept(uint64_t type, uint64_t eptp)
 {
 	struct invept_desc d = { eptp, 0 };
 	uint8_t fail;
-	__asm__ volatile("invept %1, %2; setna %0" : "=q"(fail) : "m"(d), "r"(type) : "cc", "memory");
+	__asm__ volatile("invept %1, %2; setna %0"
+			 : "=q"(fail)
+			 : "m"(d), "r"(type)
+			 : "cc", "memory");
 	return !fail;
 }
 
@@ -73,7 +76,10 @@ static inline bool invvpid(uint64_t type, uint16_t vpid, uint64_t gla)
 {
 	struct invvpid_desc d = { vpid, gla };
 	uint8_t fail;
-	__asm__ volatile("invvpid %1, %2; setna %0" : "=q"(fail) : "m"(d), "r"(type) : "cc", "memory");
+	__asm__ volatile("invvpid %1, %2; setna %0"
+			 : "=q"(fail)
+			 : "m"(d), "r"(type)
+			 : "cc", "memory");
 	return !fail;
 }
 
