@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Bulkhead build. One Makefile; sources are found by directory so that adding
 # a file to a subsystem needs no edit here. Fragments: guests/guests.mk
 # (guest programs and images), tests/tests.mk (integration and bench rules).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/cmdline.h"
 #include "core/lib/string.h"
 #include "core/log.h"
@@ -80,8 +81,14 @@ void hv_options_defaults(struct hv_options *o)
 
 static bool parse_serial(const struct kv *kv, uint16_t *port)
 {
-	static const struct { const char *name; uint16_t port; } named[] = {
-		{ "com1", 0x3f8 }, { "com2", 0x2f8 }, { "com3", 0x3e8 }, { "com4", 0x2e8 },
+	static const struct {
+		const char *name;
+		uint16_t port;
+	} named[] = {
+		{ "com1", 0x3f8 },
+		{ "com2", 0x2f8 },
+		{ "com3", 0x3e8 },
+		{ "com4", 0x2e8 },
 	};
 	uint64_t v;
 	for (unsigned int i = 0; i < ARRAY_SIZE(named); i++) {
@@ -141,12 +148,14 @@ void hv_options_parse(struct hv_options *o, const char *cmdline)
 			else
 				refuse(o, &kv, cur, "needs halt or exit");
 		} else if (kv_key_is(&kv, "smp")) {
-			if (!kv.val || !bh_parse_u64(kv.val, kv.val_len, &v, false) || v < 1 || v > SMP_OPTION_MAX)
+			if (!kv.val || !bh_parse_u64(kv.val, kv.val_len, &v, false) || v < 1 ||
+			    v > SMP_OPTION_MAX)
 				refuse(o, &kv, cur, "needs a CPU count 1-255");
 			else
 				o->max_cpus = (unsigned int)v;
 		} else if (kv_key_is(&kv, "asid_max")) {
-			if (!kv.val || !bh_parse_u64(kv.val, kv.val_len, &v, false) || v < 1 || v > ASID_MAX_OPTION)
+			if (!kv.val || !bh_parse_u64(kv.val, kv.val_len, &v, false) || v < 1 ||
+			    v > ASID_MAX_OPTION)
 				refuse(o, &kv, cur, "needs a tag count 1-65535");
 			else
 				o->asid_max = (unsigned int)v;

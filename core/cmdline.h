@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Command-line parsing: the hypervisor's own options and the key=value
  * tokenizer that module command lines (the manifest) also use. Pure code. */
 #ifndef BULKHEAD_CORE_CMDLINE_H
@@ -24,7 +25,11 @@ bool kv_val_copy(const struct kv *kv, char *buf, size_t size);
 enum on_idle { ON_IDLE_HALT, ON_IDLE_EXIT };
 
 enum test_fault {
-	TEST_FAULT_NONE, TEST_FAULT_UD, TEST_FAULT_GP, TEST_FAULT_PF, TEST_FAULT_DE,
+	TEST_FAULT_NONE,
+	TEST_FAULT_UD,
+	TEST_FAULT_GP,
+	TEST_FAULT_PF,
+	TEST_FAULT_DE,
 	TEST_FAULT_STACK,     /* overflow a stack buffer: the stack protector must stop it */
 	TEST_FAULT_IST_GUARD, /* touch the guard page below an IST stack: #PF */
 };
@@ -35,7 +40,7 @@ struct hv_options {
 	bool trace_exits;
 	enum on_idle on_idle;
 	enum test_fault test_fault;
-	unsigned int max_cpus;    /* smp=N: use at most N host CPUs; 0 = all */
+	unsigned int max_cpus; /* smp=N: use at most N host CPUs; 0 = all */
 	/* asid_max=N: hand out at most N ASIDs (SVM) or VPIDs (VMX) per host
 	 * CPU; 0 = as many as the hardware has (core/tlb_tag.h). */
 	unsigned int asid_max;

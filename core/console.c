@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/tsc.h"
 #include "core/console.h"
@@ -139,8 +140,8 @@ void console_source_putc(struct console_source *src, char c)
 	    (!src->drop_report_ns || time_ns() - src->drop_report_ns >= CONSOLE_DROP_REPORT_NS)) {
 		src->drop_report_ns = time_ns() | 1;
 		pr_warn("[%s] console output dropped: written faster than the serial port drains "
-			"(%u bytes buffered; the count is in its statistics)", src->name,
-			CONSOLE_RING_SIZE);
+			"(%u bytes buffered; the count is in its statistics)",
+			src->name, CONSOLE_RING_SIZE);
 	}
 }
 
@@ -189,8 +190,7 @@ void console_source_counts(struct console_source *src, uint64_t *written, uint64
 	spin_unlock(&src->lock);
 }
 
-void console_source_set_input(struct console_source *src, console_input_sink_fn sink,
-			      void *ctx)
+void console_source_set_input(struct console_source *src, console_input_sink_fn sink, void *ctx)
 {
 	spin_lock(&input_lock);
 	src->input.name = src->name;

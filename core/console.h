@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The console multiplexer: the machine has one serial port, shared by the
  * hypervisor's log and every partition's console.
  *
@@ -24,10 +25,10 @@
 #define CONSOLE_LINE_MAX 256
 
 struct console_source {
-	const char *name;            /* partition name; NULL for the hypervisor */
-	spinlock_t lock;             /* around the ring only, never while printing */
-	struct console_ring ring;    /* output not yet on the serial port */
-	uint64_t drop_report_ns;     /* when drops were last reported (0: never) */
+	const char *name;                /* partition name; NULL for the hypervisor */
+	spinlock_t lock;                 /* around the ring only, never while printing */
+	struct console_ring ring;        /* output not yet on the serial port */
+	uint64_t drop_report_ns;         /* when drops were last reported (0: never) */
 	struct console_input_port input; /* typed bytes for this partition */
 };
 
@@ -61,8 +62,7 @@ void console_source_counts(struct console_source *src, uint64_t *written, uint64
 /* Where typed bytes for src go (the partition's emulated UART receiver):
  * sink(ctx, buf, len) takes what fits and returns how many it took. Call it
  * before console_source_input_start(); again after a device reset is fine. */
-void console_source_set_input(struct console_source *src, console_input_sink_fn sink,
-			      void *ctx);
+void console_source_set_input(struct console_source *src, console_input_sink_fn sink, void *ctx);
 /* The partition runs: it joins the Ctrl-A x3 focus cycle (the first one
  * with an input gets the focus). Idempotent. */
 void console_source_input_start(struct console_source *src);

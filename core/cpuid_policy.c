@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/cpuid_policy.h"
 #include "arch/x86/cpu/cr4.h"
 #include "core/lib/string.h"
@@ -74,7 +75,7 @@
 #define L7_ECX_UMIP BIT(2)
 #define L7_ECX_PKU 3
 #define L7_ECX_CET_SS 7
-#define L7_ECX_GFNI BIT(8) /* has legacy-SSE encodings */
+#define L7_ECX_GFNI BIT(8)  /* has legacy-SSE encodings */
 #define L7_ECX_LA57 BIT(16) /* 5-level paging: the hardware walks the guest's tables */
 #define L7_ECX_RDPID BIT(22)
 #define L7_ECX_KL 23
@@ -145,31 +146,39 @@
 
 /* Features whose instructions, registers and state the hypervisor
  * virtualises (or that only describe the machine). */
-#define L1_ECX_OFFERED (L1_ECX_SSE3 | L1_ECX_PCLMULQDQ | L1_ECX_SSSE3 | L1_ECX_CX16 | L1_ECX_PCID | \
-			L1_ECX_SSE41 | L1_ECX_SSE42 | L1_ECX_MOVBE | L1_ECX_POPCNT | L1_ECX_AES | L1_ECX_RDRAND)
-#define L1_EDX_COMMON (L1_EDX_FPU | L1_EDX_VME | L1_EDX_DE | L1_EDX_PSE | L1_EDX_TSC | L1_EDX_MSR | \
-		       L1_EDX_PAE | L1_EDX_MCE | L1_EDX_CX8 | L1_EDX_APIC | L1_EDX_MTRR | L1_EDX_PGE | \
-		       L1_EDX_MCA | L1_EDX_CMOV | L1_EDX_PAT | L1_EDX_PSE36 | L1_EDX_MMX | L1_EDX_FXSR)
-#define L1_EDX_OFFERED (L1_EDX_COMMON | L1_EDX_SEP | L1_EDX_CLFSH | L1_EDX_SSE | L1_EDX_SSE2 | L1_EDX_SS)
-#define L7_EBX_OFFERED (L7_EBX_FSGSBASE | L7_EBX_TSC_ADJUST | L7_EBX_BMI1 | L7_EBX_HLE | \
-			L7_EBX_FDP_EXCPTN_ONLY | L7_EBX_SMEP | L7_EBX_BMI2 | L7_EBX_ERMS | L7_EBX_INVPCID | \
-			L7_EBX_RTM | L7_EBX_ZERO_FCS_FDS | L7_EBX_RDSEED | L7_EBX_ADX | L7_EBX_SMAP | \
-			L7_EBX_CLFLUSHOPT | L7_EBX_CLWB | L7_EBX_SHA)
-#define L7_ECX_OFFERED (L7_ECX_PREFETCHWT1 | L7_ECX_UMIP | L7_ECX_GFNI | L7_ECX_LA57 | L7_ECX_RDPID | \
-			L7_ECX_CLDEMOTE | L7_ECX_MOVDIRI | L7_ECX_MOVDIR64B)
+#define L1_ECX_OFFERED                                                               \
+	(L1_ECX_SSE3 | L1_ECX_PCLMULQDQ | L1_ECX_SSSE3 | L1_ECX_CX16 | L1_ECX_PCID | \
+	 L1_ECX_SSE41 | L1_ECX_SSE42 | L1_ECX_MOVBE | L1_ECX_POPCNT | L1_ECX_AES | L1_ECX_RDRAND)
+#define L1_EDX_COMMON                                                                              \
+	(L1_EDX_FPU | L1_EDX_VME | L1_EDX_DE | L1_EDX_PSE | L1_EDX_TSC | L1_EDX_MSR | L1_EDX_PAE | \
+	 L1_EDX_MCE | L1_EDX_CX8 | L1_EDX_APIC | L1_EDX_MTRR | L1_EDX_PGE | L1_EDX_MCA |           \
+	 L1_EDX_CMOV | L1_EDX_PAT | L1_EDX_PSE36 | L1_EDX_MMX | L1_EDX_FXSR)
+#define L1_EDX_OFFERED \
+	(L1_EDX_COMMON | L1_EDX_SEP | L1_EDX_CLFSH | L1_EDX_SSE | L1_EDX_SSE2 | L1_EDX_SS)
+#define L7_EBX_OFFERED                                                                             \
+	(L7_EBX_FSGSBASE | L7_EBX_TSC_ADJUST | L7_EBX_BMI1 | L7_EBX_HLE | L7_EBX_FDP_EXCPTN_ONLY | \
+	 L7_EBX_SMEP | L7_EBX_BMI2 | L7_EBX_ERMS | L7_EBX_INVPCID | L7_EBX_RTM |                   \
+	 L7_EBX_ZERO_FCS_FDS | L7_EBX_RDSEED | L7_EBX_ADX | L7_EBX_SMAP | L7_EBX_CLFLUSHOPT |      \
+	 L7_EBX_CLWB | L7_EBX_SHA)
+#define L7_ECX_OFFERED                                                                 \
+	(L7_ECX_PREFETCHWT1 | L7_ECX_UMIP | L7_ECX_GFNI | L7_ECX_LA57 | L7_ECX_RDPID | \
+	 L7_ECX_CLDEMOTE | L7_ECX_MOVDIRI | L7_ECX_MOVDIR64B)
 /* IBRS/IBPB, STIBP, SSBD: IA32_SPEC_CTRL per vCPU and IA32_PRED_CMD;
  * L1D_FLUSH: IA32_FLUSH_CMD; ARCH_CAPABILITIES: read-only (core/msr.c). */
-#define L7_EDX_OFFERED (L7_EDX_FSRM | L7_EDX_MD_CLEAR | L7_EDX_RTM_ALWAYS_ABORT | L7_EDX_SERIALIZE | \
-			L7_EDX_TSXLDTRK | L7_EDX_IBRS_IBPB | L7_EDX_STIBP | L7_EDX_L1D_FLUSH | \
-			L7_EDX_ARCH_CAPS | L7_EDX_SSBD)
-#define LX1_ECX_OFFERED (LX1_ECX_LAHF_SAHF | LX1_ECX_ABM | LX1_ECX_SSE4A | LX1_ECX_MISALIGN_SSE | \
-			 LX1_ECX_3DNOW_PREFETCH | LX1_ECX_TBM)
-#define LX1_EDX_OFFERED (L1_EDX_COMMON | LX1_EDX_SYSCALL | LX1_EDX_NX | LX1_EDX_MMXEXT | LX1_EDX_PAGE1GB | \
-			 LX1_EDX_RDTSCP | LX1_EDX_LM | LX1_EDX_3DNOWEXT | LX1_EDX_3DNOW)
-#define LX8_EBX_OFFERED (LX8_EBX_CLZERO | LX8_EBX_RSTR_FP_ERR_PTRS | LX8_EBX_IBPB | LX8_EBX_IBRS | \
-			 LX8_EBX_STIBP | LX8_EBX_IBRS_ALWAYS_ON | LX8_EBX_STIBP_ALWAYS_ON | \
-			 LX8_EBX_IBRS_PREFERRED | LX8_EBX_IBRS_SAME_MODE | LX8_EBX_EFER_LMSLE_UNSUPPORTED | \
-			 LX8_EBX_SSBD | LX8_EBX_SSB_NO)
+#define L7_EDX_OFFERED                                                                             \
+	(L7_EDX_FSRM | L7_EDX_MD_CLEAR | L7_EDX_RTM_ALWAYS_ABORT | L7_EDX_SERIALIZE |              \
+	 L7_EDX_TSXLDTRK | L7_EDX_IBRS_IBPB | L7_EDX_STIBP | L7_EDX_L1D_FLUSH | L7_EDX_ARCH_CAPS | \
+	 L7_EDX_SSBD)
+#define LX1_ECX_OFFERED                                                           \
+	(LX1_ECX_LAHF_SAHF | LX1_ECX_ABM | LX1_ECX_SSE4A | LX1_ECX_MISALIGN_SSE | \
+	 LX1_ECX_3DNOW_PREFETCH | LX1_ECX_TBM)
+#define LX1_EDX_OFFERED                                                                    \
+	(L1_EDX_COMMON | LX1_EDX_SYSCALL | LX1_EDX_NX | LX1_EDX_MMXEXT | LX1_EDX_PAGE1GB | \
+	 LX1_EDX_RDTSCP | LX1_EDX_LM | LX1_EDX_3DNOWEXT | LX1_EDX_3DNOW)
+#define LX8_EBX_OFFERED                                                                            \
+	(LX8_EBX_CLZERO | LX8_EBX_RSTR_FP_ERR_PTRS | LX8_EBX_IBPB | LX8_EBX_IBRS | LX8_EBX_STIBP | \
+	 LX8_EBX_IBRS_ALWAYS_ON | LX8_EBX_STIBP_ALWAYS_ON | LX8_EBX_IBRS_PREFERRED |               \
+	 LX8_EBX_IBRS_SAME_MODE | LX8_EBX_EFER_LMSLE_UNSUPPORTED | LX8_EBX_SSBD | LX8_EBX_SSB_NO)
 
 /* What the guest sees of one host leaf: the host's bits under keep[]
  * (EAX..EDX). A leaf with no rule reads as zero, whatever the host has:
@@ -182,10 +191,10 @@ struct leaf_rule {
 };
 
 static const struct leaf_rule leaf_rules[] = {
-	{ 0, false, { ALL, ALL, ALL, ALL } },   /* max leaf (clamped), vendor */
+	{ 0, false, { ALL, ALL, ALL, ALL } }, /* max leaf (clamped), vendor */
 	{ 1, false, { ALL, ALL, L1_ECX_OFFERED, L1_EDX_OFFERED } },
-	{ 2, false, { ALL, ALL, ALL, ALL } },   /* cache and TLB descriptors */
-	{ 4, false, { ALL, ALL, ALL, ALL } },   /* cache parameters */
+	{ 2, false, { ALL, ALL, ALL, ALL } }, /* cache and TLB descriptors */
+	{ 4, false, { ALL, ALL, ALL, ALL } }, /* cache parameters */
 	/* EAX, the last subleaf, is 0: subleaves 1+ (AVX-VNNI, LAM, ...) are hidden */
 	{ 7, true, { 0, L7_EBX_OFFERED, L7_ECX_OFFERED, L7_EDX_OFFERED } },
 	{ 0xb, false, { ALL, ALL, ALL, ALL } }, /* topology (x2APIC ID patched) */
@@ -199,7 +208,7 @@ static const struct leaf_rule leaf_rules[] = {
 	{ 0x80000004, false, { ALL, ALL, ALL, ALL } },
 	{ 0x80000005, false, { ALL, ALL, ALL, ALL } }, /* L1 cache and TLB */
 	{ 0x80000006, false, { ALL, ALL, ALL, ALL } }, /* L2/L3 */
-	{ 0x80000007, false, { 0, 0, 0, 0 } },          /* power management: TscInvariant only */
+	{ 0x80000007, false, { 0, 0, 0, 0 } },         /* power management: TscInvariant only */
 	{ 0x80000008, false, { ALL, LX8_EBX_OFFERED, 0, 0 } },
 };
 
@@ -209,9 +218,10 @@ static const struct leaf_rule leaf_rules[] = {
  * and the instruction emulator's page walker and the VMX guest-state
  * checks know 5-level paging). Not VMXE/SMXE, OSXSAVE (XSAVE state is not switched), PKE, CET, PKS, UINTR,
  * KL (their state lives in XSAVE components or MSRs not virtualised). */
-#define CR4_VIRTUALISED (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | \
-			 CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_UMIP | CR4_LA57 | CR4_FSGSBASE | CR4_PCIDE | \
-			 CR4_SMEP | CR4_SMAP)
+#define CR4_VIRTUALISED                                                                            \
+	(CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_PCE |  \
+	 CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_UMIP | CR4_LA57 | CR4_FSGSBASE | CR4_PCIDE | CR4_SMEP | \
+	 CR4_SMAP)
 /* CR4.PCE has no CPUID flag (RDPMC exists on every x86-64 CPU). */
 #define CR4_WITHOUT_FEATURE CR4_PCE
 
@@ -221,8 +231,14 @@ struct cr4_feature {
 	struct cpuid_feature f;
 };
 
-#define F(leaf, reg, mask) { (leaf), (reg), (uint8_t)__builtin_ctzll(mask) }
-#define FB(leaf, reg, bit) { (leaf), (reg), (bit) }
+#define F(leaf, reg, mask)                                    \
+	{                                                     \
+		(leaf), (reg), (uint8_t)__builtin_ctzll(mask) \
+	}
+#define FB(leaf, reg, bit)           \
+	{                            \
+		(leaf), (reg), (bit) \
+	}
 static const struct cr4_feature cr4_features[] = {
 	{ CR4_VME, F(1, CPUID_EDX, L1_EDX_VME) },
 	{ CR4_PVI, F(1, CPUID_EDX, L1_EDX_VME) },
@@ -254,10 +270,14 @@ static const struct cr4_feature cr4_features[] = {
 static uint32_t *reg_of(struct cpuid_result *r, uint8_t reg)
 {
 	switch (reg) {
-	case CPUID_EAX: return &r->eax;
-	case CPUID_EBX: return &r->ebx;
-	case CPUID_ECX: return &r->ecx;
-	default: return &r->edx;
+	case CPUID_EAX:
+		return &r->eax;
+	case CPUID_EBX:
+		return &r->ebx;
+	case CPUID_ECX:
+		return &r->ecx;
+	default:
+		return &r->edx;
 	}
 }
 
@@ -438,7 +458,8 @@ void cpuid_table_build(struct cpuid_table *t, const struct cpuid_policy *p, cpui
 		}
 	}
 	r = host(CPUID_EXT_BASE, 0);
-	t->max_ext = r.eax >= CPUID_EXT_BASE ? MIN(r.eax, CPUID_EXT_BASE + CPUID_EXT_MAX - 1) : CPUID_EXT_BASE;
+	t->max_ext = r.eax >= CPUID_EXT_BASE ? MIN(r.eax, CPUID_EXT_BASE + CPUID_EXT_MAX - 1)
+					     : CPUID_EXT_BASE;
 	for (uint32_t leaf = CPUID_EXT_BASE; leaf <= t->max_ext; leaf++) {
 		r = host(leaf, 0);
 		cpuid_policy_apply(p, leaf, 0, &r);
@@ -450,8 +471,8 @@ void cpuid_table_build(struct cpuid_table *t, const struct cpuid_policy *p, cpui
 	t->cr4_allowed = cpuid_cr4_allowed(t);
 }
 
-struct cpuid_result cpuid_table_lookup_slow(const struct cpuid_table *t, uint32_t apic_id, uint32_t leaf,
-					    uint32_t subleaf)
+struct cpuid_result cpuid_table_lookup_slow(const struct cpuid_table *t, uint32_t apic_id,
+					    uint32_t leaf, uint32_t subleaf)
 {
 	struct cpuid_result r = { 0, 0, 0, 0 };
 	if (leaf <= t->max_basic) {

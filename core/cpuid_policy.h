@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What CPUID tells a guest (docs/hypercall-abi.md lists the hypervisor
  * leaves). The host's answer goes through an allow-list: a feature bit
  * reaches the guest only if the host has it and Bulkhead virtualises what
@@ -16,7 +17,7 @@ struct cpuid_result {
 };
 
 struct cpuid_policy {
-	uint32_t vcpu_id;       /* initial APIC ID */
+	uint32_t vcpu_id; /* initial APIC ID */
 	uint32_t nr_vcpus;
 	uint32_t tsc_khz;
 	uint32_t lapic_khz;
@@ -62,11 +63,12 @@ struct cpuid_feature {
 /* The flags other modules ask the guest's table about: speculation
  * control (SDM Vol. 2A CPUID leaf 07H EDX; AMD APM Vol. 3 App. E.4.7,
  * Fn8000_0008 EBX). */
-#define CPUID_F_IBRS_IBPB ((struct cpuid_feature){ 7, CPUID_EDX, 26 })   /* SPEC_CTRL.IBRS, PRED_CMD */
-#define CPUID_F_STIBP ((struct cpuid_feature){ 7, CPUID_EDX, 27 })       /* SPEC_CTRL.STIBP */
-#define CPUID_F_L1D_FLUSH ((struct cpuid_feature){ 7, CPUID_EDX, 28 })   /* IA32_FLUSH_CMD */
-#define CPUID_F_ARCH_CAPS ((struct cpuid_feature){ 7, CPUID_EDX, 29 })   /* IA32_ARCH_CAPABILITIES */
-#define CPUID_F_SSBD ((struct cpuid_feature){ 7, CPUID_EDX, 31 })        /* SPEC_CTRL.SSBD */
+#define CPUID_F_IBRS_IBPB \
+	((struct cpuid_feature){ 7, CPUID_EDX, 26 })               /* SPEC_CTRL.IBRS, PRED_CMD */
+#define CPUID_F_STIBP ((struct cpuid_feature){ 7, CPUID_EDX, 27 }) /* SPEC_CTRL.STIBP */
+#define CPUID_F_L1D_FLUSH ((struct cpuid_feature){ 7, CPUID_EDX, 28 }) /* IA32_FLUSH_CMD */
+#define CPUID_F_ARCH_CAPS ((struct cpuid_feature){ 7, CPUID_EDX, 29 }) /* IA32_ARCH_CAPABILITIES */
+#define CPUID_F_SSBD ((struct cpuid_feature){ 7, CPUID_EDX, 31 })      /* SPEC_CTRL.SSBD */
 #define CPUID_F_AMD_IBPB ((struct cpuid_feature){ 0x80000008, CPUID_EBX, 12 })
 #define CPUID_F_AMD_IBRS ((struct cpuid_feature){ 0x80000008, CPUID_EBX, 14 })
 #define CPUID_F_AMD_STIBP ((struct cpuid_feature){ 0x80000008, CPUID_EBX, 15 })
@@ -112,8 +114,8 @@ static inline void cpuid_patch_apic_id(struct cpuid_result *r, uint32_t leaf, ui
 
 /* The common case, answered by one indexed load: a basic leaf without an
  * APIC ID, ECX below 8. NULL for anything else. */
-static inline const struct cpuid_result *cpuid_table_fast(const struct cpuid_table *t, uint32_t leaf,
-							  uint32_t subleaf)
+static inline const struct cpuid_result *cpuid_table_fast(const struct cpuid_table *t,
+							  uint32_t leaf, uint32_t subleaf)
 {
 	/* leaf <= max_basic < CPUID_BASIC_MAX = 32: the shift is defined */
 	if (leaf <= t->max_basic && subleaf < CPUID_SUBLEAVES && !((CPUID_APIC_ID_LEAVES >> leaf) & 1))
@@ -123,8 +125,8 @@ static inline const struct cpuid_result *cpuid_table_fast(const struct cpuid_tab
 
 /* Any lookup (cpuid_table_lookup calls it when cpuid_table_fast cannot
  * answer). */
-struct cpuid_result cpuid_table_lookup_slow(const struct cpuid_table *t, uint32_t apic_id, uint32_t leaf,
-					    uint32_t subleaf);
+struct cpuid_result cpuid_table_lookup_slow(const struct cpuid_table *t, uint32_t apic_id,
+					    uint32_t leaf, uint32_t subleaf);
 
 /* The guest's answer for vCPU apic_id. */
 static inline struct cpuid_result cpuid_table_lookup(const struct cpuid_table *t, uint32_t apic_id,

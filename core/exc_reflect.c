@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reflecting intercepted #AC and #DB to the guest (core/exc_reflect.h). */
 #include "core/exc_reflect.h"
 
@@ -7,8 +8,19 @@
 static bool fault_class(uint8_t vector)
 {
 	switch (vector) {
-	case EXC_DE: case 5: case EXC_UD: case EXC_NM: case EXC_TS: case EXC_NP:
-	case EXC_SS: case EXC_GP: case EXC_PF: case 16: case EXC_AC: case 19: case 20:
+	case EXC_DE:
+	case 5:
+	case EXC_UD:
+	case EXC_NM:
+	case EXC_TS:
+	case EXC_NP:
+	case EXC_SS:
+	case EXC_GP:
+	case EXC_PF:
+	case 16:
+	case EXC_AC:
+	case 19:
+	case 20:
 		return true;
 	default:
 		return false;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reflecting intercepted guest exceptions back into the guest (issue 12).
  *
  * #AC and #DB are intercepted on both backends although the hypervisor
@@ -39,8 +40,8 @@
 #define DR7_GD BIT(13)
 
 enum exc_reflect_action {
-	EXC_REFLECT_INJECT,      /* inject *ev into the guest */
-	EXC_REFLECT_STOP,        /* not the guest's: stop the partition (#MC) */
+	EXC_REFLECT_INJECT, /* inject *ev into the guest */
+	EXC_REFLECT_STOP,   /* not the guest's: stop the partition (#MC) */
 };
 
 /* What to do with an intercepted exception e: fills *ev for injection and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The arch-neutral VM-exit record.
  *
  * Each backend (arch/x86/svm, arch/x86/vmx) decodes its hardware exit
@@ -13,8 +14,8 @@ enum exit_reason {
 	EXIT_CPUID,
 	EXIT_MSR_READ,
 	EXIT_MSR_WRITE,
-	EXIT_IO,           /* IN/OUT/INS/OUTS */
-	EXIT_MMIO,         /* nested-page fault / EPT violation on an MMIO hole */
+	EXIT_IO,             /* IN/OUT/INS/OUTS */
+	EXIT_MMIO,           /* nested-page fault / EPT violation on an MMIO hole */
 	EXIT_PAGE_FAULT_GPA, /* NPF/EPT violation outside RAM and MMIO: bad access */
 	EXIT_HLT,
 	EXIT_HYPERCALL,    /* VMCALL / VMMCALL */
@@ -27,10 +28,10 @@ enum exit_reason {
 	EXIT_VIRT_INSN,    /* guest executed VMX/SVM instructions: #UD them */
 	EXIT_CR_ACCESS,
 	EXIT_XSETBV,
-	EXIT_INVD,         /* INVD / WBINVD */
+	EXIT_INVD, /* INVD / WBINVD */
 	EXIT_PAUSE,
-	EXIT_INIT,         /* INIT signal (VMX) */
-	EXIT_SIPI,         /* startup IPI (VMX) */
+	EXIT_INIT, /* INIT signal (VMX) */
+	EXIT_SIPI, /* startup IPI (VMX) */
 	EXIT_TASK_SWITCH,
 	EXIT_RDTSC,
 	EXIT_RDPMC,
@@ -42,15 +43,29 @@ enum exit_reason {
 	 * switching, docs/cpu-state.md); core only resumes the guest, which
 	 * executes the instruction again. */
 	EXIT_DR_ACCESS,
-	EXIT_UNKNOWN,      /* anything else: the partition is stopped with raw info */
+	EXIT_UNKNOWN, /* anything else: the partition is stopped with raw info */
 	EXIT_REASON_COUNT
 };
 
 /* x86 general-purpose registers in encoding order (SDM Vol. 2A Table 2-2), so
  * an instruction decoder can index them by the ModRM reg/rm number. */
 enum gpr {
-	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
-	GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
+	GPR_RAX,
+	GPR_RCX,
+	GPR_RDX,
+	GPR_RBX,
+	GPR_RSP,
+	GPR_RBP,
+	GPR_RSI,
+	GPR_RDI,
+	GPR_R8,
+	GPR_R9,
+	GPR_R10,
+	GPR_R11,
+	GPR_R12,
+	GPR_R13,
+	GPR_R14,
+	GPR_R15,
 	GPR_COUNT
 };
 
@@ -64,9 +79,9 @@ struct vm_exit {
 	union {
 		struct {
 			uint16_t port;
-			uint8_t size;  /* 1, 2 or 4 */
-			bool in;       /* IN/INS */
-			bool string;   /* INS/OUTS */
+			uint8_t size; /* 1, 2 or 4 */
+			bool in;      /* IN/INS */
+			bool string;  /* INS/OUTS */
 			bool rep;
 			uint8_t addr_size; /* 2, 4 or 8: for string I/O (RSI/RDI/RCX width) */
 			uint8_t seg;       /* segment register of OUTS's source (SEG_*) */
@@ -87,9 +102,9 @@ struct vm_exit {
 			uint64_t cr2; /* for #PF */
 		} exc;
 		struct {
-			uint8_t cr;    /* 0, 3, 4, 8 */
+			uint8_t cr; /* 0, 3, 4, 8 */
 			bool write;
-			uint8_t gpr;   /* enum gpr, if known */
+			uint8_t gpr; /* enum gpr, if known */
 		} cr;
 		struct {
 			/* The caller's privilege level, 0-3, decoded by the
@@ -97,6 +112,10 @@ struct vm_exit {
 			 * §15.5.1), VMX's SS access-rights DPL (SDM Vol. 3C
 			 * §24.4.1). Only CPL 0 may make hypercalls. */
 			uint8_t cpl;
+			/* 64-bit mode (EFER.LMA and CS.L): else only the low
+			 * 32 bits of RAX, RBX and RCX are the guest's, and the
+			 * result is zero-extended from 32 bits, as KVM does. */
+			bool long_mode;
 		} hypercall;
 		struct {
 			uint8_t num; /* DR0-DR15 */

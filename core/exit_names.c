@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/exit.h"
 
 static const char *const names[EXIT_REASON_COUNT] = {

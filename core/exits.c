@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The exit dispatcher. Each backend has already decoded its hardware exit
  * into v->exit (core/exit.h); here one handler per reason emulates, injects
  * or stops. Handlers are small; the table keeps the hot path to one
@@ -35,7 +36,8 @@ static enum exit_action stop_failed(struct vcpu *v, const char *what)
 	return EXIT_ACTION_STOPPED;
 }
 
-static enum exit_action inject_and_resume(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+static enum exit_action inject_and_resume(struct vcpu *v, uint8_t vector, bool has_error,
+					  uint32_t error)
 {
 	vcpu_inject_exception(v, vector, has_error, error);
 	return EXIT_ACTION_RESUME;
@@ -67,8 +69,9 @@ static enum exit_action finish_cpuid(struct vcpu *v, const struct cpuid_result *
 
 static __attribute__((noinline)) enum exit_action handle_cpuid_slow(struct vcpu *v)
 {
-	struct cpuid_result r = cpuid_table_lookup_slow(&v->part->cpuid, v->id, (uint32_t)v->gpr[GPR_RAX],
-							(uint32_t)v->gpr[GPR_RCX]);
+	struct cpuid_result r =
+			cpuid_table_lookup_slow(&v->part->cpuid, v->id, (uint32_t)v->gpr[GPR_RAX],
+						(uint32_t)v->gpr[GPR_RCX]);
 	return finish_cpuid(v, &r);
 }
 
@@ -96,8 +99,9 @@ static void unknown_msr(struct vcpu *v, const char *dir)
 			"access, at RIP %#lx: #GP injected (logged once per partition)",
 			p->name, dir, index, v->exit.rip);
 	else
-		pr_warn("[%s] %s of %s MSR %#x at RIP %#lx: #GP injected (logged once per partition)", p->name,
-			dir, msr_read(v, index, &cur) ? "a value refused by" : "unknown", index, v->exit.rip);
+		pr_warn("[%s] %s of %s MSR %#x at RIP %#lx: #GP injected (logged once per partition)",
+			p->name, dir, msr_read(v, index, &cur) ? "a value refused by" : "unknown",
+			index, v->exit.rip);
 }
 
 static enum exit_action handle_rdmsr(struct vcpu *v)
@@ -170,18 +174,33 @@ static bool string_io_operands(struct vcpu *v, const struct vcpu_sregs *s, uint8
 		case 0x67: /* address-size override */
 			*addr_size = mode == INSN_MODE_64 ? 4 : mode == INSN_MODE_32 ? 2 : 4;
 			break;
-		case 0x26: *seg = SEG_ES; break;
-		case 0x2e: *seg = SEG_CS; break;
-		case 0x36: *seg = SEG_SS; break;
-		case 0x3e: *seg = SEG_DS; break;
-		case 0x64: *seg = SEG_FS; break;
-		case 0x65: *seg = SEG_GS; break;
-		case 0xf2: case 0xf3: case 0x66: case 0xf0:
+		case 0x26:
+			*seg = SEG_ES;
+			break;
+		case 0x2e:
+			*seg = SEG_CS;
+			break;
+		case 0x36:
+			*seg = SEG_SS;
+			break;
+		case 0x3e:
+			*seg = SEG_DS;
+			break;
+		case 0x64:
+			*seg = SEG_FS;
+			break;
+		case 0x65:
+			*seg = SEG_GS;
+			break;
+		case 0xf2:
+		case 0xf3:
+		case 0x66:
+		case 0xf0:
 			break;
 		default:
 			if (mode == INSN_MODE_64 && (ctx.bytes[i] & 0xf0) == 0x40)
 				break; /* REX */
-			return true; /* the opcode: prefixes end */
+			return true;   /* the opcode: prefixes end */
 		}
 	}
 	return true;
@@ -242,7 +261,8 @@ static enum exit_action handle_string_io(struct vcpu *v)
 		}
 		v->gpr[idx] = (v->gpr[idx] & ~amask) | ((v->gpr[idx] + (uint64_t)step) & amask);
 		if (e->io.rep)
-			v->gpr[GPR_RCX] = (v->gpr[GPR_RCX] & ~amask) | ((v->gpr[GPR_RCX] - 1) & amask);
+			v->gpr[GPR_RCX] = (v->gpr[GPR_RCX] & ~amask) |
+					  ((v->gpr[GPR_RCX] - 1) & amask);
 	}
 	if (!count)
 		vcpu_advance_rip(v); /* done; otherwise re-execute for the rest */
@@ -298,7 +318,9 @@ static enum exit_action handle_mmio(struct vcpu *v)
 	if (!iobus_find_mmio(&p->bus, e->mem.gpa)) {
 		exit_reclassify(v, EXIT_PAGE_FAULT_GPA);
 		partition_stop(p, true, "%s of unmapped guest-physical %#lx at RIP %#lx",
-			       e->mem.write ? "write" : e->mem.fetch ? "instruction fetch" : "read",
+			       e->mem.write   ? "write"
+			       : e->mem.fetch ? "instruction fetch"
+					      : "read",
 			       e->mem.gpa, e->rip);
 		return EXIT_ACTION_STOPPED;
 	}
@@ -321,8 +343,8 @@ static enum exit_action handle_mmio(struct vcpu *v)
 	if ((rc == EMUL_E_MISMATCH || rc == EMUL_E_FAULT || rc == EMUL_E_FETCH || rc == EMUL_E_TABLE) &&
 	    ++p->mmio_retries < MMIO_RETRY_LIMIT)
 		return EXIT_ACTION_RESUME;
-	partition_stop(p, true, "MMIO access to %#lx at RIP %#lx could not be emulated (%s)", e->mem.gpa,
-		       e->rip, emul_result_name(rc));
+	partition_stop(p, true, "MMIO access to %#lx at RIP %#lx could not be emulated (%s)",
+		       e->mem.gpa, e->rip, emul_result_name(rc));
 	return EXIT_ACTION_STOPPED;
 }
 
@@ -483,7 +505,8 @@ static enum exit_action handle_unknown(struct vcpu *v)
 {
 	const struct vm_exit *e = &v->exit;
 	partition_stop(v->part, true, "unhandled exit %s (raw %#x, info %#lx/%#lx) at RIP %#lx",
-		       exit_reason_name(e->reason), e->raw_reason, e->raw_info1, e->raw_info2, e->rip);
+		       exit_reason_name(e->reason), e->raw_reason, e->raw_info1, e->raw_info2,
+		       e->rip);
 	return EXIT_ACTION_STOPPED;
 }
 
@@ -544,8 +567,8 @@ static const exit_handler_fn *handler_table(void)
 /* Count, time and handle one exit. The statistics cost an increment and
  * two RDTSCs; the handler time is booked under the reason the exit has
  * when the handler returns (see exit_reclassify). */
-static inline __attribute__((always_inline)) enum exit_action
-handle_exit_inline(struct vcpu *v, const exit_handler_fn *table)
+static inline __attribute__((always_inline)) enum exit_action handle_exit_inline(
+		struct vcpu *v, const exit_handler_fn *table)
 {
 	enum exit_reason r = v->exit.reason;
 
@@ -593,7 +616,7 @@ static void spec_ctrl_leave(void)
  * is looked up once per call. */
 static enum exit_action run_exits(struct vcpu *v, unsigned int max_exits)
 {
-	void (*run)(struct vcpu *v) = vcpu_backend->run;
+	void (*run)(struct vcpu * v) = vcpu_backend->run;
 	const exit_handler_fn *table = handler_table();
 
 	for (; max_exits; max_exits--) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The exit dispatcher: one handler per arch-neutral exit reason. */
 #ifndef BULKHEAD_CORE_EXITS_H
 #define BULKHEAD_CORE_EXITS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/gmem.h"
 #include "core/lib/string.h"
 

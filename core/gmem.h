@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest-physical memory as the hypervisor sees it, and the only way device
  * models and loaders touch it.
  *
@@ -17,9 +18,9 @@
 #define GMEM_MAX_REGIONS 4
 
 struct gmem_region {
-	gpa_t gpa;       /* first guest-physical byte */
-	uint64_t size;   /* bytes */
-	uint8_t *host;   /* where the hypervisor reaches byte gpa */
+	gpa_t gpa;     /* first guest-physical byte */
+	uint64_t size; /* bytes */
+	uint8_t *host; /* where the hypervisor reaches byte gpa */
 };
 
 struct gmem {

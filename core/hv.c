@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* State core owns for the whole hypervisor, set once by the boot CPU before
  * the other CPUs start: the options in force and the board (core/platform.h).
  * Defined here, not by the layer above that sets them (platform/pc/main.c),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hypervisor proper, once boot has set up the machine (platform/pc/main.c). */
 #ifndef BULKHEAD_CORE_HV_H
 #define BULKHEAD_CORE_HV_H

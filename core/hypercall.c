@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/cpuid_policy.h"
 #include "core/exits.h"
 #include "core/hypercall.h"
@@ -20,11 +21,32 @@ static uint64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 	return len;
 }
 
+static enum exit_action dispatch(struct vcpu *v);
+
+/* The result as the guest's mode can hold it: zero-extended from 32 bits
+ * outside 64-bit mode, as a 32-bit MOV to EAX would leave RAX. */
 enum exit_action hypercall_dispatch(struct vcpu *v)
+{
+	enum exit_action a = dispatch(v);
+	if (unlikely(!v->exit.hypercall.long_mode))
+		v->gpr[GPR_RAX] = (uint32_t)v->gpr[GPR_RAX];
+	return a;
+}
+
+static enum exit_action dispatch(struct vcpu *v)
 {
 	struct partition *p = v->part;
 	uint64_t nr = v->gpr[GPR_RAX], a1 = v->gpr[GPR_RBX], a2 = v->gpr[GPR_RCX];
 	uint64_t *ret = &v->gpr[GPR_RAX];
+
+	/* Outside 64-bit mode the upper halves are not the guest's: it cannot
+	 * write them, and a CPU need not clear them when it writes EAX (SDM
+	 * Vol. 1 §3.4.1.1), so they may still hold an earlier result. */
+	if (unlikely(!v->exit.hypercall.long_mode)) {
+		nr = (uint32_t)nr;
+		a1 = (uint32_t)a1;
+		a2 = (uint32_t)a2;
+	}
 
 	/* RIP moves past VMCALL first: a restart below replaces it. */
 	vcpu_advance_rip(v);

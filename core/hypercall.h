@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Hypercall numbers and results (docs/hypercall-abi.md). */
 #ifndef BULKHEAD_CORE_HYPERCALL_H
 #define BULKHEAD_CORE_HYPERCALL_H

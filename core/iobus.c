@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/iobus.h"
 
 static bool overlaps(const struct io_range *r, unsigned int n, uint64_t base, uint64_t len)
@@ -8,8 +9,8 @@ static bool overlaps(const struct io_range *r, unsigned int n, uint64_t base, ui
 	return false;
 }
 
-static bool add(struct io_range *tab, unsigned int *n, uint64_t base, uint64_t len,
-		io_read_fn r, io_write_fn w, void *dev, const char *name)
+static bool add(struct io_range *tab, unsigned int *n, uint64_t base, uint64_t len, io_read_fn r,
+		io_write_fn w, void *dev, const char *name)
 {
 	if (*n >= IOBUS_MAX_RANGES || len == 0 || base + len < base)
 		return false;

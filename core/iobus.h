@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The I/O bus of one partition: which emulated device answers a guest's port
  * I/O or MMIO access. Pure code (host-testable).
  *

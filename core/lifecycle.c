@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/lifecycle.h"
 
 enum lifecycle_verdict lifecycle_begin_stop(enum partition_state *s)

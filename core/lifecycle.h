@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A partition's lifecycle as one state machine (issue 12): stop, restart,
  * reset, power-off, triple fault and idle may each be asked for by any vCPU
  * or device task, on any CPU, at the same time. The decisions are made here,
@@ -29,7 +30,7 @@
 
 enum partition_state {
 	PART_EMPTY,
-	PART_READY,      /* created and loaded, not yet run */
+	PART_READY, /* created and loaded, not yet run */
 	PART_RUNNING,
 	PART_RESTARTING, /* a restart is rebuilding RAM and devices */
 	PART_STOPPED,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Logging. Every line goes to the console multiplexer (core/console.c) in the
  * hypervisor; in host unit tests tests/unit/host_log.c captures the lines so a
  * test can assert that a hostile input produced exactly one clear line.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/cmdline.h"
 #include "core/lib/string.h"
 #include "core/log.h"
@@ -39,10 +40,10 @@ static bool is_space(char c)
 /* State of one line while it is parsed. */
 struct line_state {
 	unsigned int index;
-	bool first;          /* no token seen yet: a bare first word is the path */
-	bool dashdash;       /* "--" seen: the rest was the kernel's */
-	bool cmdline_key;    /* cmdline= seen */
-	bool readonly_key;   /* readonly= seen (disk modules only) */
+	bool first;        /* no token seen yet: a bare first word is the path */
+	bool dashdash;     /* "--" seen: the rest was the kernel's */
+	bool cmdline_key;  /* cmdline= seen */
+	bool readonly_key; /* readonly= seen (disk modules only) */
 	/* The first key other than initrd-for, disk-for and readonly, so a
 	 * module line can refuse it by name (copied: a quoted argument's
 	 * buffer is reused). */
@@ -50,10 +51,10 @@ struct line_state {
 	char quoted[QUOTED_ARG_MAX];
 };
 
-#define REFUSE(st, fmt, ...)                                                          \
-	do {                                                                          \
-		pr_err("manifest: module %u: " fmt, (st)->index, ##__VA_ARGS__);      \
-		return false;                                                         \
+#define REFUSE(st, fmt, ...)                                                     \
+	do {                                                                     \
+		pr_err("manifest: module %u: " fmt, (st)->index, ##__VA_ARGS__); \
+		return false;                                                    \
 	} while (0)
 
 static void note_key(struct line_state *st, const char *key, size_t len)
@@ -107,8 +108,7 @@ static bool next_quoted(const char **cursor, struct kv *kv, struct line_state *s
 
 /* Everything after a standalone "--" is the kernel's, verbatim (a word GRUB
  * quoted stays quoted: the kernel's own parser takes "key=a b"). */
-static bool take_kernel_cmdline(const char *rest, struct manifest_entry *out,
-				struct line_state *st)
+static bool take_kernel_cmdline(const char *rest, struct manifest_entry *out, struct line_state *st)
 {
 	while (*rest && is_space(*rest))
 		rest++;
@@ -175,8 +175,7 @@ static bool parse_switch(const struct kv *kv, const char *key, enum manifest_swi
 
 /* debug-exit=PORT: an I/O port, 0x1-0xfffe (the device answers at PORT and
  * PORT+1, as QEMU's isa-debug-exit with its default iosize 2). */
-static bool parse_debug_exit(const struct kv *kv, struct manifest_entry *out,
-			     struct line_state *st)
+static bool parse_debug_exit(const struct kv *kv, struct manifest_entry *out, struct line_state *st)
 {
 	uint64_t v;
 	if (!parse_num(kv, &v, false) || v == 0 || v > 0xfffe)
@@ -259,8 +258,7 @@ static void list_begin(struct list_cursor *lc, const struct kv *kv)
 }
 
 /* One affinity item, "N" or "N-M", into *mask. */
-static bool parse_affinity_item(const char *item, size_t len, uint32_t *mask,
-				struct line_state *st)
+static bool parse_affinity_item(const char *item, size_t len, uint32_t *mask, struct line_state *st)
 {
 	const char *dash = NULL;
 	unsigned int lo, hi;
@@ -271,11 +269,13 @@ static bool parse_affinity_item(const char *item, size_t len, uint32_t *mask,
 			dash = item + i;
 	if (!dash) {
 		if (!parse_cpu_number(item, len, &lo))
-			REFUSE(st, "key 'affinity': '%.*s' is not a CPU number or range (e.g. 0,2-3)", q, item);
+			REFUSE(st, "key 'affinity': '%.*s' is not a CPU number or range (e.g. 0,2-3)",
+			       q, item);
 		hi = lo;
 	} else if (!parse_cpu_number(item, (size_t)(dash - item), &lo) ||
 		   !parse_cpu_number(dash + 1, len - (size_t)(dash - item) - 1, &hi)) {
-		REFUSE(st, "key 'affinity': '%.*s' is not a CPU number or range (e.g. 0,2-3)", q, item);
+		REFUSE(st, "key 'affinity': '%.*s' is not a CPU number or range (e.g. 0,2-3)", q,
+		       item);
 	}
 	if (lo >= MANIFEST_MAX_HOST_CPUS || hi >= MANIFEST_MAX_HOST_CPUS)
 		REFUSE(st, "key 'affinity': '%.*s' lies outside host CPUs 0-%u", q, item,
@@ -360,7 +360,8 @@ static bool parse_mac(const struct kv *kv, struct manifest_entry *out, struct li
 		const char *o = kv->val + 3 * i;
 		int hi = bh_hex_digit_value(o[0]), lo = bh_hex_digit_value(o[1]);
 		if (hi < 0 || lo < 0 || (i + 1 < MANIFEST_MAC_LEN && o[2] != ':'))
-			REFUSE(st, "key 'mac' needs six hex octets with colons (e.g. 52:54:00:12:34:56)");
+			REFUSE(st,
+			       "key 'mac' needs six hex octets with colons (e.g. 52:54:00:12:34:56)");
 		mac[i] = (uint8_t)(hi << 4 | lo);
 		any |= mac[i];
 	}
@@ -390,26 +391,29 @@ static bool parse_readonly(const struct kv *kv, struct manifest_entry *out, stru
 
 /* Keys of module lines that declare no partition: initrd-for, disk-for and
  * readonly. Returns false with *handled set when the key was refused. */
-static bool apply_module_key(const struct kv *kv, struct manifest_entry *out,
-			     struct line_state *st, bool *handled)
+static bool apply_module_key(const struct kv *kv, struct manifest_entry *out, struct line_state *st,
+			     bool *handled)
 {
 	*handled = true;
 	if (kv_key_is(kv, "initrd-for")) {
 		if (!kv_val_copy(kv, out->initrd_for, sizeof(out->initrd_for)) ||
 		    !valid_name(out->initrd_for))
-			REFUSE(st, "key 'initrd-for' needs a partition name (1-15 characters of a-z 0-9 - _)");
+			REFUSE(st,
+			       "key 'initrd-for' needs a partition name (1-15 characters of a-z 0-9 - _)");
 		return true;
 	}
 	if (kv_key_is(kv, "disk-for")) {
 		if (!kv_val_copy(kv, out->disk_for, sizeof(out->disk_for)) ||
 		    !valid_name(out->disk_for))
-			REFUSE(st, "key 'disk-for' needs a partition name (1-15 characters of a-z 0-9 - _)");
+			REFUSE(st,
+			       "key 'disk-for' needs a partition name (1-15 characters of a-z 0-9 - _)");
 		return true;
 	}
 	if (kv_key_is(kv, "module-for")) {
 		if (!kv_val_copy(kv, out->module_for, sizeof(out->module_for)) ||
 		    !valid_name(out->module_for))
-			REFUSE(st, "key 'module-for' needs a partition name (1-15 characters of a-z 0-9 - _)");
+			REFUSE(st,
+			       "key 'module-for' needs a partition name (1-15 characters of a-z 0-9 - _)");
 		return true;
 	}
 	if (kv_key_is(kv, "readonly"))
@@ -498,13 +502,14 @@ static bool check_mb_module_line(struct manifest_entry *out, struct line_state *
 		REFUSE(st, "keys 'module-for' and '%s' both given: a module is one or the other",
 		       manifest_is_initrd(out) ? "initrd-for" : "disk-for");
 	if (st->other[0] && bh_strcmp(st->other, "--"))
-		REFUSE(st, "key '%s' does not apply to a Multiboot module (module-for=%s)", st->other,
-		       out->module_for);
+		REFUSE(st, "key '%s' does not apply to a Multiboot module (module-for=%s)",
+		       st->other, out->module_for);
 	if (st->readonly_key)
 		REFUSE(st, "key 'readonly' does not apply to a Multiboot module (module-for=%s)",
 		       out->module_for);
 	if (st->cmdline_key)
-		REFUSE(st, "key 'cmdline' does not apply to a Multiboot module (its string follows '--')");
+		REFUSE(st,
+		       "key 'cmdline' does not apply to a Multiboot module (its string follows '--')");
 	return true;
 }
 
@@ -513,13 +518,15 @@ static bool check_module_line(struct manifest_entry *out, struct line_state *st)
 	if (manifest_is_mb_module(out))
 		return check_mb_module_line(out, st);
 	if (manifest_is_initrd(out) && manifest_is_disk(out))
-		REFUSE(st, "keys 'initrd-for' and 'disk-for' both given: a module is one or the other");
+		REFUSE(st,
+		       "keys 'initrd-for' and 'disk-for' both given: a module is one or the other");
 	if (manifest_is_initrd(out)) {
 		if (st->other[0])
 			REFUSE(st, "key '%s' does not apply to an initrd module (initrd-for=%s)",
 			       st->other, out->initrd_for);
 		if (st->readonly_key)
-			REFUSE(st, "key 'readonly' does not apply to an initrd module (initrd-for=%s)",
+			REFUSE(st,
+			       "key 'readonly' does not apply to an initrd module (initrd-for=%s)",
 			       out->initrd_for);
 		return true;
 	}
@@ -544,8 +551,9 @@ static bool check_line(struct manifest_entry *out, struct line_state *st)
 		REFUSE(st, "has no 'name' key");
 	if (out->kind == MANIFEST_KIND_LINUX || out->kind == MANIFEST_KIND_MULTIBOOT) {
 		/* The boot protocol fixes the start mode, load address and entry. */
-		const char *what = out->kind == MANIFEST_KIND_LINUX ? "a Linux kernel (kind=linux)"
-								     : "a Multiboot kernel (kind=multiboot)";
+		const char *what = out->kind == MANIFEST_KIND_LINUX
+						   ? "a Linux kernel (kind=linux)"
+						   : "a Multiboot kernel (kind=multiboot)";
 		if (out->mode_given)
 			REFUSE(st, "key 'mode' does not apply to %s", what);
 		if (out->load != MANIFEST_NO_ADDR)
@@ -554,7 +562,8 @@ static bool check_line(struct manifest_entry *out, struct line_state *st)
 			REFUSE(st, "key 'entry' does not apply to %s", what);
 	}
 	if (out->load != MANIFEST_NO_ADDR && out->load >= out->mem)
-		REFUSE(st, "key 'load' (%#lx) lies outside its %lu MiB of RAM", out->load, out->mem >> 20);
+		REFUSE(st, "key 'load' (%#lx) lies outside its %lu MiB of RAM", out->load,
+		       out->mem >> 20);
 	if (out->entry != MANIFEST_NO_ADDR && out->entry >= out->mem)
 		REFUSE(st, "key 'entry' (%#lx) lies outside its %lu MiB of RAM", out->entry,
 		       out->mem >> 20);
@@ -637,8 +646,7 @@ static void unlink_partition(struct manifest_entry *p)
 	p->nr_mb_modules = 0;
 }
 
-static bool link_initrd(struct manifest_entry *e, const bool *accepted, unsigned int n,
-			unsigned int i)
+static bool link_initrd(struct manifest_entry *e, const bool *accepted, unsigned int n, unsigned int i)
 {
 	int p = find_partition(e, accepted, n, e[i].initrd_for);
 
@@ -658,8 +666,7 @@ static bool link_initrd(struct manifest_entry *e, const bool *accepted, unsigned
 
 /* Disks are numbered in module order; disk= of the partition, if given,
  * takes the place after them and so counts against the limit. */
-static bool link_disk(struct manifest_entry *e, const bool *accepted, unsigned int n,
-		      unsigned int i)
+static bool link_disk(struct manifest_entry *e, const bool *accepted, unsigned int n, unsigned int i)
 {
 	int p = find_partition(e, accepted, n, e[i].disk_for);
 

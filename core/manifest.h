@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The manifest: what a boot module's command line declares (docs/manifest.md).
  * Pure code: parsed and validated here, with one clear line per refusal. */
 #ifndef BULKHEAD_CORE_MANIFEST_H
@@ -15,8 +16,8 @@
  * so a kernel command line taken from it always fits. */
 #define MANIFEST_CMDLINE_MAX 512
 #define MANIFEST_NO_MODULE (-1)
-#define MANIFEST_MAX_CPUS 4        /* vCPUs of one partition (cpus=) */
-#define MANIFEST_MAX_HOST_CPUS 16  /* host CPUs an affinity= list may name */
+#define MANIFEST_MAX_CPUS 4       /* vCPUs of one partition (cpus=) */
+#define MANIFEST_MAX_HOST_CPUS 16 /* host CPUs an affinity= list may name */
 #define MANIFEST_MAX_PRIORITY 7
 #define MANIFEST_DEFAULT_PRIORITY 4
 /* disk=SIZE: whole 512-byte sectors (virtio 1.2 5.2.4: capacity counts
@@ -24,7 +25,7 @@
 #define MANIFEST_SECTOR_SIZE 512
 #define MANIFEST_DISK_MIN KiB(4)
 #define MANIFEST_DISK_MAX GiB(1)
-#define MANIFEST_MAX_DISKS 4       /* per partition, disk modules and disk= together */
+#define MANIFEST_MAX_DISKS 4 /* per partition, disk modules and disk= together */
 #define MANIFEST_MAC_LEN 6
 /* devices=: extra virtio devices, one bit each. */
 #define MANIFEST_DEV_RNG (1u << 0)
@@ -34,8 +35,8 @@
 
 /* What the image is: found from its header (AUTO), or declared. */
 enum manifest_kind {
-	MANIFEST_KIND_AUTO,  /* bzImage header -> Linux, ELF magic -> ELF, else flat */
-	MANIFEST_KIND_LINUX, /* kind=linux: must be a bzImage */
+	MANIFEST_KIND_AUTO,      /* bzImage header -> Linux, ELF magic -> ELF, else flat */
+	MANIFEST_KIND_LINUX,     /* kind=linux: must be a bzImage */
 	MANIFEST_KIND_MULTIBOOT, /* kind=multiboot: a Multiboot 1 kernel */
 };
 
@@ -51,8 +52,8 @@ struct manifest_entry {
 	uint64_t mem;
 	bool mode_given;
 	enum vcpu_mode mode;
-	uint64_t load;   /* MANIFEST_NO_ADDR: default */
-	uint64_t entry;  /* MANIFEST_NO_ADDR: from the image */
+	uint64_t load;  /* MANIFEST_NO_ADDR: default */
+	uint64_t entry; /* MANIFEST_NO_ADDR: from the image */
 	unsigned int cpus;
 	enum manifest_kind kind;
 	/* on_triple_fault=restart: a triple fault (a PC's reset) restarts the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/memmap.h"
 #include "core/log.h"
 
@@ -6,7 +7,8 @@ static void insert_sorted(struct memmap *map, uint64_t base, uint64_t len)
 	if (len == 0)
 		return;
 	if (map->nr == MEMMAP_MAX) {
-		pr_warn("memory: more than %u usable ranges; %#lx+%#lx left unused", MEMMAP_MAX, base, len);
+		pr_warn("memory: more than %u usable ranges; %#lx+%#lx left unused", MEMMAP_MAX,
+			base, len);
 		return;
 	}
 	unsigned int i = map->nr;

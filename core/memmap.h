@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The machine's usable RAM after everything that must not be handed out
  * (firmware areas, the hypervisor image, boot modules, the first MiB) has
  * been cut away. Pure code. */

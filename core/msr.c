@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest MSR accesses that exit (the backends let the harmless ones through
  * their MSR bitmaps). Known MSRs are emulated; anything else raises #GP in
  * the guest and is logged once per partition. */
@@ -23,7 +24,7 @@
 #define MSR_TSC_DEADLINE 0x6e0
 #define MSR_AMD_HWCR 0xc0010015
 #define MSR_AMD_SYSCFG 0xc0010010
-#define MSR_AMD_DE_CFG 0xc0011029 /* Linux sets LFENCE-serialising here */
+#define MSR_AMD_DE_CFG 0xc0011029          /* Linux sets LFENCE-serialising here */
 #define MSR_AMD_INT_PENDING_MSG 0xc0010055 /* read by Linux's AMD E400 idle code */
 #define MSR_AMD_PATCH_LEVEL 0x8b
 /* The legacy AMD performance counters, PerfEvtSel0-3 then PerfCtr0-3 (APM
@@ -121,8 +122,8 @@ static bool spec_msr_write(struct vcpu *v, uint32_t index, uint64_t val, bool *o
 
 bool msr_is_known(uint32_t index)
 {
-	return index == MSR_IA32_SPEC_CTRL || index == MSR_IA32_PRED_CMD || index == MSR_IA32_ARCH_CAPABILITIES ||
-	       index == MSR_IA32_FLUSH_CMD;
+	return index == MSR_IA32_SPEC_CTRL || index == MSR_IA32_PRED_CMD ||
+	       index == MSR_IA32_ARCH_CAPABILITIES || index == MSR_IA32_FLUSH_CMD;
 }
 
 bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
@@ -226,6 +227,6 @@ bool msr_write(struct vcpu *v, uint32_t index, uint64_t val)
 			return true;
 		if (index >= MSR_AMD_PERF_FIRST && index <= MSR_AMD_PERF_LAST)
 			return true; /* counters that do not count */
-		return false; /* incl. FEATURE_CONTROL and VM_CR: #GP */
+		return false;        /* incl. FEATURE_CONTROL and VM_CR: #GP */
 	}
 }

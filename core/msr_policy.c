@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/msr_policy.h"
 
 /* Bits that only describe the processor (which flaws it lacks, which
@@ -6,11 +7,11 @@
  * ENERGY_FILTERING_CTL, DOITM, FB_CLEAR_CTRL (each announces an MSR the
  * guest does not get) and SKIP_L1DFL_VMENTRY (for a hypervisor inside the
  * guest, and guests get no VMX). */
-#define ARCH_CAP_GUEST_MASK                                                                          \
-	(ARCH_CAP_RDCL_NO | ARCH_CAP_IBRS_ALL | ARCH_CAP_RSBA | ARCH_CAP_SSB_NO | ARCH_CAP_MDS_NO |  \
-	 ARCH_CAP_PSCHANGE_MC_NO | ARCH_CAP_TAA_NO | ARCH_CAP_SBDR_SSDP_NO | ARCH_CAP_FBSDP_NO |      \
-	 ARCH_CAP_PSDP_NO | ARCH_CAP_FB_CLEAR | ARCH_CAP_RRSBA | ARCH_CAP_BHI_NO | ARCH_CAP_PBRSB_NO | \
-	 ARCH_CAP_GDS_NO | ARCH_CAP_RFDS_NO)
+#define ARCH_CAP_GUEST_MASK                                                                    \
+	(ARCH_CAP_RDCL_NO | ARCH_CAP_IBRS_ALL | ARCH_CAP_RSBA | ARCH_CAP_SSB_NO |              \
+	 ARCH_CAP_MDS_NO | ARCH_CAP_PSCHANGE_MC_NO | ARCH_CAP_TAA_NO | ARCH_CAP_SBDR_SSDP_NO | \
+	 ARCH_CAP_FBSDP_NO | ARCH_CAP_PSDP_NO | ARCH_CAP_FB_CLEAR | ARCH_CAP_RRSBA |           \
+	 ARCH_CAP_BHI_NO | ARCH_CAP_PBRSB_NO | ARCH_CAP_GDS_NO | ARCH_CAP_RFDS_NO)
 
 uint64_t msr_spec_ctrl_writable(const struct cpuid_table *t)
 {

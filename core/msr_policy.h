@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The speculation-control MSRs as a guest sees them, decided from the
  * guest's CPUID table (core/cpuid_policy.h), which offers their flags only
  * when the host has them. Pure code; core/msr.c does the accesses.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Partition life cycle: create (RAM, stage-2 tables, devices, vCPUs, image),
  * stop (one line saying why), restart from the original image. */
 #include "core/exits.h"
@@ -160,8 +161,9 @@ static bool load_linux(struct partition *p, struct vcpu_sregs *s)
 	}
 	linux_entry_state(&l, s, v->gpr, &v->rip, &v->rflags);
 	pr_info("[%s] Linux boot protocol %u.%02u: kernel %lu KiB at %#lx, initrd %lu KiB at %#lx, "
-		"ACPI at %#lx, command line \"%s\"", p->name, img.version >> 8, img.version & 0xff,
-		l.kernel_size >> 10, l.kernel, l.initrd_size >> 10, l.initrd, rsdp, cmdline);
+		"ACPI at %#lx, command line \"%s\"",
+		p->name, img.version >> 8, img.version & 0xff, l.kernel_size >> 10, l.kernel,
+		l.initrd_size >> 10, l.initrd, rsdp, cmdline);
 	return true;
 }
 
@@ -199,9 +201,13 @@ static bool load_multiboot(struct partition *p, struct vcpu_sregs *s)
 	}
 	mb1_entry_state(&l, s, v->gpr, &v->rip, &v->rflags);
 	pr_info("[%s] Multiboot kernel (%s): %#lx-%#lx, entry %#x, %u module(s), info at %#lx, "
-		"ACPI %s, command line \"%s\"", p->name,
-		l.aout_kludge ? "address fields" : l.elf64 ? "ELF64" : "ELF32", l.kernel_lo,
-		l.kernel_hi, l.entry, l.nr_modules, l.info, rsdp ? "at 0xe0000" : "off", cmdline);
+		"ACPI %s, command line \"%s\"",
+		p->name,
+		l.aout_kludge ? "address fields"
+		: l.elf64     ? "ELF64"
+			      : "ELF32",
+		l.kernel_lo, l.kernel_hi, l.entry, l.nr_modules, l.info,
+		rsdp ? "at 0xe0000" : "off", cmdline);
 	return true;
 }
 
@@ -220,7 +226,8 @@ static bool load(struct partition *p)
 	bool ok;
 	if (!is_linux(p) && !is_multiboot(p) && (p->cfg.cmdline_given || p->initrd)) {
 		pr_err("[%s] refused: a kernel command line or initrd is only for a Linux bzImage "
-		       "or a Multiboot kernel (kind=multiboot)", p->name);
+		       "or a Multiboot kernel (kind=multiboot)",
+		       p->name);
 		return false;
 	}
 	if (is_multiboot(p) && p->initrd) {
@@ -306,8 +313,7 @@ struct partition *partition_create(const struct manifest_entry *cfg,
 		pr_err("[%s] refused: no %lu MiB of contiguous RAM left", p->name, cfg->mem >> 20);
 		return NULL;
 	}
-	if (vcpu_backend->s2_init(p) ||
-	    vcpu_backend->s2_map(p, 0, p->ram_hpa, p->ram_size, S2_RWX)) {
+	if (vcpu_backend->s2_init(p) || vcpu_backend->s2_map(p, 0, p->ram_hpa, p->ram_size, S2_RWX)) {
 		pr_err("[%s] refused: out of memory for the stage-2 page tables", p->name);
 		return NULL;
 	}
@@ -329,7 +335,8 @@ struct partition *partition_create(const struct manifest_entry *cfg,
 	nr_partitions++;
 	uint64_t frames = free_before - hv_frames.free_bytes - p->ram_size;
 	uint64_t heap_growth = kheap_bytes_reserved() - heap_reserved_before;
-	p->overhead_bytes = frames - heap_growth + (kheap_bytes_in_use() - heap_used_before) + sizeof(*p);
+	p->overhead_bytes = frames - heap_growth + (kheap_bytes_in_use() - heap_used_before) +
+			    sizeof(*p);
 	pr_info("[%s] partition created: %lu MiB RAM at host %#lx, %u vCPU(s), image %lu bytes",
 		p->name, p->ram_size >> 20, p->ram_hpa, p->nr_vcpus, img->image_size);
 	pr_info("[%s] hypervisor memory beyond guest RAM: %lu bytes", p->name, p->overhead_bytes);
@@ -422,8 +429,9 @@ bool partition_restart(struct partition *p)
 	p->restarts++;
 	if (wait)
 		pr_warn("[%s] restarts rate-limited: this one waits %lu ms (%u at once, then one per "
-			"interval that doubles while it keeps restarting, at most %lu s)", p->name,
-			wait / 1000000, RESTART_BURST, (unsigned long)(RESTART_INTERVAL_MAX_NS / 1000000000));
+			"interval that doubles while it keeps restarting, at most %lu s)",
+			p->name, wait / 1000000, RESTART_BURST,
+			(unsigned long)(RESTART_INTERVAL_MAX_NS / 1000000000));
 	/* Filled in, then published: vCPU 0's CPU may look at it any time. */
 	struct restart_job j;
 	restart_job_begin(&j, p->ram_size, now + wait);
@@ -473,8 +481,8 @@ static void restart_finish(struct partition *p)
 	if (v == LC_GO) {
 		p->boots++;
 		for (unsigned int i = 0; i < p->nr_vcpus; i++)
-			__atomic_store_n(&p->vcpu[i]->state, i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI,
-					 __ATOMIC_SEQ_CST);
+			__atomic_store_n(&p->vcpu[i]->state,
+					 i == 0 ? VCPU_RUNNABLE : VCPU_WAIT_SIPI, __ATOMIC_SEQ_CST);
 	}
 	spin_unlock(&p->lifecycle_lock);
 	if (v != LC_GO) {
@@ -540,3 +548,24 @@ size_t partition_consoles_drain(struct partition *p, size_t max_bytes, uint64_t 
 	return n;
 }
 
+/* Here, not in stats.c: stats.c is pure (host tests and fuzzers link it),
+ * and this asks the console for its counts. */
+void partition_print_stats(const struct partition *p)
+{
+	struct exit_stats sum = { 0 };
+	for (unsigned int i = 0; i < p->nr_vcpus; i++)
+		stats_add(&sum, &p->vcpu[i]->stats);
+	stats_print(p->name, &sum, tsc_hz());
+	if (p->lock_waits)
+		pr_info("[%s] device lock: %lu of %lu acquisitions waited, %lu cycles on average",
+			p->name, p->lock_waits, p->lock_taken, p->lock_wait_tsc / p->lock_waits);
+	uint64_t written, dropped;
+	/* The console's ring lock is only taken, never kept (const is safe). */
+	console_source_counts((struct console_source *)&p->console, &written, &dropped);
+	if (written)
+		pr_info("[%s] console: %lu bytes written, %lu dropped (output faster than the serial port)",
+			p->name, written, dropped);
+	if (p->restarts)
+		pr_info("[%s] restarts: %lu, %lu of them delayed by the rate limit", p->name,
+			p->restarts, p->restart_limit.limited);
+}

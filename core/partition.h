@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A partition: one isolated guest with its RAM, stage-2 tables, devices and
  * vCPUs. Created from a manifest entry (core/manifest.h) at boot. */
 #ifndef BULKHEAD_CORE_PARTITION_H
@@ -50,19 +51,19 @@ struct partition {
 	bool failed; /* stopped because it misbehaved, not because it asked */
 
 	struct manifest_entry cfg;
-	const void *image;      /* the boot module (host memory), kept for restart */
+	const void *image; /* the boot module (host memory), kept for restart */
 	uint64_t image_size;
-	const void *initrd;     /* Linux partitions: the initrd module, or NULL */
+	const void *initrd; /* Linux partitions: the initrd module, or NULL */
 	uint64_t initrd_size;
 	/* Multiboot partitions: their modules (module-for=), in order. */
 	struct partition_module mb_module[MANIFEST_MAX_MB_MODULES];
 	unsigned int nr_mb_modules;
 
-	paddr_t ram_hpa;        /* host-physical base of guest RAM (contiguous) */
+	paddr_t ram_hpa; /* host-physical base of guest RAM (contiguous) */
 	uint64_t ram_size;
 	struct gmem mem;
 	struct iobus bus;
-	void *s2;               /* the backend's stage-2 tables */
+	void *s2; /* the backend's stage-2 tables */
 
 	/* Serialises the partition's emulated devices between its vCPUs' exit
 	 * handlers (which may run on different host CPUs) and interrupt
@@ -71,8 +72,8 @@ struct partition {
 	 * and this one briefly to deliver interrupts. */
 	spinlock_t lock;
 	uint64_t lock_taken, lock_waits, lock_wait_tsc; /* partition_lock() counts */
-	uint8_t priority;       /* scheduler priority, higher first (manifest) */
-	uint32_t affinity;      /* host CPUs its vCPUs may run on (bit per CPU) */
+	uint8_t priority;  /* scheduler priority, higher first (manifest) */
+	uint32_t affinity; /* host CPUs its vCPUs may run on (bit per CPU) */
 
 	struct vcpu *vcpu[MAX_VCPUS_PER_PARTITION];
 	unsigned int nr_vcpus;
@@ -80,8 +81,8 @@ struct partition {
 	struct console_source console;
 	uint64_t start_ns;
 	bool unknown_msr_logged;
-	struct cpuid_table cpuid; /* the guest's CPUID answers (core/cpuid_policy.h) */
-	struct platform *platform; /* emulated PC devices (platform/pc/platform.c) */
+	struct cpuid_table cpuid;      /* the guest's CPUID answers (core/cpuid_policy.h) */
+	struct platform *platform;     /* emulated PC devices (platform/pc/platform.c) */
 	struct virtio_devices *virtio; /* its virtio devices (platform/pc/virtio_platform.c), or NULL */
 	/* RAM disks (host memory that outlives restarts), vda, vdb, ... */
 	struct partition_disk disk[MANIFEST_MAX_DISKS];
@@ -89,12 +90,12 @@ struct partition {
 	/* Earliest device-timer deadline, partition ns (PART_NO_DEADLINE when
 	 * none); kept by the board (core/platform.h), read by the scheduler. */
 	uint64_t next_deadline_ns;
-	uint8_t power_request;  /* enum power_request, set by device callbacks */
+	uint8_t power_request; /* enum power_request, set by device callbacks */
 	/* debug-exit=: the first value written and its status (v << 1) | 1. */
 	bool debug_exit_written;
 	uint32_t debug_exit_value, debug_exit_status;
 	uint64_t overhead_bytes; /* host memory it costs beyond guest RAM */
-	uint64_t mmio_retries;  /* consecutive MMIO exits that could not be emulated */
+	uint64_t mmio_retries;   /* consecutive MMIO exits that could not be emulated */
 
 	/* A restart in progress (state RESTARTING): its steps are run by the
 	 * scheduler on vCPU 0's home CPU (core/lib/restart_job.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/percpu.h"
 
 struct percpu percpu_area[MAX_CPUS];

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Per-CPU data. Each host CPU owns one struct percpu; GS base points at it
  * (set in arch/x86/cpu/smp.c / boot), so this_cpu() is one load. Fields are
  * written only by the owning CPU unless a comment says otherwise. */
@@ -14,24 +15,24 @@ struct vcpu;
 struct partition;
 
 struct percpu {
-	struct percpu *self;     /* offset 0: this_cpu() reads %gs:0 */
-	unsigned int id;         /* 0 = boot CPU */
+	struct percpu *self; /* offset 0: this_cpu() reads %gs:0 */
+	unsigned int id;     /* 0 = boot CPU */
 	uint32_t apic_id;
 	bool online;
 
 	/* Backend state for this CPU: SVM host save area / VMXON region. */
 	paddr_t virt_area;
-	paddr_t host_state_pa;   /* SVM: host VMCB for VMSAVE/VMLOAD of FS/GS/TR */
-	void *backend_data;      /* backend-private per-CPU data */
+	paddr_t host_state_pa; /* SVM: host VMCB for VMSAVE/VMLOAD of FS/GS/TR */
+	void *backend_data;    /* backend-private per-CPU data */
 
-	struct vcpu *current;    /* vCPU running here (in run_slice), else NULL */
+	struct vcpu *current; /* vCPU running here (in run_slice), else NULL */
 	/* Set by any CPU: the vCPU running here gives way at the end of its
 	 * current exit (a service task was queued here, or a vCPU homed here
 	 * was woken). Read after every exit, so kept here, one load away. */
 	volatile bool need_resched;
-	struct vcpu *fpu_owner;  /* whose x87/SSE state is in this CPU's registers */
-	uint64_t slice_end_tsc;  /* current vCPU's time slice ends (UINT64_MAX: no limit) */
-	uint64_t spec_ctrl;      /* what IA32_SPEC_CTRL holds now (0 = the hypervisor's own) */
+	struct vcpu *fpu_owner; /* whose x87/SSE state is in this CPU's registers */
+	uint64_t slice_end_tsc; /* current vCPU's time slice ends (UINT64_MAX: no limit) */
+	uint64_t spec_ctrl;     /* what IA32_SPEC_CTRL holds now (0 = the hypervisor's own) */
 	/* The partition whose vCPU ran here last: a different one next
 	 * means a partition switch (IBPB, arch/x86/cpu/spec.h). */
 	const struct partition *last_part;

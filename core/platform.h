@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The emulated machine around a partition's vCPUs: which device models it
  * has, how they are wired (port I/O and MMIO ranges on its iobus, interrupt
  * lines, the reset and power-off inputs) and how their timers are driven.
@@ -45,19 +46,34 @@ extern const struct board_ops *board;
 void board_register(const struct board_ops *ops);
 
 /* Wire the partition's devices onto its iobus (after its RAM exists). */
-static inline bool platform_attach(struct partition *p) { return board->attach(p); }
+static inline bool platform_attach(struct partition *p)
+{
+	return board->attach(p);
+}
 /* Put every device back to its power-on state (a guest reset). */
-static inline void platform_reset(struct partition *p) { board->reset(p); }
+static inline void platform_reset(struct partition *p)
+{
+	board->reset(p);
+}
 
 /* Fire the partition's due device timers (PIT, RTC, PM timer) and
  * recompute p->next_deadline_ns. */
-static inline void platform_tick(struct partition *p) { board->tick(p); }
+static inline void platform_tick(struct partition *p)
+{
+	board->tick(p);
+}
 /* Fire v's local APIC timer if due and recompute v->timer_deadline_ns. */
-static inline void platform_tick_vcpu(struct vcpu *v) { board->tick_vcpu(v); }
+static inline void platform_tick_vcpu(struct vcpu *v)
+{
+	board->tick_vcpu(v);
+}
 
 /* Interrupt controllers, asked before each VM entry: is an external interrupt
  * waiting for this vCPU (from the PIC via ExtINT or from its local APIC)? */
-static inline bool platform_has_interrupt(struct vcpu *v) { return board->has_interrupt(v); }
+static inline bool platform_has_interrupt(struct vcpu *v)
+{
+	return board->has_interrupt(v);
+}
 /* That and acknowledging it in one hold of the partition lock (the path before every entry
  * that has something to look at): true if an interrupt waits for v; if
  * take, it is acknowledged into *vec (-1 if it went away) and *more says
@@ -70,11 +86,17 @@ static inline bool platform_next_interrupt(struct vcpu *v, bool take, int *vec, 
 /* INIT and start-up IPIs that reached v's local APIC since the last call
  * (SDM Vol. 3A §8.4.4): *init says whether an INIT arrived; the return value
  * is the start-up vector, or -1 if no SIPI came. */
-static inline int platform_take_startup(struct vcpu *v, bool *init) { return board->take_startup(v, init); }
+static inline int platform_take_startup(struct vcpu *v, bool *init)
+{
+	return board->take_startup(v, init);
+}
 /* Without the lock: may an INIT or SIPI be waiting (worth the call
  * above)? The sender sets the flag before it kicks v, and v reads it after
  * clearing irq_any, so a flag whose kick v has consumed is seen. */
-static inline bool platform_startup_pending(const struct vcpu *v) { return board->startup_pending(v); }
+static inline bool platform_startup_pending(const struct vcpu *v)
+{
+	return board->startup_pending(v);
+}
 
 /* MSRs of the local APIC (IA32_APIC_BASE, TSC_DEADLINE, x2APIC): false if
  * index is not one of them; otherwise *gp says whether to inject #GP. */
@@ -95,12 +117,21 @@ static inline gpa_t platform_install_acpi(struct partition *p, gpa_t base, uint6
  * handler; the I/O and MMIO handlers call this once the access is done.
  * Returns what the run loop should do next. */
 enum power_request { POWER_NONE, POWER_RESET, POWER_OFF, POWER_DEBUG_EXIT };
-static inline enum exit_action platform_power_action(struct vcpu *v) { return board->power_action(v); }
+static inline enum exit_action platform_power_action(struct vcpu *v)
+{
+	return board->power_action(v);
+}
 
 /* The console of the partition's virtio-console device (what the console
  * focus switches to), or NULL when it has none. */
-static inline struct console_source *platform_console(struct partition *p) { return board->console(p); }
+static inline struct console_source *platform_console(struct partition *p)
+{
+	return board->console(p);
+}
 /* Log the partition's device counters (virtio queues, switch ports). */
-static inline void platform_print_stats(const struct partition *p) { board->print_stats(p); }
+static inline void platform_print_stats(const struct partition *p)
+{
+	board->print_stats(p);
+}
 
 #endif

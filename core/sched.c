@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The scheduler: one instance per host CPU, each running the vCPUs placed
  * on it and any queued device-service task (docs/architecture.md,
  * "Scheduling").
@@ -77,9 +78,9 @@
 struct sched_cpu {
 	struct vcpu *rq[SCHED_MAX_RQ];
 	unsigned int nr_rq;
-	unsigned int rr_next;     /* round-robin position in rq */
-	uint64_t deadline_tsc;    /* earliest timer it ticks (partitions', its vCPUs') */
-	volatile bool idle;       /* in HLT waiting for work */
+	unsigned int rr_next;  /* round-robin position in rq */
+	uint64_t deadline_tsc; /* earliest timer it ticks (partitions', its vCPUs') */
+	volatile bool idle;    /* in HLT waiting for work */
 	uint64_t services_run;
 	/* Device-service tasks queued for this CPU (FIFO); any CPU appends. */
 	spinlock_t service_lock;

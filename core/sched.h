@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The scheduler: which vCPU runs next on this CPU, and when the CPU must be
  * back in the hypervisor (time-slice end, emulated-device deadlines). */
 #ifndef BULKHEAD_CORE_SCHED_H

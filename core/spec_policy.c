@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The speculation-barrier decision (core/spec_policy.h). */
 #include "core/spec_policy.h"
 #include "core/lib/string.h"
@@ -12,14 +13,18 @@ uint32_t spec_decide(const struct spec_host *h)
 		set |= SPEC_IBPB_ON_SWITCH;
 	if (h->md_clear && !((cap & ARCH_CAP_MDS_NO) && (cap & ARCH_CAP_TAA_NO)))
 		set |= SPEC_VERW_ON_ENTRY;
-	if (h->intel && h->vmx && h->l1d_flush && !(cap & (ARCH_CAP_RDCL_NO | ARCH_CAP_SKIP_L1DFL_VMENTRY)))
+	if (h->intel && h->vmx && h->l1d_flush &&
+	    !(cap & (ARCH_CAP_RDCL_NO | ARCH_CAP_SKIP_L1DFL_VMENTRY)))
 		set |= SPEC_L1D_FLUSH_ON_ENTRY;
 	return set;
 }
 
 void spec_describe(uint32_t set, char *buf, size_t size)
 {
-	static const struct { uint32_t bit; const char *name; } names[] = {
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
 		{ SPEC_IBPB_ON_SWITCH, "ibpb-on-switch" },
 		{ SPEC_VERW_ON_ENTRY, "verw-on-entry" },
 		{ SPEC_L1D_FLUSH_ON_ENTRY, "l1d-flush-on-entry" },

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Which speculation barriers the hypervisor puts between partitions, from
  * what the host CPU says of itself (issue 12 item 7). Pure: the decision
  * table is tests/unit/test_spec_policy.c; arch/x86/cpu/spec.c reads the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Ticket spinlock. Taken with interrupts disabled in the hypervisor (it runs
  * with interrupts off except where the scheduler idles), so no irqsave. */
 #ifndef BULKHEAD_CORE_SPINLOCK_H
@@ -10,7 +11,10 @@ typedef struct {
 	volatile uint32_t owner;
 } spinlock_t;
 
-#define SPINLOCK_INIT { 0, 0 }
+#define SPINLOCK_INIT \
+	{             \
+		0, 0  \
+	}
 
 static inline void spin_lock(spinlock_t *l)
 {

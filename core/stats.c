@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/cpu/tsc.h"
 #include "core/log.h"
 #include "core/stats.h"
@@ -21,29 +22,9 @@ void stats_print(const char *name, const struct exit_stats *s, uint64_t hz)
 			continue;
 		uint64_t avg_cycles = s->tsc[i] / s->count[i];
 		uint64_t avg_ns = hz ? avg_cycles * 1000000000ULL / hz : 0;
-		pr_info("[%s]   %-14s %10lu exits, %8lu cycles (%lu ns) average in the handler", name,
-			exit_reason_name(i), s->count[i], avg_cycles, avg_ns);
+		pr_info("[%s]   %-14s %10lu exits, %8lu cycles (%lu ns) average in the handler",
+			name, exit_reason_name(i), s->count[i], avg_cycles, avg_ns);
 	}
-}
-
-void partition_print_stats(const struct partition *p)
-{
-	struct exit_stats sum = { 0 };
-	for (unsigned int i = 0; i < p->nr_vcpus; i++)
-		stats_add(&sum, &p->vcpu[i]->stats);
-	stats_print(p->name, &sum, tsc_hz());
-	if (p->lock_waits)
-		pr_info("[%s] device lock: %lu of %lu acquisitions waited, %lu cycles on average",
-			p->name, p->lock_waits, p->lock_taken, p->lock_wait_tsc / p->lock_waits);
-	uint64_t written, dropped;
-	/* The console's ring lock is only taken, never kept (const is safe). */
-	console_source_counts((struct console_source *)&p->console, &written, &dropped);
-	if (written)
-		pr_info("[%s] console: %lu bytes written, %lu dropped (output faster than the serial port)",
-			p->name, written, dropped);
-	if (p->restarts)
-		pr_info("[%s] restarts: %lu, %lu of them delayed by the rate limit", p->name,
-			p->restarts, p->restart_limit.limited);
 }
 
 void exit_trace(const struct vcpu *v, const char *action)
@@ -53,27 +34,33 @@ void exit_trace(const struct vcpu *v, const char *action)
 
 	switch (e->reason) {
 	case EXIT_IO:
-		pr_trace("[%s] exit %-12s rip %#lx port %#x %s%u%s%s -> %s", n, exit_reason_name(e->reason),
-			 e->rip, e->io.port, e->io.in ? "in" : "out", e->io.size * 8,
-			 e->io.string ? " string" : "", e->io.rep ? " rep" : "", action);
+		pr_trace("[%s] exit %-12s rip %#lx port %#x %s%u%s%s -> %s", n,
+			 exit_reason_name(e->reason), e->rip, e->io.port, e->io.in ? "in" : "out",
+			 e->io.size * 8, e->io.string ? " string" : "", e->io.rep ? " rep" : "",
+			 action);
 		break;
 	case EXIT_MMIO:
 	case EXIT_PAGE_FAULT_GPA:
-		pr_trace("[%s] exit %-12s rip %#lx gpa %#lx %s -> %s", n, exit_reason_name(e->reason), e->rip,
-			 e->mem.gpa, e->mem.write ? "write" : e->mem.fetch ? "fetch" : "read", action);
+		pr_trace("[%s] exit %-12s rip %#lx gpa %#lx %s -> %s", n,
+			 exit_reason_name(e->reason), e->rip, e->mem.gpa,
+			 e->mem.write   ? "write"
+			 : e->mem.fetch ? "fetch"
+					: "read",
+			 action);
 		break;
 	case EXIT_MSR_READ:
 	case EXIT_MSR_WRITE:
-		pr_trace("[%s] exit %-12s rip %#lx msr %#x -> %s", n, exit_reason_name(e->reason), e->rip,
-			 e->msr.index, action);
+		pr_trace("[%s] exit %-12s rip %#lx msr %#x -> %s", n, exit_reason_name(e->reason),
+			 e->rip, e->msr.index, action);
 		break;
 	case EXIT_EXCEPTION:
-		pr_trace("[%s] exit %-12s rip %#lx vector %u error %#x -> %s", n, exit_reason_name(e->reason),
-			 e->rip, e->exc.vector, e->exc.error, action);
+		pr_trace("[%s] exit %-12s rip %#lx vector %u error %#x -> %s", n,
+			 exit_reason_name(e->reason), e->rip, e->exc.vector, e->exc.error, action);
 		break;
 	default:
 		pr_trace("[%s] exit %-12s rip %#lx raw %#x info1 %#lx info2 %#lx -> %s", n,
-			 exit_reason_name(e->reason), e->rip, e->raw_reason, e->raw_info1, e->raw_info2, action);
+			 exit_reason_name(e->reason), e->rip, e->raw_reason, e->raw_info1,
+			 e->raw_info2, action);
 		break;
 	}
 }

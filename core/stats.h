@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Exit statistics and the exit trace (for people studying root/non-root
  * mode): counts and handler time per exit reason, per vCPU, summed per
  * partition when printed; with trace=exits every exit is printed decoded. */

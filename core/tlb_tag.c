@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Generation-based TLB tags (core/tlb_tag.h). */
 #include "core/tlb_tag.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* TLB tags (SVM ASIDs, VMX VPIDs) handed out per host CPU by generation,
  * so any number of vCPUs can share a CPU with few tags (issue 12).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Basic freestanding types shared by every part of Bulkhead.
  * Only compiler-provided headers (C11 "freestanding" set) are used: no libc. */
 #ifndef BULKHEAD_CORE_TYPES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/features.h"
 #include "core/log.h"
@@ -65,7 +66,8 @@ static int highest_pending(const struct vcpu *v)
 
 bool vcpu_irq_pending(const struct vcpu *v)
 {
-	return highest_pending(v) >= 0 || (v->part->platform && platform_has_interrupt((struct vcpu *)v));
+	return highest_pending(v) >= 0 ||
+	       (v->part->platform && platform_has_interrupt((struct vcpu *)v));
 }
 
 void vcpu_clear_interrupts(struct vcpu *v)
@@ -149,7 +151,8 @@ void vcpu_deliver_interrupts(struct vcpu *v)
 	if (pv >= 0) {
 		vcpu_inject_irq(v, (uint8_t)pv);
 	} else if (vec >= 0) {
-		__atomic_fetch_and(&v->irq_pending[vec / 64], ~(1ULL << (vec % 64)), __ATOMIC_SEQ_CST);
+		__atomic_fetch_and(&v->irq_pending[vec / 64], ~(1ULL << (vec % 64)),
+				   __ATOMIC_SEQ_CST);
 		vcpu_inject_irq(v, (uint8_t)vec);
 	} else {
 		v->irq_any = true; /* the controller refused it just now: look again */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The arch-neutral virtual CPU and the backend interface behind it.
  *
  * core/ drives guests only through struct vcpu_backend; arch/x86/svm and
@@ -21,9 +22,9 @@ enum seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR, SEG
  * 4 S, 5-6 DPL, 7 P, 8 AVL, 9 L, 10 D/B, 11 G. The VMX backend converts to
  * and from the VMCS access-rights format (SDM Vol. 3C §24.4.1). An attr of 0
  * means "unusable" (not present). */
-#define SEG_ATTR_TYPE(t) ((t) & 0xf)
+#define SEG_ATTR_TYPE(t) ((t)&0xf)
 #define SEG_ATTR_S BIT(4)
-#define SEG_ATTR_DPL(d) (((d) & 3) << 5)
+#define SEG_ATTR_DPL(d) (((d)&3) << 5)
 #define SEG_ATTR_P BIT(7)
 #define SEG_ATTR_AVL BIT(8)
 #define SEG_ATTR_L BIT(9)
@@ -31,11 +32,11 @@ enum seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR, SEG
 #define SEG_ATTR_G BIT(11)
 
 /* Common type nibbles (SDM Vol. 3A §3.4.5.1 and Table 3-2). */
-#define SEG_TYPE_DATA_RW_A 0x3   /* read/write, accessed */
-#define SEG_TYPE_CODE_RX_A 0xb   /* execute/read, accessed */
+#define SEG_TYPE_DATA_RW_A 0x3 /* read/write, accessed */
+#define SEG_TYPE_CODE_RX_A 0xb /* execute/read, accessed */
 #define SEG_TYPE_LDT 0x2
 #define SEG_TYPE_TSS16_BUSY 0x3
-#define SEG_TYPE_TSS64_BUSY 0xb  /* also "32-bit TSS busy" */
+#define SEG_TYPE_TSS64_BUSY 0xb /* also "32-bit TSS busy" */
 
 struct segment {
 	uint16_t sel;
@@ -71,7 +72,7 @@ enum vcpu_event_type {
 };
 
 struct vcpu_event {
-	uint8_t type;   /* enum vcpu_event_type */
+	uint8_t type; /* enum vcpu_event_type */
 	uint8_t vector;
 	bool has_error;
 	uint32_t error;
@@ -105,13 +106,13 @@ struct virt_caps {
 	uint32_t nr_tags;        /* number of ASIDs (SVM) */
 	bool unrestricted_guest; /* VMX: real mode without emulation (SVM always) */
 	bool stage2_2m, stage2_1g;
-	bool next_rip;           /* SVM NRIP save; VMX always has exit instruction length */
+	bool next_rip; /* SVM NRIP save; VMX always has exit instruction length */
 	bool decode_assists;
 	bool preempt_timer;
 	bool flush_by_asid;
 	bool pause_filter;
-	bool tsc_aux;            /* each vCPU has its own IA32_TSC_AUX (RDTSCP/RDPID may be offered) */
-	uint32_t revision;       /* VMCS revision id (VMX) or SVM revision */
+	bool tsc_aux;      /* each vCPU has its own IA32_TSC_AUX (RDTSCP/RDPID may be offered) */
+	uint32_t revision; /* VMCS revision id (VMX) or SVM revision */
 };
 
 /* Exit statistics, per vCPU (summed per partition when printed). */
@@ -122,9 +123,9 @@ struct exit_stats {
 
 enum vcpu_state {
 	VCPU_RUNNABLE,
-	VCPU_HALTED,       /* HLT: runnable again on an interrupt */
-	VCPU_WAIT_SIPI,    /* application processor before its startup IPI */
-	VCPU_PARKED,       /* HLT with interrupts off: only INIT wakes it */
+	VCPU_HALTED,    /* HLT: runnable again on an interrupt */
+	VCPU_WAIT_SIPI, /* application processor before its startup IPI */
+	VCPU_PARKED,    /* HLT with interrupts off: only INIT wakes it */
 	VCPU_STOPPED,
 };
 
@@ -138,23 +139,23 @@ struct vcpu {
 	uint64_t rflags;
 
 	struct partition *part;
-	unsigned int id;      /* index within the partition */
+	unsigned int id; /* index within the partition */
 	enum vcpu_state state;
-	void *arch;           /* backend state (VMCB or VMCS and friends) */
-	struct percpu *cpu;   /* host CPU it last ran on */
+	void *arch;         /* backend state (VMCB or VMCS and friends) */
+	struct percpu *cpu; /* host CPU it last ran on */
 	/* The host CPU whose scheduler runs this vCPU (core/sched.c places
 	 * every vCPU once, inside its partition's affinity). */
 	struct percpu *home;
 	/* True while the home CPU is inside run_slice for it: another CPU
 	 * waiting to restart the partition spins until it drops. */
 	volatile bool on_cpu;
-	uint64_t run_tsc;     /* TSC cycles spent running it (guest + exits) */
+	uint64_t run_tsc; /* TSC cycles spent running it (guest + exits) */
 
-	struct vm_exit exit;  /* the exit being handled */
+	struct vm_exit exit; /* the exit being handled */
 	struct exit_stats stats;
-	uint64_t exit_tsc;    /* TSC when the current exit began */
+	uint64_t exit_tsc; /* TSC when the current exit began */
 
-	void *lapic;          /* this vCPU's emulated local APIC (drivers/vdev) */
+	void *lapic; /* this vCPU's emulated local APIC (drivers/vdev) */
 	/* When its local APIC timer next expires, in partition time (ns), or
 	 * UINT64_MAX. Written under the partition lock; read by the home CPU's
 	 * scheduler, which ticks this timer (core/sched.c, "Time"). */

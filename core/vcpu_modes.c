@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Architectural start states for a flat guest in each mode. The descriptor
  * layout matches the GDT core/loader/image.c writes into guest memory:
  * 0x08 64-bit code, 0x10 flat data, 0x18 32-bit flat code. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Checks the built guest images and the suite module lists:
 #  - ELF guests: ELF32 (i386) or ELF64 (x86-64) executables, entry and every
 #    PT_LOAD inside [1 MiB, 1 MiB + 2 MiB), no PT_INTERP or PT_DYNAMIC, no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # Debian packages fetched with `apt-get download` into a cache directory and
 # extracted there once (never committed). Sourced by guests/linux/build-images.sh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Test guests: the programs Bulkhead runs as partitions to prove its VM core
 # (guests/README.md). Included by the top-level Makefile.
 #

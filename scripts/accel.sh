@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Chooses QEMU's accelerator for Bulkhead: KVM only where KVM can really run
 # a hypervisor as its guest, TCG everywhere else.
 #

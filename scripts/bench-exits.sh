@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Exit-cost benchmark (issue: VM core). Runs the bench guests
 # (guests/suites/bench.modules: bench-cpuid, bench-pio, bench-hypercall) under
 # Bulkhead and reads their "BENCH <name> n=<N> tsc=<T> ns=<NS>" lines. Each

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Bystander-share benchmark (issue 12, "work that cannot be preempted"): the
 # share of its host CPU a bystander partition gets while an attacker shares
 # that CPU, for each attacker of tests/integration/isolation-share-*.test

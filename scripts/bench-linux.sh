@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Linux boot benchmark (issue 4): wall-clock time until Debian's stock kernel
 # runs /init ("BULKHEAD-INIT: reached /init", guests/linux/build-images.sh)
 # as a Bulkhead partition under QEMU TCG with SVM, against the same kernel,

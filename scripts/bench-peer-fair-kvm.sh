@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The "fair" kvm_amd of `make bench-peer` (docs/benchmarks.md, "Peer: Linux
 # KVM"): Debian's own kvm-amd module rebuilt out of tree from linux-source-6.1
 # against the stock kernel's headers, with one change. QEMU TCG offers no

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The L1 initramfs of `make bench-peer`: build-images.sh's initramfs (--base)
 # followed by a second gzip'd cpio archive holding the given files under
 # /peer/ (peer-vmm and the bench guests). The kernel unpacks concatenated

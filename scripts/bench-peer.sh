@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Peer benchmark (issue 15, deliverable 1): Bulkhead's exit costs against
 # Linux KVM's on the same emulated machine (docs/benchmarks.md, "Peer: Linux
 # KVM").

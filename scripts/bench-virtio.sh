@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # virtio benchmark (issue 5): Debian's stock kernel moving data through
 # virtio-blk and virtio-net as Bulkhead partitions, against the same kernel,
 # initramfs and command line under QEMU TCG with QEMU's own virtio 1.x PCI
@@ -46,7 +47,7 @@ while [ $# -gt 0 ]; do
 	--net-mib) NET_MIB=$2; shift 2 ;;
 	--reference-only) REF_ONLY=1; shift ;;
 	--qemu-test) QEMU_TEST=1; shift ;;
-	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-virtio.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Boot-time benchmark: wall-clock milliseconds from emulator start until the
 # hypervisor prints "bulkhead: ready" (the last banner line), per boot path,
 # compared with the same path booting the reference kernel

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # How far the C sources are from .clang-format. Never changes a file: each
 # file is run through clang-format --dry-run (does it differ at all?) and
 # through clang-format to stdout, diffed against the file (how many of its
@@ -11,7 +12,7 @@
 #                 (for measuring a style; the default exits 1 then)
 #   --list        also print each differing file with its changed lines
 #   --diff        also print the unified diff clang-format would apply
-#   PATH...       files or directories (default: core arch drivers guests tests)
+#   PATH...       files or directories (default: core arch drivers platform guests tests)
 #
 # Only files git knows (*.c, *.h) are checked; outside a git tree, find.
 # The last line is machine-readable:
@@ -35,7 +36,7 @@ while [ $# -gt 0 ]; do
 	*) paths+=("$1"); shift ;;
 	esac
 done
-[ ${#paths[@]} -gt 0 ] || paths=(core arch drivers guests tests)
+[ ${#paths[@]} -gt 0 ] || paths=(core arch drivers platform guests tests)
 
 CF=${CLANG_FORMAT:-clang-format}
 if ! command -v "$CF" >/dev/null 2>&1; then

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Checks the linked hypervisor image:
 #  - code did not move between the two link passes (the symbol table is right);
 #  - the Multiboot1 header is in the first 8 KiB of the file and the loadable

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Checks that every #include in the hypervisor's sources points down the layer
 # order of docs/architecture.md ("Layers"), and prints file:line for each one
 # that points up or sideways. Exit status 1 when there is one.
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--root) root=$2; shift ;;
 	--stats) stats=1 ;;
-	-h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,21p' "$0"; exit 0 ;;
 	*) echo "check-layers: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift

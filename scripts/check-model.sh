@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Checks the Promela models in tests/model/ with Spin (make model, part of
 # make test): every ltl property of each model under weak fairness, with
 # its assertions; then that each seeded bug (a -DBUG_... variant listed in

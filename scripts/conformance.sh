@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs a directory of QEMU-compatible test kernels (Multiboot 1, the kind
 # QEMU's -kernel boots) twice: under QEMU directly, with isa-debug-exit at
 # port 0xF4, and as a Bulkhead partition (kind=multiboot debug-exit=0xf4)
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
 	--build) BUILD=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--keep) KEEP=$2; shift 2 ;;
-	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "conformance: unknown option '$1' (try --help)" >&2; exit 2 ;;
 	*) break ;;
 	esac

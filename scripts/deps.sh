@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs (or checks for) the Debian 12 packages Bulkhead needs to build, run
 # and test. `make deps` calls "install"; other targets call "check" first.
 set -eu

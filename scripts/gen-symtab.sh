@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Writes an assembly file holding the text symbols of an ELF (address, name),
 # sorted by address, for core/symbols.c. With /dev/null as input it writes an
 # empty table (the first link pass).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Bulkhead's integration-test runner: boots the real image on the real boot
 # paths and judges the serial log.
 #
@@ -108,7 +109,7 @@ while [ $# -gt 0 ]; do
 	--filter) FILTER=$2; shift 2 ;;
 	--suite) suites+=("$2"); shift 2 ;;
 	--suite-paths) SUITE_PATHS=$2; shift 2 ;;
-	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die_usage "unknown option '$1' (try --help)" ;;
 	*) files+=("$1"); shift ;;
 	esac

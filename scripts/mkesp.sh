@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds a FAT EFI system partition image for Bulkhead's UEFI loader, without
 # root or loop mounts (mtools):
 #

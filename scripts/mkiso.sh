@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds a hybrid BIOS + UEFI GRUB ISO (grub-mkrescue) that boots Bulkhead:
 #
 #   scripts/mkiso.sh --out bulkhead.iso --elf bulkhead.elf [--cmdline "options"]

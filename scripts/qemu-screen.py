@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """What a running QEMU shows on its screen, and checks of it.
 
   qemu-screen.py grab SOCKET OUTDIR

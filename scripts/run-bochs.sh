@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Boots Bulkhead's GRUB ISO in Bochs (x86-64 with Intel VT-x and EPT).
 #
 #   scripts/run-bochs.sh --iso build/bulkhead.iso [options]
@@ -42,7 +43,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
-	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	*) die_usage "unknown argument '$1' (try --help)" ;;
 	esac
 done

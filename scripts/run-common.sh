@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # shellcheck shell=bash
 # Shared by scripts/run-qemu.sh, run-bochs.sh and itest.sh (sourced, not run).
 #

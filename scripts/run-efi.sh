@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Boots Bulkhead under UEFI firmware (OVMF) in QEMU:
 #
 #   scripts/run-efi.sh --esp build/esp.img [options]   OVMF -> BOOTX64.EFI (Bulkhead's loader)

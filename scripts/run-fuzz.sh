@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs each libFuzzer target for SECONDS with a corpus under build/fuzz/corpus,
 # prints the executions it reached and merges them into build/bench.json as
 # fuzz_execs_<target> (the reference is the run time in seconds, so the ratio

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Boots Bulkhead in QEMU (x86-64 with AMD SVM + nested paging).
 #
 #   scripts/run-qemu.sh --iso build/bulkhead.iso            SeaBIOS -> GRUB (BIOS)
@@ -71,7 +72,7 @@ while [ $# -gt 0 ]; do
 	--screen-at) screen_at=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	--) shift; extra=("$@"); break ;;
-	-h | --help) sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	*) die_usage "unknown argument '$1' (try --help)" ;;
 	esac
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs every host unit-test binary given, prints one summary line that CI reads
 # ("N passed, N failed"), exits non-zero if any failed.
 set -u

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # `make test` on a busy host (issue 11): runs the integration tests ROUNDS
 # times in a row (default 3) while stress-ng keeps HOGS CPU hogs (default 2,
 # one per core of a CI machine) running beside them, and stops at the first

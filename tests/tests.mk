@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Boot media, runs, integration tests and benchmarks (included by the
 # top-level Makefile after guests/guests.mk and arch/x86/efi/efi.mk).
 #
@@ -103,6 +104,8 @@ test-integration: deps-check test-build
 test:
 	$(MAKE) deps-check
 	$(MAKE) check-layers
+	$(MAKE) check-format
+	$(MAKE) check-spdx
 	$(MAKE) test-build
 	$(MAKE) unit
 	$(MAKE) test-scripts
@@ -138,6 +141,12 @@ test-repeat: deps-check test-build
 # Every #include in the hypervisor's sources points down the layer order
 # (docs/architecture.md "Layers"); lists file:line of any that does not.
 # Quick (no build): the first step of make test.
+# Every source file carries its SPDX license line (scripts/add-spdx.sh
+# --check lists those that do not; without --check it adds them).
+.PHONY: check-spdx
+check-spdx:
+	@scripts/add-spdx.sh --check
+
 .PHONY: check-layers
 check-layers:
 	@scripts/check-layers.sh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest page-table walker (see guest_walk.h). */
 #include "core/emul/guest_walk.h"
 #include "core/gmem.h"
@@ -46,8 +47,7 @@ static uint64_t bits_range(unsigned int hi, unsigned int lo)
 	return upper & ~(BIT(lo) - 1);
 }
 
-void guest_walk_ctx_from_sregs(struct guest_walk_ctx *ctx, const struct vcpu_sregs *s,
-			       uint64_t rflags)
+void guest_walk_ctx_from_sregs(struct guest_walk_ctx *ctx, const struct vcpu_sregs *s, uint64_t rflags)
 {
 	ctx->cr0 = s->cr0;
 	ctx->cr3 = s->cr3;
@@ -207,8 +207,7 @@ static uint32_t base_error_code(const struct gw_walk *w, unsigned int acc)
 		ec |= GW_PFEC_US;
 	/* I/D is reported only when the fetch could have been refused for it
 	 * (SDM Vol. 3A §4.7): SMEP on, or NX usable (PAE/long mode + NXE). */
-	if ((acc & GW_ACC_FETCH) &&
-	    ((c->cr4 & GW_CR4_SMEP) || (w->mode != GW_MODE_32 && w->nxe)))
+	if ((acc & GW_ACC_FETCH) && ((c->cr4 & GW_CR4_SMEP) || (w->mode != GW_MODE_32 && w->nxe)))
 		ec |= GW_PFEC_ID;
 	return ec;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest page-table walker: guest-linear -> guest-physical, in software.
  *
  * Needed because QEMU TCG's SVM has no decode assists: on a nested-page fault
@@ -68,9 +69,9 @@
 
 struct guest_walk_ctx {
 	uint64_t cr0, cr3, cr4, efer;
-	uint64_t rflags;     /* AC for SMAP */
-	uint8_t cpl;         /* 0-3 */
-	uint8_t maxphyaddr;  /* guest physical-address width; 0 = GW_MAXPHYADDR_ARCH */
+	uint64_t rflags;    /* AC for SMAP */
+	uint8_t cpl;        /* 0-3 */
+	uint8_t maxphyaddr; /* guest physical-address width; 0 = GW_MAXPHYADDR_ARCH */
 };
 
 enum gw_status {
@@ -89,12 +90,12 @@ enum gw_mode {
 };
 
 struct gw_result {
-	gpa_t gpa;            /* GW_OK: the translation of gla */
-	uint64_t page_size;   /* GW_OK: size of the mapping that holds gla */
-	uint32_t error_code;  /* GW_PAGE_FAULT: #PF error code to inject */
-	uint64_t fault_addr;  /* GW_PAGE_FAULT/NONCANONICAL: the linear address (CR2) */
-	gpa_t bad_table_gpa;  /* GW_BAD_TABLE: where the entry would have been */
-	uint8_t level;        /* level (1 = PTE) where the walk stopped */
+	gpa_t gpa;           /* GW_OK: the translation of gla */
+	uint64_t page_size;  /* GW_OK: size of the mapping that holds gla */
+	uint32_t error_code; /* GW_PAGE_FAULT: #PF error code to inject */
+	uint64_t fault_addr; /* GW_PAGE_FAULT/NONCANONICAL: the linear address (CR2) */
+	gpa_t bad_table_gpa; /* GW_BAD_TABLE: where the entry would have been */
+	uint8_t level;       /* level (1 = PTE) where the walk stopped */
 };
 
 /* Build the walker context from the vCPU's segment/control state. The CPL is

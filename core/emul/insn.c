@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Strict x86 decoder for MMIO-touching instructions (see insn.h).
  * Encodings: Intel SDM Vol. 2A chapter 2 (prefixes, ModRM, SIB, REX) and the
  * opcode maps of Vol. 2D Appendix A. */
@@ -28,11 +29,11 @@
 #define ESCAPE_0F 0x0f
 
 /* One-byte opcodes. */
-#define OP_ALU_LAST 0x3b       /* 00-3B: ALU r/m forms where (op & 7) < 4 */
+#define OP_ALU_LAST 0x3b /* 00-3B: ALU r/m forms where (op & 7) < 4 */
 #define OP_MOVSXD 0x63
 #define OP_GRP1_EB_IB 0x80
 #define OP_GRP1_EV_IZ 0x81
-#define OP_GRP1_82 0x82        /* 80 alias, #UD in 64-bit mode: refused */
+#define OP_GRP1_82 0x82 /* 80 alias, #UD in 64-bit mode: refused */
 #define OP_GRP1_EV_IB 0x83
 #define OP_TEST_EB_GB 0x84
 #define OP_TEST_EV_GV 0x85
@@ -60,7 +61,7 @@
 /* Exiting instructions decoded for their length (INSN_KIND_SYSTEM). */
 #define OP_INSB 0x6c
 #define OP_OUTSV 0x6f
-#define OP_NOP_PAUSE 0x90   /* PAUSE is F3 90 */
+#define OP_NOP_PAUSE 0x90 /* PAUSE is F3 90 */
 #define OP_IN_AL_IB 0xe4
 #define OP_OUT_IB_AX 0xe7
 #define OP_IN_AL_DX 0xec
@@ -101,7 +102,7 @@
 
 #define MODRM_MOD(m) ((m) >> 6)
 #define MODRM_REG(m) (((m) >> 3) & 7)
-#define MODRM_RM(m) ((m) & 7)
+#define MODRM_RM(m) ((m)&7)
 #define MOD_REG 3
 #define RM_SIB 4
 #define RM_DISP32 5
@@ -204,9 +205,9 @@ static void default_seg(struct insn *in, enum seg s)
 /* 16-bit addressing forms (SDM Vol. 2A Table 2-1). */
 static bool modrm16(struct cursor *c, struct insn *in, uint8_t mod, uint8_t rm)
 {
-	static const uint8_t base16[8] = { GPR_RBX, GPR_RBX, GPR_RBP, GPR_RBP,
+	static const uint8_t base16[8] = { GPR_RBX,       GPR_RBX,       GPR_RBP, GPR_RBP,
 					   INSN_REG_NONE, INSN_REG_NONE, GPR_RBP, GPR_RBX };
-	static const uint8_t index16[8] = { GPR_RSI, GPR_RDI, GPR_RSI, GPR_RDI,
+	static const uint8_t index16[8] = { GPR_RSI, GPR_RDI, GPR_RSI,       GPR_RDI,
 					    GPR_RSI, GPR_RDI, INSN_REG_NONE, INSN_REG_NONE };
 	uint64_t d = 0;
 
@@ -561,7 +562,7 @@ static enum insn_status decode_two_byte(struct cursor *c, struct insn *in, uint8
 	case OP2_MOVSX_GV_EB:
 	case OP2_MOVSX_GV_EW:
 		in->kind = (op == OP2_MOVZX_GV_EB || op == OP2_MOVZX_GV_EW) ? INSN_KIND_MOVZX
-									  : INSN_KIND_MOVSX;
+									    : INSN_KIND_MOVSX;
 		in->op_size = operand_size(in);
 		in->mem_size = (op & 1) ? 2 : 1;
 		return modrm_reg(c, in, false);
@@ -620,8 +621,7 @@ static enum insn_status check_prefixes(struct insn *in, bool repe, bool repne)
 	return INSN_OK;
 }
 
-enum insn_status insn_decode(struct insn *in, const uint8_t *buf, size_t avail,
-			     enum insn_mode mode)
+enum insn_status insn_decode(struct insn *in, const uint8_t *buf, size_t avail, enum insn_mode mode)
 {
 	struct cursor c = { .buf = buf, .avail = avail };
 	bool repe = false, repne = false;
@@ -629,8 +629,12 @@ enum insn_status insn_decode(struct insn *in, const uint8_t *buf, size_t avail,
 	uint8_t b;
 
 	*in = (struct insn){
-		.mode = mode, .base = INSN_REG_NONE, .index = INSN_REG_NONE,
-		.reg = INSN_REG_NONE, .scale = 1, .seg = SEG_DS,
+		.mode = mode,
+		.base = INSN_REG_NONE,
+		.index = INSN_REG_NONE,
+		.reg = INSN_REG_NONE,
+		.scale = 1,
+		.seg = SEG_DS,
 	};
 	if (mode != INSN_MODE_16 && mode != INSN_MODE_32 && mode != INSN_MODE_64)
 		return unsupported(in, "bad decoder mode");
@@ -652,12 +656,30 @@ enum insn_status insn_decode(struct insn *in, const uint8_t *buf, size_t avail,
 			repe = true;
 			repne = false;
 			break;
-		case PFX_CS: in->seg = SEG_CS; in->seg_override = true; break;
-		case PFX_SS: in->seg = SEG_SS; in->seg_override = true; break;
-		case PFX_DS: in->seg = SEG_DS; in->seg_override = true; break;
-		case PFX_ES: in->seg = SEG_ES; in->seg_override = true; break;
-		case PFX_FS: in->seg = SEG_FS; in->seg_override = true; break;
-		case PFX_GS: in->seg = SEG_GS; in->seg_override = true; break;
+		case PFX_CS:
+			in->seg = SEG_CS;
+			in->seg_override = true;
+			break;
+		case PFX_SS:
+			in->seg = SEG_SS;
+			in->seg_override = true;
+			break;
+		case PFX_DS:
+			in->seg = SEG_DS;
+			in->seg_override = true;
+			break;
+		case PFX_ES:
+			in->seg = SEG_ES;
+			in->seg_override = true;
+			break;
+		case PFX_FS:
+			in->seg = SEG_FS;
+			in->seg_override = true;
+			break;
+		case PFX_GS:
+			in->seg = SEG_GS;
+			in->seg_override = true;
+			break;
 		case PFX_OPSIZE:
 			in->opsize_prefix = true;
 			break;
@@ -748,12 +770,12 @@ const char *insn_status_name(enum insn_status st)
 const char *insn_kind_name(enum insn_kind k)
 {
 	static const char *const names[] = {
-		[INSN_KIND_NONE] = "none", [INSN_KIND_MOV] = "mov",
+		[INSN_KIND_NONE] = "none",   [INSN_KIND_MOV] = "mov",
 		[INSN_KIND_MOVZX] = "movzx", [INSN_KIND_MOVSX] = "movsx",
-		[INSN_KIND_ALU] = "alu", [INSN_KIND_TEST] = "test",
-		[INSN_KIND_XCHG] = "xchg", [INSN_KIND_BT] = "bt",
-		[INSN_KIND_STOS] = "stos", [INSN_KIND_LODS] = "lods",
-		[INSN_KIND_MOVS] = "movs", [INSN_KIND_SYSTEM] = "system",
+		[INSN_KIND_ALU] = "alu",     [INSN_KIND_TEST] = "test",
+		[INSN_KIND_XCHG] = "xchg",   [INSN_KIND_BT] = "bt",
+		[INSN_KIND_STOS] = "stos",   [INSN_KIND_LODS] = "lods",
+		[INSN_KIND_MOVS] = "movs",   [INSN_KIND_SYSTEM] = "system",
 	};
 	if ((unsigned int)k < ARRAY_SIZE(names) && names[k])
 		return names[k];

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A small, strict x86 instruction decoder for the instructions guests use on
  * emulated MMIO (Linux readb..q/writeb..q, memcpy_toio/memset_io, APIC,
  * IOAPIC and virtio-pci drivers, the test guests).
@@ -44,24 +45,30 @@ enum insn_status {
 
 enum insn_kind {
 	INSN_KIND_NONE = 0,
-	INSN_KIND_MOV,   /* memory <-> register, or immediate -> memory */
-	INSN_KIND_MOVZX, /* register <- zero-extended memory */
-	INSN_KIND_MOVSX, /* register <- sign-extended memory (MOVSX, MOVSXD) */
-	INSN_KIND_ALU,   /* insn.alu on (first, second); result to first unless CMP */
-	INSN_KIND_TEST,  /* AND without write-back */
-	INSN_KIND_XCHG,  /* swap memory and register (implicitly locked) */
-	INSN_KIND_BT,    /* CF <- bit of memory */
-	INSN_KIND_STOS,  /* ES:[rDI] <- rAX */
-	INSN_KIND_LODS,  /* rAX <- seg:[rSI] */
-	INSN_KIND_MOVS,  /* ES:[rDI] <- seg:[rSI] */
+	INSN_KIND_MOV,    /* memory <-> register, or immediate -> memory */
+	INSN_KIND_MOVZX,  /* register <- zero-extended memory */
+	INSN_KIND_MOVSX,  /* register <- sign-extended memory (MOVSX, MOVSXD) */
+	INSN_KIND_ALU,    /* insn.alu on (first, second); result to first unless CMP */
+	INSN_KIND_TEST,   /* AND without write-back */
+	INSN_KIND_XCHG,   /* swap memory and register (implicitly locked) */
+	INSN_KIND_BT,     /* CF <- bit of memory */
+	INSN_KIND_STOS,   /* ES:[rDI] <- rAX */
+	INSN_KIND_LODS,   /* rAX <- seg:[rSI] */
+	INSN_KIND_MOVS,   /* ES:[rDI] <- seg:[rSI] */
 	INSN_KIND_SYSTEM, /* an exiting instruction, decoded for its length only */
 };
 
 /* In the order of the ModRM reg field of opcodes 80-83, which is also bits
  * 5:3 of opcodes 00-3B (SDM Vol. 2A Table A-6). */
 enum insn_alu {
-	INSN_ALU_ADD, INSN_ALU_OR, INSN_ALU_ADC, INSN_ALU_SBB,
-	INSN_ALU_AND, INSN_ALU_SUB, INSN_ALU_XOR, INSN_ALU_CMP,
+	INSN_ALU_ADD,
+	INSN_ALU_OR,
+	INSN_ALU_ADC,
+	INSN_ALU_SBB,
+	INSN_ALU_AND,
+	INSN_ALU_SUB,
+	INSN_ALU_XOR,
+	INSN_ALU_CMP,
 };
 
 #define INSN_REG_NONE 0xff
@@ -70,49 +77,48 @@ enum insn_alu {
  * truncated to addr_size, or [next RIP + disp] when rip_rel. String
  * instructions have no ModRM: they use rSI/rDI/rCX per addr_size. */
 struct insn {
-	uint8_t len;        /* total bytes, prefixes included */
-	uint8_t mode;       /* enum insn_mode it was decoded for */
+	uint8_t len;  /* total bytes, prefixes included */
+	uint8_t mode; /* enum insn_mode it was decoded for */
 	enum insn_kind kind;
-	enum insn_alu alu;  /* INSN_KIND_ALU only */
-	uint8_t opcode;     /* primary opcode byte (second byte if two_byte) */
-	bool two_byte;      /* 0F escape */
+	enum insn_alu alu; /* INSN_KIND_ALU only */
+	uint8_t opcode;    /* primary opcode byte (second byte if two_byte) */
+	bool two_byte;     /* 0F escape */
 
-	uint8_t op_size;    /* 1, 2, 4, 8: width of the operation/register */
-	uint8_t mem_size;   /* width of the memory access (MOVZX/MOVSX source) */
-	uint8_t addr_size;  /* 2, 4, 8 */
+	uint8_t op_size;   /* 1, 2, 4, 8: width of the operation/register */
+	uint8_t mem_size;  /* width of the memory access (MOVZX/MOVSX source) */
+	uint8_t addr_size; /* 2, 4, 8 */
 
 	/* Prefixes. */
-	bool rep;           /* F3 on a string instruction */
+	bool rep; /* F3 on a string instruction */
 	bool lock;
 	bool opsize_prefix, addrsize_prefix;
-	uint8_t rex;        /* 0 if none, else 0x40-0x4f */
-	uint8_t seg;        /* enum seg of the memory operand (MOVS/LODS: source) */
+	uint8_t rex; /* 0 if none, else 0x40-0x4f */
+	uint8_t seg; /* enum seg of the memory operand (MOVS/LODS: source) */
 	bool seg_override;
 
 	/* Memory operand (ModRM/SIB/disp or moffs). */
-	uint8_t base;       /* GPR number or INSN_REG_NONE */
-	uint8_t index;      /* GPR number or INSN_REG_NONE */
-	uint8_t scale;      /* 1, 2, 4, 8 */
-	int64_t disp;       /* sign-extended (moffs: zero-extended) */
+	uint8_t base;  /* GPR number or INSN_REG_NONE */
+	uint8_t index; /* GPR number or INSN_REG_NONE */
+	uint8_t scale; /* 1, 2, 4, 8 */
+	int64_t disp;  /* sign-extended (moffs: zero-extended) */
 	bool rip_rel;
 	bool has_modrm;
-	uint8_t modrm;      /* the raw ModRM byte, if has_modrm */
+	uint8_t modrm; /* the raw ModRM byte, if has_modrm */
 
 	/* The other operand. */
-	bool has_imm;       /* immediate instead of a register */
-	uint64_t imm;       /* sign-extended to op_size, masked to it */
-	uint8_t reg;        /* GPR number 0-15 (rAX for A0-A3 and string ops) */
-	bool reg_high8;     /* AH/CH/DH/BH: bits 15:8 of GPR reg */
-	bool mem_first;     /* memory is the first (destination) operand */
+	bool has_imm;   /* immediate instead of a register */
+	uint64_t imm;   /* sign-extended to op_size, masked to it */
+	uint8_t reg;    /* GPR number 0-15 (rAX for A0-A3 and string ops) */
+	bool reg_high8; /* AH/CH/DH/BH: bits 15:8 of GPR reg */
+	bool mem_first; /* memory is the first (destination) operand */
 
-	const char *why;    /* INSN_UNSUPPORTED: a short reason for the log line */
+	const char *why; /* INSN_UNSUPPORTED: a short reason for the log line */
 };
 
 /* Decode one instruction from buf[0..avail). Never reads beyond
  * min(avail, INSN_MAX_LEN) bytes. in is always written; on INSN_OK in->len
  * is the instruction length. */
-enum insn_status insn_decode(struct insn *in, const uint8_t *buf, size_t avail,
-			     enum insn_mode mode);
+enum insn_status insn_decode(struct insn *in, const uint8_t *buf, size_t avail, enum insn_mode mode);
 
 /* True if the instruction writes its memory operand (ALU except CMP, MOV
  * stores, XCHG, STOS, MOVS destination). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MMIO instruction emulation (see mmio_emul.h). */
 #include "core/emul/mmio_emul.h"
 #include "core/lib/format.h"
@@ -201,8 +202,9 @@ static int fail(struct emul_ctx *ctx, int rc, gpa_t gpa, const char *detail)
 static void set_fault(struct emul_ctx *ctx, uint8_t vector, bool has_error, uint32_t error,
 		      uint64_t cr2)
 {
-	ctx->fault = (struct emul_fault){ .valid = true, .vector = vector,
-					  .has_error = has_error, .error = error, .cr2 = cr2 };
+	ctx->fault = (struct emul_fault){
+		.valid = true, .vector = vector, .has_error = has_error, .error = error, .cr2 = cr2
+	};
 }
 
 /* ---- address translation ------------------------------------------------ */
@@ -414,7 +416,8 @@ int emul_fetch_insn(struct emul_ctx *ctx)
 			set_fault(ctx, EXC_GP, true, 0, 0);
 		if (st != GW_OK)
 			break;
-		unsigned int got = read_ram_prefix(ctx->mem, res.gpa, ctx->bytes + ctx->nr_bytes, chunk);
+		unsigned int got = read_ram_prefix(ctx->mem, res.gpa, ctx->bytes + ctx->nr_bytes,
+						   chunk);
 		ctx->nr_bytes += got;
 		if (got < chunk)
 			break;
@@ -583,8 +586,7 @@ static void areg_set(struct emul_ctx *ctx, uint8_t reg, uint64_t v)
 }
 
 /* One iteration; first says whether it must hit the faulting GPA. */
-static int string_step(struct emul_ctx *ctx, gpa_t gpa, enum emul_access acc, bool first,
-		       gpa_t *bad)
+static int string_step(struct emul_ctx *ctx, gpa_t gpa, enum emul_access acc, bool first, gpa_t *bad)
 {
 	const struct insn *in = &ctx->insn;
 	struct xlate src = { 0 }, dst = { 0 };
@@ -626,8 +628,8 @@ static int string_step(struct emul_ctx *ctx, gpa_t gpa, enum emul_access acc, bo
 static void string_advance(struct emul_ctx *ctx)
 {
 	const struct insn *in = &ctx->insn;
-	uint64_t step = (*ctx->rflags & EMUL_RFLAGS_DF) ? (uint64_t)-(int64_t)in->op_size
-						       : in->op_size;
+	uint64_t step = (*ctx->rflags & EMUL_RFLAGS_DF) ? (uint64_t) - (int64_t)in->op_size
+							: in->op_size;
 
 	if (in->kind != INSN_KIND_STOS)
 		areg_set(ctx, GPR_RSI, areg(ctx, GPR_RSI) + step);
@@ -731,8 +733,9 @@ int emul_mmio(struct emul_ctx *ctx, gpa_t gpa, enum emul_access acc)
 		return fail(ctx, EMUL_E_UNSUPPORTED, gpa, "not a memory-access instruction");
 	if (!access_kind_matches(&ctx->insn, acc))
 		return fail(ctx, EMUL_E_MISMATCH, gpa,
-			    acc == EMUL_ACCESS_WRITE ? "hardware saw a write, instruction does not write"
-						     : "hardware saw a read, instruction does not read");
+			    acc == EMUL_ACCESS_WRITE
+					    ? "hardware saw a write, instruction does not write"
+					    : "hardware saw a read, instruction does not read");
 
 	switch (ctx->insn.kind) {
 	case INSN_KIND_STOS:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Emulation of one guest instruction that faulted on an emulated MMIO page
  * (SVM #NPF / VMX EPT violation on an MMIO hole).
  *
@@ -49,8 +50,9 @@
 #define EMUL_RFLAGS_SF BIT(7)
 #define EMUL_RFLAGS_DF BIT(10)
 #define EMUL_RFLAGS_OF BIT(11)
-#define EMUL_RFLAGS_ARITH (EMUL_RFLAGS_CF | EMUL_RFLAGS_PF | EMUL_RFLAGS_AF | \
-			   EMUL_RFLAGS_ZF | EMUL_RFLAGS_SF | EMUL_RFLAGS_OF)
+#define EMUL_RFLAGS_ARITH                                                                     \
+	(EMUL_RFLAGS_CF | EMUL_RFLAGS_PF | EMUL_RFLAGS_AF | EMUL_RFLAGS_ZF | EMUL_RFLAGS_SF | \
+	 EMUL_RFLAGS_OF)
 
 /* String iterations per call: bounds the time one exit spends (4096 = a page
  * of REP STOSB); the rest continue when the guest re-executes. */
@@ -84,42 +86,49 @@ enum emul_result {
 /* An exception the guest would have taken (for logs, or to inject). */
 struct emul_fault {
 	bool valid;
-	uint8_t vector;     /* EXC_PF, EXC_GP, EXC_SS */
+	uint8_t vector; /* EXC_PF, EXC_GP, EXC_SS */
 	bool has_error;
 	uint32_t error;
-	uint64_t cr2;       /* #PF: faulting linear address */
+	uint64_t cr2; /* #PF: faulting linear address */
 };
 
 struct emul_ctx {
 	/* Set by the caller. */
-	uint64_t *gpr;                  /* GPR_COUNT registers, enum gpr order */
+	uint64_t *gpr; /* GPR_COUNT registers, enum gpr order */
 	uint64_t *rip;
 	uint64_t *rflags;
 	const struct vcpu_sregs *sregs; /* CR0/3/4, EFER and segments */
 	const struct gmem *mem;
 	emul_mmio_read_fn mmio_read;
 	emul_mmio_write_fn mmio_write;
-	void *opaque;                   /* passed to the callbacks */
-	const char *name;               /* partition name for log lines (NULL ok) */
-	uint8_t maxphyaddr;             /* guest MAXPHYADDR; 0 = 52 */
+	void *opaque;       /* passed to the callbacks */
+	const char *name;   /* partition name for log lines (NULL ok) */
+	uint8_t maxphyaddr; /* guest MAXPHYADDR; 0 = 52 */
 
 	/* Results of the last call. */
-	struct insn insn;               /* decoded instruction; insn.len = length */
-	uint8_t bytes[INSN_MAX_LEN];    /* fetched bytes (for logs) */
+	struct insn insn;            /* decoded instruction; insn.len = length */
+	uint8_t bytes[INSN_MAX_LEN]; /* fetched bytes (for logs) */
 	uint8_t nr_bytes;
 	struct emul_fault fault;
-	unsigned int reps_done;         /* string iterations performed */
-	bool rep_pending;               /* REP not finished: RIP not advanced */
-	bool probing;                   /* internal: translating without A/D updates */
+	unsigned int reps_done; /* string iterations performed */
+	bool rep_pending;       /* REP not finished: RIP not advanced */
+	bool probing;           /* internal: translating without A/D updates */
 };
 
 static inline void emul_ctx_init(struct emul_ctx *ctx, struct vcpu *v, const struct vcpu_sregs *s,
-				 const struct gmem *mem, emul_mmio_read_fn rd, emul_mmio_write_fn wr,
-				 void *opaque, const char *name)
+				 const struct gmem *mem, emul_mmio_read_fn rd,
+				 emul_mmio_write_fn wr, void *opaque, const char *name)
 {
 	*ctx = (struct emul_ctx){
-		.gpr = v->gpr, .rip = &v->rip, .rflags = &v->rflags, .sregs = s, .mem = mem,
-		.mmio_read = rd, .mmio_write = wr, .opaque = opaque, .name = name,
+		.gpr = v->gpr,
+		.rip = &v->rip,
+		.rflags = &v->rflags,
+		.sregs = s,
+		.mem = mem,
+		.mmio_read = rd,
+		.mmio_write = wr,
+		.opaque = opaque,
+		.name = name,
 	};
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Calendar arithmetic on Unix seconds (proleptic Gregorian), shared by the
  * emulated RTC (drivers/vdev/rtc_cmos.c) and the host's own clock
  * (arch/x86/hostdev/cmos_clock.c). Moved here from rtc_cmos.c unchanged so
@@ -14,7 +15,8 @@
 #define EPOCH_WEEKDAY 4 /* 1970-01-01 was a Thursday (Sunday = 0) */
 
 /* Days before each month of a March-based year (March = 0). */
-static const uint16_t march_month_start[12] = { 0, 31, 61, 92, 122, 153, 184, 214, 245, 275, 306, 337 };
+static const uint16_t march_month_start[12] = { 0,   31,  61,  92,  122, 153,
+						184, 214, 245, 275, 306, 337 };
 
 int64_t floor_div(int64_t a, int64_t b)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Calendar arithmetic (core/lib/calendar.c): pure, used by the emulated
  * RTC and by the host's CMOS clock driver. */
 #ifndef BULKHEAD_CORE_LIB_CALENDAR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Console input focus and per-partition input buffering (see the header and
  * docs/console.md). */
 #include "core/lib/console_input.h"
@@ -109,8 +110,7 @@ void console_input_drain(struct console_input *ci)
 /* The focus cycle has nr_ports + 1 slots: the ports in order, then the
  * hypervisor (slot nr_ports, NULL). Returns the first slot from `slot` on
  * (wrapping) that takes input; the hypervisor slot always does. */
-static struct console_input_port *first_target_from(const struct console_input *ci,
-						     unsigned int slot)
+static struct console_input_port *first_target_from(const struct console_input *ci, unsigned int slot)
 {
 	unsigned int slots = ci->nr_ports + 1;
 
@@ -127,7 +127,7 @@ static struct console_input_port *first_target_from(const struct console_input *
 /* The first partition that takes input from `slot` on (wrapping over the
  * partitions only), or NULL (the hypervisor) when none does. */
 static struct console_input_port *first_partition_from(const struct console_input *ci,
-							unsigned int slot)
+						       unsigned int slot)
 {
 	for (unsigned int n = 0; n < ci->nr_ports; n++) {
 		struct console_input_port *port = ci->port[(slot + n) % ci->nr_ports];

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Console input focus: which partition receives what is typed on the
  * machine's one serial port (docs/console.md).
  *
@@ -20,9 +21,9 @@
 
 #include "core/types.h"
 
-#define CONSOLE_INPUT_MAX_PORTS 16   /* one per partition (MAX_PARTITIONS) */
-#define CONSOLE_INPUT_RING_SIZE 256  /* bytes waiting for a slow guest */
-#define CONSOLE_SWITCH_KEY 0x01      /* Ctrl-A (ASCII SOH) */
+#define CONSOLE_INPUT_MAX_PORTS 16  /* one per partition (MAX_PARTITIONS) */
+#define CONSOLE_INPUT_RING_SIZE 256 /* bytes waiting for a slow guest */
+#define CONSOLE_SWITCH_KEY 0x01     /* Ctrl-A (ASCII SOH) */
 #define CONSOLE_SWITCH_PRESSES 3
 #define CONSOLE_FOCUS_HYPERVISOR "hypervisor"
 
@@ -33,16 +34,16 @@ typedef size_t (*console_input_sink_fn)(void *ctx, const uint8_t *buf, size_t le
 
 /* One partition's side; embedded in its struct console_source. */
 struct console_input_port {
-	const char *name;            /* partition name, for the focus line */
-	console_input_sink_fn sink;  /* NULL: the partition takes no input */
+	const char *name;           /* partition name, for the focus line */
+	console_input_sink_fn sink; /* NULL: the partition takes no input */
 	void *sink_ctx;
 
 	uint8_t ring[CONSOLE_INPUT_RING_SIZE];
-	unsigned int head;           /* oldest waiting byte */
-	unsigned int count;          /* bytes waiting */
-	bool dropping;               /* in a burst of drops (already logged) */
-	uint64_t dropped;            /* bytes lost because the ring was full */
-	uint64_t delivered;          /* bytes the sink took */
+	unsigned int head;  /* oldest waiting byte */
+	unsigned int count; /* bytes waiting */
+	bool dropping;      /* in a burst of drops (already logged) */
+	uint64_t dropped;   /* bytes lost because the ring was full */
+	uint64_t delivered; /* bytes the sink took */
 };
 
 struct console_input {
@@ -50,9 +51,9 @@ struct console_input {
 	struct console_input_port *port[CONSOLE_INPUT_MAX_PORTS];
 	unsigned int nr_ports;
 	struct console_input_port *focus; /* NULL: the hypervisor */
-	bool focus_chosen;       /* the user switched: no more default focus */
-	unsigned int switch_presses; /* Ctrl-A seen in a row, held back */
-	uint64_t discarded;      /* typed while the hypervisor had focus */
+	bool focus_chosen;                /* the user switched: no more default focus */
+	unsigned int switch_presses;      /* Ctrl-A seen in a row, held back */
+	uint64_t discarded;               /* typed while the hypervisor had focus */
 };
 
 void console_input_init(struct console_input *ci);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/lib/console_ring.h"
 
 #define RING_MASK (CONSOLE_RING_SIZE - 1)

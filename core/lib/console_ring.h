@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A partition's console output on its way to the machine's serial port
  * (issue 12): the guest's writes only queue bytes here; the scheduler takes
  * them out a line at a time, in the partition's own time slices, and writes

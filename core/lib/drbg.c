@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ChaCha20 block function (RFC 8439 §2.1-2.3) and a fast-key-erasure DRBG
  * on top of it; see drbg.h. */
 #include "core/lib/drbg.h"
@@ -35,10 +36,18 @@ static void store_le32(uint8_t *p, uint32_t v)
 /* RFC 8439 §2.1. */
 static void quarter_round(uint32_t *x, int a, int b, int c, int d)
 {
-	x[a] += x[b]; x[d] ^= x[a]; x[d] = rotl32(x[d], 16);
-	x[c] += x[d]; x[b] ^= x[c]; x[b] = rotl32(x[b], 12);
-	x[a] += x[b]; x[d] ^= x[a]; x[d] = rotl32(x[d], 8);
-	x[c] += x[d]; x[b] ^= x[c]; x[b] = rotl32(x[b], 7);
+	x[a] += x[b];
+	x[d] ^= x[a];
+	x[d] = rotl32(x[d], 16);
+	x[c] += x[d];
+	x[b] ^= x[c];
+	x[b] = rotl32(x[b], 12);
+	x[a] += x[b];
+	x[d] ^= x[a];
+	x[d] = rotl32(x[d], 8);
+	x[c] += x[d];
+	x[b] ^= x[c];
+	x[b] = rotl32(x[b], 7);
 }
 
 /* Clearing that the compiler may not drop as a dead store. */

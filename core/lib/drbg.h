@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A small deterministic random bit generator built on the ChaCha20 block
  * function (RFC 8439 §2.3), for when the CPU has no RDRAND/RDSEED or as a
  * stretcher of a few seed bytes.
@@ -27,8 +28,8 @@ void chacha20_block(const uint8_t key[CHACHA20_KEY_BYTES], uint32_t counter,
 
 struct drbg {
 	uint8_t key[CHACHA20_KEY_BYTES];
-	uint64_t reseeds;   /* seed/reseed calls; separates their inputs */
-	uint64_t requests;  /* generate calls, the per-key nonce */
+	uint64_t reseeds;  /* seed/reseed calls; separates their inputs */
+	uint64_t requests; /* generate calls, the per-key nonce */
 	bool seeded;
 };
 

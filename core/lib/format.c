@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/lib/format.h"
 
 struct out {
@@ -26,8 +27,8 @@ static void put_padded(struct out *o, const char *s, size_t len, int width, bool
 			put(o, ' ');
 }
 
-static void put_number(struct out *o, uint64_t v, bool neg, unsigned base, bool upper,
-		       int width, bool left, char pad)
+static void put_number(struct out *o, uint64_t v, bool neg, unsigned base, bool upper, int width,
+		       bool left, char pad)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* printf-style formatting without libc (core/lib/format.c).
  * Supports: %d %i %u %x %X %o %p %s %c %% with flags '-', '0', '#', width, precision
  * for strings, and length modifiers hh h l ll z. Always NUL-terminates. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/lib/restart_job.h"
 
 uint64_t restart_limiter_take(struct restart_limiter *l, uint64_t now_ns)

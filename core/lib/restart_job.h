@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A partition restart as work in bounded steps (issue 12, "work that cannot
  * be preempted"), and the rate limit on restarts. Pure: host tests drive it
  * (tests/unit/test_restart_job.c); core/partition.c does each step's work
@@ -37,7 +38,7 @@ struct restart_limiter {
 	unsigned int tokens;
 	uint64_t next_token_ns; /* when the next token arrives (tokens < BURST) */
 	uint64_t interval_ns;
-	uint64_t limited;       /* restarts that had to wait, in all */
+	uint64_t limited; /* restarts that had to wait, in all */
 };
 
 /* Take a token for a restart asked for at now_ns. Returns how long the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Freestanding memory and string helpers. Kept simple: the hot paths that move
  * bulk data (virtqueue buffers, image loading) call bh_memcpy, which uses
  * "rep movsq" in the hypervisor image. */
@@ -137,10 +138,23 @@ bool bh_parse_u64(const char *s, size_t len, uint64_t *out, bool allow_suffix)
 	}
 	if (allow_suffix && len > i) {
 		switch (s[len - 1]) {
-		case 'k': case 'K': shift = 10; len--; break;
-		case 'm': case 'M': shift = 20; len--; break;
-		case 'g': case 'G': shift = 30; len--; break;
-		default: break;
+		case 'k':
+		case 'K':
+			shift = 10;
+			len--;
+			break;
+		case 'm':
+		case 'M':
+			shift = 20;
+			len--;
+			break;
+		case 'g':
+		case 'G':
+			shift = 30;
+			len--;
+			break;
+		default:
+			break;
 		}
 	}
 	if (i >= len)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Freestanding memory and string helpers (core/lib/string.c). On the host the
  * unit tests link the same file, so the names carry a bh_ prefix where they
  * would clash with libc; the compiler may still emit calls to memcpy/memset,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/lib/string.h"
 #include "core/loader/elf.h"
 
@@ -88,7 +89,8 @@ static bool check_header(const uint8_t *img, uint64_t size, struct elf_info *out
 			return false;
 		}
 		bh_memcpy(&h, img, sizeof(h));
-		if (h.type != ET_EXEC || h.machine != EM_X86_64 || h.phentsize != sizeof(struct elf64_phdr)) {
+		if (h.type != ET_EXEC || h.machine != EM_X86_64 ||
+		    h.phentsize != sizeof(struct elf64_phdr)) {
 			*why = "not an x86-64 executable ELF (type, machine or phentsize)";
 			return false;
 		}
@@ -99,7 +101,8 @@ static bool check_header(const uint8_t *img, uint64_t size, struct elf_info *out
 	} else if (img[EI_CLASS] == ELFCLASS32) {
 		struct elf32_ehdr h;
 		bh_memcpy(&h, img, sizeof(h));
-		if (h.type != ET_EXEC || h.machine != EM_386 || h.phentsize != sizeof(struct elf32_phdr)) {
+		if (h.type != ET_EXEC || h.machine != EM_386 ||
+		    h.phentsize != sizeof(struct elf32_phdr)) {
 			*why = "not an i386 executable ELF (type, machine or phentsize)";
 			return false;
 		}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ELF32/ELF64 guest images (System V ABI, ELF-64 Object File Format 1.5):
  * validated against the image size and the partition's RAM, then copied in
  * by program headers (p_paddr). Pure code. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Guest start-up layout (docs/manifest.md, guests/README.md):
  *
  *   top of RAM - 4 KiB  : GDT (null, 0x08 code64, 0x10 data, 0x18 code32)
@@ -23,10 +24,9 @@
 #define ACPI_AREA_END 0x100000ULL
 
 static const uint64_t guest_gdt[] = {
-	0,
-	0x00af9b000000ffffULL, /* 0x08: 64-bit code, accessed */
-	0x00cf93000000ffffULL, /* 0x10: flat data, accessed */
-	0x00cf9b000000ffffULL, /* 0x18: 32-bit flat code, accessed */
+	0, 0x00af9b000000ffffULL, /* 0x08: 64-bit code, accessed */
+	0x00cf93000000ffffULL,    /* 0x10: flat data, accessed */
+	0x00cf9b000000ffffULL,    /* 0x18: 32-bit flat code, accessed */
 };
 
 static bool build_identity_map(struct partition *p, gpa_t base)
@@ -56,9 +56,11 @@ static bool refuse(struct partition *p, const char *why)
 static bool acpi_area_free(struct partition *p, gpa_t lo, gpa_t hi)
 {
 	if (p->ram_size - LOADER_RESERVED_TOP < ACPI_AREA_END)
-		return refuse(p, "key 'acpi=on' needs more than 1 MiB of RAM (the tables live at 0xe0000)");
+		return refuse(p,
+			      "key 'acpi=on' needs more than 1 MiB of RAM (the tables live at 0xe0000)");
 	if (lo < ACPI_AREA_END && hi > ACPI_AREA_START)
-		return refuse(p, "key 'acpi=on': the image overlaps the ACPI tables' area [0xe0000, 1 MiB)");
+		return refuse(p,
+			      "key 'acpi=on': the image overlaps the ACPI tables' area [0xe0000, 1 MiB)");
 	return true;
 }
 
@@ -81,7 +83,8 @@ bool image_load(struct partition *p, struct vcpu_sregs *s)
 		if (!elf_load(p->image, p->image_size, &p->mem, &ei, &why))
 			return refuse(p, why);
 		if (ei.highest > top - LOADER_RESERVED_TOP)
-			return refuse(p, "the ELF image overlaps the loader's area at the top of RAM");
+			return refuse(p,
+				      "the ELF image overlaps the loader's area at the top of RAM");
 		mode = c->mode_given ? c->mode : (ei.is64 ? VCPU_MODE_LONG64 : VCPU_MODE_PROT32);
 		entry = ei.entry;
 		image_lo = ei.lowest;
@@ -91,9 +94,11 @@ bool image_load(struct partition *p, struct vcpu_sregs *s)
 			return refuse(p, "a flat binary needs mode=real|prot|long");
 		mode = c->mode;
 		gpa_t load = c->load != MANIFEST_NO_ADDR ? c->load
-				: mode == VCPU_MODE_REAL ? REAL_MODE_DEFAULT_LOAD : FLAT_DEFAULT_LOAD;
+			     : mode == VCPU_MODE_REAL    ? REAL_MODE_DEFAULT_LOAD
+							 : FLAT_DEFAULT_LOAD;
 		if (load + p->image_size < load || load + p->image_size > top - LOADER_RESERVED_TOP)
-			return refuse(p, "the flat image does not fit in RAM below the loader's area");
+			return refuse(p,
+				      "the flat image does not fit in RAM below the loader's area");
 		if (mode == VCPU_MODE_REAL && load + p->image_size > MiB(1))
 			return refuse(p, "a real-mode image must lie below 1 MiB");
 		gmem_write(&p->mem, load, p->image, p->image_size);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Loading a partition's boot image (flat binary or ELF) into its RAM and
  * setting up the first vCPU's start state. */
 #ifndef BULKHEAD_CORE_LOADER_IMAGE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The Linux/x86 32-bit boot protocol (Documentation/arch/x86/boot.rst) and
  * the zero page (Documentation/arch/x86/zero-page.rst). Layout and entry
  * state are described in linux_boot.h. */
@@ -7,16 +8,16 @@
 
 /* boot.rst, "The Real-Mode Kernel Header". */
 #define BOOT_FLAG_MAGIC 0xaa55
-#define HDRS_MAGIC 0x53726448        /* "HdrS" */
-#define SHORT_JUMP_OPCODE 0xeb       /* jump at 0x200: 0xEB, offset from 0x202 */
+#define HDRS_MAGIC 0x53726448  /* "HdrS" */
+#define SHORT_JUMP_OPCODE 0xeb /* jump at 0x200: 0xEB, offset from 0x202 */
 #define SETUP_SECTOR_SIZE 512
-#define SETUP_SECTS_DEFAULT 4        /* setup_sects 0 means 4 */
-#define SETUP_SECTS_MAX 63           /* real-mode code (boot sector + setup) <= 32 KiB */
-#define SYSSIZE_UNIT 16              /* syssize counts 16-byte paragraphs */
+#define SETUP_SECTS_DEFAULT 4 /* setup_sects 0 means 4 */
+#define SETUP_SECTS_MAX 63    /* real-mode code (boot sector + setup) <= 32 KiB */
+#define SYSSIZE_UNIT 16       /* syssize counts 16-byte paragraphs */
 #define LOADFLAG_LOADED_HIGH BIT(0)
 #define LOADFLAG_CAN_USE_HEAP BIT(7)
 #define TYPE_OF_LOADER_UNDEFINED 0xff
-#define VID_MODE_NORMAL 0xffff       /* "vga=normal" */
+#define VID_MODE_NORMAL 0xffff /* "vga=normal" */
 #define PROTOCOL_RSDP_IN_ZERO_PAGE 0x020e
 
 /* The smallest setup header we accept ends after handover_offset (2.11+). */
@@ -26,9 +27,9 @@
 #define HDR_HOLE_END 0x290
 
 #define KERNEL_ALIGNMENT_MAX GiB(1)
-#define KERNEL_DEFAULT_ADDR MiB(16)  /* when pref_address is unusable */
-#define RSDP_V2_SIZE 36              /* ACPI 6.x §5.2.5.3 */
-#define ENTRY_LIMIT GiB(4)           /* EIP and the 32-bit pointers */
+#define KERNEL_DEFAULT_ADDR MiB(16) /* when pref_address is unusable */
+#define RSDP_V2_SIZE 36             /* ACPI 6.x §5.2.5.3 */
+#define ENTRY_LIMIT GiB(4)          /* EIP and the 32-bit pointers */
 #define E820_TABLE_MAX 128
 
 /* Setup header (boot.rst), at offset 0x1f1 of the image and of boot_params. */
@@ -152,16 +153,16 @@ STATIC_ASSERT(sizeof(struct linux_boot_params) == 0x1000, "the zero page is one 
 STATIC_ASSERT(LINUX_E820_MAX <= E820_TABLE_MAX, "e820 table");
 
 /* Segment descriptor fields (SDM Vol. 3A §3.4.5). */
-#define DESC_LIMIT_LOW 0xffffULL      /* limit 15:0 */
+#define DESC_LIMIT_LOW 0xffffULL /* limit 15:0 */
 #define DESC_TYPE_SHIFT 40
-#define DESC_S BIT(44)                /* code or data, not system */
+#define DESC_S BIT(44) /* code or data, not system */
 #define DESC_P BIT(47)
 #define DESC_LIMIT_HIGH (0xfULL << 48) /* limit 19:16 */
-#define DESC_DB BIT(54)               /* 32-bit segment */
-#define DESC_G BIT(55)                /* 4 KiB granularity: 4 GiB limit */
+#define DESC_DB BIT(54)                /* 32-bit segment */
+#define DESC_G BIT(55)                 /* 4 KiB granularity: 4 GiB limit */
 #define DESC_TYPE_CODE_RX_A 0xbULL
 #define DESC_TYPE_DATA_RW_A 0x3ULL
-#define GDT_ENTRIES 4                 /* null, unused 0x08, 0x10 code, 0x18 data */
+#define GDT_ENTRIES 4 /* null, unused 0x08, 0x10 code, 0x18 data */
 
 static uint64_t flat32_descriptor(uint64_t type)
 {
@@ -229,7 +230,8 @@ static bool check_extent(const struct linux_setup_header *h, uint64_t size, stru
 			    o->setup_sects);
 	o->pm_offset = (uint64_t)(o->setup_sects + 1) * SETUP_SECTOR_SIZE;
 	if (o->pm_offset >= size)
-		return fail(why, n, "truncated: the module (%lu bytes) ends inside the %u setup sectors",
+		return fail(why, n,
+			    "truncated: the module (%lu bytes) ends inside the %u setup sectors",
 			    size, o->setup_sects);
 	o->pm_size = size - o->pm_offset;
 	uint64_t sys = (uint64_t)h->syssize * SYSSIZE_UNIT;
@@ -262,14 +264,16 @@ static bool check_placement_fields(const struct linux_setup_header *h, struct li
 		return fail(why, n, "kernel_alignment %#x is not a power of two up to 1 GiB",
 			    o->kernel_alignment);
 	if (o->init_size < o->pm_size)
-		return fail(why, n, "init_size %#x is smaller than the protected-mode kernel (%#lx bytes)",
+		return fail(why, n,
+			    "init_size %#x is smaller than the protected-mode kernel (%#lx bytes)",
 			    o->init_size, o->pm_size);
 	if (!o->cmdline_size)
 		return fail(why, n, "cmdline_size is 0: the kernel takes no command line");
 	/* A non-relocatable kernel moves itself to pref_address whatever we
 	 * do: it must not land on the low-memory structures. */
 	if (!o->relocatable && (o->pref_address < LINUX_HIGH_RAM || o->pref_address >= ENTRY_LIMIT))
-		return fail(why, n, "non-relocatable kernel with pref_address %#lx outside 1 MiB-4 GiB",
+		return fail(why, n,
+			    "non-relocatable kernel with pref_address %#lx outside 1 MiB-4 GiB",
 			    o->pref_address);
 	return true;
 }
@@ -283,8 +287,8 @@ bool linux_probe(const void *image, uint64_t size, struct linux_image *out, char
 	if (!img || size < HDR_HOLE_END)
 		return fail(why, n, "not a bzImage: %lu bytes is too small for a setup header", size);
 	if (size > LINUX_IMAGE_MAX)
-		return fail(why, n, "%lu MiB is too large for a kernel image (limit %lu MiB)", size >> 20,
-			    LINUX_IMAGE_MAX >> 20);
+		return fail(why, n, "%lu MiB is too large for a kernel image (limit %lu MiB)",
+			    size >> 20, LINUX_IMAGE_MAX >> 20);
 	bh_memcpy(&h, img + HDR_HOLE_START, sizeof(h));
 	if (!check_signature(&h, img, why, n) || !check_extent(&h, size, out, why, n) ||
 	    !check_placement_fields(&h, out, why, n))
@@ -338,7 +342,8 @@ static bool check_platform(const struct linux_load_params *p, char *why, size_t 
 			    "ACPI tables at %#lx (+%#lx) lie neither in 0xe0000-0xfffff nor in RAM above 1 MiB",
 			    p->acpi_base, p->acpi_size);
 	if (p->rsdp && !platform_range_ok(p, p->rsdp, RSDP_V2_SIZE))
-		return fail(why, n, "RSDP at %#lx lies neither in 0xe0000-0xfffff nor in RAM above 1 MiB",
+		return fail(why, n,
+			    "RSDP at %#lx lies neither in 0xe0000-0xfffff nor in RAM above 1 MiB",
 			    p->rsdp);
 	return true;
 }
@@ -350,7 +355,8 @@ static bool check_cmdline(const struct linux_image *img, const struct linux_load
 	/* Bounded scan: a missing NUL is caught, not read past. */
 	uint64_t len = bh_strnlen(c, LINUX_CMDLINE_AREA);
 	if (len > img->cmdline_size)
-		return fail(why, n, "command line is %lu bytes, the kernel takes at most %u (cmdline_size)",
+		return fail(why, n,
+			    "command line is %lu bytes, the kernel takes at most %u (cmdline_size)",
 			    len, img->cmdline_size);
 	if (len >= LINUX_CMDLINE_AREA)
 		return fail(why, n, "command line is longer than the loader's %u-byte area",
@@ -394,7 +400,8 @@ static bool place_kernel(const struct linux_image *img, const struct linux_load_
 	}
 	uint64_t align = MAX((uint64_t)img->kernel_alignment, PAGE_SIZE);
 	uint64_t pref = img->pref_address >= LINUX_HIGH_RAM && img->pref_address < ENTRY_LIMIT
-				? img->pref_address : KERNEL_DEFAULT_ADDR;
+					? img->pref_address
+					: KERNEL_DEFAULT_ADDR;
 	const uint64_t candidates[] = { ALIGN_UP(pref, align), ALIGN_UP(LINUX_HIGH_RAM, align) };
 	for (unsigned int i = 0; i < ARRAY_SIZE(candidates); i++) {
 		uint64_t start = candidates[i], end = start + img->init_size;
@@ -449,8 +456,8 @@ static bool place_initrd(const struct linux_image *img, const struct linux_load_
 	}
 	return fail(why, n,
 		    "the initrd (%lu KiB) does not fit below %#lx (initrd_addr_max or RAM end) outside the kernel at %#lx-%#lx",
-		    size >> 10, MIN(p->ram_size, (uint64_t)img->initrd_addr_max + 1), l->reserved_start,
-		    l->reserved_end);
+		    size >> 10, MIN(p->ram_size, (uint64_t)img->initrd_addr_max + 1),
+		    l->reserved_start, l->reserved_end);
 }
 
 static void add_e820(struct linux_layout *l, uint64_t start, uint64_t end, uint32_t type)
@@ -520,7 +527,10 @@ static bool write_all(const struct linux_image *img, const struct linux_load_par
 		      const struct linux_layout *l)
 {
 	const uint64_t gdt[GDT_ENTRIES] = {
-		0, 0, flat32_descriptor(DESC_TYPE_CODE_RX_A), flat32_descriptor(DESC_TYPE_DATA_RW_A),
+		0,
+		0,
+		flat32_descriptor(DESC_TYPE_CODE_RX_A),
+		flat32_descriptor(DESC_TYPE_DATA_RW_A),
 	};
 	struct linux_boot_params *bp = gmem_ptr(p->mem, l->boot_params, sizeof(*bp));
 	static const char nul;
@@ -554,8 +564,8 @@ bool linux_load(const struct linux_image *img, const struct linux_load_params *p
 	return true;
 }
 
-void linux_entry_state(const struct linux_layout *l, struct vcpu_sregs *s,
-		       uint64_t gpr[GPR_COUNT], uint64_t *rip, uint64_t *rflags)
+void linux_entry_state(const struct linux_layout *l, struct vcpu_sregs *s, uint64_t gpr[GPR_COUNT],
+		       uint64_t *rip, uint64_t *rflags)
 {
 	vcpu_sregs_for_mode(s, VCPU_MODE_PROT32, 0);
 	for (unsigned int i = 0; i < SEG_LDTR; i++)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Multiboot 1 kernels as partitions (Multiboot Specification 0.6.96). Layout
  * and entry state are described in multiboot_boot.h. */
 #include "core/lib/format.h"
@@ -8,16 +9,14 @@
 /* The boot GDT: null, unused, 0x10 flat data, 0x18 flat 32-bit code (the
  * selectors vcpu_sregs_for_mode gives protected mode). */
 static const uint64_t mb1_gdt[] = {
-	0,
-	0,
-	0x00cf93000000ffffULL, /* 0x10: flat data, accessed */
-	0x00cf9b000000ffffULL, /* 0x18: 32-bit flat code, accessed */
+	0, 0, 0x00cf93000000ffffULL, /* 0x10: flat data, accessed */
+	0x00cf9b000000ffffULL,       /* 0x18: 32-bit flat code, accessed */
 };
 
-#define WHY(...)                                        \
-	do {                                            \
+#define WHY(...)                                         \
+	do {                                             \
 		bh_snprintf(why, why_size, __VA_ARGS__); \
-		return false;                           \
+		return false;                            \
 	} while (0)
 
 static uint32_t get32(const uint8_t *p)
@@ -51,8 +50,7 @@ static bool check_kludge(const struct mb1_header *h, uint64_t size, char *why, s
 			WHY("multiboot: load_end_addr %#x asks for more than the image holds",
 			    h->load_end_addr);
 	}
-	uint64_t load_end = h->load_end_addr ? h->load_end_addr
-					     : h->load_addr + (size - file_off);
+	uint64_t load_end = h->load_end_addr ? h->load_end_addr : h->load_addr + (size - file_off);
 	if (h->bss_end_addr && h->bss_end_addr < load_end)
 		WHY("multiboot: bss_end_addr %#x lies below the end of the loaded data %#lx",
 		    h->bss_end_addr, load_end);
@@ -121,7 +119,7 @@ unsigned int mb1_memory_map(uint64_t ram_size, struct mb1_mmap *out)
 	out[n++] = (struct mb1_mmap){ 0xe0000, MB1_HIGH_RAM - 0xe0000, MB1_MEM_RESERVED };
 	if (ram_size > MB1_HIGH_RAM)
 		out[n++] = (struct mb1_mmap){ MB1_HIGH_RAM, ram_size - MB1_HIGH_RAM,
-					       MB1_MEM_AVAILABLE };
+					      MB1_MEM_AVAILABLE };
 	return n;
 }
 
@@ -139,8 +137,7 @@ static bool kernel_view(const struct gmem *mem, uint64_t ram_size, struct gmem *
 }
 
 static bool load_kludge(const uint8_t *img, uint64_t size, const struct mb1_header *h,
-			const struct gmem *view, struct mb1_layout *out, char *why,
-			size_t why_size)
+			const struct gmem *view, struct mb1_layout *out, char *why, size_t why_size)
 {
 	uint64_t file_off = h->offset - (h->header_addr - h->load_addr);
 	uint64_t load_len = h->load_end_addr ? (uint64_t)h->load_end_addr - h->load_addr
@@ -171,7 +168,8 @@ static bool load_elf(const uint8_t *img, uint64_t size, const struct gmem *view,
 		WHY("multiboot: not an ELF image and the header has no address fields (flags bit 16)");
 	if (!elf_load(img, size, view, &ei, &reason))
 		WHY("multiboot: %s%s", reason,
-		    bh_strstr(reason, "RAM") ? " (or touches the loader's area or the hole below 1 MiB)" : "");
+		    bh_strstr(reason, "RAM") ? " (or touches the loader's area or the hole below 1 MiB)"
+					     : "");
 	/* An ELF64 kernel is entered in 32-bit mode too (its entry must be
 	 * 32-bit code); everything lies below 4 GiB as RAM does. */
 	out->elf64 = ei.is64;
@@ -203,7 +201,8 @@ static bool place_modules(const struct mb1_load_params *p, struct mb1_layout *ou
 			    MB1_MOD_STRING_AREA - 1);
 		if (m->size > p->ram_size || at > p->ram_size - m->size)
 			WHY("multiboot: module %u (%lu KiB) does not fit in RAM after the kernel and "
-			    "the modules before it", i, m->size >> 10);
+			    "the modules before it",
+			    i, m->size >> 10);
 		out->module_start[i] = at;
 		out->module_size[i] = m->size;
 		at = align_page(at + m->size);
@@ -266,7 +265,7 @@ static void write_info(const struct mb1_load_params *p, struct mb1_layout *l)
 
 	put32(m, MB1_INFO_GPA + MB1_INFO_FLAGS,
 	      MB1_INFO_MEMORY | MB1_INFO_CMDLINE | MB1_INFO_MODS | MB1_INFO_MEM_MAP |
-		      MB1_INFO_LOADER_NAME);
+			      MB1_INFO_LOADER_NAME);
 	gmem_write(m, MB1_GDT_GPA, mb1_gdt, sizeof(mb1_gdt));
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Multiboot 1 kernels as partitions (kind=multiboot; Multiboot Specification
  * 0.6.96): the header is found and checked (mb1_find_header), the kernel is
  * loaded from its ELF program headers or by the a.out kludge's address
@@ -32,16 +33,16 @@
 #define MB1_HEADER_MAGIC 0x1badb002u
 #define MB1_SEARCH_LIMIT 8192
 #define MB1_HEADER_ALIGN 4
-#define MB1_HEADER_MIN_SIZE 12     /* magic, flags, checksum */
-#define MB1_HEADER_ADDR_SIZE 32    /* ... and the five address fields */
+#define MB1_HEADER_MIN_SIZE 12  /* magic, flags, checksum */
+#define MB1_HEADER_ADDR_SIZE 32 /* ... and the five address fields */
 /* §3.2: EAX holds this when the kernel is entered. */
 #define MB1_BOOT_MAGIC 0x2badb002u
 
 /* Header flags (§3.1.2). Bits 0-15 are requirements: a loader that does not
  * understand one must refuse the image. Bits 16-31 are optional. */
-#define MB1_HF_PAGE_ALIGN BIT(0)   /* modules page aligned (always done) */
-#define MB1_HF_MEMORY_INFO BIT(1)  /* mem_* and mmap_* (always given) */
-#define MB1_HF_VIDEO_MODE BIT(2)   /* a video mode table: no video here */
+#define MB1_HF_PAGE_ALIGN BIT(0)  /* modules page aligned (always done) */
+#define MB1_HF_MEMORY_INFO BIT(1) /* mem_* and mmap_* (always given) */
+#define MB1_HF_VIDEO_MODE BIT(2)  /* a video mode table: no video here */
 #define MB1_HF_REQUIRED_MASK 0xffffu
 #define MB1_HF_SUPPORTED_REQUIRED (MB1_HF_PAGE_ALIGN | MB1_HF_MEMORY_INFO)
 #define MB1_HF_AOUT_KLUDGE BIT(16) /* load by the header's address fields */
@@ -63,7 +64,7 @@
 #define MB1_INFO_MMAP_LENGTH 44
 #define MB1_INFO_MMAP_ADDR 48
 #define MB1_INFO_LOADER_NAME_ADDR 64
-#define MB1_INFO_SIZE 0x80         /* up to the framebuffer fields, rounded */
+#define MB1_INFO_SIZE 0x80 /* up to the framebuffer fields, rounded */
 
 /* One memory-map entry (§3.3): size (of the rest, 20), base, length, type. */
 #define MB1_MMAP_ENTRY_SIZE 24
@@ -87,9 +88,9 @@
 #define MB1_AREA_END 0xa000ULL
 #define MB1_STACK_TOP MB1_AREA_START
 
-#define MB1_LOW_RAM_END 0x9fc00ULL  /* mem_lower = 639 KiB, as a PC's BIOS */
+#define MB1_LOW_RAM_END 0x9fc00ULL /* mem_lower = 639 KiB, as a PC's BIOS */
 #define MB1_HIGH_RAM 0x100000ULL
-#define MB1_RAM_MAX GiB(3)          /* PCI windows from 3 GiB (the DSDT's) */
+#define MB1_RAM_MAX GiB(3) /* PCI windows from 3 GiB (the DSDT's) */
 #define MB1_MAX_MODULES 8
 #define MB1_MMAP_MAX 4
 #define MB1_WHY_MAX 160
@@ -98,7 +99,7 @@
 /* What the header says (§3.1). The address fields are valid only when
  * flags has MB1_HF_AOUT_KLUDGE. */
 struct mb1_header {
-	uint64_t offset;            /* file offset of the magic */
+	uint64_t offset; /* file offset of the magic */
 	uint32_t flags;
 	uint32_t header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr;
 };
@@ -106,31 +107,31 @@ struct mb1_header {
 struct mb1_module {
 	const void *data;
 	uint64_t size;
-	const char *string;         /* its command line; NULL means "" */
+	const char *string; /* its command line; NULL means "" */
 };
 
 struct mb1_load_params {
-	const struct gmem *mem;     /* guest RAM: one region [0, ram_size) */
+	const struct gmem *mem; /* guest RAM: one region [0, ram_size) */
 	uint64_t ram_size;
-	const char *cmdline;        /* NUL-terminated; NULL means "" */
+	const char *cmdline; /* NUL-terminated; NULL means "" */
 	const struct mb1_module *modules;
 	unsigned int nr_modules;
 };
 
 struct mb1_mmap {
 	uint64_t addr, len;
-	uint32_t type;              /* MB1_MEM_* */
+	uint32_t type; /* MB1_MEM_* */
 };
 
 struct mb1_layout {
-	bool aout_kludge;           /* loaded by the header's address fields */
+	bool aout_kludge; /* loaded by the header's address fields */
 	bool elf64;
 	uint32_t entry;
 	gpa_t kernel_lo, kernel_hi; /* extent of the loaded kernel, [lo, hi) */
 	gpa_t module_start[MB1_MAX_MODULES];
 	uint64_t module_size[MB1_MAX_MODULES];
 	unsigned int nr_modules;
-	gpa_t info;                 /* EBX */
+	gpa_t info;                    /* EBX */
 	uint32_t mem_lower, mem_upper; /* KiB */
 	struct mb1_mmap mmap[MB1_MMAP_MAX];
 	unsigned int mmap_entries;

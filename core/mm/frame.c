@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/lib/string.h"
 #include "core/log.h"
 #include "core/mm/frame.h"
@@ -66,7 +67,8 @@ paddr_t frame_alloc_range(struct frame_allocator *fa, uint64_t bytes, uint64_t a
 		/* The slot freed by remove_at took the upper piece; with the
 		 * table full the lower one cannot be recorded. */
 		if (start > r.base && !insert_at(fa, n, r.base, start - r.base)) {
-			pr_err("frame: free-range table full; %#lx+%#lx leaked", r.base, start - r.base);
+			pr_err("frame: free-range table full; %#lx+%#lx leaked", r.base,
+			       start - r.base);
 			fa->free_bytes -= start - r.base;
 		}
 		fa->free_bytes -= bytes;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Physical frame allocator: hands out runs of 4 KiB frames from the usable
  * memory map. Free memory is kept as a sorted list of free ranges, which
  * makes large aligned allocations (guest RAM in 2 MiB-aligned blocks, so the

@@ -1,14 +1,15 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/lib/string.h"
 #include "core/log.h"
 #include "core/mm/heap.h"
 
-#define BLOCK_MAGIC 0x4b4c4248u /* "HBLK" */
+#define BLOCK_MAGIC 0x4b4c4248u      /* "HBLK" */
 #define BLOCK_FREE_MAGIC 0x45455246u /* "FREE" */
 #define LARGE_CLASS 0xffu
 
 struct heap_block {
 	uint32_t magic;
-	uint8_t cls;       /* size class, or LARGE_CLASS */
+	uint8_t cls; /* size class, or LARGE_CLASS */
 	uint8_t pad[3];
 	union {
 		uint64_t pages_bytes;    /* LARGE: bytes of the page run */

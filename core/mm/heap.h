@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hypervisor heap: kmalloc/kfree for control structures (partitions,
  * vCPUs, device models). Small sizes come from power-of-two size classes
  * carved out of 64 KiB chunks; large ones are whole page runs. Every block has
@@ -25,7 +26,7 @@ struct heap {
 
 void heap_init(struct heap *h, void *(*get_pages)(void *, uint64_t),
 	       void (*put_pages)(void *, void *, uint64_t), void *ctx);
-void *heap_alloc(struct heap *h, uint64_t size);  /* zeroed; NULL on failure */
+void *heap_alloc(struct heap *h, uint64_t size); /* zeroed; NULL on failure */
 void heap_free(struct heap *h, void *p);
 
 /* The hypervisor's heap (set up in boot, locked). */

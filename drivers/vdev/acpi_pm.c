@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ACPI PM1 event/control registers and the PM timer. */
 #include "drivers/vdev/acpi_pm.h"
 
@@ -159,7 +160,8 @@ static void write_byte(struct acpi_pm *pm, unsigned int off, uint8_t byte)
 	case ACPI_PM_TMR_OFFSET + 3:
 		if (!pm->tmr_write_logged) {
 			pm->tmr_write_logged = true;
-			pr_warn("[%s] acpi-pm: write to the read-only PM timer ignored", owner_of(pm));
+			pr_warn("[%s] acpi-pm: write to the read-only PM timer ignored",
+				owner_of(pm));
 		}
 		break;
 	default: /* the two bytes between PM1_CNT and PM_TMR decode nothing */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ACPI fixed-hardware power-management registers (ACPI 6.4 §4.8.3) in I/O
  * space, as the FADT built by drivers/vdev/acpi_tables.c describes them:
  *
@@ -59,7 +60,8 @@
 /* GBL_EN and RTC_EN hold what the OS writes (ACPICA reads them back to
  * check the event is enabled) although neither event ever fires here: no
  * firmware shares the global lock, and RTC alarms reach the guest as IRQ 8. */
-#define ACPI_PM1_EN_WRITABLE (ACPI_PM1_TMR_EN | ACPI_PM1_GBL_EN | ACPI_PM1_PWRBTN_EN | ACPI_PM1_RTC_EN)
+#define ACPI_PM1_EN_WRITABLE \
+	(ACPI_PM1_TMR_EN | ACPI_PM1_GBL_EN | ACPI_PM1_PWRBTN_EN | ACPI_PM1_RTC_EN)
 /* Status bits that raise the SCI when their enable bit is set. */
 #define ACPI_PM1_SCI_EVENTS (ACPI_PM1_TMR_STS | ACPI_PM1_PWRBTN_STS)
 
@@ -90,7 +92,7 @@ struct acpi_pm {
 
 	uint16_t sts;
 	uint16_t en;
-	uint16_t cnt;		/* ACPI_PM1_CNT_STORED bits */
+	uint16_t cnt;           /* ACPI_PM1_CNT_STORED bits */
 	uint64_t tmr_msb_epoch; /* timer ticks >> 31 when TMR_STS was last updated */
 
 	uint64_t power_offs;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ACPI tables: RSDP, RSDT, XSDT, FADT, FACS, MADT and an AML DSDT. */
 #include "drivers/vdev/acpi_tables.h"
 
@@ -119,8 +120,8 @@ STATIC_ASSERT(offsetof(struct acpi_fadt, x_pm_tmr_blk) == 208, "FADT X_PM_TMR_BL
 /* FADT fixed feature flags (§5.2.9). */
 #define FADT_WBINVD BIT(0)
 #define FADT_PROC_C1 BIT(2)
-#define FADT_SLP_BUTTON BIT(5)	/* no fixed-feature sleep button */
-#define FADT_FIX_RTC BIT(6)	/* no RTC wake status in PM1 */
+#define FADT_SLP_BUTTON BIT(5)  /* no fixed-feature sleep button */
+#define FADT_FIX_RTC BIT(6)     /* no RTC wake status in PM1 */
 #define FADT_TMR_VAL_EXT BIT(8) /* 32-bit PM timer */
 #define FADT_RESET_REG_SUP BIT(10)
 /* IA-PC boot architecture flags (§5.2.9.3). */
@@ -484,7 +485,7 @@ static int build_madt(struct writer *w, const struct acpi_config *c, gpa_t *gpa)
 		bh_memcpy(p, &e, sizeof(e));
 		p += sizeof(e);
 	}
-	struct madt_ioapic io = { MADT_TYPE_IOAPIC, sizeof(io), c->ioapic_id, 0,
+	struct madt_ioapic io = { MADT_TYPE_IOAPIC,         sizeof(io), c->ioapic_id, 0,
 				  (uint32_t)c->ioapic_addr, 0 };
 	bh_memcpy(p, &io, sizeof(io));
 	p += sizeof(io);

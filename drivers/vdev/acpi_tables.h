@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The ACPI tables of one partition (ACPI 6.4 §5.2), built into a caller
  * buffer that the platform copies to guest-physical address `base`:
  *
@@ -47,15 +48,15 @@
 #define ACPI_CREATOR_REVISION 1
 
 struct acpi_config {
-	unsigned int nr_cpus; /* 1..ACPI_MAX_CPUS */
-	gpa_t base;	      /* 16-byte aligned; base + 64 KiB <= 4 GiB */
-	uint16_t pm_base;     /* acpi_pm block (ACPI_PM_DEFAULT_BASE) */
-	uint8_t sci_irq;      /* ISA IRQ of the SCI, also its GSI (9) */
-	uint64_t lapic_addr;  /* below 4 GiB */
-	uint64_t ioapic_addr; /* below 4 GiB */
-	uint8_t ioapic_id;    /* 0-15, default nr_cpus */
-	unsigned int ioapic_pins;  /* GSIs 0..pins-1 */
-	unsigned int pci_gsi_base; /* PCI INTx land on GSIs base..base+3 */
+	unsigned int nr_cpus;                       /* 1..ACPI_MAX_CPUS */
+	gpa_t base;                                 /* 16-byte aligned; base + 64 KiB <= 4 GiB */
+	uint16_t pm_base;                           /* acpi_pm block (ACPI_PM_DEFAULT_BASE) */
+	uint8_t sci_irq;                            /* ISA IRQ of the SCI, also its GSI (9) */
+	uint64_t lapic_addr;                        /* below 4 GiB */
+	uint64_t ioapic_addr;                       /* below 4 GiB */
+	uint8_t ioapic_id;                          /* 0-15, default nr_cpus */
+	unsigned int ioapic_pins;                   /* GSIs 0..pins-1 */
+	unsigned int pci_gsi_base;                  /* PCI INTx land on GSIs base..base+3 */
 	uint32_t pci_mmio32_base, pci_mmio32_limit; /* inclusive */
 	uint64_t pci_mmio64_base, pci_mmio64_limit; /* both 0: no 64-bit window */
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* AML byte-code emitter (ACPI 6.4 §20). */
 #include "drivers/vdev/aml.h"
 
@@ -342,8 +343,7 @@ size_t aml_device_begin(struct aml_buf *b, const char *path)
 	return mark;
 }
 
-size_t aml_method_begin(struct aml_buf *b, const char *path, unsigned int nargs,
-			bool serialized)
+size_t aml_method_begin(struct aml_buf *b, const char *path, unsigned int nargs, bool serialized)
 {
 	aml_byte(b, AML_METHOD_OP);
 	size_t mark = b->len;
@@ -432,10 +432,10 @@ void aml_res_address(struct aml_buf *b, unsigned int width, uint8_t type, uint8_
 	aml_byte(b, type);
 	aml_byte(b, AML_RES_GEN_WINDOW); /* producer, positive decode */
 	aml_byte(b, type_flags);
-	aml_le(b, 0, width);   /* _GRA */
-	aml_le(b, min, width); /* _MIN */
-	aml_le(b, max, width); /* _MAX */
-	aml_le(b, 0, width);   /* _TRA */
+	aml_le(b, 0, width);             /* _GRA */
+	aml_le(b, min, width);           /* _MIN */
+	aml_le(b, max, width);           /* _MAX */
+	aml_le(b, 0, width);             /* _TRA */
 	aml_le(b, max - min + 1, width); /* _LEN */
 }
 
@@ -456,7 +456,8 @@ void aml_res_dword_io(struct aml_buf *b, uint32_t min, uint32_t max)
 
 static uint8_t mem_flags(bool cacheable)
 {
-	return AML_RES_MEM_READ_WRITE | (cacheable ? AML_RES_MEM_CACHEABLE : AML_RES_MEM_NON_CACHEABLE);
+	return AML_RES_MEM_READ_WRITE |
+	       (cacheable ? AML_RES_MEM_CACHEABLE : AML_RES_MEM_NON_CACHEABLE);
 }
 
 void aml_res_dword_memory(struct aml_buf *b, uint32_t min, uint32_t max, bool cacheable)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A tiny emitter of ACPI Machine Language byte code (ACPI 6.4 §20, "ACPI
  * Machine Language Specification") for the tables the platform builds
  * itself: names, integers, strings, packages, buffers, scopes, devices,
@@ -62,10 +63,10 @@
 #define AML_PACKAGE_MAX_ELEMENTS 255 /* NumElements is one byte */
 
 /* Resource descriptors (ACPI 6.4 §6.4). */
-#define AML_RES_IO_PORT 0x47  /* small item 0x08, length 7 (§6.4.2.5) */
+#define AML_RES_IO_PORT 0x47 /* small item 0x08, length 7 (§6.4.2.5) */
 #define AML_RES_IO_PORT_LEN 8
 #define AML_RES_IO_DECODE16 0x01
-#define AML_RES_END_TAG 0x79 /* small item 0x0F, length 1 (§6.4.2.9) */
+#define AML_RES_END_TAG 0x79       /* small item 0x0F, length 1 (§6.4.2.9) */
 #define AML_RES_QWORD_ADDRESS 0x8A /* §6.4.3.5.1 */
 #define AML_RES_DWORD_ADDRESS 0x87 /* §6.4.3.5.2 */
 #define AML_RES_WORD_ADDRESS 0x88  /* §6.4.3.5.3 */
@@ -138,8 +139,7 @@ void aml_name_eisaid(struct aml_buf *b, const char *name, const char *id);
 /* Blocks with a PkgLength. */
 size_t aml_scope_begin(struct aml_buf *b, const char *path);
 size_t aml_device_begin(struct aml_buf *b, const char *path);
-size_t aml_method_begin(struct aml_buf *b, const char *path, unsigned int nargs,
-			bool serialized);
+size_t aml_method_begin(struct aml_buf *b, const char *path, unsigned int nargs, bool serialized);
 /* Closes a scope, device, method or package. */
 void aml_block_end(struct aml_buf *b, size_t mark);
 /* Return(<object>): the caller emits the object. */

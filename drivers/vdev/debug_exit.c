@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "drivers/vdev/debug_exit.h"
 
 static int debug_exit_read(void *dev, uint64_t off, unsigned int size, uint64_t *val)
@@ -21,6 +22,6 @@ static int debug_exit_write(void *dev, uint64_t off, unsigned int size, uint64_t
 
 bool debug_exit_attach(struct debug_exit *d, struct iobus *bus)
 {
-	return iobus_add_pio(bus, d->port, DEBUG_EXIT_NR_PORTS, debug_exit_read, debug_exit_write, d,
-			     "debug-exit");
+	return iobus_add_pio(bus, d->port, DEBUG_EXIT_NR_PORTS, debug_exit_read, debug_exit_write,
+			     d, "debug-exit");
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* QEMU's isa-debug-exit, opt-in per partition (debug-exit=PORT): a write of
  * v at PORT or PORT+1 (QEMU's default iosize 2) ends the partition with
  * status (v << 1) | 1, as QEMU itself would end with that exit status.

@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* QEMU's fw_cfg, traditional interface (see fw_cfg.h). */
 #include "core/lib/string.h"
 #include "drivers/vdev/fw_cfg.h"
 
-#define SELECTOR_WIDTH 2            /* fw_cfg.rst: a 16-bit selector write */
-#define DATA_WIDTH 1                /* x86: the data register is 8 bits wide */
+#define SELECTOR_WIDTH 2 /* fw_cfg.rst: a 16-bit selector write */
+#define DATA_WIDTH 1     /* x86: the data register is 8 bits wide */
 
 static bool add_item(struct fw_cfg *f, uint16_t key, const void *data, size_t len)
 {

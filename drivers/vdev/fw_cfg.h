@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* QEMU's firmware configuration device (fw_cfg), traditional port-I/O
  * interface only, as QEMU's docs/specs/fw_cfg.rst describes it for x86:
  *
@@ -34,18 +35,18 @@
 #define FW_CFG_ENTRY_MASK 0x3fff
 #define FW_CFG_ID_TRADITIONAL (1u << 0)
 #define FW_CFG_SIGNATURE_BYTES "QEMU"
-#define FW_CFG_FILE_NAME_MAX 56     /* bytes, NUL included */
-#define FW_CFG_DIR_ENTRY_SIZE 64    /* size(4) select(2) reserved(2) name(56) */
-#define FW_CFG_E820_ENTRY_SIZE 20   /* address(8) length(8) type(4), packed */
+#define FW_CFG_FILE_NAME_MAX 56   /* bytes, NUL included */
+#define FW_CFG_DIR_ENTRY_SIZE 64  /* size(4) select(2) reserved(2) name(56) */
+#define FW_CFG_E820_ENTRY_SIZE 20 /* address(8) length(8) type(4), packed */
 
 #define FW_CFG_MAX_ITEMS 12
 #define FW_CFG_MAX_FILES 4
-#define FW_CFG_BLOB_MAX 1024        /* all item bytes together */
+#define FW_CFG_BLOB_MAX 1024 /* all item bytes together */
 #define FW_CFG_E820_MAX 8
 
 struct fw_cfg_item {
 	uint16_t key;
-	uint16_t off;               /* into blob */
+	uint16_t off; /* into blob */
 	uint16_t len;
 };
 
@@ -61,7 +62,7 @@ struct fw_cfg {
 
 struct fw_cfg_e820 {
 	uint64_t addr, len;
-	uint32_t type;              /* 1 RAM, 2 reserved (ACPI 6.x Table 15-374) */
+	uint32_t type; /* 1 RAM, 2 reserved (ACPI 6.x Table 15-374) */
 };
 
 struct fw_cfg_config {

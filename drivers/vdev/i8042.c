@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 8042 keyboard controller with nothing plugged in. */
 #include "drivers/vdev/i8042.h"
 

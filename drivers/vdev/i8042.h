@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Intel 8042 keyboard controller as found on PCs (IBM PS/2 Technical
  * Reference, "Keyboard/Auxiliary Device Controller"; command set as Linux's
  * drivers/input/serio/i8042.h documents it), with no keyboard and no mouse

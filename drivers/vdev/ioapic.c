@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* I/O APIC. References: Intel 82093AA datasheet (§3.1 memory-mapped
  * registers, §3.2 indirect registers, §3.2.4 redirection table) and the
  * ICH9 datasheet for the version 0x20 EOI register. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* I/O APIC: the 82093AA programming model (Intel 82093AA I/O Advanced
  * Programmable Interrupt Controller datasheet, order 290566) as found in
  * Intel ICH/PCH chipsets: version 0x20, 24 redirection entries, and the
@@ -58,15 +59,15 @@
 #define IOAPIC_RTE_DEST_SHIFT 56
 #define IOAPIC_RTE_DEST_MASK 0xFFULL
 /* Bits the guest can write; bits 55:17 are reserved and read as zero. */
-#define IOAPIC_RTE_WRITABLE                                                                  \
-	(IOAPIC_RTE_VECTOR_MASK | IOAPIC_RTE_DELIVERY_MASK << IOAPIC_RTE_DELIVERY_SHIFT |    \
-	 IOAPIC_RTE_DEST_LOGICAL | IOAPIC_RTE_POLARITY_LOW | IOAPIC_RTE_TRIGGER_LEVEL |       \
+#define IOAPIC_RTE_WRITABLE                                                               \
+	(IOAPIC_RTE_VECTOR_MASK | IOAPIC_RTE_DELIVERY_MASK << IOAPIC_RTE_DELIVERY_SHIFT | \
+	 IOAPIC_RTE_DEST_LOGICAL | IOAPIC_RTE_POLARITY_LOW | IOAPIC_RTE_TRIGGER_LEVEL |   \
 	 IOAPIC_RTE_MASKED | IOAPIC_RTE_DEST_MASK << IOAPIC_RTE_DEST_SHIFT)
 
 struct ioapic {
 	const char *owner;
 	struct msi_sink msi;
-	uint8_t id;	  /* 4-bit IOAPIC ID */
+	uint8_t id;       /* 4-bit IOAPIC ID */
 	uint8_t ioregsel; /* selected indirect register */
 	uint64_t rte[IOAPIC_NR_PINS];
 	uint32_t pin_level; /* bit n: input n is asserted */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Byte-wide ISA registers reached by wider IN/OUT instructions.
  *
  * The legacy PC devices (8259A, 8254, 16550A, MC146818, 8042) have 8-bit data

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Local APIC model. Section numbers are Intel SDM Vol. 3A chapter 10. */
 #include "drivers/vdev/lapic.h"
 #include "drivers/vdev/lapic_internal.h"
@@ -206,8 +207,8 @@ void lapic_accept(struct lapic *l, const struct lapic_msg *msg)
 		kick(l);
 		return;
 	default:
-		lapic_warn_once(l, W_DELIVERY_MODE, "message with reserved delivery mode %u dropped",
-				msg->delivery);
+		lapic_warn_once(l, W_DELIVERY_MODE,
+				"message with reserved delivery mode %u dropped", msg->delivery);
 		return;
 	}
 }
@@ -244,8 +245,7 @@ static void fire_lvt(struct lapic *l, unsigned int idx)
 		kick(l); /* the PIC's vector is fetched by the platform */
 		return;
 	default:
-		lapic_warn_once(l, W_DELIVERY_MODE, "LVT %u has reserved delivery mode %u", idx,
-				dm);
+		lapic_warn_once(l, W_DELIVERY_MODE, "LVT %u has reserved delivery mode %u", idx, dm);
 		return;
 	}
 }
@@ -394,8 +394,7 @@ bool lapic_match_dest(const struct lapic *l, uint32_t dest, bool logical, bool x
 	return !x2apic_format && match_logical_xapic(l, (uint8_t)dest);
 }
 
-bool lapic_msg_targets(const struct lapic *src, const struct lapic *dst,
-		       const struct lapic_msg *msg)
+bool lapic_msg_targets(const struct lapic *src, const struct lapic *dst, const struct lapic_msg *msg)
 {
 	switch (msg->shorthand) {
 	case LAPIC_SH_SELF:
@@ -577,8 +576,7 @@ void lapic_tick(struct lapic *l, uint64_t now)
 {
 	uint64_t period, n, step;
 
-	if (!l->timer_armed || l->timer_deadline_ns == VDEV_NO_DEADLINE ||
-	    now < l->timer_deadline_ns)
+	if (!l->timer_armed || l->timer_deadline_ns == VDEV_NO_DEADLINE || now < l->timer_deadline_ns)
 		return;
 	switch (timer_mode(l)) {
 	case LAPIC_TIMER_PERIODIC:

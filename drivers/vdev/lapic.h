@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Local APIC of one vCPU, xAPIC and x2APIC modes (Intel SDM Vol. 3A
  * chapter 10, "Advanced Programmable Interrupt Controller").
  *
@@ -174,13 +175,13 @@ enum lapic_mode {
 
 /* An interrupt message: an IPI from an ICR, an MSI, an IOAPIC redirection. */
 struct lapic_msg {
-	uint32_t dest;	   /* destination field */
+	uint32_t dest;     /* destination field */
 	bool dest_x2apic;  /* dest is a 32-bit x2APIC destination, else 8-bit xAPIC */
 	bool dest_logical; /* logical destination mode, else physical */
 	enum lapic_shorthand shorthand;
 	enum lapic_delivery delivery;
 	uint8_t vector;
-	bool level;	    /* ICR level: assert; false only for INIT de-assert */
+	bool level;         /* ICR level: assert; false only for INIT de-assert */
 	bool trigger_level; /* level-triggered, else edge */
 };
 
@@ -207,11 +208,11 @@ struct lapic {
 	unsigned int phys_bits;
 
 	uint64_t apic_base; /* IA32_APIC_BASE as the guest reads it */
-	uint32_t id;	    /* xAPIC ID register (ID in bits 31:24) */
+	uint32_t id;        /* xAPIC ID register (ID in bits 31:24) */
 	uint32_t tpr, ldr, dfr, svr;
 	uint32_t isr[8], tmr[8], irr[8];
-	uint32_t esr;	      /* what the guest reads */
-	uint32_t esr_pending; /* errors since the last ESR write */
+	uint32_t esr;               /* what the guest reads */
+	uint32_t esr_pending;       /* errors since the last ESR write */
 	uint32_t icr_low, icr_high; /* icr_high: xAPIC bits 31:24, or x2APIC 32-bit dest */
 	uint32_t lvt[LAPIC_NR_LVT];
 
@@ -272,8 +273,7 @@ void lapic_tick(struct lapic *l, uint64_t now_ns);
 bool lapic_match_dest(const struct lapic *l, uint32_t dest, bool logical, bool x2apic_format);
 /* Shorthand plus destination: is dst a target of msg sent by src (src may
  * be NULL for MSI/IOAPIC messages)? */
-bool lapic_msg_targets(const struct lapic *src, const struct lapic *dst,
-		       const struct lapic_msg *msg);
+bool lapic_msg_targets(const struct lapic *src, const struct lapic *dst, const struct lapic_msg *msg);
 /* Decode an MSI (SDM §10.11): false if addr is not in the 0xFEExxxxx window. */
 bool lapic_msi_decode(uint64_t addr, uint32_t data, struct lapic_msg *msg);
 /* Accept a message addressed to l (fixed/lowest -> IRR/TMR, NMI, INIT,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Inside the local APIC model only (drivers/vdev/lapic.c: state, delivery,
  * IPIs, timer; lapic_regs.c: the register file and its xAPIC MMIO and
  * x2APIC MSR paths). Section numbers are Intel SDM Vol. 3A chapter 10. */
@@ -9,7 +10,7 @@
 
 #define NS_PER_SEC 1000000000ULL
 #define FIRST_LEGAL_VECTOR 16 /* 0-15 are illegal (§10.5.3) */
-#define PRIORITY_CLASS(v) ((uint32_t)(v) & 0xF0u)
+#define PRIORITY_CLASS(v) ((uint32_t)(v)&0xF0u)
 #define XAPIC_BROADCAST 0xFFu
 #define X2APIC_BROADCAST 0xFFFFFFFFu
 #define XAPIC_ID_MASK 0xFF000000u
@@ -25,12 +26,9 @@
  * With the read-only status bits they are all the bits that exist: an
  * x2APIC write of any other bit #GPs (§10.12.1.3). */
 static const uint32_t lvt_writable[LAPIC_NR_LVT] = {
-	[LAPIC_LVT_IDX_TIMER] = 0x000700FFu,
-	[LAPIC_LVT_IDX_THERMAL] = 0x000107FFu,
-	[LAPIC_LVT_IDX_PERF] = 0x000107FFu,
-	[LAPIC_LVT_IDX_LINT0] = 0x0001A7FFu,
-	[LAPIC_LVT_IDX_LINT1] = 0x0001A7FFu,
-	[LAPIC_LVT_IDX_ERROR] = 0x000100FFu,
+	[LAPIC_LVT_IDX_TIMER] = 0x000700FFu, [LAPIC_LVT_IDX_THERMAL] = 0x000107FFu,
+	[LAPIC_LVT_IDX_PERF] = 0x000107FFu,  [LAPIC_LVT_IDX_LINT0] = 0x0001A7FFu,
+	[LAPIC_LVT_IDX_LINT1] = 0x0001A7FFu, [LAPIC_LVT_IDX_ERROR] = 0x000100FFu,
 	[LAPIC_LVT_IDX_CMCI] = 0x000107FFu,
 };
 #define LVT_READ_ONLY_BITS (LAPIC_LVT_DELIVERY_STATUS | LAPIC_LVT_REMOTE_IRR)
@@ -54,17 +52,17 @@ enum lapic_warning {
 /* Outcome of a register access, shared by the MMIO and MSR paths. */
 enum reg_status {
 	REG_OK,
-	REG_ABSENT,	/* reserved offset / no such MSR */
+	REG_ABSENT,     /* reserved offset / no such MSR */
 	REG_WRITE_ONLY, /* read of EOI or SELF IPI */
 	REG_READ_ONLY,
 	REG_BAD_VALUE, /* x2APIC: reserved bits set */
 };
 
-#define lapic_warn_once(l, bit, fmt, ...)                                                   \
-	do {                                                                                \
-		if (first_warning(l, bit))                                                  \
+#define lapic_warn_once(l, bit, fmt, ...)                                                  \
+	do {                                                                               \
+		if (first_warning(l, bit))                                                 \
 			pr_warn("[%s] lapic: APIC %u: " fmt, owner_of(l), (l)->initial_id, \
-				##__VA_ARGS__);                                             \
+				##__VA_ARGS__);                                            \
 	} while (0)
 
 static inline const char *owner_of(const struct lapic *l)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Local APIC model: the register file, shared by the xAPIC MMIO page and the
  * x2APIC MSRs (moved out of lapic.c unchanged). Section numbers are Intel
  * SDM Vol. 3A chapter 10. */
@@ -156,8 +157,7 @@ static void write_dfr(struct lapic *l, uint32_t val)
 	uint32_t model = val >> LAPIC_DFR_MODEL_SHIFT;
 
 	if (model != LAPIC_DFR_FLAT && model != LAPIC_DFR_CLUSTER)
-		lapic_warn_once(l, W_DFR_MODEL, "DFR model %#x is neither flat nor cluster",
-				model);
+		lapic_warn_once(l, W_DFR_MODEL, "DFR model %#x is neither flat nor cluster", model);
 	l->dfr = (val & DFR_MODEL_BITS) | ~DFR_MODEL_BITS;
 }
 
@@ -299,8 +299,7 @@ static const char *const reg_status_text[] = {
 	[REG_BAD_VALUE] = "reserved bits set",
 };
 
-static int x2apic_gp(struct lapic *l, uint32_t msr, bool write, uint64_t val,
-		     enum reg_status why)
+static int x2apic_gp(struct lapic *l, uint32_t msr, bool write, uint64_t val, enum reg_status why)
 {
 	lapic_warn_once(l, W_X2APIC_GP, "%s MSR %#x (value %#llx): %s; #GP",
 			write ? "WRMSR" : "RDMSR", msr, (unsigned long long)val,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* x86 MSI address/data encoding (Intel SDM Vol. 3A §11.11). */
 #include "drivers/vdev/msi.h"
 
@@ -30,7 +31,7 @@ uint64_t msi_encode_addr(const struct msi_message *m)
 uint32_t msi_encode_data(const struct msi_message *m)
 {
 	uint32_t data = m->vector | (uint32_t)(m->delivery_mode & MSI_DATA_DELIVERY_MASK)
-					    << MSI_DATA_DELIVERY_SHIFT;
+						    << MSI_DATA_DELIVERY_SHIFT;
 
 	if (m->level_assert)
 		data |= MSI_DATA_LEVEL_ASSERT;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Message-signalled interrupts on x86 (Intel SDM Vol. 3A §11.11, "Message
  * Signalled Interrupts"): a dword write of `data` to `addr` in the
  * 0xFEExxxxx window. PCI MSI/MSI-X and the emulated IOAPIC both produce

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Generic PCI type-0 configuration space. Section references are to the
  * PCI Local Bus Specification 3.0, chapter 6 ("Configuration Space"). */
 #include "drivers/vdev/pci_dev.h"
@@ -273,7 +274,7 @@ bool pci_dev_add_bar(struct pci_dev *d, unsigned int bar, enum pci_bar_type type
 		build(d, bar_offset(bar), 4, PCI_BAR_SPACE_IO);
 		pci_dev_set_wmask(d, bar_offset(bar), 4,
 				  (uint32_t)(addr_mask & (PCI_BAR_IO_ADDR_LIMIT - 1)) &
-					  ~PCI_BAR_IO_FLAGS_MASK);
+						  ~PCI_BAR_IO_FLAGS_MASK);
 		return true;
 	}
 	flags = prefetchable ? PCI_BAR_MEM_PREFETCH : 0;
@@ -295,8 +296,7 @@ void pci_dev_set_bar_callback(struct pci_dev *d, pci_bar_changed_fn fn, void *ct
 	d->bar_ctx = ctx;
 }
 
-bool pci_dev_set_intx(struct pci_dev *d, uint8_t pin, const struct irq_sink *sink,
-		      unsigned int line)
+bool pci_dev_set_intx(struct pci_dev *d, uint8_t pin, const struct irq_sink *sink, unsigned int line)
 {
 	if (pin < PCI_INTERRUPT_PIN_INTA || pin > PCI_INTERRUPT_PIN_INTD || !sink) {
 		pr_err("[%s] pci %s: interrupt pin %u is not INTA-INTD", owner_of(d), name_of(d),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A PCI function's type-0 configuration space (PCI Local Bus 3.0 §6.1,
  * 256 bytes), shared by every emulated PCI device: the host bridge,
  * virtio-pci, ...
@@ -68,7 +69,7 @@
 #define PCI_COMMAND_PARITY BIT(6)
 #define PCI_COMMAND_SERR BIT(8)
 #define PCI_COMMAND_INTX_DISABLE BIT(10)
-#define PCI_COMMAND_WRITABLE                                                         \
+#define PCI_COMMAND_WRITABLE                                                             \
 	(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_PARITY | \
 	 PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE)
 
@@ -81,10 +82,9 @@
 #define PCI_STATUS_REC_MASTER_ABORT BIT(13)
 #define PCI_STATUS_SIG_SYSTEM_ERROR BIT(14)
 #define PCI_STATUS_DETECTED_PARITY BIT(15)
-#define PCI_STATUS_W1C                                                              \
-	(PCI_STATUS_MASTER_PARITY | PCI_STATUS_SIG_TARGET_ABORT |                    \
-	 PCI_STATUS_REC_TARGET_ABORT | PCI_STATUS_REC_MASTER_ABORT |                 \
-	 PCI_STATUS_SIG_SYSTEM_ERROR | PCI_STATUS_DETECTED_PARITY)
+#define PCI_STATUS_W1C                                                                          \
+	(PCI_STATUS_MASTER_PARITY | PCI_STATUS_SIG_TARGET_ABORT | PCI_STATUS_REC_TARGET_ABORT | \
+	 PCI_STATUS_REC_MASTER_ABORT | PCI_STATUS_SIG_SYSTEM_ERROR | PCI_STATUS_DETECTED_PARITY)
 
 /* Base address registers (§6.2.5.1). */
 #define PCI_NR_BARS 6
@@ -123,7 +123,7 @@ enum pci_bar_type {
 	PCI_BAR_NONE = 0,
 	PCI_BAR_IO,
 	PCI_BAR_MEM32,
-	PCI_BAR_MEM64, /* takes this slot and the next one */
+	PCI_BAR_MEM64,      /* takes this slot and the next one */
 	PCI_BAR_MEM64_HIGH, /* the upper half of the previous slot's BAR */
 };
 
@@ -177,7 +177,7 @@ struct pci_dev {
 	const char *owner; /* partition name, for messages */
 	const char *name;  /* device name, for messages */
 	uint8_t cfg[PCI_CFG_SPACE_SIZE];
-	uint8_t wmask[PCI_CFG_SPACE_SIZE];  /* 1 = the guest may write the bit */
+	uint8_t wmask[PCI_CFG_SPACE_SIZE];   /* 1 = the guest may write the bit */
 	uint8_t w1cmask[PCI_CFG_SPACE_SIZE]; /* 1 = writing 1 clears the bit */
 	uint8_t initial[PCI_CFG_SPACE_SIZE]; /* contents restored by pci_dev_reset */
 	struct pci_bar bars[PCI_NR_BARS];
@@ -219,8 +219,7 @@ struct pci_bar_mapping pci_dev_bar_mapping(const struct pci_dev *d, unsigned int
 
 /* Interrupt pin (PCI_INTERRUPT_PIN_INTA..INTD) wired to line of sink; the
  * interrupt line register starts as line (firmware's job on a PC). */
-bool pci_dev_set_intx(struct pci_dev *d, uint8_t pin, const struct irq_sink *sink,
-		      unsigned int line);
+bool pci_dev_set_intx(struct pci_dev *d, uint8_t pin, const struct irq_sink *sink, unsigned int line);
 /* The device's INTx request; the pin follows it unless the guest set
  * PCI_COMMAND_INTX_DISABLE. Status bit 3 follows the request either way. */
 void pci_dev_set_intx_level(struct pci_dev *d, bool level);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* PCI configuration mechanism #1 host bridge (PCI Local Bus 3.0
  * §3.2.2.3.2). */
 #include "drivers/vdev/pci_host.h"
@@ -33,8 +34,7 @@ static bool valid_config_size(unsigned int size)
 }
 
 /* The function at bus/slot/fn, or NULL: only bus 0, function 0 exist. */
-static struct pci_dev *lookup(struct pci_host *h, unsigned int bus, unsigned int slot,
-			      unsigned int fn)
+static struct pci_dev *lookup(struct pci_host *h, unsigned int bus, unsigned int slot, unsigned int fn)
 {
 	if (bus != 0 || fn != 0 || slot >= PCI_HOST_NR_SLOTS)
 		return NULL;
@@ -58,8 +58,8 @@ uint32_t pci_host_config_read(struct pci_host *h, unsigned int bus, unsigned int
 	return v;
 }
 
-void pci_host_config_write(struct pci_host *h, unsigned int bus, unsigned int slot,
-			   unsigned int fn, unsigned int reg, unsigned int size, uint32_t val)
+void pci_host_config_write(struct pci_host *h, unsigned int bus, unsigned int slot, unsigned int fn,
+			   unsigned int reg, unsigned int size, uint32_t val)
 {
 	struct pci_dev *d = lookup(h, bus, slot, fn);
 
@@ -124,8 +124,7 @@ static void data_write(struct pci_host *h, unsigned int n, unsigned int size, ui
 /* Bytes in 0xCF8-0xCFB other than 0xCF9 are ISA ports nobody decodes, and
  * Linux's mechanism probe touches them, so they are silent; any other
  * non-dword access there is odd enough to mention once. */
-static void odd_address_access(struct pci_host *h, uint64_t offset, unsigned int size,
-			       bool write)
+static void odd_address_access(struct pci_host *h, uint64_t offset, unsigned int size, bool write)
 {
 	if (size == 1)
 		return;

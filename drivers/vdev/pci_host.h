@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* PCI host bridge with configuration mechanism #1 (PCI Local Bus 3.0
  * §3.2.2.3.2): CONFIG_ADDRESS is the dword at port 0xCF8 (bit 31 enable,
  * 23:16 bus, 15:11 device, 10:8 function, 7:2 register), CONFIG_DATA the
@@ -81,8 +82,8 @@ bool pci_host_attach(struct pci_host *h, struct iobus *bus);
  * size 1, 2 or 4; reg + size <= 256. */
 uint32_t pci_host_config_read(struct pci_host *h, unsigned int bus, unsigned int slot,
 			      unsigned int fn, unsigned int reg, unsigned int size);
-void pci_host_config_write(struct pci_host *h, unsigned int bus, unsigned int slot,
-			   unsigned int fn, unsigned int reg, unsigned int size, uint32_t val);
+void pci_host_config_write(struct pci_host *h, unsigned int bus, unsigned int slot, unsigned int fn,
+			   unsigned int reg, unsigned int size, uint32_t val);
 
 /* Platform reset: CONFIG_ADDRESS cleared and every device's config space
  * back to its built state (device-internal state is the device's job). */

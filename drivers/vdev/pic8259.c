@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 8259A PIC pair. Section references are to the Intel 8259A datasheet
  * ("Programming the 8259A": ICWs Fig. 7, OCWs Fig. 8, priority modes) and to
  * the PIIX4 datasheet for the ELCR. */
@@ -394,8 +395,7 @@ bool pic8259_has_interrupt(const struct pic8259 *p)
 
 static bool is_cascade(const struct pic8259_chip *master, unsigned int irq)
 {
-	return irq == PIC_CASCADE_IRQ && !master->single &&
-	       (master->icw3 & (1u << PIC_CASCADE_IRQ));
+	return irq == PIC_CASCADE_IRQ && !master->single && (master->icw3 & (1u << PIC_CASCADE_IRQ));
 }
 
 int pic8259_acknowledge(struct pic8259 *p)

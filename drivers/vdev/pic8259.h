@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The PC's cascaded pair of 8259A programmable interrupt controllers (Intel
  * 8259A datasheet, order 231468) with the PIIX-style edge/level control
  * registers (ELCR, Intel 82371AB PIIX4 datasheet §4.1.13-14).
@@ -28,7 +29,7 @@
 #define PIC_CMD 0
 #define PIC_DATA 1
 
-#define PIC_ICW1 0x10	   /* command port, D4=1 */
+#define PIC_ICW1 0x10      /* command port, D4=1 */
 #define PIC_ICW1_IC4 0x01  /* ICW4 follows */
 #define PIC_ICW1_SNGL 0x02 /* single: no ICW3 */
 #define PIC_ICW1_LTIM 0x08
@@ -66,14 +67,14 @@
 
 struct pic8259_chip {
 	uint8_t irr, isr, imr;
-	uint8_t lines;	   /* input pin levels */
-	uint8_t elcr;	   /* 1 = level-triggered input */
+	uint8_t lines;     /* input pin levels */
+	uint8_t elcr;      /* 1 = level-triggered input */
 	uint8_t elcr_mask; /* which ELCR bits are writable */
 	uint8_t vector_base;
 	uint8_t icw3;
 	uint8_t priority_add; /* IR number with the highest priority */
 	uint8_t init_step;    /* 0: operational; 2-4: next ICW expected */
-	bool ready;	      /* has completed an initialisation sequence */
+	bool ready;           /* has completed an initialisation sequence */
 	bool need_icw4, single, ltim;
 	bool auto_eoi, rotate_on_aeoi, sfnm, special_mask;
 	bool read_isr; /* OCW3: command port reads ISR instead of IRR */
@@ -84,7 +85,7 @@ struct pic8259_chip {
 struct pic8259 {
 	const char *owner;
 	struct pic8259_chip chip[2]; /* 0 master, 1 slave */
-	struct irq_sink intr; /* INTR output (line 0), e.g. to LINT0 as ExtINT */
+	struct irq_sink intr;        /* INTR output (line 0), e.g. to LINT0 as ExtINT */
 	bool intr_level;
 	uint64_t spurious; /* acknowledges that found nothing (IRQ7/IRQ15) */
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 8254 PIT model. Mode behaviour follows the Intel 8254 datasheet, "Modes"
  * (Figures 14-19) and "Read Operations" (counter latch, read-back). */
 #include "drivers/vdev/pit8254.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Intel 8254 programmable interval timer (datasheet order 231164) at ports
  * 0x40-0x43, plus the PC's system control port B (port 0x61) bits that
  * belong to it: channel 2 gate (bit 0), speaker data enable (bit 1), refresh
@@ -66,9 +67,9 @@ struct pit8254_channel {
 	uint8_t rw;   /* PIT_RW_LSB, _MSB or _LSB_MSB */
 	bool bcd;
 	bool gate;
-	uint16_t cr;	 /* count register, as written (binary or BCD) */
+	uint16_t cr;     /* count register, as written (binary or BCD) */
 	uint32_t period; /* the count in input clocks, 1-65536 */
-	bool loaded;	 /* the counting element holds a count */
+	bool loaded;     /* the counting element holds a count */
 	bool counting;
 	bool triggered; /* modes 1 and 5: a gate trigger has started the count */
 	bool null_count;
@@ -92,7 +93,7 @@ struct pit8254 {
 	struct irq_sink irq;
 	unsigned int irq_line;
 	struct pit8254_channel ch[PIT_NR_CHANNELS];
-	uint8_t port61;		/* writable bits of port 0x61 */
+	uint8_t port61;         /* writable bits of port 0x61 */
 	uint64_t irq_next_tick; /* next IRQ0 edge, or UINT64_MAX */
 	uint64_t irq_raised;
 	uint64_t irq_lost; /* edges coalesced into another interrupt */

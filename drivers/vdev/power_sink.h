@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The platform's "power the partition off" input: the ACPI PM1 control
  * register's SLP_EN with the S5 sleep type (drivers/vdev/acpi_pm.h) is the
  * one source today. The platform decides what power-off means (stop the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The platform's "reset the partition" input. Several legacy devices can pull
  * the CPU reset line (8042 output port bit 0, port 0x92 fast reset, the 0xCF9
  * reset control register); the platform decides what a reset means (restart

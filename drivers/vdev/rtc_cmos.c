@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MC146818A RTC and CMOS RAM. References: Motorola MC146818A datasheet
  * (registers A-D, "Update Cycle", "Interrupts"), Dallas DS12887 datasheet
  * (SET clears UIE), and the IBM PC/AT CMOS layout for the NVRAM defaults. */
@@ -135,7 +136,8 @@ static bool periodic_running(const struct rtc_cmos *r)
 static uint64_t periodic_index(const struct rtc_cmos *r, uint64_t now_ns)
 {
 	uint64_t d = now_ns >= r->div_start_ns ? now_ns - r->div_start_ns : 0;
-	uint64_t cycles = d / NS_PER_SEC * RTC_TIMEBASE_HZ + d % NS_PER_SEC * RTC_TIMEBASE_HZ / NS_PER_SEC;
+	uint64_t cycles = d / NS_PER_SEC * RTC_TIMEBASE_HZ +
+			  d % NS_PER_SEC * RTC_TIMEBASE_HZ / NS_PER_SEC;
 	return cycles >> periodic_shift(r);
 }
 
@@ -226,7 +228,8 @@ static int64_t next_match_in_day(const struct alarm_pattern *a, int64_t from)
 
 	for (int h = next_field(a->hour, h0, 24); h >= 0; h = next_field(a->hour, h + 1, 24)) {
 		int mfrom = h == h0 ? m0 : 0;
-		for (int m = next_field(a->min, mfrom, 60); m >= 0; m = next_field(a->min, m + 1, 60)) {
+		for (int m = next_field(a->min, mfrom, 60); m >= 0;
+		     m = next_field(a->min, m + 1, 60)) {
 			int s = next_field(a->sec, h == h0 && m == m0 ? s0 : 0, 60);
 			if (s >= 0)
 				return h * 3600 + m * 60 + s;
@@ -265,7 +268,8 @@ static bool irqf(const struct rtc_cmos *r)
 {
 	uint8_t b = r->cmos[RTC_REG_B];
 
-	return ((r->flags & RTC_C_PF) && (b & RTC_B_PIE)) || ((r->flags & RTC_C_AF) && (b & RTC_B_AIE)) ||
+	return ((r->flags & RTC_C_PF) && (b & RTC_B_PIE)) ||
+	       ((r->flags & RTC_C_AF) && (b & RTC_B_AIE)) ||
 	       ((r->flags & RTC_C_UF) && (b & RTC_B_UIE));
 }
 
@@ -316,8 +320,8 @@ static void validate(struct rtc_cmos *r, struct rtc_datetime *t)
 	t->hour = MIN(t->hour, 23u);
 	t->min = MIN(t->min, 59u);
 	t->sec = MIN(t->sec, 59u);
-	if ((in.year != t->year || in.month != t->month || in.mday != t->mday || in.hour != t->hour ||
-	     in.min != t->min || in.sec != t->sec) &&
+	if ((in.year != t->year || in.month != t->month || in.mday != t->mday ||
+	     in.hour != t->hour || in.min != t->min || in.sec != t->sec) &&
 	    first_warning(r, RTC_WARN_BAD_TIME))
 		pr_warn("[%s] rtc: guest set an invalid time %lld-%u-%u %u:%u:%u; clamped to "
 			"%lld-%02u-%02u %02u:%02u:%02u",

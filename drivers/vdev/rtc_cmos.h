@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Motorola MC146818A real-time clock and CMOS RAM (datasheet ADI 1063R2)
  * behind the PC's index/data ports 0x70/0x71, IRQ8.
  *
@@ -94,7 +95,7 @@
 
 #define RTC_HOUR_PM 0x80
 #define RTC_ALARM_DONT_CARE 0xC0 /* 0xC0-0xFF match any value */
-#define RTC_UIP_NS 244141ULL	 /* 8 cycles of 32.768 kHz before the update */
+#define RTC_UIP_NS 244141ULL     /* 8 cycles of 32.768 kHz before the update */
 
 struct rtc_cmos {
 	const char *owner;
@@ -105,7 +106,7 @@ struct rtc_cmos {
 	uint8_t index;
 	bool nmi_disabled;
 	uint8_t cmos[RTC_CMOS_SIZE]; /* alarms, A, B and NVRAM; time is derived */
-	uint8_t flags;		     /* register C PF/AF/UF */
+	uint8_t flags;               /* register C PF/AF/UF */
 
 	/* guest second = floor((host_ns + phase_ns) / 1e9) + offset_sec */
 	int64_t offset_sec;

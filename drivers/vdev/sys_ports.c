@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* POST code port, system control port A and the reset control register. */
 #include "drivers/vdev/sys_ports.h"
 
@@ -115,6 +116,6 @@ bool sys_ports_attach(struct sys_ports *s, struct iobus *bus)
 {
 	return iobus_add_pio(bus, POST_CODE_PORT, 1, sys_ports_post_read, sys_ports_post_write, s,
 			     "post") &&
-	       iobus_add_pio(bus, SYSCTL_PORT_A, 1, sys_ports_port92_read, sys_ports_port92_write, s,
-			     "port92");
+	       iobus_add_pio(bus, SYSCTL_PORT_A, 1, sys_ports_port92_read, sys_ports_port92_write,
+			     s, "port92");
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Small PC system ports:
  *  - 0x80: POST code sink (the last value is kept and reads back; Linux
  *    also writes here as an I/O delay, so nothing is logged per write);

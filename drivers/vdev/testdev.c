@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "drivers/vdev/testdev.h"
 
 static int echo_read(void *dev, uint64_t off, unsigned int size, uint64_t *val)
@@ -56,7 +57,8 @@ static int irq_write(void *dev, uint64_t off, unsigned int size, uint64_t val)
 
 bool testdev_attach(struct testdev *t, struct iobus *bus)
 {
-	return iobus_add_pio(bus, TESTDEV_PIO_BASE, TESTDEV_PIO_LEN, echo_read, echo_write, t, "testdev-pio") &&
+	return iobus_add_pio(bus, TESTDEV_PIO_BASE, TESTDEV_PIO_LEN, echo_read, echo_write, t,
+			     "testdev-pio") &&
 	       iobus_add_pio(bus, TESTDEV_IRQ_PORT, 1, NULL, irq_write, t, "testdev-irq") &&
 	       iobus_add_mmio(bus, TESTDEV_MMIO_BASE, TESTDEV_MMIO_LEN, mmio_read, mmio_write, t,
 			      "testdev-mmio");

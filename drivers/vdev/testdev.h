@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Test devices for Bulkhead's own test partitions (docs/test-guests.md):
  *  - a port-I/O echo latch at ports 0x520-0x523: what is written reads back;
  *  - port 0x524: writing a vector (32-255) raises that external interrupt

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 16550A UART model. Register behaviour follows the PC16550D datasheet
  * (National Semiconductor, June 1995): Table II (registers), Table IV
  * (interrupt control functions) and §8 (FIFO operation). */

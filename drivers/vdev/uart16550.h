@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 16550A UART (National Semiconductor PC16550D datasheet), as a PC serial
  * port: eight byte registers at base..base+7, IRQ output gated by MCR.OUT2.
  *
@@ -107,7 +108,7 @@ struct uart16550 {
 	uint8_t ier, lcr, mcr, lsr_errors, msr, scr, dll, dlm;
 	bool fifo_enabled;
 	uint8_t fcr_trigger; /* FCR bits 7:6 */
-	bool thre_pending;  /* THRE interrupt armed, datasheet Table IV */
+	bool thre_pending;   /* THRE interrupt armed, datasheet Table IV */
 
 	uint64_t tx_bytes;
 	uint64_t rx_overruns;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Conventions shared by the emulated platform devices (drivers/vdev/) and the
  * virtio devices (drivers/virtio/).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Layer-2 learning switch between partitions (see net_switch.h). */
 #include "drivers/virtio/net_switch.h"
 #include "core/lib/string.h"
@@ -326,18 +327,16 @@ static bool mac_registered(const struct net_switch *sw, const uint8_t *mac)
 bool net_switch_add_port(struct net_switch *sw, struct net_port *p)
 {
 	if (mac_is_group(p->mac)) {
-		pr_err("[%s] %s: MAC %02x:%02x:%02x:%02x:%02x:%02x is a group address",
-		       port_name(p), sw->name, p->mac[0], p->mac[1], p->mac[2], p->mac[3],
-		       p->mac[4], p->mac[5]);
+		pr_err("[%s] %s: MAC %02x:%02x:%02x:%02x:%02x:%02x is a group address", port_name(p),
+		       sw->name, p->mac[0], p->mac[1], p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
 		return false;
 	}
 
 	spin_lock(&sw->lock);
 	if (mac_registered(sw, p->mac)) {
 		spin_unlock(&sw->lock);
-		pr_err("[%s] %s: MAC %02x:%02x:%02x:%02x:%02x:%02x is already in use",
-		       port_name(p), sw->name, p->mac[0], p->mac[1], p->mac[2], p->mac[3],
-		       p->mac[4], p->mac[5]);
+		pr_err("[%s] %s: MAC %02x:%02x:%02x:%02x:%02x:%02x is already in use", port_name(p),
+		       sw->name, p->mac[0], p->mac[1], p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
 		return false;
 	}
 	unsigned int i;
@@ -346,8 +345,7 @@ bool net_switch_add_port(struct net_switch *sw, struct net_port *p)
 			break;
 	if (i == NET_SWITCH_MAX_PORTS) {
 		spin_unlock(&sw->lock);
-		pr_err("[%s] %s: all %u ports in use", port_name(p), sw->name,
-		       NET_SWITCH_MAX_PORTS);
+		pr_err("[%s] %s: all %u ports in use", port_name(p), sw->name, NET_SWITCH_MAX_PORTS);
 		return false;
 	}
 	p->lock = (spinlock_t)SPINLOCK_INIT;
@@ -432,7 +430,8 @@ static void learn(struct net_switch *sw, struct net_port *from, const uint8_t *s
 			sw->stats.not_learned++;
 			if (first_warning(from, WARN_SPOOF))
 				pr_warn("[%s] net-switch: sends with the source address of port %s; "
-					"not learned (logged once)", port_name(from), port_name(p));
+					"not learned (logged once)",
+					port_name(from), port_name(p));
 		}
 		return;
 	}
@@ -528,18 +527,19 @@ static bool frame_acceptable(struct net_switch *sw, struct net_port *from,
 
 	if (!fits && first_warning(from, WARN_TOO_BIG))
 		pr_warn("[%s] net-switch: frame longer than %llu bytes dropped (counted; logged "
-			"once)", port_name(from), (unsigned long long)NET_FRAME_MAX);
+			"once)",
+			port_name(from), (unsigned long long)NET_FRAME_MAX);
 	if (runt && first_warning(from, WARN_RUNT))
 		pr_warn("[%s] net-switch: runt frame of %u bytes dropped (counted; logged once)",
 			port_name(from), *len);
 	if (bad_off && first_warning(from, WARN_OFFLOAD))
 		pr_warn("[%s] net-switch: frame of %u bytes with an inconsistent checksum/GSO "
-			"header dropped (counted; logged once)", port_name(from), *len);
+			"header dropped (counted; logged once)",
+			port_name(from), *len);
 	return fits && !runt && !bad_off;
 }
 
-unsigned int net_switch_send(struct net_switch *sw, struct net_port *from,
-			     const struct net_frame *f)
+unsigned int net_switch_send(struct net_switch *sw, struct net_port *from, const struct net_frame *f)
 {
 	struct net_port *targets[NET_SWITCH_MAX_PORTS];
 	unsigned int nr_targets = 0, delivered = 0;
@@ -590,10 +590,10 @@ unsigned int net_switch_send(struct net_switch *sw, struct net_port *from,
 				__atomic_fetch_add(&p->stats.kicks, 1, __ATOMIC_RELAXED);
 				p->kick(p->kick_ctx);
 			}
-		} else if (__atomic_load_n(&p->up, __ATOMIC_RELAXED) &&
-			   first_warning(p, WARN_FULL)) {
+		} else if (__atomic_load_n(&p->up, __ATOMIC_RELAXED) && first_warning(p, WARN_FULL)) {
 			pr_warn("[%s] net-switch: receive backlog full; frames dropped and counted "
-				"(logged once)", port_name(p));
+				"(logged once)",
+				port_name(p));
 		}
 		__atomic_fetch_sub(&p->users, 1, __ATOMIC_RELEASE);
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hypervisor's layer-2 switch between partitions' network interfaces
  * (virtio-net devices, or fake ports in tests).
  *
@@ -93,49 +94,49 @@ struct net_rx_frame {
 struct net_switch;
 
 struct net_port_stats {
-	uint64_t tx_frames, tx_bytes;       /* sent into the switch */
-	uint64_t rx_frames, rx_bytes;       /* queued into the backlog */
-	uint64_t rx_dropped_full;           /* backlog full */
-	uint64_t rx_dropped_down;           /* port down */
+	uint64_t tx_frames, tx_bytes; /* sent into the switch */
+	uint64_t rx_frames, rx_bytes; /* queued into the backlog */
+	uint64_t rx_dropped_full;     /* backlog full */
+	uint64_t rx_dropped_down;     /* port down */
 	uint64_t kicks;
 };
 
 struct net_port {
 	/* Filled by the owner before net_switch_add_port. */
-	const char *name;                   /* for log lines (partition name) */
-	uint8_t mac[NET_ETH_ALEN];          /* unicast, unique on the switch */
-	void (*kick)(void *ctx);            /* backlog became non-empty */
+	const char *name;          /* for log lines (partition name) */
+	uint8_t mac[NET_ETH_ALEN]; /* unicast, unique on the switch */
+	void (*kick)(void *ctx);   /* backlog became non-empty */
 	void *kick_ctx;
 
 	/* Switch-owned. */
 	struct net_switch *sw;
 	unsigned int index;
-	volatile uint32_t users;            /* senders delivering right now */
-	uint32_t warned;                    /* warnings already logged */
-	spinlock_t lock;                    /* guards everything below */
+	volatile uint32_t users; /* senders delivering right now */
+	uint32_t warned;         /* warnings already logged */
+	spinlock_t lock;         /* guards everything below */
 	bool up;
-	uint32_t head, used, frames;        /* ring read offset, bytes, frames */
+	uint32_t head, used, frames; /* ring read offset, bytes, frames */
 	struct net_port_stats stats;
 	uint8_t ring[NET_PORT_BACKLOG_BYTES];
 };
 
 struct net_mac_entry {
 	uint8_t mac[NET_ETH_ALEN];
-	uint8_t port;   /* index into sw->port */
+	uint8_t port; /* index into sw->port */
 	bool valid;
 	uint64_t stamp; /* last seen: ns with a clock, else a send counter */
 };
 
 struct net_switch_stats {
-	uint64_t frames;       /* frames offered */
-	uint64_t unicast;      /* forwarded to one port */
-	uint64_t flooded;      /* sent to every other port */
-	uint64_t filtered;     /* destination behind the ingress port */
-	uint64_t runts;        /* shorter than an Ethernet header */
-	uint64_t too_big;      /* longer than NET_FRAME_MAX */
-	uint64_t bad_offload;  /* inconsistent offload header */
+	uint64_t frames;      /* frames offered */
+	uint64_t unicast;     /* forwarded to one port */
+	uint64_t flooded;     /* sent to every other port */
+	uint64_t filtered;    /* destination behind the ingress port */
+	uint64_t runts;       /* shorter than an Ethernet header */
+	uint64_t too_big;     /* longer than NET_FRAME_MAX */
+	uint64_t bad_offload; /* inconsistent offload header */
 	uint64_t learned, moved, evicted, aged;
-	uint64_t not_learned;  /* group or another port's source address */
+	uint64_t not_learned; /* group or another port's source address */
 };
 
 struct net_switch {
@@ -170,8 +171,7 @@ void net_port_set_up(struct net_port *p, bool up);
 /* Forwards a frame from port `from` (which must be registered). Returns the
  * number of ports it was queued to. Runts, oversized frames and bad offload
  * headers are dropped and counted (one warning per kind). */
-unsigned int net_switch_send(struct net_switch *sw, struct net_port *from,
-			     const struct net_frame *f);
+unsigned int net_switch_send(struct net_switch *sw, struct net_port *from, const struct net_frame *f);
 /* The same for one contiguous buffer. */
 unsigned int net_switch_send_buf(struct net_switch *sw, struct net_port *from,
 				 const struct net_offload *off, const void *data, uint32_t len);

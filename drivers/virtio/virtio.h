@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Constants of the virtio 1.2 specification shared by the transport
  * (virtio_pci.c), the virtqueue code (virtqueue.c) and the device models.
  * Section numbers refer to "Virtual I/O Device (VIRTIO) Version 1.2". */

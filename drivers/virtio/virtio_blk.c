@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio block device (virtio 1.2 §5.2). See virtio_blk.h. */
 #include "drivers/virtio/virtio_blk.h"
 
@@ -81,8 +82,7 @@ static void build_config(struct virtio_blk *d)
 /* ---- requests (§5.2.6) -------------------------------------------------- */
 
 /* Byte offset of [sector, sector + bytes) in the disk, if it lies inside. */
-static bool disk_range(const struct virtio_blk *d, uint64_t sector, uint64_t bytes,
-		       uint64_t *off)
+static bool disk_range(const struct virtio_blk *d, uint64_t sector, uint64_t bytes, uint64_t *off)
 {
 	uint64_t nr = bytes >> VIRTIO_BLK_SECTOR_SHIFT;
 
@@ -120,8 +120,8 @@ static uint8_t do_read(struct virtio_blk *d, const struct virtq *vq, const struc
 	return VIRTIO_BLK_S_OK;
 }
 
-static uint8_t do_write(struct virtio_blk *d, const struct virtq *vq,
-			const struct virtq_chain *c, uint64_t sector)
+static uint8_t do_write(struct virtio_blk *d, const struct virtq *vq, const struct virtq_chain *c,
+			uint64_t sector)
 {
 	uint64_t len = c->readable_len - VIRTIO_BLK_REQ_HDR_SIZE, off;
 
@@ -140,8 +140,7 @@ static uint8_t do_write(struct virtio_blk *d, const struct virtq *vq,
 	return VIRTIO_BLK_S_OK;
 }
 
-static uint8_t do_get_id(struct virtio_blk *d, const struct virtq *vq,
-			 const struct virtq_chain *c)
+static uint8_t do_get_id(struct virtio_blk *d, const struct virtq *vq, const struct virtq_chain *c)
 {
 	uint64_t room = c->writable_len - 1;
 	uint64_t n = MIN(room, (uint64_t)VIRTIO_BLK_ID_BYTES);

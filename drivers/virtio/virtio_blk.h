@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio block device (virtio 1.2 §5.2) over a disk image held in host
  * memory: one request queue; reads, writes, flushes and the device ID.
  *
@@ -35,13 +36,13 @@
 #define VIRTIO_BLK_F_WRITE_ZEROES 14
 
 /* Configuration layout (§5.2.4), little endian. */
-#define VIRTIO_BLK_CFG_CAPACITY 0   /* le64, 512-byte sectors */
-#define VIRTIO_BLK_CFG_SIZE_MAX 8   /* le32 */
-#define VIRTIO_BLK_CFG_SEG_MAX 12   /* le32 */
-#define VIRTIO_BLK_CFG_GEOMETRY 16  /* le16 cylinders, u8 heads, u8 sectors */
-#define VIRTIO_BLK_CFG_BLK_SIZE 20  /* le32 */
-#define VIRTIO_BLK_CFG_TOPOLOGY 24  /* 8 bytes */
-#define VIRTIO_BLK_CFG_WRITEBACK 32 /* u8 */
+#define VIRTIO_BLK_CFG_CAPACITY 0    /* le64, 512-byte sectors */
+#define VIRTIO_BLK_CFG_SIZE_MAX 8    /* le32 */
+#define VIRTIO_BLK_CFG_SEG_MAX 12    /* le32 */
+#define VIRTIO_BLK_CFG_GEOMETRY 16   /* le16 cylinders, u8 heads, u8 sectors */
+#define VIRTIO_BLK_CFG_BLK_SIZE 20   /* le32 */
+#define VIRTIO_BLK_CFG_TOPOLOGY 24   /* 8 bytes */
+#define VIRTIO_BLK_CFG_WRITEBACK 32  /* u8 */
 #define VIRTIO_BLK_CFG_NUM_QUEUES 34 /* le16 */
 #define VIRTIO_BLK_CONFIG_SIZE 36
 
@@ -101,7 +102,7 @@ struct virtio_blk {
 	bool read_only;
 	char serial[VIRTIO_BLK_ID_BYTES]; /* NUL padded, not terminated at 20 */
 	uint8_t config[VIRTIO_BLK_CONFIG_SIZE];
-	uint32_t warned; /* bit per enum virtio_blk_fault */
+	uint32_t warned;          /* bit per enum virtio_blk_fault */
 	struct virtq_chain chain; /* scratch for process() (serialized) */
 	struct virtio_blk_stats stats;
 };

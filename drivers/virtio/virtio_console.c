@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio console, single port (virtio 1.2 §5.3). */
 #include "drivers/virtio/virtio_console.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio console (virtio 1.2 §5.3) with a single port: no MULTIPORT, so
  * queue 0 is port 0's receiveq (host -> guest, device-writable buffers)
  * and queue 1 its transmitq (guest -> host, device-readable buffers).
@@ -39,7 +40,7 @@ struct virtio_console {
 	struct virtio_pci vp;
 	virtio_console_output_fn output;
 	void *output_ctx;
-	bool size_offered;   /* VIRTIO_CONSOLE_F_SIZE */
+	bool size_offered; /* VIRTIO_CONSOLE_F_SIZE */
 	uint16_t cols, rows;
 	/* Input ring: rx_head advanced by virtio_console_input, rx_tail by
 	 * process(); both free-running, under rx_lock. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio network device (virtio 1.2 §5.1). See virtio_net.h. */
 #include "drivers/virtio/virtio_net.h"
 
@@ -10,7 +11,7 @@ STATIC_ASSERT(NET_GSO_TCPV4 == VIRTIO_NET_HDR_GSO_TCPV4, "GSO values");
 STATIC_ASSERT(NET_GSO_TCPV6 == VIRTIO_NET_HDR_GSO_TCPV6, "GSO values");
 STATIC_ASSERT(NET_GSO_ECN == VIRTIO_NET_HDR_GSO_ECN, "GSO values");
 
-#define OFFERED_FEATURES                                                                  \
+#define OFFERED_FEATURES                                                                    \
 	(VIRTIO_FEATURE(VIRTIO_NET_F_CSUM) | VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_CSUM) |      \
 	 VIRTIO_FEATURE(VIRTIO_NET_F_MAC) | VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO4) |       \
 	 VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO6) | VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_ECN) | \
@@ -86,8 +87,7 @@ static void net_config_write(void *dev, unsigned int off, unsigned int size, uin
 
 /* The header as the driver may send it, or false (and counted) if it
  * asks for something it did not negotiate. */
-static bool tx_offload(struct virtio_net *d, const uint8_t *hdr, uint32_t len,
-		       struct net_offload *off)
+static bool tx_offload(struct virtio_net *d, const uint8_t *hdr, uint32_t len, struct net_offload *off)
 {
 	uint8_t flags = hdr[VIRTIO_NET_HDR_FLAGS];
 	uint8_t gso = hdr[VIRTIO_NET_HDR_GSO_TYPE];
@@ -465,8 +465,7 @@ bool virtio_net_init(struct virtio_net *d, const struct virtio_pci_config *base,
 	/* The backlog ring needs no clearing: only queued bytes are read. */
 	bh_memset(d, 0, __builtin_offsetof(struct virtio_net, port.ring));
 	if (!sw || !mac) {
-		pr_err("[%s] virtio-net: no switch or MAC address",
-		       base->owner ? base->owner : "?");
+		pr_err("[%s] virtio-net: no switch or MAC address", base->owner ? base->owner : "?");
 		return false;
 	}
 	d->sw = sw;

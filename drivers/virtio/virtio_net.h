@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio network device (virtio 1.2 §5.1) attached to a port of the
  * hypervisor's L2 switch (net_switch.h): receiveq 0, transmitq 1, no
  * control queue, no multiqueue.
@@ -53,20 +54,20 @@
 #define VIRTIO_NET_F_MQ 22
 
 /* Configuration layout (§5.1.4), little endian. */
-#define VIRTIO_NET_CFG_MAC 0           /* u8[6] */
-#define VIRTIO_NET_CFG_STATUS 6        /* le16 */
-#define VIRTIO_NET_CFG_MAX_VQ_PAIRS 8  /* le16 */
-#define VIRTIO_NET_CFG_MTU 10          /* le16 */
+#define VIRTIO_NET_CFG_MAC 0          /* u8[6] */
+#define VIRTIO_NET_CFG_STATUS 6       /* le16 */
+#define VIRTIO_NET_CFG_MAX_VQ_PAIRS 8 /* le16 */
+#define VIRTIO_NET_CFG_MTU 10         /* le16 */
 #define VIRTIO_NET_CONFIG_SIZE 12
 #define VIRTIO_NET_S_LINK_UP 1
 
 /* struct virtio_net_hdr (§5.1.6): 12 bytes with VIRTIO_F_VERSION_1. */
-#define VIRTIO_NET_HDR_FLAGS 0       /* u8 */
-#define VIRTIO_NET_HDR_GSO_TYPE 1    /* u8 */
-#define VIRTIO_NET_HDR_HDR_LEN 2     /* le16 */
-#define VIRTIO_NET_HDR_GSO_SIZE 4    /* le16 */
-#define VIRTIO_NET_HDR_CSUM_START 6  /* le16 */
-#define VIRTIO_NET_HDR_CSUM_OFFSET 8 /* le16 */
+#define VIRTIO_NET_HDR_FLAGS 0        /* u8 */
+#define VIRTIO_NET_HDR_GSO_TYPE 1     /* u8 */
+#define VIRTIO_NET_HDR_HDR_LEN 2      /* le16 */
+#define VIRTIO_NET_HDR_GSO_SIZE 4     /* le16 */
+#define VIRTIO_NET_HDR_CSUM_START 6   /* le16 */
+#define VIRTIO_NET_HDR_CSUM_OFFSET 8  /* le16 */
 #define VIRTIO_NET_HDR_NUM_BUFFERS 10 /* le16 */
 #define VIRTIO_NET_HDR_SIZE 12
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
@@ -92,14 +93,14 @@
 
 /* Reasons a frame is dropped by the device, each logged once. */
 enum virtio_net_drop {
-	VIRTIO_NET_DROP_TX_SHORT,       /* chain shorter than the header */
-	VIRTIO_NET_DROP_TX_TOO_BIG,     /* frame longer than NET_FRAME_MAX */
-	VIRTIO_NET_DROP_TX_CSUM,        /* NEEDS_CSUM without CSUM */
-	VIRTIO_NET_DROP_TX_GSO,         /* GSO type not negotiated/offered */
-	VIRTIO_NET_DROP_RX_GSO,         /* receiver cannot take a GSO frame */
-	VIRTIO_NET_DROP_RX_TOO_BIG,     /* frame larger than the receive chain */
-	VIRTIO_NET_DROP_RX_TOO_MANY,    /* more than VIRTIO_NET_RX_MAX_BUFS buffers */
-	VIRTIO_NET_DROP_RX_SMALL_BUF,   /* MRG buffer below the header size: returned empty */
+	VIRTIO_NET_DROP_TX_SHORT,     /* chain shorter than the header */
+	VIRTIO_NET_DROP_TX_TOO_BIG,   /* frame longer than NET_FRAME_MAX */
+	VIRTIO_NET_DROP_TX_CSUM,      /* NEEDS_CSUM without CSUM */
+	VIRTIO_NET_DROP_TX_GSO,       /* GSO type not negotiated/offered */
+	VIRTIO_NET_DROP_RX_GSO,       /* receiver cannot take a GSO frame */
+	VIRTIO_NET_DROP_RX_TOO_BIG,   /* frame larger than the receive chain */
+	VIRTIO_NET_DROP_RX_TOO_MANY,  /* more than VIRTIO_NET_RX_MAX_BUFS buffers */
+	VIRTIO_NET_DROP_RX_SMALL_BUF, /* MRG buffer below the header size: returned empty */
 	VIRTIO_NET_NR_DROPS,
 };
 
@@ -113,15 +114,15 @@ struct virtio_net_stats {
 /* Receive state kept across process() calls: a frame may wait for
  * buffers half delivered. */
 struct virtio_net_rx {
-	bool active;                   /* `frame` is being delivered */
+	bool active; /* `frame` is being delivered */
 	struct net_rx_frame frame;
 	uint8_t hdr[VIRTIO_NET_HDR_SIZE];
-	uint32_t total;                /* header + frame bytes */
-	uint32_t done;                 /* of total, written so far */
-	bool have_chain;               /* `chain` popped and not returned */
+	uint32_t total;  /* header + frame bytes */
+	uint32_t done;   /* of total, written so far */
+	bool have_chain; /* `chain` popped and not returned */
 	struct virtq_chain chain;
-	gpa_t num_buffers_gpa[2];      /* the two bytes of the first header */
-	unsigned int nr_bufs;          /* filled chains of this frame */
+	gpa_t num_buffers_gpa[2]; /* the two bytes of the first header */
+	unsigned int nr_bufs;     /* filled chains of this frame */
 	struct {
 		uint16_t head;
 		uint32_t len;
@@ -132,12 +133,12 @@ struct virtio_net {
 	struct virtio_pci vp;
 	struct net_switch *sw;
 	uint8_t config[VIRTIO_NET_CONFIG_SIZE];
-	uint32_t warned; /* bit per enum virtio_net_drop */
-	struct virtq_chain tx_chain;           /* scratch for transmit (serialized) */
+	uint32_t warned;             /* bit per enum virtio_net_drop */
+	struct virtq_chain tx_chain; /* scratch for transmit (serialized) */
 	struct net_frag tx_frags[VIRTQ_MAX_SEGS];
 	struct virtio_net_rx rx;
 	struct virtio_net_stats stats;
-	struct net_port port;                  /* last: holds the receive backlog */
+	struct net_port port; /* last: holds the receive backlog */
 };
 
 /* base: owner, mem, msi, intx, kick as for every virtio device (ops, dev

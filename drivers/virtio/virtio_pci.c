@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The virtio 1.x PCI transport (virtio 1.2 §4.1), modern interface only.
  * See virtio_pci.h for the BAR 0 layout. MSI-X follows PCI Local Bus 3.0
  * §6.8.2. Everything the guest writes is validated; misuse is logged once
@@ -133,8 +134,8 @@ void virtio_pci_needs_reset(struct virtio_pci *vp, const char *fmt, ...)
 	if (vp->needs_reset_logged < VIRTIO_PCI_MAX_RESET_LOGS)
 		pr_warn("[%s] %s: %s; device needs reset", owner_of(vp), name_of(vp), reason);
 	else if (vp->needs_reset_logged == VIRTIO_PCI_MAX_RESET_LOGS)
-		pr_warn("[%s] %s: %s; device needs reset (further ones not logged)",
-			owner_of(vp), name_of(vp), reason);
+		pr_warn("[%s] %s: %s; device needs reset (further ones not logged)", owner_of(vp),
+			name_of(vp), reason);
 	if (vp->needs_reset_logged <= VIRTIO_PCI_MAX_RESET_LOGS)
 		vp->needs_reset_logged++;
 	/* §2.1.2: after DRIVER_OK the driver learns it by a config interrupt. */
@@ -183,13 +184,13 @@ static bool accept_features(struct virtio_pci *vp)
 
 	if (!(vp->driver_features & VIRTIO_FEATURE(VIRTIO_F_VERSION_1))) {
 		vpci_warn_once(vp, WARN_FEATURES,
-			  "driver did not accept VIRTIO_F_VERSION_1 (legacy driver?); FEATURES_OK refused");
+			       "driver did not accept VIRTIO_F_VERSION_1 (legacy driver?); FEATURES_OK refused");
 		return false;
 	}
 	if (extra) {
 		vpci_warn_once(vp, WARN_FEATURES,
-			  "driver accepted features %#llx that were never offered; FEATURES_OK refused",
-			  (unsigned long long)extra);
+			       "driver accepted features %#llx that were never offered; FEATURES_OK refused",
+			       (unsigned long long)extra);
 		return false;
 	}
 	vp->negotiated = vp->driver_features;
@@ -207,8 +208,9 @@ static void write_status(struct virtio_pci *vp, uint8_t val)
 	}
 	now = val & VIRTIO_STATUS_DRIVER_BITS;
 	if (old & (uint8_t)~now & VIRTIO_STATUS_DRIVER_BITS) {
-		vpci_warn_once(vp, WARN_STATUS, "driver cleared status bits %#x without a reset; kept",
-			  old & (uint8_t)~now & VIRTIO_STATUS_DRIVER_BITS);
+		vpci_warn_once(vp, WARN_STATUS,
+			       "driver cleared status bits %#x without a reset; kept",
+			       old & (uint8_t)~now & VIRTIO_STATUS_DRIVER_BITS);
 		now |= old & VIRTIO_STATUS_DRIVER_BITS;
 	}
 	if ((now & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK) &&
@@ -225,8 +227,7 @@ static void write_status(struct virtio_pci *vp, uint8_t val)
 	if (vp->cfg.ops->activate)
 		vp->cfg.ops->activate(vp->cfg.dev);
 	/* Buffers may have been notified before DRIVER_OK. */
-	if (__atomic_load_n(&vp->pending, __ATOMIC_ACQUIRE) && virtio_pci_running(vp) &&
-	    vp->cfg.kick)
+	if (__atomic_load_n(&vp->pending, __ATOMIC_ACQUIRE) && virtio_pci_running(vp) && vp->cfg.kick)
 		vp->cfg.kick(vp->cfg.kick_ctx, vp);
 }
 
@@ -332,8 +333,8 @@ static void write_queue_size(struct virtio_pci *vp, unsigned int q, uint32_t val
 	uint16_t max = vp->cfg.ops->queue_max_size;
 
 	if (val > max) {
-		vpci_warn_once(vp, WARN_QUEUE_SIZE, "queue %u: size %u above the maximum %u; ignored", q,
-			  val, max);
+		vpci_warn_once(vp, WARN_QUEUE_SIZE,
+			       "queue %u: size %u above the maximum %u; ignored", q, val, max);
 		return;
 	}
 	/* §2.7: split virtqueue sizes are powers of two. */
@@ -359,7 +360,8 @@ static void enable_queue(struct virtio_pci *vp, unsigned int q)
 			 vp->negotiated & VIRTIO_FEATURE(VIRTIO_F_EVENT_IDX),
 			 vp->negotiated & VIRTIO_FEATURE(VIRTIO_F_INDIRECT_DESC));
 	if (r != VIRTQ_OK) {
-		virtio_pci_needs_reset(vp, "queue %u (size %u, desc %#llx, avail %#llx, used %#llx): %s",
+		virtio_pci_needs_reset(vp,
+				       "queue %u (size %u, desc %#llx, avail %#llx, used %#llx): %s",
 				       q, vp->qreg[q].size, (unsigned long long)vp->qreg[q].desc,
 				       (unsigned long long)vp->qreg[q].driver,
 				       (unsigned long long)vp->qreg[q].device, virtq_result_str(r));
@@ -390,18 +392,19 @@ static void write_queue_reg(struct virtio_pci *vp, uint64_t off, uint32_t val)
 		return; /* read-only */
 	if (off == VIRTIO_PCI_COMMON_Q_RESET) {
 		vpci_warn_once(vp, WARN_QUEUE_RESET,
-			  "queue_reset written but VIRTIO_F_RING_RESET was not offered; ignored");
+			       "queue_reset written but VIRTIO_F_RING_RESET was not offered; ignored");
 		return;
 	}
 	if (off == VIRTIO_PCI_COMMON_Q_ENABLE && val == 0) {
 		/* §4.1.4.3.2: the driver must not write 0 (queue_reset does that). */
-		vpci_warn_once(vp, WARN_QUEUE_DISABLE, "queue %u: 0 written to queue_enable; ignored", q);
+		vpci_warn_once(vp, WARN_QUEUE_DISABLE,
+			       "queue %u: 0 written to queue_enable; ignored", q);
 		return;
 	}
 	if (vp->qreg[q].enable) {
 		vpci_warn_once(vp, WARN_QUEUE_LIVE,
-			  "queue %u: register %#llx written while the queue is enabled; ignored", q,
-			  (unsigned long long)off);
+			       "queue %u: register %#llx written while the queue is enabled; ignored",
+			       q, (unsigned long long)off);
 		return;
 	}
 	switch (off) {
@@ -431,7 +434,8 @@ static void write_driver_features(struct virtio_pci *vp, uint32_t val)
 	if (vp->driver_feature_select > 1)
 		return; /* no features there: only zeros can be accepted */
 	if (vp->status & VIRTIO_STATUS_FEATURES_OK) {
-		vpci_warn_once(vp, WARN_FEATURES_LATE, "driver features written after FEATURES_OK; ignored");
+		vpci_warn_once(vp, WARN_FEATURES_LATE,
+			       "driver features written after FEATURES_OK; ignored");
 		return;
 	}
 	set_half(&vp->driver_features, vp->driver_feature_select == 1, val);
@@ -480,7 +484,7 @@ static void notify_write(struct virtio_pci *vp, uint64_t off)
 
 	if (off % VIRTIO_PCI_NOTIFY_MULTIPLIER || q >= nr_queues(vp)) {
 		vpci_warn_once(vp, WARN_NOTIFY, "notify at offset %#llx: no queue %llu; ignored",
-			  (unsigned long long)off, (unsigned long long)q);
+			       (unsigned long long)off, (unsigned long long)q);
 		return;
 	}
 	__atomic_fetch_add(&vp->notifies, 1, __ATOMIC_RELAXED);
@@ -532,7 +536,10 @@ enum bar_region {
 static enum bar_region region_of(uint64_t off, uint64_t *rel)
 {
 	*rel = off;
-	static const struct { uint64_t base; enum bar_region r; } map[] = {
+	static const struct {
+		uint64_t base;
+		enum bar_region r;
+	} map[] = {
 		{ VIRTIO_PCI_COMMON_OFF, REGION_COMMON },
 		{ VIRTIO_PCI_ISR_OFF, REGION_ISR },
 		{ VIRTIO_PCI_DEVICE_OFF, REGION_DEVICE },
@@ -567,16 +574,17 @@ static bool access_ok(struct virtio_pci *vp, uint64_t off, unsigned int size, bo
 	if (ok && r == REGION_ISR && rel == 0)
 		ok = size == 1;
 	if (!ok)
-		vpci_warn_once(vp, WARN_ACCESS, "%u-byte %s at BAR0+%#llx has the wrong size or alignment; %s",
-			  size, write ? "write" : "read", (unsigned long long)off,
-			  write ? "ignored" : "reads all ones");
+		vpci_warn_once(vp, WARN_ACCESS,
+			       "%u-byte %s at BAR0+%#llx has the wrong size or alignment; %s", size,
+			       write ? "write" : "read", (unsigned long long)off,
+			       write ? "ignored" : "reads all ones");
 	return ok;
 }
 
 static void hole(struct virtio_pci *vp, uint64_t off, bool write)
 {
-	vpci_warn_once(vp, WARN_HOLE, "%s at BAR0+%#llx: no register there", write ? "write" : "read",
-		  (unsigned long long)off);
+	vpci_warn_once(vp, WARN_HOLE, "%s at BAR0+%#llx: no register there",
+		       write ? "write" : "read", (unsigned long long)off);
 }
 
 static bool device_cfg_range(const struct virtio_pci *vp, uint64_t rel, unsigned int size)
@@ -662,7 +670,8 @@ int virtio_pci_bar_write(void *dev, uint64_t off, unsigned int size, uint64_t va
 		break;
 	case REGION_DEVICE:
 		if (device_cfg_range(vp, rel, size) && vp->cfg.ops->config_write)
-			vp->cfg.ops->config_write(vp->cfg.dev, (unsigned int)rel, size, (uint32_t)val);
+			vp->cfg.ops->config_write(vp->cfg.dev, (unsigned int)rel, size,
+						  (uint32_t)val);
 		else if (!device_cfg_range(vp, rel, size))
 			hole(vp, off, true);
 		break;

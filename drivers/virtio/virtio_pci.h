@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The virtio 1.x PCI transport, modern interface only (virtio 1.2 §4.1).
  *
  * One struct virtio_pci is one virtio device on the partition's PCI bus:
@@ -61,11 +62,11 @@ struct virtio_pci;
 
 /* What a device model supplies. `dev` is the model's own struct. */
 struct virtio_device_ops {
-	const char *name;          /* "virtio-blk", ... for log lines */
-	uint16_t device_id;        /* VIRTIO_ID_* */
-	unsigned int nr_queues;    /* <= VIRTIO_PCI_MAX_QUEUES */
-	uint16_t queue_max_size;   /* power of two <= VIRTQ_MAX_SIZE */
-	uint32_t class_code;       /* PCI class (base << 16 | sub << 8 | prog-if) */
+	const char *name;        /* "virtio-blk", ... for log lines */
+	uint16_t device_id;      /* VIRTIO_ID_* */
+	unsigned int nr_queues;  /* <= VIRTIO_PCI_MAX_QUEUES */
+	uint16_t queue_max_size; /* power of two <= VIRTQ_MAX_SIZE */
+	uint32_t class_code;     /* PCI class (base << 16 | sub << 8 | prog-if) */
 	/* Device-specific configuration space, little-endian bytes; an access
 	 * is already checked to lie in [0, config_size). */
 	unsigned int config_size;
@@ -83,13 +84,13 @@ struct virtio_device_ops {
 };
 
 struct virtio_pci_config {
-	const char *owner;               /* partition name, for messages */
+	const char *owner; /* partition name, for messages */
 	const struct virtio_device_ops *ops;
-	void *dev;                       /* passed to ops */
-	uint64_t device_features;        /* device-specific feature bits */
-	const struct gmem *mem;          /* the partition's RAM */
-	struct msi_sink msi;             /* MSI-X messages go here */
-	const struct irq_sink *intx;     /* INTA# wired here (IOAPIC input) */
+	void *dev;                   /* passed to ops */
+	uint64_t device_features;    /* device-specific feature bits */
+	const struct gmem *mem;      /* the partition's RAM */
+	struct msi_sink msi;         /* MSI-X messages go here */
+	const struct irq_sink *intx; /* INTA# wired here (IOAPIC input) */
 	unsigned int intx_line;
 	void (*kick)(void *ctx, struct virtio_pci *vp); /* queue work pending */
 	void *kick_ctx;
@@ -108,8 +109,8 @@ struct virtio_pci {
 	uint8_t status;
 	uint8_t config_generation;
 	uint32_t device_feature_select, driver_feature_select;
-	uint64_t driver_features;   /* what the driver wrote */
-	uint64_t negotiated;        /* accepted at FEATURES_OK */
+	uint64_t driver_features; /* what the driver wrote */
+	uint64_t negotiated;      /* accepted at FEATURES_OK */
 	uint16_t queue_select;
 	uint16_t config_msix_vector;
 	struct {

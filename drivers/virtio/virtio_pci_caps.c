@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio PCI transport: the MSI-X table and PBA in BAR 0, the PCI_CFG access
  * window and the construction of the configuration space (moved out of
  * virtio_pci.c unchanged). Section numbers are the virtio 1.2 specification's. */
@@ -17,7 +18,7 @@ uint64_t vpci_msix_table_read(struct virtio_pci *vp, uint64_t off, unsigned int 
 
 	if (entry >= VIRTIO_PCI_MSIX_VECTORS) {
 		vpci_warn_once(vp, WARN_MSIX_RANGE, "MSI-X table access at %#llx beyond entry %u",
-			  (unsigned long long)off, VIRTIO_PCI_MSIX_VECTORS - 1);
+			       (unsigned long long)off, VIRTIO_PCI_MSIX_VECTORS - 1);
 		return 0;
 	}
 	e = &vp->msix[entry];
@@ -28,8 +29,7 @@ uint64_t vpci_msix_table_read(struct virtio_pci *vp, uint64_t off, unsigned int 
 	return v;
 }
 
-void vpci_msix_table_write(struct virtio_pci *vp, uint64_t off, unsigned int size,
-			     uint64_t val)
+void vpci_msix_table_write(struct virtio_pci *vp, uint64_t off, unsigned int size, uint64_t val)
 {
 	uint64_t entry = off / MSIX_ENTRY_SIZE;
 	unsigned int field = off % MSIX_ENTRY_SIZE;
@@ -37,8 +37,9 @@ void vpci_msix_table_write(struct virtio_pci *vp, uint64_t off, unsigned int siz
 	uint8_t bytes[MSIX_ENTRY_SIZE];
 
 	if (entry >= VIRTIO_PCI_MSIX_VECTORS) {
-		vpci_warn_once(vp, WARN_MSIX_RANGE, "MSI-X table write at %#llx beyond entry %u; ignored",
-			  (unsigned long long)off, VIRTIO_PCI_MSIX_VECTORS - 1);
+		vpci_warn_once(vp, WARN_MSIX_RANGE,
+			       "MSI-X table write at %#llx beyond entry %u; ignored",
+			       (unsigned long long)off, VIRTIO_PCI_MSIX_VECTORS - 1);
 		return;
 	}
 	e = &vp->msix[entry];
@@ -60,7 +61,7 @@ uint64_t vpci_msix_pba_read(struct virtio_pci *vp, uint64_t off, unsigned int si
 
 	if (off >= MSIX_PBA_BYTES) {
 		vpci_warn_once(vp, WARN_MSIX_RANGE, "MSI-X PBA access at %#llx beyond its %u bytes",
-			  (unsigned long long)off, (unsigned int)MSIX_PBA_BYTES);
+			       (unsigned long long)off, (unsigned int)MSIX_PBA_BYTES);
 		return 0;
 	}
 	bits >>= 8 * off;
@@ -80,8 +81,7 @@ static uint16_t msix_control(const struct virtio_pci *vp)
 	return v;
 }
 
-static uint32_t msix_control_read(void *ctx, struct pci_dev *d, unsigned int off,
-				  unsigned int size)
+static uint32_t msix_control_read(void *ctx, struct pci_dev *d, unsigned int off, unsigned int size)
 {
 	struct virtio_pci *vp = ctx;
 	unsigned int shift = 8 * (off - (vp->msix_cap + MSIX_CAP_CONTROL));
@@ -89,8 +89,8 @@ static uint32_t msix_control_read(void *ctx, struct pci_dev *d, unsigned int off
 	return (uint32_t)(msix_control(vp) >> shift) & (uint32_t)((1ULL << (8 * size)) - 1);
 }
 
-static void msix_control_write(void *ctx, struct pci_dev *d, unsigned int off,
-			       unsigned int size, uint32_t val)
+static void msix_control_write(void *ctx, struct pci_dev *d, unsigned int off, unsigned int size,
+			       uint32_t val)
 {
 	struct virtio_pci *vp = ctx;
 	unsigned int shift = 8 * (off - (vp->msix_cap + MSIX_CAP_CONTROL));
@@ -116,17 +116,15 @@ static bool pci_cfg_target(struct virtio_pci *vp, uint64_t *off, unsigned int *l
 
 	*off = pci_dev_store_read(&vp->pci, cap + VIRTIO_PCI_CAP_OFFSET, 4);
 	*len = pci_dev_store_read(&vp->pci, cap + VIRTIO_PCI_CAP_LENGTH, 4);
-	if (bar == VIRTIO_PCI_BAR && (*len == 1 || *len == 2 || *len == 4) &&
-	    IS_ALIGNED(*off, *len))
+	if (bar == VIRTIO_PCI_BAR && (*len == 1 || *len == 2 || *len == 4) && IS_ALIGNED(*off, *len))
 		return true;
 	vpci_warn_once(vp, WARN_PCI_CFG,
-		  "PCI_CFG window access with bar %u offset %#llx length %u is invalid; ignored",
-		  bar, (unsigned long long)*off, *len);
+		       "PCI_CFG window access with bar %u offset %#llx length %u is invalid; ignored",
+		       bar, (unsigned long long)*off, *len);
 	return false;
 }
 
-static uint32_t pci_cfg_data_read(void *ctx, struct pci_dev *d, unsigned int off,
-				  unsigned int size)
+static uint32_t pci_cfg_data_read(void *ctx, struct pci_dev *d, unsigned int off, unsigned int size)
 {
 	struct virtio_pci *vp = ctx;
 	unsigned int shift = 8 * (off - (vp->pci_cfg_cap + VIRTIO_PCI_CFG_CAP_DATA));
@@ -150,8 +148,9 @@ static void pci_cfg_data_write(void *ctx, struct pci_dev *d, unsigned int off, u
 		return;
 	/* The driver writes the first cap.length bytes of pci_cfg_data. */
 	if (off != vp->pci_cfg_cap + VIRTIO_PCI_CFG_CAP_DATA || size < len) {
-		vpci_warn_once(vp, WARN_PCI_CFG, "PCI_CFG window written with %u bytes at %#x for a %u-byte access; ignored",
-			  size, off, len);
+		vpci_warn_once(vp, WARN_PCI_CFG,
+			       "PCI_CFG window written with %u bytes at %#x for a %u-byte access; ignored",
+			       size, off, len);
 		return;
 	}
 	virtio_pci_bar_write(vp, bar_off, len, val);
@@ -205,9 +204,8 @@ static bool add_msix_cap(struct virtio_pci *vp)
 	bh_memcpy(body + MSIX_CAP_TABLE - PCI_CAP_HEADER_SIZE, &table, 4);
 	bh_memcpy(body + MSIX_CAP_PBA - PCI_CAP_HEADER_SIZE, &pba, 4);
 	vp->msix_cap = pci_dev_add_capability(&vp->pci, PCI_CAP_ID_MSIX, body, sizeof(body));
-	return vp->msix_cap &&
-	       pci_dev_add_cfg_hook(&vp->pci, vp->msix_cap + MSIX_CAP_CONTROL, 2, msix_control_read,
-				    msix_control_write, vp);
+	return vp->msix_cap && pci_dev_add_cfg_hook(&vp->pci, vp->msix_cap + MSIX_CAP_CONTROL, 2,
+						    msix_control_read, msix_control_write, vp);
 }
 
 static bool add_pci_cfg_cap(struct virtio_pci *vp)
@@ -221,9 +219,8 @@ static bool add_pci_cfg_cap(struct virtio_pci *vp)
 	return pci_dev_set_wmask(&vp->pci, cap + VIRTIO_PCI_CAP_BAR_OFF, 1, 0xFF) &&
 	       pci_dev_set_wmask(&vp->pci, cap + VIRTIO_PCI_CAP_OFFSET, 4, 0xFFFFFFFF) &&
 	       pci_dev_set_wmask(&vp->pci, cap + VIRTIO_PCI_CAP_LENGTH, 4, 0xFFFFFFFF) &&
-	       pci_dev_add_cfg_hook(&vp->pci, cap + VIRTIO_PCI_CFG_CAP_DATA,
-				    VIRTIO_PCI_CFG_DATA_LEN, pci_cfg_data_read, pci_cfg_data_write,
-				    vp);
+	       pci_dev_add_cfg_hook(&vp->pci, cap + VIRTIO_PCI_CFG_CAP_DATA, VIRTIO_PCI_CFG_DATA_LEN,
+				    pci_cfg_data_read, pci_cfg_data_write, vp);
 }
 
 static bool build_config_space(struct virtio_pci *vp)
@@ -249,9 +246,8 @@ static bool build_config_space(struct virtio_pci *vp)
 			    o->nr_queues * VIRTIO_PCI_NOTIFY_MULTIPLIER, &mult, sizeof(mult)))
 		return false;
 	/* Only devices with a configuration space have the capability. */
-	if (o->config_size &&
-	    !add_virtio_cap(vp, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVICE_OFF, o->config_size,
-			    NULL, 0))
+	if (o->config_size && !add_virtio_cap(vp, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVICE_OFF,
+					      o->config_size, NULL, 0))
 		return false;
 	if (!add_pci_cfg_cap(vp) || !add_msix_cap(vp))
 		return false;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Inside the virtio PCI transport only (drivers/virtio/virtio_pci.c: interrupts,
  * reset and status, common configuration, notifications, BAR 0 dispatch;
  * virtio_pci_caps.c: MSI-X table and PBA, the PCI_CFG window, construction).
@@ -9,7 +10,6 @@
 #include "core/lib/string.h"
 #include "core/log.h"
 #include "drivers/virtio/virtio_pci.h"
-
 
 /* Vendor capability layout (§4.1.4, struct virtio_pci_cap): after the
  * two-byte header come cap_len, cfg_type, bar, id, two pad bytes, then
@@ -85,12 +85,12 @@
 #define VIRTIO_PCI_REGION_SIZE 0x1000
 
 /* Statuses the driver may set; NEEDS_RESET belongs to the device. */
-#define VIRTIO_STATUS_DRIVER_BITS                                                      \
-	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK |    \
+#define VIRTIO_STATUS_DRIVER_BITS                                                     \
+	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK | \
 	 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_FAILED)
 /* What the transport itself offers on top of the device's features. */
-#define VIRTIO_PCI_TRANSPORT_FEATURES                                                  \
-	(VIRTIO_FEATURE(VIRTIO_F_VERSION_1) | VIRTIO_FEATURE(VIRTIO_F_EVENT_IDX) |       \
+#define VIRTIO_PCI_TRANSPORT_FEATURES                                              \
+	(VIRTIO_FEATURE(VIRTIO_F_VERSION_1) | VIRTIO_FEATURE(VIRTIO_F_EVENT_IDX) | \
 	 VIRTIO_FEATURE(VIRTIO_F_INDIRECT_DESC))
 
 /* Needs-reset lines logged per device before going quiet (a guest could
@@ -98,18 +98,18 @@
 #define VIRTIO_PCI_MAX_RESET_LOGS 16
 
 enum virtio_pci_warning {
-	WARN_ACCESS = BIT(0),       /* wrong size or alignment */
-	WARN_HOLE = BIT(1),         /* nothing at that offset */
-	WARN_NOTIFY = BIT(2),       /* notify for a queue that does not exist */
-	WARN_MSIX_RANGE = BIT(3),   /* MSI-X table/PBA beyond the entries */
-	WARN_STATUS = BIT(4),       /* driver cleared status bits */
-	WARN_FEATURES = BIT(5),     /* FEATURES_OK refused */
-	WARN_QUEUE_LIVE = BIT(6),   /* queue register changed while enabled */
-	WARN_QUEUE_SIZE = BIT(7),   /* queue size above the maximum */
-	WARN_QUEUE_DISABLE = BIT(8),/* 0 written to queue_enable */
-	WARN_PCI_CFG = BIT(9),      /* bad PCI_CFG window access */
+	WARN_ACCESS = BIT(0),         /* wrong size or alignment */
+	WARN_HOLE = BIT(1),           /* nothing at that offset */
+	WARN_NOTIFY = BIT(2),         /* notify for a queue that does not exist */
+	WARN_MSIX_RANGE = BIT(3),     /* MSI-X table/PBA beyond the entries */
+	WARN_STATUS = BIT(4),         /* driver cleared status bits */
+	WARN_FEATURES = BIT(5),       /* FEATURES_OK refused */
+	WARN_QUEUE_LIVE = BIT(6),     /* queue register changed while enabled */
+	WARN_QUEUE_SIZE = BIT(7),     /* queue size above the maximum */
+	WARN_QUEUE_DISABLE = BIT(8),  /* 0 written to queue_enable */
+	WARN_PCI_CFG = BIT(9),        /* bad PCI_CFG window access */
 	WARN_FEATURES_LATE = BIT(10), /* driver features written after FEATURES_OK */
-	WARN_QUEUE_RESET = BIT(11), /* queue_reset without VIRTIO_F_RING_RESET */
+	WARN_QUEUE_RESET = BIT(11),   /* queue_reset without VIRTIO_F_RING_RESET */
 };
 
 static inline const char *owner_of(const struct virtio_pci *vp)

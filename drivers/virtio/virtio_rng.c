@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio entropy device (virtio 1.2 §5.4). */
 #include "drivers/virtio/virtio_rng.h"
 

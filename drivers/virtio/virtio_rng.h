@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio entropy device (virtio 1.2 §5.4): one queue (requestq) of
  * device-writable buffers that the device fills with random bytes from
  * an entropy callback (the platform passes RDSEED/RDRAND or a DRBG such as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Split virtqueues, device side (virtio 1.2 §2.7). See virtqueue.h for the
  * validation rules. The rings live in guest RAM and the driver may change
  * them at any time: every field is loaded once into a local and only the
@@ -110,9 +111,8 @@ static void *map_area(const struct gmem *mem, gpa_t gpa, uint64_t len, uint64_t 
 	return p;
 }
 
-enum virtq_result virtq_enable(struct virtq *q, const struct gmem *mem, uint16_t size,
-			       gpa_t desc, gpa_t avail, gpa_t used, bool event_idx,
-			       bool indirect)
+enum virtq_result virtq_enable(struct virtq *q, const struct gmem *mem, uint16_t size, gpa_t desc,
+			       gpa_t avail, gpa_t used, bool event_idx, bool indirect)
 {
 	virtq_reset(q);
 	if (!mem || size == 0 || size > VIRTQ_MAX_SIZE || (size & (size - 1)))
@@ -161,8 +161,7 @@ static void read_table_desc(const struct virtq *q, uint16_t i, struct virtq_desc
 }
 
 /* Indirect tables have no alignment rule, so they are copied bytewise. */
-static bool read_indirect_desc(const struct virtq *q, gpa_t table, uint32_t i,
-			       struct virtq_desc *d)
+static bool read_indirect_desc(const struct virtq *q, gpa_t table, uint32_t i, struct virtq_desc *d)
 {
 	uint8_t raw[VIRTQ_DESC_SIZE];
 	if (!gmem_read(q->mem, table + (uint64_t)i * VIRTQ_DESC_SIZE, raw, sizeof(raw)))

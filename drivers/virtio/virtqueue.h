@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Split virtqueues (virtio 1.2 §2.7), device side.
  *
  * The driver (guest) owns three areas in guest RAM: the descriptor table,
@@ -40,17 +41,17 @@
 #define VIRTQ_USED_F_NO_NOTIFY 1
 
 enum virtq_result {
-	VIRTQ_OK = 0,            /* a chain was returned */
-	VIRTQ_EMPTY = 1,         /* nothing available */
+	VIRTQ_OK = 0,    /* a chain was returned */
+	VIRTQ_EMPTY = 1, /* nothing available */
 	VIRTQ_ERR_NOT_READY = -1,
-	VIRTQ_ERR_RING_ADDR = -2,    /* a ring is misaligned or outside RAM */
-	VIRTQ_ERR_AVAIL_IDX = -3,    /* avail->idx ran more than size ahead */
-	VIRTQ_ERR_DESC_INDEX = -4,   /* head or next >= size */
-	VIRTQ_ERR_LOOP = -5,         /* chain longer than the table */
-	VIRTQ_ERR_BUFFER = -6,       /* buffer outside guest RAM or zero-length */
-	VIRTQ_ERR_LENGTH = -7,       /* total length overflows */
-	VIRTQ_ERR_DIRECTION = -8,    /* readable buffer after a writable one */
-	VIRTQ_ERR_INDIRECT = -9,     /* indirect not negotiated / malformed */
+	VIRTQ_ERR_RING_ADDR = -2,  /* a ring is misaligned or outside RAM */
+	VIRTQ_ERR_AVAIL_IDX = -3,  /* avail->idx ran more than size ahead */
+	VIRTQ_ERR_DESC_INDEX = -4, /* head or next >= size */
+	VIRTQ_ERR_LOOP = -5,       /* chain longer than the table */
+	VIRTQ_ERR_BUFFER = -6,     /* buffer outside guest RAM or zero-length */
+	VIRTQ_ERR_LENGTH = -7,     /* total length overflows */
+	VIRTQ_ERR_DIRECTION = -8,  /* readable buffer after a writable one */
+	VIRTQ_ERR_INDIRECT = -9,   /* indirect not negotiated / malformed */
 	VIRTQ_ERR_CHAIN_TOO_LONG = -10,
 };
 
@@ -63,11 +64,11 @@ struct virtq_seg {
 
 /* A popped descriptor chain: readable segments first, then writable ones. */
 struct virtq_chain {
-	uint16_t head;       /* what virtq_push gives back */
+	uint16_t head; /* what virtq_push gives back */
 	unsigned int nr_segs;
-	unsigned int nr_readable;   /* seg[0 .. nr_readable) are device-readable */
-	uint64_t readable_len;      /* total bytes of the readable segments */
-	uint64_t writable_len;      /* total bytes of the writable segments */
+	unsigned int nr_readable; /* seg[0 .. nr_readable) are device-readable */
+	uint64_t readable_len;    /* total bytes of the readable segments */
+	uint64_t writable_len;    /* total bytes of the writable segments */
 	struct virtq_seg seg[VIRTQ_MAX_SEGS];
 };
 
@@ -81,8 +82,8 @@ struct virtq {
 	bool event_idx;
 	bool indirect;
 	/* Device-side state. */
-	uint16_t last_avail; /* next available-ring entry to consume */
-	uint16_t used_idx;   /* our copy of used->idx */
+	uint16_t last_avail;     /* next available-ring entry to consume */
+	uint16_t used_idx;       /* our copy of used->idx */
 	uint16_t signalled_used; /* used_idx when the driver was last interrupted */
 	bool signalled_valid;
 	bool notify_enabled; /* whether we currently ask the driver to notify */
@@ -95,9 +96,8 @@ void virtq_reset(struct virtq *q);
 
 /* Validates the configured size/addresses and makes the queue ready.
  * Returns VIRTQ_OK or the reason it refused (the queue stays not ready). */
-enum virtq_result virtq_enable(struct virtq *q, const struct gmem *mem, uint16_t size,
-			       gpa_t desc, gpa_t avail, gpa_t used, bool event_idx,
-			       bool indirect);
+enum virtq_result virtq_enable(struct virtq *q, const struct gmem *mem, uint16_t size, gpa_t desc,
+			       gpa_t avail, gpa_t used, bool event_idx, bool indirect);
 
 /* Takes the next available chain. VIRTQ_OK: *c is filled and must later be
  * completed with virtq_push. VIRTQ_EMPTY: nothing to do. Negative: the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds the Linux guest images from Debian 12 packages (for the Linux-guest
 # issues): the stock kernel and a busybox initramfs.
 #
@@ -54,7 +55,7 @@ while [ $# -gt 0 ]; do
 	--modules) modules=$2; shift 2 ;;
 	--boot-test) boot_test=1; shift ;;
 	--flavour) flavour=$2; shift 2 ;;
-	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "build-images.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
 done

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The demo partition's script (make run): a few facts, then an interactive
 # busybox shell on the partition's console. Ctrl-A three times switches the
 # console focus between partitions (docs/console.md); leaving the shell (exit)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The run script of the Linux platform test (issue 4), run by the test
 # initramfs's /init (guests/linux/build-images.sh --script). It prints
 # BULKHEAD-RUN: lines that tests/integration/linux-*.test match.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The run script of the virtio benchmark initramfs (scripts/bench-virtio.sh),
 # run by /init (guests/linux/build-images.sh --script) after it loaded the
 # virtio modules. The kernel command line says what to measure:

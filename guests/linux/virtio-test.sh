@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The run script of the Linux virtio test (issue 5), run by the test
 # initramfs's /init (guests/linux/build-images.sh --script) after it loaded
 # virtio_pci, virtio_blk, virtio_net, virtio_console, virtio_rng, ext4 and

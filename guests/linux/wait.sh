@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Waiting and timing helpers shared by the run scripts of the Linux test
 # initramfs (virtio-test.sh, virtio-bench.sh); build-images.sh --lib puts
 # this file at /lib/bulkhead/wait.sh. Definitions only.

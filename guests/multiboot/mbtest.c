@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mbtest: a Multiboot 1 test kernel that reports what its loader gave it,
  * one line each on COM1, so that the same image can be compared under QEMU
  * -kernel (with -device isa-debug-exit,iobase=0xf4) and as a Bulkhead
@@ -252,7 +253,7 @@ static int rsdp_at(uint32_t a)
 
 static void report_rsdp(void)
 {
-	uint32_t ebda = (uint32_t)*(const volatile uint16_t *)phys(0x40e) << 4;
+	uint32_t ebda = (uint32_t) * (const volatile uint16_t *)phys(0x40e) << 4;
 	int found = 0;
 	for (uint32_t a = BIOS_AREA; a < BIOS_AREA_END && !found; a += RSDP_ALIGN)
 		found = rsdp_at(a);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Entry of mbtest, a Multiboot 1 test kernel (Multiboot 0.6.96): an ELF32
  * image at 1 MiB with a header asking for page-aligned modules (bit 0) and

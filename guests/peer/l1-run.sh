@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # /init's script in the L1 Linux of `make bench-peer` (scripts/bench-peer.sh):
 # Linux KVM is the hypervisor here, peer-vmm the VMM, and the guests are
 # Bulkhead's own bench guests (guests/peer/peer-vmm.c). Prints each guest's

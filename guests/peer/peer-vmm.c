@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* peer-vmm: a minimal KVM VMM that runs Bulkhead's 64-bit test guests.
  *
  * It is the other half of `make bench-peer` (scripts/bench-peer.sh,
@@ -223,7 +224,8 @@ static uint64_t load_elf64(struct vm *v, const char *path, uint64_t limit)
 	uint64_t entry;
 
 	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64 || eh->e_type != ET_EXEC)
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64 ||
+	    eh->e_type != ET_EXEC)
 		die("%s: not an x86-64 ELF64 executable (a 64-bit Bulkhead test guest)", path);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > len ||
 	    (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff)
@@ -233,7 +235,8 @@ static uint64_t load_elf64(struct vm *v, const char *path, uint64_t limit)
 
 		if (ph->p_type != PT_LOAD)
 			continue;
-		if (ph->p_filesz > ph->p_memsz || ph->p_offset > len || ph->p_filesz > len - ph->p_offset)
+		if (ph->p_filesz > ph->p_memsz || ph->p_offset > len ||
+		    ph->p_filesz > len - ph->p_offset)
 			die("%s: segment %u: bad sizes", path, i);
 		if (!gpa_range_ok(v, ph->p_paddr, ph->p_memsz, limit))
 			die("%s: segment %u (0x%llx+0x%llx) does not fit below 0x%llx", path, i,
@@ -245,7 +248,8 @@ static uint64_t load_elf64(struct vm *v, const char *path, uint64_t limit)
 			entry_loaded = true;
 	}
 	if (!entry_loaded)
-		die("%s: entry point 0x%llx is in no loaded segment", path, (unsigned long long)eh->e_entry);
+		die("%s: entry point 0x%llx is in no loaded segment", path,
+		    (unsigned long long)eh->e_entry);
 	entry = eh->e_entry;
 	free(img);
 	return entry;
@@ -261,7 +265,7 @@ static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type, bool
 	s->selector = sel;
 	s->type = type;
 	s->present = 1;
-	s->s = 1;   /* code or data, not system */
+	s->s = 1; /* code or data, not system */
 	s->g = 1;
 	s->l = code64;
 	s->db = !code64; /* CS.D must be 0 with CS.L = 1 (APM Vol. 2 §4.8.1) */
@@ -331,7 +335,8 @@ static void enforce_pv_cpuid(struct vm *v)
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .args = { 1 } };
 
 	if (ioctl(v->kvm, KVM_CHECK_EXTENSION, KVM_CAP_ENFORCE_PV_FEATURE_CPUID) <= 0) {
-		fprintf(stderr, "peer-vmm: KVM_CAP_ENFORCE_PV_FEATURE_CPUID missing: HC_TIME_NS is a PV kick\n");
+		fprintf(stderr,
+			"peer-vmm: KVM_CAP_ENFORCE_PV_FEATURE_CPUID missing: HC_TIME_NS is a PV kick\n");
 		return;
 	}
 	kvm_ioctl(v->vcpu, KVM_ENABLE_CAP, &cap, "KVM_ENABLE_CAP(ENFORCE_PV_FEATURE_CPUID)");
@@ -417,7 +422,8 @@ static void handle_io(struct vm *v)
 	v->io_exits++;
 	if ((size != 1 && size != 2 && size != 4) || r->io.data_offset > v->run_size ||
 	    bytes > v->run_size - r->io.data_offset)
-		die("KVM_EXIT_IO: port 0x%x size %u count %u outside kvm_run", r->io.port, size, r->io.count);
+		die("KVM_EXIT_IO: port 0x%x size %u count %u outside kvm_run", r->io.port, size,
+		    r->io.count);
 	for (uint32_t i = 0; i < r->io.count; i++)
 		port_access(v, r->io.port, out, size, (uint8_t *)r + r->io.data_offset + i * size);
 }
@@ -538,11 +544,15 @@ int main(int argc, char **argv)
 		kvm_ioctl(v.vm, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP");
 
 	v.mem_size = mem_mib * MIB;
-	v.mem = mmap(NULL, v.mem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	v.mem = mmap(NULL, v.mem_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (v.mem == MAP_FAILED)
 		die("mmap guest memory: %s", strerror(errno));
 	region = (struct kvm_userspace_memory_region){
-		.slot = 0, .guest_phys_addr = 0, .memory_size = v.mem_size, .userspace_addr = (uintptr_t)v.mem,
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = v.mem_size,
+		.userspace_addr = (uintptr_t)v.mem,
 	};
 	kvm_ioctl(v.vm, KVM_SET_USER_MEMORY_REGION, &region, "KVM_SET_USER_MEMORY_REGION");
 
@@ -572,7 +582,7 @@ int main(int argc, char **argv)
 		ioev_count = 0;
 	printf("peer %s: stopped code=%d user_exits=%lu io=%lu echo_out_user=%lu echo_out_ioeventfd=%llu mmio=%lu "
 	       "irqchip=%s\n",
-	       v.tag, rc, v.exits, v.io_exits, v.echo_outs, (unsigned long long)ioev_count, v.mmio_exits,
-	       irqchip ? "in-kernel" : "none");
+	       v.tag, rc, v.exits, v.io_exits, v.echo_outs, (unsigned long long)ioev_count,
+	       v.mmio_exits, irqchip ? "in-kernel" : "none");
 	return rc;
 }

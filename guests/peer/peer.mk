@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The peer benchmark (`make bench-peer`, scripts/bench-peer.sh,
 # docs/benchmarks.md "Peer: Linux KVM"): Linux KVM as the L1 hypervisor in the
 # same QEMU TCG machine, running Bulkhead's bench guests under peer-vmm.

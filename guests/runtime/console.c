@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Console output on COM1 and a small printf.
  *
  * Every byte waits for the transmit holding register to be empty (LSR bit 5,
@@ -46,11 +47,26 @@ static void sink_pad(struct sink *k, char c, int n)
 }
 
 static const uint64_t pow10[] = {
-	10000000000000000000ull, 1000000000000000000ull, 100000000000000000ull,
-	10000000000000000ull, 1000000000000000ull, 100000000000000ull,
-	10000000000000ull, 1000000000000ull, 100000000000ull, 10000000000ull,
-	1000000000ull, 100000000ull, 10000000ull, 1000000ull, 100000ull,
-	10000ull, 1000ull, 100ull, 10ull, 1ull,
+	10000000000000000000ull,
+	1000000000000000000ull,
+	100000000000000000ull,
+	10000000000000000ull,
+	1000000000000000ull,
+	100000000000000ull,
+	10000000000000ull,
+	1000000000000ull,
+	100000000000ull,
+	10000000000ull,
+	1000000000ull,
+	100000000ull,
+	10000000ull,
+	1000000ull,
+	100000ull,
+	10000ull,
+	1000ull,
+	100ull,
+	10ull,
+	1ull,
 };
 
 /* Digits of v, most significant first, into out (at least 20 bytes). */
@@ -133,7 +149,9 @@ static void format(struct sink *k, const char *fmt, va_list ap)
 			n = format_hex(v, digits);
 			break;
 		case 'd': {
-			int64_t s = lng >= 2 ? va_arg(ap, long long) : lng ? va_arg(ap, long) : va_arg(ap, int);
+			int64_t s = lng >= 2 ? va_arg(ap, long long)
+				    : lng    ? va_arg(ap, long)
+					     : va_arg(ap, int);
 
 			neg = s < 0;
 			v = neg ? -(uint64_t)s : (uint64_t)s;
@@ -142,8 +160,9 @@ static void format(struct sink *k, const char *fmt, va_list ap)
 		}
 		case 'u':
 		case 'x':
-			v = lng >= 2 ? va_arg(ap, unsigned long long) :
-			    lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
+			v = lng >= 2 ? va_arg(ap, unsigned long long)
+			    : lng    ? va_arg(ap, unsigned long)
+				     : va_arg(ap, unsigned int);
 			n = *fmt == 'u' ? format_dec(v, digits) : format_hex(v, digits);
 			break;
 		default: /* unknown conversion: print it as is */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The guest's own exception handling: an IDT over the stubs in vectors.S and
  * the expected-exception bookkeeping behind RT_TRY_BEGIN / RT_TRY_END.
  *
@@ -213,7 +214,9 @@ int rt_try_wrmsr(uint32_t msr, uint64_t val)
 
 	rt_exc_prepare();
 	asm volatile(RT_TRY_BEGIN "wrmsr" RT_TRY_END
-		     : : "a"((uint32_t)val), "d"((uint32_t)(val >> 32)), "c"(msr) : "memory");
+		     :
+		     : "a"((uint32_t)val), "d"((uint32_t)(val >> 32)), "c"(msr)
+		     : "memory");
 	r = rt_exc_result();
 	return r.hit ? (int)r.vector : -1;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The runtime's GDT, the same layout for 32- and 64-bit guests (selectors in
  * guests/runtime/abi.h). Descriptor format: SDM Vol. 3A §3.4.5; the L bit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Hypercall wrappers (docs/hypercall-abi.md).
  *
  * RAX = number in, result out; RBX, RCX, RDX, RSI = arguments. Intel CPUs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The few C library functions the compiler may call on its own (struct
  * copies and initialisers) and the guests use. */
 #include "rt.h"

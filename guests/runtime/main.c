@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The C side of start-up: runs after start32.S / start64.S loaded the
  * runtime's GDT and cleared .bss. */
 #include "rt.h"

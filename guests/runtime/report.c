@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The test report (docs/test-guests.md):
  *
  *	TEST <case>: PASS

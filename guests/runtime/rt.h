@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The test-guest runtime: what a C test guest (32- or 64-bit) may use.
  *
  * A guest defines guest_main(); the start code (start32.S / start64.S) sets up
@@ -34,9 +35,18 @@ extern char __image_start[], __image_end[];
 
 /* ---- port I/O, CPUID, MSRs, control registers ---------------------------- */
 
-static inline void outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
-static inline void outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
-static inline void outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outb(uint16_t port, uint8_t v)
+{
+	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void outw(uint16_t port, uint16_t v)
+{
+	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
 
 static inline uint8_t inb(uint16_t port)
 {
@@ -66,7 +76,9 @@ struct cpuid_regs {
 static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 {
 	struct cpuid_regs r;
-	asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
+	asm volatile("cpuid"
+		     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+		     : "a"(leaf), "c"(subleaf));
 	return r;
 }
 
@@ -79,12 +91,35 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-static inline uintptr_t read_cr0(void) { uintptr_t v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-static inline uintptr_t read_cr2(void) { uintptr_t v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
-static inline uintptr_t read_cr3(void) { uintptr_t v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
-static inline uintptr_t read_cr4(void) { uintptr_t v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline uintptr_t read_cr0(void)
+{
+	uintptr_t v;
+	asm volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+static inline uintptr_t read_cr2(void)
+{
+	uintptr_t v;
+	asm volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+static inline uintptr_t read_cr3(void)
+{
+	uintptr_t v;
+	asm volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+static inline uintptr_t read_cr4(void)
+{
+	uintptr_t v;
+	asm volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
 
-static inline void cpu_relax(void) { asm volatile("pause" : : : "memory"); }
+static inline void cpu_relax(void)
+{
+	asm volatile("pause" : : : "memory");
+}
 
 /* ---- console (COM1, polled) ----------------------------------------------- */
 
@@ -155,7 +190,8 @@ noreturn void rt_done(void);
 #else
 #define RT_STORE_LABEL(label, var) "movl $" label ", " var "\n\t"
 #endif
-#define RT_TRY_BEGIN RT_STORE_LABEL("8901f", "rt_exc_insn") RT_STORE_LABEL("8902f", "rt_exc_fixup") "8901:\n\t"
+#define RT_TRY_BEGIN \
+	RT_STORE_LABEL("8901f", "rt_exc_insn") RT_STORE_LABEL("8902f", "rt_exc_fixup") "8901:\n\t"
 #define RT_TRY_END "\n8902:\n\t"
 
 struct rt_exc_record {
@@ -197,8 +233,14 @@ int rt_try_wrmsr(uint32_t msr, uint64_t val);
 typedef void (*rt_irq_handler)(uint8_t vector, uintptr_t ip);
 void rt_set_irq_handler(uint8_t vector, rt_irq_handler fn);
 
-static inline void irq_enable(void) { asm volatile("sti" : : : "memory"); }
-static inline void irq_disable(void) { asm volatile("cli" : : : "memory"); }
+static inline void irq_enable(void)
+{
+	asm volatile("sti" : : : "memory");
+}
+static inline void irq_disable(void)
+{
+	asm volatile("cli" : : : "memory");
+}
 
 /* Installs the runtime's IDT (all 256 vectors). Done by the start code; a
  * test may call it again after loading an IDT of its own. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The real-mode (16-bit) test-guest runtime, in assembly: the console on
  * COM1, hypercalls, the test report and an IVT that lets a test expect an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Running code at CPL 3 inside a test guest (64-bit guests only), so a
  * guest can test what the hypervisor lets a user-mode process do.
  *
@@ -22,7 +23,7 @@
 #define CR4_SMAP (1u << 21)
 
 /* GDT descriptors (SDM Vol. 3A §3.4.5): flat, DPL 3. */
-#define DESC_USER_DATA 0x00cff2000000ffffull  /* read/write data */
+#define DESC_USER_DATA 0x00cff2000000ffffull   /* read/write data */
 #define DESC_USER_CODE64 0x00affa000000ffffull /* execute/read, L = 1 */
 /* 64-bit TSS descriptor (SDM Vol. 3A §8.2.3, Figure 8-4): type 9 (available),
  * P = 1, DPL 0; base in bits 16-39 and 56-63, then 63:32 in the next slot. */
@@ -81,8 +82,8 @@ static void build_gdt(void)
 	user_gdt[SEL_USER_DATA / 8] = DESC_USER_DATA;
 	user_gdt[SEL_USER_CODE64 / 8] = DESC_USER_CODE64;
 	user_gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-				(TSS_TYPE_AVAILABLE_P << TSS_ACCESS_SHIFT) | ((limit >> 16 & 0xf) << 48) |
-				((base >> 24 & 0xff) << 56);
+				(TSS_TYPE_AVAILABLE_P << TSS_ACCESS_SHIFT) |
+				((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
 	user_gdt[SEL_TSS / 8 + 1] = base >> 32;
 }
 
@@ -94,7 +95,8 @@ static bool user_setup(void)
 	if (user_ready)
 		return true;
 	if (read_cr4() & (CR4_SMEP | CR4_SMAP)) {
-		rt_fail("user_setup", "CR4.SMEP/SMAP set: the runtime cannot share its pages with CPL 3");
+		rt_fail("user_setup",
+			"CR4.SMEP/SMAP set: the runtime cannot share its pages with CPL 3");
 		return false;
 	}
 	memset(&user_tss, 0, sizeof(user_tss));

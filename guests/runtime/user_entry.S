@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Entering and leaving CPL 3 for rt_user_call() (guests/runtime/user.c),
  * 64-bit guests only.

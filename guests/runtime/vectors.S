@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Exception and interrupt entry stubs for the guest IDT (32- and 64-bit).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Smoke-test boot sector (bare QEMU/SeaBIOS only, never under Bulkhead): the
  * BIOS loads it at 0:0x7c00; it moves itself to 0:0x600, reads the real-mode

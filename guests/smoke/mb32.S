@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Smoke builds of 32-bit guests only: a Multiboot 1 header (Multiboot 0.6.96
  * §3.1) so bare QEMU's -kernel loads the ELF and enters _start in protected

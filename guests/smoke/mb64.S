@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Smoke builds of 64-bit guests only: a Multiboot 1 header with the address
  * fields (Multiboot 0.6.96 §3.1.3; QEMU loads an ELF64 only this way) and a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs the test guests on bare QEMU (TCG, no hypervisor) as a self-test of the
 # guest runtime: start-up code, GDT/IDT and IVT, exception fixups, console,
 # report format and the stop path. Without Bulkhead the hypercalls return

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* atk-console: floods the console (issue 12): byte-at-a-time OUTs to COM1
  * and to the debug port 0xE9, then REP OUTSB of 4,096 bytes at a time to
  * COM1, forever. Each exit must stay short and the partition's output is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* atk-pause-icr: spins on PAUSE while writing its local APIC's ICR (issue
  * 12: on VMX this stopped every other partition on its host CPU). It sends
  * itself a fixed IPI with interrupts disabled, so the vector stays pending

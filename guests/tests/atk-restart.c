@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* atk-restart: restarts its own partition as fast as it can (issue 12:
  * with mem=256M each restart zeroes and reloads 256 MiB). The hypervisor
  * must do that work in bounded steps charged to this partition, and

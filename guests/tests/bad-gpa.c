@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* bad-gpa: reads guest-physical memory far beyond its RAM (0x3F000000 in a
  * 16 MiB partition; not an MMIO hole), through the loader's identity map.
  * The hypervisor must stop this partition with a clear report

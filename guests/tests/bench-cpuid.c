@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* bench-cpuid: N CPUID exits (leaf 0) against the same loop with NOP in
  * place of CPUID (see bench.h). */
 #include "bench.h"
@@ -9,7 +10,9 @@ static void loop_cpuid(unsigned long n)
 		     "cpuid\n\t"
 		     "dec %%rdi\n\t"
 		     "jnz 1b"
-		     : "+D"(n) : : "rax", "rbx", "rcx", "rdx", "memory");
+		     : "+D"(n)
+		     :
+		     : "rax", "rbx", "rcx", "rdx", "memory");
 }
 
 static void loop_ref(unsigned long n)
@@ -19,7 +22,9 @@ static void loop_ref(unsigned long n)
 		     "nop\n\t"
 		     "dec %%rdi\n\t"
 		     "jnz 1b"
-		     : "+D"(n) : : "rax", "rbx", "rcx", "rdx", "memory");
+		     : "+D"(n)
+		     :
+		     : "rax", "rbx", "rcx", "rdx", "memory");
 }
 
 void guest_main(void)

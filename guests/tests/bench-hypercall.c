@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* bench-hypercall: N HC_VERSION hypercalls (VMCALL or VMMCALL, by vendor)
  * against the same loop with NOP in place of the call (see bench.h). */
 #include "bench.h"
@@ -8,7 +9,9 @@ static void loop_vmcall(unsigned long n)
 		     "vmcall\n\t"
 		     "dec %0\n\t"
 		     "jnz 1b"
-		     : "+D"(n) : "i"(HC_VERSION) : "rax", "memory");
+		     : "+D"(n)
+		     : "i"(HC_VERSION)
+		     : "rax", "memory");
 }
 
 static void loop_vmmcall(unsigned long n)
@@ -17,7 +20,9 @@ static void loop_vmmcall(unsigned long n)
 		     "vmmcall\n\t"
 		     "dec %0\n\t"
 		     "jnz 1b"
-		     : "+D"(n) : "i"(HC_VERSION) : "rax", "memory");
+		     : "+D"(n)
+		     : "i"(HC_VERSION)
+		     : "rax", "memory");
 }
 
 static void loop_ref(unsigned long n)
@@ -26,7 +31,9 @@ static void loop_ref(unsigned long n)
 		     "nop\n\t"
 		     "dec %0\n\t"
 		     "jnz 1b"
-		     : "+D"(n) : "i"(HC_VERSION) : "rax", "memory");
+		     : "+D"(n)
+		     : "i"(HC_VERSION)
+		     : "rax", "memory");
 }
 
 void guest_main(void)
@@ -35,5 +42,6 @@ void guest_main(void)
 		rt_fail("hypercall", "no hypervisor: nothing to measure");
 		return;
 	}
-	bench_pair("hypercall", "hypercall_ref", rt_vendor_amd() ? loop_vmmcall : loop_vmcall, loop_ref);
+	bench_pair("hypercall", "hypercall_ref", rt_vendor_amd() ? loop_vmmcall : loop_vmcall,
+		   loop_ref);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* bench-loop: the bare loop (an ADD, DEC, JNZ per iteration; no exits) for
  * calibration: under QEMU -icount shift=0, tsc / N is the instructions per
  * iteration (3), which checks the method itself (see bench.h). */
@@ -10,7 +11,9 @@ static void loop_add(unsigned long n)
 	asm volatile("1: add $1, %1\n\t"
 		     "dec %0\n\t"
 		     "jnz 1b"
-		     : "+D"(n), "+r"(acc) : : "memory");
+		     : "+D"(n), "+r"(acc)
+		     :
+		     : "memory");
 }
 
 void guest_main(void)

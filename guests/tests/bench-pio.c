@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* bench-pio: N port-I/O exits (OUT to the echo device at 0x520) against the
  * same loop with NOP in place of OUT (see bench.h). */
 #include "bench.h"
@@ -10,7 +11,9 @@ static void loop_out(unsigned long n)
 		     "out %%al, %%dx\n\t"
 		     "dec %0\n\t"
 		     "jnz 1b"
-		     : "+D"(n) : "i"(ECHO_PORT), "a"(0x5a) : "rdx", "memory");
+		     : "+D"(n)
+		     : "i"(ECHO_PORT), "a"(0x5a)
+		     : "rdx", "memory");
 }
 
 static void loop_ref(unsigned long n)
@@ -19,7 +22,9 @@ static void loop_ref(unsigned long n)
 		     "nop\n\t"
 		     "dec %0\n\t"
 		     "jnz 1b"
-		     : "+D"(n) : "i"(ECHO_PORT), "a"(0x5a) : "rdx", "memory");
+		     : "+D"(n)
+		     : "i"(ECHO_PORT), "a"(0x5a)
+		     : "rdx", "memory");
 }
 
 void guest_main(void)

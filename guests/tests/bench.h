@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The benchmark guests (bench-cpuid, bench-pio, bench-hypercall, bench-loop).
  *
  * Each runs BENCH_N iterations of a loop whose body makes one exit of its
@@ -50,8 +51,8 @@ static inline void bench_report(const char *name, struct bench_sample s)
 
 /* Measures an exiting loop and its reference, and passes if the exits cost
  * something (a loop that did not exit at all would show no difference). */
-static inline void bench_pair(const char *name, const char *ref_name, void (*exiting)(unsigned long),
-			      void (*reference)(unsigned long))
+static inline void bench_pair(const char *name, const char *ref_name,
+			      void (*exiting)(unsigned long), void (*reference)(unsigned long))
 {
 	struct bench_sample e = bench_run(exiting);
 	struct bench_sample r = bench_run(reference);

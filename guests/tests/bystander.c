@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* bystander: measures the share of its host CPU it gets while an attacker
  * partition shares that CPU (issue 12, "work that cannot be preempted";
  * tests/integration/isolation-share-*.test).
@@ -28,7 +29,9 @@ static void spin_block(void)
 	asm volatile("1: add $1, %1\n\t"
 		     "dec %0\n\t"
 		     "jnz 1b"
-		     : "+r"(n), "+r"(acc) : : "memory");
+		     : "+r"(n), "+r"(acc)
+		     :
+		     : "memory");
 }
 
 void guest_main(void)

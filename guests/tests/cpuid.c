@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cpuid: the guest-visible CPUID policy (docs/hypercall-abi.md, issue 3
  * "CPUID and MSRs"): a sane vendor, the hypervisor bit and leaves, and VMX /
  * SVM hidden. */
@@ -23,13 +24,15 @@ static void check_vendor(void)
 	memcpy(vendor + 4, &r.edx, 4);
 	memcpy(vendor + 8, &r.ecx, 4);
 	vendor[12] = '\0';
-	rt_printf("cpuid: vendor \"%s\", max basic leaf 0x%x\n", printable(r.ebx) && printable(r.edx) &&
-		  printable(r.ecx) ? vendor : "(unprintable)", r.eax);
+	rt_printf("cpuid: vendor \"%s\", max basic leaf 0x%x\n",
+		  printable(r.ebx) && printable(r.edx) && printable(r.ecx) ? vendor : "(unprintable)",
+		  r.eax);
 	rt_check("leaf0_vendor",
 		 (r.ebx == VENDOR_INTEL_EBX && r.edx == VENDOR_INTEL_EDX && r.ecx == VENDOR_INTEL_ECX) ||
-		 (r.ebx == VENDOR_AMD_EBX && r.edx == VENDOR_AMD_EDX && r.ecx == VENDOR_AMD_ECX),
-		 "vendor words 0x%x 0x%x 0x%x are neither GenuineIntel nor AuthenticAMD", r.ebx, r.edx,
-		 r.ecx);
+				 (r.ebx == VENDOR_AMD_EBX && r.edx == VENDOR_AMD_EDX &&
+				  r.ecx == VENDOR_AMD_ECX),
+		 "vendor words 0x%x 0x%x 0x%x are neither GenuineIntel nor AuthenticAMD", r.ebx,
+		 r.edx, r.ecx);
 	rt_check("leaf0_max_leaf", r.eax >= 1 && r.eax < 0x100, "max basic leaf 0x%x", r.eax);
 }
 
@@ -41,9 +44,10 @@ static void check_hv_leaves(void)
 
 	rt_check("leaf1_hypervisor_bit", r1.ecx & CPUID1_ECX_HYPERVISOR, "leaf 1 ECX 0x%x", r1.ecx);
 	rt_check("hv_signature",
-		 hv.ebx == BULKHEAD_SIG_EBX && hv.ecx == BULKHEAD_SIG_ECX && hv.edx == BULKHEAD_SIG_EDX,
-		 "leaf 0x40000000 EBX ECX EDX = 0x%x 0x%x 0x%x, want \"BulkheadHV\"", hv.ebx, hv.ecx,
-		 hv.edx);
+		 hv.ebx == BULKHEAD_SIG_EBX && hv.ecx == BULKHEAD_SIG_ECX &&
+				 hv.edx == BULKHEAD_SIG_EDX,
+		 "leaf 0x40000000 EBX ECX EDX = 0x%x 0x%x 0x%x, want \"BulkheadHV\"", hv.ebx,
+		 hv.ecx, hv.edx);
 	rt_check("hv_max_leaf", hv.eax >= CPUID_HV_ABI && hv.eax < CPUID_HV_BASE + 0x100,
 		 "leaf 0x40000000 EAX 0x%x, want 0x40000001..0x400000ff", hv.eax);
 	abi = cpuid(CPUID_HV_ABI, 0);

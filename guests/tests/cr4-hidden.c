@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* cr4-hidden: CR4 bits whose state no backend switches between partitions
  * must be refused (issue 12; docs/cpu-state.md; the isolation-cpu suite).
  * Setting CR4.OSXSAVE (18), CR4.PKE (22), CR4.CET (23) or CR4.PKS (24) must

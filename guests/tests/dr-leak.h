@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The debug-register isolation test (issue 12; the isolation-cpu suite):
  * dr-writer.c and dr-reader.c, two partitions on the same host CPU, each
  * keeping values of its own in DR0-DR3 (SDM Vol. 3B §18.2.1) across

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* dr-reader: runs on the same host CPU as dr-writer (affinity=0) and reads
  * DR0-DR3 after every HC_YIELD (dr-leak.h). For the first half of its
  * rounds it writes nothing, so every register must read 0 (its reset
@@ -19,7 +20,8 @@ void guest_main(void)
 		if (rt_hc_yield() != 0)
 			bad_yield++;
 		dr_read_all(d);
-		unsigned bad = dr_mismatches(d, DR_TAG_READER, own ? (long)round : -1, DR_TAG_WRITER, &foreign);
+		unsigned bad = dr_mismatches(d, DR_TAG_READER, own ? (long)round : -1,
+					     DR_TAG_WRITER, &foreign);
 		if (bad && !leaks)
 			memcpy(first_bad, d, sizeof(d));
 		leaks += bad;
@@ -27,8 +29,8 @@ void guest_main(void)
 	rt_printf("dr-reader: leaks=%u (of %u reads; %u held dr-writer's values)\n", leaks,
 		  DR_ROUNDS * DR_REGS, foreign);
 	rt_check("dr_reader_yield", !bad_yield, "%u HC_YIELD calls failed", bad_yield);
-	rt_check("dr_reader_no_leak", !leaks, "%u foreign values; first: 0x%llx 0x%llx 0x%llx 0x%llx", leaks,
-		 (unsigned long long)first_bad[0], (unsigned long long)first_bad[1],
+	rt_check("dr_reader_no_leak", !leaks, "%u foreign values; first: 0x%llx 0x%llx 0x%llx 0x%llx",
+		 leaks, (unsigned long long)first_bad[0], (unsigned long long)first_bad[1],
 		 (unsigned long long)first_bad[2], (unsigned long long)first_bad[3]);
 	rt_done();
 }

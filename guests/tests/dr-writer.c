@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* dr-writer: writes its own values into DR0-DR3 every round, yields to the
  * partition on the same CPU (dr-reader) and checks they are still there
  * (dr-leak.h). Its values must neither leak to dr-reader nor be replaced

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* exc-loop: a guest that loops on #AC and #DB (issue 12; CVE-2015-5307,
  * CVE-2015-8104). On hardware a guest can make the CPU deliver one of them
  * for ever inside microcode, and a hypervisor that does not intercept them
@@ -81,7 +82,7 @@ asm(".text\n"
     "cmp db_limit(%rip), %rax\n\t"
     "jb 1f\n\t"
     "andq $~0x100, 24(%rsp)\n\t" /* TF off */
-    "orq $0x10000, 24(%rsp)\n" /* RF on: step over an instruction breakpoint */
+    "orq $0x10000, 24(%rsp)\n"   /* RF on: step over an instruction breakpoint */
     "1:\tpop %rax\n\t"
     "iretq\n"
     ".globl exc_loop_bp_func\n"
@@ -106,7 +107,9 @@ static __attribute__((noinline)) long ac_user(void *arg)
 		     "pushfq\n\t"
 		     "andq $~0x40000, (%%rsp)\n\t"
 		     "popfq"
-		     : "=&r"(v) : "r"(ac_buf) : "memory", "cc");
+		     : "=&r"(v)
+		     : "r"(ac_buf)
+		     : "memory", "cc");
 	return (long)v;
 }
 
@@ -155,7 +158,9 @@ static void tf_phase(void)
 		     "pushfq\n\t"
 		     "andq $~0x100, (%%rsp)\n\t"
 		     "popfq"
-		     : "+r"(n) : "r"((unsigned long)DB_ROUNDS) : "cc", "memory");
+		     : "+r"(n)
+		     : "r"((unsigned long)DB_ROUNDS)
+		     : "cc", "memory");
 	rt_printf("exc-loop: single-step #DB reflected %llu times\n", (unsigned long long)db_count);
 	rt_check_eq("tf_all_delivered", "#DB count", db_count, DB_ROUNDS);
 	rt_check("tf_dr6_bs", db_dr6_or & DR6_BS, "DR6 never had BS (seen 0x%llx)",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* exceptions (64-bit) and exceptions32 (32-bit): exceptions raised in the
  * guest reach the guest's own IDT with the right vector, error code and
  * pushed instruction pointer; the hypervisor must not swallow or alter them

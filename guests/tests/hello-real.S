@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * hello-real: a flat real-mode guest (loaded at 0x7c00, CS:IP = 0:0x7c00,
  * SP = 0x7000; guests/README.md). Prints a greeting, checks the startup

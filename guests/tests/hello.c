@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* hello-prot (32-bit protected mode) and hello-long (64-bit long mode).
  *
  * Prints a greeting, checks the startup state the loader promised
@@ -53,8 +54,8 @@ static void check_stack(void)
 #ifdef __x86_64__
 	/* RSP lies above our image and below the page tables at CR3. */
 	rt_check("startup_stack", sp > end && sp <= (rt_boot.cr3 & ~0xfffull) && !(sp & 7),
-		 "rsp %p: want 8-byte aligned, above image end %p, at or below cr3 %p",
-		 (void *)sp, (void *)end, (void *)rt_boot.cr3);
+		 "rsp %p: want 8-byte aligned, above image end %p, at or below cr3 %p", (void *)sp,
+		 (void *)end, (void *)rt_boot.cr3);
 #else
 	/* ESP = top of RAM minus 16, above our image. */
 	rt_check("startup_stack", sp > end && !(sp & 15),
@@ -80,8 +81,8 @@ static void check_identity_map(void)
 		const uint64_t *pd;
 
 		if (!(pdpt[i] & PDE_P) || (pdpt[i] & PDE_PS)) {
-			rt_fail("identity_map_4g", "PDPT[%u] 0x%llx: want a present page directory", i,
-				(unsigned long long)pdpt[i]);
+			rt_fail("identity_map_4g", "PDPT[%u] 0x%llx: want a present page directory",
+				i, (unsigned long long)pdpt[i]);
 			return;
 		}
 		pd = (const uint64_t *)(uintptr_t)(pdpt[i] & PTE_ADDR_MASK);
@@ -112,8 +113,7 @@ static void check_time(void)
 		if (!(i % 1000))
 			t2 = rt_hc_time_ns();
 	}
-	rt_check("hc_time_advances", (long)(t2 - t1) > 0,
-		 "HC_TIME_NS gave %lu then %lu", t1, t2);
+	rt_check("hc_time_advances", (long)(t2 - t1) > 0, "HC_TIME_NS gave %lu then %lu", t1, t2);
 }
 
 static void check_console_write(void)
@@ -148,8 +148,8 @@ void guest_main(void)
 	check_identity_map();
 #endif
 	ret = rt_hc_version();
-	rt_check("hc_version", ret == HC_ABI_VERSION, "returned 0x%lx, want 0x%x", (unsigned long)ret,
-		 HC_ABI_VERSION);
+	rt_check("hc_version", ret == HC_ABI_VERSION, "returned 0x%lx, want 0x%x",
+		 (unsigned long)ret, HC_ABI_VERSION);
 	check_time();
 	check_console_write();
 	ret = rt_hypercall(HC_UNKNOWN_NR, 0, 0, 0, 0);

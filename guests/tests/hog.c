@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* hog: a CPU-bound partition for the scheduler's fairness test (suite
  * fairness). It spins for HOG_WINDOW_NS of partition time, counting blocks
  * of HOG_BLOCK loop iterations, and prints
@@ -18,7 +19,9 @@ static void spin_block(void)
 	asm volatile("1: add $1, %1\n\t"
 		     "dec %0\n\t"
 		     "jnz 1b"
-		     : "+r"(n), "+r"(acc) : : "memory");
+		     : "+r"(n), "+r"(acc)
+		     :
+		     : "memory");
 }
 
 void guest_main(void)

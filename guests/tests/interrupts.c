@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* interrupts: external interrupts injected by the hypervisor. Writing a
  * vector (32-255) to the test device's port 0x524 raises that interrupt on
  * vCPU 0 (drivers/vdev/testdev.h). Checked: delivery through the guest IDT,
@@ -81,7 +82,9 @@ static void held_then_window(void)
 		     "sti\n\t"
 		     "nop\n"
 		     "1:\tcli"
-		     : "=r"(cli_ip) : : "memory");
+		     : "=r"(cli_ip)
+		     :
+		     : "memory");
 	rt_check("irq_after_sti_shadow", irq_log.count[VEC_B] == 1 && irq_log.last_ip == cli_ip,
 		 "%u deliveries, interrupted ip %p, want 1 at the CLI (%p)", irq_log.count[VEC_B],
 		 (void *)irq_log.last_ip, (void *)cli_ip);
@@ -112,7 +115,7 @@ static void priority(void)
 	irq_disable();
 	rt_check("irq_two_pending_high_first",
 		 total() == first + 2 && first + 1 < ORDER_MAX && irq_log.order[first] == VEC_HIGH &&
-		 irq_log.order[first + 1] == VEC_LOW,
+				 irq_log.order[first + 1] == VEC_LOW,
 		 "%u deliveries, order 0x%x 0x%x, want 0x50 then 0x42", total() - first,
 		 irq_log.order[first], irq_log.order[first + 1]);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* lc-race: a partition with two vCPUs whose vCPUs request restarts and
  * stops at the same moment, round after round (issue 12; the integration
  * test lifecycle-race-svm runs many of these partitions at once).
@@ -31,13 +32,13 @@
 #define SIPI_VECTOR (TRAMP_PA >> 12)
 /* Its data, at TRAMP_PA + 0x100 (the trampoline addresses it by DS = CS). */
 struct tramp_data {
-	volatile uint32_t alive;   /* +0x00: vCPU 1 increments it on arrival */
-	volatile uint32_t go;      /* +0x04: vCPU 0 sets it: act now */
-	uint32_t nr;               /* +0x08: the hypercall vCPU 1 makes ... */
-	uint32_t arg;              /* +0x0c: ... and its argument */
-	uint8_t empty_idtr[6];     /* +0x10: limit 0: any exception triple-faults */
+	volatile uint32_t alive; /* +0x00: vCPU 1 increments it on arrival */
+	volatile uint32_t go;    /* +0x04: vCPU 0 sets it: act now */
+	uint32_t nr;             /* +0x08: the hypercall vCPU 1 makes ... */
+	uint32_t arg;            /* +0x0c: ... and its argument */
+	uint8_t empty_idtr[6];   /* +0x10: limit 0: any exception triple-faults */
 	uint16_t pad;
-	uint32_t triple_fault;     /* +0x18: instead of a hypercall, triple-fault */
+	uint32_t triple_fault; /* +0x18: instead of a hypercall, triple-fault */
 } __attribute__((packed));
 #define TRAMP_DATA ((struct tramp_data *)(TRAMP_PA + 0x100))
 

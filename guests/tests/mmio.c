@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mmio: loads and stores that trap to the hypervisor's test MMIO device at
  * guest-physical 0xFEB00000 (guests/README.md, "Test devices"): bytes 0-3 are
  * a scratch register, bytes 4-7 read "MMIO" (0x4D4D494F) and ignore writes;

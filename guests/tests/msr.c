@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* msr: the MSR policy (issue 3 "CPUID and MSRs"). Harmless MSRs read and
  * round-trip; unknown MSRs and the virtualisation-control MSRs raise #GP in
  * the guest, delivered to its own IDT. Runs in long mode. */
@@ -61,8 +62,8 @@ static void check_tsc(void)
 	t0 = rdtsc();
 	check_read("tsc_read", MSR_IA32_TSC, &m);
 	t1 = rdtsc();
-	rt_printf("msr: rdtsc 0x%llx, rdmsr(IA32_TSC) 0x%llx, rdtsc 0x%llx\n", (unsigned long long)t0,
-		  (unsigned long long)m, (unsigned long long)t1);
+	rt_printf("msr: rdtsc 0x%llx, rdmsr(IA32_TSC) 0x%llx, rdtsc 0x%llx\n",
+		  (unsigned long long)t0, (unsigned long long)m, (unsigned long long)t1);
 }
 
 static void check_efer(void)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pc-timers: the emulated PC's timers and interrupt path, as an OS without
  * APIC support uses them (issue 4). Checked:
  *  - 8254 channel 0 in rate-generator mode at 100 Hz through the 8259A
@@ -172,7 +173,8 @@ static void pit_channel2(void)
 		;
 	unsigned c1 = pit_ch2_latch();
 	unsigned long td = rt_hc_time_ns();
-	unsigned long lo = (tc - tb) / 1000 * PIT_HZ / 1000000, hi = (td - ta) / 1000 * PIT_HZ / 1000000;
+	unsigned long lo = (tc - tb) / 1000 * PIT_HZ / 1000000,
+		      hi = (td - ta) / 1000 * PIT_HZ / 1000000;
 	rt_check("pit_ch2_counts", c0 > c1 && c0 - c1 + 2 >= lo && c0 - c1 <= hi + 2,
 		 "counted %u -> %u, want %lu..%lu", c0, c1, lo, hi);
 	rt_check("pit_ch2_out_low_while_counting", !(inb(PORT61) & PORT61_OUT2), "OUT2 high");

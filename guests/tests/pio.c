@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* pio (64-bit) and pio32 (32-bit): port I/O exits. The hypervisor's test
  * echo device at 0x520-0x523 returns on IN from 0x520 what was last written
  * with OUT to 0x520 at the same width (guests/README.md, "Test devices");
@@ -37,7 +38,8 @@ static void check_unclaimed(void)
 	outl(ECHO_PORT, 0x0badcafe);
 	outl(UNCLAIMED_PORT, 0x11111111);
 	outb(UNCLAIMED_PORT, 0x22);
-	rt_check_eq("unclaimed_out_ignored", "echo after writes to 0x1234", inl(ECHO_PORT), 0x0badcafe);
+	rt_check_eq("unclaimed_out_ignored", "echo after writes to 0x1234", inl(ECHO_PORT),
+		    0x0badcafe);
 }
 
 /* REP OUTSB / INSB / INSW / OUTSL: RSI/RDI advance by count * size in the
@@ -72,7 +74,8 @@ static void check_string_io(void)
 	count = 4;
 	asm volatile("rep insb" : "+D"(dst), "+c"(count) : "d"(UNCLAIMED_PORT) : "memory");
 	rt_check("rep_insb_unclaimed",
-		 count == 0 && dst == bytes + 4 && bytes[0] == 0xff && bytes[3] == 0xff && bytes[4] == 0,
+		 count == 0 && dst == bytes + 4 && bytes[0] == 0xff && bytes[3] == 0xff &&
+				 bytes[4] == 0,
 		 "rcx %lu, rdi advanced %ld, bytes %x %x %x", count, (long)((uint8_t *)dst - bytes),
 		 bytes[0], bytes[3], bytes[4]);
 
@@ -91,8 +94,8 @@ static void check_string_io(void)
 	count = 3;
 	asm volatile("std; rep insb; cld" : "+D"(dst), "+c"(count) : "d"(ECHO_PORT) : "memory");
 	rt_check("rep_insb_backwards",
-		 count == 0 && dst == &bytes[2] && bytes[3] == 0x77 && bytes[5] == 0x77 && bytes[2] == 0 &&
-		 bytes[6] == 0,
+		 count == 0 && dst == &bytes[2] && bytes[3] == 0x77 && bytes[5] == 0x77 &&
+				 bytes[2] == 0 && bytes[6] == 0,
 		 "rcx %lu, rdi at bytes+%ld, bytes[2..6] %x %x %x %x %x", count,
 		 (long)((uint8_t *)dst - bytes), bytes[2], bytes[3], bytes[4], bytes[5], bytes[6]);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* secret-scanner: partition B of the isolation test (issue 5,
  * tests/integration/isolation-secret-svm.test).
  *
@@ -28,8 +29,8 @@
 #include "secret.h"
 
 #define NS_PER_MS 1000000ul
-#define SCAN_START_NS (1000ul * NS_PER_MS)    /* the writer has written by then */
-#define SCAN_WINDOW_NS (2000ul * NS_PER_MS)   /* keep scanning this long */
+#define SCAN_START_NS (1000ul * NS_PER_MS)  /* the writer has written by then */
+#define SCAN_WINDOW_NS (2000ul * NS_PER_MS) /* keep scanning this long */
 /* The writer holds until 15 s of its time; the two start within
  * milliseconds of each other. A pass that would end later is not begun. */
 #define SCAN_DEADLINE_NS (13000ul * NS_PER_MS)
@@ -66,12 +67,11 @@
 /* Local APIC registers (SDM Vol. 3A §11.4.1 Table 11-1), as offsets of
  * the xAPIC page; EOI (0xB0) is write-only and left alone. */
 static const uint16_t lapic_regs[] = {
-	0x020, 0x030, 0x080, 0x090, 0x0A0, 0x0C0, 0x0D0, 0x0E0, 0x0F0,
-	0x100, 0x110, 0x120, 0x130, 0x140, 0x150, 0x160, 0x170, /* ISR */
+	0x020, 0x030, 0x080, 0x090, 0x0A0, 0x0C0, 0x0D0, 0x0E0, 0x0F0, 0x100, 0x110, 0x120, 0x130,
+	0x140, 0x150, 0x160, 0x170,                             /* ISR */
 	0x180, 0x190, 0x1A0, 0x1B0, 0x1C0, 0x1D0, 0x1E0, 0x1F0, /* TMR */
 	0x200, 0x210, 0x220, 0x230, 0x240, 0x250, 0x260, 0x270, /* IRR */
-	0x280, 0x2F0, 0x300, 0x310, 0x320, 0x330, 0x340, 0x350, 0x360, 0x370,
-	0x380, 0x390, 0x3E0,
+	0x280, 0x2F0, 0x300, 0x310, 0x320, 0x330, 0x340, 0x350, 0x360, 0x370, 0x380, 0x390, 0x3E0,
 };
 #define LAPIC_REGS_SPAN 0x400
 
@@ -318,12 +318,13 @@ static void search_ram(struct scanner *s, uintptr_t base, uint64_t len)
 		if (t == n->lo) {
 			bool whole = i + 16 <= len && unmasked64(n, base + i + 8) == n->hi;
 			bool hashed = whole && i + SECRET_LEN <= len;
-			uint64_t hash = hashed ? fnv1a64((const uint8_t *)(base + i + SECRET_MARKER_LEN),
+			uint64_t hash = hashed ? fnv1a64((const uint8_t *)(base + i +
+									   SECRET_MARKER_LEN),
 							 SECRET_RANDOM_LEN)
 					       : 0;
 
-			record(s, &s->ram, "ram", base + i, whole ? HIT_MARKER : HIT_LOW_HALF, hashed,
-			       hash);
+			record(s, &s->ram, "ram", base + i, whole ? HIT_MARKER : HIT_LOW_HALF,
+			       hashed, hash);
 			if (whole)
 				i += 8; /* its high half is part of this hit */
 		} else if (t == n->hi) {
@@ -470,10 +471,22 @@ static void scan_ioapic(struct scanner *s)
 
 /* ---- virtio-rng ---------------------------------------------------------------------- */
 
-static uint8_t mmio_read8(uintptr_t a) { return *(volatile uint8_t *)a; }
-static uint16_t mmio_read16(uintptr_t a) { return *(volatile uint16_t *)a; }
-static void mmio_write8(uintptr_t a, uint8_t v) { *(volatile uint8_t *)a = v; }
-static void mmio_write16(uintptr_t a, uint16_t v) { *(volatile uint16_t *)a = v; }
+static uint8_t mmio_read8(uintptr_t a)
+{
+	return *(volatile uint8_t *)a;
+}
+static uint16_t mmio_read16(uintptr_t a)
+{
+	return *(volatile uint16_t *)a;
+}
+static void mmio_write8(uintptr_t a, uint8_t v)
+{
+	*(volatile uint8_t *)a = v;
+}
+static void mmio_write16(uintptr_t a, uint16_t v)
+{
+	*(volatile uint16_t *)a = v;
+}
 
 static bool rng_fail(struct rng *r, const char *why)
 {
@@ -617,7 +630,8 @@ static bool rng_setup(struct rng *r, struct rng_queue *q)
 	 * configuration-space sweep reads BAR 0 through it too. The cap's
 	 * bar byte is 0 already. */
 	if (r->pci_cfg_cap) {
-		pci_write32(r->slot, 0, r->pci_cfg_cap + VIRTIO_CAP_OFFSET, r->common + VCOMMON_DFSELECT);
+		pci_write32(r->slot, 0, r->pci_cfg_cap + VIRTIO_CAP_OFFSET,
+			    r->common + VCOMMON_DFSELECT);
 		pci_write32(r->slot, 0, r->pci_cfg_cap + VIRTIO_CAP_LENGTH, 4);
 	}
 	r->ready = true;
@@ -739,11 +753,10 @@ static void scan_pass(struct scanner *s)
 		  "%u PCI functions, %u CMOS bytes, %u KiB testdev, %u LAPIC + %u IOAPIC registers, "
 		  "%u virtio BAR bytes, %lu rng bytes: %lu new hits\n",
 		  s->passes, t / NS_PER_MS, (t_dev - t) / NS_PER_MS, (s->last_ns - t_dev) / NS_PER_MS,
-		  (unsigned long)(s->ram_top >> 20),
-		  s->hv ? IO_PORTS - COM1_PORTS : 0, s->stats.pci_functions,
-		  s->hv ? CMOS_NR_BYTES : 0, s->hv ? TESTDEV_MMIO_SIZE / 1024 : 0,
-		  s->stats.lapic_regs, s->stats.ioapic_regs, s->stats.bar_bytes, s->stats.rng_bytes,
-		  s->ram.total + s->dev.total - before);
+		  (unsigned long)(s->ram_top >> 20), s->hv ? IO_PORTS - COM1_PORTS : 0,
+		  s->stats.pci_functions, s->hv ? CMOS_NR_BYTES : 0,
+		  s->hv ? TESTDEV_MMIO_SIZE / 1024 : 0, s->stats.lapic_regs, s->stats.ioapic_regs,
+		  s->stats.bar_bytes, s->stats.rng_bytes, s->ram.total + s->dev.total - before);
 }
 
 /* ---- the self check ------------------------------------------------------------------------ */
@@ -759,7 +772,9 @@ static void __attribute__((noinline)) plant_ram(struct scanner *s, uint8_t *whol
 	uint64_t lo = needle_masked[0] ^ needle_mask, hi = needle_masked[1] ^ needle_mask;
 
 	asm volatile("movq %0, (%2); movq %1, 8(%2); movq %1, (%3)"
-		     : : "r"(lo), "r"(hi), "r"(whole), "r"(half) : "memory");
+		     :
+		     : "r"(lo), "r"(hi), "r"(whole), "r"(half)
+		     : "memory");
 	add_plant(s, "ram", (uintptr_t)whole, HIT_MARKER);
 	add_plant(s, "ram", (uintptr_t)half, HIT_HIGH_HALF);
 }
@@ -827,9 +842,9 @@ static void report(const char *name, const struct hit_log *log)
 			rt_printf("scan: %s at %s+0x%llx\n", hit_names[h->kind], h->where,
 				  (unsigned long long)h->off);
 		if (used < sizeof(reason))
-			used += rt_snprintf(reason + used, sizeof(reason) - used, "%s%s at %s+0x%llx",
-					    i ? "; " : "", hit_names[h->kind], h->where,
-					    (unsigned long long)h->off);
+			used += rt_snprintf(reason + used, sizeof(reason) - used,
+					    "%s%s at %s+0x%llx", i ? "; " : "", hit_names[h->kind],
+					    h->where, (unsigned long long)h->off);
 	}
 	rt_check(name, !log->total, "%lu hits: %s", log->total, reason);
 }
@@ -842,8 +857,8 @@ static void check_ram_size(struct scanner *s)
 	 * Bulkhead (a smoke run) only the CMOS size is there to check. */
 	if (s->hv)
 		rt_check("ram_size", cr3 < s->ram_top && cr3 >= s->ram_top - LOADER_TOP_AREA,
-			 "CMOS says %llu KiB but CR3 is 0x%llx", (unsigned long long)(s->ram_top >> 10),
-			 (unsigned long long)cr3);
+			 "CMOS says %llu KiB but CR3 is 0x%llx",
+			 (unsigned long long)(s->ram_top >> 10), (unsigned long long)cr3);
 	else
 		rt_check("ram_size", s->ram_top >= (2ull << 20) && s->ram_top <= (4ull << 30),
 			 "CMOS says %llu KiB", (unsigned long long)(s->ram_top >> 10));
@@ -887,7 +902,8 @@ void guest_main(void)
 	report("scan_devices", &s->dev);
 	if (s->rng.ready)
 		rt_check("rng_delivered", s->rng.bytes > 0 && !s->rng.short_fetches,
-			 "%lu random bytes, %u fetches incomplete", s->rng.bytes, s->rng.short_fetches);
+			 "%lu random bytes, %u fetches incomplete", s->rng.bytes,
+			 s->rng.short_fetches);
 	rt_check("scan_in_window", s->passes >= MIN_PASSES && s->last_ns < SCAN_DEADLINE_NS,
 		 "%u passes, the last ended at %lu ms (the writer holds until 15 s)", s->passes,
 		 s->last_ns / NS_PER_MS);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* secret-writer: partition A of the isolation test (issue 5,
  * tests/integration/isolation-secret-svm.test).
  *
@@ -204,7 +205,8 @@ void guest_main(void)
 	if (hv)
 		put_devices(w);
 	rt_printf("SECRET written %u copies hash=%016llx (random bytes from %s, RAM %llu MiB)\n",
-		  w->copies, (unsigned long long)fnv1a64(w->secret + SECRET_MARKER_LEN, SECRET_RANDOM_LEN),
+		  w->copies,
+		  (unsigned long long)fnv1a64(w->secret + SECRET_MARKER_LEN, SECRET_RANDOM_LEN),
 		  w->source, (unsigned long long)(w->ram_top >> 20));
 	rt_check("secret_written", w->copies > 0 && for_each_copy(w, copy_intact) == w->copies,
 		 "%u copies placed, not all read back", w->copies);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the isolation pair secret-writer / secret-scanner share (issue 5,
  * tests/integration/isolation-secret-svm.test).
  *

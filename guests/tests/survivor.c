@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* survivor: a well-behaved partition that computes, yields and checks that
  * nothing disturbed it, to show that another partition's triple fault (or
  * bad access) ends only that partition (the isolation-tf suite). */
@@ -53,8 +54,8 @@ void guest_main(void)
 	t1 = rt_hc_time_ns();
 	rt_check("survivor_compute", !bad_count, "%u of %u rounds miscounted the primes", bad_count,
 		 ROUNDS);
-	rt_check("survivor_yield", !bad_yield, "%u of %u HC_YIELD calls did not return 0", bad_yield,
-		 ROUNDS);
+	rt_check("survivor_yield", !bad_yield, "%u of %u HC_YIELD calls did not return 0",
+		 bad_yield, ROUNDS);
 	rt_check("survivor_memory_intact", !bad_words, "%u of %u words changed", bad_words,
 		 PATTERN_WORDS);
 	rt_check("survivor_time_advances", (long)(t1 - t0) > 0, "HC_TIME_NS %lu then %lu", t0, t1);

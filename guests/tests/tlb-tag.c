@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* tlb-tag: no partition sees another's guest-virtual translations (issue
  * 12 item 6). Run as three partitions on one host CPU with asid_max=2, so
  * they must share two ASIDs (SVM) or VPIDs (VMX) between them
@@ -45,7 +46,7 @@ void guest_main(void)
 	}
 	rt_printf("tlb-tag: foreign=%u (of %u reads)\n", foreign, TLB_PAGES * TLB_ROUNDS);
 	rt_check("tlb_tag_yield", !bad_yield, "%u HC_YIELD calls failed", bad_yield);
-	rt_check("tlb_tag_own_data", !foreign, "%u reads saw another value; first 0x%llx, own 0x%llx", foreign,
-		 (unsigned long long)first_bad, (unsigned long long)own);
+	rt_check("tlb_tag_own_data", !foreign, "%u reads saw another value; first 0x%llx, own 0x%llx",
+		 foreign, (unsigned long long)first_bad, (unsigned long long)own);
 	rt_done();
 }

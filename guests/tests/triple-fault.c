@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* triple-fault: loads an empty IDT (limit 0) and divides by zero. #DE cannot
  * be delivered (#GP), neither can #GP (#DF), nor #DF: a triple fault (SDM
  * Vol. 3A §6.15, "Interrupt 8"). The hypervisor must stop this partition

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* user-hypercall: a process at CPL 3 inside a partition must not be able to
  * make hypercalls (issue 12; the isolation-cpu suite).
  *
@@ -45,7 +46,8 @@ void guest_main(void)
 	long cpl_back = -1;
 
 	rt_check("kernel_cpl0", rt_cpl() == 0, "CPL %u at start", rt_cpl());
-	rt_check_eq("kernel_version", "HC_VERSION at CPL 0", (uint64_t)rt_hc_version(), HC_ABI_VERSION);
+	rt_check_eq("kernel_version", "HC_VERSION at CPL 0", (uint64_t)rt_hc_version(),
+		    HC_ABI_VERSION);
 	rt_check_eq("kernel_console", "HC_CONSOLE_WRITE at CPL 0",
 		    (uint64_t)rt_hc_console_write(kernel_line, sizeof(kernel_line) - 1),
 		    sizeof(kernel_line) - 1);

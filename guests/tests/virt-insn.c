@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virt-insn: VMX and SVM instructions executed by a guest raise #UD in the
  * guest (VMX and SVM are hidden from it), whichever backend runs it: on VMX
  * the VMX instructions exit and the hypervisor injects #UD, while the SVM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio-hostile: a virtio driver that breaks the rules on purpose.
  *
  * It finds the partition's virtio-rng (vendor 0x1AF4, device 0x1044) on PCI
@@ -163,8 +164,8 @@ struct vdev {
 
 /* How a case sets the device up. */
 struct setup {
-	uint64_t features;      /* accepted by the driver */
-	uint16_t queue_size;    /* 0: keep the device's maximum */
+	uint64_t features;   /* accepted by the driver */
+	uint16_t queue_size; /* 0: keep the device's maximum */
 	uint64_t desc, avail, used;
 };
 
@@ -473,8 +474,8 @@ static const char *start_device(const struct vdev *d, const struct setup *s)
 
 /* ---- the rings ------------------------------------------------------------- */
 
-static void set_desc(struct virtq_desc *t, uint16_t i, uint64_t addr, uint32_t len,
-		     uint16_t flags, uint16_t next)
+static void set_desc(struct virtq_desc *t, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
+		     uint16_t next)
 {
 	t[i] = (struct virtq_desc){ .addr = addr, .len = len, .flags = flags, .next = next };
 }
@@ -539,8 +540,8 @@ static const char *expect_request_filled(const struct vdev *d)
 	uint8_t isr;
 
 	if (!wait_used(d, 1)) {
-		rt_snprintf(why, sizeof(why), "used index %u after %u ms, status 0x%x", used_ring.idx,
-			    DEVICE_TIMEOUT_MS, status(d));
+		rt_snprintf(why, sizeof(why), "used index %u after %u ms, status 0x%x",
+			    used_ring.idx, DEVICE_TIMEOUT_MS, status(d));
 		return why;
 	}
 	if (used_ring.ring[0].id != 0 || used_ring.ring[0].len != REQUEST_LEN) {
@@ -577,7 +578,8 @@ struct ring_case {
 /* Descriptor 0 names itself as next: the chain never ends. */
 static void chain_loop(uint16_t qs)
 {
-	set_desc(desc_table, 0, (uintptr_t)request_buf[0], REQUEST_LEN, DESC_F_WRITE | DESC_F_NEXT, 0);
+	set_desc(desc_table, 0, (uintptr_t)request_buf[0], REQUEST_LEN, DESC_F_WRITE | DESC_F_NEXT,
+		 0);
 	post(qs, 0);
 }
 
@@ -600,7 +602,8 @@ static void length_overflow(uint16_t qs)
 /* Two maximal descriptors starting in RAM: 4 GiB - 1 each. */
 static void length_huge_descriptors(uint16_t qs)
 {
-	set_desc(desc_table, 0, (uintptr_t)request_buf[0], 0xFFFFFFFFu, DESC_F_WRITE | DESC_F_NEXT, 1);
+	set_desc(desc_table, 0, (uintptr_t)request_buf[0], 0xFFFFFFFFu, DESC_F_WRITE | DESC_F_NEXT,
+		 1);
 	set_desc(desc_table, 1, (uintptr_t)request_buf[1], 0xFFFFFFFFu, DESC_F_WRITE, 0);
 	post(qs, 0);
 }
@@ -608,7 +611,8 @@ static void length_huge_descriptors(uint16_t qs)
 /* §2.7.4.2: device-readable descriptors must precede writable ones. */
 static void readable_after_writable(uint16_t qs)
 {
-	set_desc(desc_table, 0, (uintptr_t)request_buf[0], REQUEST_LEN, DESC_F_WRITE | DESC_F_NEXT, 1);
+	set_desc(desc_table, 0, (uintptr_t)request_buf[0], REQUEST_LEN, DESC_F_WRITE | DESC_F_NEXT,
+		 1);
 	set_desc(desc_table, 1, (uintptr_t)request_buf[1], REQUEST_LEN, 0, 0);
 	post(qs, 0);
 }
@@ -652,25 +656,24 @@ static void indirect_ragged(uint16_t qs)
 }
 
 static const struct ring_case ring_cases[] = {
-	{ .name = "chain_loop",
-	  .queue_size = QUEUE_SMALL, .corrupt = chain_loop },
-	{ .name = "buffer_outside_ram",
-	  .queue_size = QUEUE_SMALL, .corrupt = buffer_outside_ram },
+	{ .name = "chain_loop", .queue_size = QUEUE_SMALL, .corrupt = chain_loop },
+	{ .name = "buffer_outside_ram", .queue_size = QUEUE_SMALL, .corrupt = buffer_outside_ram },
 	{ .name = "length_overflow",
-	  .queue_size = QUEUE_MAX, .corrupt = length_overflow,
+	  .queue_size = QUEUE_MAX,
+	  .corrupt = length_overflow,
 	  .ram_needed = OVERFLOW_RAM_NEEDED },
 	{ .name = "length_huge_descriptors",
-	  .queue_size = QUEUE_SMALL, .corrupt = length_huge_descriptors },
+	  .queue_size = QUEUE_SMALL,
+	  .corrupt = length_huge_descriptors },
 	{ .name = "readable_after_writable",
-	  .queue_size = QUEUE_SMALL, .corrupt = readable_after_writable },
-	{ .name = "head_index_out_of_range",
-	  .queue_size = QUEUE_SMALL, .corrupt = head_out_of_range },
-	{ .name = "avail_idx_too_far_ahead",
-	  .queue_size = QUEUE_SMALL, .corrupt = avail_idx_too_far },
-	{ .name = "indirect_not_negotiated",
-	  .queue_size = QUEUE_SMALL, .corrupt = indirect_one_entry },
+	  .queue_size = QUEUE_SMALL,
+	  .corrupt = readable_after_writable },
+	{ .name = "head_index_out_of_range", .queue_size = QUEUE_SMALL, .corrupt = head_out_of_range },
+	{ .name = "avail_idx_too_far_ahead", .queue_size = QUEUE_SMALL, .corrupt = avail_idx_too_far },
+	{ .name = "indirect_not_negotiated", .queue_size = QUEUE_SMALL, .corrupt = indirect_one_entry },
 	{ .name = "indirect_malformed",
-	  .extra_features = FEATURE(F_INDIRECT_DESC), .queue_size = QUEUE_SMALL,
+	  .extra_features = FEATURE(F_INDIRECT_DESC),
+	  .queue_size = QUEUE_SMALL,
 	  .corrupt = indirect_ragged },
 };
 
@@ -702,12 +705,13 @@ static void run_ring_case(const struct vdev *d, const struct ring_case *c)
 		return;
 	}
 	if (used_ring.idx != 0) {
-		rt_fail(c->name, "the device completed %u request(s) before NEEDS_RESET", used_ring.idx);
+		rt_fail(c->name, "the device completed %u request(s) before NEEDS_RESET",
+			used_ring.idx);
 		return;
 	}
 	isr = read_isr(d);
-	rt_check(c->name, isr & ISR_CONFIG, "NEEDS_RESET without a configuration interrupt (ISR 0x%x)",
-		 isr);
+	rt_check(c->name, isr & ISR_CONFIG,
+		 "NEEDS_RESET without a configuration interrupt (ISR 0x%x)", isr);
 }
 
 /* ---- hostile configuration ---------------------------------------------------- */
@@ -882,8 +886,8 @@ static bool discover(struct vdev *d)
 		rt_fail("discover", "00:%02x.0: %s", d->slot, why);
 		return false;
 	}
-	rt_printf("virtio-rng at 00:%02x.0: common %p isr %p notify %p (multiplier %u)\n",
-		  d->slot, (void *)d->common, (void *)d->isr, (void *)d->notify, d->notify_mult);
+	rt_printf("virtio-rng at 00:%02x.0: common %p isr %p notify %p (multiplier %u)\n", d->slot,
+		  (void *)d->common, (void *)d->isr, (void *)d->notify, d->notify_mult);
 	rt_pass("discover");
 	return true;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* hv_main: print what we found, pick the virtualisation backend, create the
  * partitions the boot modules declare, and run them. */
 #include "arch/x86/cpu/features.h"
@@ -27,31 +28,34 @@ static void print_virt_caps(const struct virt_caps *c)
 {
 	bool vmx = c->tech && c->tech[0] == 'V';
 	if (!c->usable) {
-		pr_info("virt: %s unusable (%s)", c->tech ? c->tech : "none", c->why_not ? c->why_not : "?");
+		pr_info("virt: %s unusable (%s)", c->tech ? c->tech : "none",
+			c->why_not ? c->why_not : "?");
 		return;
 	}
 	pr_info("virt: %s usable: stage2 %s %s, %s %s (%u), unrestricted guest %s, 2M %s, 1G %s, "
 		"%s %s, preemption timer %s, decode assists %s",
-		c->tech, vmx ? "EPT" : "NPT", yn(c->stage2), vmx ? "VPID" : "ASID", yn(c->tagged_tlb),
-		c->nr_tags, yn(c->unrestricted_guest), yn(c->stage2_2m), yn(c->stage2_1g),
-		vmx ? "exit insn length" : "NRIP save", yn(c->next_rip), yn(c->preempt_timer),
-		yn(c->decode_assists));
+		c->tech, vmx ? "EPT" : "NPT", yn(c->stage2), vmx ? "VPID" : "ASID",
+		yn(c->tagged_tlb), c->nr_tags, yn(c->unrestricted_guest), yn(c->stage2_2m),
+		yn(c->stage2_1g), vmx ? "exit insn length" : "NRIP save", yn(c->next_rip),
+		yn(c->preempt_timer), yn(c->decode_assists));
 }
 
 void hv_print_banner(const struct boot_info *bi, const struct memmap *map)
 {
-	pr_info("cpu: %s family %u model %u stepping %u \"%s\"", boot_cpu.vendor_str, boot_cpu.family,
-		boot_cpu.model, boot_cpu.stepping, boot_cpu.brand);
+	pr_info("cpu: %s family %u model %u stepping %u \"%s\"", boot_cpu.vendor_str,
+		boot_cpu.family, boot_cpu.model, boot_cpu.stepping, boot_cpu.brand);
 	vcpu_backend = vcpu_backend_select(&virt_caps);
 	print_virt_caps(&virt_caps);
 	if (virt_caps.usable)
 		spec_init(vcpu_backend == &vmx_backend);
 	if (hv_options.asid_max && virt_caps.usable && virt_caps.tagged_tlb)
 		pr_info("virt: at most %u %s per host CPU (asid_max=): more vCPUs take turns by generation",
-			MIN(hv_options.asid_max, virt_caps.nr_tags > 1 ? virt_caps.nr_tags - (virt_caps.tech[0] == 'S') : 1),
+			MIN(hv_options.asid_max,
+			    virt_caps.nr_tags > 1 ? virt_caps.nr_tags - (virt_caps.tech[0] == 'S')
+						  : 1),
 			virt_caps.tech[0] == 'V' ? "VPIDs" : "ASIDs");
-	pr_info("memory: %lu MiB usable in %u ranges, %u modules%s", map->usable_bytes >> 20, map->nr,
-		bi->nr_modules, bi->dropped_modules ? " (some refused, see above)" : "");
+	pr_info("memory: %lu MiB usable in %u ranges, %u modules%s", map->usable_bytes >> 20,
+		map->nr, bi->nr_modules, bi->dropped_modules ? " (some refused, see above)" : "");
 	for (unsigned int i = 0; i < map->nr; i++)
 		pr_debug("memory:   %#014lx-%#014lx %lu KiB", map->usable[i].base,
 			 map->usable[i].base + map->usable[i].len - 1, map->usable[i].len >> 10);
@@ -77,19 +81,18 @@ static bool collect_disks(const struct boot_info *bi, const struct manifest_entr
 			       e->name, mi, size);
 			return false;
 		}
-		img->disk[img->nr_disks++] = (struct partition_disk){
-			phys_to_virt(m->start), size, cfg[mi].readonly, "module"
-		};
+		img->disk[img->nr_disks++] = (struct partition_disk){ phys_to_virt(m->start), size,
+								      cfg[mi].readonly, "module" };
 	}
 	if (e->disk_size) {
 		paddr_t pa = frame_alloc_pages(e->disk_size, PAGE_SIZE);
 		if (!pa) {
-			pr_err("[%s] refused: no %lu MiB of memory left for its disk= RAM disk", e->name,
-			       e->disk_size >> 20);
+			pr_err("[%s] refused: no %lu MiB of memory left for its disk= RAM disk",
+			       e->name, e->disk_size >> 20);
 			return false;
 		}
-		img->disk[img->nr_disks++] =
-			(struct partition_disk){ phys_to_virt(pa), e->disk_size, false, "disk=" };
+		img->disk[img->nr_disks++] = (struct partition_disk){ phys_to_virt(pa),
+								      e->disk_size, false, "disk=" };
 	}
 	return true;
 }
@@ -104,9 +107,9 @@ static void collect_mb_modules(const struct boot_info *bi, const struct manifest
 	for (unsigned int k = 0; k < e->nr_mb_modules; k++) {
 		int mi = e->mb_module[k];
 		const struct boot_module *m = &bi->modules[mi];
-		img->mb_module[img->nr_mb_modules++] = (struct partition_module){
-			phys_to_virt(m->start), m->end - m->start, cfg[mi].cmdline
-		};
+		img->mb_module[img->nr_mb_modules++] =
+				(struct partition_module){ phys_to_virt(m->start),
+							   m->end - m->start, cfg[mi].cmdline };
 	}
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The emulated PC (platform/pc/platform.c): the board a partition runs on.
  * It is the layer above core (docs/architecture.md "Layers"): core reaches
  * it only through the board_ops it registers (core/platform.h). */

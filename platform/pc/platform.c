@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The emulated PC around a partition's vCPUs (docs/platform.md):
  *
  *   port  0x20/0xA0  8259A PIC pair (+ ELCR 0x4D0)   -> INTR -> BSP LINT0 (ExtINT)
@@ -567,11 +568,10 @@ static bool attach_ranges(struct platform *pf, struct iobus *bus)
 	       iobus_add_pio(bus, PORT61, 1, port61_read, port61_write, &pf->pit, "port61") &&
 	       iobus_add_pio(bus, RTC_BASE_PORT, RTC_NR_BASE_PORTS, rtc_read, rtc_write, &pf->rtc,
 			     "rtc") &&
-	       i8042_attach(&pf->kbc, bus) &&
-	       sys_ports_attach(&pf->sys, bus) &&
+	       i8042_attach(&pf->kbc, bus) && sys_ports_attach(&pf->sys, bus) &&
 	       pci_host_attach(&pf->pci, bus) &&
-	       iobus_add_pio(bus, ACPI_PM_DEFAULT_BASE, ACPI_PM_NR_PORTS, pm_read, pm_write, &pf->pm,
-			     "acpi-pm") &&
+	       iobus_add_pio(bus, ACPI_PM_DEFAULT_BASE, ACPI_PM_NR_PORTS, pm_read, pm_write,
+			     &pf->pm, "acpi-pm") &&
 	       ioapic_attach(&pf->ioapic, bus, IOAPIC_DEFAULT_BASE) &&
 	       iobus_add_mmio(bus, LAPIC_DEFAULT_BASE, LAPIC_MMIO_SIZE, lapic_page_read,
 			      lapic_page_write, pf, "lapic");
@@ -590,7 +590,8 @@ static bool attach_optional(struct platform *pf, struct iobus *bus)
 	if (!p->cfg.debug_exit_given)
 		return true;
 	for (unsigned int i = 0; i < DEBUG_EXIT_NR_PORTS; i++) {
-		const struct io_range *r = iobus_find_pio(bus, (uint16_t)(p->cfg.debug_exit_port + i));
+		const struct io_range *r =
+				iobus_find_pio(bus, (uint16_t)(p->cfg.debug_exit_port + i));
 		if (r) {
 			pr_err("[%s] refused: key 'debug-exit': port %#x is taken by %s", p->name,
 			       p->cfg.debug_exit_port + i, r->name);

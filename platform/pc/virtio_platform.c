@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A partition's virtio devices: creation from the manifest, PCI placement,
  * BAR mapping, interrupt wiring and the device-service tasks.
  *
@@ -53,23 +54,26 @@
 
 struct vdev_slot {
 	struct partition *part;
-	struct virtio_pci *vp;   /* inside the model's struct */
+	struct virtio_pci *vp; /* inside the model's struct */
 	struct service_task task;
-	spinlock_t lock;         /* the device's state; inside p->lock if both */
+	spinlock_t lock; /* the device's state; inside p->lock if both */
 	/* Set while a CPU holds `lock` without p->lock (service task, console
 	 * input): interrupts raised meanwhile wait in `deferred`. */
 	bool claimed;
 	struct {
-		struct { uint64_t addr; uint32_t data; } msi[DEFERRED_MSI_MAX];
+		struct {
+			uint64_t addr;
+			uint32_t data;
+		} msi[DEFERRED_MSI_MAX];
 		unsigned int nr_msi;
 		bool intx_changed, intx_level;
 		unsigned int intx_line;
 	} deferred;
-	struct msi_sink msi_out;  /* the partition's MSI delivery */
-	struct irq_sink gsi_out;  /* the I/O APIC's inputs */
-	struct irq_sink intx_in;  /* what the transport raises INTx on */
+	struct msi_sink msi_out; /* the partition's MSI delivery */
+	struct irq_sink gsi_out; /* the I/O APIC's inputs */
+	struct irq_sink intx_in; /* what the transport raises INTx on */
 	unsigned int pci_slot;
-	uint64_t bar_base;       /* where its iobus range is */
+	uint64_t bar_base; /* where its iobus range is */
 	bool mapped;
 	char name[24];
 };
@@ -80,7 +84,7 @@ struct virtio_devices {
 	struct virtio_blk *blk[MANIFEST_MAX_DISKS];
 	struct virtio_net *net;
 	struct virtio_rng *rng;
-	struct drbg drbg;        /* the rng's source without RDRAND */
+	struct drbg drbg; /* the rng's source without RDRAND */
 	struct virtio_console *con;
 	struct console_source hvc; /* the virtio console's output lines */
 	char hvc_name[MANIFEST_NAME_MAX + 8];
@@ -209,15 +213,15 @@ static void bar_changed(void *ctx, struct pci_dev *dev, unsigned int bar,
 	(void)old;
 	if (bar != VIRTIO_PCI_BAR || !now.decode || now.addr == s->bar_base)
 		return;
-	if (!IS_ALIGNED(now.addr, VIRTIO_PCI_BAR_SIZE) || now.addr >= GiB(4) - VIRTIO_PCI_BAR_SIZE ||
-	    now.addr < s->part->ram_size) {
+	if (!IS_ALIGNED(now.addr, VIRTIO_PCI_BAR_SIZE) ||
+	    now.addr >= GiB(4) - VIRTIO_PCI_BAR_SIZE || now.addr < s->part->ram_size) {
 		pr_warn("[%s] %s: BAR 0 at %#lx overlaps RAM or leaves the 32-bit window; not mapped",
 			s->part->name, s->name, now.addr);
 		return;
 	}
 	bool ok = s->mapped ? iobus_move_mmio(bus, s, s->bar_base, now.addr)
-			    : iobus_add_mmio(bus, now.addr, VIRTIO_PCI_BAR_SIZE, bar_read, bar_write, s,
-					     s->name);
+			    : iobus_add_mmio(bus, now.addr, VIRTIO_PCI_BAR_SIZE, bar_read,
+					     bar_write, s, s->name);
 	if (!ok) {
 		pr_warn("[%s] %s: BAR 0 at %#lx overlaps another device; not mapped", s->part->name,
 			s->name, now.addr);
@@ -339,9 +343,11 @@ static bool add_rng(struct partition *p, struct virtio_devices *vd,
 	vd->bytes += sizeof(*vd->rng);
 	/* Seed: TSC, host RTC and the partition's identity. Not a secret
 	 * from the host, but distinct per partition and per boot. */
-	struct { uint64_t tsc, wall; uint32_t id; char name[MANIFEST_NAME_MAX]; } seed = {
-		rdtsc(), host_wall_ns(), p->id, { 0 }
-	};
+	struct {
+		uint64_t tsc, wall;
+		uint32_t id;
+		char name[MANIFEST_NAME_MAX];
+	} seed = { rdtsc(), host_wall_ns(), p->id, { 0 } };
 	bh_memcpy(seed.name, p->name, sizeof(seed.name));
 	drbg_init(&vd->drbg, &seed, sizeof(seed));
 	struct virtio_pci_config cfg = base_config(p, w, s);
@@ -350,7 +356,8 @@ static bool add_rng(struct partition *p, struct virtio_devices *vd,
 	if (!virtio_rng_init(vd->rng, &cfg, fill, fill_ctx))
 		return false;
 	s->vp = &vd->rng->vp;
-	pr_info("[%s] virtio-rng entropy from %s", p->name, have_rdrand() ? "RDRAND" : "a ChaCha20 DRBG");
+	pr_info("[%s] virtio-rng entropy from %s", p->name,
+		have_rdrand() ? "RDRAND" : "a ChaCha20 DRBG");
 	return plug(p, w, s, vd->nr - 1);
 }
 
@@ -562,7 +569,7 @@ void virtio_devices_print_stats(const struct partition *p)
 		const struct net_port_stats *ps = &vd->net->port.stats;
 		pr_info("[%s]   eth0: sent %lu frames (%lu bytes), received %lu frames (%lu bytes) "
 			"in %lu buffers, %lu dropped on a full receive backlog",
-			p->name, n->tx_frames, n->tx_bytes, n->rx_frames, n->rx_bytes, n->rx_buffers,
-			ps->rx_dropped_full);
+			p->name, n->tx_frames, n->tx_bytes, n->rx_frames, n->rx_bytes,
+			n->rx_buffers, ps->rx_dropped_full);
 	}
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A partition's virtio devices (docs/virtio.md): which ones it has (from
  * the manifest), where they sit on its PCI bus, how their BARs reach the
  * iobus, how their interrupts reach its LAPICs, and the device-service

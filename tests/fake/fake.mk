@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The fake backend (tests/fake/, docs/testing.md "The fake backend"): the
 # real run path of core/ (run loop, scheduler, lifecycle, exit dispatch,
 # hypercalls, MSRs, vCPU helpers) and the emulated PC board, compiled for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The fake architecture (tests/fake/fake_arch.h): arch/x86, boot, the host
  * LAPIC, the serial console and the heap, as core/ sees them, played by a
  * host process. Thread-safe where core/ may call from several CPUs. */
@@ -118,8 +119,8 @@ void fake_tsc_advance(uint64_t cycles)
 static void fake_tsc_reach(uint64_t t)
 {
 	uint64_t now = fake_tsc();
-	while (now < t && !__atomic_compare_exchange_n(&fake_clock, &now, t, false, __ATOMIC_SEQ_CST,
-						       __ATOMIC_SEQ_CST))
+	while (now < t && !__atomic_compare_exchange_n(&fake_clock, &now, t, false,
+						       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		;
 }
 
@@ -246,8 +247,8 @@ void cpu_wait_for_interrupt(void)
 			break;
 		}
 		if (time(NULL) > give_up) {
-			fprintf(stderr, "fake CPU %u: halted with no timer and no kick for %d s\n", c->id,
-				FAKE_IDLE_GIVE_UP_S);
+			fprintf(stderr, "fake CPU %u: halted with no timer and no kick for %d s\n",
+				c->id, FAKE_IDLE_GIVE_UP_S);
 			abort();
 		}
 		sched_yield();

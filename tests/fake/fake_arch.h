@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The fake architecture: what core/ needs from arch/x86 and the boot code,
  * played by a host process so the real run loop, scheduler, lifecycle,
  * exit dispatch, hypercalls and board run in a unit test (in the manner of
@@ -25,7 +26,7 @@
 #include "core/percpu.h"
 #include "core/types.h"
 
-#define FAKE_ARENA_BASE MiB(16)  /* "host-physical" address of the arena */
+#define FAKE_ARENA_BASE MiB(16) /* "host-physical" address of the arena */
 #define FAKE_ARENA_SIZE MiB(96)
 #define FAKE_TSC_START 1000000ULL /* the fake TSC at fake_arch_init */
 #define FAKE_LOG_MAX 4096         /* log and console lines kept */

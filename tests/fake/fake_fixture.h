@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared by the fake-backend tests: boot the fake machine, make a partition
  * from a manifest line and a flat image, and run one vCPU for a while as
  * the scheduler's run_slice would. Header-only. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The fake vCPU backend (tests/fake/fake_vcpu.h). */
 #include <pthread.h>
 #include <stdlib.h>
@@ -43,7 +44,7 @@ struct fake_step *fake_push(struct vcpu *v, enum exit_reason r, uint8_t len)
 	struct fake_vcpu *f = fake_vcpu_of(v);
 	if (f->nr_steps == FAKE_SCRIPT_MAX) {
 		if (f->next_step < f->nr_steps)
-			abort(); /* a test pushed more than the script holds */
+			abort();                /* a test pushed more than the script holds */
 		f->nr_steps = f->next_step = 0; /* all taken: start over */
 	}
 	struct fake_step *s = &f->script[f->nr_steps++];
@@ -147,6 +148,7 @@ struct fake_step *fake_push_hypercall(struct vcpu *v, uint8_t cpl, uint64_t nr, 
 {
 	struct fake_step *s = fake_push(v, EXIT_HYPERCALL, 3);
 	s->exit.hypercall.cpl = cpl;
+	s->exit.hypercall.long_mode = true; /* the fake's guests are 64-bit unless a test says */
 	fake_step_gpr(s, GPR_RAX, nr);
 	fake_step_gpr(s, GPR_RBX, a1);
 	fake_step_gpr(s, GPR_RCX, a2);

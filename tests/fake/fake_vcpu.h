@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The fake vCPU backend: a struct vcpu_backend whose run() does not enter
  * a guest but returns the next exit of a script, already decoded into the
  * arch-neutral record (core/exit.h), as the SVM and VMX backends do. It
@@ -27,16 +28,16 @@
 #include "core/vcpu.h"
 
 #define FAKE_SCRIPT_MAX 256
-#define FAKE_ENTRIES_KEPT 256   /* entries recorded per vCPU (the first ones) */
+#define FAKE_ENTRIES_KEPT 256 /* entries recorded per vCPU (the first ones) */
 #define FAKE_EVENTS_KEPT 64
-#define FAKE_STEP_NS 1000ULL    /* default guest time before an exit */
-#define FAKE_RUN_LOG_MAX 8192   /* the global order of runs */
+#define FAKE_STEP_NS 1000ULL  /* default guest time before an exit */
+#define FAKE_RUN_LOG_MAX 8192 /* the global order of runs */
 #define FAKE_SCRIPT_EXHAUSTED "fake: script exhausted"
 
 struct fake_step {
-	struct vm_exit exit;        /* exit.rip is filled in with the guest RIP */
-	uint64_t ns;                /* guest time spent before the exit */
-	uint32_t set_gprs;          /* bit per enum gpr: set from gpr[] first */
+	struct vm_exit exit; /* exit.rip is filled in with the guest RIP */
+	uint64_t ns;         /* guest time spent before the exit */
+	uint32_t set_gprs;   /* bit per enum gpr: set from gpr[] first */
 	uint64_t gpr[GPR_COUNT];
 	bool set_rflags;
 	uint64_t rflags;
@@ -50,8 +51,8 @@ struct fake_step {
 struct fake_entry {
 	uint64_t rip, rflags;
 	uint64_t gpr[GPR_COUNT];
-	unsigned int cpu;           /* host CPU id */
-	enum exit_reason reason;    /* the exit this entry ended with */
+	unsigned int cpu;        /* host CPU id */
+	enum exit_reason reason; /* the exit this entry ended with */
 };
 
 /* A generator called when the script is empty: fill *s and return true, or
@@ -65,7 +66,7 @@ struct fake_vcpu {
 
 	struct fake_step script[FAKE_SCRIPT_MAX];
 	unsigned int nr_steps, next_step;
-	uint64_t step_ns_left;      /* guest time left before the next step's exit */
+	uint64_t step_ns_left; /* guest time left before the next step's exit */
 	bool step_started;
 	fake_gen_fn gen;
 	void *gen_ctx;
@@ -74,17 +75,17 @@ struct fake_vcpu {
 	bool event_pending;
 	struct vcpu_event event;
 	unsigned int event_overwrites; /* inject() while the slot was taken: a core bug */
-	bool intr_window;           /* the core asked for an interrupt-window exit */
+	bool intr_window;              /* the core asked for an interrupt-window exit */
 	unsigned int window_requests;
 	unsigned int clear_events;
-	bool sti_shadow;            /* interruptible() false even with IF set */
+	bool sti_shadow; /* interruptible() false even with IF set */
 
 	/* Records. */
 	unsigned int runs, loads;
 	struct fake_entry entries[FAKE_ENTRIES_KEPT];
 	struct vcpu_event delivered[FAKE_EVENTS_KEPT]; /* events taken at entry */
 	unsigned int nr_delivered;
-	unsigned int extints;        /* EXIT_EXTINT returned for a host interrupt */
+	unsigned int extints; /* EXIT_EXTINT returned for a host interrupt */
 };
 
 /* The backend (vcpu_backend after fake_arch_init). */

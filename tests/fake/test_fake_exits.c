@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The exit path of core/ with the fake backend: scripted exits go through
  * the real run loop (vcpu_run_exits), exit dispatch, hypercalls, MSR
  * emulation and the emulated PC board, and the test looks at what the
@@ -127,7 +128,8 @@ Test(fake_exits, mmio_to_a_hole_stops_the_partition_with_one_line)
 	fake_push_mmio(v0, 0xd0000000ULL, true, 2);
 	cr_assert_eq(fx_slice(v0, 16), EXIT_ACTION_STOPPED);
 	cr_assert_eq(part->state, PART_STOPPED);
-	cr_assert_eq(fake_log_count("partition stopped: write of unmapped guest-physical 0xd0000000"), 1);
+	cr_assert_eq(fake_log_count("partition stopped: write of unmapped guest-physical 0xd0000000"),
+		     1);
 }
 
 Test(fake_exits, hypercall_from_cpl0_works)
@@ -328,7 +330,8 @@ static void push_store(struct vcpu *v, uint64_t gpa, uint32_t val)
 Test(fake_exits_own, lapic_ipi_wakes_a_halted_vcpu_on_another_cpu)
 {
 	fake_arch_init(2);
-	part = fx_partition("name=ipi mem=2M mode=prot cpus=2", image_two_stores, sizeof(image_two_stores));
+	part = fx_partition("name=ipi mem=2M mode=prot cpus=2", image_two_stores,
+			    sizeof(image_two_stores));
 	struct vcpu *a = part->vcpu[0], *b = part->vcpu[1];
 	struct vcpu_sregs s;
 	b->home = &percpu_area[1];

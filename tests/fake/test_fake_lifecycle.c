@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Concurrent lifecycle requests (core/partition.c, core/lifecycle.h) from
  * two host threads, each playing one fake CPU and driving one vCPU of the
  * same partition through the real run loop: one vCPU's guest asks for a
@@ -100,7 +101,7 @@ static void script_round(struct driver *d, unsigned int round)
 		fake_push_cpuid(d->v, 0, 0);
 	if (d->role == ROLE_STOP)
 		fake_push_hypercall(d->v, 0, HC_PARTITION_STOP, round, 0)->return_spins =
-			(unsigned int)rand() % MAX_DELAY_SPINS;
+				(unsigned int)rand() % MAX_DELAY_SPINS;
 	else if (round & 1)
 		fake_push(d->v, EXIT_TRIPLE_FAULT, 0);
 	else
@@ -168,8 +169,8 @@ Test(fake_lifecycle, stop_and_restart_racing_end_stopped_every_time)
 
 		cr_assert_eq(part->state, PART_STOPPED, "round %u: state %d", r, part->state);
 		for (unsigned int i = 0; i < 2; i++) {
-			cr_assert_eq(part->vcpu[i]->state, VCPU_STOPPED, "round %u: vCPU %u state %d", r, i,
-				     part->vcpu[i]->state);
+			cr_assert_eq(part->vcpu[i]->state, VCPU_STOPPED,
+				     "round %u: vCPU %u state %d", r, i, part->vcpu[i]->state);
 			cr_assert_not(part->vcpu[i]->on_cpu);
 		}
 		cr_assert_eq(fake_log_count("[race] partition stopped"), 1, "round %u", r);
@@ -206,8 +207,8 @@ Test(fake_lifecycle, two_restarts_racing_run_one_at_a_time_and_end_running)
 		 * done (it is runnable again), which is a second restart. */
 		unsigned int restarts = fake_log_count("[race] partition restarting");
 		cr_assert(restarts >= 1 && restarts <= 2, "round %u: %u restarts", r, restarts);
-		cr_assert(part->state == PART_RUNNING || part->state == PART_READY, "round %u: state %d", r,
-			  part->state);
+		cr_assert(part->state == PART_RUNNING || part->state == PART_READY,
+			  "round %u: state %d", r, part->state);
 		cr_assert_eq(part->vcpu[0]->state, VCPU_RUNNABLE, "round %u", r);
 		cr_assert_eq(part->vcpu[1]->state, VCPU_WAIT_SIPI, "round %u", r);
 		cr_assert_not(fake_log_contains("partition stopped"), "round %u", r);

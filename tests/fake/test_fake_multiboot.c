@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Issue 14 through the real run path on the fake backend: a kind=multiboot
  * partition made by partition_create starts as Multiboot 0.6.96 §3.2 says
  * with ACPI tables in its RAM; fw_cfg answers at 0x510/0x511; a write to
@@ -12,8 +13,14 @@ static struct partition *part;
 static struct vcpu *v0;
 static uint8_t kernel[0x1400];
 
-static void put16(uint32_t off, uint16_t v) { memcpy(kernel + off, &v, 2); }
-static void put32(uint32_t off, uint32_t v) { memcpy(kernel + off, &v, 4); }
+static void put16(uint32_t off, uint16_t v)
+{
+	memcpy(kernel + off, &v, 2);
+}
+static void put32(uint32_t off, uint32_t v)
+{
+	memcpy(kernel + off, &v, 4);
+}
 
 /* An ELF32 with one PT_LOAD at 1 MiB from file offset 0x1000, whose first
  * bytes are the Multiboot header (magic, flags 3, checksum). */
@@ -21,7 +28,10 @@ static void build_kernel(void)
 {
 	memset(kernel, 0x90, sizeof(kernel));
 	memset(kernel, 0, 0x1000);
-	memcpy(kernel, "\x7f" "ELF\x01\x01\x01", 7);
+	memcpy(kernel,
+	       "\x7f"
+	       "ELF\x01\x01\x01",
+	       7);
 	put16(16, 2);
 	put16(18, 3);
 	put32(20, 1);
@@ -79,7 +89,8 @@ Test(fake_multiboot, fw_cfg_signature_through_the_iobus)
 	fx_slice(v0, 16);
 	const char *want = "QEMU";
 	for (unsigned int i = 0; i < 4; i++)
-		cr_assert_eq(fake_entry(v0, 2 + i)->gpr[GPR_RAX] & 0xff, (uint8_t)want[i], "byte %u", i);
+		cr_assert_eq(fake_entry(v0, 2 + i)->gpr[GPR_RAX] & 0xff, (uint8_t)want[i],
+			     "byte %u", i);
 }
 
 Test(fake_multiboot, no_fw_cfg_when_off)
@@ -102,8 +113,8 @@ Test(fake_multiboot, debug_exit_stops_with_the_status)
 	cr_assert_not(part->failed, "a guest's verdict is not a misbehaviour");
 	cr_assert_eq(part->debug_exit_value, 5);
 	cr_assert_eq(part->debug_exit_status, 11);
-	cr_assert(strstr(part->stop_reason, "debug exit: wrote 0x5 to port 0xf4, status 11"),
-		  "%s", part->stop_reason);
+	cr_assert(strstr(part->stop_reason, "debug exit: wrote 0x5 to port 0xf4, status 11"), "%s",
+		  part->stop_reason);
 	cr_assert_eq(fake_steps_left(v0), 1, "nothing ran after the write");
 }
 

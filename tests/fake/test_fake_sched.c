@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The scheduler (core/sched.c) on one fake CPU: sched_run() places the
  * vCPUs and runs them until every partition has stopped; the fake host
  * timer ends time slices (EXIT_EXTINT), as the host LAPIC does. */
@@ -184,7 +185,7 @@ Test(fake_sched, every_vcpu_halted_with_nothing_to_wake_it_stops_as_idle)
 struct spinner {
 	struct vcpu *wakee;
 	unsigned int calls;
-	int woke_at;        /* run-log index of the exit that woke the wakee */
+	int woke_at; /* run-log index of the exit that woke the wakee */
 };
 
 static bool spin_then_wake(struct vcpu *v, struct fake_step *s, void *ctx)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzzes arch/x86/boot/acpi_host.c with hostile firmware tables. The first
  * input byte picks the mode:
  *   even: the rest is raw physical memory at 0xE0000 (the BIOS area the RSDP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the ACPI PM register block with time passing between accesses,
  * scheduler ticks and power-button presses. Invariants: SCI_EN always
  * reads 1 and SLP_EN 0; only the writable enable bits stick; the SCI line

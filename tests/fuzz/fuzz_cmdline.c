@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzzes core/cmdline.c: hostile bytes as a command line (cut at the first
  * NUL). Checks: tokens lie inside the string and the cursor always moves
  * forward; kv_val_copy never overflows and copies exactly the value;

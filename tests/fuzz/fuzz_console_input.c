@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the console input focus machine: typed bytes (Ctrl-A heavy), guests
  * reading at any pace, partitions stopping and restarting in any order.
  * Invariants: rings stay in bounds, the focus is the hypervisor or a

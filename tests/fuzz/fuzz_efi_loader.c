@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzzes the UEFI loader's input handling (arch/x86/efi/loader_*.c): the
  * first byte picks the target, the rest is the hostile input.
  *   0: /bulkhead.cfg text           1: an ELF file (checked, placed, searched)
@@ -60,9 +61,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	switch (data[0] % 3) {
-	case 0: fuzz_config(data + 1, size - 1); break;
-	case 1: fuzz_elf(data + 1, size - 1); break;
-	default: fuzz_memmap(data + 1, size - 1); break;
+	case 0:
+		fuzz_config(data + 1, size - 1);
+		break;
+	case 1:
+		fuzz_elf(data + 1, size - 1);
+		break;
+	default:
+		fuzz_memmap(data + 1, size - 1);
+		break;
 	}
 	return 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzzes core/loader/elf.c: hostile bytes as a guest image loaded into 1 MiB
  * of guest RAM. The first byte picks how the rest is used:
  *   even: the image itself;
@@ -19,23 +20,32 @@
 static uint8_t *ram;
 static bool ram_dirty = true;
 
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
 
 /* ELF64 x86-64 executable: one PT_LOAD of 0x100 file bytes at 0x100 to
  * paddr 0x1000, memsz 0x2000, entry 0x1000 (gABI field offsets). */
 static void template64(uint8_t *t)
 {
 	memcpy(t, "\177ELF\2\1\1", 7);
-	put16(t + 16, 2);       /* e_type ET_EXEC */
-	put16(t + 18, 62);      /* e_machine EM_X86_64 */
+	put16(t + 16, 2);  /* e_type ET_EXEC */
+	put16(t + 18, 62); /* e_machine EM_X86_64 */
 	put32(t + 20, 1);
-	put64(t + 24, 0x1000);  /* e_entry */
-	put64(t + 32, 64);      /* e_phoff */
-	put16(t + 52, 64);      /* e_ehsize */
-	put16(t + 54, 56);      /* e_phentsize */
-	put16(t + 56, 2);       /* e_phnum */
+	put64(t + 24, 0x1000); /* e_entry */
+	put64(t + 32, 64);     /* e_phoff */
+	put16(t + 52, 64);     /* e_ehsize */
+	put16(t + 54, 56);     /* e_phentsize */
+	put16(t + 56, 2);      /* e_phnum */
 	uint8_t *ph = t + 64;
 	put32(ph, 1);           /* PT_LOAD */
 	put64(ph + 8, 0x100);   /* p_offset */
@@ -54,12 +64,12 @@ static void template32(uint8_t *t)
 {
 	memcpy(t, "\177ELF\1\1\1", 7);
 	put16(t + 16, 2);
-	put16(t + 18, 3);       /* EM_386 */
+	put16(t + 18, 3); /* EM_386 */
 	put32(t + 20, 1);
-	put32(t + 24, 0x1000);  /* e_entry */
-	put32(t + 28, 52);      /* e_phoff */
+	put32(t + 24, 0x1000); /* e_entry */
+	put32(t + 28, 52);     /* e_phoff */
 	put16(t + 40, 52);
-	put16(t + 42, 32);      /* e_phentsize */
+	put16(t + 42, 32); /* e_phentsize */
 	put16(t + 44, 2);
 	uint8_t *ph = t + 52;
 	put32(ph, 1);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz core/emul/mmio_emul.c end to end: arbitrary instruction bytes,
  * registers and CPU mode against 64 KiB of guest RAM and an always-willing
  * fake device. The faulting GPA handed in is the one the emulator itself
@@ -15,7 +16,11 @@
 #include "core/emul/mmio_emul.h"
 #include "tests/unit/support/host_log.h"
 
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
+#define CHECK(c)                          \
+	do {                              \
+		if (!(c))                 \
+			__builtin_trap(); \
+	} while (0)
 #define RAM_SIZE 0x10000u
 #define CODE 0x8000u
 #define PML4 0x1000u
@@ -123,8 +128,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dev.seed = gpr[GPR_R15];
 
 	struct emul_ctx ctx = {
-		.gpr = gpr, .rip = &rip, .rflags = &rflags, .sregs = &s, .mem = &mem,
-		.mmio_read = dev_read, .mmio_write = dev_write, .opaque = &dev, .name = "fuzz",
+		.gpr = gpr,
+		.rip = &rip,
+		.rflags = &rflags,
+		.sregs = &s,
+		.mem = &mem,
+		.mmio_read = dev_read,
+		.mmio_write = dev_write,
+		.opaque = &dev,
+		.name = "fuzz",
 	};
 	gpa_t gpa = gpr[GPR_R14];
 	bool write = false;

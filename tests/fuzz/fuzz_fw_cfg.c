@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz QEMU's fw_cfg (drivers/vdev/fw_cfg.c) and isa-debug-exit
  * (drivers/vdev/debug_exit.c) with guest port accesses (vdev_ops.h).
  * Invariants: a selected item's read position never passes its length (a
@@ -57,7 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		if (!op.write && (port == 0x510 || port == 0x511) && op.size == 1) {
 			/* A data read: the item's next byte, or 0 past its end. */
 			if (before_cur && before_pos < before_cur->len)
-				CHECK(val == f.blob[before_cur->off + before_pos] && f.pos == before_pos + 1);
+				CHECK(val == f.blob[before_cur->off + before_pos] &&
+				      f.pos == before_pos + 1);
 			else
 				CHECK(val == 0);
 		}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz core/emul/guest_walk.c: random page tables in a small guest RAM.
  * Input: a 24-byte header (control registers, CPL, access, linear address)
  * then the contents of 32 KiB of RAM at GPA 0 (the body repeated). The
@@ -15,7 +16,11 @@
 #include "core/emul/guest_walk.h"
 #include "core/gmem.h"
 
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
+#define CHECK(c)                          \
+	do {                              \
+		if (!(c))                 \
+			__builtin_trap(); \
+	} while (0)
 #define RAM_SIZE 0x8000u
 #define HDR 24
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the 8042 controller and the system ports (0x80, 0x92, 0xCF9).
  * Invariants: the input buffer never reads full (Linux's kb_wait must
  * always finish); IRQ1/IRQ12 match the model; every reset the devices
@@ -27,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	sys_ports_init(&s, "fuzz", &rst.sink);
 	CHECK(i8042_attach(&k, &bus));
 	CHECK(sys_ports_attach(&s, &bus));
-	CHECK(iobus_add_pio(&bus, RESET_CONTROL_PORT, 1, sys_ports_cf9_read, sys_ports_cf9_write, &s,
-			    "cf9"));
+	CHECK(iobus_add_pio(&bus, RESET_CONTROL_PORT, 1, sys_ports_cf9_read, sys_ports_cf9_write,
+			    &s, "cf9"));
 	while (vdev_next_op(&data, &len, &op)) {
 		vdev_pio(&bus, ports[op.sel % nports], &op);
 		uint64_t st;

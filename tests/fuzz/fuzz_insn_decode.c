@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz core/emul/insn.c: arbitrary bytes -> insn_decode() in each mode.
  * The buffer handed to the decoder is an exact-size heap copy, so ASan
  * reports any read past it (or past the 15-byte limit when it is longer).
@@ -10,7 +11,11 @@
 #include "core/emul/insn.h"
 #include "core/vcpu.h"
 
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
+#define CHECK(c)                          \
+	do {                              \
+		if (!(c))                 \
+			__builtin_trap(); \
+	} while (0)
 
 static bool size_ok(unsigned int s)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the I/O APIC: MMIO accesses of any size and offset, input lines
  * (including pins that do not exist), EOI broadcasts and resets.
  * Invariants: every message is in the MSI window with a valid delivery

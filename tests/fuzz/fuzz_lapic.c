@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz two local APICs that send each other IPIs: xAPIC MMIO, x2APIC and
  * other MSRs, incoming messages, LINT pins, timer ticks and the
  * hypervisor's delivery calls, with time passing in between.

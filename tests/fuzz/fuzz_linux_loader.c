@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzzes core/loader/linux_boot.c: hostile bytes as a bzImage, probed and
  * loaded into a small fake guest RAM with a fuzzer-chosen initrd, command
  * line and ACPI region. Input layout:
@@ -24,11 +25,30 @@
 static uint8_t *ram, *pristine;
 static bool ram_dirty = true;
 
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+static uint16_t get16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
 
 /* A relocatable protocol 2.15 image that fits 4 MiB: pref_address 2 MiB,
  * init_size 1 MiB (boot.rst field offsets). */
@@ -61,17 +81,19 @@ static bool overlap(uint64_t a, uint64_t al, uint64_t b, uint64_t bl)
 static void check_accepted(const struct linux_image *li, const struct linux_load_params *p,
 			   const struct linux_layout *l)
 {
-	if (l->kernel < 0x100000 || l->reserved_end > p->ram_size || l->kernel < l->reserved_start ||
-	    l->kernel + l->kernel_size > l->reserved_end)
+	if (l->kernel < 0x100000 || l->reserved_end > p->ram_size ||
+	    l->kernel < l->reserved_start || l->kernel + l->kernel_size > l->reserved_end)
 		abort();
 	if (memcmp(ram + l->kernel, li->data + li->pm_offset, li->pm_size))
 		abort();
 	if (p->initrd) {
 		uint64_t top = li->initrd_addr_max + 1ULL;
-		if (l->initrd % 4096 || l->initrd < 0x100000 || l->initrd + l->initrd_size > p->ram_size ||
-		    l->initrd + l->initrd_size > top || l->initrd_size != p->initrd_size)
+		if (l->initrd % 4096 || l->initrd < 0x100000 ||
+		    l->initrd + l->initrd_size > p->ram_size || l->initrd + l->initrd_size > top ||
+		    l->initrd_size != p->initrd_size)
 			abort();
-		if (overlap(l->initrd, l->initrd_size, l->reserved_start, l->reserved_end - l->reserved_start))
+		if (overlap(l->initrd, l->initrd_size, l->reserved_start,
+			    l->reserved_end - l->reserved_start))
 			abort();
 		if (p->acpi_size && overlap(l->initrd, l->initrd_size, p->acpi_base, p->acpi_size))
 			abort();
@@ -125,9 +147,16 @@ static void run(const uint8_t *image, size_t size, const uint8_t *param)
 	cmdline[clen] = '\0';
 	p.cmdline = param[2] ? cmdline : NULL;
 	switch (param[3] & 3) {
-	case 1: p.acpi_base = 0xe0000 + (param[4] << 8); p.acpi_size = 0x800; break;
-	case 2: p.acpi_base = (uint64_t)param[4] << 14; p.acpi_size = 0x1000 + param[5]; break;
-	default: break;
+	case 1:
+		p.acpi_base = 0xe0000 + (param[4] << 8);
+		p.acpi_size = 0x800;
+		break;
+	case 2:
+		p.acpi_base = (uint64_t)param[4] << 14;
+		p.acpi_size = 0x1000 + param[5];
+		break;
+	default:
+		break;
 	}
 	if (param[3] & 4)
 		p.rsdp = param[3] & 8 ? 0xf0000 : (uint64_t)param[5] << 14;

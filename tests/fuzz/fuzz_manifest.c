@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzzes core/manifest.c (and the core/cmdline.c tokenizer under it): any
  * text as a module command line. An accepted entry must satisfy every rule
  * of docs/manifest.md (partition, initrd or disk module, kernel command line
@@ -15,7 +16,8 @@ static bool name_ok(const char *n)
 	if (len == 0 || len >= MANIFEST_NAME_MAX)
 		return false;
 	for (size_t i = 0; i < len; i++)
-		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= '0' && n[i] <= '9') || n[i] == '-' || n[i] == '_'))
+		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= '0' && n[i] <= '9') || n[i] == '-' ||
+		      n[i] == '_'))
 			return false;
 	return true;
 }
@@ -45,9 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			if (manifest_is_initrd(&m) && m.readonly)
 				abort();
-			if (m.name[0] || m.cmdline_given || m.cmdline[0] || m.kind != MANIFEST_KIND_AUTO ||
-			    m.mode_given || m.affinity || m.priority != MANIFEST_DEFAULT_PRIORITY ||
-			    m.disk_size || m.net[0] || m.mac_given || m.devices)
+			if (m.name[0] || m.cmdline_given || m.cmdline[0] ||
+			    m.kind != MANIFEST_KIND_AUTO || m.mode_given || m.affinity ||
+			    m.priority != MANIFEST_DEFAULT_PRIORITY || m.disk_size || m.net[0] ||
+			    m.mac_given || m.devices)
 				abort();
 			free(line);
 			return 0;
@@ -56,13 +59,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (m.affinity >> MANIFEST_MAX_HOST_CPUS || m.priority > MANIFEST_MAX_PRIORITY)
 			abort();
-		if (m.disk_size && (m.disk_size < MANIFEST_DISK_MIN || m.disk_size > MANIFEST_DISK_MAX ||
-				    m.disk_size % MANIFEST_SECTOR_SIZE))
+		if (m.disk_size &&
+		    (m.disk_size < MANIFEST_DISK_MIN || m.disk_size > MANIFEST_DISK_MAX ||
+		     m.disk_size % MANIFEST_SECTOR_SIZE))
 			abort();
 		if (m.net[0] && !name_ok(m.net))
 			abort();
-		if (m.mac_given && (!m.net[0] || (m.mac[0] & 1) ||
-				    !(m.mac[0] | m.mac[1] | m.mac[2] | m.mac[3] | m.mac[4] | m.mac[5])))
+		if (m.mac_given &&
+		    (!m.net[0] || (m.mac[0] & 1) ||
+		     !(m.mac[0] | m.mac[1] | m.mac[2] | m.mac[3] | m.mac[4] | m.mac[5])))
 			abort();
 		if (m.devices & ~(MANIFEST_DEV_RNG | MANIFEST_DEV_CONSOLE))
 			abort();

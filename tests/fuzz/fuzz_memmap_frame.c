@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzzes core/memmap.c and core/mm/frame.c together. The input is a list of
  * 17-byte records: the first ones (up to a count in byte 0) are firmware
  * memory ranges {base, len, type}, the rest a reserve list; then the same
@@ -123,7 +124,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	frame_init(&fa, &map, NULL);
 	check_frames(&fa);
-	struct { paddr_t pa; uint64_t bytes; } live[MAX_LIVE];
+	struct {
+		paddr_t pa;
+		uint64_t bytes;
+	} live[MAX_LIVE];
 	unsigned int nlive = 0;
 	for (size_t i = 1; i + 2 <= size; i += 2) {
 		uint8_t op = data[i], arg = data[i + 1];
@@ -141,11 +145,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				uint64_t rounded = ALIGN_UP(bytes, PAGE_SIZE);
 				bool in_map = false;
 				for (unsigned int j = 0; j < map.nr && !in_map; j++)
-					in_map = range_within(pa, rounded, map.usable[j].base, map.usable[j].len);
+					in_map = range_within(pa, rounded, map.usable[j].base,
+							      map.usable[j].len);
 				if (!in_map)
 					abort();
 				for (unsigned int j = 0; j < nlive; j++)
-					if (overlaps(pa, rounded, live[j].pa, ALIGN_UP(live[j].bytes, PAGE_SIZE)))
+					if (overlaps(pa, rounded, live[j].pa,
+						     ALIGN_UP(live[j].bytes, PAGE_SIZE)))
 						abort();
 				for (unsigned int j = 0; j < fa.nr; j++)
 					if (overlaps(pa, rounded, fa.free[j].base, fa.free[j].len))

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzzes arch/x86/boot/multiboot.c with hostile loader information. Every
  * input is parsed three ways, with "physical memory" being exactly the input
  * bytes at physical address 0 (the reader refuses anything past them):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzzes core/loader/multiboot_boot.c: hostile bytes as a Multiboot 1
  * kernel, searched for its header and loaded into a small fake guest RAM
  * with fuzzer-chosen modules and command line. Input layout:
@@ -22,9 +23,20 @@
 
 static uint8_t *ram;
 
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static void put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
 
 static void header(uint8_t *t, uint32_t flags)
 {
@@ -49,7 +61,13 @@ static void template(uint8_t *t, bool kludge)
 		put32(t + 0x101c, 0x101020);
 		return;
 	}
-	t[0] = 0x7f; t[1] = 'E'; t[2] = 'L'; t[3] = 'F'; t[4] = 1; t[5] = 1; t[6] = 1;
+	t[0] = 0x7f;
+	t[1] = 'E';
+	t[2] = 'L';
+	t[3] = 'F';
+	t[4] = 1;
+	t[5] = 1;
+	t[6] = 1;
 	put16(t + 16, 2);
 	put16(t + 18, 3);
 	put32(t + 20, 1);
@@ -106,8 +124,8 @@ static void check_accepted(const struct mb1_load_params *p, const struct mb1_lay
 		abort();
 	for (unsigned int i = 0; i < l->nr_modules; i++) {
 		const uint8_t *e = ram + get32(mbi + MB1_INFO_MODS_ADDR) + i * MB1_MODULE_ENTRY_SIZE;
-		if (get32(e) != l->module_start[i] || get32(e + 4) - get32(e) != l->module_size[i] ||
-		    !in_area(get32(e + 8), 1))
+		if (get32(e) != l->module_start[i] ||
+		    get32(e + 4) - get32(e) != l->module_size[i] || !in_area(get32(e + 8), 1))
 			abort();
 	}
 }

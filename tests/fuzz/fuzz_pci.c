@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the PCI host bridge and a device with every kind of BAR, a
  * capability chain, a config hook and INTx, through ports 0xCF8-0xCFF
  * with any access size, plus device-side INTx changes and resets.
@@ -41,8 +42,7 @@ static uint32_t hook_read(void *ctx, struct pci_dev *d, unsigned int off, unsign
 	return pci_dev_store_read(d, off, size);
 }
 
-static void hook_write(void *ctx, struct pci_dev *d, unsigned int off, unsigned int size,
-		       uint32_t val)
+static void hook_write(void *ctx, struct pci_dev *d, unsigned int off, unsigned int size, uint32_t val)
 {
 	CHECK(off >= 0x52 && off + size <= 0x54);
 	pci_dev_store_write(d, off, size, val);
@@ -51,7 +51,10 @@ static void hook_write(void *ctx, struct pci_dev *d, unsigned int off, unsigned 
 static void build(struct pci_dev *d, struct irq_recorder *irq, struct bar_tracker *t)
 {
 	static const struct pci_dev_info info = {
-		.vendor_id = 0x1AF4, .device_id = 0x1042, .class_code = 0x018000, .revision = 1,
+		.vendor_id = 0x1AF4,
+		.device_id = 0x1042,
+		.class_code = 0x018000,
+		.revision = 1,
 	};
 	uint8_t vendor[14] = { 16, 1 };
 	uint8_t msix[10] = { 0x07, 0x00, 0x01, 0, 0, 0, 0x01, 0x08 };
@@ -115,7 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		if (sel < PCI_HOST_NR_PORTS) {
 			vdev_pio(&bus, (uint16_t)(PCI_HOST_PORT_BASE + sel), &op);
 			if (rst.count != resets)
-				CHECK(op.write && sel == 1 && op.size == 1 && (op.value & CF9_RST_CPU));
+				CHECK(op.write && sel == 1 && op.size == 1 &&
+				      (op.value & CF9_RST_CPU));
 		} else if (sel == 8) {
 			/* Aim CONFIG_ADDRESS at the device most of the time. */
 			uint64_t a = PCI_CONFIG_ENABLE | SLOT << 11 | (op.value & 0xFC);
@@ -128,8 +132,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			pci_host_reset(&host);
 			CHECK(pci_dev_command(&dev) == 0);
 		} else {
-			CHECK(pci_host_config_read(&host, op.value >> 24, op.value >> 16, op.value >> 8,
-						   op.value & 0xFF, op.size) <= UINT32_MAX);
+			CHECK(pci_host_config_read(&host, op.value >> 24, op.value >> 16,
+						   op.value >> 8, op.value & 0xFF,
+						   op.size) <= UINT32_MAX);
 		}
 		check_device(&dev, &irq);
 		for (unsigned int b = 0; b < PCI_NR_BARS; b++) {

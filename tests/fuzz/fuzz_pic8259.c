@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the 8259A pair: accesses to 0x20/0x21, 0xA0/0xA1, 0x4D0/0x4D1,
  * device lines going up and down, and CPU interrupt acknowledges.
  * Invariants: INTR (as the platform sees it through the sink) equals

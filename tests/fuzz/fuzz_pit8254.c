@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the 8254 PIT and port 0x61 with time passing between accesses and
  * scheduler ticks. Invariants: after a tick at `now` no IRQ0 edge is left
  * due (the deadline is in the future or absent); every tick delivers at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the MC146818 RTC/CMOS: index/data accesses, time passing (hours at a
  * time), scheduler ticks and memory-size updates, from a wall clock chosen
  * by the input. Invariants: after a tick nothing enabled is left due unless
@@ -22,7 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (len >= 4) {
 		/* 1970 .. about 2106 */
 		wall = ((uint64_t)data[0] | (uint64_t)data[1] << 8 | (uint64_t)data[2] << 16 |
-			(uint64_t)data[3] << 24) * NS + data[0] * 3906250ULL;
+			(uint64_t)data[3] << 24) *
+				       NS +
+		       data[0] * 3906250ULL;
 		data += 4;
 		len -= 4;
 	}
@@ -41,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			uint64_t d = rtc_cmos_next_deadline(&r);
 			CHECK(d == VDEV_NO_DEADLINE || d > clk.now || r.irq_level);
 		} else {
-			rtc_cmos_set_memory_size(&r, (uint64_t)op.value << 12, (uint64_t)op.value << 20);
+			rtc_cmos_set_memory_size(&r, (uint64_t)op.value << 12,
+						 (uint64_t)op.value << 20);
 		}
 		CHECK(irq.level[RTC_IRQ] == r.irq_level);
 		if (!r.frozen) {

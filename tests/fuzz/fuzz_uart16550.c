@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the 16550A UART: port accesses at 0x3F8-0x3FF (and one past the
  * range), input bytes from the user and the time between them.
  * Invariants: the receive buffer never exceeds its capacity, LSR always

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the virtio block device behind its transport, driven by the test
  * driver (tests/unit/support/virtio_driver.h) plus raw hostile accesses.
  * Input: byte 0 bit 0 makes the disk read-only, then 8-byte operations:
@@ -28,8 +29,17 @@
 #define DISK_BYTES (64 * 512ULL)
 #define MAX_SEGS 6
 
-enum { OP_BRING_UP, OP_REQUEST, OP_RAW, OP_KICK, OP_SERVICE, OP_SCRIBBLE, OP_BAR, OP_RESET,
-       OP_KINDS };
+enum {
+	OP_BRING_UP,
+	OP_REQUEST,
+	OP_RAW,
+	OP_KICK,
+	OP_SERVICE,
+	OP_SCRIBBLE,
+	OP_BAR,
+	OP_RESET,
+	OP_KINDS
+};
 
 static const uint32_t types[] = { VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_FLUSH,
 				  VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_T_DISCARD };
@@ -69,8 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		case OP_BRING_UP:
 			/* Mostly offered features (SEG_MAX, RO, BLK_SIZE, FLUSH,
 			 * INDIRECT_DESC, EVENT_IDX), sometimes anything. */
-			up = vdrv_bring_up(&drv, val & (arg & 0x8000 ? 0x30000FFFu : 0x30000264u), 1,
-					   (uint16_t)(1u << (arg % 8)));
+			up = vdrv_bring_up(&drv, val & (arg & 0x8000 ? 0x30000FFFu : 0x30000264u),
+					   1, (uint16_t)(1u << (arg % 8)));
 			break;
 		case OP_REQUEST: {
 			/* Header, data segments of 512 * k (or fuzzed) bytes, status. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the virtio entropy and console devices behind their transport,
  * driven by a small driver (tests/unit/support/virtio_driver.h) plus raw
  * hostile accesses. Input: byte 0 picks the device (even: console, odd:
@@ -30,8 +31,18 @@
 #define RAM_SIZE (4 * VDRV_QUEUE_AREA)
 #define MAX_SEGS 6
 
-enum { OP_BRING_UP, OP_ADD, OP_KICK, OP_SERVICE, OP_INPUT, OP_SCRIBBLE, OP_BAR, OP_RESET,
-       OP_RESIZE, OP_KINDS };
+enum {
+	OP_BRING_UP,
+	OP_ADD,
+	OP_KICK,
+	OP_SERVICE,
+	OP_INPUT,
+	OP_SCRIBBLE,
+	OP_BAR,
+	OP_RESET,
+	OP_RESIZE,
+	OP_KINDS
+};
 
 struct sink {
 	uint64_t bytes;
@@ -106,7 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 				break;
 			for (unsigned int i = 0; i < n; i++) {
 				segs[i] = (struct vdrv_seg){ .len = 1 + ((arg >> (2 * i)) & 0x3FF),
-							     .write = (val >> i) & 1, .data = NULL };
+							     .write = (val >> i) & 1,
+							     .data = NULL };
 			}
 			vdrv_add(&drv, q, segs, n);
 			break;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz two virtio network devices on one switch, each driven by the test
  * driver (tests/unit/support/virtio_driver.h) plus raw hostile accesses.
  * Input: byte 0 sets the scene (bit 0: both drivers come up with every
@@ -34,8 +35,19 @@
  * INDIRECT_DESC and EVENT_IDX. */
 #define OFFERED_MASK 0x3001BBA3u
 
-enum { OP_BRING_UP, OP_TX, OP_RX, OP_KICK, OP_SERVICE, OP_PUMP, OP_SCRIBBLE, OP_BAR,
-       OP_DRIVER_RESET, OP_RESET, OP_KINDS };
+enum {
+	OP_BRING_UP,
+	OP_TX,
+	OP_RX,
+	OP_KICK,
+	OP_SERVICE,
+	OP_PUMP,
+	OP_SCRIBBLE,
+	OP_BAR,
+	OP_DRIVER_RESET,
+	OP_RESET,
+	OP_KINDS
+};
 
 struct fnode {
 	struct virtio_net net;

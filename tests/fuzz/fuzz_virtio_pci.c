@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the virtio PCI transport with a dummy two-queue device. The input
  * is a sequence of 12-byte operations:
  *   [0]      kind (below)
@@ -198,9 +199,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	host_log_reset();
 	log_base = 0;
 	struct virtio_pci_config base = {
-		.owner = "fuzz", .ops = &ops, .dev = &x, .device_features = 0x3,
-		.mem = &mem, .msi = { on_msi, &x }, .intx = &irq.sink, .intx_line = INTX_LINE,
-		.kick = on_kick, .kick_ctx = &x,
+		.owner = "fuzz",
+		.ops = &ops,
+		.dev = &x,
+		.device_features = 0x3,
+		.mem = &mem,
+		.msi = { on_msi, &x },
+		.intx = &irq.sink,
+		.intx_line = INTX_LINE,
+		.kick = on_kick,
+		.kick_ctx = &x,
 	};
 	CHECK(virtio_pci_init(&x.vp, &base));
 	pci_host_init(&host, "fuzz", NULL);

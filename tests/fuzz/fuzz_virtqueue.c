@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the device side of split virtqueues. Input:
  *   [0..1]   queue size (often made a power of two, see below)
  *   [2..7]   descriptor table / available / used ring offsets into RAM

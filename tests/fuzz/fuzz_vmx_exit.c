@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fuzz the VMX backend's pure parts with arbitrary hardware-looking input:
  * arch/x86/vmx/vmx_decode.c (exit information -> struct vm_exit) and the
  * VM-entry guest-state checker of arch/x86/vmx/vmx_state.c. Invariants: the
@@ -10,7 +11,11 @@
 #include "arch/x86/vmx/vmx_decode.h"
 #include "arch/x86/vmx/vmx_state.c" /* pure, not in PURE_FILES */
 
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
+#define CHECK(c)                          \
+	do {                              \
+		if (!(c))                 \
+			__builtin_trap(); \
+	} while (0)
 
 static void check_exit(const struct vm_exit *e)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared input format of the legacy-device fuzzers: the input is a sequence
  * of 8-byte operations
  *   [0]    selector: which port of the device (or, past the port list, a
@@ -17,10 +18,10 @@
 #include "core/iobus.h"
 #include "tests/unit/support/vdev_fakes.h"
 
-#define CHECK(c)                              \
-	do {                                  \
-		if (!(c))                     \
-			__builtin_trap();     \
+#define CHECK(c)                          \
+	do {                              \
+		if (!(c))                 \
+			__builtin_trap(); \
 	} while (0)
 
 #define VDEV_OP_BYTES 8
@@ -44,7 +45,8 @@ static inline bool vdev_next_op(const uint8_t **data, size_t *len, struct vdev_o
 	op->sel = d[0];
 	op->size = sizes[d[1] & 3];
 	op->write = d[1] & 4;
-	op->value = (uint32_t)d[2] | (uint32_t)d[3] << 8 | (uint32_t)d[4] << 16 | (uint32_t)d[5] << 24;
+	op->value = (uint32_t)d[2] | (uint32_t)d[3] << 8 | (uint32_t)d[4] << 16 |
+		    (uint32_t)d[5] << 24;
 	op->advance_ns = (uint64_t)(d[6] | d[7] << 8) << (d[1] >> 3);
 	*data += VDEV_OP_BYTES;
 	*len -= VDEV_OP_BYTES;

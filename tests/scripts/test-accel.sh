@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Tests of scripts/accel.sh, the accelerator choice, against made-up hosts:
 # a fake /dev/kvm, /proc/cpuinfo, boot id and a fake QEMU that either aborts
 # as QEMU does where KVM cannot nest, or boots a hypervisor that prints its

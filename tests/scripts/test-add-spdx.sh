@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Tests of scripts/add-spdx.sh on a made-up tree (outside git): the line
 # goes first in each kind of source file, after a #! line and a Python
 # coding line, files already tagged and other files are left alone, modes

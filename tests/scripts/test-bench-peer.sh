@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Tests of the peer benchmark's scripts without emulators: the figures
 # scripts/bench-peer.sh --parse-only computes from made-up round logs
 # (medians, ratios, a failed side removing its figures, other figures left

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Tests of scripts/check-layers.sh against made-up source trees: one that
 # follows the layer order passes; each kind of include against it (core ->
 # platform, core -> drivers, core -> arch beyond the HAL, drivers -> core

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Tests of scripts/conformance.sh against a fake QEMU: the table's columns
 # and verdicts, the module and command-line plumbing into both runs, the
 # ignore: lines, and skipping a kernel without a Multiboot header. Ends with

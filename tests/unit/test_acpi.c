@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ACPI tables: found the way Linux finds them (RSDP scan, RSDT/XSDT), every
  * header's signature, length and checksum, FADT and MADT fields at the
  * offsets ACPI 6.4 §5.2 gives (independent of the builder's structs), and
@@ -161,8 +162,8 @@ Test(acpi, every_table_valid_and_inside_the_budget, .init = setup, .fini = teard
 		  { lay.xsdt, 52 } };
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		for (size_t j = i + 1; j < sizeof(t) / sizeof(t[0]); j++)
-			cr_assert(t[i].gpa + t[i].len <= t[j].gpa ||
-				  t[j].gpa + t[j].len <= t[i].gpa, "tables %zu and %zu overlap", i, j);
+			cr_assert(t[i].gpa + t[i].len <= t[j].gpa || t[j].gpa + t[j].len <= t[i].gpa,
+				  "tables %zu and %zu overlap", i, j);
 	for (size_t i = lay.size; i < BUF_SIZE + GUARD; i++)
 		cr_assert_eq(buf[i], 0xCC, "byte %zu past the tables written", i);
 }
@@ -416,7 +417,8 @@ static void name_string(const uint8_t **p, const uint8_t *end, const char *scope
 	for (unsigned int i = 0; i < segs; i++, q += 4) {
 		for (int c = 0; c < 4; c++)
 			cr_assert((q[c] >= 'A' && q[c] <= 'Z') || q[c] == '_' ||
-				  (c && q[c] >= '0' && q[c] <= '9'), "bad name char %#x", q[c]);
+						  (c && q[c] >= '0' && q[c] <= '9'),
+				  "bad name char %#x", q[c]);
 		size_t l = strlen(out);
 		if (l > 1)
 			strcat(out, ".");
@@ -454,8 +456,7 @@ static uint64_t integer(const uint8_t **p, const uint8_t *end)
 		*p = q + 1;
 		return *q;
 	}
-	cr_assert(*q < sizeof(widths) / sizeof(widths[0]) && widths[*q], "not an integer: %#x",
-		  *q);
+	cr_assert(*q < sizeof(widths) / sizeof(widths[0]) && widths[*q], "not an integer: %#x", *q);
 	unsigned int wd = widths[*q];
 	cr_assert_leq(q + 1 + wd, end);
 	for (unsigned int i = 0; i < wd; i++)
@@ -615,7 +616,11 @@ Test(acpi, dsdt_pci0_hid_and_processors, .init = setup, .fini = teardown)
 	p = find(&w, "\\_SB_.PCI0._BBN");
 	cr_assert_eq(integer(&p, end), 0);
 	const uint8_t *cpu_hid = find(&w, "\\_SB_.CPU1._HID");
-	cr_assert_eq(memcmp(cpu_hid, "\x0D" "ACPI0007", 10), 0);
+	cr_assert_eq(memcmp(cpu_hid,
+			    "\x0D"
+			    "ACPI0007",
+			    10),
+		     0);
 	p = find(&w, "\\_SB_.CPU1._UID");
 	cr_assert_eq(integer(&p, end), 1, "matches MADT processor UID 1");
 	for (unsigned int i = 0; i < w.n; i++) {
@@ -746,8 +751,7 @@ Test(acpi, dsdt_prt_swizzle, .init = setup, .fini = teardown)
 		cr_assert_not(seen[slot][pin], "duplicate entry");
 		seen[slot][pin] = true;
 		cr_assert_eq(src, 0, "GSI routing, no link device");
-		cr_assert_eq(gsi, 16 + (slot + pin) % 4, "slot %u pin %lu", slot,
-			     (unsigned long)pin);
+		cr_assert_eq(gsi, 16 + (slot + pin) % 4, "slot %u pin %lu", slot, (unsigned long)pin);
 		cr_assert_eq(gsi, acpi_pci_gsi(&cfg, slot, (unsigned int)pin));
 	}
 	cr_assert_eq(p, prt_end);

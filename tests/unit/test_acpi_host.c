@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/boot/acpi_host.c: finding the firmware's RSDP and reading the
  * CPUs from its MADT, with crafted (and hostile) tables in a fake physical
  * memory of the first 1 MiB plus a little; the reader refuses the rest. */
@@ -36,9 +37,18 @@ static void reset(void)
 	host_log_reset();
 }
 
-static void put16(uint32_t pa, uint16_t v) { memcpy(phys + pa, &v, 2); }
-static void put32(uint32_t pa, uint32_t v) { memcpy(phys + pa, &v, 4); }
-static void put64(uint32_t pa, uint64_t v) { memcpy(phys + pa, &v, 8); }
+static void put16(uint32_t pa, uint16_t v)
+{
+	memcpy(phys + pa, &v, 2);
+}
+static void put32(uint32_t pa, uint32_t v)
+{
+	memcpy(phys + pa, &v, 4);
+}
+static void put64(uint32_t pa, uint64_t v)
+{
+	memcpy(phys + pa, &v, 8);
+}
 
 static void fix_checksum(uint8_t *p, size_t len, size_t at)
 {

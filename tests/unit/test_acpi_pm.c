@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ACPI PM registers: PM timer rate and wraparound against a fake clock,
  * PM1 status write-1-to-clear, enables and the SCI, the TMR_STS deadline,
  * S5 power-off and refused sleep states, hostile sizes and offsets. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* AML emitter: encodings checked byte for byte against ACPI 6.4 §20 (and
  * what iasl produces for the same ASL), block closing, and bounds. */
 #include <criterion/criterion.h>
@@ -15,15 +16,14 @@ static void setup(void)
 	aml_init(&b, mem, sizeof(mem));
 }
 
-#define EXPECT_BYTES(...)                                                              \
-	do {                                                                           \
-		static const uint8_t want[] = { __VA_ARGS__ };                         \
-		cr_assert(aml_ok(&b), "emitter failed");                              \
-		cr_assert_eq(b.len, sizeof(want), "length %zu, want %zu", b.len,       \
-			     sizeof(want));                                            \
-		for (size_t i_ = 0; i_ < sizeof(want); i_++)                           \
-			cr_assert_eq(mem[i_], want[i_], "byte %zu: %02x, want %02x", i_, \
-				     mem[i_], want[i_]);                               \
+#define EXPECT_BYTES(...)                                                                         \
+	do {                                                                                      \
+		static const uint8_t want[] = { __VA_ARGS__ };                                    \
+		cr_assert(aml_ok(&b), "emitter failed");                                          \
+		cr_assert_eq(b.len, sizeof(want), "length %zu, want %zu", b.len, sizeof(want));   \
+		for (size_t i_ = 0; i_ < sizeof(want); i_++)                                      \
+			cr_assert_eq(mem[i_], want[i_], "byte %zu: %02x, want %02x", i_, mem[i_], \
+				     want[i_]);                                                   \
 	} while (0)
 
 static void expect_pkglen(uint32_t value, unsigned int n, const uint8_t *want)
@@ -89,9 +89,9 @@ Test(aml, integers_use_shortest_form, .init = setup)
 	aml_integer(&b, 0x10000);
 	aml_integer(&b, 0xFFFFFFFF);
 	aml_integer(&b, 0x100000000ULL);
-	EXPECT_BYTES(0x00, 0x01, 0x0A, 0x02, 0x0A, 0xFF, 0x0B, 0x00, 0x01, 0x0B, 0xFF, 0xFF,
-		     0x0C, 0x00, 0x00, 0x01, 0x00, 0x0C, 0xFF, 0xFF, 0xFF, 0xFF, 0x0E, 0x00,
-		     0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00);
+	EXPECT_BYTES(0x00, 0x01, 0x0A, 0x02, 0x0A, 0xFF, 0x0B, 0x00, 0x01, 0x0B, 0xFF, 0xFF, 0x0C,
+		     0x00, 0x00, 0x01, 0x00, 0x0C, 0xFF, 0xFF, 0xFF, 0xFF, 0x0E, 0x00, 0x00, 0x00,
+		     0x00, 0x01, 0x00, 0x00, 0x00);
 }
 
 Test(aml, name_strings, .init = setup)
@@ -171,8 +171,7 @@ Test(aml, package_s5, .init = setup)
 	aml_integer(&b, 0);
 	aml_integer(&b, 0);
 	aml_package_end(&b, p);
-	EXPECT_BYTES(0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0A, 0x05, 0x0A, 0x05, 0x00,
-		     0x00);
+	EXPECT_BYTES(0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0A, 0x05, 0x0A, 0x05, 0x00, 0x00);
 }
 
 Test(aml, nested_packages, .init = setup)
@@ -245,8 +244,8 @@ Test(aml, dword_and_qword_memory, .init = setup)
 {
 	aml_res_dword_memory(&b, 0xA0000, 0xBFFFF, true);
 	aml_res_qword_memory(&b, 0x800000000ULL, 0xFFFFFFFFFULL, false);
-	EXPECT_BYTES(0x87, 0x17, 0x00, 0x00, 0x0C, 0x03, 0, 0, 0, 0, 0x00, 0x00, 0x0A, 0x00,
-		     0xFF, 0xFF, 0x0B, 0x00, 0, 0, 0, 0, 0x00, 0x00, 0x02, 0x00,
+	EXPECT_BYTES(0x87, 0x17, 0x00, 0x00, 0x0C, 0x03, 0, 0, 0, 0, 0x00, 0x00, 0x0A, 0x00, 0xFF,
+		     0xFF, 0x0B, 0x00, 0, 0, 0, 0, 0x00, 0x00, 0x02, 0x00,
 		     /* QWordMemory NonCacheable ReadWrite */
 		     0x8A, 0x2B, 0x00, 0x00, 0x0C, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x00,
 		     0x00, 0x08, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x00, 0x00, 0x00,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/cmdline.c: the key=value tokenizer and the hypervisor's options. */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -17,14 +18,17 @@ static void expect_kv(const char **cur, const char *key, const char *val)
 	struct kv kv;
 	cr_assert(cmdline_next(cur, &kv), "expected token '%s'", key);
 	cr_assert_eq(kv.key_len, strlen(key), "key '%.*s', want '%s'", (int)kv.key_len, kv.key, key);
-	cr_assert_eq(memcmp(kv.key, key, kv.key_len), 0, "key '%.*s', want '%s'", (int)kv.key_len, kv.key, key);
+	cr_assert_eq(memcmp(kv.key, key, kv.key_len), 0, "key '%.*s', want '%s'", (int)kv.key_len,
+		     kv.key, key);
 	if (!val) {
 		cr_assert_null(kv.val, "key '%s' should have no value", key);
 		return;
 	}
 	cr_assert_not_null(kv.val, "key '%s' should have a value", key);
-	cr_assert_eq(kv.val_len, strlen(val), "value '%.*s', want '%s'", (int)kv.val_len, kv.val, val);
-	cr_assert_eq(memcmp(kv.val, val, kv.val_len), 0, "value '%.*s', want '%s'", (int)kv.val_len, kv.val, val);
+	cr_assert_eq(kv.val_len, strlen(val), "value '%.*s', want '%s'", (int)kv.val_len, kv.val,
+		     val);
+	cr_assert_eq(memcmp(kv.val, val, kv.val_len), 0, "value '%.*s', want '%s'", (int)kv.val_len,
+		     kv.val, val);
 }
 
 static void expect_end(const char **cur)
@@ -147,8 +151,8 @@ Test(options, smp_cpu_count, .init = reset)
 	cr_assert_eq(o.bad_options, 0);
 	parse("p smp=255");
 	cr_assert_eq(o.max_cpus, 255);
-	const char *bad[] = { "p smp=0", "p smp=256", "p smp=", "p smp", "p smp=two", "p smp=2k",
-			      "p smp=-1", "p smp=99999999999999999999999" };
+	const char *bad[] = { "p smp=0",   "p smp=256", "p smp=",   "p smp",
+			      "p smp=two", "p smp=2k",  "p smp=-1", "p smp=99999999999999999999999" };
 	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
 		parse(bad[i]);
 		cr_assert_eq(o.max_cpus, 0, "'%s' changed the count", bad[i]);
@@ -167,7 +171,8 @@ Test(options, asid_max, .init = reset)
 	parse("p asid_max=65535");
 	cr_assert_eq(o.asid_max, 65535);
 	cr_assert_eq(o.bad_options, 0);
-	const char *bad[] = { "p asid_max=0", "p asid_max=65536", "p asid_max=", "p asid_max", "p asid_max=x" };
+	const char *bad[] = { "p asid_max=0", "p asid_max=65536", "p asid_max=", "p asid_max",
+			      "p asid_max=x" };
 	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
 		parse(bad[i]);
 		cr_assert_eq(o.asid_max, 0, "'%s' changed the count", bad[i]);
@@ -212,8 +217,9 @@ Test(options, loglevel_valid_and_invalid, .init = reset)
 		cr_assert_eq(o.loglevel, l);
 		cr_assert_eq(o.bad_options, 0);
 	}
-	const char *bad[] = { "p loglevel=5", "p loglevel=-1", "p loglevel=", "p loglevel",
-			      "p loglevel=2x", "p loglevel=99999999999999999999999", "p loglevel=1k" };
+	const char *bad[] = { "p loglevel=5", "p loglevel=-1", "p loglevel=",
+			      "p loglevel",   "p loglevel=2x", "p loglevel=99999999999999999999999",
+			      "p loglevel=1k" };
 	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
 		parse(bad[i]);
 		cr_assert_eq(o.loglevel, LOG_INFO, "'%s' changed the level", bad[i]);
@@ -225,9 +231,13 @@ Test(options, loglevel_valid_and_invalid, .init = reset)
 
 Test(options, serial_named_and_numeric, .init = reset)
 {
-	static const struct { const char *s; uint16_t port; } ok[] = {
-		{ "p serial=com1", 0x3f8 }, { "p serial=com2", 0x2f8 }, { "p serial=com3", 0x3e8 },
-		{ "p serial=com4", 0x2e8 }, { "p serial=0x2f8", 0x2f8 }, { "p serial=760", 0x2f8 },
+	static const struct {
+		const char *s;
+		uint16_t port;
+	} ok[] = {
+		{ "p serial=com1", 0x3f8 },    { "p serial=com2", 0x2f8 },
+		{ "p serial=com3", 0x3e8 },    { "p serial=com4", 0x2e8 },
+		{ "p serial=0x2f8", 0x2f8 },   { "p serial=760", 0x2f8 },
 		{ "p serial=0xfff8", 0xfff8 }, { "p serial=\"com2\"", 0x2f8 },
 	};
 	for (unsigned int i = 0; i < ARRAY_SIZE(ok); i++) {
@@ -239,12 +249,13 @@ Test(options, serial_named_and_numeric, .init = reset)
 
 Test(options, serial_junk_refused, .init = reset)
 {
-	const char *bad[] = { "p serial=junk", "p serial=com5", "p serial=COM2", "p serial=0",
-			      "p serial=0xfff9", "p serial=0x10000", "p serial=", "p serial",
+	const char *bad[] = { "p serial=junk",   "p serial=com5",    "p serial=COM2", "p serial=0",
+			      "p serial=0xfff9", "p serial=0x10000", "p serial=",     "p serial",
 			      "p serial=0x2f8k", "p serial=com" };
 	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
 		parse(bad[i]);
-		cr_assert_eq(o.serial_port, 0x3f8, "'%s' changed the port to %#x", bad[i], o.serial_port);
+		cr_assert_eq(o.serial_port, 0x3f8, "'%s' changed the port to %#x", bad[i],
+			     o.serial_port);
 		cr_assert_eq(o.bad_options, 1, "'%s'", bad[i]);
 		cr_assert_eq(host_log_count(), 1, "'%s'", bad[i]);
 		cr_assert(host_log_contains("needs com1-com4 or an I/O port"), "'%s'", bad[i]);
@@ -277,10 +288,16 @@ Test(options, on_idle, .init = reset)
 
 Test(options, test_fault, .init = reset)
 {
-	static const struct { const char *s; enum test_fault f; } ok[] = {
-		{ "p test_fault=ud", TEST_FAULT_UD }, { "p test_fault=gp", TEST_FAULT_GP },
-		{ "p test_fault=pf", TEST_FAULT_PF }, { "p test_fault=de", TEST_FAULT_DE },
-		{ "p test_fault=stack", TEST_FAULT_STACK }, { "p test_fault=ist", TEST_FAULT_IST_GUARD },
+	static const struct {
+		const char *s;
+		enum test_fault f;
+	} ok[] = {
+		{ "p test_fault=ud", TEST_FAULT_UD },
+		{ "p test_fault=gp", TEST_FAULT_GP },
+		{ "p test_fault=pf", TEST_FAULT_PF },
+		{ "p test_fault=de", TEST_FAULT_DE },
+		{ "p test_fault=stack", TEST_FAULT_STACK },
+		{ "p test_fault=ist", TEST_FAULT_IST_GUARD },
 	};
 	for (unsigned int i = 0; i < ARRAY_SIZE(ok); i++) {
 		parse(ok[i].s);
@@ -307,9 +324,10 @@ Test(options, refused_quoted_value_logged_whole, .init = reset)
 {
 	parse("p serial=\"com 9\" loglevel=\"7");
 	cr_assert_eq(o.bad_options, 2);
-	cr_assert(host_log_contains("option 'serial=\"com 9\"' needs com1-com4"),
-		  "got: %s", host_log_line(0));
-	cr_assert(host_log_contains("option 'loglevel=\"7' needs a level"), "got: %s", host_log_line(1));
+	cr_assert(host_log_contains("option 'serial=\"com 9\"' needs com1-com4"), "got: %s",
+		  host_log_line(0));
+	cr_assert(host_log_contains("option 'loglevel=\"7' needs a level"), "got: %s",
+		  host_log_line(1));
 }
 
 Test(options, every_option_together, .init = reset)

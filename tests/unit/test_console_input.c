@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/lib/console_input: Ctrl-A x3 focus cycling, Ctrl-A pass-through,
  * per-partition buffering for a slow guest, drops when the buffer is full. */
 #include <criterion/criterion.h>
@@ -379,7 +380,8 @@ Test(console_input, emulated_16550_never_overruns_while_the_guest_reads_slowly)
 	console_input_register(&ci, &pa);
 
 	type(text, sizeof(text));
-	cr_assert_eq(pa.count, sizeof(text) - UART16550_FIFO_SIZE, "the FIFO is full, the rest waits");
+	cr_assert_eq(pa.count, sizeof(text) - UART16550_FIFO_SIZE,
+		     "the FIFO is full, the rest waits");
 	char got[sizeof(text)];
 	size_t n = 0;
 	while (n < sizeof(text)) {

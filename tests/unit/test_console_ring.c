@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/lib/console_ring.c: a partition's console output waiting for the
  * serial port, taken out a line at a time, with drops counted (issue 12). */
 #include <criterion/criterion.h>

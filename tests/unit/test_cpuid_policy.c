@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/cpuid_policy.c: the guest's CPUID (SDM Vol. 2A "CPUID", AMD APM Vol. 3
  * Appendix E; hypervisor leaves in docs/hypercall-abi.md), computed from a
  * fake host that reports every feature bit set. */
@@ -78,8 +79,8 @@ static struct cpuid_result apply_hv(uint32_t leaf)
 
 static void assert_zero(struct cpuid_result r, const char *what)
 {
-	cr_assert(r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0, "%s: %08x %08x %08x %08x", what, r.eax,
-		  r.ebx, r.ecx, r.edx);
+	cr_assert(r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0, "%s: %08x %08x %08x %08x",
+		  what, r.eax, r.ebx, r.ecx, r.edx);
 }
 
 static void assert_signature(struct cpuid_result r)
@@ -231,7 +232,8 @@ Test(cpuid_table, subleaves)
 	assert_zero(cpuid_table_lookup(&table, 0, 4, 8), "subleaf past the table");
 	assert_zero(cpuid_table_lookup(&table, 0, 4, UINT32_MAX), "subleaf ~0");
 	/* Non-indexed leaves ignore ECX. */
-	struct cpuid_result a = cpuid_table_lookup(&table, 1, 1, 0), b = cpuid_table_lookup(&table, 1, 1, 77);
+	struct cpuid_result a = cpuid_table_lookup(&table, 1, 1, 0),
+			    b = cpuid_table_lookup(&table, 1, 1, 77);
 	cr_assert(memcmp(&a, &b, sizeof(a)) == 0);
 	for (uint32_t sub = 0; sub < 10; sub++)
 		assert_zero(cpuid_table_lookup(&table, 0, 0xd, sub), "leaf 0xD");
@@ -250,14 +252,16 @@ Test(cpuid_table, extended_and_hypervisor_ranges)
 	assert_signature(r);
 	cr_assert_eq(cpuid_table_lookup(&table, 2, HV_CPUID_TIMING, 0).eax, policy.tsc_khz);
 	cr_assert_eq(cpuid_table_lookup(&table, 2, HV_CPUID_TIMING, 0).ebx, policy.lapic_khz);
-	assert_zero(cpuid_table_lookup(&table, 2, HV_CPUID_TIMING + 1, 0), "past the hypervisor range");
+	assert_zero(cpuid_table_lookup(&table, 2, HV_CPUID_TIMING + 1, 0),
+		    "past the hypervisor range");
 }
 
 Test(cpuid_table, extended_max_clamped)
 {
 	host_max_ext = 0x80000028;
 	build();
-	cr_assert_eq(cpuid_table_lookup(&table, 0, 0x80000000, 0).eax, CPUID_EXT_BASE + CPUID_EXT_MAX - 1);
+	cr_assert_eq(cpuid_table_lookup(&table, 0, 0x80000000, 0).eax,
+		     CPUID_EXT_BASE + CPUID_EXT_MAX - 1);
 	cr_assert_eq(cpuid_table_lookup(&table, 0, 0x8000000a, 0).eax, 0, "SVM leaf zero");
 	assert_zero(cpuid_table_lookup(&table, 0, 0x80000020, 0), "past the table");
 	assert_zero(cpuid_table_lookup(&table, 0, 0x80000028, 0), "past the table");
@@ -383,7 +387,10 @@ static const struct host_leaf icelake_leaves[] = {
 	{ 0x80000008, 0, { 0x00003027, 0x00000200, 0, 0 } },
 };
 
-#define MODEL(n, l) { n, l, sizeof(l) / sizeof((l)[0]) }
+#define MODEL(n, l)                              \
+	{                                        \
+		n, l, sizeof(l) / sizeof((l)[0]) \
+	}
 static const struct host_model models[] = {
 	MODEL("qemu64", qemu64_leaves),
 	MODEL("max", max_leaves),
@@ -454,14 +461,14 @@ static const struct {
 	int reg;
 	int bit;
 } cr4_map[] = {
-	{ T_CR4_VME, 1, D, 1 },       { T_CR4_PVI, 1, D, 1 },       { T_CR4_TSD, 1, D, 4 },
-	{ T_CR4_DE, 1, D, 2 },        { T_CR4_PSE, 1, D, 3 },       { T_CR4_PAE, 1, D, 6 },
-	{ T_CR4_MCE, 1, D, 7 },       { T_CR4_PGE, 1, D, 13 },      { T_CR4_OSFXSR, 1, D, 24 },
-	{ T_CR4_OSXMMEXCPT, 1, D, 25 }, { T_CR4_UMIP, 7, C, 2 },    { T_CR4_LA57, 7, C, 16 },
-	{ T_CR4_VMXE, 1, C, 5 },      { T_CR4_SMXE, 1, C, 6 },      { T_CR4_FSGSBASE, 7, B, 0 },
-	{ T_CR4_PCIDE, 1, C, 17 },    { T_CR4_OSXSAVE, 1, C, 26 },  { T_CR4_SMEP, 7, B, 7 },
-	{ T_CR4_SMAP, 7, B, 20 },     { T_CR4_PKE, 7, C, 3 },       { T_CR4_CET, 7, C, 7 },
-	{ T_CR4_CET, 7, D, 20 },      { T_CR4_PKS, 7, C, 31 },
+	{ T_CR4_VME, 1, D, 1 },         { T_CR4_PVI, 1, D, 1 },      { T_CR4_TSD, 1, D, 4 },
+	{ T_CR4_DE, 1, D, 2 },          { T_CR4_PSE, 1, D, 3 },      { T_CR4_PAE, 1, D, 6 },
+	{ T_CR4_MCE, 1, D, 7 },         { T_CR4_PGE, 1, D, 13 },     { T_CR4_OSFXSR, 1, D, 24 },
+	{ T_CR4_OSXMMEXCPT, 1, D, 25 }, { T_CR4_UMIP, 7, C, 2 },     { T_CR4_LA57, 7, C, 16 },
+	{ T_CR4_VMXE, 1, C, 5 },        { T_CR4_SMXE, 1, C, 6 },     { T_CR4_FSGSBASE, 7, B, 0 },
+	{ T_CR4_PCIDE, 1, C, 17 },      { T_CR4_OSXSAVE, 1, C, 26 }, { T_CR4_SMEP, 7, B, 7 },
+	{ T_CR4_SMAP, 7, B, 20 },       { T_CR4_PKE, 7, C, 3 },      { T_CR4_CET, 7, C, 7 },
+	{ T_CR4_CET, 7, D, 20 },        { T_CR4_PKS, 7, C, 31 },
 };
 
 static uint32_t reg(struct cpuid_result r, int which)
@@ -478,14 +485,17 @@ static void assert_cr4_matches_cpuid(const char *what)
 	for (size_t i = 0; i < sizeof(cr4_map) / sizeof(cr4_map[0]); i++) {
 		bool shown = (reg(guest(cr4_map[i].leaf, 0), cr4_map[i].reg) >> cr4_map[i].bit) & 1;
 		if (shown) {
-			cr_assert(allowed & cr4_map[i].cr4, "%s: CPUID %#x bit %d offered but CR4 %#llx refused", what,
-				  cr4_map[i].leaf, cr4_map[i].bit, (unsigned long long)cr4_map[i].cr4);
+			cr_assert(allowed & cr4_map[i].cr4,
+				  "%s: CPUID %#x bit %d offered but CR4 %#llx refused", what,
+				  cr4_map[i].leaf, cr4_map[i].bit,
+				  (unsigned long long)cr4_map[i].cr4);
 			explained |= cr4_map[i].cr4;
 		}
 	}
-	cr_assert_eq(allowed & ~explained, 0, "%s: CR4 bits %#llx allowed without their CPUID flag", what,
-		     (unsigned long long)(allowed & ~explained));
-	cr_assert_eq(allowed & (T_CR4_VMXE | T_CR4_SMXE | T_CR4_OSXSAVE | T_CR4_PKE | T_CR4_CET | T_CR4_PKS),
+	cr_assert_eq(allowed & ~explained, 0, "%s: CR4 bits %#llx allowed without their CPUID flag",
+		     what, (unsigned long long)(allowed & ~explained));
+	cr_assert_eq(allowed & (T_CR4_VMXE | T_CR4_SMXE | T_CR4_OSXSAVE | T_CR4_PKE | T_CR4_CET |
+				T_CR4_PKS),
 		     0, "%s: a CR4 bit that is not virtualised", what);
 	cr_assert_eq(allowed >> 32, 0, "%s", what);
 }
@@ -507,8 +517,10 @@ Test(cpuid_models, qemu64)
 {
 	build_model("qemu64", false);
 	struct cpuid_result r = guest(1, 0);
-	cr_assert_eq(r.ecx, 0x80802001u | (1u << 24), "SSE3, CX16, POPCNT, hypervisor, TSC deadline: %#x", r.ecx);
-	cr_assert_eq(r.edx, 0x078bfbfdu | (1u << 28), "leaf 1 EDX unchanged, HTT for 4 vCPUs: %#x", r.edx);
+	cr_assert_eq(r.ecx, 0x80802001u | (1u << 24),
+		     "SSE3, CX16, POPCNT, hypervisor, TSC deadline: %#x", r.ecx);
+	cr_assert_eq(r.edx, 0x078bfbfdu | (1u << 28), "leaf 1 EDX unchanged, HTT for 4 vCPUs: %#x",
+		     r.edx);
 	r = guest(0x80000001, 0);
 	cr_assert_eq(r.ecx, 0x61u, "LAHF, ABM, SSE4A; SVM hidden: %#x", r.ecx);
 	cr_assert(r.edx & LX1_EDX_LM);
@@ -536,7 +548,8 @@ Test(cpuid_models, max_offers_la57_hides_pku_and_xsave)
 	cr_assert_eq(l7.eax, 0, "no subleaf past 0");
 	for (uint32_t sub = 0; sub < 4; sub++)
 		assert_zero(guest(0xd, sub), "XSAVE leaf");
-	cr_assert_eq((guest(0x80000008, 0).eax >> 8) & 0xff, 57, "linear addresses: 57 bits with LA57");
+	cr_assert_eq((guest(0x80000008, 0).eax >> 8) & 0xff, 57,
+		     "linear addresses: 57 bits with LA57");
 	cr_assert_eq(guest(0x80000008, 0).eax & 0xff, 0x28, "physical address bits kept");
 	cr_assert(mt.cr4_allowed & T_CR4_LA57);
 	cr_assert_eq(mt.cr4_allowed & (T_CR4_PKE | T_CR4_OSXSAVE), 0);
@@ -561,7 +574,8 @@ Test(cpuid_models, epyc_milan)
 	cr_assert_not(x1.edx & (1u << 25), "FFXSR: EFER.FFXSR is refused");
 	cr_assert(x1.edx & (1u << 26), "1 GiB pages");
 	cr_assert_eq(x8.ebx & ((1u << 12) | (1u << 14) | (1u << 15) | (1u << 24)),
-		     (1u << 12) | (1u << 14) | (1u << 15) | (1u << 24), "IBPB IBRS STIBP SSBD: %#x", x8.ebx);
+		     (1u << 12) | (1u << 14) | (1u << 15) | (1u << 24), "IBPB IBRS STIBP SSBD: %#x",
+		     x8.ebx);
 	cr_assert_not(x8.ebx & (1u << 9), "WBNOINVD");
 	cr_assert_eq(x8.ecx, policy.nr_vcpus - 1, "NC only: %#x", x8.ecx);
 	cr_assert_eq(x8.edx, 0);
@@ -582,7 +596,8 @@ Test(cpuid_models, icelake)
 {
 	build_model("Icelake", true);
 	struct cpuid_result l1 = guest(1, 0), l7 = guest(7, 0);
-	cr_assert_not(l1.ecx & (ECX_VMX | ECX_MONITOR | ECX_X2APIC | ECX_XSAVE | ECX_AVX), "%#x", l1.ecx);
+	cr_assert_not(l1.ecx & (ECX_VMX | ECX_MONITOR | ECX_X2APIC | ECX_XSAVE | ECX_AVX), "%#x",
+		      l1.ecx);
 	cr_assert_not(l1.ecx & (1u << 15), "PDCM: no IA32_PERF_CAPABILITIES");
 	cr_assert_not(l1.ecx & (1u << 14), "xTPR");
 	cr_assert(l1.ecx & (1u << 17), "PCID");
@@ -590,7 +605,9 @@ Test(cpuid_models, icelake)
 	cr_assert_not(l7.ebx & (1u << 2), "SGX");
 	cr_assert_not(l7.ecx & (1u << 3), "PKU");
 	cr_assert_not(l7.ecx & (1u << 16), "no LA57 on this host");
-	cr_assert_eq(l7.edx, (1u << 4) | (1u << 10) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29) | (1u << 31),
+	cr_assert_eq(l7.edx,
+		     (1u << 4) | (1u << 10) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 29) |
+				     (1u << 31),
 		     "FSRM MD_CLEAR IBRS_IBPB STIBP L1D_FLUSH ARCH_CAPABILITIES SSBD: %#x", l7.edx);
 	assert_zero(guest(6, 0), "thermal and power");
 	assert_zero(guest(0xa, 0), "PMU");
@@ -623,23 +640,28 @@ Test(cpuid_models, arch_capabilities_value)
 	 * SKIP_L1DFL_VMENTRY (3) do not. */
 	cr_assert_eq(msr_arch_caps_for_guest(0x1f), 0x17, "RDCL_NO IBRS_ALL RSBA SSB_NO");
 	cr_assert_eq(msr_arch_caps_for_guest(1ull << 7), 0, "TSX_CTRL");
-	cr_assert_eq(msr_arch_caps_for_guest((1ull << 9) | (1ull << 10) | (1ull << 11) | (1ull << 12) | (1ull << 18)), 0);
+	cr_assert_eq(msr_arch_caps_for_guest((1ull << 9) | (1ull << 10) | (1ull << 11) |
+					     (1ull << 12) | (1ull << 18)),
+		     0);
 	cr_assert_eq(msr_arch_caps_for_guest((1ull << 5) | (1ull << 8) | (1ull << 17) | (1ull << 26)),
-		     (1ull << 5) | (1ull << 8) | (1ull << 17) | (1ull << 26), "MDS_NO TAA_NO FB_CLEAR GDS_NO");
+		     (1ull << 5) | (1ull << 8) | (1ull << 17) | (1ull << 26),
+		     "MDS_NO TAA_NO FB_CLEAR GDS_NO");
 	cr_assert_eq(msr_arch_caps_for_guest(~0ull) >> 32, 0, "no unknown bit");
 }
 
 Test(cpuid_models, unknown_leaves_read_zero)
 {
 	cpuid_table_build(&mt, &policy, fake_host); /* every host bit set */
-	static const uint32_t hidden[] = { 3, 5, 6, 8, 9, 0xa, 0xc, 0xd, 0xe, 0xf, 0x10, 0x12, 0x13, 0x14 };
+	static const uint32_t hidden[] = { 3,   5,   6,   8,    9,    0xa,  0xc,
+					   0xd, 0xe, 0xf, 0x10, 0x12, 0x13, 0x14 };
 	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
 		for (uint32_t sub = 0; sub < 3; sub++)
 			assert_zero(guest(hidden[i], sub), "hidden basic leaf");
 	assert_zero(guest(0x80000009, 0), "reserved extended leaf");
 	assert_zero(guest(7, 1), "leaf 7 subleaf 1");
 	cr_assert_eq(guest(7, 0).eax, 0, "leaf 7 reports no subleaf past 0");
-	cr_assert_eq(guest(0x80000007, 0).eax | guest(0x80000007, 0).ebx | guest(0x80000007, 0).ecx, 0);
+	cr_assert_eq(guest(0x80000007, 0).eax | guest(0x80000007, 0).ebx | guest(0x80000007, 0).ecx,
+		     0);
 }
 
 /* MOV to CR4, SDM Vol. 2B: the #GP(0) conditions. */
@@ -651,12 +673,15 @@ Test(cr4_write, rules)
 	cr_assert(cr4_write_ok(allowed, lm, lm | T_CR4_PGE, T_EFER_LMA, 0x1000));
 	cr_assert_not(cr4_write_ok(allowed, lm, lm | T_CR4_LA57, 0, 0), "a bit not allowed");
 	cr_assert_not(cr4_write_ok(allowed, lm, lm | (1ull << 40), 0, 0), "a reserved bit");
-	cr_assert_not(cr4_write_ok(allowed, lm, T_CR4_OSFXSR, T_EFER_LMA, 0), "PAE cleared in long mode");
+	cr_assert_not(cr4_write_ok(allowed, lm, T_CR4_OSFXSR, T_EFER_LMA, 0),
+		      "PAE cleared in long mode");
 	cr_assert(cr4_write_ok(allowed, lm, T_CR4_OSFXSR, 0, 0), "PAE cleared outside long mode");
 	cr_assert_not(cr4_write_ok(allowed, lm, lm | T_CR4_PCIDE, 0, 0), "PCIDE outside long mode");
-	cr_assert_not(cr4_write_ok(allowed, lm, lm | T_CR4_PCIDE, T_EFER_LMA, 0x1005), "PCIDE with CR3[11:0] set");
+	cr_assert_not(cr4_write_ok(allowed, lm, lm | T_CR4_PCIDE, T_EFER_LMA, 0x1005),
+		      "PCIDE with CR3[11:0] set");
 	cr_assert(cr4_write_ok(allowed, lm, lm | T_CR4_PCIDE, T_EFER_LMA, 0x1000));
-	cr_assert(cr4_write_ok(allowed, lm | T_CR4_PCIDE, lm | T_CR4_PCIDE | T_CR4_SMEP, T_EFER_LMA, 0x1005),
+	cr_assert(cr4_write_ok(allowed, lm | T_CR4_PCIDE, lm | T_CR4_PCIDE | T_CR4_SMEP, T_EFER_LMA,
+			       0x1005),
 		  "PCIDE already set: CR3's PCID may be non-zero");
 	cr_assert_not(cr4_write_ok(allowed | T_CR4_LA57, lm, lm | T_CR4_LA57, T_EFER_LMA, 0),
 		      "LA57 changed in long mode");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ChaCha20 block function against RFC 8439 known answers, and the DRBG
  * built on it: determinism, seed sensitivity, reseeding, key erasure. */
 #include <criterion/criterion.h>

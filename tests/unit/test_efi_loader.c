@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The UEFI loader's firmware-independent parts (arch/x86/efi/loader_*.c):
  * its configuration parser, the ELF checks and placement, the handoff
  * header search, and the boot_info construction from a UEFI memory map.
@@ -16,8 +17,7 @@
 
 /* Parses exactly len bytes from a heap copy without a terminator, so ASan
  * catches any read past the end. */
-static enum ldr_cfg_error parse(const char *text, size_t len, struct ldr_config *cfg,
-				uint32_t *line)
+static enum ldr_cfg_error parse(const char *text, size_t len, struct ldr_config *cfg, uint32_t *line)
 {
 	char *copy = malloc(len ? len : 1);
 	enum ldr_cfg_error err;
@@ -184,7 +184,10 @@ static void make_elf(struct test_elf *t)
 				     IMG_BASE + 0x5000 };
 
 	memset(t, 0, sizeof(*t));
-	memcpy(t->eh.e_ident, "\x7f" "ELF", 4);
+	memcpy(t->eh.e_ident,
+	       "\x7f"
+	       "ELF",
+	       4);
 	t->eh.e_ident[EI_CLASS] = ELFCLASS64;
 	t->eh.e_ident[EI_DATA] = ELFDATA2LSB;
 	t->eh.e_ident[EI_VERSION] = EV_CURRENT;
@@ -194,13 +197,21 @@ static void make_elf(struct test_elf *t)
 	t->eh.e_phoff = sizeof(struct elf64_ehdr);
 	t->eh.e_phentsize = sizeof(struct elf64_phdr);
 	t->eh.e_phnum = 3;
-	t->ph[0] = (struct elf64_phdr){ .p_type = PT_LOAD, .p_offset = 0x1000, .p_vaddr = IMG_BASE,
-					.p_paddr = IMG_BASE, .p_filesz = 0x1000, .p_memsz = 0x1000 };
-	t->ph[1] = (struct elf64_phdr){ .p_type = 4 /* PT_NOTE: ignored */, .p_offset = 0,
-					.p_filesz = 0x10, .p_memsz = 0x10 };
-	t->ph[2] = (struct elf64_phdr){ .p_type = PT_LOAD, .p_offset = 0x2000,
-					.p_vaddr = IMG_BASE + 0x2000, .p_paddr = IMG_BASE + 0x2000,
-					.p_filesz = 0x800, .p_memsz = 0x3000 };
+	t->ph[0] = (struct elf64_phdr){ .p_type = PT_LOAD,
+					.p_offset = 0x1000,
+					.p_vaddr = IMG_BASE,
+					.p_paddr = IMG_BASE,
+					.p_filesz = 0x1000,
+					.p_memsz = 0x1000 };
+	t->ph[1] = (struct elf64_phdr){
+		.p_type = 4 /* PT_NOTE: ignored */, .p_offset = 0, .p_filesz = 0x10, .p_memsz = 0x10
+	};
+	t->ph[2] = (struct elf64_phdr){ .p_type = PT_LOAD,
+					.p_offset = 0x2000,
+					.p_vaddr = IMG_BASE + 0x2000,
+					.p_paddr = IMG_BASE + 0x2000,
+					.p_filesz = 0x800,
+					.p_memsz = 0x3000 };
 	memset(t->bytes + 0x1000, 0x90, 0x1000);
 	memcpy(t->bytes + 0x1040, &h, sizeof(h));
 	memset(t->bytes + 0x2000, 0xdd, 0x1000); /* the last 0x800 must not be copied */
@@ -543,10 +554,10 @@ Test(efi_bootinfo, memmap_is_sorted_and_merged)
 
 	memset(&m, 0, sizeof(m));
 	/* Out of order, as firmware may report it. */
-	map_add(&m, LDR_EFI_MT_BOOT_SERVICES_DATA, 0x100000, 0x10);	/* 1M..1M+64K */
-	map_add(&m, LDR_EFI_MT_CONVENTIONAL, 0x0, 0xa0);		/* 0..640K */
+	map_add(&m, LDR_EFI_MT_BOOT_SERVICES_DATA, 0x100000, 0x10); /* 1M..1M+64K */
+	map_add(&m, LDR_EFI_MT_CONVENTIONAL, 0x0, 0xa0);            /* 0..640K */
 	map_add(&m, LDR_EFI_MT_ACPI_NVS, 0x800000, 0x8);
-	map_add(&m, LDR_EFI_MT_CONVENTIONAL, 0x120000, 0x10);		/* bridges the next two */
+	map_add(&m, LDR_EFI_MT_CONVENTIONAL, 0x120000, 0x10); /* bridges the next two */
 	map_add(&m, LDR_EFI_MT_LOADER_DATA, 0x110000, 0x10);
 	map_add(&m, LDR_EFI_MT_MMIO, 0xffe00000, 0x200);
 	map_add(&m, LDR_EFI_MT_RUNTIME_SERVICES_DATA, 0x808000, 0x8);
@@ -568,10 +579,10 @@ Test(efi_bootinfo, malformed_descriptors_are_skipped_and_flagged)
 	static struct map_builder m;
 
 	memset(&m, 0, sizeof(m));
-	map_add(&m, LDR_EFI_MT_CONVENTIONAL, 0x100000, 0x100);	/* 1M..2M */
-	map_add(&m, LDR_EFI_MT_CONVENTIONAL, 0x300000, 0);		/* empty */
+	map_add(&m, LDR_EFI_MT_CONVENTIONAL, 0x100000, 0x100);          /* 1M..2M */
+	map_add(&m, LDR_EFI_MT_CONVENTIONAL, 0x300000, 0);              /* empty */
 	map_add(&m, LDR_EFI_MT_CONVENTIONAL, 0xfffffffffffff000ULL, 2); /* wraps */
-	map_add(&m, LDR_EFI_MT_CONVENTIONAL, 0x180000, 0x100);	/* overlaps, usable: dropped */
+	map_add(&m, LDR_EFI_MT_CONVENTIONAL, 0x180000, 0x100); /* overlaps, usable: dropped */
 
 	ldr_bootinfo_init(&bi, "");
 	ldr_bootinfo_set_memmap(&bi, m.buf, m.size, DESC_SIZE);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/loader/elf.c with ELF images written by hand here (System V gABI;
  * <elf.h> only supplies the struct layouts). Guest RAM is 1 MiB at GPA 0
  * filled with a pattern, so a refused image can be seen to write nothing. */
@@ -80,12 +81,21 @@ static void make64(void)
 	h->e_ehsize = sizeof(Elf64_Ehdr);
 	h->e_phentsize = sizeof(Elf64_Phdr);
 	h->e_phnum = 3;
-	*phdr64(0) = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = DATA_OFF, .p_vaddr = 0x10000,
-				   .p_paddr = 0x10000, .p_filesz = 0x100, .p_memsz = 0x2000 };
-	*phdr64(1) = (Elf64_Phdr){ .p_type = PT_NOTE, .p_offset = ~0ULL, .p_paddr = ~0ULL,
-				   .p_filesz = ~0ULL, .p_memsz = 1 };
-	*phdr64(2) = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = DATA_OFF + 0x800, .p_vaddr = 0x20000,
-				   .p_paddr = 0x20000, .p_filesz = 0x10, .p_memsz = 0x10 };
+	*phdr64(0) = (Elf64_Phdr){ .p_type = PT_LOAD,
+				   .p_offset = DATA_OFF,
+				   .p_vaddr = 0x10000,
+				   .p_paddr = 0x10000,
+				   .p_filesz = 0x100,
+				   .p_memsz = 0x2000 };
+	*phdr64(1) = (Elf64_Phdr){
+		.p_type = PT_NOTE, .p_offset = ~0ULL, .p_paddr = ~0ULL, .p_filesz = ~0ULL, .p_memsz = 1
+	};
+	*phdr64(2) = (Elf64_Phdr){ .p_type = PT_LOAD,
+				   .p_offset = DATA_OFF + 0x800,
+				   .p_vaddr = 0x20000,
+				   .p_paddr = 0x20000,
+				   .p_filesz = 0x10,
+				   .p_memsz = 0x10 };
 	img_size = IMG_MAX;
 }
 
@@ -101,11 +111,18 @@ static void make32(void)
 	h->e_ehsize = sizeof(Elf32_Ehdr);
 	h->e_phentsize = sizeof(Elf32_Phdr);
 	h->e_phnum = 2;
-	*phdr32(0) = (Elf32_Phdr){ .p_type = PT_LOAD, .p_offset = DATA_OFF, .p_vaddr = 0xc0100000,
-				   .p_paddr = 0x100000 - 0x1000, .p_filesz = 0x1000, .p_memsz = 0x1000 };
+	*phdr32(0) = (Elf32_Phdr){ .p_type = PT_LOAD,
+				   .p_offset = DATA_OFF,
+				   .p_vaddr = 0xc0100000,
+				   .p_paddr = 0x100000 - 0x1000,
+				   .p_filesz = 0x1000,
+				   .p_memsz = 0x1000 };
 	/* memsz 0: not loaded whatever the rest says. */
-	*phdr32(1) = (Elf32_Phdr){ .p_type = PT_LOAD, .p_offset = 0xffffffff, .p_paddr = 0xfffff000,
-				   .p_filesz = 0, .p_memsz = 0 };
+	*phdr32(1) = (Elf32_Phdr){ .p_type = PT_LOAD,
+				   .p_offset = 0xffffffff,
+				   .p_paddr = 0xfffff000,
+				   .p_filesz = 0,
+				   .p_memsz = 0 };
 	img_size = 0x2000;
 }
 
@@ -132,7 +149,8 @@ static void assert_refused_because(const char *what, const char *needle)
 	struct elf_info info;
 	const char *why = NULL;
 	cr_assert_not(elf_load(img, img_size, &mem, &info, &why), "%s: accepted", what);
-	cr_assert(why && strstr(why, needle), "%s: reason '%s' does not mention '%s'", what, why, needle);
+	cr_assert(why && strstr(why, needle), "%s: reason '%s' does not mention '%s'", what, why,
+		  needle);
 	cr_assert(ram_untouched(), "%s: refused image wrote guest RAM", what);
 }
 

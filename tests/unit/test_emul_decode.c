@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/emul/insn.c: the MMIO instruction decoder. Byte sequences come from
  * gas/objdump of hand-written asm and from gcc -O2 output of Linux-style
  * readb..q/writeb..q (see the comments next to each). */
@@ -19,14 +20,26 @@ static struct insn dec_mode(enum insn_mode mode, const uint8_t *b, size_t n, enu
 	return in;
 }
 
-#define DEC64(...) ({ static const uint8_t b_[] = { __VA_ARGS__ }; \
-		      dec_mode(INSN_MODE_64, b_, sizeof(b_), INSN_OK); })
-#define DEC32(...) ({ static const uint8_t b_[] = { __VA_ARGS__ }; \
-		      dec_mode(INSN_MODE_32, b_, sizeof(b_), INSN_OK); })
-#define DEC16(...) ({ static const uint8_t b_[] = { __VA_ARGS__ }; \
-		      dec_mode(INSN_MODE_16, b_, sizeof(b_), INSN_OK); })
-#define BAD(mode, want, ...) ({ static const uint8_t b_[] = { __VA_ARGS__ }; \
-				dec_mode(mode, b_, sizeof(b_), want); })
+#define DEC64(...)                                               \
+	({                                                       \
+		static const uint8_t b_[] = { __VA_ARGS__ };     \
+		dec_mode(INSN_MODE_64, b_, sizeof(b_), INSN_OK); \
+	})
+#define DEC32(...)                                               \
+	({                                                       \
+		static const uint8_t b_[] = { __VA_ARGS__ };     \
+		dec_mode(INSN_MODE_32, b_, sizeof(b_), INSN_OK); \
+	})
+#define DEC16(...)                                               \
+	({                                                       \
+		static const uint8_t b_[] = { __VA_ARGS__ };     \
+		dec_mode(INSN_MODE_16, b_, sizeof(b_), INSN_OK); \
+	})
+#define BAD(mode, want, ...)                                 \
+	({                                                   \
+		static const uint8_t b_[] = { __VA_ARGS__ }; \
+		dec_mode(mode, b_, sizeof(b_), want);        \
+	})
 
 /* ---- MOV ---------------------------------------------------------------- */
 
@@ -245,8 +258,11 @@ Test(decode, movzx_movsx_movsxd)
 
 Test(decode, alu_register_forms)
 {
-	static const struct { uint8_t op; enum insn_alu alu; } t[] = {
-		{ 0x01, INSN_ALU_ADD }, { 0x09, INSN_ALU_OR }, { 0x11, INSN_ALU_ADC },
+	static const struct {
+		uint8_t op;
+		enum insn_alu alu;
+	} t[] = {
+		{ 0x01, INSN_ALU_ADD }, { 0x09, INSN_ALU_OR },  { 0x11, INSN_ALU_ADC },
 		{ 0x19, INSN_ALU_SBB }, { 0x21, INSN_ALU_AND }, { 0x29, INSN_ALU_SUB },
 		{ 0x31, INSN_ALU_XOR }, { 0x39, INSN_ALU_CMP },
 	};
@@ -301,7 +317,7 @@ Test(decode, test_xchg_bt)
 	in = DEC64(0x84, 0x07); /* test %al,(%rdi) */
 	cr_assert_eq(in.kind, INSN_KIND_TEST);
 	cr_assert_eq(in.op_size, 1);
-	BAD(INSN_MODE_64, INSN_UNSUPPORTED, 0xf7, 0x17); /* not (%rdi) */
+	BAD(INSN_MODE_64, INSN_UNSUPPORTED, 0xf7, 0x17);       /* not (%rdi) */
 	BAD(INSN_MODE_64, INSN_UNSUPPORTED, 0xf6, 0x0f, 0x01); /* undocumented /1 alias */
 
 	in = DEC64(0x87, 0x07); /* xchg %eax,(%rdi) */
@@ -493,7 +509,10 @@ Test(decode, register_operand_refused)
 /* Exiting instructions decode for their length only (SVM without NRIP). */
 Test(decode, system_instruction_lengths)
 {
-	static const struct { uint8_t b[8]; uint8_t n; } t[] = {
+	static const struct {
+		uint8_t b[8];
+		uint8_t n;
+	} t[] = {
 		{ { 0x0f, 0xa2 }, 2 },                   /* cpuid */
 		{ { 0x0f, 0x32 }, 2 },                   /* rdmsr */
 		{ { 0x0f, 0x30 }, 2 },                   /* wrmsr */
@@ -562,13 +581,14 @@ Test(decode, exactly_15_bytes_ok_16_too_long)
 	BAD(INSN_MODE_64, INSN_TOO_LONG, 0x2e, 0x2e, 0x3e, 0x2e, 0x3e, 0x48, 0xc7, 0x87, 0x00, 0x03,
 	    0x00, 0x00, 0x78, 0x56, 0x34, 0x12);
 	/* 15 prefixes and nothing else */
-	BAD(INSN_MODE_64, INSN_TOO_LONG, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
-	    0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66);
+	BAD(INSN_MODE_64, INSN_TOO_LONG, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+	    0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66);
 }
 
 Test(decode, truncated_buffers)
 {
-	static const uint8_t full[] = { 0x48, 0xc7, 0x87, 0x00, 0x03, 0x00, 0x00, 0x78, 0x56, 0x34, 0x12 };
+	static const uint8_t full[] = { 0x48, 0xc7, 0x87, 0x00, 0x03, 0x00,
+					0x00, 0x78, 0x56, 0x34, 0x12 };
 	for (size_t n = 0; n < sizeof(full); n++) {
 		/* exact-size heap copy: ASan catches any read past it */
 		uint8_t *b = malloc(n ? n : 1);
@@ -598,7 +618,9 @@ Test(decode, every_single_byte_opcode_is_handled_without_overread)
 	/* Each possible first byte followed by a pattern, in each mode, with an
 	 * exact-size buffer: never crashes, status always one of the four. */
 	for (int mode = 0; mode < 3; mode++) {
-		enum insn_mode m = mode == 0 ? INSN_MODE_16 : mode == 1 ? INSN_MODE_32 : INSN_MODE_64;
+		enum insn_mode m = mode == 0   ? INSN_MODE_16
+				   : mode == 1 ? INSN_MODE_32
+					       : INSN_MODE_64;
 		for (int op = 0; op < 256; op++) {
 			for (size_t n = 1; n <= 6; n++) {
 				uint8_t *b = malloc(n);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/emul/mmio_emul.c: fetch + decode + verify + execute one MMIO
  * instruction against a recording fake device, in long, protected and real
  * mode; flags checked against the host CPU itself. */
@@ -218,12 +219,12 @@ Test(emul, movzx_movsx_movsxd)
 		uint8_t len;
 		uint64_t dev, before, after;
 	} t[] = {
-		{ { 0x0f, 0xb6, 0x07 }, 3, 0x80, ~0ULL, 0x80 },                        /* movzbl */
-		{ { 0x0f, 0xb7, 0x07 }, 3, 0x8001, ~0ULL, 0x8001 },                    /* movzwl */
-		{ { 0x0f, 0xbe, 0x07 }, 3, 0x80, ~0ULL, 0xffffff80 },                  /* movsbl */
-		{ { 0x48, 0x0f, 0xbf, 0x07 }, 4, 0x8000, 0, 0xffffffffffff8000ULL },   /* movswq */
-		{ { 0x48, 0x63, 0x07 }, 3, 0x80000000, 0, 0xffffffff80000000ULL },     /* movslq */
-		{ { 0x63, 0x07 }, 2, 0x80000000, ~0ULL, 0x80000000 },                  /* movsxd r32 */
+		{ { 0x0f, 0xb6, 0x07 }, 3, 0x80, ~0ULL, 0x80 },                      /* movzbl */
+		{ { 0x0f, 0xb7, 0x07 }, 3, 0x8001, ~0ULL, 0x8001 },                  /* movzwl */
+		{ { 0x0f, 0xbe, 0x07 }, 3, 0x80, ~0ULL, 0xffffff80 },                /* movsbl */
+		{ { 0x48, 0x0f, 0xbf, 0x07 }, 4, 0x8000, 0, 0xffffffffffff8000ULL }, /* movswq */
+		{ { 0x48, 0x63, 0x07 }, 3, 0x80000000, 0, 0xffffffff80000000ULL },   /* movslq */
+		{ { 0x63, 0x07 }, 2, 0x80000000, ~0ULL, 0x80000000 }, /* movsxd r32 */
 		{ { 0x66, 0x0f, 0xb6, 0x07 }, 4, 0x80, ~0ULL, 0xffffffffffff0080ULL }, /* movzbw */
 		{ { 0x66, 0x0f, 0xbe, 0x07 }, 4, 0x80, 0, 0xff80 },                    /* movsbw */
 		{ { 0x48, 0x0f, 0xb6, 0x07 }, 4, 0xff, ~0ULL, 0xff },                  /* movzbq */
@@ -265,7 +266,8 @@ Test(emul, or_with_sib_index)
 	f->read_val = 0x1;
 	run_ok(0xd000000c, EMUL_ACCESS_WRITE);
 	expect_acc(1, 0xd000000c, 4, true, 0x80000001);
-	cr_assert_eq(f->rflags & (RF_SF | RF_ZF | RF_PF), RF_SF, "SF from bit 31; 0x01 has odd parity");
+	cr_assert_eq(f->rflags & (RF_SF | RF_ZF | RF_PF), RF_SF,
+		     "SF from bit 31; 0x01 has odd parity");
 }
 
 Test(emul, cmp_does_not_write)
@@ -376,25 +378,25 @@ Test(emul, bt_register_offset_selects_word)
 
 /* Runs op on the host: x = x OP y with RFLAGS = fin before; returns RFLAGS.
  * Stack space below RSP is skipped so the red zone survives push/pop. */
-#define HOST_ALU(mn, T, cons)                                                         \
+#define HOST_ALU(mn, T, cons)                                                              \
 	static uint64_t host_##mn##_##T(uint64_t a, uint64_t b, uint64_t fin, uint64_t *r) \
-	{                                                                             \
-		T x = (T)a, y = (T)b;                                                 \
-		uint64_t fl = fin;                                                    \
-		__asm__ volatile("lea -128(%%rsp), %%rsp\n\t"                         \
-				 "push %[fl]\n\tpopf\n\t" #mn " %[y], %[x]\n\t"       \
-				 "pushf\n\tpop %[fl]\n\t"                             \
-				 "lea 128(%%rsp), %%rsp"                              \
-				 : [x] "+" cons(x), [fl] "+r"(fl)                     \
-				 : [y] cons(y)                                        \
-				 : "cc");                                             \
-		*r = x;                                                               \
-		return fl;                                                            \
+	{                                                                                  \
+		T x = (T)a, y = (T)b;                                                      \
+		uint64_t fl = fin;                                                         \
+		__asm__ volatile("lea -128(%%rsp), %%rsp\n\t"                              \
+				 "push %[fl]\n\tpopf\n\t" #mn " %[y], %[x]\n\t"            \
+				 "pushf\n\tpop %[fl]\n\t"                                  \
+				 "lea 128(%%rsp), %%rsp"                                   \
+				 : [x] "+" cons(x), [fl] "+r"(fl)                          \
+				 : [y] cons(y)                                             \
+				 : "cc");                                                  \
+		*r = x;                                                                    \
+		return fl;                                                                 \
 	}
-#define HOST_ALU_ALL(mn)               \
-	HOST_ALU(mn, uint8_t, "q")     \
-	HOST_ALU(mn, uint16_t, "r")    \
-	HOST_ALU(mn, uint32_t, "r")    \
+#define HOST_ALU_ALL(mn)            \
+	HOST_ALU(mn, uint8_t, "q")  \
+	HOST_ALU(mn, uint16_t, "r") \
+	HOST_ALU(mn, uint32_t, "r") \
 	HOST_ALU(mn, uint64_t, "r")
 HOST_ALU_ALL(add)
 HOST_ALU_ALL(or)
@@ -406,9 +408,12 @@ HOST_ALU_ALL(xor)
 HOST_ALU_ALL(cmp)
 
 typedef uint64_t (*host_fn)(uint64_t, uint64_t, uint64_t, uint64_t *);
-#define HOST_ROW(mn) { host_##mn##_uint8_t, host_##mn##_uint16_t, host_##mn##_uint32_t, host_##mn##_uint64_t }
+#define HOST_ROW(mn)                                                                                  \
+	{                                                                                             \
+		host_##mn##_uint8_t, host_##mn##_uint16_t, host_##mn##_uint32_t, host_##mn##_uint64_t \
+	}
 static const host_fn host_alu[8][4] = {
-	HOST_ROW(add), HOST_ROW(or), HOST_ROW(adc), HOST_ROW(sbb),
+	HOST_ROW(add), HOST_ROW(or),  HOST_ROW(adc), HOST_ROW(sbb),
 	HOST_ROW(and), HOST_ROW(sub), HOST_ROW(xor), HOST_ROW(cmp),
 };
 
@@ -426,11 +431,16 @@ static uint64_t interesting(unsigned int i, unsigned int size)
 	uint64_t msb = 1ULL << (8 * size - 1);
 	static const uint64_t small[] = { 0, 1, 2, 0x0f, 0x10, 0x7f, 0x80, 0xff };
 	switch (i % 12) {
-	case 0: return msb;
-	case 1: return msb - 1;
-	case 2: return ~0ULL;
-	case 3: return msb | 1;
-	default: return (i % 3) ? rnd() : small[rnd() % 8];
+	case 0:
+		return msb;
+	case 1:
+		return msb - 1;
+	case 2:
+		return ~0ULL;
+	case 3:
+		return msb | 1;
+	default:
+		return (i % 3) ? rnd() : small[rnd() % 8];
 	}
 }
 
@@ -450,7 +460,8 @@ Test(emul, alu_flags_match_the_cpu)
 			unsigned int size = sizes[si];
 			uint64_t mask = size == 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
 			for (unsigned int i = 0; i < 150; i++) {
-				uint64_t a = interesting(i, size) & mask, b = interesting(i / 2 + 5, size) & mask;
+				uint64_t a = interesting(i, size) & mask,
+					 b = interesting(i / 2 + 5, size) & mask;
 				uint64_t cin = (rnd() & 1) ? RF_CF : 0;
 				for (int dir = 0; dir < 2; dir++) {
 					uint8_t code[4];
@@ -469,15 +480,17 @@ Test(emul, alu_flags_match_the_cpu)
 					/* memory holds a (dir 0: first operand) */
 					f->read_val = dir ? second : first;
 					f->gpr[GPR_RAX] |= dir ? first : second;
-					f->rflags = RF_FIXED | cin | (rnd() & EMUL_RFLAGS_ARITH & ~RF_CF);
+					f->rflags = RF_FIXED | cin |
+						    (rnd() & EMUL_RFLAGS_ARITH & ~RF_CF);
 					uint64_t want_res;
-					uint64_t want_fl = host_alu[op][si](first, second,
+					uint64_t want_fl =
+							host_alu[op][si](first, second,
 									 RF_FIXED | cin, &want_res);
 					run_ok(0xd0000000, EMUL_ACCESS_UNKNOWN);
 					cr_assert_eq(f->rflags & cmp_mask, want_fl & cmp_mask,
 						     "op %u size %u dir %d a %#lx b %#lx cf %lu: flags %#lx want %#lx",
-						     op, size, dir, first, second, cin, f->rflags & cmp_mask,
-						     want_fl & cmp_mask);
+						     op, size, dir, first, second, cin,
+						     f->rflags & cmp_mask, want_fl & cmp_mask);
 					if (logic)
 						cr_assert_not(f->rflags & RF_AF);
 					uint64_t got;
@@ -490,9 +503,12 @@ Test(emul, alu_flags_match_the_cpu)
 					} else {
 						got = f->gpr[GPR_RAX] & mask;
 						cr_assert_eq(f->gpr[GPR_RAX] & ~mask,
-							     size == 4 ? 0 : 0x5a5a5a5a5a5a5a5aULL & ~mask);
+							     size == 4 ? 0
+								       : 0x5a5a5a5a5a5a5a5aULL &
+											     ~mask);
 					}
-					cr_assert_eq(got, want_res & mask, "op %u size %u result", op, size);
+					cr_assert_eq(got, want_res & mask, "op %u size %u result",
+						     op, size);
 					checked++;
 				}
 			}
@@ -513,7 +529,8 @@ Test(emul, test_flags_match_the_cpu)
 		f->rflags = RF_FIXED | RF_CF | RF_OF;
 		uint64_t res, fl = host_and_uint32_t(a, b, RF_FIXED, &res);
 		run_ok(0xd0000000, EMUL_ACCESS_READ);
-		cr_assert_eq(f->rflags & (EMUL_RFLAGS_ARITH & ~RF_AF), fl & (EMUL_RFLAGS_ARITH & ~RF_AF));
+		cr_assert_eq(f->rflags & (EMUL_RFLAGS_ARITH & ~RF_AF),
+			     fl & (EMUL_RFLAGS_ARITH & ~RF_AF));
 		cr_assert_eq(f->nacc, 1);
 		cr_assert_eq(f->gpr[GPR_RAX], b);
 	}
@@ -936,7 +953,7 @@ Test(emul, operand_page_table_changes)
 
 Test(emul, user_mode_access_to_supervisor_mmio)
 {
-	fx_map_4k(f, HI_LA, FX_LAPIC, GW_PTE_P | GW_PTE_RW);     /* supervisor */
+	fx_map_4k(f, HI_LA, FX_LAPIC, GW_PTE_P | GW_PTE_RW);         /* supervisor */
 	fx_map_4k(f, HI_LA + 0x1000, FX_CODE, GW_PTE_P | GW_PTE_US); /* user code */
 	memcpy(f->ram + FX_CODE, (const uint8_t[]){ 0x8b, 0x07 }, 2);
 	/* the fixture's first GiB is a supervisor 1 GiB page: run from HI_LA+0x1000 */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* EPT through the shared stage-2 builder: arch/x86/vmx/ept_format.c's entry
  * encoding (Intel SDM Vol. 3C §29.3.2, Tables 29-1..29-6) driven by
  * arch/x86/paging/s2pt.c over a fake physical memory ("physical" addresses
@@ -37,8 +38,8 @@ static void fake_free(void *ctx, paddr_t pa)
 
 static void *fake_ptr(void *ctx, paddr_t pa)
 {
-	cr_assert(pa >= FAKE_PA_BASE && pa < FAKE_PA_BASE + ARENA_PAGES * PAGE_SIZE, "stray table %#lx",
-		  (unsigned long)pa);
+	cr_assert(pa >= FAKE_PA_BASE && pa < FAKE_PA_BASE + ARENA_PAGES * PAGE_SIZE,
+		  "stray table %#lx", (unsigned long)pa);
 	return arena + (pa - FAKE_PA_BASE);
 }
 
@@ -48,13 +49,23 @@ static void setup(bool allow_2m, bool allow_1g)
 	cr_assert_not_null(arena);
 	next_page = allocs = frees = 0;
 	alloc_limit = ARENA_PAGES;
-	pt = (struct s2pt){ .fmt = &ept_format, .alloc_table = fake_alloc, .free_table = fake_free,
-			    .table_ptr = fake_ptr, .allow_2m = allow_2m, .allow_1g = allow_1g };
+	pt = (struct s2pt){ .fmt = &ept_format,
+			    .alloc_table = fake_alloc,
+			    .free_table = fake_free,
+			    .table_ptr = fake_ptr,
+			    .allow_2m = allow_2m,
+			    .allow_1g = allow_1g };
 	cr_assert_eq(s2pt_init(&pt), 0);
 }
 
-static void setup_2m(void) { setup(true, false); }
-static void setup_1g(void) { setup(true, true); }
+static void setup_2m(void)
+{
+	setup(true, false);
+}
+static void setup_1g(void)
+{
+	setup(true, true);
+}
 
 static void teardown(void)
 {
@@ -83,7 +94,8 @@ static uint64_t leaf(gpa_t gpa, unsigned int *level)
 			*level = l;
 			return e;
 		}
-		cr_assert_eq(e & 0xf8, 0, "non-leaf entry %#lx: bits 7:3 must be 0", (unsigned long)e);
+		cr_assert_eq(e & 0xf8, 0, "non-leaf entry %#lx: bits 7:3 must be 0",
+			     (unsigned long)e);
 		cr_assert_eq(e & 7, 7, "non-leaf entries grant RWX; the leaf restricts");
 		t = table_at(e & EPT_ADDR_MASK);
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/exc_reflect.c: how intercepted #DB and #AC go back to the guest
  * (issue 12, CVE-2015-5307 and CVE-2015-8104), decoded by both backends'
  * decoders from real exit records, and the DR6/DR7 updates VMX leaves to
@@ -17,21 +18,24 @@ static const uint8_t cpl3 = 3;
 
 static struct vm_exit svm_exc(uint8_t vector, uint64_t info1)
 {
-	struct svm_exit_raw raw = { .exit_code = SVM_EXIT_EXCP_BASE + vector, .info1 = info1,
-				    .rip = 0x401000, .cpl = &cpl3 };
+	struct svm_exit_raw raw = { .exit_code = SVM_EXIT_EXCP_BASE + vector,
+				    .info1 = info1,
+				    .rip = 0x401000,
+				    .cpl = &cpl3 };
 	struct vm_exit e;
 	memset(&e, 0xa5, sizeof(e));
 	svm_decode_exit(&raw, &e);
 	return e;
 }
 
-static struct vm_exit vmx_exc(uint8_t vector, unsigned int type, bool err, uint32_t error, uint64_t qual,
-			      uint32_t len)
+static struct vm_exit vmx_exc(uint8_t vector, unsigned int type, bool err, uint32_t error,
+			      uint64_t qual, uint32_t len)
 {
 	struct vmx_exit_raw raw = {
 		.enter_status = VMX_ENTER_EXITED,
 		.reason = VMX_EXIT_EXCEPTION_NMI,
-		.intr_info = INTR_INFO_VALID | (type << 8) | vector | (err ? INTR_INFO_ERROR_VALID : 0),
+		.intr_info = INTR_INFO_VALID | (type << 8) | vector |
+			     (err ? INTR_INFO_ERROR_VALID : 0),
 		.intr_error = error,
 		.qual = qual,
 		.insn_len = len,
@@ -86,7 +90,8 @@ Test(exc_reflect, db_is_reflected_without_error_and_rf_untouched)
 		cr_assert_eq(exc_reflect(cases[i], &rflags, &ev), EXC_REFLECT_INJECT);
 		cr_assert_eq(ev.vector, 1);
 		cr_assert_not(ev.has_error);
-		cr_assert_eq(rflags, RFLAGS_BASE, "an instruction breakpoint is pushed with RF as it was");
+		cr_assert_eq(rflags, RFLAGS_BASE,
+			     "an instruction breakpoint is pushed with RF as it was");
 		rflags = RFLAGS_BASE | EXC_RFLAGS_RF;
 		exc_reflect(cases[i], &rflags, &ev);
 		cr_assert_eq(rflags, RFLAGS_BASE | EXC_RFLAGS_RF);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/mm/frame.c: the free-range physical frame allocator. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -30,7 +31,8 @@ static void check_invariants(void)
 	for (unsigned int i = 0; i < fa.nr; i++) {
 		const struct mem_range *r = &fa.free[i];
 		cr_assert_neq(r->len, 0, "empty free range %u", i);
-		cr_assert(IS_ALIGNED(r->base, PAGE_SIZE) && IS_ALIGNED(r->len, PAGE_SIZE), "range %u", i);
+		cr_assert(IS_ALIGNED(r->base, PAGE_SIZE) && IS_ALIGNED(r->len, PAGE_SIZE),
+			  "range %u", i);
 		if (i > 0)
 			cr_assert_gt(r->base, fa.free[i - 1].base + fa.free[i - 1].len,
 				     "ranges %u and %u overlap or touch", i - 1, i);
@@ -57,7 +59,8 @@ Test(frame, single_pages_come_from_the_top, .init = reset)
 	map_add(MiB(4), MiB(1));
 	frame_init(&fa, &map, NULL);
 	cr_assert_eq(frame_alloc_range(&fa, PAGE_SIZE, PAGE_SIZE), MiB(5) - PAGE_SIZE);
-	cr_assert_eq(frame_alloc_range(&fa, 1, PAGE_SIZE), MiB(5) - 2 * PAGE_SIZE, "rounded up to a page");
+	cr_assert_eq(frame_alloc_range(&fa, 1, PAGE_SIZE), MiB(5) - 2 * PAGE_SIZE,
+		     "rounded up to a page");
 	cr_assert_eq(fa.free_bytes, MiB(2) - 2 * PAGE_SIZE);
 	check_invariants();
 }
@@ -214,11 +217,11 @@ Test(frame, partially_overlapping_free_refused, .init = reset)
 	map_add(MiB(1), 8 * PAGE_SIZE);
 	frame_init(&fa, &map, NULL);
 	frame_alloc_range(&fa, 8 * PAGE_SIZE, PAGE_SIZE);
-	frame_free_range(&fa, MiB(1) + 2 * PAGE_SIZE, PAGE_SIZE); /* page 2 free */
-	frame_free_range(&fa, MiB(1) + 6 * PAGE_SIZE, PAGE_SIZE); /* page 6 free */
+	frame_free_range(&fa, MiB(1) + 2 * PAGE_SIZE, PAGE_SIZE);     /* page 2 free */
+	frame_free_range(&fa, MiB(1) + 6 * PAGE_SIZE, PAGE_SIZE);     /* page 6 free */
 	frame_free_range(&fa, MiB(1) + 1 * PAGE_SIZE, 2 * PAGE_SIZE); /* pages 1-2: runs into page 2 */
 	frame_free_range(&fa, MiB(1) + 3 * PAGE_SIZE, 4 * PAGE_SIZE); /* pages 3-6: runs into page 6 */
-	frame_free_range(&fa, MiB(1) + 2 * PAGE_SIZE, PAGE_SIZE); /* page 2 again */
+	frame_free_range(&fa, MiB(1) + 2 * PAGE_SIZE, PAGE_SIZE);     /* page 2 again */
 	cr_assert_eq(host_log_count(), 3);
 	cr_assert_eq(fa.free_bytes, 2 * PAGE_SIZE);
 	/* Freeing exactly what is allocated between them still works. */
@@ -304,7 +307,8 @@ Test(frame, split_with_full_table_does_not_lose_memory_silently, .init = reset)
 	uint64_t sum = 0;
 	for (unsigned int i = 0; i < fa.nr; i++)
 		sum += fa.free[i].len;
-	cr_assert_eq(sum, fa.free_bytes, "free_bytes %#lx must match the table %#lx", fa.free_bytes, sum);
+	cr_assert_eq(sum, fa.free_bytes, "free_bytes %#lx must match the table %#lx", fa.free_bytes,
+		     sum);
 	cr_assert(fa.free_bytes == before - MiB(2) || host_log_contains("leaked"),
 		  "memory that could not be recorded must be reported");
 	check_invariants();
@@ -380,7 +384,8 @@ Test(frame, page_zero_is_never_handed_out, .init = reset)
 	map_add(0, 4 * PAGE_SIZE);
 	frame_init(&fa, &map, NULL);
 	cr_assert_eq(fa.free_bytes, 3 * PAGE_SIZE);
-	cr_assert_eq(frame_alloc_range(&fa, PAGE_SIZE, 4 * PAGE_SIZE), 0, "only page 0 is 16K-aligned");
+	cr_assert_eq(frame_alloc_range(&fa, PAGE_SIZE, 4 * PAGE_SIZE), 0,
+		     "only page 0 is 16K-aligned");
 	cr_assert_eq(fa.free_bytes, 3 * PAGE_SIZE, "a failed allocation takes nothing");
 	for (int i = 0; i < 3; i++)
 		cr_assert_neq(frame_alloc_range(&fa, PAGE_SIZE, PAGE_SIZE), 0);
@@ -400,8 +405,8 @@ Test(frame, page_zero_is_never_handed_out, .init = reset)
  * with 8 GiB the first frame came from the top of RAM and faulted). */
 Test(frame, limit_keeps_allocations_below_it, .init = reset)
 {
-	map_add(MiB(1), MiB(3));      /* 1..4 MiB */
-	map_add(MiB(8), MiB(8));      /* 8..16 MiB, straddles the limit */
+	map_add(MiB(1), MiB(3)); /* 1..4 MiB */
+	map_add(MiB(8), MiB(8)); /* 8..16 MiB, straddles the limit */
 	frame_init(&fa, &map, NULL);
 	frame_set_limit(&fa, MiB(10));
 	cr_assert_eq(frame_alloc_range(&fa, PAGE_SIZE, PAGE_SIZE), MiB(10) - PAGE_SIZE);
@@ -409,10 +414,12 @@ Test(frame, limit_keeps_allocations_below_it, .init = reset)
 		     "below the limit, not from the range's top");
 	cr_assert_eq(frame_alloc_range(&fa, MiB(2), MiB(2)), MiB(2),
 		     "no aligned 2 MiB left below the limit in 8..10 MiB: the low range");
-	cr_assert_eq(frame_alloc_range(&fa, MiB(4), PAGE_SIZE), 0, "nothing this large below the limit");
+	cr_assert_eq(frame_alloc_range(&fa, MiB(4), PAGE_SIZE), 0,
+		     "nothing this large below the limit");
 	check_invariants();
 	frame_set_limit(&fa, 0);
-	cr_assert_eq(frame_alloc_range(&fa, PAGE_SIZE, PAGE_SIZE), MiB(16) - PAGE_SIZE, "no limit: the top again");
+	cr_assert_eq(frame_alloc_range(&fa, PAGE_SIZE, PAGE_SIZE), MiB(16) - PAGE_SIZE,
+		     "no limit: the top again");
 	check_invariants();
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* drivers/vdev/fw_cfg.c (QEMU's fw_cfg, traditional interface) and
  * drivers/vdev/debug_exit.c (isa-debug-exit), reached through core/iobus.c
  * as the exit dispatcher reaches them. The expected bytes follow QEMU's
@@ -20,7 +21,11 @@ static const struct fw_cfg_e820 e820[] = {
 static void setup(void)
 {
 	struct fw_cfg_config cfg = {
-		.ram_size = 0x2000000, .nr_cpus = 2, .max_cpus = 4, .e820 = e820, .e820_entries = 3,
+		.ram_size = 0x2000000,
+		.nr_cpus = 2,
+		.max_cpus = 4,
+		.e820 = e820,
+		.e820_entries = 3,
 	};
 	memset(&bus, 0, sizeof(bus));
 	cr_assert(fw_cfg_init(&fw, &cfg));

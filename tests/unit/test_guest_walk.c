@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/emul/guest_walk.c: software guest page walks in every paging mode,
  * access rights and #PF error codes (Intel SDM Vol. 3A §4.3-§4.7). */
 #include <criterion/criterion.h>
@@ -43,8 +44,11 @@ static void e32(uint64_t table, unsigned int idx, uint32_t v)
 static struct guest_walk_ctx long4(void)
 {
 	return (struct guest_walk_ctx){
-		.cr0 = GW_CR0_PE | GW_CR0_PG | GW_CR0_WP, .cr4 = GW_CR4_PAE, .cr3 = T_PML4,
-		.efer = GW_EFER_LMA | GW_EFER_NXE | BIT(8), .cpl = 0,
+		.cr0 = GW_CR0_PE | GW_CR0_PG | GW_CR0_WP,
+		.cr4 = GW_CR4_PAE,
+		.cr3 = T_PML4,
+		.efer = GW_EFER_LMA | GW_EFER_NXE | BIT(8),
+		.cpl = 0,
 	};
 }
 
@@ -155,8 +159,9 @@ Test(guest_walk, two_level_4k_and_4m_pages)
 
 Test(guest_walk, two_level_not_present_and_no_nx)
 {
-	struct guest_walk_ctx c = { .cr0 = GW_CR0_PE | GW_CR0_PG, .cr3 = 0x1000, .cpl = 3,
-				    .efer = GW_EFER_NXE };
+	struct guest_walk_ctx c = {
+		.cr0 = GW_CR0_PE | GW_CR0_PG, .cr3 = 0x1000, .cpl = 3, .efer = GW_EFER_NXE
+	};
 	expect_pf(&c, 0x00400000, GW_ACC_WRITE, GW_PFEC_WR | GW_PFEC_US);
 	e32(0x1000, 1, 0x2000 | P | RW | US);
 	e32(0x2000, 0, 0x50000 | P | RW); /* supervisor page */
@@ -168,8 +173,10 @@ Test(guest_walk, two_level_not_present_and_no_nx)
 
 Test(guest_walk, pae_three_level)
 {
-	struct guest_walk_ctx c = { .cr0 = GW_CR0_PE | GW_CR0_PG | GW_CR0_WP, .cr4 = GW_CR4_PAE,
-				    .cr3 = 0x1020, .efer = GW_EFER_NXE };
+	struct guest_walk_ctx c = { .cr0 = GW_CR0_PE | GW_CR0_PG | GW_CR0_WP,
+				    .cr4 = GW_CR4_PAE,
+				    .cr3 = 0x1020,
+				    .efer = GW_EFER_NXE };
 	cr_assert_eq(guest_walk_mode(&c), GW_MODE_PAE);
 	/* CR3 bits 31:5 locate the 32-byte PDPT; index from gla bits 31:30 */
 	e64(0x1020, 3, 0x2000 | P);
@@ -356,7 +363,8 @@ Test(guest_walk, table_outside_ram_fails_cleanly)
 	c.cr3 = 0xfffff000ULL;
 	cr_assert_eq(walk(&c, GLA_4K, 0, &r), GW_BAD_TABLE);
 	/* PAE PDPT in the last 32 bytes of RAM, then just past it */
-	struct guest_walk_ctx p = { .cr0 = GW_CR0_PE | GW_CR0_PG, .cr4 = GW_CR4_PAE,
+	struct guest_walk_ctx p = { .cr0 = GW_CR0_PE | GW_CR0_PG,
+				    .cr4 = GW_CR4_PAE,
 				    .cr3 = FX_RAM_SIZE - 0x20 };
 	cr_assert_eq(walk(&p, 0xc0000000ULL, 0, &r), GW_PAGE_FAULT); /* PDPT[3]: zero */
 	p.cr3 = FX_RAM_SIZE;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/mm/heap.c: size-class heap over a page callback. The callback here
  * hands out aligned_alloc'd pages and records what it gave, so a test can
  * check that every page run comes back and nothing is touched outside. */
@@ -226,8 +227,8 @@ Test(heap, bytes_in_use_accounting, .init = setup)
 {
 	void *a = heap_alloc(&h, 100);
 	cr_assert_eq(h.bytes_in_use, 112);
-	void *b = heap_alloc(&h, 3000);  /* large: one page */
-	void *c = heap_alloc(&h, 17);    /* small, class 64 */
+	void *b = heap_alloc(&h, 3000); /* large: one page */
+	void *c = heap_alloc(&h, 17);   /* small, class 64 */
 	cr_assert_eq(h.bytes_in_use, 112 + 4080 + 48);
 	heap_free(&h, b);
 	cr_assert_eq(h.bytes_in_use, 112 + 48, "freeing a large block must give back what it took");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/hypercall.c: hypercall_dispatch, compiled here against stubs of the
  * partition, console and statistics calls it makes, so a test can see every
  * side effect. The rule under test (docs/hypercall-abi.md): only CPL 0 may
@@ -68,8 +69,9 @@ static void setup(void)
 	vcpu.part = &part;
 }
 
-/* One VMMCALL exit at the given CPL with RAX = nr, RBX/RCX = a1/a2. */
-static enum exit_action call(uint8_t cpl, uint64_t nr, uint64_t a1, uint64_t a2)
+/* One VMMCALL exit at the given CPL with RAX = nr, RBX/RCX = a1/a2, from
+ * 64-bit mode or (call_in) from a 16/32-bit mode. */
+static enum exit_action call_in(bool long_mode, uint8_t cpl, uint64_t nr, uint64_t a1, uint64_t a2)
 {
 	vcpu.rip = GUEST_RIP;
 	vcpu.gpr[GPR_RAX] = nr;
@@ -80,7 +82,13 @@ static enum exit_action call(uint8_t cpl, uint64_t nr, uint64_t a1, uint64_t a2)
 	vcpu.exit.rip = GUEST_RIP;
 	vcpu.exit.insn_len = LEN_VMMCALL;
 	vcpu.exit.hypercall.cpl = cpl;
+	vcpu.exit.hypercall.long_mode = long_mode;
 	return hypercall_dispatch(&vcpu);
+}
+
+static enum exit_action call(uint8_t cpl, uint64_t nr, uint64_t a1, uint64_t a2)
+{
+	return call_in(true, cpl, nr, a1, a2);
 }
 
 static void assert_no_side_effects(void)
@@ -131,13 +139,20 @@ Test(hypercall, cpl3_stop_refused)
 
 Test(hypercall, every_call_refused_above_cpl0)
 {
-	static const uint64_t nrs[] = { HC_VERSION,	   HC_CONSOLE_WRITE, HC_PARTITION_STOP,
-					HC_PARTITION_RESTART, HC_YIELD,	      HC_TIME_NS,
-					HC_PRINT_STATS,	   HC_PARTITION_BOOTS, 0x7fff,	      ~0ULL };
+	static const uint64_t nrs[] = { HC_VERSION,
+					HC_CONSOLE_WRITE,
+					HC_PARTITION_STOP,
+					HC_PARTITION_RESTART,
+					HC_YIELD,
+					HC_TIME_NS,
+					HC_PRINT_STATS,
+					HC_PARTITION_BOOTS,
+					0x7fff,
+					~0ULL };
 	for (uint8_t cpl = 1; cpl <= 3; cpl++) {
 		for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++) {
-			cr_assert_eq(call(cpl, nrs[i], 0x100, 6), EXIT_ACTION_RESUME, "nr %#lx cpl %u",
-				     (unsigned long)nrs[i], cpl);
+			cr_assert_eq(call(cpl, nrs[i], 0x100, 6), EXIT_ACTION_RESUME,
+				     "nr %#lx cpl %u", (unsigned long)nrs[i], cpl);
 			cr_assert_eq((int64_t)vcpu.gpr[GPR_RAX], HC_EPERM, "nr %#lx cpl %u",
 				     (unsigned long)nrs[i], cpl);
 			cr_assert_eq(vcpu.rip, GUEST_RIP + LEN_VMMCALL);
@@ -159,4 +174,36 @@ Test(hypercall, boots_counts_starts_and_has_no_side_effects)
 	cr_assert_eq(vcpu.gpr[GPR_RAX], 3);
 	cr_assert_eq(vcpu.rip, GUEST_RIP + LEN_VMMCALL);
 	assert_no_side_effects();
+}
+
+/* Outside 64-bit mode the registers' upper halves are not the guest's (it
+ * cannot write them; a CPU need not clear them, SDM Vol. 1 §3.4.1.1): a
+ * stale upper half left by an earlier 64-bit result must not change the
+ * call, and results are zero-extended from 32 bits. */
+#define STALE_HIGH 0xdead000100000000ULL
+
+Test(hypercall, protected_mode_ignores_upper_halves)
+{
+	memcpy(ram + 0x100, "hello\n", 6);
+	cr_assert_eq(call_in(false, 0, STALE_HIGH | HC_CONSOLE_WRITE, STALE_HIGH | 0x100,
+			     STALE_HIGH | 6),
+		     EXIT_ACTION_RESUME);
+	cr_assert_eq(vcpu.gpr[GPR_RAX], 6);
+	cr_assert_eq(calls.console_bytes, 6);
+}
+
+Test(hypercall, protected_mode_results_are_zero_extended)
+{
+	cr_assert_eq(call_in(false, 0, 0x7fff, 0, 0), EXIT_ACTION_RESUME);
+	cr_assert_eq(vcpu.gpr[GPR_RAX], (uint32_t)HC_ENOSYS, "RAX %#lx",
+		     (unsigned long)vcpu.gpr[GPR_RAX]);
+	cr_assert_eq(call_in(false, 3, HC_VERSION, 0, 0), EXIT_ACTION_RESUME);
+	cr_assert_eq(vcpu.gpr[GPR_RAX], (uint32_t)HC_EPERM);
+}
+
+Test(hypercall, long_mode_keeps_all_64_bits)
+{
+	cr_assert_eq(call(0, STALE_HIGH | HC_VERSION, 0, 0), EXIT_ACTION_RESUME);
+	cr_assert_eq((int64_t)vcpu.gpr[GPR_RAX], HC_ENOSYS,
+		     "a 64-bit caller's upper half is part of the number");
 }

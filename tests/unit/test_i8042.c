@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 8042 controller with nothing attached, and the PC system ports (POST
  * code, port 0x92, 0xCF9 reset control). */
 #include <criterion/criterion.h>
@@ -26,8 +27,8 @@ static void setup(void)
 	sys_ports_init(&sp, "t", &rst.sink);
 	cr_assert(i8042_attach(&k, &bus));
 	cr_assert(sys_ports_attach(&sp, &bus));
-	cr_assert(iobus_add_pio(&bus, RESET_CONTROL_PORT, 1, sys_ports_cf9_read, sys_ports_cf9_write, &sp,
-				"cf9"));
+	cr_assert(iobus_add_pio(&bus, RESET_CONTROL_PORT, 1, sys_ports_cf9_read,
+				sys_ports_cf9_write, &sp, "cf9"));
 }
 
 static void out(uint16_t port, uint8_t v)

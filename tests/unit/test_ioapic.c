@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* I/O APIC: register window, read-only bits, edge and level semantics with
  * remote IRR and EOI, MSI-format delivery, and hostile accesses. Also the
  * MSI message decoder it shares with PCI MSI. */
@@ -303,7 +304,7 @@ Test(ioapic, nmi_and_extint_are_edge_even_if_programmed_level)
 	cr_assert_eq(rte_low(7) & REMOTE_IRR, 0);
 	ioapic_set_irq(&io, 7, true);
 	cr_assert_eq(msi.count, 1); /* no new edge */
-	program(0, 0, 7u << 8); /* ExtINT: vector 0 is fine */
+	program(0, 0, 7u << 8);     /* ExtINT: vector 0 is fine */
 	ioapic_set_irq(&io, 0, true);
 	cr_assert_eq(msi.count, 2);
 	cr_assert_eq(msi.data[1], 0x4700u);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Local APIC: reset state, priorities, acceptance and EOI, ESR, the three
  * timer modes, x2APIC MSRs, IA32_APIC_BASE, IPIs and destination matching,
  * INIT/SIPI, LINT0/ExtINT and hostile accesses. */
@@ -96,16 +97,18 @@ static void sw_enable(void)
 
 static void fixed(struct lapic *lp, uint8_t vector, bool level)
 {
-	struct lapic_msg m = { .delivery = LAPIC_DM_FIXED, .vector = vector, .level = true,
-			       .trigger_level = level };
+	struct lapic_msg m = {
+		.delivery = LAPIC_DM_FIXED, .vector = vector, .level = true, .trigger_level = level
+	};
 	lapic_accept(lp, &m);
 }
 
 static void msg(struct lapic *lp, enum lapic_delivery dm, uint8_t vector, bool level,
 		bool trigger_level)
 {
-	struct lapic_msg m = { .delivery = dm, .vector = vector, .level = level,
-			       .trigger_level = trigger_level };
+	struct lapic_msg m = {
+		.delivery = dm, .vector = vector, .level = level, .trigger_level = trigger_level
+	};
 	lapic_accept(lp, &m);
 }
 
@@ -435,7 +438,7 @@ Test(lapic, every_divide_encoding)
 	static const struct {
 		uint32_t reg;
 		uint64_t div;
-	} enc[] = { { 0x0, 2 }, { 0x1, 4 }, { 0x2, 8 }, { 0x3, 16 },
+	} enc[] = { { 0x0, 2 },  { 0x1, 4 },  { 0x2, 8 },   { 0x3, 16 },
 		    { 0x8, 32 }, { 0x9, 64 }, { 0xA, 128 }, { 0xB, 1 } };
 
 	sw_enable();
@@ -689,13 +692,12 @@ Test(lapic, x2apic_misuse_raises_gp)
 	cr_assert_eq(lapic_msr_read(&l, 0x802, &v), LAPIC_MSR_GP);
 	cr_assert_eq(lapic_msr_write(&l, 0x808, 0), LAPIC_MSR_GP);
 	enter_x2apic();
-	static const uint32_t read_only[] = { 0x802, 0x803, 0x80A, 0x80D, 0x810, 0x817,
-					      0x818, 0x820, 0x827, 0x839 };
+	static const uint32_t read_only[] = { 0x802, 0x803, 0x80A, 0x80D, 0x810,
+					      0x817, 0x818, 0x820, 0x827, 0x839 };
 	for (unsigned int i = 0; i < sizeof(read_only) / sizeof(read_only[0]); i++)
-		cr_assert_eq(lapic_msr_write(&l, read_only[i], 0), LAPIC_MSR_GP, "%#x",
-			     read_only[i]);
-	static const uint32_t absent[] = { 0x800, 0x801, 0x804, 0x809, 0x80C, 0x80E,
-					   0x829, 0x82E, 0x831, 0x83A, 0x83D, 0x840, 0x8FF };
+		cr_assert_eq(lapic_msr_write(&l, read_only[i], 0), LAPIC_MSR_GP, "%#x", read_only[i]);
+	static const uint32_t absent[] = { 0x800, 0x801, 0x804, 0x809, 0x80C, 0x80E, 0x829,
+					   0x82E, 0x831, 0x83A, 0x83D, 0x840, 0x8FF };
 	for (unsigned int i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
 		cr_assert_eq(lapic_msr_read(&l, absent[i], &v), LAPIC_MSR_GP, "%#x", absent[i]);
 		cr_assert_eq(lapic_msr_write(&l, absent[i], 0), LAPIC_MSR_GP, "%#x", absent[i]);

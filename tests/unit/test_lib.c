@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/lib (formatting, strings, number parsing) and core/gmem bounds checks. */
 #include <criterion/criterion.h>
 #include <stdlib.h>

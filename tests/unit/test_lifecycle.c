@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/lifecycle.c: every interleaving of two requesters, each a sequence
  * of lifecycle steps (a stop is one step; a restart is begin, then end), on
  * one partition. Properties (issue 12, "a partition that cannot be stopped"):
@@ -157,7 +158,8 @@ Test(lifecycle, service_tasks_run_only_while_running)
 	cr_assert_not(lifecycle_services_idle(&active), "a restart must wait for it");
 	lifecycle_service_leave(&active);
 	cr_assert(lifecycle_services_idle(&active));
-	const enum partition_state not_running[] = { PART_EMPTY, PART_READY, PART_RESTARTING, PART_STOPPED };
+	const enum partition_state not_running[] = { PART_EMPTY, PART_READY, PART_RESTARTING,
+						     PART_STOPPED };
 	for (unsigned int i = 0; i < sizeof(not_running) / sizeof(not_running[0]); i++) {
 		s = not_running[i];
 		cr_assert_not(lifecycle_service_enter(&s, &active), "state %d", s);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/loader/linux_boot.c with bzImages built here field by field from
  * Documentation/arch/x86/boot.rst; boot_params is checked byte by byte at the
  * offsets of zero-page.rst, not through the loader's own struct. Guest RAM is
@@ -28,15 +29,45 @@ static struct linux_image li;
 static struct linux_layout lay;
 static struct linux_load_params lp;
 
-static void put8(uint64_t off, uint8_t v) { img[off] = v; }
-static void put16(uint64_t off, uint16_t v) { memcpy(img + off, &v, 2); }
-static void put32(uint64_t off, uint32_t v) { memcpy(img + off, &v, 4); }
-static void put64(uint64_t off, uint64_t v) { memcpy(img + off, &v, 8); }
+static void put8(uint64_t off, uint8_t v)
+{
+	img[off] = v;
+}
+static void put16(uint64_t off, uint16_t v)
+{
+	memcpy(img + off, &v, 2);
+}
+static void put32(uint64_t off, uint32_t v)
+{
+	memcpy(img + off, &v, 4);
+}
+static void put64(uint64_t off, uint64_t v)
+{
+	memcpy(img + off, &v, 8);
+}
 
-static uint8_t ram8(uint64_t gpa) { return ram[gpa]; }
-static uint16_t ram16(uint64_t gpa) { uint16_t v; memcpy(&v, ram + gpa, 2); return v; }
-static uint32_t ram32(uint64_t gpa) { uint32_t v; memcpy(&v, ram + gpa, 4); return v; }
-static uint64_t ram64(uint64_t gpa) { uint64_t v; memcpy(&v, ram + gpa, 8); return v; }
+static uint8_t ram8(uint64_t gpa)
+{
+	return ram[gpa];
+}
+static uint16_t ram16(uint64_t gpa)
+{
+	uint16_t v;
+	memcpy(&v, ram + gpa, 2);
+	return v;
+}
+static uint32_t ram32(uint64_t gpa)
+{
+	uint32_t v;
+	memcpy(&v, ram + gpa, 4);
+	return v;
+}
+static uint64_t ram64(uint64_t gpa)
+{
+	uint64_t v;
+	memcpy(&v, ram + gpa, 8);
+	return v;
+}
 
 /* A protocol 2.15 relocatable bzImage like Debian's, scaled down: setup
  * sectors, header fields at their boot.rst offsets, then a patterned
@@ -50,22 +81,22 @@ static void build(unsigned int setup_sects_field, unsigned int real_sects, uint6
 	put16(0x1fa, 0xfffd);                   /* vid_mode as the image has it */
 	put16(0x1fe, 0xaa55);
 	put8(0x200, 0xeb);
-	put8(0x201, 0x6a);                      /* header ends at 0x26c */
+	put8(0x201, 0x6a); /* header ends at 0x26c */
 	memcpy(img + 0x202, "HdrS", 4);
 	put16(0x206, 0x020f);
-	put16(0x20e, 0x1234);                   /* kernel_version pointer */
-	put8(0x211, 0x01);                      /* LOADED_HIGH */
-	put32(0x214, 0x100000);                 /* code32_start */
-	put32(0x22c, 0x7fffffff);               /* initrd_addr_max */
-	put32(0x230, 0x200000);                 /* kernel_alignment */
-	put8(0x234, 1);                         /* relocatable_kernel */
-	put8(0x235, 21);                        /* min_alignment */
-	put16(0x236, 0x7f);                     /* xloadflags */
-	put32(0x238, 2047);                     /* cmdline_size */
-	put64(0x258, MiB(16));                  /* pref_address */
-	put32(0x260, (uint32_t)INIT_SIZE);      /* init_size */
-	put32(0x264, 0x190);                    /* handover_offset */
-	put32(0x268, 0x77777);                  /* kernel_info_offset */
+	put16(0x20e, 0x1234);              /* kernel_version pointer */
+	put8(0x211, 0x01);                 /* LOADED_HIGH */
+	put32(0x214, 0x100000);            /* code32_start */
+	put32(0x22c, 0x7fffffff);          /* initrd_addr_max */
+	put32(0x230, 0x200000);            /* kernel_alignment */
+	put8(0x234, 1);                    /* relocatable_kernel */
+	put8(0x235, 21);                   /* min_alignment */
+	put16(0x236, 0x7f);                /* xloadflags */
+	put32(0x238, 2047);                /* cmdline_size */
+	put64(0x258, MiB(16));             /* pref_address */
+	put32(0x260, (uint32_t)INIT_SIZE); /* init_size */
+	put32(0x264, 0x190);               /* handover_offset */
+	put32(0x268, 0x77777);             /* kernel_info_offset */
 	for (uint64_t i = 0; i < pm_size; i++)
 		img[pm_off + i] = (uint8_t)(i * 13 + 5);
 	img_size = pm_off + pm_size;
@@ -158,7 +189,10 @@ Test(linux_loader, detection_needs_flag_and_signature)
 	cr_assert_not(linux_is_bzimage(img, img_size));
 	/* An ELF image is not taken for one. */
 	memset(img, 0, sizeof(img));
-	memcpy(img, "\x7f" "ELF", 4);
+	memcpy(img,
+	       "\x7f"
+	       "ELF",
+	       4);
 	cr_assert_not(linux_is_bzimage(img, img_size));
 }
 
@@ -305,7 +339,7 @@ Test(linux_loader, zero_page_fields_at_their_offsets)
 {
 	lp.rsdp = 0xf0000;
 	memset(img + 0x26c, 0x99, 0x290 - 0x26c); /* setup code after the header */
-	memset(img + 0x1e0, 0x99, 0x11);         /* boot sector bytes before it */
+	memset(img + 0x1e0, 0x99, 0x11);          /* boot sector bytes before it */
 	cr_assert(probe(), "%s", why);
 	cr_assert(load(), "%s", why);
 	/* Copied from the image (boot.rst setup header). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/manifest.c: a boot module's command line -> struct manifest_entry
  * (docs/manifest.md). Every refusal must be exactly one log line that names
  * the module and the key. */
@@ -22,9 +23,10 @@ static void assert_refused(const char *line, const char *needle)
 {
 	cr_assert_not(parse(line), "accepted: %s", line);
 	cr_assert_eq(host_log_count(), 1, "%s: %u log lines", line, host_log_count());
-	cr_assert(host_log_contains(needle), "%s: log '%s' lacks '%s'", line, host_log_line(0), needle);
-	cr_assert(host_log_contains("manifest: module 2:"), "%s: log '%s' does not name the module", line,
-		  host_log_line(0));
+	cr_assert(host_log_contains(needle), "%s: log '%s' lacks '%s'", line, host_log_line(0),
+		  needle);
+	cr_assert(host_log_contains("manifest: module 2:"), "%s: log '%s' does not name the module",
+		  line, host_log_line(0));
 }
 
 static void assert_accepted(const char *line)
@@ -81,7 +83,7 @@ Test(manifest, missing_name)
 
 Test(manifest, name_characters_and_length)
 {
-	assert_accepted("x name=abcdefghijklmno"); /* 15 */
+	assert_accepted("x name=abcdefghijklmno");           /* 15 */
 	assert_refused("x name=abcdefghijklmnop", "'name'"); /* 16 */
 	assert_refused("x name=Hello", "'name'");
 	assert_refused("x name=a.b", "'name'");
@@ -205,7 +207,8 @@ Test(manifest, kind)
 
 Test(manifest, kind_linux_refuses_what_the_protocol_fixes)
 {
-	assert_refused("x name=a kind=linux mode=long", "key 'mode' does not apply to a Linux kernel");
+	assert_refused("x name=a kind=linux mode=long",
+		       "key 'mode' does not apply to a Linux kernel");
 	/* Whatever the order of the keys. */
 	assert_refused("x name=a load=0x100000 kind=linux", "key 'load' does not apply");
 	assert_refused("x name=a kind=linux entry=0x1000", "key 'entry' does not apply");
@@ -342,7 +345,8 @@ Test(manifest, initrd_module)
 Test(manifest, initrd_module_refuses_partition_keys)
 {
 	assert_refused("x initrd-for=linux0 mem=16M", "key 'mem' does not apply to an initrd module");
-	assert_refused("x name=foo initrd-for=linux0", "key 'name' does not apply to an initrd module");
+	assert_refused("x name=foo initrd-for=linux0",
+		       "key 'name' does not apply to an initrd module");
 	assert_refused("x initrd-for=linux0 kind=linux", "key 'kind' does not apply");
 	assert_refused("x initrd-for=linux0 -- quiet", "key '--' does not apply");
 	assert_refused("x initrd-for=linux0 colour=red", "unknown key 'colour'");
@@ -597,7 +601,7 @@ Test(manifest, net_switch_name)
 	assert_accepted("x name=a net=lan0");
 	cr_assert_str_eq(m.net, "lan0");
 	cr_assert_not(m.mac_given, "the platform derives the MAC");
-	assert_accepted("x name=a net=abcdefghijklmno"); /* 15 */
+	assert_accepted("x name=a net=abcdefghijklmno");                                  /* 15 */
 	assert_refused("x name=a net=abcdefghijklmnop", "key 'net' needs a switch name"); /* 16 */
 	assert_refused("x name=a net=LAN", "key 'net'");
 	assert_refused("x name=a net=a.b", "key 'net'");
@@ -685,7 +689,8 @@ Test(manifest, disk_module_refusals)
 	assert_refused("x disk-for=l readonly=true", "key 'readonly' needs yes or no");
 	assert_refused("x disk-for=l readonly=", "key 'readonly'");
 	assert_refused("x disk-for=l readonly", "key 'readonly'");
-	assert_refused("x disk-for=l mem=16M", "key 'mem' does not apply to a disk module (disk-for=l)");
+	assert_refused("x disk-for=l mem=16M",
+		       "key 'mem' does not apply to a disk module (disk-for=l)");
 	assert_refused("x name=foo disk-for=l", "key 'name' does not apply to a disk module");
 	assert_refused("x disk-for=l disk=1M", "key 'disk' does not apply to a disk module");
 	assert_refused("x disk-for=l -- quiet", "key '--' does not apply to a disk module");
@@ -697,7 +702,8 @@ Test(manifest, disk_module_refusals)
 Test(manifest, readonly_only_on_disk_modules)
 {
 	assert_refused("x name=a readonly=yes", "key 'readonly' applies only to a disk module");
-	assert_refused("x initrd-for=l readonly=no", "key 'readonly' does not apply to an initrd module");
+	assert_refused("x initrd-for=l readonly=no",
+		       "key 'readonly' does not apply to an initrd module");
 }
 
 Test(manifest, disks_attach_in_module_order)
@@ -758,10 +764,9 @@ Test(manifest, disk_modules_never_name_a_partition_by_themselves)
 Test(manifest, fifth_disk_refused)
 {
 	const char *const lines[] = {
-		"/guests/vmlinuz name=linux0",
-		"/guests/d0 disk-for=linux0", "/guests/d1 disk-for=linux0",
-		"/guests/d2 disk-for=linux0", "/guests/d3 disk-for=linux0",
-		"/guests/d4 disk-for=linux0",
+		"/guests/vmlinuz name=linux0", "/guests/d0 disk-for=linux0",
+		"/guests/d1 disk-for=linux0",  "/guests/d2 disk-for=linux0",
+		"/guests/d3 disk-for=linux0",  "/guests/d4 disk-for=linux0",
 	};
 	cr_assert_eq(parse_all(lines, 6), 1);
 	cr_assert(host_log_contains("manifest: module 5: key 'disk-for': partition 'linux0' already has 4 disks (at most 4)"),
@@ -776,8 +781,7 @@ Test(manifest, fifth_disk_refused)
 Test(manifest, empty_disk_comes_after_the_disk_modules_and_counts)
 {
 	const char *const lines[] = {
-		"/guests/d0 disk-for=linux0",
-		"/guests/vmlinuz name=linux0 disk=64M",
+		"/guests/d0 disk-for=linux0", "/guests/vmlinuz name=linux0 disk=64M",
 		"/guests/d1 disk-for=linux0", "/guests/d2 disk-for=linux0",
 		"/guests/d3 disk-for=linux0",
 	};
@@ -883,9 +887,12 @@ Test(manifest, multiboot_kind_and_its_keys)
 	cr_assert(m.cmdline_given);
 	cr_assert(manifest_fw_cfg_on(&m), "fw_cfg defaults on for kind=multiboot");
 	cr_assert(manifest_acpi_on(&m, false), "acpi defaults on for kind=multiboot");
-	assert_refused("x name=mb0 kind=multiboot mode=prot", "key 'mode' does not apply to a Multiboot kernel");
-	assert_refused("x name=mb0 kind=multiboot load=0x100000", "key 'load' does not apply to a Multiboot");
-	assert_refused("x name=mb0 kind=multiboot entry=0x100000", "key 'entry' does not apply to a Multiboot");
+	assert_refused("x name=mb0 kind=multiboot mode=prot",
+		       "key 'mode' does not apply to a Multiboot kernel");
+	assert_refused("x name=mb0 kind=multiboot load=0x100000",
+		       "key 'load' does not apply to a Multiboot");
+	assert_refused("x name=mb0 kind=multiboot entry=0x100000",
+		       "key 'entry' does not apply to a Multiboot");
 	assert_refused("x name=mb0 kind=grub", "key 'kind' needs linux, multiboot or auto");
 }
 
@@ -932,9 +939,12 @@ Test(manifest, module_for_lines)
 	assert_accepted("/guests/mod.txt module-for=mb0 -- some args, here");
 	cr_assert_str_eq(m.cmdline, "some args, here", "the module's string");
 	assert_refused("x module-for=mb0 mem=16M", "key 'mem' does not apply to a Multiboot module");
-	assert_refused("x module-for=mb0 readonly=yes", "key 'readonly' does not apply to a Multiboot module");
-	assert_refused("x module-for=mb0 initrd-for=mb0", "keys 'module-for' and 'initrd-for' both given");
-	assert_refused("x module-for=mb0 disk-for=mb0", "keys 'module-for' and 'disk-for' both given");
+	assert_refused("x module-for=mb0 readonly=yes",
+		       "key 'readonly' does not apply to a Multiboot module");
+	assert_refused("x module-for=mb0 initrd-for=mb0",
+		       "keys 'module-for' and 'initrd-for' both given");
+	assert_refused("x module-for=mb0 disk-for=mb0",
+		       "keys 'module-for' and 'disk-for' both given");
 	assert_refused("x module-for=MB", "key 'module-for' needs a partition name");
 	assert_refused("x module-for=", "key 'module-for' needs a partition name");
 }
@@ -942,16 +952,15 @@ Test(manifest, module_for_lines)
 Test(manifest, module_for_links_in_order_to_multiboot_partitions)
 {
 	const char *const lines[] = {
-		"/m/a.txt module-for=mb0 -- first",
-		"/k/mbtest.elf name=mb0 kind=multiboot",
-		"/m/b.txt module-for=mb0",
-		"/k/hello.elf name=plain",
-		"/m/c.txt module-for=plain",
-		"/m/d.txt module-for=nobody",
+		"/m/a.txt module-for=mb0 -- first", "/k/mbtest.elf name=mb0 kind=multiboot",
+		"/m/b.txt module-for=mb0",          "/k/hello.elf name=plain",
+		"/m/c.txt module-for=plain",        "/m/d.txt module-for=nobody",
 	};
 	cr_assert_eq(parse_all(lines, 6), 2, "logged %u lines", host_log_count());
-	cr_assert(host_log_contains("manifest: module 4: key 'module-for': partition 'plain' is not kind=multiboot"));
-	cr_assert(host_log_contains("manifest: module 5: key 'module-for' names no partition 'nobody'"));
+	cr_assert(host_log_contains(
+			"manifest: module 4: key 'module-for': partition 'plain' is not kind=multiboot"));
+	cr_assert(host_log_contains(
+			"manifest: module 5: key 'module-for' names no partition 'nobody'"));
 	cr_assert_not(ok[4]);
 	cr_assert_not(ok[5]);
 	cr_assert_eq(mods[1].nr_mb_modules, 2);
@@ -963,12 +972,12 @@ Test(manifest, module_for_links_in_order_to_multiboot_partitions)
 Test(manifest, module_for_at_most_eight)
 {
 	const char *const lines[] = {
-		"k name=mb kind=multiboot",
-		"m module-for=mb", "m module-for=mb", "m module-for=mb", "m module-for=mb",
-		"m module-for=mb", "m module-for=mb", "m module-for=mb", "m module-for=mb",
-		"m module-for=mb",
+		"k name=mb kind=multiboot", "m module-for=mb", "m module-for=mb", "m module-for=mb",
+		"m module-for=mb",          "m module-for=mb", "m module-for=mb", "m module-for=mb",
+		"m module-for=mb",          "m module-for=mb",
 	};
 	cr_assert_eq(parse_all(lines, 10), 1);
-	cr_assert(host_log_contains("manifest: module 9: key 'module-for': partition 'mb' already has 8 modules"));
+	cr_assert(host_log_contains(
+			"manifest: module 9: key 'module-for': partition 'mb' already has 8 modules"));
 	cr_assert_eq(mods[0].nr_mb_modules, 8);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/memmap.c: usable RAM = firmware's usable ranges minus everything
  * firmware or the hypervisor says must not be handed out. */
 #include <criterion/criterion.h>
@@ -25,8 +26,10 @@ static void add(uint64_t base, uint64_t len, uint32_t type)
 static void expect_range(unsigned int i, uint64_t base, uint64_t len)
 {
 	cr_assert_lt(i, map.nr, "range %u missing (nr %u)", i, map.nr);
-	cr_expect_eq(map.usable[i].base, base, "range %u base %#lx, want %#lx", i, map.usable[i].base, base);
-	cr_expect_eq(map.usable[i].len, len, "range %u len %#lx, want %#lx", i, map.usable[i].len, len);
+	cr_expect_eq(map.usable[i].base, base, "range %u base %#lx, want %#lx", i,
+		     map.usable[i].base, base);
+	cr_expect_eq(map.usable[i].len, len, "range %u len %#lx, want %#lx", i, map.usable[i].len,
+		     len);
 }
 
 /* Invariants every result must keep: sorted, disjoint, non-adjacent (merged),
@@ -40,7 +43,8 @@ static void check_invariants(void)
 		cr_assert(IS_ALIGNED(r->base, PAGE_SIZE) && IS_ALIGNED(r->len, PAGE_SIZE));
 		cr_assert(r->base + r->len > r->base, "range %u wraps", i);
 		if (i > 0)
-			cr_assert_gt(r->base, map.usable[i - 1].base + map.usable[i - 1].len, "range %u", i);
+			cr_assert_gt(r->base, map.usable[i - 1].base + map.usable[i - 1].len,
+				     "range %u", i);
 		sum += r->len;
 	}
 	cr_assert_eq(sum, map.usable_bytes);
@@ -107,8 +111,8 @@ Test(memmap, firmware_wins_whatever_the_order, .init = reset)
 {
 	add(MiB(4), 0x1000, BOOT_MEM_ACPI_NVS); /* listed before the usable range */
 	add(0, MiB(8), BOOT_MEM_USABLE);
-	add(MiB(7), MiB(2), BOOT_MEM_BAD);      /* overlaps the end */
-	add(MiB(6), 0x1000, 42);                 /* unknown type: not usable */
+	add(MiB(7), MiB(2), BOOT_MEM_BAD); /* overlaps the end */
+	add(MiB(6), 0x1000, 42);           /* unknown type: not usable */
 	memmap_build(&map, &bi, NULL, 0);
 	cr_assert_eq(map.nr, 3);
 	expect_range(0, 0, MiB(4));
@@ -121,8 +125,8 @@ Test(memmap, firmware_wins_whatever_the_order, .init = reset)
 Test(memmap, unaligned_usable_edges_rounded_inward, .init = reset)
 {
 	add(0x1234, 0x5678 - 0x1234, BOOT_MEM_USABLE); /* [0x1234, 0x5678) */
-	add(0x10000, 0xfff, BOOT_MEM_USABLE);           /* less than a page: gone */
-	add(0x20001, 0x1000, BOOT_MEM_USABLE);          /* page-sized, unaligned: gone */
+	add(0x10000, 0xfff, BOOT_MEM_USABLE);          /* less than a page: gone */
+	add(0x20001, 0x1000, BOOT_MEM_USABLE);         /* page-sized, unaligned: gone */
 	memmap_build(&map, &bi, NULL, 0);
 	cr_assert_eq(map.nr, 1);
 	expect_range(0, 0x2000, 0x3000);
@@ -132,8 +136,8 @@ Test(memmap, unaligned_usable_edges_rounded_inward, .init = reset)
 Test(memmap, unaligned_reserved_edges_rounded_outward, .init = reset)
 {
 	add(0, MiB(1), BOOT_MEM_USABLE);
-	add(0x3001, 1, BOOT_MEM_RESERVED);      /* takes the whole page 0x3000 */
-	add(0x7fff, 2, BOOT_MEM_RESERVED);      /* straddles: takes two pages */
+	add(0x3001, 1, BOOT_MEM_RESERVED); /* takes the whole page 0x3000 */
+	add(0x7fff, 2, BOOT_MEM_RESERVED); /* straddles: takes two pages */
 	memmap_build(&map, &bi, NULL, 0);
 	cr_assert_eq(map.nr, 3);
 	expect_range(0, 0, 0x3000);
@@ -145,7 +149,7 @@ Test(memmap, unaligned_reserved_edges_rounded_outward, .init = reset)
 Test(memmap, wrapping_usable_entry_ignored, .init = reset)
 {
 	add(MiB(1), MiB(1), BOOT_MEM_USABLE);
-	add(0xfffffffffffff001ull, 0x100, BOOT_MEM_USABLE); /* rounding its base up wraps */
+	add(0xfffffffffffff001ull, 0x100, BOOT_MEM_USABLE);   /* rounding its base up wraps */
 	add(0xffffffffffff0000ull, 0x20000, BOOT_MEM_USABLE); /* base + len wraps */
 	add(0x8000000, UINT64_MAX, BOOT_MEM_USABLE);
 	memmap_build(&map, &bi, NULL, 0);
@@ -190,11 +194,11 @@ Test(memmap, reserve_list_cut_after_firmware_map, .init = reset)
 	add(0, 0x9fc00, BOOT_MEM_USABLE);
 	add(MiB(1), MiB(255), BOOT_MEM_USABLE);
 	struct mem_range reserve[] = {
-		{ 0, MiB(1) },                  /* the first MiB */
-		{ MiB(2), 0x123456 },           /* the image, unaligned length */
-		{ MiB(64), MiB(8) },            /* a module */
-		{ GiB(8), MiB(1) },             /* outside RAM: no effect */
-		{ MiB(100), 0 },                /* empty: no effect */
+		{ 0, MiB(1) },        /* the first MiB */
+		{ MiB(2), 0x123456 }, /* the image, unaligned length */
+		{ MiB(64), MiB(8) },  /* a module */
+		{ GiB(8), MiB(1) },   /* outside RAM: no effect */
+		{ MiB(100), 0 },      /* empty: no effect */
 	};
 	uint64_t bytes = memmap_build(&map, &bi, reserve, ARRAY_SIZE(reserve));
 	cr_assert_eq(map.nr, 3);

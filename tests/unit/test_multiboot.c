@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/boot/multiboot.c: Multiboot1 and Multiboot2 information parsing.
  * A small fake "physical memory" holds crafted (and hostile) information
  * blocks; the reader refuses anything outside it, like boot.c's reader
@@ -186,9 +187,9 @@ Test(multiboot1, mmap_entries_with_odd_size_fields, .init = reset)
 	mb1_set(MB1_OFF_FLAGS, MB1_INFO_MMAP);
 	uint32_t pa = MB1_MMAP;
 	pa = mb1_mmap_entry(pa, 20, 0, 0x9fc00, BOOT_MEM_USABLE);
-	pa = mb1_mmap_entry(pa, 21, 0x9fc00, 0x400, BOOT_MEM_RESERVED);  /* one pad byte */
+	pa = mb1_mmap_entry(pa, 21, 0x9fc00, 0x400, BOOT_MEM_RESERVED);    /* one pad byte */
 	pa = mb1_mmap_entry(pa, 27, 0x100000, 0x1000000, BOOT_MEM_USABLE); /* odd: next unaligned */
-	pa = mb1_mmap_entry(pa, 20, 0xfec00000, 0x1000, 77);              /* unknown type */
+	pa = mb1_mmap_entry(pa, 20, 0xfec00000, 0x1000, 77);               /* unknown type */
 	mb1_finish_mmap(pa);
 	cr_assert(multiboot1_parse(&bi, MB1_INFO, reader, NULL));
 	cr_assert_eq(bi.nr_mem, 4);
@@ -412,7 +413,8 @@ Test(multiboot1, more_than_max_modules, .init = reset)
 	cr_assert(multiboot1_parse(&bi, MB1_INFO, reader, NULL));
 	cr_assert_eq(bi.nr_modules, BOOT_MAX_MODULES);
 	cr_assert_eq(bi.dropped_modules, 3);
-	cr_assert_eq(bi.modules[BOOT_MAX_MODULES - 1].start, 0x1000000 + (BOOT_MAX_MODULES - 1) * 0x10000);
+	cr_assert_eq(bi.modules[BOOT_MAX_MODULES - 1].start,
+		     0x1000000 + (BOOT_MAX_MODULES - 1) * 0x10000);
 	cr_assert(host_log_contains("more than 16 modules"));
 }
 
@@ -501,8 +503,8 @@ struct mb2_mmap_entry_t {
 	uint32_t type, reserved;
 };
 
-static void mb2_mmap_tag(struct mb2_builder *b, uint32_t entry_size, const struct mb2_mmap_entry_t *e,
-			 unsigned int n)
+static void mb2_mmap_tag(struct mb2_builder *b, uint32_t entry_size,
+			 const struct mb2_mmap_entry_t *e, unsigned int n)
 {
 	uint8_t buf[4096] = { 0 };
 	memcpy(buf, &entry_size, 4);
@@ -517,7 +519,8 @@ static void mb2_one_ram_range(struct mb2_builder *b)
 	mb2_mmap_tag(b, 24, &e, 1);
 }
 
-static void mb2_module_tag(struct mb2_builder *b, uint32_t start, uint32_t end, const char *s, size_t slen)
+static void mb2_module_tag(struct mb2_builder *b, uint32_t start, uint32_t end, const char *s,
+			   size_t slen)
 {
 	uint8_t buf[2048];
 	memcpy(buf, &start, 4);
@@ -679,7 +682,9 @@ Test(multiboot2, mmap_larger_entry_size_strides_correctly, .init = reset)
 	struct mb2_builder b;
 	struct boot_info bi;
 	struct mb2_mmap_entry_t e[3] = {
-		{ 0, 0x9f000, 1, 0 }, { 0x100000, 0x100000, 1, 0 }, { 0xfee00000, 0x1000, 2, 0 },
+		{ 0, 0x9f000, 1, 0 },
+		{ 0x100000, 0x100000, 1, 0 },
+		{ 0xfee00000, 0x1000, 2, 0 },
 	};
 	mb2_begin(&b);
 	mb2_mmap_tag(&b, 40, e, 3);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/loader/multiboot_boot.c with Multiboot 1 kernels built here field by
  * field from the Multiboot Specification 0.6.96 (§3.1 header, §3.3
  * information structure); the information structure is read back at the
@@ -23,11 +24,30 @@ static char why[MB1_WHY_MAX];
 static struct mb1_layout lay;
 static struct mb1_load_params lp;
 
-static void put16(uint64_t off, uint16_t v) { memcpy(img + off, &v, 2); }
-static void put32(uint64_t off, uint32_t v) { memcpy(img + off, &v, 4); }
-static void put64(uint64_t off, uint64_t v) { memcpy(img + off, &v, 8); }
-static uint32_t ram32(uint64_t gpa) { uint32_t v; memcpy(&v, ram + gpa, 4); return v; }
-static uint64_t ram64(uint64_t gpa) { uint64_t v; memcpy(&v, ram + gpa, 8); return v; }
+static void put16(uint64_t off, uint16_t v)
+{
+	memcpy(img + off, &v, 2);
+}
+static void put32(uint64_t off, uint32_t v)
+{
+	memcpy(img + off, &v, 4);
+}
+static void put64(uint64_t off, uint64_t v)
+{
+	memcpy(img + off, &v, 8);
+}
+static uint32_t ram32(uint64_t gpa)
+{
+	uint32_t v;
+	memcpy(&v, ram + gpa, 4);
+	return v;
+}
+static uint64_t ram64(uint64_t gpa)
+{
+	uint64_t v;
+	memcpy(&v, ram + gpa, 8);
+	return v;
+}
 
 static void header(uint64_t off, uint32_t flags)
 {
@@ -42,24 +62,27 @@ static void header(uint64_t off, uint32_t flags)
 static void build_elf32(uint32_t paddr, uint32_t flags)
 {
 	memset(img, 0, sizeof(img));
-	img[0] = 0x7f; img[1] = 'E'; img[2] = 'L'; img[3] = 'F';
-	img[4] = 1;   /* ELFCLASS32 */
-	img[5] = 1;   /* little-endian */
+	img[0] = 0x7f;
+	img[1] = 'E';
+	img[2] = 'L';
+	img[3] = 'F';
+	img[4] = 1; /* ELFCLASS32 */
+	img[5] = 1; /* little-endian */
 	img[6] = 1;
 	put16(16, 2); /* ET_EXEC */
 	put16(18, 3); /* EM_386 */
 	put32(20, 1);
 	put32(24, paddr + 0x10);
-	put32(28, 52);  /* phoff */
-	put16(40, 52);  /* ehsize */
-	put16(42, 32);  /* phentsize */
-	put16(44, 1);   /* phnum */
-	put32(52, 1);       /* PT_LOAD */
-	put32(56, 0x1000);  /* offset */
-	put32(60, paddr);   /* vaddr */
-	put32(64, paddr);   /* paddr */
-	put32(68, 0x800);   /* filesz */
-	put32(72, 0x1000);  /* memsz */
+	put32(28, 52);     /* phoff */
+	put16(40, 52);     /* ehsize */
+	put16(42, 32);     /* phentsize */
+	put16(44, 1);      /* phnum */
+	put32(52, 1);      /* PT_LOAD */
+	put32(56, 0x1000); /* offset */
+	put32(60, paddr);  /* vaddr */
+	put32(64, paddr);  /* paddr */
+	put32(68, 0x800);  /* filesz */
+	put32(72, 0x1000); /* memsz */
 	put32(76, 7);
 	for (unsigned int i = 0x1000; i < 0x1800; i++)
 		img[i] = (uint8_t)(i * 7 + 1);
@@ -72,8 +95,11 @@ static void build_elf32(uint32_t paddr, uint32_t flags)
 static void build_elf64(uint64_t paddr, uint64_t entry)
 {
 	memset(img, 0, sizeof(img));
-	img[0] = 0x7f; img[1] = 'E'; img[2] = 'L'; img[3] = 'F';
-	img[4] = 2;   /* ELFCLASS64 */
+	img[0] = 0x7f;
+	img[1] = 'E';
+	img[2] = 'L';
+	img[3] = 'F';
+	img[4] = 2; /* ELFCLASS64 */
 	img[5] = 1;
 	img[6] = 1;
 	put16(16, 2);  /* ET_EXEC */
@@ -84,13 +110,13 @@ static void build_elf64(uint64_t paddr, uint64_t entry)
 	put16(52, 64); /* ehsize */
 	put16(54, 56); /* phentsize */
 	put16(56, 1);  /* phnum */
-	put32(64, 1);          /* PT_LOAD */
+	put32(64, 1);  /* PT_LOAD */
 	put32(68, 7);
-	put64(72, 0x1000);     /* offset */
-	put64(80, paddr);      /* vaddr */
-	put64(88, paddr);      /* paddr */
-	put64(96, 0x800);      /* filesz */
-	put64(104, 0x1000);    /* memsz */
+	put64(72, 0x1000);  /* offset */
+	put64(80, paddr);   /* vaddr */
+	put64(88, paddr);   /* paddr */
+	put64(96, 0x800);   /* filesz */
+	put64(104, 0x1000); /* memsz */
 	for (unsigned int i = 0x1000; i < 0x1800; i++)
 		img[i] = (uint8_t)(i * 5 + 3);
 	header(0x1000, MB1_HF_MEMORY_INFO);

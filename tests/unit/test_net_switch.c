@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* drivers/virtio/net_switch: forwarding, learning, flooding, backlogs,
  * offload headers, checksum completion, concurrency. Ports here are fakes
  * that count kicks and read their backlog directly. */
@@ -314,9 +315,13 @@ Test(net_switch, gather_list_and_offload_header_travel_together)
 	make_frame(fr, b->port.mac, a->port.mac, sizeof(fr), 9);
 	/* The Ethernet header itself split over three fragments. */
 	struct net_frag frags[4] = { { fr, 3 }, { fr + 3, 8 }, { fr + 11, 1000 }, { fr + 1011, 1989 } };
-	struct net_frame f = { .frags = frags, .nr_frags = 4,
-			       .off = { .flags = NET_OFF_F_NEEDS_CSUM, .gso_type = NET_GSO_TCPV4,
-					.hdr_len = 54, .gso_size = 1448, .csum_start = 34,
+	struct net_frame f = { .frags = frags,
+			       .nr_frags = 4,
+			       .off = { .flags = NET_OFF_F_NEEDS_CSUM,
+					.gso_type = NET_GSO_TCPV4,
+					.hdr_len = 54,
+					.gso_size = 1448,
+					.csum_start = 34,
 					.csum_offset = 16 } };
 	cr_assert_eq(net_switch_send(sw, &a->port, &f), 1);
 	cr_assert_eq(pop_frame(&b->port, out, sizeof(out), &got), sizeof(fr));
@@ -334,20 +339,28 @@ Test(net_switch, inconsistent_offload_headers_are_refused)
 	struct net_offload ok = { .flags = NET_OFF_F_NEEDS_CSUM, .csum_start = 34, .csum_offset = 6 };
 	cr_assert(net_offload_valid(&ok, 42));
 	cr_assert_not(net_offload_valid(&ok, 41), "checksum field past the end");
-	struct net_offload wrap = { .flags = NET_OFF_F_NEEDS_CSUM, .csum_start = 0xffff,
+	struct net_offload wrap = { .flags = NET_OFF_F_NEEDS_CSUM,
+				    .csum_start = 0xffff,
 				    .csum_offset = 0xffff };
 	cr_assert_not(net_offload_valid(&wrap, 1000));
 	struct net_offload gso_no_csum = { .gso_type = NET_GSO_TCPV6, .gso_size = 1400 };
 	cr_assert_not(net_offload_valid(&gso_no_csum, 5000));
-	struct net_offload gso_no_size = { .flags = NET_OFF_F_NEEDS_CSUM, .gso_type = NET_GSO_TCPV4,
-					   .csum_start = 34, .csum_offset = 16 };
+	struct net_offload gso_no_size = { .flags = NET_OFF_F_NEEDS_CSUM,
+					   .gso_type = NET_GSO_TCPV4,
+					   .csum_start = 34,
+					   .csum_offset = 16 };
 	cr_assert_not(net_offload_valid(&gso_no_size, 5000));
-	struct net_offload udp = { .flags = NET_OFF_F_NEEDS_CSUM, .gso_type = 3, .gso_size = 1000,
-				   .csum_start = 34, .csum_offset = 6 };
+	struct net_offload udp = { .flags = NET_OFF_F_NEEDS_CSUM,
+				   .gso_type = 3,
+				   .gso_size = 1000,
+				   .csum_start = 34,
+				   .csum_offset = 6 };
 	cr_assert_not(net_offload_valid(&udp, 5000));
 	struct net_offload ecn = { .flags = NET_OFF_F_NEEDS_CSUM,
-				   .gso_type = NET_GSO_TCPV4 | NET_GSO_ECN, .gso_size = 1000,
-				   .csum_start = 34, .csum_offset = 16 };
+				   .gso_type = NET_GSO_TCPV4 | NET_GSO_ECN,
+				   .gso_size = 1000,
+				   .csum_start = 34,
+				   .csum_offset = 16 };
 	cr_assert(net_offload_valid(&ecn, 5000));
 
 	struct net_switch *sw = new_switch();
@@ -395,7 +408,8 @@ Test(net_switch, checksum_completion_matches_rfc1071_even_across_the_ring_end)
 		fr[start + 16] = 0x12;
 		fr[start + 17] = 0x34;
 		struct net_offload off = { .flags = NET_OFF_F_NEEDS_CSUM,
-					   .csum_start = (uint16_t)start, .csum_offset = 16 };
+					   .csum_start = (uint16_t)start,
+					   .csum_offset = 16 };
 		cr_assert_eq(net_switch_send_buf(sw, &a->port, &off, fr, sizeof(fr)), 1);
 
 		struct net_rx_frame f;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* PCI host bridge (configuration mechanism #1) and the generic type-0
  * configuration space: decoding, absent functions, read-only fields, BAR
  * sizing and mapping callbacks, capability chains, config hooks, INTx,
@@ -194,9 +195,9 @@ Test(pci, byte_and_word_accesses_at_data_offsets)
 Test(pci, identification_fields_are_read_only)
 {
 	plug();
-	static const unsigned int ro[] = { PCI_VENDOR_ID, PCI_REVISION_ID, PCI_CARDBUS_CIS,
-					   PCI_SUBSYSTEM_VENDOR_ID, PCI_ROM_ADDRESS,
-					   PCI_CAPABILITY_LIST };
+	static const unsigned int ro[] = { PCI_VENDOR_ID,   PCI_REVISION_ID,
+					   PCI_CARDBUS_CIS, PCI_SUBSYSTEM_VENDOR_ID,
+					   PCI_ROM_ADDRESS, PCI_CAPABILITY_LIST };
 	uint32_t before[sizeof(ro) / sizeof(ro[0])];
 
 	for (unsigned int i = 0; i < sizeof(ro) / sizeof(ro[0]); i++) {
@@ -412,8 +413,7 @@ static uint32_t hook_read(void *ctx, struct pci_dev *d, unsigned int off, unsign
 	return pci_dev_store_read(d, off, size) | (size == 2 ? 0x8000u : 0);
 }
 
-static void hook_write(void *ctx, struct pci_dev *d, unsigned int off, unsigned int size,
-		       uint32_t val)
+static void hook_write(void *ctx, struct pci_dev *d, unsigned int off, unsigned int size, uint32_t val)
 {
 	struct hook_log *h = ctx;
 	h->writes++;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 8259A pair: initialisation, priorities, EOI modes, cascade, ELCR, poll,
  * special mask, spurious interrupts and hostile programming. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 8254 PIT: time conversion, modes 0-5, latch and read-back, BCD, port 0x61
  * and channel 2 the way Linux calibrates with it, IRQ0 deadlines. */
 #include <criterion/criterion.h>
@@ -79,7 +80,8 @@ Test(pit, tick_conversion_is_exact_and_does_not_overflow)
 	/* 1000 hours of uptime */
 	uint64_t ns = 1000ULL * 3600 * 1000000000ULL;
 	cr_assert_eq(pit8254_ns_to_ticks(ns), 1000ULL * 3600 * PIT_INPUT_HZ);
-	cr_assert_eq(pit8254_ns_to_ticks(ns + 500000000ULL), 1000ULL * 3600 * PIT_INPUT_HZ + PIT_INPUT_HZ / 2);
+	cr_assert_eq(pit8254_ns_to_ticks(ns + 500000000ULL),
+		     1000ULL * 3600 * PIT_INPUT_HZ + PIT_INPUT_HZ / 2);
 	/* ceil/floor round trip, everywhere in range */
 	srand(7);
 	for (int i = 0; i < 100000; i++) {
@@ -89,8 +91,10 @@ Test(pit, tick_conversion_is_exact_and_does_not_overflow)
 		cr_assert_lt(pit8254_ns_to_ticks(n - 1), t);
 	}
 	cr_assert_eq(pit8254_ticks_to_ns(UINT64_MAX), UINT64_MAX, "saturates");
-	cr_assert_eq(pit8254_ns_to_ticks(UINT64_MAX), 18446744073709551615ULL / 1000000000ULL * PIT_INPUT_HZ +
-		     (18446744073709551615ULL % 1000000000ULL) * PIT_INPUT_HZ / 1000000000ULL);
+	cr_assert_eq(pit8254_ns_to_ticks(UINT64_MAX),
+		     18446744073709551615ULL / 1000000000ULL * PIT_INPUT_HZ +
+				     (18446744073709551615ULL % 1000000000ULL) * PIT_INPUT_HZ /
+						     1000000000ULL);
 }
 
 Test(pit, mode2_periodic_irq0)
@@ -182,7 +186,8 @@ Test(pit, mode4_strobe)
 	cr_assert_not(pit8254_out(&p, 0), "one clock low at terminal count");
 	at_tick(11);
 	cr_assert(pit8254_out(&p, 0));
-	cr_assert_eq(pit8254_next_deadline(&p), pit8254_ticks_to_ns(11), "rising edge after the strobe");
+	cr_assert_eq(pit8254_next_deadline(&p), pit8254_ticks_to_ns(11),
+		     "rising edge after the strobe");
 }
 
 Test(pit, latch_holds_and_second_latch_is_ignored)
@@ -403,7 +408,8 @@ Test(pit, hostile_sequences_stay_defined)
 		if ((rand() & 15) == 0) {
 			pit8254_tick(&p, clk.now);
 			uint64_t d = pit8254_next_deadline(&p);
-			cr_assert(d == VDEV_NO_DEADLINE || d > clk.now, "a tick consumes every due edge");
+			cr_assert(d == VDEV_NO_DEADLINE || d > clk.now,
+				  "a tick consumes every due edge");
 		}
 		for (int c = 0; c < 3; c++)
 			cr_assert(p.ch[c].period >= 1 && p.ch[c].mode <= 5);
@@ -413,7 +419,7 @@ Test(pit, hostile_sequences_stay_defined)
 Test(pit, deadlines_after_hours_of_uptime)
 {
 	clk.now = 30ULL * 3600 * 1000000000ULL + 123456789; /* 30 hours */
-	program(0, 2, 11932);				 /* 100 Hz */
+	program(0, 2, 11932);                               /* 100 Hz */
 	uint64_t d = pit8254_next_deadline(&p);
 	cr_assert_gt(d, clk.now);
 	cr_assert_lt(d - clk.now, 10000838ULL + 1000);

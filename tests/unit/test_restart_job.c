@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/lib/restart_job.c: a restart as bounded steps, and the restart rate
  * limiter (issue 12, "work that cannot be preempted"). */
 #include <criterion/criterion.h>

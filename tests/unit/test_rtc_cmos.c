@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MC146818 RTC/CMOS: calendar conversion, BCD/binary/12-hour formats, UIP
  * timing, SET and divider freezes, periodic/alarm/update interrupts,
  * register C, NVRAM and the memory-size bytes. */
@@ -367,7 +368,8 @@ Test(rtc, memory_size_bytes)
 	uint16_t ext = (uint16_t)(cmos_read(CMOS_EXT_MEM_LO) | cmos_read(CMOS_EXT_MEM_HI) << 8);
 	cr_assert_eq(ext, 0xFFFF, "255 MiB in KiB saturates the 16-bit field");
 	cr_assert_eq(cmos_read(CMOS_EXT_MEM2_LO), 0xFF);
-	uint16_t above16 = (uint16_t)(cmos_read(CMOS_MEM_ABOVE_16M_LO) | cmos_read(CMOS_MEM_ABOVE_16M_HI) << 8);
+	uint16_t above16 = (uint16_t)(cmos_read(CMOS_MEM_ABOVE_16M_LO) |
+				      cmos_read(CMOS_MEM_ABOVE_16M_HI) << 8);
 	cr_assert_eq(above16, (256 - 16) * 16, "64 KiB units");
 	uint32_t high = cmos_read(CMOS_MEM_ABOVE_4G_LO) | cmos_read(CMOS_MEM_ABOVE_4G_MID) << 8 |
 			(uint32_t)cmos_read(CMOS_MEM_ABOVE_4G_HI) << 16;
@@ -379,7 +381,8 @@ Test(rtc, memory_size_bytes)
 	unsigned int sum = 0;
 	for (unsigned int i = CMOS_CHECKSUM_FIRST; i <= CMOS_CHECKSUM_LAST; i++)
 		sum += cmos_read((uint8_t)i);
-	cr_assert_eq(sum, (unsigned int)(cmos_read(CMOS_CHECKSUM_HI) << 8 | cmos_read(CMOS_CHECKSUM_LO)));
+	cr_assert_eq(sum,
+		     (unsigned int)(cmos_read(CMOS_CHECKSUM_HI) << 8 | cmos_read(CMOS_CHECKSUM_LO)));
 }
 
 Test(rtc, invalid_time_written_is_clamped_once)
@@ -432,10 +435,10 @@ static uint8_t enc(int binary, uint8_t v)
 Test(rtc, known_dates_in_bcd_and_binary)
 {
 	static const struct expect_regs dates[] = {
-		{ 951782400ULL, 0, 0, 0, 3, 29, 2, 0, 20 },	  /* 2000-02-29 Tue */
+		{ 951782400ULL, 0, 0, 0, 3, 29, 2, 0, 20 },             /* 2000-02-29 Tue */
 		{ T_2026_11_23_123456, 56, 34, 12, 2, 23, 11, 26, 20 }, /* Mon */
-		{ 2147483648ULL, 8, 14, 3, 3, 19, 1, 38, 20 },	  /* 2038-01-19 Tue */
-		{ 946684799ULL, 59, 59, 23, 6, 31, 12, 99, 19 },	  /* 1999-12-31 Fri */
+		{ 2147483648ULL, 8, 14, 3, 3, 19, 1, 38, 20 },          /* 2038-01-19 Tue */
+		{ 946684799ULL, 59, 59, 23, 6, 31, 12, 99, 19 },        /* 1999-12-31 Fri */
 	};
 	for (unsigned int i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
 		const struct expect_regs *e = &dates[i];

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/paging/s2pt.c, the generic stage-2 builder, driven with the real
  * NPT entry encoding (arch/x86/svm/npt.c, AMD APM Vol. 2 §15.25) over a fake
  * physical memory: tables come from a page-aligned arena and "physical"
@@ -17,10 +18,10 @@
 
 struct fake_phys {
 	uint8_t *arena;
-	unsigned int next;          /* bump allocator */
-	unsigned int limit;         /* allocations allowed (for failure tests) */
+	unsigned int next;  /* bump allocator */
+	unsigned int limit; /* allocations allowed (for failure tests) */
 	unsigned int allocs, frees;
-	bool live[ARENA_PAGES];     /* catches double frees and stray pointers */
+	bool live[ARENA_PAGES]; /* catches double frees and stray pointers */
 };
 
 static struct fake_phys phys;
@@ -40,7 +41,8 @@ static paddr_t fake_alloc(void *ctx)
 
 static unsigned int page_index(paddr_t pa)
 {
-	cr_assert(pa >= FAKE_PA_BASE && IS_ALIGNED(pa, PAGE_SIZE), "bad table address %#lx", (unsigned long)pa);
+	cr_assert(pa >= FAKE_PA_BASE && IS_ALIGNED(pa, PAGE_SIZE), "bad table address %#lx",
+		  (unsigned long)pa);
 	unsigned int i = (unsigned int)((pa - FAKE_PA_BASE) / PAGE_SIZE);
 	cr_assert_lt(i, ARENA_PAGES, "table address %#lx outside the arena", (unsigned long)pa);
 	return i;
@@ -82,15 +84,25 @@ static void setup_tables(bool allow_2m, bool allow_1g)
 	cr_assert_eq(pt.nr_tables, 1);
 }
 
-static void setup_4k(void) { setup_tables(false, false); }
-static void setup_2m(void) { setup_tables(true, false); }
-static void setup_1g(void) { setup_tables(true, true); }
+static void setup_4k(void)
+{
+	setup_tables(false, false);
+}
+static void setup_2m(void)
+{
+	setup_tables(true, false);
+}
+static void setup_1g(void)
+{
+	setup_tables(true, true);
+}
 
 static void teardown(void)
 {
 	s2pt_destroy(&pt);
 	cr_assert_eq(pt.nr_tables, 0, "nr_tables after destroy: %lu", (unsigned long)pt.nr_tables);
-	cr_assert_eq(phys.frees, phys.allocs, "destroy freed %u of %u tables", phys.frees, phys.allocs);
+	cr_assert_eq(phys.frees, phys.allocs, "destroy freed %u of %u tables", phys.frees,
+		     phys.allocs);
 	free(phys.arena);
 }
 
@@ -126,16 +138,18 @@ static void assert_maps(gpa_t gpa, paddr_t want_hpa, unsigned int want_prot)
 	paddr_t hpa = 0;
 	unsigned int prot = 0;
 	cr_assert(s2pt_lookup(&pt, gpa, &hpa, &prot), "gpa %#lx not mapped", (unsigned long)gpa);
-	cr_assert_eq(hpa, want_hpa, "gpa %#lx -> %#lx, want %#lx", (unsigned long)gpa, (unsigned long)hpa,
-		     (unsigned long)want_hpa);
-	cr_assert_eq(prot, want_prot, "gpa %#lx prot %u, want %u", (unsigned long)gpa, prot, want_prot);
+	cr_assert_eq(hpa, want_hpa, "gpa %#lx -> %#lx, want %#lx", (unsigned long)gpa,
+		     (unsigned long)hpa, (unsigned long)want_hpa);
+	cr_assert_eq(prot, want_prot, "gpa %#lx prot %u, want %u", (unsigned long)gpa, prot,
+		     want_prot);
 }
 
 static void assert_unmapped(gpa_t gpa)
 {
 	paddr_t hpa;
 	unsigned int prot;
-	cr_assert_not(s2pt_lookup(&pt, gpa, &hpa, &prot), "gpa %#lx still mapped", (unsigned long)gpa);
+	cr_assert_not(s2pt_lookup(&pt, gpa, &hpa, &prot), "gpa %#lx still mapped",
+		      (unsigned long)gpa);
 }
 
 TestSuite(s2pt_4k, .init = setup_4k, .fini = teardown);
@@ -156,7 +170,8 @@ Test(s2pt_2m, aligned_ranges_use_2m_leaves)
 
 	uint64_t e;
 	leaf_of(MiB(4), &e);
-	cr_assert_eq(e, (GiB(1) + MiB(2)) | PTE_P | PTE_W | PTE_U | PTE_PS, "PDE %#lx", (unsigned long)e);
+	cr_assert_eq(e, (GiB(1) + MiB(2)) | PTE_P | PTE_W | PTE_U | PTE_PS, "PDE %#lx",
+		     (unsigned long)e);
 }
 
 Test(s2pt_2m, misaligned_ranges_fall_back_to_4k)
@@ -170,7 +185,8 @@ Test(s2pt_2m, misaligned_ranges_fall_back_to_4k)
 
 	/* GPA misaligned, range crossing a 2M boundary: 4K up to it, 2M after
 	 * when the rest is a whole aligned 2M, 4K for the tail. */
-	cr_assert_eq(s2pt_map(&pt, MiB(8) - 0x3000, GiB(2) - 0x3000, 0x3000 + MiB(2) + 0x2000, S2_RWX), 0);
+	cr_assert_eq(s2pt_map(&pt, MiB(8) - 0x3000, GiB(2) - 0x3000, 0x3000 + MiB(2) + 0x2000, S2_RWX),
+		     0);
 	cr_assert_eq(level_of(MiB(8) - 0x3000), 1);
 	cr_assert_eq(level_of(MiB(8)), 2);
 	cr_assert_eq(level_of(MiB(10)), 1);
@@ -224,14 +240,16 @@ Test(s2pt_2m, unmapping_a_page_splits_the_2m_leaf)
 	cr_assert_eq(level_of(MiB(2)), 1);
 	uint64_t e;
 	leaf_of(MiB(2) + 0x6000, &e);
-	cr_assert_eq(e, (GiB(1) + 0x6000) | PTE_P | PTE_W | PTE_U | PTE_NX, "split PTE %#lx", (unsigned long)e);
+	cr_assert_eq(e, (GiB(1) + 0x6000) | PTE_P | PTE_W | PTE_U | PTE_NX, "split PTE %#lx",
+		     (unsigned long)e);
 }
 
 Test(s2pt_1g, unmapping_a_page_splits_1g_then_2m)
 {
 	cr_assert_eq(s2pt_map(&pt, 0, GiB(8), GiB(1), S2_RWX), 0);
 	cr_assert_eq(s2pt_map(&pt, MiB(6) + 0x3000, 0, PAGE_SIZE, 0), 0);
-	cr_assert_eq(pt.nr_tables, 4, "root, PDPT, one PD from the 1G split, one PT from the 2M split");
+	cr_assert_eq(pt.nr_tables, 4,
+		     "root, PDPT, one PD from the 1G split, one PT from the 2M split");
 	assert_unmapped(MiB(6) + 0x3000);
 	assert_maps(MiB(6) + 0x2000, GiB(8) + MiB(6) + 0x2000, S2_RWX);
 	assert_maps(MiB(6) + 0x4000, GiB(8) + MiB(6) + 0x4000, S2_RWX);
@@ -290,7 +308,8 @@ Test(s2pt_2m, unmap_a_whole_leaf_and_an_empty_range)
 	cr_assert_eq(s2pt_map(&pt, 0, 0, GiB(4), 0), 0);
 	cr_assert_eq(phys.allocs, allocs);
 	assert_unmapped(0);
-	cr_assert_eq(s2pt_map(&pt, GiB(512), 0, GiB(1024), 0), 0, "unmapping never-mapped PML4 slots");
+	cr_assert_eq(s2pt_map(&pt, GiB(512), 0, GiB(1024), 0), 0,
+		     "unmapping never-mapped PML4 slots");
 	cr_assert_eq(phys.allocs, allocs);
 }
 
@@ -311,7 +330,8 @@ Test(s2pt_2m, addresses_beyond_48_bits_do_not_alias)
 	cr_assert_eq(s2pt_map(&pt, BIT(48), MiB(2), MiB(2), S2_RWX), -1);
 	assert_unmapped(0);
 	cr_assert_eq(s2pt_map(&pt, BIT(48) - MiB(2), MiB(2), MiB(4), S2_RWX), -1, "straddles 2^48");
-	cr_assert_eq(s2pt_map(&pt, BIT(48) - MiB(2), MiB(2), MiB(2), S2_RWX), 0, "the last 2M is fine");
+	cr_assert_eq(s2pt_map(&pt, BIT(48) - MiB(2), MiB(2), MiB(2), S2_RWX), 0,
+		     "the last 2M is fine");
 	cr_assert_eq(s2pt_map(&pt, 0, MiB(8), MiB(2), S2_RWX), 0);
 	assert_unmapped(BIT(48));
 	assert_unmapped(BIT(48) + MiB(2));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/cpu/smp_plan.c: where the AP trampoline goes in low memory, and
  * which CPUs of the firmware's list are started. */
 #include <criterion/criterion.h>
@@ -75,7 +76,7 @@ Test(trampoline, adjacent_usable_ranges_join, .init = reset)
 
 Test(trampoline, page_zero_and_single_pages_do_not_fit, .init = reset)
 {
-	mem(0, 0x2000, BOOT_MEM_USABLE);   /* only 0x1000 is allowed: one page */
+	mem(0, 0x2000, BOOT_MEM_USABLE); /* only 0x1000 is allowed: one page */
 	mem(0x5000, 0x1000, BOOT_MEM_USABLE);
 	cr_assert_eq(smp_pick_trampoline(&bi), 0);
 }
@@ -91,7 +92,7 @@ Test(trampoline, hostile_ranges_that_wrap, .init = reset)
 {
 	seabios_map();
 	mem(UINT64_MAX - 0xfff, 0x2000, BOOT_MEM_RESERVED); /* wraps past zero */
-	module(0x9e000, 0x1000);                           /* end before start */
+	module(0x9e000, 0x1000);                            /* end before start */
 	bi.nr_modules = 1;
 	cr_assert_eq(smp_pick_trampoline(&bi), 0x9d000);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/spec_policy.c: the speculation barriers between partitions, by
  * what the host CPU reports (CPUID bits, IA32_ARCH_CAPABILITIES). */
 #include <criterion/criterion.h>
@@ -7,7 +8,11 @@
 #include "core/spec_policy.h"
 
 static const struct spec_host skylake_vmx = {
-	.intel = true, .vmx = true, .ibpb = true, .md_clear = true, .l1d_flush = true,
+	.intel = true,
+	.vmx = true,
+	.ibpb = true,
+	.md_clear = true,
+	.l1d_flush = true,
 };
 
 Test(spec_policy, bare_cpu_only_fills_the_rsb)
@@ -21,7 +26,8 @@ Test(spec_policy, bare_cpu_only_fills_the_rsb)
 Test(spec_policy, vulnerable_intel_gets_everything)
 {
 	cr_assert_eq(spec_decide(&skylake_vmx), SPEC_IBPB_ON_SWITCH | SPEC_VERW_ON_ENTRY |
-							 SPEC_L1D_FLUSH_ON_ENTRY | SPEC_RSB_FILL_ON_EXIT);
+								SPEC_L1D_FLUSH_ON_ENTRY |
+								SPEC_RSB_FILL_ON_EXIT);
 }
 
 Test(spec_policy, l1d_flush_skipped_when_arch_cap_says_so)

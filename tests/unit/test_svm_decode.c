@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/svm/svm_decode.c: SVM #VMEXIT (EXITCODE/EXITINFO1/EXITINFO2,
  * AMD APM Vol. 2 §15.6, Appendix C) -> struct vm_exit. */
 #include <criterion/criterion.h>
@@ -48,7 +49,8 @@ Test(svm_decode, raw_fields_are_kept)
 Test(svm_decode, ioio_out_byte)
 {
 	/* out dx, al (EE): one byte, next RIP in EXITINFO2. */
-	struct vm_exit e = decode(SVM_EXIT_IOIO, ioio(0x3f8, IOIO_SZ8 | IOIO_A64, SEG_DS), GUEST_RIP + 1, 0, 0);
+	struct vm_exit e = decode(SVM_EXIT_IOIO, ioio(0x3f8, IOIO_SZ8 | IOIO_A64, SEG_DS),
+				  GUEST_RIP + 1, 0, 0);
 	cr_assert_eq(e.reason, EXIT_IO);
 	cr_assert_eq(e.io.port, 0x3f8);
 	cr_assert_eq(e.io.size, 1);
@@ -60,17 +62,20 @@ Test(svm_decode, ioio_out_byte)
 
 Test(svm_decode, ioio_in_sizes)
 {
-	struct vm_exit e = decode(SVM_EXIT_IOIO, ioio(0x60, IOIO_TYPE_IN | IOIO_SZ32 | IOIO_A32, 0), GUEST_RIP + 2, 0, 0);
+	struct vm_exit e = decode(SVM_EXIT_IOIO, ioio(0x60, IOIO_TYPE_IN | IOIO_SZ32 | IOIO_A32, 0),
+				  GUEST_RIP + 2, 0, 0);
 	cr_assert_eq(e.reason, EXIT_IO);
 	cr_assert(e.io.in);
 	cr_assert_eq(e.io.port, 0x60);
 	cr_assert_eq(e.io.size, 4);
 	cr_assert_eq(e.insn_len, 2);
 
-	e = decode(SVM_EXIT_IOIO, ioio(0xcfc, IOIO_TYPE_IN | IOIO_SZ16 | IOIO_A32, 0), GUEST_RIP + 3, 0, 0);
+	e = decode(SVM_EXIT_IOIO, ioio(0xcfc, IOIO_TYPE_IN | IOIO_SZ16 | IOIO_A32, 0),
+		   GUEST_RIP + 3, 0, 0);
 	cr_assert_eq(e.io.size, 2);
 	cr_assert_eq(e.io.port, 0xcfc);
-	cr_assert_eq(e.insn_len, 3, "66 ED with a prefix is 2, 66 E5 ib is 3: whatever EXITINFO2 says");
+	cr_assert_eq(e.insn_len, 3,
+		     "66 ED with a prefix is 2, 66 E5 ib is 3: whatever EXITINFO2 says");
 
 	e = decode(SVM_EXIT_IOIO, ioio(0xffff, IOIO_SZ8 | IOIO_A16, 0), GUEST_RIP + 1, 0, 0);
 	cr_assert_eq(e.io.port, 0xffff);
@@ -80,7 +85,8 @@ Test(svm_decode, ioio_in_sizes)
 Test(svm_decode, ioio_string_rep_address_size_and_segment)
 {
 	/* rep outsw with an FS override in 16-bit code. */
-	struct vm_exit e = decode(SVM_EXIT_IOIO, ioio(0x1f0, IOIO_STR | IOIO_REP | IOIO_SZ16 | IOIO_A16, SEG_FS),
+	struct vm_exit e = decode(SVM_EXIT_IOIO,
+				  ioio(0x1f0, IOIO_STR | IOIO_REP | IOIO_SZ16 | IOIO_A16, SEG_FS),
 				  GUEST_RIP + 3, 0, 0);
 	cr_assert_eq(e.reason, EXIT_IO);
 	cr_assert(e.io.string);
@@ -101,7 +107,8 @@ Test(svm_decode, ioio_string_rep_address_size_and_segment)
 	cr_assert_eq(e.io.seg, SEG_ES);
 
 	/* rep outsb in 64-bit code with a GS override. */
-	e = decode(SVM_EXIT_IOIO, ioio(0x80, IOIO_STR | IOIO_REP | IOIO_SZ8 | IOIO_A64, SEG_GS), GUEST_RIP + 3, 0, 0);
+	e = decode(SVM_EXIT_IOIO, ioio(0x80, IOIO_STR | IOIO_REP | IOIO_SZ8 | IOIO_A64, SEG_GS),
+		   GUEST_RIP + 3, 0, 0);
 	cr_assert_eq(e.io.addr_size, 8);
 	cr_assert_eq(e.io.seg, SEG_GS);
 	cr_assert_eq(e.io.size, 1);
@@ -110,7 +117,8 @@ Test(svm_decode, ioio_string_rep_address_size_and_segment)
 Test(svm_decode, ioio_every_segment_encoding)
 {
 	for (unsigned int seg = 0; seg < 8; seg++) {
-		struct vm_exit e = decode(SVM_EXIT_IOIO, ioio(0x10, IOIO_STR | IOIO_SZ8 | IOIO_A32, seg),
+		struct vm_exit e = decode(SVM_EXIT_IOIO,
+					  ioio(0x10, IOIO_STR | IOIO_SZ8 | IOIO_A32, seg),
 					  GUEST_RIP + 1, 0, 0);
 		cr_assert_eq(e.io.seg, seg);
 		cr_assert_eq(e.io.port, 0x10, "segment bits leak into the port");
@@ -120,7 +128,8 @@ Test(svm_decode, ioio_every_segment_encoding)
 
 Test(svm_decode, ioio_ignores_bits_above_the_port)
 {
-	struct vm_exit e = decode(SVM_EXIT_IOIO, 0xffffffff00000000ULL | ioio(0x70, IOIO_SZ8 | IOIO_A64, 0),
+	struct vm_exit e = decode(SVM_EXIT_IOIO,
+				  0xffffffff00000000ULL | ioio(0x70, IOIO_SZ8 | IOIO_A64, 0),
 				  GUEST_RIP + 2, 0, 0);
 	cr_assert_eq(e.io.port, 0x70);
 	cr_assert_eq(e.io.size, 1);
@@ -130,7 +139,8 @@ Test(svm_decode, ioio_insn_len_only_from_a_plausible_exitinfo2)
 {
 	uint64_t info1 = ioio(0x80, IOIO_SZ8 | IOIO_A64, 0);
 	cr_assert_eq(decode(SVM_EXIT_IOIO, info1, GUEST_RIP + 15, 0, 0).insn_len, 15);
-	cr_assert_eq(decode(SVM_EXIT_IOIO, info1, GUEST_RIP + 16, 0, 0).insn_len, 0, "16 bytes is no instruction");
+	cr_assert_eq(decode(SVM_EXIT_IOIO, info1, GUEST_RIP + 16, 0, 0).insn_len, 0,
+		     "16 bytes is no instruction");
 	cr_assert_eq(decode(SVM_EXIT_IOIO, info1, GUEST_RIP, 0, 0).insn_len, 0);
 	cr_assert_eq(decode(SVM_EXIT_IOIO, info1, GUEST_RIP - 1, 0, 0).insn_len, 0);
 	cr_assert_eq(decode(SVM_EXIT_IOIO, info1, 0, 0, 0).insn_len, 0);
@@ -157,7 +167,8 @@ Test(svm_decode, msr_read_and_write)
 
 Test(svm_decode, npf_write_fetch_and_gpa)
 {
-	struct vm_exit e = decode(SVM_EXIT_NPF, NPF_PRESENT | NPF_WRITE | NPF_USER, 0xfeb00004ULL, 0, 0);
+	struct vm_exit e = decode(SVM_EXIT_NPF, NPF_PRESENT | NPF_WRITE | NPF_USER, 0xfeb00004ULL,
+				  0, 0);
 	cr_assert_eq(e.reason, EXIT_MMIO);
 	cr_assert_eq(e.mem.gpa, 0xfeb00004ULL);
 	cr_assert(e.mem.write);
@@ -216,7 +227,7 @@ Test(svm_decode, page_fault_error_code_and_cr2)
 Test(svm_decode, svm_instructions_are_virt_insn)
 {
 	const uint64_t codes[] = { SVM_EXIT_VMRUN, SVM_EXIT_VMLOAD, SVM_EXIT_VMSAVE, SVM_EXIT_STGI,
-				   SVM_EXIT_CLGI, SVM_EXIT_SKINIT, SVM_EXIT_INVLPGA };
+				   SVM_EXIT_CLGI,  SVM_EXIT_SKINIT, SVM_EXIT_INVLPGA };
 	for (unsigned int i = 0; i < ARRAY_SIZE(codes); i++) {
 		struct vm_exit e = decode(codes[i], 0, 0, 0, 0);
 		cr_assert_eq(e.reason, EXIT_VIRT_INSN, "code %#lx", (unsigned long)codes[i]);
@@ -224,7 +235,8 @@ Test(svm_decode, svm_instructions_are_virt_insn)
 		e = decode(codes[i], 0, 0, GUEST_RIP + 4, 0);
 		cr_assert_eq(e.insn_len, 4, "NRIP wins (a prefix)");
 	}
-	cr_assert_eq(decode(SVM_EXIT_VMMCALL, 0, 0, 0, 0).reason, EXIT_HYPERCALL, "VMMCALL is the hypercall");
+	cr_assert_eq(decode(SVM_EXIT_VMMCALL, 0, 0, 0, 0).reason, EXIT_HYPERCALL,
+		     "VMMCALL is the hypercall");
 	cr_assert_eq(decode(SVM_EXIT_VMMCALL, 0, 0, 0, 0).insn_len, 3);
 }
 
@@ -255,11 +267,11 @@ Test(svm_decode, unknown_codes)
 {
 	/* RDTSCP, AVIC, VMGEXIT, VMEXIT_BUSY (-2), and a code that only
 	 * matches CPUID in its low 32 bits. */
-	const uint64_t codes[] = { SVM_EXIT_RDTSCP, 0x3ff, 0x401, 0x403, 0xfffffffffffffffeULL,
-				   0x100000072ULL, 0x7fffffffULL };
+	const uint64_t codes[] = { SVM_EXIT_RDTSCP,       0x3ff,          0x401,        0x403,
+				   0xfffffffffffffffeULL, 0x100000072ULL, 0x7fffffffULL };
 	for (unsigned int i = 0; i < ARRAY_SIZE(codes); i++)
-		cr_assert_eq(decode(codes[i], 0, 0, GUEST_RIP + 2, 0).reason, EXIT_UNKNOWN, "code %#lx",
-			     (unsigned long)codes[i]);
+		cr_assert_eq(decode(codes[i], 0, 0, GUEST_RIP + 2, 0).reason, EXIT_UNKNOWN,
+			     "code %#lx", (unsigned long)codes[i]);
 }
 
 Test(svm_decode, cr_access)
@@ -283,11 +295,16 @@ struct fixed_len {
 Test(svm_decode, fixed_lengths_without_nrip)
 {
 	static const struct fixed_len t[] = {
-		{ SVM_EXIT_CPUID, EXIT_CPUID, 2 },     { SVM_EXIT_HLT, EXIT_HLT, 1 },
-		{ SVM_EXIT_VMMCALL, EXIT_HYPERCALL, 3 }, { SVM_EXIT_XSETBV, EXIT_XSETBV, 3 },
-		{ SVM_EXIT_INVD, EXIT_INVD, 2 },       { SVM_EXIT_WBINVD, EXIT_INVD, 2 },
-		{ SVM_EXIT_PAUSE, EXIT_PAUSE, 2 },     { SVM_EXIT_RDTSC, EXIT_RDTSC, 2 },
-		{ SVM_EXIT_RDPMC, EXIT_RDPMC, 2 },     { SVM_EXIT_MONITOR, EXIT_MONITOR_MWAIT, 3 },
+		{ SVM_EXIT_CPUID, EXIT_CPUID, 2 },
+		{ SVM_EXIT_HLT, EXIT_HLT, 1 },
+		{ SVM_EXIT_VMMCALL, EXIT_HYPERCALL, 3 },
+		{ SVM_EXIT_XSETBV, EXIT_XSETBV, 3 },
+		{ SVM_EXIT_INVD, EXIT_INVD, 2 },
+		{ SVM_EXIT_WBINVD, EXIT_INVD, 2 },
+		{ SVM_EXIT_PAUSE, EXIT_PAUSE, 2 },
+		{ SVM_EXIT_RDTSC, EXIT_RDTSC, 2 },
+		{ SVM_EXIT_RDPMC, EXIT_RDPMC, 2 },
+		{ SVM_EXIT_MONITOR, EXIT_MONITOR_MWAIT, 3 },
 		{ SVM_EXIT_MWAIT, EXIT_MONITOR_MWAIT, 3 },
 	};
 	for (unsigned int i = 0; i < ARRAY_SIZE(t); i++) {
@@ -302,9 +319,12 @@ Test(svm_decode, nrip_only_when_1_to_15_bytes_ahead)
 	cr_assert_eq(decode(SVM_EXIT_CPUID, 0, 0, GUEST_RIP + 1, 0).insn_len, 1);
 	cr_assert_eq(decode(SVM_EXIT_CPUID, 0, 0, GUEST_RIP + 5, 0).insn_len, 5);
 	cr_assert_eq(decode(SVM_EXIT_CPUID, 0, 0, GUEST_RIP + 15, 0).insn_len, 15);
-	cr_assert_eq(decode(SVM_EXIT_CPUID, 0, 0, GUEST_RIP + 16, 0).insn_len, 2, "too far: the known length");
-	cr_assert_eq(decode(SVM_EXIT_CPUID, 0, 0, GUEST_RIP, 0).insn_len, 2, "no progress: the known length");
-	cr_assert_eq(decode(SVM_EXIT_CPUID, 0, 0, GUEST_RIP - 2, 0).insn_len, 2, "behind: the known length");
+	cr_assert_eq(decode(SVM_EXIT_CPUID, 0, 0, GUEST_RIP + 16, 0).insn_len, 2,
+		     "too far: the known length");
+	cr_assert_eq(decode(SVM_EXIT_CPUID, 0, 0, GUEST_RIP, 0).insn_len, 2,
+		     "no progress: the known length");
+	cr_assert_eq(decode(SVM_EXIT_CPUID, 0, 0, GUEST_RIP - 2, 0).insn_len, 2,
+		     "behind: the known length");
 	cr_assert_eq(decode(SVM_EXIT_CPUID, 0, 0, 0, 0).insn_len, 2, "no NRIP save");
 	cr_assert_eq(decode(SVM_EXIT_HLT, 0, 0, GUEST_RIP + 2, 0).insn_len, 2);
 	cr_assert_eq(decode(SVM_EXIT_PAUSE, 0, 0, UINT64_MAX, 0).insn_len, 2);
@@ -315,13 +335,19 @@ Test(svm_decode, nrip_only_when_1_to_15_bytes_ahead)
  * them again). */
 Test(svm_decode, common_part_and_the_rest)
 {
-	static const uint64_t common[] = { SVM_EXIT_CPUID, SVM_EXIT_IOIO, SVM_EXIT_MSR, SVM_EXIT_VMMCALL };
-	static const uint64_t other[] = { SVM_EXIT_NPF, SVM_EXIT_HLT, SVM_EXIT_VINTR,
-					  SVM_EXIT_EXCP_BASE + 14, SVM_EXIT_CR0_WRITE + 4, SVM_EXIT_SHUTDOWN,
-					  SVM_EXIT_INVALID, 0x3ff };
+	static const uint64_t common[] = { SVM_EXIT_CPUID, SVM_EXIT_IOIO, SVM_EXIT_MSR,
+					   SVM_EXIT_VMMCALL };
+	static const uint64_t other[] = { SVM_EXIT_NPF,           SVM_EXIT_HLT,
+					  SVM_EXIT_VINTR,         SVM_EXIT_EXCP_BASE + 14,
+					  SVM_EXIT_CR0_WRITE + 4, SVM_EXIT_SHUTDOWN,
+					  SVM_EXIT_INVALID,       0x3ff };
 	/* EXITINFO2 = next RIP, as IOIO reports it */
 	struct svm_exit_raw raw = {
-		.info1 = 0x11, .info2 = GUEST_RIP + 2, .rip = GUEST_RIP, .next_rip = GUEST_RIP + 3, .cpl = &cpl0,
+		.info1 = 0x11,
+		.info2 = GUEST_RIP + 2,
+		.rip = GUEST_RIP,
+		.next_rip = GUEST_RIP + 3,
+		.cpl = &cpl0,
 	};
 	struct vm_exit e;
 
@@ -336,7 +362,8 @@ Test(svm_decode, common_part_and_the_rest)
 	for (unsigned int i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
 		raw.exit_code = other[i];
 		memset(&e, 0xa5, sizeof(e));
-		cr_assert_not(svm_decode_common(&raw, &e), "exit %#lx is not", (unsigned long)other[i]);
+		cr_assert_not(svm_decode_common(&raw, &e), "exit %#lx is not",
+			      (unsigned long)other[i]);
 		cr_assert_eq(e.raw_reason, (uint32_t)other[i]);
 		cr_assert_eq(e.raw_info1, 0x11);
 		cr_assert_eq(e.raw_info2, GUEST_RIP + 2);
@@ -355,7 +382,9 @@ Test(svm_decode, common_part_and_the_rest)
 Test(svm_decode, vmmcall_cpl_from_vmcb)
 {
 	for (uint8_t cpl = 0; cpl <= 3; cpl++) {
-		struct svm_exit_raw raw = { .exit_code = SVM_EXIT_VMMCALL, .rip = GUEST_RIP, .cpl = &cpl };
+		struct svm_exit_raw raw = { .exit_code = SVM_EXIT_VMMCALL,
+					    .rip = GUEST_RIP,
+					    .cpl = &cpl };
 		struct vm_exit e;
 		memset(&e, 0xa5, sizeof(e));
 		svm_decode_exit(&raw, &e);
@@ -388,4 +417,34 @@ Test(svm_decode, debug_register_access)
 	}
 	cr_assert_neq(decode(SVM_EXIT_DR0_READ - 1, 0, 0, 0, 0).reason, EXIT_DR_ACCESS);
 	cr_assert_neq(decode(SVM_EXIT_DR_LAST + 1, 0, 0, 0, 0).reason, EXIT_DR_ACCESS);
+}
+
+/* 64-bit mode is EFER.LMA with CS.L (APM Vol. 2 §4.8.1): compatibility mode
+ * (LMA without L) and legacy modes are not, so there the hypercall uses
+ * only the registers' low halves. */
+Test(svm_decode, vmmcall_long_mode_from_efer_and_cs)
+{
+	static const struct {
+		uint64_t efer;
+		uint16_t cs_attr;
+		bool want;
+	} cases[] = {
+		{ VMCB_EFER_LMA, VMCB_SEG_ATTR_L, true },
+		{ VMCB_EFER_LMA, 0, false },   /* compatibility mode */
+		{ 0, VMCB_SEG_ATTR_L, false }, /* L without LMA means nothing */
+		{ 0, 0, false },
+	};
+	static struct vmcb vmcb;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		vmcb.save.efer = cases[i].efer;
+		vmcb.save.cs.attr = cases[i].cs_attr;
+		struct svm_exit_raw raw = { .exit_code = SVM_EXIT_VMMCALL,
+					    .rip = GUEST_RIP,
+					    .cpl = &cpl0,
+					    .save = &vmcb.save };
+		struct vm_exit e;
+		memset(&e, 0xa5, sizeof(e));
+		svm_decode_exit(&raw, &e);
+		cr_assert_eq(e.hypercall.long_mode, cases[i].want, "case %zu", i);
+	}
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* drivers/vdev/testdev.c (the guest suite's echo latch and MMIO page,
  * docs/test-guests.md) reached through core/iobus.c the way the exit
  * dispatcher reaches it. */
@@ -215,7 +216,8 @@ Test(testdev, rest_of_the_page)
 	cr_assert_eq(mmio_rd(4, 4), TESTDEV_MAGIC);
 	cr_assert_eq(mmio_rd(0, 4), 0);
 	uint64_t v = 0;
-	cr_assert_eq(iobus_mmio(&bus, TESTDEV_MMIO_BASE + TESTDEV_MMIO_LEN, 4, false, &v), IOBUS_UNCLAIMED);
+	cr_assert_eq(iobus_mmio(&bus, TESTDEV_MMIO_BASE + TESTDEV_MMIO_LEN, 4, false, &v),
+		     IOBUS_UNCLAIMED);
 	cr_assert_eq(iobus_mmio(&bus, TESTDEV_MMIO_BASE - 1, 1, true, &v), IOBUS_UNCLAIMED);
 }
 
@@ -265,7 +267,8 @@ Test(iobus, registration_limits)
 	cr_assert_not(iobus_add_mmio(&b, 0x0, 0x1001, rd_offset, NULL, NULL, "overlaps a's start"));
 	cr_assert_not(iobus_add_mmio(&b, 0x0, 0x10000, rd_offset, NULL, NULL, "covers a"));
 	cr_assert(iobus_add_mmio(&b, 0x2000, 0x1000, rd_offset, NULL, NULL, "adjacent"));
-	cr_assert(iobus_add_pio(&b, 0x1000, 0x1000, rd_offset, NULL, NULL, "pio and mmio are separate"));
+	cr_assert(iobus_add_pio(&b, 0x1000, 0x1000, rd_offset, NULL, NULL,
+				"pio and mmio are separate"));
 }
 
 Test(iobus, table_full)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/video/text_grid.c and font5x7.c: the screen console's logic on a
  * character matrix instead of video memory. */
 #include <criterion/criterion.h>

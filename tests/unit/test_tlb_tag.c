@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* core/tlb_tag.c: ASIDs/VPIDs by generation per host CPU. The property
  * that matters: between two full flushes on a CPU, no tag serves two
  * vCPUs. */
@@ -73,7 +74,8 @@ Test(tlb_tag, exhaustion_never_shares_a_tag_between_flushes)
 			if (r == TLB_TAG_NEW_FLUSH)
 				for (int i = 0; i < 8; i++)
 					last_user[i] = -1;
-			cr_assert(t[v].tag >= 1 && t[v].tag <= max, "tag %u outside 1..%u", t[v].tag, max);
+			cr_assert(t[v].tag >= 1 && t[v].tag <= max, "tag %u outside 1..%u",
+				  t[v].tag, max);
 			if (r != TLB_TAG_KEEP)
 				cr_assert_eq(last_user[t[v].tag], -1,
 					     "max %u step %d: tag %u given to vCPU %d, used by vCPU %d since the flush",

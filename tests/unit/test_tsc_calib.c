@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/cpu/tsc_calib.c: the TSC measured against simulated clocks. A
  * simulated machine has one real time; every read of a clock moves it on a
  * little, and now and then a lot (the CPU taken away: a busy host). */
@@ -7,8 +8,8 @@
 #include "arch/x86/cpu/tsc_calib.h"
 
 struct sim {
-	uint64_t now_ps;       /* real time, picoseconds */
-	uint64_t read_ps;      /* each clock read takes this long */
+	uint64_t now_ps;  /* real time, picoseconds */
+	uint64_t read_ps; /* each clock read takes this long */
 	uint64_t tsc_hz;
 	uint64_t reads;
 	uint64_t stall_every;  /* every Nth read is delayed ... */
@@ -79,7 +80,8 @@ TestSuite(tsc_calib, .init = setup);
 static void assert_close(uint64_t got, uint64_t want, uint64_t ppm)
 {
 	uint64_t d = got > want ? got - want : want - got;
-	cr_assert_leq(d, want / 1000000 * ppm, "%lu Hz is not within %lu ppm of %lu Hz", got, ppm, want);
+	cr_assert_leq(d, want / 1000000 * ppm, "%lu Hz is not within %lu ppm of %lu Hz", got, ppm,
+		      want);
 }
 
 Test(tsc_calib, quiet_machine_every_reference_agrees)
@@ -101,7 +103,7 @@ Test(tsc_calib, long_stalls_between_reads_change_nothing)
 	sim.stall_every = 97;
 	sim.stall_offset = 50;
 	sim.stall_ps = 20000000000ULL; /* 20 ms */
-	pit.hz = 0; /* the PIT wraps every 55 ms: see the next test */
+	pit.hz = 0;                    /* the PIT wraps every 55 ms: see the next test */
 	c.nr_refs = 2;
 	cr_assert_neq(tsc_calib_run(&c), 0);
 	assert_close(c.result[0].hz, sim.tsc_hz, 100);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* 16550A UART model: register semantics, interrupts, FIFOs, loopback, and
  * the probe sequences of Linux's 8250 driver. */
 #include <criterion/criterion.h>
@@ -219,7 +220,8 @@ Test(uart, every_trigger_level)
 		wr(UART_FCR, UART_FCR_ENABLE | UART_FCR_CLEAR_RX | (t << UART_FCR_TRIGGER_SHIFT));
 		fill(levels[t] - 1, 0);
 		if (levels[t] > 1)
-			cr_assert_eq(rd(UART_IIR) & UART_IIR_ID_MASK, UART_IIR_CTI, "level %u", levels[t]);
+			cr_assert_eq(rd(UART_IIR) & UART_IIR_ID_MASK, UART_IIR_CTI, "level %u",
+				     levels[t]);
 		fill(1, 0);
 		cr_assert_eq(rd(UART_IIR) & UART_IIR_ID_MASK, UART_IIR_RDI, "level %u", levels[t]);
 	}

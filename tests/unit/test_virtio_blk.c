@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio block device through the real PCI transport and split rings:
  * features and configuration, reads/writes/flush/GET_ID, every kind of
  * faulty request (one log line each), read-only disks, a broken ring,
@@ -32,7 +33,10 @@ static void on_kick(void *ctx, struct virtio_pci *vp)
 static struct virtio_pci_config base_config(void)
 {
 	return (struct virtio_pci_config){
-		.owner = "vm1", .mem = &mem, .intx = &irq.sink, .intx_line = INTX_LINE,
+		.owner = "vm1",
+		.mem = &mem,
+		.intx = &irq.sink,
+		.intx_line = INTX_LINE,
 		.kick = on_kick,
 	};
 }
@@ -97,7 +101,8 @@ static void submit(struct req *r, uint32_t type, uint64_t sector, const uint8_t 
 	r->seg[r->nr++] = (struct vdrv_seg){ .data = r->hdr, .len = sizeof(r->hdr) };
 	for (unsigned int i = 0; i < nr_data; i++)
 		r->seg[r->nr++] = (struct vdrv_seg){
-			.data = data ? data + i * data_len : NULL, .len = data_len,
+			.data = data ? data + i * data_len : NULL,
+			.len = data_len,
 			.write = type != VIRTIO_BLK_T_OUT,
 		};
 	r->seg[r->nr++] = (struct vdrv_seg){ .len = 1, .write = true };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio console, single port: transmit to the output callback, input
  * ring delivered into receive buffers, size changes, hostile chains. */
 #include <criterion/criterion.h>
@@ -42,7 +43,10 @@ static void on_kick(void *ctx, struct virtio_pci *vp)
 static struct virtio_pci_config base_config(void)
 {
 	return (struct virtio_pci_config){
-		.owner = "t", .mem = &mem, .intx = &irq.sink, .intx_line = INTX_LINE,
+		.owner = "t",
+		.mem = &mem,
+		.intx = &irq.sink,
+		.intx_line = INTX_LINE,
 		.kick = on_kick,
 	};
 }
@@ -307,6 +311,7 @@ Test(virtio_console, malformed_transmit_chain_needs_reset)
 	vdrv_kick(&drv, TXQ);
 	virtio_pci_service(&con.vp);
 	cr_assert(con.vp.status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
-	cr_assert(host_log_contains("[t] virtio-console: transmitq: buffer outside guest RAM or empty; device needs reset"));
+	cr_assert(host_log_contains(
+			"[t] virtio-console: transmitq: buffer outside guest RAM or empty; device needs reset"));
 	cr_assert_eq(out_len, 0);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio network devices on one switch, through the real PCI transport and
  * split rings: frames between partitions, flooding and learning, merged
  * receive buffers, GSO and checksum offloads and their fallbacks, starved
@@ -27,7 +28,7 @@ struct node {
 	struct irq_recorder irq;
 	unsigned int kicks;
 	char name[8];
-	gpa_t rx_gpa[QSIZE];   /* buffer of each posted receive chain */
+	gpa_t rx_gpa[QSIZE]; /* buffer of each posted receive chain */
 	uint32_t rx_len[QSIZE];
 };
 
@@ -50,8 +51,12 @@ static struct node *make_node(unsigned int i)
 	recorder_init(&n->irq);
 	snprintf(n->name, sizeof(n->name), "vm%u", i);
 	struct virtio_pci_config base = {
-		.owner = n->name, .mem = &n->mem, .intx = &n->irq.sink, .intx_line = 10 + i,
-		.kick = on_kick, .kick_ctx = n,
+		.owner = n->name,
+		.mem = &n->mem,
+		.intx = &n->irq.sink,
+		.intx_line = 10 + i,
+		.kick = on_kick,
+		.kick_ctx = n,
 	};
 	const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, (uint8_t)i };
 	cr_assert(virtio_net_init(&n->net, &base, mac, &sw));
@@ -80,7 +85,7 @@ TestSuite(virtio_net, .init = setup, .fini = teardown);
 
 #define BASIC (VIRTIO_FEATURE(VIRTIO_NET_F_MAC) | VIRTIO_FEATURE(VIRTIO_NET_F_STATUS))
 #define MRG VIRTIO_FEATURE(VIRTIO_NET_F_MRG_RXBUF)
-#define OFFLOADS                                                                          \
+#define OFFLOADS                                                                            \
 	(VIRTIO_FEATURE(VIRTIO_NET_F_CSUM) | VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_CSUM) |      \
 	 VIRTIO_FEATURE(VIRTIO_NET_F_HOST_TSO4) | VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO4) | \
 	 VIRTIO_FEATURE(VIRTIO_NET_F_HOST_TSO6) | VIRTIO_FEATURE(VIRTIO_NET_F_GUEST_TSO6))
@@ -610,8 +615,7 @@ Test(virtio_net, broken_receive_ring_needs_reset)
 	make_frame(fr, mac_of(b), mac_of(a), 100, 1);
 	transmit(a, NULL, fr, 100);
 	service(b);
-	cr_assert(vdrv_common_read(&b->drv, VDRV_COMMON_STATUS, 1) &
-		  VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	cr_assert(vdrv_common_read(&b->drv, VDRV_COMMON_STATUS, 1) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 	cr_assert(host_log_contains("[vm1] virtio-net: receiveq:"));
 	/* The sender is unaffected. */
 	cr_assert(virtio_pci_running(&a->net.vp));

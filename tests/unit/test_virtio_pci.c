@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The virtio PCI transport, driven the way Linux's virtio_pci_modern does:
  * find the vendor capabilities through config space, negotiate features,
  * set up queues, notify, and take interrupts by MSI-X (fake msi_sink) or
@@ -66,11 +67,17 @@ static struct irq_recorder irq;
 static struct gmem mem;
 static uint8_t *ram;
 static unsigned int kicks;
-static struct { uint64_t addr; uint32_t data; } msis[32];
+static struct {
+	uint64_t addr;
+	uint32_t data;
+} msis[32];
 static unsigned int nr_msis;
 
 /* Device-side capability locations, as the driver found them. */
-static struct { uint32_t common, isr, notify, device, mult; unsigned int msix; } caps;
+static struct {
+	uint32_t common, isr, notify, device, mult;
+	unsigned int msix;
+} caps;
 
 static uint32_t dummy_config_read(void *d, unsigned int off, unsigned int size)
 {
@@ -85,8 +92,14 @@ static void dummy_config_write(void *d, unsigned int off, unsigned int size, uin
 	((struct dummy *)d)->last_config_write = val;
 }
 
-static void dummy_reset(void *d) { ((struct dummy *)d)->resets++; }
-static void dummy_activate(void *d) { ((struct dummy *)d)->activations++; }
+static void dummy_reset(void *d)
+{
+	((struct dummy *)d)->resets++;
+}
+static void dummy_activate(void *d)
+{
+	((struct dummy *)d)->activations++;
+}
 
 static void dummy_process(void *d, unsigned int q)
 {
@@ -161,8 +174,14 @@ static void bar_wr(uint64_t off, unsigned int size, uint64_t v)
 	cr_assert_eq(virtio_pci_bar_write(&dev.vp, off, size, v), 0);
 }
 
-static uint32_t c_rd(unsigned int off, unsigned int size) { return bar_rd(caps.common + off, size); }
-static void c_wr(unsigned int off, unsigned int size, uint32_t v) { bar_wr(caps.common + off, size, v); }
+static uint32_t c_rd(unsigned int off, unsigned int size)
+{
+	return bar_rd(caps.common + off, size);
+}
+static void c_wr(unsigned int off, unsigned int size, uint32_t v)
+{
+	bar_wr(caps.common + off, size, v);
+}
 
 /* Linux's virtio_pci_find_capability: walk vendor caps for cfg_type. */
 static unsigned int find_vendor_cap(uint8_t type)
@@ -276,7 +295,10 @@ static bool negotiate(uint64_t f)
 #define USED(q) (RING_GPA(q) + 0x2000)
 #define DATA(q) (RING_GPA(q) + 0x8000)
 
-static void *at(gpa_t gpa) { return ram + (gpa - RAM_GPA); }
+static void *at(gpa_t gpa)
+{
+	return ram + (gpa - RAM_GPA);
+}
 
 static void setup_queue(unsigned int q, uint16_t size, uint16_t vector)
 {
@@ -388,9 +410,12 @@ Test(virtio_pci, identity_and_bar)
 
 Test(virtio_pci, capabilities_as_linux_checks_them)
 {
-	struct { uint8_t type; uint32_t minlen, align; } want[] = {
-		{ CAP_COMMON, 56, 4 }, { CAP_ISR, 1, 1 }, { CAP_NOTIFY, 2, 2 }, { CAP_DEVICE, 0, 4 },
-		{ CAP_PCI, 0, 1 },
+	struct {
+		uint8_t type;
+		uint32_t minlen, align;
+	} want[] = {
+		{ CAP_COMMON, 56, 4 }, { CAP_ISR, 1, 1 }, { CAP_NOTIFY, 2, 2 },
+		{ CAP_DEVICE, 0, 4 },  { CAP_PCI, 0, 1 },
 	};
 	for (unsigned int i = 0; i < 5; i++) {
 		unsigned int pos = find_vendor_cap(want[i].type);
@@ -613,7 +638,8 @@ Test(virtio_pci, queue_enable_before_features_ok)
 	cr_assert_eq(c_rd(C_QENABLE, 2), 0);
 	cr_assert(c_rd(C_STATUS, 1) & S_NEEDS_RESET);
 	cr_assert_eq(host_log_count(), 1);
-	cr_assert(host_log_contains("[t] virtio-dummy: queue 0 enabled before FEATURES_OK; device needs reset"));
+	cr_assert(host_log_contains(
+			"[t] virtio-dummy: queue 0 enabled before FEATURES_OK; device needs reset"));
 	cr_assert_not(irq.level[INTX_LINE], "no config interrupt before DRIVER_OK");
 	/* Reset recovers. */
 	c_wr(C_STATUS, 1, 0);

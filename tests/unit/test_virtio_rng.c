@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio entropy device: buffers filled from the entropy callback, caps
  * per buffer and per service round, starved and misbehaving sources,
  * wrong-direction buffers and malformed chains. */
@@ -16,9 +17,9 @@
 #define INTX_LINE 5
 
 struct source {
-	uint8_t next;      /* counter pattern */
-	size_t limit;      /* bytes left before it starves (SIZE_MAX: never) */
-	size_t extra;      /* claims to have written this much more */
+	uint8_t next; /* counter pattern */
+	size_t limit; /* bytes left before it starves (SIZE_MAX: never) */
+	size_t extra; /* claims to have written this much more */
 	unsigned int calls;
 };
 
@@ -50,7 +51,10 @@ static void on_kick(void *ctx, struct virtio_pci *vp)
 static struct virtio_pci_config base_config(void)
 {
 	return (struct virtio_pci_config){
-		.owner = "t", .mem = &mem, .intx = &irq.sink, .intx_line = INTX_LINE,
+		.owner = "t",
+		.mem = &mem,
+		.intx = &irq.sink,
+		.intx_line = INTX_LINE,
 		.kick = on_kick,
 	};
 }
@@ -235,7 +239,8 @@ Test(virtio_rng, malformed_chain_needs_reset)
 	vdrv_kick(&drv, 0);
 	virtio_pci_service(&rng.vp);
 	cr_assert(rng.vp.status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
-	cr_assert(host_log_contains("[t] virtio-rng: requestq: descriptor index out of range; device needs reset"));
+	cr_assert(host_log_contains(
+			"[t] virtio-rng: requestq: descriptor index out of range; device needs reset"));
 	cr_assert_eq(vdrv_read_isr(&drv), 2, "config interrupt");
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Split virtqueue, device side: a small driver-side ring builder lays out
  * descriptor table, available and used rings in a malloc'd guest RAM, then
  * the tests check chains (direct, indirect, mixed), every validation error,
@@ -34,11 +35,30 @@ static void *at(gpa_t gpa)
 	return ram + (gpa - RAM_GPA);
 }
 
-static void put16(gpa_t gpa, uint16_t v) { memcpy(at(gpa), &v, 2); }
-static void put32(gpa_t gpa, uint32_t v) { memcpy(at(gpa), &v, 4); }
-static void put64(gpa_t gpa, uint64_t v) { memcpy(at(gpa), &v, 8); }
-static uint16_t get16(gpa_t gpa) { uint16_t v; memcpy(&v, at(gpa), 2); return v; }
-static uint32_t get32(gpa_t gpa) { uint32_t v; memcpy(&v, at(gpa), 4); return v; }
+static void put16(gpa_t gpa, uint16_t v)
+{
+	memcpy(at(gpa), &v, 2);
+}
+static void put32(gpa_t gpa, uint32_t v)
+{
+	memcpy(at(gpa), &v, 4);
+}
+static void put64(gpa_t gpa, uint64_t v)
+{
+	memcpy(at(gpa), &v, 8);
+}
+static uint16_t get16(gpa_t gpa)
+{
+	uint16_t v;
+	memcpy(&v, at(gpa), 2);
+	return v;
+}
+static uint32_t get32(gpa_t gpa)
+{
+	uint32_t v;
+	memcpy(&v, at(gpa), 4);
+	return v;
+}
 
 /* Driver side (§2.7.13): descriptor, avail ring entry, then avail idx. */
 static void desc_at(gpa_t table, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags,
@@ -69,20 +89,40 @@ static void set_avail_idx(uint16_t idx)
 	put16(AVAIL_GPA + 2, idx);
 }
 
-static uint16_t used_idx(void) { return get16(USED_GPA + 2); }
-static uint16_t used_flags(void) { return get16(USED_GPA); }
-static uint32_t used_id(uint16_t slot) { return get32(USED_GPA + 4 + 8ULL * slot); }
-static uint32_t used_len(uint16_t slot) { return get32(USED_GPA + 8 + 8ULL * slot); }
-static uint16_t avail_event(void) { return get16(USED_GPA + 4 + 8ULL * qsize); }
-static void set_used_event(uint16_t v) { put16(AVAIL_GPA + 4 + 2ULL * qsize, v); }
-static void set_avail_flags(uint16_t v) { put16(AVAIL_GPA, v); }
+static uint16_t used_idx(void)
+{
+	return get16(USED_GPA + 2);
+}
+static uint16_t used_flags(void)
+{
+	return get16(USED_GPA);
+}
+static uint32_t used_id(uint16_t slot)
+{
+	return get32(USED_GPA + 4 + 8ULL * slot);
+}
+static uint32_t used_len(uint16_t slot)
+{
+	return get32(USED_GPA + 8 + 8ULL * slot);
+}
+static uint16_t avail_event(void)
+{
+	return get16(USED_GPA + 4 + 8ULL * qsize);
+}
+static void set_used_event(uint16_t v)
+{
+	put16(AVAIL_GPA + 4 + 2ULL * qsize, v);
+}
+static void set_avail_flags(uint16_t v)
+{
+	put16(AVAIL_GPA, v);
+}
 
 static void enable(uint16_t size, bool event_idx, bool indirect)
 {
 	qsize = size;
 	drv_avail_idx = 0;
-	cr_assert_eq(virtq_enable(&q, &mem, size, DESC_GPA, AVAIL_GPA, USED_GPA, event_idx,
-				  indirect),
+	cr_assert_eq(virtq_enable(&q, &mem, size, DESC_GPA, AVAIL_GPA, USED_GPA, event_idx, indirect),
 		     VIRTQ_OK);
 }
 
@@ -166,7 +206,11 @@ Test(virtqueue, single_writable_and_single_readable)
 
 Test(virtqueue, enable_validation)
 {
-	struct { uint16_t size; gpa_t d, a, u; enum virtq_result want; } cases[] = {
+	struct {
+		uint16_t size;
+		gpa_t d, a, u;
+		enum virtq_result want;
+	} cases[] = {
 		{ 0, DESC_GPA, AVAIL_GPA, USED_GPA, VIRTQ_ERR_NOT_READY },
 		{ 6, DESC_GPA, AVAIL_GPA, USED_GPA, VIRTQ_ERR_NOT_READY },
 		{ VIRTQ_MAX_SIZE * 2, DESC_GPA, AVAIL_GPA, USED_GPA, VIRTQ_ERR_NOT_READY },

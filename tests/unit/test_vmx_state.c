@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* arch/x86/vmx/vmx_state.c: access-rights conversion (SDM Vol. 3C Table
  * 25-2), control values from capability MSRs (Vol. 3D A.3), CR0/CR4 fixed
  * bits and masks (A.7, A.8), and the VM-entry guest-state checks (Vol. 3C
@@ -13,7 +14,7 @@
 static const struct vmx_fixed_bits fx = {
 	.cr0_fixed0 = 0x80000021, /* PG, NE, PE */
 	.cr0_fixed1 = 0xffffffff,
-	.cr4_fixed0 = 0x2000,     /* VMXE */
+	.cr4_fixed0 = 0x2000, /* VMXE */
 	.cr4_fixed1 = 0x3727ff,
 	.unrestricted = true,
 	.phys_bits = 40,
@@ -21,8 +22,10 @@ static const struct vmx_fixed_bits fx = {
 
 Test(vmx_state, access_rights_of_common_descriptors)
 {
-	uint16_t code64 = SEG_ATTR_TYPE(SEG_TYPE_CODE_RX_A) | SEG_ATTR_S | SEG_ATTR_P | SEG_ATTR_L | SEG_ATTR_G;
-	uint16_t data32 = SEG_ATTR_TYPE(SEG_TYPE_DATA_RW_A) | SEG_ATTR_S | SEG_ATTR_P | SEG_ATTR_DB | SEG_ATTR_G;
+	uint16_t code64 = SEG_ATTR_TYPE(SEG_TYPE_CODE_RX_A) | SEG_ATTR_S | SEG_ATTR_P | SEG_ATTR_L |
+			  SEG_ATTR_G;
+	uint16_t data32 = SEG_ATTR_TYPE(SEG_TYPE_DATA_RW_A) | SEG_ATTR_S | SEG_ATTR_P |
+			  SEG_ATTR_DB | SEG_ATTR_G;
 	uint16_t tss = SEG_ATTR_TYPE(SEG_TYPE_TSS64_BUSY) | SEG_ATTR_P;
 
 	cr_assert_eq(vmx_ar_from_attr(code64), 0xa09b);
@@ -52,7 +55,8 @@ Test(vmx_state, attr_round_trip_for_every_present_attr)
 	for (uint32_t a = 0; a < 0x1000; a++) {
 		if (!(a & SEG_ATTR_P))
 			continue;
-		cr_assert_eq(vmx_attr_from_ar(vmx_ar_from_attr((uint16_t)a), false), a, "attr %#x", a);
+		cr_assert_eq(vmx_attr_from_ar(vmx_ar_from_attr((uint16_t)a), false), a, "attr %#x",
+			     a);
 		cr_assert_eq(vmx_ar_from_attr((uint16_t)a) & VMX_AR_RESERVED, 0);
 	}
 }
@@ -64,7 +68,8 @@ Test(vmx_state, controls_follow_allowed_settings)
 	uint32_t v;
 
 	cr_assert(vmx_adjust_controls(cap, BIT(0) | BIT(9), BIT(3), &v));
-	cr_assert_eq(v, 0x16 | BIT(0) | BIT(3), "wanted-but-forbidden bit 9 dropped, forced bits kept");
+	cr_assert_eq(v, 0x16 | BIT(0) | BIT(3),
+		     "wanted-but-forbidden bit 9 dropped, forced bits kept");
 	cr_assert_not(vmx_adjust_controls(cap, 0, BIT(8), &v), "a needed bit the CPU forbids");
 	cr_assert(vmx_adjust_controls(cap, 0, 0, &v));
 	cr_assert_eq(v, 0x16);
@@ -103,7 +108,8 @@ Test(vmx_state, cr4_never_for_guests)
 	static const unsigned bits[] = { 14, 18, 22, 23, 24 };
 	for (unsigned i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
 		cr_assert(vmx_cr4_host_mask(&all) & BIT(bits[i]), "CR4 bit %u host-owned", bits[i]);
-		cr_assert(vmx_cr4_guest_forbidden(&all) & BIT(bits[i]), "CR4 bit %u refused", bits[i]);
+		cr_assert(vmx_cr4_guest_forbidden(&all) & BIT(bits[i]), "CR4 bit %u refused",
+			  bits[i]);
 	}
 	cr_assert_not(vmx_cr4_guest_forbidden(&all) & BIT(20), "SMEP stays the guest's");
 	cr_assert_not(vmx_cr4_host_mask(&all) & BIT(7), "PGE stays guest-owned (no exit)");
@@ -118,8 +124,8 @@ static struct vmx_guest_state state_for(enum vcpu_mode mode)
 	memset(&g, 0, sizeof(g));
 	vcpu_sregs_for_mode(&s, mode, 0x10000);
 	for (unsigned int i = 0; i < SEG_COUNT; i++)
-		g.seg[i] = (struct vmx_seg_state){ s.seg[i].sel, s.seg[i].limit, vmx_ar_from_attr(s.seg[i].attr),
-						   s.seg[i].base };
+		g.seg[i] = (struct vmx_seg_state){ s.seg[i].sel, s.seg[i].limit,
+						   vmx_ar_from_attr(s.seg[i].attr), s.seg[i].base };
 	g.cr0 = vmx_cr0_real(&fx, s.cr0);
 	g.cr3 = s.cr3;
 	g.cr4 = vmx_cr4_real(&fx, s.cr4);
@@ -141,11 +147,11 @@ static const char *check(const struct vmx_guest_state *g, uint64_t *v)
 	return vmx_check_guest_state(g, &fx, v);
 }
 
-#define assert_fails_with(g, needle)                                                     \
-	do {                                                                             \
-		uint64_t v_;                                                             \
-		const char *w_ = check(&(g), &v_);                                       \
-		cr_assert_not_null(w_, "expected a failure mentioning '%s'", needle);    \
+#define assert_fails_with(g, needle)                                                           \
+	do {                                                                                   \
+		uint64_t v_;                                                                   \
+		const char *w_ = check(&(g), &v_);                                             \
+		cr_assert_not_null(w_, "expected a failure mentioning '%s'", needle);          \
 		cr_assert_not_null(strstr(w_, needle), "got '%s', expected '%s'", w_, needle); \
 	} while (0)
 

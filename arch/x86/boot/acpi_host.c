@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/boot/acpi_host.h"
 #include "core/lib/string.h"
 #include "core/log.h"
@@ -92,8 +93,9 @@ static bool rsdp_at(uint64_t pa, phys_reader rd, void *ctx, struct rsdp_view *v)
 		const uint8_t *full = rd(ctx, pa, ACPI_RSDP_V2_LEN);
 		if (full) {
 			uint32_t len = load_u32(full + ACPI_RSDP_OFF_LENGTH);
-			const uint8_t *all = len >= ACPI_RSDP_V2_LEN && len <= ACPI_RSDP_MAX_LEN ?
-						     rd(ctx, pa, len) : NULL;
+			const uint8_t *all = len >= ACPI_RSDP_V2_LEN && len <= ACPI_RSDP_MAX_LEN
+							     ? rd(ctx, pa, len)
+							     : NULL;
 			p = all ? all : full;
 			avail = all ? len : ACPI_RSDP_V2_LEN;
 		}
@@ -109,7 +111,8 @@ static uint64_t rsdp_scan_bios(phys_reader rd, void *ctx)
 	if (seg) {
 		uint64_t ebda = (uint64_t)(seg[0] | seg[1] << 8) << 4;
 		if (ebda >= ACPI_EBDA_MIN && ebda < ACPI_EBDA_MAX) {
-			uint64_t pa = rsdp_search(ebda, MIN(ebda + ACPI_EBDA_SCAN_LEN, ACPI_EBDA_MAX), rd, ctx);
+			uint64_t pa = rsdp_search(ebda, MIN(ebda + ACPI_EBDA_SCAN_LEN, ACPI_EBDA_MAX),
+						  rd, ctx);
 			if (pa)
 				return pa;
 		}
@@ -140,8 +143,8 @@ static bool find_rsdp(struct acpi_host *ai, const struct boot_info *bi, phys_rea
 /* A system description table at pa with signature sig (NULL: any), its
  * length bounded and its checksum right; NULL (with a line naming `what`)
  * otherwise. */
-static const uint8_t *sdt_map(uint64_t pa, const char *sig, const char *what, phys_reader rd, void *ctx,
-			      uint32_t *len_out)
+static const uint8_t *sdt_map(uint64_t pa, const char *sig, const char *what, phys_reader rd,
+			      void *ctx, uint32_t *len_out)
 {
 	const uint8_t *h = pa ? rd(ctx, pa, ACPI_SDT_HDR_LEN) : NULL;
 	if (!h) {
@@ -149,7 +152,8 @@ static const uint8_t *sdt_map(uint64_t pa, const char *sig, const char *what, ph
 		return NULL;
 	}
 	if (sig && bh_memcmp(h, sig, 4) != 0) {
-		pr_warn("acpi: firmware %s at %#lx does not carry the signature '%s'; ignored", what, pa, sig);
+		pr_warn("acpi: firmware %s at %#lx does not carry the signature '%s'; ignored",
+			what, pa, sig);
 		return NULL;
 	}
 	uint32_t len = load_u32(h + ACPI_SDT_OFF_LENGTH);
@@ -159,7 +163,8 @@ static const uint8_t *sdt_map(uint64_t pa, const char *sig, const char *what, ph
 	}
 	const uint8_t *t = rd(ctx, pa, len);
 	if (!t) {
-		pr_warn("acpi: firmware %s at %#lx (%u bytes) is not readable; ignored", what, pa, len);
+		pr_warn("acpi: firmware %s at %#lx (%u bytes) is not readable; ignored", what, pa,
+			len);
 		return NULL;
 	}
 	if (acpi_host_checksum(t, len) != 0) {
@@ -232,7 +237,8 @@ static void madt_parse(struct acpi_host *ai, const uint8_t *t, uint32_t len)
 		off += elen;
 	}
 	if (too_short)
-		pr_warn("acpi: firmware MADT has %u malformed processor/override entries; skipped", too_short);
+		pr_warn("acpi: firmware MADT has %u malformed processor/override entries; skipped",
+			too_short);
 	if (ai->nr_duplicates)
 		pr_warn("acpi: firmware MADT lists %u APIC IDs more than once; later entries ignored",
 			ai->nr_duplicates);
@@ -280,7 +286,8 @@ static void root_entry(struct acpi_host *ai, uint64_t pa, const uint8_t *h, phys
 		if (!t)
 			return;
 		if (len < ACPI_MADT_OFF_ENTRIES) {
-			pr_warn("acpi: firmware MADT at %#lx is %u bytes, too short; ignored", pa, len);
+			pr_warn("acpi: firmware MADT at %#lx is %u bytes, too short; ignored", pa,
+				len);
 			return;
 		}
 		ai->madt_pa = pa;
@@ -297,8 +304,8 @@ static void root_entry(struct acpi_host *ai, uint64_t pa, const uint8_t *h, phys
 }
 
 /* Walk the RSDT (entry_size 4) or XSDT (8). True if it held a valid MADT. */
-static bool root_walk(struct acpi_host *ai, uint64_t root_pa, unsigned int entry_size, phys_reader rd,
-		      void *ctx)
+static bool root_walk(struct acpi_host *ai, uint64_t root_pa, unsigned int entry_size,
+		      phys_reader rd, void *ctx)
 {
 	const char *sig = entry_size == 8 ? ACPI_SIG_XSDT : ACPI_SIG_RSDT;
 	uint32_t len;
@@ -308,8 +315,8 @@ static bool root_walk(struct acpi_host *ai, uint64_t root_pa, unsigned int entry
 	uint32_t n = (len - ACPI_SDT_HDR_LEN) / entry_size;
 	unsigned int unreadable = 0;
 	if (n > ACPI_MAX_ROOT_ENTRIES) {
-		pr_warn("acpi: firmware %s lists %u tables; only the first %u are looked at", sig, n,
-			ACPI_MAX_ROOT_ENTRIES);
+		pr_warn("acpi: firmware %s lists %u tables; only the first %u are looked at", sig,
+			n, ACPI_MAX_ROOT_ENTRIES);
 		n = ACPI_MAX_ROOT_ENTRIES;
 	}
 	for (uint32_t i = 0; i < n; i++) {
@@ -323,7 +330,8 @@ static bool root_walk(struct acpi_host *ai, uint64_t root_pa, unsigned int entry
 		root_entry(ai, pa, h, rd, ctx);
 	}
 	if (unreadable)
-		pr_warn("acpi: firmware %s has %u entries pointing to unreadable memory; skipped", sig, unreadable);
+		pr_warn("acpi: firmware %s has %u entries pointing to unreadable memory; skipped",
+			sig, unreadable);
 	return ai->madt_pa != 0;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The machine's own ACPI tables, read once at boot to learn which CPUs exist:
  * RSDP (from the loader, or found in the BIOS areas), RSDT/XSDT, MADT.
  * Firmware tables are treated as hostile input: every length is bounded,
@@ -14,22 +15,22 @@
 /* RSDP (ACPI 6.4 §5.2.5.3). */
 #define ACPI_RSDP_SIG "RSD PTR "
 #define ACPI_RSDP_SIG_LEN 8
-#define ACPI_RSDP_V1_LEN 20          /* bytes covered by Checksum */
-#define ACPI_RSDP_V2_LEN 36          /* smallest Length of an ACPI 2.0+ RSDP */
+#define ACPI_RSDP_V1_LEN 20 /* bytes covered by Checksum */
+#define ACPI_RSDP_V2_LEN 36 /* smallest Length of an ACPI 2.0+ RSDP */
 #define ACPI_RSDP_OFF_CHECKSUM 8
 #define ACPI_RSDP_OFF_REVISION 15
 #define ACPI_RSDP_OFF_RSDT 16
 #define ACPI_RSDP_OFF_LENGTH 20
 #define ACPI_RSDP_OFF_XSDT 24
-#define ACPI_RSDP_REV_XSDT 2         /* revision from which Length/XSDT exist */
-#define ACPI_RSDP_MAX_LEN 4096       /* a larger Length is corruption */
+#define ACPI_RSDP_REV_XSDT 2   /* revision from which Length/XSDT exist */
+#define ACPI_RSDP_MAX_LEN 4096 /* a larger Length is corruption */
 
 /* Where a BIOS may keep the RSDP (ACPI 6.4 §5.2.5.1): the first KiB of the
  * EBDA, whose segment is the word at 40:0Eh, and 0xE0000-0xFFFFF, on 16-byte
  * boundaries. */
 #define ACPI_BDA_EBDA_SEG 0x40e
 #define ACPI_EBDA_SCAN_LEN 1024
-#define ACPI_EBDA_MIN 0x80000        /* an EBDA segment outside 512-640 KiB is junk */
+#define ACPI_EBDA_MIN 0x80000 /* an EBDA segment outside 512-640 KiB is junk */
 #define ACPI_EBDA_MAX 0xa0000
 #define ACPI_BIOS_ROM_START 0xe0000
 #define ACPI_BIOS_ROM_END 0x100000
@@ -38,7 +39,7 @@
 /* System description table header (ACPI 6.4 §5.2.6). */
 #define ACPI_SDT_HDR_LEN 36
 #define ACPI_SDT_OFF_LENGTH 4
-#define ACPI_SDT_MAX_LEN (1u << 20)  /* no RSDT, XSDT or MADT is this large */
+#define ACPI_SDT_MAX_LEN (1u << 20) /* no RSDT, XSDT or MADT is this large */
 #define ACPI_SIG_RSDT "RSDT"
 #define ACPI_SIG_XSDT "XSDT"
 #define ACPI_SIG_MADT "APIC"
@@ -72,11 +73,11 @@
 #define ACPI_MADT_OFF_FLAGS 40
 #define ACPI_MADT_OFF_ENTRIES 44
 #define ACPI_MADT_PCAT_COMPAT BIT(0)
-#define ACPI_MADT_LOCAL_APIC 0          /* §5.2.12.2, 8 bytes */
+#define ACPI_MADT_LOCAL_APIC 0 /* §5.2.12.2, 8 bytes */
 #define ACPI_MADT_LOCAL_APIC_LEN 8
-#define ACPI_MADT_LAPIC_OVERRIDE 5      /* §5.2.12.8, 12 bytes */
+#define ACPI_MADT_LAPIC_OVERRIDE 5 /* §5.2.12.8, 12 bytes */
 #define ACPI_MADT_LAPIC_OVERRIDE_LEN 12
-#define ACPI_MADT_LOCAL_X2APIC 9        /* §5.2.12.12, 16 bytes */
+#define ACPI_MADT_LOCAL_X2APIC 9 /* §5.2.12.12, 16 bytes */
 #define ACPI_MADT_LOCAL_X2APIC_LEN 16
 #define ACPI_MADT_CPU_ENABLED BIT(0)
 #define ACPI_MADT_CPU_ONLINE_CAPABLE BIT(1)
@@ -86,27 +87,27 @@
 
 struct acpi_host_cpu {
 	uint32_t apic_id;
-	uint32_t uid;     /* ACPI processor UID */
-	bool x2apic;      /* listed by a Local x2APIC entry */
+	uint32_t uid; /* ACPI processor UID */
+	bool x2apic;  /* listed by a Local x2APIC entry */
 };
 
 struct acpi_host {
-	uint64_t rsdp_pa;        /* 0: no RSDP found */
+	uint64_t rsdp_pa; /* 0: no RSDP found */
 	uint8_t rsdp_revision;
-	bool rsdp_from_loader;   /* the loader's copy, not a BIOS-area scan */
-	bool via_xsdt;           /* the MADT was found through the XSDT */
-	uint64_t madt_pa;        /* 0: no valid MADT */
-	uint64_t lapic_pa;       /* the MADT's address, or its 64-bit override */
+	bool rsdp_from_loader; /* the loader's copy, not a BIOS-area scan */
+	bool via_xsdt;         /* the MADT was found through the XSDT */
+	uint64_t madt_pa;      /* 0: no valid MADT */
+	uint64_t lapic_pa;     /* the MADT's address, or its 64-bit override */
 	uint32_t madt_flags;
-	unsigned int nr_cpus;    /* enabled processors, in MADT order, no duplicates */
+	unsigned int nr_cpus; /* enabled processors, in MADT order, no duplicates */
 	struct acpi_host_cpu cpus[ACPI_HOST_MAX_CPUS];
 	unsigned int nr_dropped;    /* enabled processors beyond ACPI_HOST_MAX_CPUS */
 	unsigned int nr_disabled;   /* listed but neither enabled nor used (hot-plug slots) */
 	unsigned int nr_duplicates; /* entries naming an APIC ID listed before */
 	/* Clocks for TSC calibration (arch/x86/cpu/tsc.c); 0: none found. */
-	uint16_t pm_timer_port;     /* the FADT's PM timer I/O port */
-	bool pm_timer_32bit;        /* TMR_VAL_EXT: 32 bits, else 24 */
-	uint64_t hpet_pa;           /* the HPET table's event timer block */
+	uint16_t pm_timer_port; /* the FADT's PM timer I/O port */
+	bool pm_timer_32bit;    /* TMR_VAL_EXT: 32 bits, else 24 */
+	uint64_t hpet_pa;       /* the HPET table's event timer block */
 };
 
 /* Fill ai from the machine's tables (MADT; and the FADT's PM timer and the

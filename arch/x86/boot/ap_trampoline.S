@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Where an application processor (AP) starts: the boot CPU copies these bytes
  * to a free page below 1 MiB (arch/x86/cpu/smp.c) and names that page in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* boot_main: from the first C instruction to the point where core/ takes
  * over. Order matters: console first (so every later failure can be told),
  * then descriptor tables (so faults are reported), then boot information,
@@ -61,7 +62,8 @@ static bool collect_boot_info(uint32_t magic, uint64_t info)
 			return false;
 		}
 		bh_memcpy(&boot_info, src, sizeof(boot_info));
-		if (boot_info.nr_mem > BOOT_MAX_MEM_RANGES || boot_info.nr_modules > BOOT_MAX_MODULES) {
+		if (boot_info.nr_mem > BOOT_MAX_MEM_RANGES ||
+		    boot_info.nr_modules > BOOT_MAX_MODULES) {
 			pr_err("boot: the UEFI loader's boot information has impossible counts");
 			return false;
 		}
@@ -72,7 +74,8 @@ static bool collect_boot_info(uint32_t magic, uint64_t info)
 		return boot_info.nr_mem > 0;
 	}
 	default:
-		pr_err("boot: entered with unknown magic %#x: not a Multiboot or Bulkhead loader", magic);
+		pr_err("boot: entered with unknown magic %#x: not a Multiboot or Bulkhead loader",
+		       magic);
 		return false;
 	}
 }
@@ -80,10 +83,14 @@ static bool collect_boot_info(uint32_t magic, uint64_t info)
 static const char *boot_source_name(uint32_t src)
 {
 	switch (src) {
-	case BOOT_SRC_MULTIBOOT1: return "multiboot1";
-	case BOOT_SRC_MULTIBOOT2: return "multiboot2";
-	case BOOT_SRC_UEFI: return "uefi";
-	default: return "unknown";
+	case BOOT_SRC_MULTIBOOT1:
+		return "multiboot1";
+	case BOOT_SRC_MULTIBOOT2:
+		return "multiboot2";
+	case BOOT_SRC_UEFI:
+		return "uefi";
+	default:
+		return "unknown";
 	}
 }
 
@@ -117,7 +124,8 @@ static void validate_modules(void)
 			i++;
 			continue;
 		}
-		pr_warn("boot: module %u (%#lx-%#lx, '%s') %s; ignored", i, m->start, m->end, m->cmdline, why);
+		pr_warn("boot: module %u (%#lx-%#lx, '%s') %s; ignored", i, m->start, m->end,
+			m->cmdline, why);
 		for (unsigned int j = i; j + 1 < boot_info.nr_modules; j++)
 			boot_info.modules[j] = boot_info.modules[j + 1];
 		boot_info.nr_modules--;
@@ -137,7 +145,8 @@ static void setup_memory(void)
 					   (uintptr_t)__image_end - (uintptr_t)__image_start };
 	for (unsigned int i = 0; i < boot_info.nr_modules; i++)
 		reserve[n++] = (struct mem_range){ boot_info.modules[i].start,
-						   boot_info.modules[i].end - boot_info.modules[i].start };
+						   boot_info.modules[i].end -
+								   boot_info.modules[i].start };
 	memmap_build(&boot_memmap, &boot_info, reserve, n);
 	frame_init(&hv_frames, &boot_memmap, NULL);
 	/* The boot page tables map the first 4 GiB only (entry.S), and the
@@ -173,12 +182,10 @@ static void trigger_test_fault(enum test_fault f)
 	case TEST_FAULT_GP:
 		wrmsr(0xdeadbeef, 0); /* no such MSR */
 		break;
-	case TEST_FAULT_PF:
-	{
+	case TEST_FAULT_PF: {
 		volatile uint64_t *volatile null_page = (volatile uint64_t *)8;
 		*null_page = 0; /* page 0 is unmapped */
-	}
-		break;
+	} break;
 	case TEST_FAULT_DE: {
 		volatile uint32_t zero = 0;
 		volatile uint32_t r = 1 / zero;
@@ -191,7 +198,8 @@ static void trigger_test_fault(enum test_fault f)
 	case TEST_FAULT_IST_GUARD: {
 		/* The guard page below CPU 0's NMI stack (IST2): as an NMI
 		 * handler overflowing its stack would touch first. */
-		volatile uint8_t *guard = (volatile uint8_t *)(gdt_ist_guard(0, IST_NMI - 1) + PAGE_SIZE - 8);
+		volatile uint8_t *guard =
+				(volatile uint8_t *)(gdt_ist_guard(0, IST_NMI - 1) + PAGE_SIZE - 8);
 		*guard = 0;
 		break;
 	}
@@ -261,7 +269,8 @@ void boot_main(uint32_t magic, uint64_t info)
 	if (screen)
 		console_set_mirror(screen_write);
 	pr_info("Bulkhead %s (git %s) booted via %s (%s)", BULKHEAD_VERSION, BULKHEAD_GIT,
-		boot_source_name(boot_info.source), boot_info.loader_name[0] ? boot_info.loader_name : "no name");
+		boot_source_name(boot_info.source),
+		boot_info.loader_name[0] ? boot_info.loader_name : "no name");
 	if (screen)
 		pr_info("screen: the console is mirrored to %s", screen_describe());
 	if (!ok) {

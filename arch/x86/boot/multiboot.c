@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/boot/multiboot.h"
 #include "core/lib/string.h"
 #include "core/log.h"
@@ -17,7 +18,7 @@ struct __packed mb1_info {
 	uint32_t apm_table;
 	uint32_t vbe_control_info, vbe_mode_info;
 	uint16_t vbe_mode, vbe_interface_seg, vbe_interface_off, vbe_interface_len;
-	uint64_t framebuffer_addr;      /* valid with MB1_INFO_FRAMEBUFFER */
+	uint64_t framebuffer_addr; /* valid with MB1_INFO_FRAMEBUFFER */
 	uint32_t framebuffer_pitch, framebuffer_width, framebuffer_height;
 	uint8_t framebuffer_bpp, framebuffer_type;
 	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
@@ -80,8 +81,8 @@ static void boot_info_init(struct boot_info *bi, uint32_t source)
 
 /* Copy a NUL-terminated string from physical memory into dst, reading one
  * bounded chunk; an unterminated string is cut and flagged. */
-static void copy_pstring(struct boot_info *bi, char *dst, size_t size, uint64_t pa,
-			 phys_reader rd, void *ctx)
+static void copy_pstring(struct boot_info *bi, char *dst, size_t size, uint64_t pa, phys_reader rd,
+			 void *ctx)
 {
 	dst[0] = '\0';
 	if (!pa)
@@ -89,7 +90,8 @@ static void copy_pstring(struct boot_info *bi, char *dst, size_t size, uint64_t 
 	for (size_t i = 0; i < size; i++) {
 		const char *c = rd(ctx, pa + i, 1);
 		if (!c) {
-			pr_warn("boot: string at %#lx is not readable after %zu bytes; cut there", pa, i);
+			pr_warn("boot: string at %#lx is not readable after %zu bytes; cut there",
+				pa, i);
 			dst[i] = '\0';
 			return;
 		}
@@ -154,18 +156,27 @@ static void set_framebuffer(struct boot_info *bi, uint64_t addr, uint32_t pitch,
 	if (!addr || !width || !height)
 		return;
 	if (type == MB_FB_TYPE_EGA_TEXT) {
-		*fb = (struct boot_fb){ .addr = addr, .type = BOOT_FB_VGA_TEXT, .width = width,
-					.height = height, .pitch = pitch };
+		*fb = (struct boot_fb){ .addr = addr,
+					.type = BOOT_FB_VGA_TEXT,
+					.width = width,
+					.height = height,
+					.pitch = pitch };
 		return;
 	}
 	if (type != MB_FB_TYPE_RGB || bpp != 32 || rgb[1] != 8 || rgb[3] != 8 || rgb[5] != 8 ||
 	    pitch < width * 4ULL) {
 		pr_warn("boot: the loader's %ux%u framebuffer (type %u, %u bits per pixel) is not one the "
-			"screen console can draw on", width, height, type, bpp);
+			"screen console can draw on",
+			width, height, type, bpp);
 		return;
 	}
-	*fb = (struct boot_fb){ .addr = addr, .type = BOOT_FB_RGB32, .width = width, .height = height,
-				.pitch = pitch, .red_shift = rgb[0], .green_shift = rgb[2],
+	*fb = (struct boot_fb){ .addr = addr,
+				.type = BOOT_FB_RGB32,
+				.width = width,
+				.height = height,
+				.pitch = pitch,
+				.red_shift = rgb[0],
+				.green_shift = rgb[2],
 				.blue_shift = rgb[4] };
 }
 
@@ -186,14 +197,16 @@ bool multiboot1_parse(struct boot_info *bi, uint64_t info_pa, phys_reader rd, vo
 	if (info->flags & MB1_INFO_CMDLINE)
 		copy_pstring(bi, bi->cmdline, sizeof(bi->cmdline), info->cmdline, rd, ctx);
 	if (info->flags & MB1_INFO_LOADER_NAME)
-		copy_pstring(bi, bi->loader_name, sizeof(bi->loader_name), info->boot_loader_name, rd, ctx);
+		copy_pstring(bi, bi->loader_name, sizeof(bi->loader_name), info->boot_loader_name,
+			     rd, ctx);
 
 	if (info->flags & MB1_INFO_MMAP) {
 		uint64_t pa = info->mmap_addr, end = pa + info->mmap_length;
 		while (pa + sizeof(struct mb1_mmap_entry) <= end) {
 			const struct mb1_mmap_entry *e = rd(ctx, pa, sizeof(*e));
 			if (!e || e->size < 20) {
-				pr_warn("boot: Multiboot1 memory map entry at %#lx is malformed; map cut there", pa);
+				pr_warn("boot: Multiboot1 memory map entry at %#lx is malformed; map cut there",
+					pa);
 				bi->flags |= BOOT_INFO_F_MEM_TRUNCATED;
 				break;
 			}
@@ -212,12 +225,15 @@ bool multiboot1_parse(struct boot_info *bi, uint64_t info_pa, phys_reader rd, vo
 		uint32_t count = info->mods_count, i;
 		uint64_t no_room = 0;
 		for (i = 0; i < count && i < MB1_MAX_MODULE_ENTRIES; i++) {
-			const struct mb1_module *m = rd(ctx, info->mods_addr + (uint64_t)i * sizeof(*m), sizeof(*m));
+			const struct mb1_module *m =
+					rd(ctx, info->mods_addr + (uint64_t)i * sizeof(*m),
+					   sizeof(*m));
 			if (!m) {
 				pr_warn("boot: Multiboot1 module list unreadable at entry %u", i);
 				break;
 			}
-			if (add_module(bi, m->mod_start, m->mod_end, m->string, NULL, rd, ctx) == MODULE_NO_ROOM)
+			if (add_module(bi, m->mod_start, m->mod_end, m->string, NULL, rd, ctx) ==
+			    MODULE_NO_ROOM)
 				no_room++;
 		}
 		if (i == MB1_MAX_MODULE_ENTRIES && count > i) {
@@ -228,11 +244,11 @@ bool multiboot1_parse(struct boot_info *bi, uint64_t info_pa, phys_reader rd, vo
 		report_no_room(no_room);
 	}
 	if (info->flags & MB1_INFO_FRAMEBUFFER) {
-		const uint8_t rgb[6] = { info->red_pos, info->red_size, info->green_pos,
+		const uint8_t rgb[6] = { info->red_pos,    info->red_size, info->green_pos,
 					 info->green_size, info->blue_pos, info->blue_size };
 		set_framebuffer(bi, info->framebuffer_addr, info->framebuffer_pitch,
-				info->framebuffer_width, info->framebuffer_height, info->framebuffer_bpp,
-				info->framebuffer_type, rgb);
+				info->framebuffer_width, info->framebuffer_height,
+				info->framebuffer_bpp, info->framebuffer_type, rgb);
 	}
 	if (bi->nr_mem == 0) {
 		pr_err("boot: the loader gave no memory map");
@@ -247,7 +263,8 @@ static void mb2_framebuffer(struct boot_info *bi, const struct mb2_tag *t)
 		return; /* an indexed-colour tag is shorter; not drawn on anyway */
 	struct mb2_framebuffer f;
 	bh_memcpy(&f, t + 1, sizeof(f));
-	const uint8_t rgb[6] = { f.red_pos, f.red_size, f.green_pos, f.green_size, f.blue_pos, f.blue_size };
+	const uint8_t rgb[6] = { f.red_pos,    f.red_size, f.green_pos,
+				 f.green_size, f.blue_pos, f.blue_size };
 	set_framebuffer(bi, f.addr, f.pitch, f.width, f.height, f.bpp, f.type, rgb);
 }
 
@@ -309,7 +326,8 @@ static void mb2_rsdp(struct boot_info *bi, const struct mb2_tag *t, uint64_t tag
 {
 	uint32_t len = t->size - sizeof(*t);
 	if (len < RSDP_V1_LEN) {
-		pr_warn("boot: Multiboot2 ACPI tag holds %u bytes, too short for an RSDP; ignored", len);
+		pr_warn("boot: Multiboot2 ACPI tag holds %u bytes, too short for an RSDP; ignored",
+			len);
 		return;
 	}
 	if (len > sizeof(bi->rsdp_copy))
@@ -328,7 +346,8 @@ bool multiboot2_parse(struct boot_info *bi, uint64_t info_pa, phys_reader rd, vo
 	const void *hdr = rd(ctx, info_pa, 8);
 	uint32_t total = hdr ? load_u32(hdr) : 0;
 	if (total < 16 || total > MB2_INFO_MAX_SIZE) {
-		pr_err("boot: Multiboot2 information at %#lx is unreadable or has a bad size", info_pa);
+		pr_err("boot: Multiboot2 information at %#lx is unreadable or has a bad size",
+		       info_pa);
 		return false;
 	}
 	const uint8_t *base = rd(ctx, info_pa, total);

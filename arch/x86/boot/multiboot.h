@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Multiboot1 and Multiboot2 information parsing into struct boot_info.
  * Pure code: the caller supplies how to reach physical memory, so the host
  * unit tests feed crafted (and hostile) information blocks. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Thin wrappers for x86 instructions the hypervisor uses (port I/O, MSRs,
  * control registers, CPUID, TSC). Inline so the exit path pays nothing. */
 #ifndef BULKHEAD_ARCH_X86_CPU_CPU_H
@@ -52,9 +53,18 @@
 #define EFER_NXE BIT(11)
 #define EFER_SVME BIT(12)
 
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
-static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
-static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
 static inline uint8_t inb(uint16_t port)
 {
 	uint8_t v;
@@ -98,7 +108,10 @@ static inline uint64_t rdmsr(uint32_t msr)
 
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+	__asm__ volatile("wrmsr"
+			 :
+			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
 }
 
 static inline uint64_t rdtsc(void)
@@ -117,14 +130,26 @@ static inline uint32_t rdtsc_lo(void)
 	return lo;
 }
 
-static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
-static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline void irq_disable(void)
+{
+	__asm__ volatile("cli" ::: "memory");
+}
+static inline void irq_enable(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
 /* Let a pending host interrupt be taken (the one-instruction window after
  * STI, SDM Vol. 2B "STI"), then mask interrupts again. */
-static inline void cpu_irq_window(void) { __asm__ volatile("sti; nop; cli" ::: "memory"); }
+static inline void cpu_irq_window(void)
+{
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+}
 /* Sleep until a host interrupt arrives (STI's shadow covers HLT, so an
  * interrupt pending before cannot be lost), and return with them masked. */
-static inline void cpu_wait_for_interrupt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
+static inline void cpu_wait_for_interrupt(void)
+{
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
 #endif
 
 struct cpuid_regs {
@@ -134,20 +159,22 @@ struct cpuid_regs {
 static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
 {
 	struct cpuid_regs r;
-	__asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
+	__asm__ volatile("cpuid"
+			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+			 : "a"(leaf), "c"(subleaf));
 	return r;
 }
 
-#define DEFINE_CR_ACCESS(n)                                                    \
-	static inline uint64_t read_cr##n(void)                                \
-	{                                                                      \
-		uint64_t v;                                                    \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));              \
-		return v;                                                      \
-	}                                                                      \
-	static inline void write_cr##n(uint64_t v)                             \
-	{                                                                      \
-		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");     \
+#define DEFINE_CR_ACCESS(n)                                                \
+	static inline uint64_t read_cr##n(void)                            \
+	{                                                                  \
+		uint64_t v;                                                \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));          \
+		return v;                                                  \
+	}                                                                  \
+	static inline void write_cr##n(uint64_t v)                         \
+	{                                                                  \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
 	}
 DEFINE_CR_ACCESS(0)
 DEFINE_CR_ACCESS(2)
@@ -162,8 +189,14 @@ static inline uint64_t read_rflags(void)
 	return v;
 }
 
-static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
-static inline void cpu_halt(void) { __asm__ volatile("hlt" ::: "memory"); }
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
+static inline void cpu_halt(void)
+{
+	__asm__ volatile("hlt" ::: "memory");
+}
 /* Disable interrupts and return the previous RFLAGS, for irq_restore(). */
 static inline uint64_t irq_save(void)
 {
@@ -176,23 +209,67 @@ static inline void irq_restore(uint64_t flags)
 	if (flags & RFLAGS_IF)
 		irq_enable();
 }
-static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
+static inline void invlpg(uint64_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
 
-static inline uint16_t read_cs(void) { uint16_t s; __asm__ volatile("mov %%cs, %0" : "=r"(s)); return s; }
-static inline uint16_t read_ss(void) { uint16_t s; __asm__ volatile("mov %%ss, %0" : "=r"(s)); return s; }
-static inline uint16_t read_ds(void) { uint16_t s; __asm__ volatile("mov %%ds, %0" : "=r"(s)); return s; }
-static inline uint16_t read_es(void) { uint16_t s; __asm__ volatile("mov %%es, %0" : "=r"(s)); return s; }
-static inline uint16_t read_fs(void) { uint16_t s; __asm__ volatile("mov %%fs, %0" : "=r"(s)); return s; }
-static inline uint16_t read_gs(void) { uint16_t s; __asm__ volatile("mov %%gs, %0" : "=r"(s)); return s; }
-static inline uint16_t read_tr(void) { uint16_t s; __asm__ volatile("str %0" : "=r"(s)); return s; }
+static inline uint16_t read_cs(void)
+{
+	uint16_t s;
+	__asm__ volatile("mov %%cs, %0" : "=r"(s));
+	return s;
+}
+static inline uint16_t read_ss(void)
+{
+	uint16_t s;
+	__asm__ volatile("mov %%ss, %0" : "=r"(s));
+	return s;
+}
+static inline uint16_t read_ds(void)
+{
+	uint16_t s;
+	__asm__ volatile("mov %%ds, %0" : "=r"(s));
+	return s;
+}
+static inline uint16_t read_es(void)
+{
+	uint16_t s;
+	__asm__ volatile("mov %%es, %0" : "=r"(s));
+	return s;
+}
+static inline uint16_t read_fs(void)
+{
+	uint16_t s;
+	__asm__ volatile("mov %%fs, %0" : "=r"(s));
+	return s;
+}
+static inline uint16_t read_gs(void)
+{
+	uint16_t s;
+	__asm__ volatile("mov %%gs, %0" : "=r"(s));
+	return s;
+}
+static inline uint16_t read_tr(void)
+{
+	uint16_t s;
+	__asm__ volatile("str %0" : "=r"(s));
+	return s;
+}
 
 struct __packed dtr64 {
 	uint16_t limit;
 	uint64_t base;
 };
 
-static inline void sgdt(struct dtr64 *d) { __asm__ volatile("sgdt %0" : "=m"(*d)); }
-static inline void sidt(struct dtr64 *d) { __asm__ volatile("sidt %0" : "=m"(*d)); }
+static inline void sgdt(struct dtr64 *d)
+{
+	__asm__ volatile("sgdt %0" : "=m"(*d));
+}
+static inline void sidt(struct dtr64 *d)
+{
+	__asm__ volatile("sidt %0" : "=m"(*d));
+}
 
 /* Stop this CPU for good (after a fatal error). */
 /* Inline rather than in trap.c: platform_exit.c, which trap.c calls, ends

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* CR4 bits (Intel SDM Vol. 3A §2.5, Figure 2-7; AMD APM Vol. 2 §3.1.3).
  * Plain constants, so pure code (core/cpuid_policy.c) can use them too. */
 #ifndef BULKHEAD_ARCH_X86_CPU_CR4_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What the host CPU is and has, read once at boot for the banner and for
  * the backends' decisions. */
 #ifndef BULKHEAD_ARCH_X86_CPU_FEATURES_H
@@ -13,7 +14,7 @@ struct cpu_info {
 	char brand[49];
 	uint32_t family, model, stepping;
 	bool has_vmx, has_svm, has_nx, has_1g_pages, has_x2apic, has_rdrand, has_rdseed,
-		has_invariant_tsc, has_xsave, has_smep, has_smap;
+			has_invariant_tsc, has_xsave, has_smep, has_smap;
 	/* IA32_TSC_AUX exists (RDTSCP or RDPID): its value is the guest's to
 	 * set, so the backends switch it between vCPUs. */
 	bool has_tsc_aux;

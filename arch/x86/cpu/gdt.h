@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Per-CPU GDT and TSS. The selectors are fixed so the VMX backend can use them
  * as the host state (SDM Vol. 3C §24.5). */
 #ifndef BULKHEAD_ARCH_X86_CPU_GDT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Interrupt and exception entry code: push a uniform frame (vector, error
  * code, all GPRs) and call trap_dispatch(struct trap_frame *). The CPU pushes
  * an error code only for some vectors (SDM Vol. 3A Table 6-1); the others get

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hypervisor's own page tables: all physical memory identity-mapped
  * read/write/no-execute, except the hypervisor image, which is mapped with
  * 4 KiB pages and W^X permissions, and the unmapped guard pages (page 0 and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/cpu/cpu.h"
 #include "core/log.h"
 #include "arch/x86/cpu/platform_exit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Ending the run when there is nothing left to do (on_idle=exit): tells the
  * emulator to stop so that tests end by themselves. On real hardware it
  * falls through to a halt. */

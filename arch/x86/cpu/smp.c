@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host SMP bring-up (see smp.h). The boot CPU starts one AP at a time and
  * waits for it, so an AP's bring-up never runs concurrently with another's
  * (the trampoline's data block and the hand-shake below are shared). */
@@ -55,7 +56,7 @@ struct __packed ap_trampoline_data {
 	uint64_t entry;
 	volatile uint32_t started;
 };
-#define TRAMP_FIELD_AT(f, off) \
+#define TRAMP_FIELD_AT(f, off)                                                                   \
 	STATIC_ASSERT(AP_TRAMP_DATA + __builtin_offsetof(struct ap_trampoline_data, f) == (off), \
 		      "ap_trampoline.h: " #f)
 TRAMP_FIELD_AT(gdt, AP_TRAMP_GDT);
@@ -216,15 +217,15 @@ __noreturn void smp_ap_entry(struct percpu *cpu)
 	ap_wait_for(&smp.tsc.done, 2);
 
 	if (vcpu_backend && vcpu_backend->cpu_enable(cpu)) {
-		pr_err("smp: CPU %u (APIC ID %u): could not enable %s; CPU not used", cpu->id, apic_id,
-		       vcpu_backend->name);
+		pr_err("smp: CPU %u (APIC ID %u): could not enable %s; CPU not used", cpu->id,
+		       apic_id, vcpu_backend->name);
 		state_move(AP_IN_C, AP_FAILED);
 		ap_park();
 	}
 	bool kicked = ap_take_test_kick();
 	if (apic_id != cpu->apic_id)
-		pr_warn("smp: CPU %u answers with APIC ID %u, the MADT said %u; using %u", cpu->id, apic_id,
-			cpu->apic_id, apic_id);
+		pr_warn("smp: CPU %u answers with APIC ID %u, the MADT said %u; using %u", cpu->id,
+			apic_id, cpu->apic_id, apic_id);
 	cpu->apic_id = apic_id;
 	uint64_t back = smp.tsc.max_back;
 	if (back)
@@ -330,7 +331,8 @@ static enum ap_result start_ap(unsigned int id, uint32_t apic_id)
 	}
 	uint32_t esr = host_lapic_take_errors();
 	if (!sent) {
-		pr_warn("smp: APIC ID %u: the IPI was not accepted (ESR %#x); CPU not started", apic_id, esr);
+		pr_warn("smp: APIC ID %u: the IPI was not accepted (ESR %#x); CPU not started",
+			apic_id, esr);
 		state_move(AP_STARTING, AP_ABANDONED);
 		return AP_RESULT_RETRYABLE;
 	}
@@ -339,7 +341,9 @@ static enum ap_result start_ap(unsigned int id, uint32_t apic_id)
 	    state_move(AP_STARTING, AP_ABANDONED)) {
 		bool started = d->started;
 		pr_warn("smp: APIC ID %u did not start (%s; ESR %#x)", apic_id,
-			started ? "it reached long mode but not the C entry" : "it never reached long mode", esr);
+			started ? "it reached long mode but not the C entry"
+				: "it never reached long mode",
+			esr);
 		if (started)
 			return AP_RESULT_STUCK;
 		host_ipi_init(apic_id); /* back to wait-for-SIPI: it runs nothing of ours */
@@ -353,7 +357,8 @@ static enum ap_result start_ap(unsigned int id, uint32_t apic_id)
 		host_ipi_send(apic_id, HOST_KICK_VECTOR);
 	}
 	if (!wait_state_change(online_by, AP_IN_C) && state_move(AP_IN_C, AP_ABANDONED)) {
-		pr_warn("smp: APIC ID %u started but did not come online in time; CPU not used", apic_id);
+		pr_warn("smp: APIC ID %u started but did not come online in time; CPU not used",
+			apic_id);
 		return AP_RESULT_STUCK;
 	}
 	if (state_get() == AP_FAILED) {
@@ -399,10 +404,12 @@ unsigned int smp_start_aps(unsigned int max_cpus)
 		if (why)
 			pr_info("smp: %s; the boot CPU runs alone", why);
 		else
-			n = smp_plan_aps(&smp.acpi, percpu_area[0].apic_id, max_cpus, ids, ARRAY_SIZE(ids));
+			n = smp_plan_aps(&smp.acpi, percpu_area[0].apic_id, max_cpus, ids,
+					 ARRAY_SIZE(ids));
 	}
 	if (n && !trampoline_install()) {
-		pr_warn("smp: cannot map the start-up trampoline at %#lx; the boot CPU runs alone", smp.tramp_pa);
+		pr_warn("smp: cannot map the start-up trampoline at %#lx; the boot CPU runs alone",
+			smp.tramp_pa);
 		n = 0;
 	}
 	bool stuck = false;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host SMP bring-up: find the machine's CPUs (ACPI MADT), start the
  * application processors (APs) with INIT-SIPI-SIPI, give each its per-CPU
  * state, and send cross-CPU kicks.

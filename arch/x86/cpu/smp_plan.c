@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/cpu/smp_plan.h"
 #include "core/log.h"
 
@@ -38,7 +39,8 @@ uint64_t smp_pick_trampoline(const struct boot_info *bi)
 {
 	/* Highest first: the bottom of memory is where loaders and the BIOS
 	 * leave things (QEMU's Multiboot information sits at 0x9000). */
-	for (uint64_t pa = SMP_TRAMPOLINE_LIMIT - SMP_TRAMPOLINE_SIZE; pa >= SMP_TRAMPOLINE_MIN; pa -= PAGE_SIZE) {
+	for (uint64_t pa = SMP_TRAMPOLINE_LIMIT - SMP_TRAMPOLINE_SIZE; pa >= SMP_TRAMPOLINE_MIN;
+	     pa -= PAGE_SIZE) {
 		bool fit = true;
 		for (unsigned int p = 0; p < SMP_TRAMPOLINE_PAGES && fit; p++)
 			fit = page_fit(bi, pa + p * PAGE_SIZE);
@@ -74,7 +76,8 @@ unsigned int smp_plan_aps(const struct acpi_host *ai, uint32_t bsp_apic_id, unsi
 	}
 	over_limit += ai->nr_dropped;
 	if (listed && !bsp_listed)
-		pr_warn("smp: the firmware MADT does not list the boot CPU (APIC ID %u)", bsp_apic_id);
+		pr_warn("smp: the firmware MADT does not list the boot CPU (APIC ID %u)",
+			bsp_apic_id);
 	if (beyond_x2)
 		pr_warn("smp: %u CPUs have APIC IDs above %u (x2APIC only); not started", beyond_x2,
 			SMP_XAPIC_MAX_ID);

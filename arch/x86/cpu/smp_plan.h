@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Decisions for host SMP bring-up that need no hardware, kept apart so host
  * unit tests can check them: where the AP start-up trampoline goes, and
  * which of the CPUs the firmware lists are started. Pure code. */
@@ -14,7 +15,7 @@
  * Vol. 3A §8.4.4.1, the SIPI vector); 0xA0000 and up is video memory and ROM. */
 #define SMP_TRAMPOLINE_PAGES 2
 #define SMP_TRAMPOLINE_SIZE (SMP_TRAMPOLINE_PAGES * PAGE_SIZE)
-#define SMP_TRAMPOLINE_MIN 0x1000ULL  /* page 0: real-mode IVT and BIOS data */
+#define SMP_TRAMPOLINE_MIN 0x1000ULL /* page 0: real-mode IVT and BIOS data */
 #define SMP_TRAMPOLINE_LIMIT 0xa0000ULL
 
 /* Highest xAPIC ID an ICR can name (its destination field is 8 bits, 0xFF

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Speculation barriers between partitions: the decision's inputs from the
  * boot CPU, the banner line, and the data the entry code reads
  * (arch/x86/cpu/spec.h). */

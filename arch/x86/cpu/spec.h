@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Speculation barriers between partitions (issue 12 item 7): which ones
  * this host needs is decided once at boot (core/spec_policy.h) and carried
  * out here, in the world-switch code (spec_asm.h) and in the scheduler's
@@ -19,7 +20,6 @@ extern uint8_t spec_verw_entry;
 /* Decide from the boot CPU's CPUID and IA32_ARCH_CAPABILITIES, for the
  * backend in use, and print "cpu: mitigations: ...". */
 void spec_init(bool vmx);
-
 
 /* Just before a VMX entry. */
 static inline void spec_before_vmx_entry(void)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The stack protector (issue 12 item 8): the hypervisor is built with
  * -fstack-protector-strong -mstack-protector-guard=global, so functions
  * with arrays or address-taken locals keep a copy of __stack_chk_guard
@@ -60,7 +61,8 @@ __attribute__((no_stack_protector, noreturn)) void __stack_chk_fail(void)
 
 	symbol_describe(ret, sym, sizeof(sym));
 	pr_err("PANIC: stack smashing detected on CPU %u: the canary of the function at %#018lx %s "
-	       "was overwritten", id, ret, sym);
+	       "was overwritten",
+	       id, ret, sym);
 	print_stack_trace(ret, rbp);
 	pr_err("bulkhead: CPU %u halted after stack smashing", id);
 	console_break_lock();

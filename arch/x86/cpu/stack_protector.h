@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hypervisor's stack protector (arch/x86/cpu/stack_protector.c). */
 #ifndef BULKHEAD_ARCH_X86_CPU_STACK_PROTECTOR_H
 #define BULKHEAD_ARCH_X86_CPU_STACK_PROTECTOR_H

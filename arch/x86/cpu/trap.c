@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/gdt.h"
 #include "arch/x86/cpu/trap.h"
@@ -30,14 +31,37 @@ bool trap_exit_on_fatal;
 extern const uint64_t isr_table[256];
 
 static const char *const exc_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound range", "#UD invalid opcode", "#NM device not available",
-	"#DF double fault", "coprocessor overrun", "#TS invalid TSS",
-	"#NP segment not present", "#SS stack fault", "#GP general protection",
-	"#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
-	"#MC machine check", "#XM SIMD error", "#VE virtualization", "#CP control protection",
-	"reserved 22", "reserved 23", "reserved 24", "reserved 25", "reserved 26",
-	"reserved 27", "#HV hypervisor injection", "#VC VMM communication", "#SX security",
+	"#DE divide error",
+	"#DB debug",
+	"NMI",
+	"#BP breakpoint",
+	"#OF overflow",
+	"#BR bound range",
+	"#UD invalid opcode",
+	"#NM device not available",
+	"#DF double fault",
+	"coprocessor overrun",
+	"#TS invalid TSS",
+	"#NP segment not present",
+	"#SS stack fault",
+	"#GP general protection",
+	"#PF page fault",
+	"reserved 15",
+	"#MF x87 error",
+	"#AC alignment check",
+	"#MC machine check",
+	"#XM SIMD error",
+	"#VE virtualization",
+	"#CP control protection",
+	"reserved 22",
+	"reserved 23",
+	"reserved 24",
+	"reserved 25",
+	"reserved 26",
+	"reserved 27",
+	"#HV hypervisor injection",
+	"#VC VMM communication",
+	"#SX security",
 	"reserved 31",
 };
 
@@ -78,8 +102,8 @@ static bool on_some_stack(uint64_t addr)
 	/* Frame pointers must stay inside the hypervisor image's stacks (all of
 	 * which live in .bss) or the direct map; anything else ends the walk. */
 	extern char __bss_start[], __bss_end[];
-	return addr >= (uint64_t)(uintptr_t)__bss_start && addr + 16 <= (uint64_t)(uintptr_t)__bss_end &&
-	       IS_ALIGNED(addr, 8);
+	return addr >= (uint64_t)(uintptr_t)__bss_start &&
+	       addr + 16 <= (uint64_t)(uintptr_t)__bss_end && IS_ALIGNED(addr, 8);
 }
 
 void print_stack_trace(uint64_t rip, uint64_t rbp)
@@ -108,12 +132,12 @@ static __noreturn void fatal_exception(struct trap_frame *f)
 	unsigned int id = cpu ? cpu->id : 0;
 
 	symbol_describe(f->rip, sym, sizeof(sym));
-	pr_err("EXCEPTION %s (vector %lu) on CPU %u, error code %#lx",
-	       exc_names[f->vector & 31], f->vector, id, f->error);
+	pr_err("EXCEPTION %s (vector %lu) on CPU %u, error code %#lx", exc_names[f->vector & 31],
+	       f->vector, id, f->error);
 	pr_err("RIP %#018lx %s", f->rip, sym);
 	pr_err("CS %#06lx RFLAGS %#010lx RSP %#018lx SS %#06lx", f->cs, f->rflags, f->rsp, f->ss);
-	pr_err("CR0 %#018lx CR2 %#018lx CR3 %#018lx CR4 %#018lx", read_cr0(), read_cr2(), read_cr3(),
-	       read_cr4());
+	pr_err("CR0 %#018lx CR2 %#018lx CR3 %#018lx CR4 %#018lx", read_cr0(), read_cr2(),
+	       read_cr3(), read_cr4());
 	pr_err("RAX %#018lx RBX %#018lx RCX %#018lx RDX %#018lx", f->rax, f->rbx, f->rcx, f->rdx);
 	pr_err("RSI %#018lx RDI %#018lx RBP %#018lx R8  %#018lx", f->rsi, f->rdi, f->rbp, f->r8);
 	pr_err("R9  %#018lx R10 %#018lx R11 %#018lx R12 %#018lx", f->r9, f->r10, f->r11, f->r12);
@@ -121,7 +145,11 @@ static __noreturn void fatal_exception(struct trap_frame *f)
 	unsigned int guard_cpu, guard_ist;
 	if (f->vector == 14 && gdt_ist_guard_hit(read_cr2(), &guard_cpu, &guard_ist))
 		pr_err("CR2 is in the guard page below IST stack %u (%s) of CPU %u: that stack overflowed",
-		       guard_ist + 1, guard_ist == 0 ? "#DF" : guard_ist == 1 ? "NMI" : "#MC", guard_cpu);
+		       guard_ist + 1,
+		       guard_ist == 0   ? "#DF"
+		       : guard_ist == 1 ? "NMI"
+					: "#MC",
+		       guard_cpu);
 	print_stack_trace(f->rip, f->rbp);
 	pr_err("bulkhead: CPU %u halted after exception", id);
 	console_break_lock();

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host exceptions and interrupts (the hypervisor's own, not the guests'). */
 #ifndef BULKHEAD_ARCH_X86_CPU_TRAP_H
 #define BULKHEAD_ARCH_X86_CPU_TRAP_H
@@ -19,8 +20,8 @@ struct trap_frame {
 
 typedef void (*irq_handler_fn)(struct trap_frame *f);
 
-void idt_init(void);     /* build the IDT once (boot CPU) */
-void idt_load(void);     /* load it on the calling CPU */
+void idt_init(void); /* build the IDT once (boot CPU) */
+void idt_load(void); /* load it on the calling CPU */
 void irq_register(uint8_t vector, irq_handler_fn fn);
 void trap_dispatch(struct trap_frame *f);
 

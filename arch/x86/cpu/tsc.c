@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/tsc.h"
 #include "arch/x86/boot/acpi_host.h"
@@ -118,8 +119,8 @@ static void calibrate(void)
 	add_hpet(&c, acpi->hpet_pa);
 	if (acpi->pm_timer_port)
 		add_ref(&c, "ACPI PM timer", ACPI_PM_TIMER_HZ,
-			acpi->pm_timer_32bit ? PM_TIMER_MASK_32 : PM_TIMER_MASK_24, false, read_pm_timer,
-			(void *)(uintptr_t)acpi->pm_timer_port);
+			acpi->pm_timer_32bit ? PM_TIMER_MASK_32 : PM_TIMER_MASK_24, false,
+			read_pm_timer, (void *)(uintptr_t)acpi->pm_timer_port);
 	pit_start_counter();
 	add_ref(&c, "PIT", PIT_HZ, PIT_COUNT_MASK, true, read_pit, NULL);
 
@@ -131,8 +132,9 @@ static void calibrate(void)
 			pr_info("time:   %-13s %lu kHz (%u of %u measurements good, spread %u ppm)",
 				c.ref[i].name, r->hz / 1000, r->good, TSC_CALIB_RUNS, r->spread_ppm);
 		else
-			pr_info("time:   %-13s not used: %s (%u of %u measurements good)", c.ref[i].name,
-				tsc_calib_verdict_name(r->verdict), r->good, TSC_CALIB_RUNS);
+			pr_info("time:   %-13s not used: %s (%u of %u measurements good)",
+				c.ref[i].name, tsc_calib_verdict_name(r->verdict), r->good,
+				TSC_CALIB_RUNS);
 	}
 	if (exact) {
 		tsc_freq_hz = exact;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The time base: the TSC, calibrated once at boot. */
 #ifndef BULKHEAD_ARCH_X86_CPU_TSC_H
 #define BULKHEAD_ARCH_X86_CPU_TSC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/cpu/tsc_calib.h"
 
 #define PPM 1000000ULL
@@ -119,11 +120,16 @@ uint64_t tsc_calib_run(struct tsc_calib *c)
 const char *tsc_calib_verdict_name(enum tsc_calib_verdict v)
 {
 	switch (v) {
-	case TSC_CALIB_OK: return "ok";
-	case TSC_CALIB_STUCK: return "counter stopped";
-	case TSC_CALIB_NOISY: return "too noisy";
-	case TSC_CALIB_SCATTERED: return "results scattered";
-	case TSC_CALIB_IMPLAUSIBLE: return "implausible";
+	case TSC_CALIB_OK:
+		return "ok";
+	case TSC_CALIB_STUCK:
+		return "counter stopped";
+	case TSC_CALIB_NOISY:
+		return "too noisy";
+	case TSC_CALIB_SCATTERED:
+		return "results scattered";
+	case TSC_CALIB_IMPLAUSIBLE:
+		return "implausible";
 	}
 	return "?";
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Measuring the TSC's frequency against the machine's other clocks.
  *
  * Each reference is a free-running counter of known frequency (HPET, ACPI
@@ -19,10 +20,10 @@
 #include "core/types.h"
 
 #define TSC_CALIB_MAX_REFS 4
-#define TSC_CALIB_RUNS 5            /* measurements per reference */
-#define TSC_CALIB_MIN_GOOD 3        /* of which at least this many must be good */
-#define TSC_CALIB_WINDOW_US 10000   /* one measurement's length in reference time */
-#define TSC_CALIB_BRACKET_TRIES 8   /* reads of a start or end point, narrowest kept */
+#define TSC_CALIB_RUNS 5          /* measurements per reference */
+#define TSC_CALIB_MIN_GOOD 3      /* of which at least this many must be good */
+#define TSC_CALIB_WINDOW_US 10000 /* one measurement's length in reference time */
+#define TSC_CALIB_BRACKET_TRIES 8 /* reads of a start or end point, narrowest kept */
 /* A measurement is good when its two brackets are narrower than this many
  * parts per million of the window (at 10 ms: 10 us in all). */
 #define TSC_CALIB_MAX_BRACKET_PPM 1000
@@ -32,31 +33,31 @@
 #define TSC_CALIB_STUCK_READS 100000
 /* Frequencies outside this band are not a TSC. The low end admits
  * emulators: Bochs' TSC ticks once per emulated instruction (ips=50M). */
-#define TSC_CALIB_MIN_HZ 10000000ULL       /* 10 MHz */
-#define TSC_CALIB_MAX_HZ 20000000000ULL    /* 20 GHz */
+#define TSC_CALIB_MIN_HZ 10000000ULL    /* 10 MHz */
+#define TSC_CALIB_MAX_HZ 20000000000ULL /* 20 GHz */
 
 struct tsc_calib_ref {
-	const char *name;       /* for the log: "HPET", "ACPI PM timer", "PIT" */
-	uint64_t hz;            /* counter ticks per second */
-	uint64_t mask;          /* counter width: 0xffffff for a 24-bit PM timer */
-	bool counts_down;       /* the PIT counts down */
+	const char *name; /* for the log: "HPET", "ACPI PM timer", "PIT" */
+	uint64_t hz;      /* counter ticks per second */
+	uint64_t mask;    /* counter width: 0xffffff for a 24-bit PM timer */
+	bool counts_down; /* the PIT counts down */
 	uint64_t (*read)(void *ctx);
 	void *ctx;
 };
 
 enum tsc_calib_verdict {
 	TSC_CALIB_OK,
-	TSC_CALIB_STUCK,        /* the counter did not move */
-	TSC_CALIB_NOISY,        /* too few good measurements */
-	TSC_CALIB_SCATTERED,    /* good measurements disagree */
-	TSC_CALIB_IMPLAUSIBLE,  /* outside TSC_CALIB_MIN_HZ..MAX_HZ */
+	TSC_CALIB_STUCK,       /* the counter did not move */
+	TSC_CALIB_NOISY,       /* too few good measurements */
+	TSC_CALIB_SCATTERED,   /* good measurements disagree */
+	TSC_CALIB_IMPLAUSIBLE, /* outside TSC_CALIB_MIN_HZ..MAX_HZ */
 };
 
 struct tsc_calib_result {
 	enum tsc_calib_verdict verdict;
-	uint64_t hz;            /* median of the good measurements */
-	unsigned int good;      /* measurements kept */
-	uint32_t spread_ppm;    /* (max - min) / median of those */
+	uint64_t hz;         /* median of the good measurements */
+	unsigned int good;   /* measurements kept */
+	uint32_t spread_ppm; /* (max - min) / median of those */
 };
 
 struct tsc_calib {
@@ -65,7 +66,7 @@ struct tsc_calib {
 	struct tsc_calib_ref ref[TSC_CALIB_MAX_REFS];
 	unsigned int nr_refs;
 	struct tsc_calib_result result[TSC_CALIB_MAX_REFS];
-	int chosen;             /* index into ref[], -1: none was good */
+	int chosen; /* index into ref[], -1: none was good */
 };
 
 /* Measure against every reference (in order of preference) and choose the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The UEFI loader BOOTX64.EFI and the ESP image (included by the top-level
 # Makefile). Built with Debian's gnu-efi: compile position-independent with
 # the Microsoft calling convention for firmware calls, link against gnu-efi's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* BOOTX64.EFI: Bulkhead's own UEFI loader (a GNU-EFI application).
  *
  * Reads /bulkhead.cfg from the volume it was started from, loads the
@@ -163,7 +164,8 @@ static EFI_STATUS read_all(EFI_FILE_HANDLE f, const char *path, void *buf, UINT6
 		EFI_STATUS st = f->Read(f, &chunk, p);
 
 		if (EFI_ERROR(st) || chunk == 0) {
-			Print(ERR L"reading %a failed: %r\n", path, EFI_ERROR(st) ? st : EFI_END_OF_FILE);
+			Print(ERR L"reading %a failed: %r\n", path,
+			      EFI_ERROR(st) ? st : EFI_END_OF_FILE);
 			return EFI_ERROR(st) ? st : EFI_END_OF_FILE;
 		}
 		p += chunk;
@@ -334,7 +336,8 @@ static void find_rsdp(struct loader *ld)
 		EFI_CONFIGURATION_TABLE *t = &ST->ConfigurationTable[i];
 
 		if (!CompareGuid(&t->VendorGuid, &acpi20)) {
-			if (ldr_bootinfo_set_rsdp(ld->bi, t->VendorTable, (UINT64)(UINTN)t->VendorTable)) {
+			if (ldr_bootinfo_set_rsdp(ld->bi, t->VendorTable,
+						  (UINT64)(UINTN)t->VendorTable)) {
 				Print(MSG L"ACPI 2.0 RSDP at 0x%lx\n", ld->bi->acpi_rsdp);
 				return;
 			}
@@ -399,7 +402,8 @@ static void find_framebuffer(struct loader *ld)
 	fb->height = info->VerticalResolution;
 	fb->pitch = info->PixelsPerScanLine * 4;
 	fb->red_shift = (UINT8)r, fb->green_shift = (UINT8)g, fb->blue_shift = (UINT8)b;
-	Print(MSG L"framebuffer %dx%d at 0x%lx for the screen console\n", fb->width, fb->height, fb->addr);
+	Print(MSG L"framebuffer %dx%d at 0x%lx for the screen console\n", fb->width, fb->height,
+	      fb->addr);
 }
 
 static EFI_STATUS alloc_memmap_buffer(struct loader *ld)
@@ -468,7 +472,8 @@ static UINT8 inb(UINT16 port)
 static void com1_line(const char *s)
 {
 	for (; *s; s++) {
-		for (int i = 0; i < UART_POLL_LIMIT && !(inb(COM1_BASE + UART_LSR) & UART_LSR_THRE); i++)
+		for (int i = 0; i < UART_POLL_LIMIT && !(inb(COM1_BASE + UART_LSR) & UART_LSR_THRE);
+		     i++)
 			;
 		outb(COM1_BASE, (UINT8)*s);
 	}

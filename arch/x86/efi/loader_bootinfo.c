@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* struct boot_info construction for the UEFI loader (see loader_bootinfo.h). */
 #include "arch/x86/efi/loader_bootinfo.h"
 
@@ -20,8 +21,7 @@ void ldr_bootinfo_init(struct boot_info *bi, const char *cmdline)
 		bi->flags |= BOOT_INFO_F_CMDLINE_CUT;
 }
 
-bool ldr_bootinfo_add_module(struct boot_info *bi, uint64_t start, uint64_t size,
-			     const char *cmdline)
+bool ldr_bootinfo_add_module(struct boot_info *bi, uint64_t start, uint64_t size, const char *cmdline)
 {
 	struct boot_module *m;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Filling struct boot_info (arch/x86/boot/bootinfo.h) in the UEFI loader:
  * header fields, modules, the ACPI RSDP copy and the conversion of the UEFI
  * memory map into BOOT_MEM_* ranges. Pure code: no firmware calls, so it can

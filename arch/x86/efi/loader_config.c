@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Parser for the UEFI loader's configuration file (format in loader_config.h).
  * Strict on purpose: the file decides what runs on the machine, so anything
  * unexpected stops the boot with one line naming the problem and the line. */
@@ -64,8 +65,7 @@ static bool copy_out(char *dst, size_t cap, struct span v)
 	return true;
 }
 
-static enum ldr_cfg_error parse_entry(struct span rest, char *path, char *cmdline,
-				      size_t cmdline_cap)
+static enum ldr_cfg_error parse_entry(struct span rest, char *path, char *cmdline, size_t cmdline_cap)
 {
 	struct span p = next_word(&rest);
 

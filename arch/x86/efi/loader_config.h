@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The UEFI loader's configuration file (/bulkhead.cfg on the ESP).
  *
  *     # comment lines and blank lines are ignored

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ELF64 checks and placement for the UEFI loader (see loader_elf.h).
  * Field layouts: System V ABI, "ELF-64 Object File Format" 1.5 §3-§8 and the
  * x86-64 psABI (EM_X86_64 = 62). Headers are copied out with bh_memcpy so an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Checking and placing the hypervisor image (an ELF64 executable) for the
  * UEFI loader, and finding its handoff header. Pure code: the firmware calls
  * (allocating the pages at the image's physical addresses) stay in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reading the host RTC: index port 0x70, data port 0x71 (MC146818A
  * datasheet; registers 0x00-0x09 time and date, 0x0A status A with the
  * update-in-progress bit, 0x0B status B with the binary/24-hour format bits,
@@ -67,8 +68,8 @@ static void read_once(struct rtc_datetime *t, uint8_t status_b)
 
 static bool same_time(const struct rtc_datetime *a, const struct rtc_datetime *b)
 {
-	return a->sec == b->sec && a->min == b->min && a->hour == b->hour &&
-	       a->mday == b->mday && a->month == b->month && a->year == b->year;
+	return a->sec == b->sec && a->min == b->min && a->hour == b->hour && a->mday == b->mday &&
+	       a->month == b->month && a->year == b->year;
 }
 
 void host_clock_init(void)
@@ -78,7 +79,8 @@ void host_clock_init(void)
 
 	/* Read twice outside an update cycle until two readings agree. */
 	for (unsigned int tries = 0; tries < 8; tries++) {
-		for (unsigned int i = 0; i < UIP_WAIT_LIMIT && (cmos_read(REG_STATUS_A) & STATUS_A_UIP); i++)
+		for (unsigned int i = 0;
+		     i < UIP_WAIT_LIMIT && (cmos_read(REG_STATUS_A) & STATUS_A_UIP); i++)
 			cpu_relax();
 		read_once(&a, status_b);
 		read_once(&b, status_b);

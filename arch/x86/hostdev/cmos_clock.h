@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The machine's own MC146818-compatible real-time clock, read once at boot so
  * each partition's emulated CMOS clock starts at the wall-clock time. */
 #ifndef BULKHEAD_DRIVERS_RTC_CMOS_CLOCK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Initialisation sequence from the Intel 8259A datasheet (ICW1-ICW4). */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/hostdev/i8259.h"
@@ -6,7 +7,7 @@
 #define PIC1_DATA 0x21
 #define PIC2_CMD 0xa0
 #define PIC2_DATA 0xa1
-#define ICW1_INIT_ICW4 0x11   /* edge triggered, cascade, ICW4 follows */
+#define ICW1_INIT_ICW4 0x11 /* edge triggered, cascade, ICW4 follows */
 #define ICW3_MASTER_SLAVE_ON_IR2 0x04
 #define ICW3_SLAVE_ID 0x02
 #define ICW4_8086 0x01

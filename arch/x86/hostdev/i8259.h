@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The machine's legacy 8259A PIC pair: Bulkhead does not use it, but the
  * BIOS leaves it delivering the PIT's IRQ0 at vector 8, which would look
  * like a double fault the moment the hypervisor enables interrupts. */

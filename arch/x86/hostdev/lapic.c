@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The host local APIC in xAPIC mode (Intel SDM Vol. 3A chapter 10; AMD APM
  * Vol. 2 §16.3): enabled, every LVT but the timer masked, the timer in
  * one-shot mode with divide-by-1 and calibrated once against the TSC. */
@@ -41,8 +42,8 @@
 #define ICR_SEND_PENDING BIT(12) /* delivery status */
 #define ICR_LEVEL_ASSERT BIT(14)
 #define ICR_TRIGGER_LEVEL BIT(15)
-#define ICR_DEST_SHIFT 24        /* in ICR_HI */
-#define ICR_MAX_DEST 0xfe        /* 0xff is broadcast */
+#define ICR_DEST_SHIFT 24 /* in ICR_HI */
+#define ICR_MAX_DEST 0xfe /* 0xff is broadcast */
 #define ICR_IDLE_WAIT_US 1000
 
 #define CALIBRATE_US 10000

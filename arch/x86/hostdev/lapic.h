@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The machine's own local APIC, as the hypervisor uses it: a one-shot timer
  * that forces a VM exit when the next emulated-device deadline (a guest's
  * LAPIC timer, PIT, RTC) or the end of a time slice is due. Guests never see
@@ -35,8 +36,8 @@ uint32_t host_lapic_id(void);
  * call disables interrupts around its ICR writes. False if the previous IPI
  * was still pending after a millisecond (then nothing is sent) or there is
  * no APIC. */
-bool host_ipi_send(uint32_t apic_id, uint8_t vector); /* fixed, edge */
-bool host_ipi_init(uint32_t apic_id);                 /* INIT, level assert */
+bool host_ipi_send(uint32_t apic_id, uint8_t vector);  /* fixed, edge */
+bool host_ipi_init(uint32_t apic_id);                  /* INIT, level assert */
 bool host_ipi_startup(uint32_t apic_id, uint8_t page); /* SIPI: start at page << 12 */
 /* HOST_KICK_VECTOR interrupts this CPU has taken since boot. */
 uint32_t host_kicks_taken(void);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hypervisor's own serial port (a real or emulator-provided 16550). */
 #ifndef BULKHEAD_DRIVERS_UART_UART_H
 #define BULKHEAD_DRIVERS_UART_UART_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Polled driver for the machine's 16550 UART (register layout from the
  * PC16550D datasheet). Polled, not interrupt driven: the console must work
  * from exception handlers and before interrupts are set up. */

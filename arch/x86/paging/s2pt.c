@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/paging/s2pt.h"
 
 #define ENTRIES 512
@@ -51,7 +52,8 @@ static int split_leaf(struct s2pt *pt, uint64_t *e, unsigned int level)
 	return 0;
 }
 
-static bool can_use_leaf(const struct s2pt *pt, unsigned int level, gpa_t gpa, paddr_t hpa, uint64_t left)
+static bool can_use_leaf(const struct s2pt *pt, unsigned int level, gpa_t gpa, paddr_t hpa,
+			 uint64_t left)
 {
 	uint64_t sz = level_size(level);
 	if (level == 1)
@@ -80,7 +82,8 @@ static int map_one(struct s2pt *pt, gpa_t gpa, paddr_t hpa, uint64_t left, unsig
 			break;
 		if (!pt->fmt->present(*e)) {
 			if (!prot) { /* unmapping something never mapped */
-				*mapped = MIN(left, level_size(level) - (gpa & (level_size(level) - 1)));
+				*mapped = MIN(left,
+					      level_size(level) - (gpa & (level_size(level) - 1)));
 				return 0;
 			}
 			paddr_t pa = new_table(pt);

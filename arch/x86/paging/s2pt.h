@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Second-level (guest-physical -> host-physical) page tables, shared by the
  * SVM backend (NPT: ordinary x86-64 page-table entries, AMD APM Vol. 2
  * §15.25) and the VMX backend (EPT: Intel SDM Vol. 3C §28.3). Both are 4-level
@@ -26,12 +27,12 @@ struct s2pt_format {
 struct s2pt {
 	paddr_t root;
 	const struct s2pt_format *fmt;
-	paddr_t (*alloc_table)(void *ctx);          /* a zeroed 4 KiB page, 0 on failure */
+	paddr_t (*alloc_table)(void *ctx); /* a zeroed 4 KiB page, 0 on failure */
 	void (*free_table)(void *ctx, paddr_t pa);
-	void *(*table_ptr)(void *ctx, paddr_t pa);   /* where the hypervisor reaches it */
+	void *(*table_ptr)(void *ctx, paddr_t pa); /* where the hypervisor reaches it */
 	void *ctx;
 	bool allow_2m, allow_1g;
-	uint64_t nr_tables;                         /* for the overhead figure */
+	uint64_t nr_tables; /* for the overhead figure */
 };
 
 /* 0 on success, -1 if a table could not be allocated. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/cpu/paging.h"
 #include "arch/x86/svm/npt.h"
 #include "core/vcpu.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Nested page tables (AMD APM Vol. 2 §15.25): ordinary x86-64 long-mode
  * page-table entries, walked with the guest's accesses treated as user
  * accesses, so every entry has U set. */

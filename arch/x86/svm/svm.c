@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The AMD SVM backend (AMD APM Vol. 2, chapter 15): per-CPU enable, VMCB
  * set-up, the run loop step, event injection and nested paging. */
 #include "arch/x86/cpu/cpu.h"
@@ -27,8 +28,8 @@
 #define SVM_FEAT_PAUSE_FILTER BIT(10)
 #define VM_CR_SVMDIS BIT(4)
 
-#define IOPM_SIZE (3 * PAGE_SIZE)   /* APM §15.10.1: 12 KiB, one bit per port */
-#define MSRPM_SIZE (2 * PAGE_SIZE)  /* APM §15.11: 8 KiB, two bits per MSR */
+#define IOPM_SIZE (3 * PAGE_SIZE)               /* APM §15.10.1: 12 KiB, one bit per port */
+#define MSRPM_SIZE (2 * PAGE_SIZE)              /* APM §15.11: 8 KiB, two bits per MSR */
 #define GUEST_PAT_DEFAULT 0x0007040600070406ULL /* the reset value (SDM Vol. 3A §11.12.4) */
 #define DR6_RESET 0xffff0ff0ULL
 #define DR7_RESET 0x400ULL
@@ -76,10 +77,12 @@ STATIC_ASSERT(__builtin_offsetof(struct vcpu, gpr) == 0, "struct vcpu: gpr[] fir
 STATIC_ASSERT(__builtin_offsetof(struct vcpu, rip) == VCPU_RIP, "svm_offsets.h: VCPU_RIP");
 STATIC_ASSERT(__builtin_offsetof(struct vcpu, rflags) == VCPU_RFLAGS, "svm_offsets.h: VCPU_RFLAGS");
 STATIC_ASSERT(__builtin_offsetof(struct vcpu, arch) == VCPU_ARCH, "svm_offsets.h: VCPU_ARCH");
-STATIC_ASSERT(__builtin_offsetof(struct svm_vcpu, vmcb) == SVM_VCPU_VMCB, "svm_offsets.h: SVM_VCPU_VMCB");
+STATIC_ASSERT(__builtin_offsetof(struct svm_vcpu, vmcb) == SVM_VCPU_VMCB,
+	      "svm_offsets.h: SVM_VCPU_VMCB");
 STATIC_ASSERT(__builtin_offsetof(struct svm_vcpu, vmcb_pa) == SVM_VCPU_VMCB_PA,
 	      "svm_offsets.h: SVM_VCPU_VMCB_PA");
-STATIC_ASSERT(__builtin_offsetof(struct vmcb, save.rflags) == VMCB_RFLAGS, "svm_offsets.h: VMCB_RFLAGS");
+STATIC_ASSERT(__builtin_offsetof(struct vmcb, save.rflags) == VMCB_RFLAGS,
+	      "svm_offsets.h: VMCB_RFLAGS");
 STATIC_ASSERT(__builtin_offsetof(struct vmcb, save.rip) == VMCB_RIP, "svm_offsets.h: VMCB_RIP");
 STATIC_ASSERT(__builtin_offsetof(struct vmcb, save.rsp) == VMCB_RSP, "svm_offsets.h: VMCB_RSP");
 STATIC_ASSERT(__builtin_offsetof(struct vmcb, save.rax) == VMCB_RAX, "svm_offsets.h: VMCB_RAX");
@@ -94,8 +97,9 @@ static struct virt_caps svm_caps;
 /* MSRs a guest may read and write directly: their values are switched by
  * VMLOAD/VMSAVE or belong to the guest alone (APM §15.11). */
 static const uint32_t msr_passthrough[] = {
-	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
-	0x174, 0x175, 0x176, /* SYSENTER_CS/ESP/EIP */
+	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR,
+	MSR_LSTAR,   MSR_CSTAR,   MSR_SFMASK,         0x174,
+	0x175,       0x176, /* SYSENTER_CS/ESP/EIP */
 };
 
 static void msrpm_allow(uint8_t *pm, uint32_t msr)
@@ -110,7 +114,7 @@ static void msrpm_allow(uint8_t *pm, uint32_t msr)
 	else
 		return;
 	uint32_t bit = base + msr * 2;
-	pm[bit / 8] &= (uint8_t)~(3u << (bit % 8)); /* clear read and write intercept */
+	pm[bit / 8] &= (uint8_t) ~(3u << (bit % 8)); /* clear read and write intercept */
 }
 
 static bool build_permission_maps(void)
@@ -177,7 +181,8 @@ static int svm_cpu_enable(struct percpu *cpu)
 	cpu->backend_data = c;
 	/* ASIDs 1..nr_tags-1 (0 is the host's), handed out per CPU by
 	 * generation (core/tlb_tag.h), at most asid_max= of them. */
-	tlb_tag_cpu_init(&c->asids, svm_caps.nr_tags > 1 ? svm_caps.nr_tags - 1 : 1, hv_options.asid_max);
+	tlb_tag_cpu_init(&c->asids, svm_caps.nr_tags > 1 ? svm_caps.nr_tags - 1 : 1,
+			 hv_options.asid_max);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
 	cpu->virt_area = hsave;
@@ -198,12 +203,13 @@ static void setup_controls(struct vmcb_control *c, paddr_t ncr3)
 	 * CPU for ever (core/exc_reflect.h); #MC is the machine's. */
 	c->intercept_exc = EXC_INTERCEPTED;
 	c->intercept_misc1 = INTERCEPT1_INTR | INTERCEPT1_NMI | INTERCEPT1_SMI | INTERCEPT1_INIT |
-			     INTERCEPT1_CPUID | INTERCEPT1_INVD | INTERCEPT1_HLT | INTERCEPT1_INVLPGA |
-			     INTERCEPT1_IOIO | INTERCEPT1_MSR | INTERCEPT1_TASK_SWITCH |
-			     INTERCEPT1_SHUTDOWN;
+			     INTERCEPT1_CPUID | INTERCEPT1_INVD | INTERCEPT1_HLT |
+			     INTERCEPT1_INVLPGA | INTERCEPT1_IOIO | INTERCEPT1_MSR |
+			     INTERCEPT1_TASK_SWITCH | INTERCEPT1_SHUTDOWN;
 	c->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
-			     INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI | INTERCEPT2_SKINIT |
-			     INTERCEPT2_XSETBV | INTERCEPT2_MONITOR | INTERCEPT2_MWAIT;
+			     INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI |
+			     INTERCEPT2_SKINIT | INTERCEPT2_XSETBV | INTERCEPT2_MONITOR |
+			     INTERCEPT2_MWAIT;
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	c->asid = 1; /* a placeholder: svm_vcpu_load gives the real one before the first VMRUN */
@@ -228,8 +234,10 @@ static int svm_vcpu_create(struct vcpu *v)
 	}
 	s->vmcb = phys_to_virt(s->vmcb_pa);
 	for (unsigned int i = 0; i < MAX_CPUS; i++)
-		if (percpu_area[i].virt_area == s->vmcb_pa || percpu_area[i].host_state_pa == s->vmcb_pa)
-			pr_err("svm: the VMCB at %#lx is also CPU %u's host save area or host VMCB", s->vmcb_pa, i);
+		if (percpu_area[i].virt_area == s->vmcb_pa ||
+		    percpu_area[i].host_state_pa == s->vmcb_pa)
+			pr_err("svm: the VMCB at %#lx is also CPU %u's host save area or host VMCB",
+			       s->vmcb_pa, i);
 	tlb_tag_init(&s->asid);
 	setup_controls(&s->vmcb->ctl, sp->npt.root);
 	s->vmcb->save.g_pat = GUEST_PAT_DEFAULT;
@@ -310,8 +318,8 @@ static void check_hsave(struct percpu *cpu, struct svm_cpu *c)
 	if (likely(pa == cpu->virt_area))
 		return;
 	if (!c->hsave_reported)
-		pr_err("svm: CPU %u: VM_HSAVE_PA is %#lx, not its host save area %#lx: restored", cpu->id,
-		       pa, cpu->virt_area);
+		pr_err("svm: CPU %u: VM_HSAVE_PA is %#lx, not its host save area %#lx: restored",
+		       cpu->id, pa, cpu->virt_area);
 	c->hsave_reported = true;
 	wrmsr(MSR_VM_HSAVE_PA, cpu->virt_area);
 }
@@ -369,10 +377,12 @@ static void svm_dr_first_use(struct vcpu *v, struct vmcb *vmcb)
 static void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *r)
 {
 	struct vmcb_save *g = &((struct svm_vcpu *)v->arch)->vmcb->save;
-	struct vmcb_seg *segs[SEG_COUNT] = { &g->es, &g->cs, &g->ss, &g->ds, &g->fs, &g->gs, &g->ldtr, &g->tr };
+	struct vmcb_seg *segs[SEG_COUNT] = { &g->es, &g->cs, &g->ss,   &g->ds,
+					     &g->fs, &g->gs, &g->ldtr, &g->tr };
 
 	for (unsigned int i = 0; i < SEG_COUNT; i++)
-		*segs[i] = (struct vmcb_seg){ r->seg[i].sel, r->seg[i].attr, r->seg[i].limit, r->seg[i].base };
+		*segs[i] = (struct vmcb_seg){ r->seg[i].sel, r->seg[i].attr, r->seg[i].limit,
+					      r->seg[i].base };
 	g->gdtr = (struct vmcb_seg){ 0, 0, r->gdtr.limit, r->gdtr.base };
 	g->idtr = (struct vmcb_seg){ 0, 0, r->idtr.limit, r->idtr.base };
 	g->cr0 = r->cr0;
@@ -395,13 +405,16 @@ static void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *r)
 static void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *r)
 {
 	const struct vmcb_save *g = &((struct svm_vcpu *)v->arch)->vmcb->save;
-	const struct vmcb_seg *segs[SEG_COUNT] = { &g->es, &g->cs, &g->ss, &g->ds, &g->fs, &g->gs, &g->ldtr, &g->tr };
+	const struct vmcb_seg *segs[SEG_COUNT] = { &g->es, &g->cs, &g->ss,   &g->ds,
+						   &g->fs, &g->gs, &g->ldtr, &g->tr };
 
 	for (unsigned int i = 0; i < SEG_COUNT; i++)
-		r->seg[i] = (struct segment){ segs[i]->sel, segs[i]->attr, segs[i]->limit, segs[i]->base };
+		r->seg[i] = (struct segment){ segs[i]->sel, segs[i]->attr, segs[i]->limit,
+					      segs[i]->base };
 	/* The CPL lives in the VMCB's CPL field (APM §15.5.1); the rest of core
 	 * reads it as SS.DPL, as on VMX (SDM Vol. 3C §24.4.1). */
-	r->seg[SEG_SS].attr = (uint16_t)((r->seg[SEG_SS].attr & ~SEG_ATTR_DPL(3)) | SEG_ATTR_DPL(g->cpl));
+	r->seg[SEG_SS].attr =
+			(uint16_t)((r->seg[SEG_SS].attr & ~SEG_ATTR_DPL(3)) | SEG_ATTR_DPL(g->cpl));
 	r->gdtr = (struct dtable){ g->gdtr.base, (uint16_t)g->gdtr.limit };
 	r->idtr = (struct dtable){ g->idtr.base, (uint16_t)g->idtr.limit };
 	r->cr0 = g->cr0;
@@ -459,6 +472,7 @@ static inline struct svm_exit_raw exit_raw(const struct vcpu *v, const struct vm
 		.next_rip = svm_caps.next_rip ? vmcb->ctl.next_rip : 0,
 		.rcx = (uint32_t)v->gpr[GPR_RCX],
 		.cpl = &vmcb->save.cpl,
+		.save = &vmcb->save,
 	};
 }
 
@@ -489,20 +503,21 @@ static bool host_state_in_vmcb(struct vcpu *v, const struct vmcb *vmcb, uint64_t
 	       "RIP %#lx CR3 %#lx; entered at RIP %#lx after a %s exit; this CPU %u: host save area %#lx "
 	       "(VM_HSAVE_PA %#lx), host VMCB %#lx",
 	       v->part->name, v->id, s->vmcb_pa, vmcb->ctl.exit_code, vmcb->ctl.exit_info1,
-	       vmcb->ctl.exit_info2, rip, vmcb->save.cr3, entered_rip, exit_reason_name(prev), me->id,
-	       me->virt_area, rdmsr(MSR_VM_HSAVE_PA), me->host_state_pa);
+	       vmcb->ctl.exit_info2, rip, vmcb->save.cr3, entered_rip, exit_reason_name(prev),
+	       me->id, me->virt_area, rdmsr(MSR_VM_HSAVE_PA), me->host_state_pa);
 	for (unsigned int i = 0; i < MAX_CPUS; i++)
-		if (percpu_area[i].online &&
-		    (percpu_area[i].virt_area == s->vmcb_pa || percpu_area[i].host_state_pa == s->vmcb_pa))
-			pr_err("[%s] vCPU %u: its VMCB is also CPU %u's host save area or host VMCB", v->part->name,
-			       v->id, i);
+		if (percpu_area[i].online && (percpu_area[i].virt_area == s->vmcb_pa ||
+					      percpu_area[i].host_state_pa == s->vmcb_pa))
+			pr_err("[%s] vCPU %u: its VMCB is also CPU %u's host save area or host VMCB",
+			       v->part->name, v->id, i);
 	return true;
 }
 
 /* The exits svm_decode_common leaves: out of line, so svm_vmexit stays a
  * leaf function on the common path. prev is the exit before this one
  * (svm_decode_common does not touch v->exit.reason when it declines). */
-static __attribute__((noinline)) void decode_other(struct vcpu *v, struct vmcb *vmcb, uint64_t entered_rip)
+static __attribute__((noinline)) void decode_other(struct vcpu *v, struct vmcb *vmcb,
+						   uint64_t entered_rip)
 {
 	struct svm_exit_raw raw = exit_raw(v, vmcb);
 	enum exit_reason prev = v->exit.reason;
@@ -511,7 +526,8 @@ static __attribute__((noinline)) void decode_other(struct vcpu *v, struct vmcb *
 	if (unlikely((v->exit.reason == EXIT_MMIO || v->exit.reason == EXIT_ENTRY_FAILED) &&
 		     host_state_in_vmcb(v, vmcb, entered_rip, prev))) {
 		v->exit.reason = EXIT_ENTRY_FAILED;
-		v->exit.entry_fail.what = "the VMCB held the hypervisor's own state (see the line above)";
+		v->exit.entry_fail.what =
+				"the VMCB held the hypervisor's own state (see the line above)";
 		v->exit.entry_fail.value = vmcb->save.rip;
 		return;
 	}
@@ -583,7 +599,8 @@ static void svm_request_intr_window(struct vcpu *v, bool on)
 	/* A virtual interrupt nobody will take (V_IGN_TPR, top priority) makes
 	 * the CPU exit with VINTR as soon as the guest could take one. */
 	if (on) {
-		c->int_ctl |= INT_CTL_V_IRQ | INT_CTL_V_IGN_TPR | (0xfULL << INT_CTL_V_INTR_PRIO_SHIFT);
+		c->int_ctl |= INT_CTL_V_IRQ | INT_CTL_V_IGN_TPR |
+			      (0xfULL << INT_CTL_V_INTR_PRIO_SHIFT);
 		c->intercept_misc1 |= INTERCEPT1_VINTR;
 	} else {
 		c->int_ctl &= ~INT_CTL_V_IRQ;
@@ -644,7 +661,8 @@ static void svm_s2_flush(struct partition *p)
 {
 	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
 		struct svm_vcpu *s = p->vcpu[i]->arch;
-		s->vmcb->ctl.tlb_control = svm_caps.flush_by_asid ? TLB_CONTROL_FLUSH_ASID : TLB_CONTROL_FLUSH_ALL;
+		s->vmcb->ctl.tlb_control = svm_caps.flush_by_asid ? TLB_CONTROL_FLUSH_ASID
+								  : TLB_CONTROL_FLUSH_ALL;
 	}
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The SVM exit decoder's out-of-line part (the exits svm_decode_common in
  * svm_decode.h leaves), and an out-of-line copy of the whole decoder for
  * the host unit tests and fuzzers. */
@@ -14,9 +15,10 @@ void svm_decode_exit_other(const struct svm_exit_raw *raw, struct vm_exit *e)
 		/* APM §15.12: EXITINFO1 holds the error code for exceptions
 		 * that push one; EXITINFO2 the faulting address for #PF. */
 		e->exc.error = (uint32_t)raw->info1;
-		e->exc.has_error = e->exc.vector == 8 || (e->exc.vector >= 10 && e->exc.vector <= 14) ||
-				   e->exc.vector == 17 || e->exc.vector == 21 || e->exc.vector == 29 ||
-				   e->exc.vector == 30;
+		e->exc.has_error = e->exc.vector == 8 ||
+				   (e->exc.vector >= 10 && e->exc.vector <= 14) ||
+				   e->exc.vector == 17 || e->exc.vector == 21 ||
+				   e->exc.vector == 29 || e->exc.vector == 30;
 		e->exc.cr2 = raw->info2;
 		return;
 	}
@@ -100,8 +102,9 @@ void svm_decode_exit_other(const struct svm_exit_raw *raw, struct vm_exit *e)
 	case SVM_EXIT_INVALID:
 	case SVM_EXIT_INVALID & 0xffffffffULL: /* QEMU's TCG stores -1 as 32 bits */
 		e->reason = EXIT_ENTRY_FAILED;
-		e->entry_fail.what = "VMRUN refused the VMCB (VMEXIT_INVALID: a guest-state consistency "
-				     "check of APM Vol. 2 §15.5.1 failed)";
+		e->entry_fail.what =
+				"VMRUN refused the VMCB (VMEXIT_INVALID: a guest-state consistency "
+				"check of APM Vol. 2 §15.5.1 failed)";
 		e->entry_fail.value = 0;
 		break;
 	default:
@@ -109,7 +112,6 @@ void svm_decode_exit_other(const struct svm_exit_raw *raw, struct vm_exit *e)
 		break;
 	}
 }
-
 
 void svm_decode_exit(const struct svm_exit_raw *raw, struct vm_exit *e)
 {

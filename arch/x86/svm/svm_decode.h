@@ -1,8 +1,11 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Decoding an SVM #VMEXIT into the arch-neutral record. Pure code. */
 #ifndef BULKHEAD_ARCH_X86_SVM_SVM_DECODE_H
 #define BULKHEAD_ARCH_X86_SVM_SVM_DECODE_H
 
 #include "core/exit.h"
+
+struct vmcb_save;
 
 struct svm_exit_raw {
 	uint64_t exit_code, info1, info2, exit_int_info;
@@ -12,6 +15,10 @@ struct svm_exit_raw {
 	/* The VMCB's CPL field (APM Vol. 2 §15.5.1), read only for VMMCALL: a
 	 * pointer, so the other exits do not pay for the load. */
 	const uint8_t *cpl;
+	/* The VMCB's state save area, whose CS attributes and EFER are read
+	 * only for VMMCALL (64-bit mode is EFER.LMA with CS.L); NULL reads as
+	 * outside 64-bit mode. */
+	const struct vmcb_save *save;
 };
 
 void svm_decode_exit(const struct svm_exit_raw *raw, struct vm_exit *e);
@@ -77,7 +84,7 @@ static inline bool svm_is_virt_insn(uint64_t code)
 /* The exits a guest makes most often, decoded inline (the run loop's fast
  * path); false for any other, which svm_decode_exit_other() then decodes. */
 static inline __attribute__((always_inline)) bool svm_decode_common(const struct svm_exit_raw *raw,
-								     struct vm_exit *e)
+								    struct vm_exit *e)
 {
 	uint64_t code = raw->exit_code;
 
@@ -105,6 +112,8 @@ static inline __attribute__((always_inline)) bool svm_decode_common(const struct
 		e->reason = EXIT_HYPERCALL;
 		e->insn_len = svm_insn_length(raw, LEN_VMMCALL);
 		e->hypercall.cpl = *raw->cpl & CPL_MASK;
+		e->hypercall.long_mode = raw->save && (raw->save->efer & VMCB_EFER_LMA) &&
+					 (raw->save->cs.attr & VMCB_SEG_ATTR_L);
 		return true;
 	default:
 		return false;
@@ -115,7 +124,7 @@ static inline __attribute__((always_inline)) bool svm_decode_common(const struct
 void svm_decode_exit_other(const struct svm_exit_raw *raw, struct vm_exit *e);
 
 static inline __attribute__((always_inline)) void svm_decode_exit_inline(const struct svm_exit_raw *raw,
-									  struct vm_exit *e)
+									 struct vm_exit *e)
 {
 	if (!svm_decode_common(raw, e))
 		svm_decode_exit_other(raw, e);

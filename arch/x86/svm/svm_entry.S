@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * void svm_run(struct vcpu *v): the SVM backend's run hook, in assembly
  * because it is the world switch; the C half is svm_vmexit() (svm.c).

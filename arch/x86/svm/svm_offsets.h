@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Structure offsets the SVM world switch (svm_entry.S) uses. Plain numbers
  * so the assembler can read them; svm.c checks each against the C layout
  * at compile time, so a moved field fails the build instead of the guest. */

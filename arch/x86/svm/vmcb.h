@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The AMD Virtual Machine Control Block (AMD APM Vol. 2, Appendix B, "Layout
  * of VMCB"): a 4 KiB page with the control area at 0x000 and the guest
  * state-save area at 0x400. Only the fields Bulkhead uses are named. */
@@ -5,6 +6,11 @@
 #define BULKHEAD_ARCH_X86_SVM_VMCB_H
 
 #include "core/types.h"
+
+/* Segment attributes in the VMCB: descriptor bits 40-47 and 52-55 packed
+ * into 12 bits (APM Vol. 2 §15.5.1); L, the 64-bit code flag, is bit 9. */
+#define VMCB_SEG_ATTR_L (1u << 9)
+#define VMCB_EFER_LMA (1ull << 10) /* APM Vol. 2 §3.1.7 */
 
 struct __packed vmcb_seg {
 	uint16_t sel;
@@ -14,38 +20,38 @@ struct __packed vmcb_seg {
 };
 
 struct __packed vmcb_control {
-	uint32_t intercept_cr;     /* 0x000: bits 0-15 reads, 16-31 writes */
-	uint32_t intercept_dr;     /* 0x004 */
-	uint32_t intercept_exc;    /* 0x008: one bit per exception vector */
-	uint32_t intercept_misc1;  /* 0x00c: INTERCEPT1_* */
-	uint32_t intercept_misc2;  /* 0x010: INTERCEPT2_* */
-	uint32_t intercept_misc3;  /* 0x014 */
+	uint32_t intercept_cr;    /* 0x000: bits 0-15 reads, 16-31 writes */
+	uint32_t intercept_dr;    /* 0x004 */
+	uint32_t intercept_exc;   /* 0x008: one bit per exception vector */
+	uint32_t intercept_misc1; /* 0x00c: INTERCEPT1_* */
+	uint32_t intercept_misc2; /* 0x010: INTERCEPT2_* */
+	uint32_t intercept_misc3; /* 0x014 */
 	uint8_t reserved1[0x03c - 0x018];
 	uint16_t pause_filter_thresh; /* 0x03c */
 	uint16_t pause_filter_count;  /* 0x03e */
-	uint64_t iopm_base_pa;     /* 0x040 */
-	uint64_t msrpm_base_pa;    /* 0x048 */
-	uint64_t tsc_offset;       /* 0x050 */
-	uint32_t asid;             /* 0x058 */
-	uint8_t tlb_control;       /* 0x05c */
+	uint64_t iopm_base_pa;        /* 0x040 */
+	uint64_t msrpm_base_pa;       /* 0x048 */
+	uint64_t tsc_offset;          /* 0x050 */
+	uint32_t asid;                /* 0x058 */
+	uint8_t tlb_control;          /* 0x05c */
 	uint8_t reserved2[3];
-	uint64_t int_ctl;          /* 0x060: V_TPR, V_IRQ, V_INTR_MASKING ... */
-	uint64_t int_state;        /* 0x068: bit 0 interrupt shadow */
-	uint64_t exit_code;        /* 0x070 */
-	uint64_t exit_info1;       /* 0x078 */
-	uint64_t exit_info2;       /* 0x080 */
-	uint64_t exit_int_info;    /* 0x088 */
-	uint64_t np_enable;        /* 0x090: bit 0 nested paging */
-	uint64_t avic_apic_bar;    /* 0x098 */
-	uint64_t ghcb_pa;          /* 0x0a0 */
-	uint64_t event_inj;        /* 0x0a8 */
-	uint64_t n_cr3;            /* 0x0b0 */
-	uint64_t lbr_virt;         /* 0x0b8 */
-	uint32_t clean_bits;       /* 0x0c0 */
+	uint64_t int_ctl;       /* 0x060: V_TPR, V_IRQ, V_INTR_MASKING ... */
+	uint64_t int_state;     /* 0x068: bit 0 interrupt shadow */
+	uint64_t exit_code;     /* 0x070 */
+	uint64_t exit_info1;    /* 0x078 */
+	uint64_t exit_info2;    /* 0x080 */
+	uint64_t exit_int_info; /* 0x088 */
+	uint64_t np_enable;     /* 0x090: bit 0 nested paging */
+	uint64_t avic_apic_bar; /* 0x098 */
+	uint64_t ghcb_pa;       /* 0x0a0 */
+	uint64_t event_inj;     /* 0x0a8 */
+	uint64_t n_cr3;         /* 0x0b0 */
+	uint64_t lbr_virt;      /* 0x0b8 */
+	uint32_t clean_bits;    /* 0x0c0 */
 	uint32_t reserved3;
-	uint64_t next_rip;         /* 0x0c8 */
-	uint8_t insn_len;          /* 0x0d0 */
-	uint8_t insn_bytes[15];    /* 0x0d1 */
+	uint64_t next_rip;      /* 0x0c8 */
+	uint8_t insn_len;       /* 0x0d0 */
+	uint8_t insn_bytes[15]; /* 0x0d1 */
 	uint8_t reserved4[0x400 - 0x0e0];
 };
 
@@ -53,26 +59,26 @@ struct __packed vmcb_save {
 	struct vmcb_seg es, cs, ss, ds, fs, gs; /* 0x400: same order as enum seg */
 	struct vmcb_seg gdtr, ldtr, idtr, tr;   /* 0x460 */
 	uint8_t reserved1[0x4cb - 0x4a0];
-	uint8_t cpl;                            /* 0x4cb */
+	uint8_t cpl; /* 0x4cb */
 	uint32_t reserved2;
-	uint64_t efer;                          /* 0x4d0 */
+	uint64_t efer; /* 0x4d0 */
 	uint8_t reserved3[0x548 - 0x4d8];
-	uint64_t cr4;                           /* 0x548 */
+	uint64_t cr4; /* 0x548 */
 	uint64_t cr3;
 	uint64_t cr0;
 	uint64_t dr7;
 	uint64_t dr6;
 	uint64_t rflags;
-	uint64_t rip;                           /* 0x578 */
+	uint64_t rip; /* 0x578 */
 	uint8_t reserved4[0x5d8 - 0x580];
-	uint64_t rsp;                           /* 0x5d8 */
+	uint64_t rsp; /* 0x5d8 */
 	uint8_t reserved5[0x5f8 - 0x5e0];
-	uint64_t rax;                           /* 0x5f8 */
+	uint64_t rax; /* 0x5f8 */
 	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
-	uint64_t cr2;                           /* 0x640 */
+	uint64_t cr2; /* 0x640 */
 	uint8_t reserved6[0x668 - 0x648];
-	uint64_t g_pat;                         /* 0x668 */
+	uint64_t g_pat; /* 0x668 */
 	uint8_t reserved7[0x1000 - 0x670];
 };
 
@@ -94,9 +100,10 @@ STATIC_ASSERT(sizeof(struct vmcb) == 4096, "VMCB is one page");
  * bit n intercepts reads of DRn, bit 16 + n writes. */
 #define INTERCEPT_DR_READ(n) BIT(n)
 #define INTERCEPT_DR_WRITE(n) BIT(16 + (n))
-#define INTERCEPT_DR0_3 (INTERCEPT_DR_READ(0) | INTERCEPT_DR_READ(1) | INTERCEPT_DR_READ(2) | \
-			 INTERCEPT_DR_READ(3) | INTERCEPT_DR_WRITE(0) | INTERCEPT_DR_WRITE(1) | \
-			 INTERCEPT_DR_WRITE(2) | INTERCEPT_DR_WRITE(3))
+#define INTERCEPT_DR0_3                                                         \
+	(INTERCEPT_DR_READ(0) | INTERCEPT_DR_READ(1) | INTERCEPT_DR_READ(2) |   \
+	 INTERCEPT_DR_READ(3) | INTERCEPT_DR_WRITE(0) | INTERCEPT_DR_WRITE(1) | \
+	 INTERCEPT_DR_WRITE(2) | INTERCEPT_DR_WRITE(3))
 
 /* Intercept vector 3 (control area 0x00c), APM Vol. 2 Table B-1. */
 #define INTERCEPT1_INTR BIT(0)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The screen console's glyphs (font5x7.h), drawn for Bulkhead: one string
  * per pixel row, '#' lit. Index: character - FONT_FIRST. */
 #include "arch/x86/video/font5x7.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The built-in font of the screen console: printable ASCII drawn as 5x7
  * pixel glyphs (the classic character-LCD grid), written out as '#' art in
  * font5x7.c so that a glyph can be read and fixed in the source. Pure. */

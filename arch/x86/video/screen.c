@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/video/font5x7.h"
 #include "arch/x86/video/screen.h"
 #include "arch/x86/video/text_grid.h"
@@ -26,7 +27,8 @@ static uint16_t *vga_cell(unsigned int col, unsigned int row)
 
 static void vga_draw(void *ctx, unsigned int col, unsigned int row, char c)
 {
-	*(volatile uint16_t *)vga_cell(col, row) = (uint16_t)(VGA_ATTR_GREY_ON_BLACK << 8 | (uint8_t)c);
+	*(volatile uint16_t *)vga_cell(col, row) =
+			(uint16_t)(VGA_ATTR_GREY_ON_BLACK << 8 | (uint8_t)c);
 }
 
 static void vga_clear_row(void *ctx, unsigned int row)
@@ -88,8 +90,10 @@ bool screen_init(const struct boot_info *bi, uint64_t map_end)
 {
 	struct boot_fb fb = bi->fb;
 	if (fb.type == BOOT_FB_NONE && bi->source != BOOT_SRC_UEFI && !bi->efi_system_table)
-		fb = (struct boot_fb){ .addr = VGA_TEXT_ADDR, .type = BOOT_FB_VGA_TEXT,
-				       .width = VGA_TEXT_COLS, .height = VGA_TEXT_ROWS,
+		fb = (struct boot_fb){ .addr = VGA_TEXT_ADDR,
+				       .type = BOOT_FB_VGA_TEXT,
+				       .width = VGA_TEXT_COLS,
+				       .height = VGA_TEXT_ROWS,
 				       .pitch = VGA_TEXT_COLS * 2 };
 	if (fb.type == BOOT_FB_VGA_TEXT) {
 		if (!fits(fb.addr, (uint64_t)fb.width * fb.height * 2, map_end) || fb.width < 2)
@@ -104,16 +108,19 @@ bool screen_init(const struct boot_info *bi, uint64_t map_end)
 	if (fb.type != BOOT_FB_RGB32)
 		return false;
 	if (!fits(fb.addr, (uint64_t)fb.pitch * fb.height, map_end)) {
-		pr_warn("screen: the framebuffer at %#lx lies beyond what is mapped; serial only", fb.addr);
+		pr_warn("screen: the framebuffer at %#lx lies beyond what is mapped; serial only",
+			fb.addr);
 		return false;
 	}
 	screen.fb = fb;
 	screen.base = (uint8_t *)(uintptr_t)fb.addr;
-	screen.fg = (uint32_t)FB_FOREGROUND << fb.red_shift | (uint32_t)FB_FOREGROUND << fb.green_shift |
+	screen.fg = (uint32_t)FB_FOREGROUND << fb.red_shift |
+		    (uint32_t)FB_FOREGROUND << fb.green_shift |
 		    (uint32_t)FB_FOREGROUND << fb.blue_shift;
-	text_grid_init(&screen.grid, fb.width / SCREEN_CELL_W, fb.height / SCREEN_CELL_H, &fb_ops, NULL);
-	bh_snprintf(screen.what, sizeof(screen.what), "framebuffer %ux%u at %#lx", fb.width, fb.height,
-		    fb.addr);
+	text_grid_init(&screen.grid, fb.width / SCREEN_CELL_W, fb.height / SCREEN_CELL_H, &fb_ops,
+		       NULL);
+	bh_snprintf(screen.what, sizeof(screen.what), "framebuffer %ux%u at %#lx", fb.width,
+		    fb.height, fb.addr);
 	return true;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The screen console: everything the hypervisor prints on its serial port
  * is drawn on the screen too, for machines whose serial port nobody can
  * see. VGA text mode when the firmware left one (a BIOS boot), else the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/video/text_grid.h"
 
 void text_grid_init(struct text_grid *g, unsigned int cols, unsigned int rows,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A terminal of cols x rows character cells, the logic of the screen
  * console (screen.c) without the hardware: where the next character goes,
  * line wrap, newline, tab, and what happens at the bottom. A backend that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The VMX backend's stage-2 operations: EPT built by the shared walker
  * (arch/x86/paging/s2pt.c) with the encoding of ept_format.c, and EPT
  * invalidation (SDM Vol. 3C §29.4.3). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Extended page tables (Intel SDM Vol. 3C §29.3): the EPT entry encoding for
  * the shared stage-2 walker (arch/x86/paging/s2pt.h) and the EPTP layout.
  * ept_format.c is pure code (host unit tests: tests/unit/test_ept.c); ept.c

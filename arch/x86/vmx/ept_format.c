@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* EPT entry encoding (SDM Vol. 3C §29.3.2, Tables 29-1 to 29-6) for the
  * shared stage-2 walker. Pure code. */
 #include "arch/x86/vmx/ept.h"

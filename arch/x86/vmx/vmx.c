@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The Intel VMX backend (SDM Vol. 3C chapters 24-33): per-CPU VMXON, VMCS
- * set-up, the run step with exit decoding, event injection, the CR0/CR4/CR8
- * accesses the backend emulates itself, VPIDs, and the registers VMX does not
- * switch. EPT lives in ept.c, the capability probe in vmx_caps.c.
+ * set-up, the run step with exit decoding, event injection, VPIDs, and the
+ * registers VMX does not switch. The guest-state area and the CR0/CR3/CR4/CR8
+ * accesses the backend emulates itself live in vmx_guest.c, EPT in ept.c,
+ * the capability probe in vmx_caps.c.
  *
  * A VMCS is "active" on at most one CPU (§25.1). A vCPU's VMCS stays active
  * (and current) on the CPU that runs it, so a re-entry is a VMRESUME without
@@ -29,15 +31,12 @@
 #include "core/tlb_tag.h"
 #include "arch/x86/hostdev/lapic.h"
 
-#define GUEST_PAT_DEFAULT 0x0007040600070406ULL /* power-on value (SDM Vol. 3A §11.12.4) */
-#define DR6_RESET 0xffff0ff0ULL                 /* SDM Vol. 3B §18.2.3 */
-#define DR7_RESET 0x400ULL
-#define VMCS_LINK_NONE (~0ULL)                   /* §27.3.1.5: no shadow VMCS */
-#define RFLAGS_RESERVED (0xffffffffffc00000ULL | BIT(15) | BIT(5) | BIT(3))
-#define CR8_MAX 15
+#define DR6_RESET 0xffff0ff0ULL /* SDM Vol. 3B §18.2.3 */
+#define VMCS_LINK_NONE (~0ULL)  /* §27.3.1.5: no shadow VMCS */
 /* Exceptions that push an error code (SDM Vol. 3A Table 6-1). */
-#define EXC_WITH_ERROR (BIT(EXC_DF) | BIT(EXC_TS) | BIT(EXC_NP) | BIT(EXC_SS) | BIT(EXC_GP) | \
-			BIT(EXC_PF) | BIT(EXC_AC))
+#define EXC_WITH_ERROR                                                                       \
+	(BIT(EXC_DF) | BIT(EXC_TS) | BIT(EXC_NP) | BIT(EXC_SS) | BIT(EXC_GP) | BIT(EXC_PF) | \
+	 BIT(EXC_AC))
 #define SOFTINT_DEFAULT_LEN 2 /* INT n is CD ib */
 /* CR exits the backend handles itself before core sees an exit again. */
 #define MAX_INTERNAL_EXITS 1024
@@ -97,7 +96,7 @@ void vmx_invept(uint64_t eptp)
 
 /* ---- per-CPU enable --------------------------------------------------------- */
 
-static struct vmx_cpu *this_vmx_cpu(void)
+struct vmx_cpu *vmx_this_cpu(void)
 {
 	return this_cpu()->backend_data;
 }
@@ -113,7 +112,8 @@ static int vmx_cpu_enable(struct percpu *cpu)
 		return -1;
 	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 	if (!(fc & FEATURE_CONTROL_LOCK))
-		wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+		wrmsr(MSR_IA32_FEATURE_CONTROL,
+		      fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
 	else if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX))
 		return -1;
 	c = kzalloc(sizeof(*c));
@@ -221,26 +221,26 @@ static void vmcs_deactivate(struct vmx_vcpu *s, struct vmx_cpu *c)
 }
 
 /* For calls outside run(): the VMCS of v, current on this CPU, or NULL. */
-static struct vmx_vcpu *vmcs_get(struct vcpu *v)
+struct vmx_vcpu *vmx_vmcs_get(struct vcpu *v)
 {
 	struct vmx_vcpu *s = v->arch;
-	struct vmx_cpu *c = this_vmx_cpu();
+	struct vmx_cpu *c = vmx_this_cpu();
 
 	if (!s || !c)
 		return NULL;
 	if (!vmcs_activate(s, c)) {
-		pr_err("vmx: vCPU %u is active on CPU %u, not on CPU %u (vmx_vcpu_put missing)", v->id,
-		       s->active_on ? s->active_on->id : ~0u, c->id);
+		pr_err("vmx: vCPU %u is active on CPU %u, not on CPU %u (vmx_vcpu_put missing)",
+		       v->id, s->active_on ? s->active_on->id : ~0u, c->id);
 		return NULL;
 	}
 	return s;
 }
 
 /* Leave the VMCS active only on the CPU that runs the vCPU. */
-static void vmcs_put(struct vcpu *v, struct vmx_vcpu *s)
+void vmx_vmcs_put(struct vcpu *v, struct vmx_vcpu *s)
 {
 	if (v->cpu != this_cpu())
-		vmcs_deactivate(s, this_vmx_cpu());
+		vmcs_deactivate(s, vmx_this_cpu());
 }
 
 /* ---- registers VMX does not switch ---------------------------------------------- */
@@ -350,8 +350,6 @@ static bool write_guest_misc(void)
 	return ok;
 }
 
-static void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *r);
-
 static void vmx_vcpu_free(struct vmx_vcpu *s)
 {
 	if (s->vmcs_pa)
@@ -362,7 +360,7 @@ static void vmx_vcpu_free(struct vmx_vcpu *s)
 static int vmx_vcpu_create(struct vcpu *v)
 {
 	const struct vmx_ept *ept = v->part ? v->part->s2 : NULL;
-	struct vmx_cpu *c = this_vmx_cpu();
+	struct vmx_cpu *c = vmx_this_cpu();
 	struct vmx_vcpu *s;
 	struct vcpu_sregs reset;
 
@@ -379,7 +377,8 @@ static int vmx_vcpu_create(struct vcpu *v)
 	tlb_tag_init(&s->tag);
 	/* VMCS region: revision identifier, then VMCLEAR (§25.11.3). */
 	*(uint32_t *)phys_to_virt(s->vmcs_pa) = vmx_hw.revision;
-	if (!vmclear(s->vmcs_pa) || !vmcs_activate(s, c) || !write_controls(s, ept, v->part->cpuid.cr4_allowed) || !write_guest_misc()) {
+	if (!vmclear(s->vmcs_pa) || !vmcs_activate(s, c) ||
+	    !write_controls(s, ept, v->part->cpuid.cr4_allowed) || !write_guest_misc()) {
 		pr_err("vmx: VMCS set-up failed for vCPU %u", v->id);
 		vmcs_deactivate(s, c);
 		vmx_vcpu_free(s);
@@ -398,7 +397,7 @@ static int vmx_vcpu_create(struct vcpu *v)
 static void vmx_vcpu_destroy(struct vcpu *v)
 {
 	struct vmx_vcpu *s = v->arch;
-	struct vmx_cpu *c = this_vmx_cpu();
+	struct vmx_cpu *c = vmx_this_cpu();
 
 	if (!s)
 		return;
@@ -411,8 +410,8 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 	if (s->active_on && s->active_on != c) {
 		/* Still active elsewhere: the CPU may write it back at any
 		 * time, so the frame must not be reused. */
-		pr_err("vmx: vCPU %u destroyed while active on CPU %u; its VMCS frame is leaked", v->id,
-		       s->active_on->id);
+		pr_err("vmx: vCPU %u destroyed while active on CPU %u; its VMCS frame is leaked",
+		       v->id, s->active_on->id);
 		s->vmcs_pa = 0;
 	} else if (c) {
 		vmcs_deactivate(s, c);
@@ -424,7 +423,7 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 void vmx_vcpu_put(struct vcpu *v)
 {
 	struct vmx_vcpu *s = v->arch;
-	struct vmx_cpu *c = this_vmx_cpu();
+	struct vmx_cpu *c = vmx_this_cpu();
 
 	if (!s || !c)
 		return;
@@ -435,165 +434,9 @@ void vmx_vcpu_put(struct vcpu *v)
 	vmcs_deactivate(s, c);
 }
 
-/* ---- guest state ----------------------------------------------------------------- */
-
-static const struct vmx_fixed_bits *fixed(void)
-{
-	return &vmx_hw.fixed;
-}
-
-static uint64_t guest_cr0(void)
-{
-	uint64_t m = vmx_hw.cr0_mask;
-	return (vmread(VMCS_GUEST_CR0) & ~m) | (vmread(VMCS_CR0_READ_SHADOW) & m);
-}
-
-static uint64_t guest_cr4(void)
-{
-	uint64_t m = vmx_hw.cr4_mask;
-	return (vmread(VMCS_GUEST_CR4) & ~m) | (vmread(VMCS_CR4_READ_SHADOW) & m);
-}
-
-static void write_cr0_pair(uint64_t cr0)
-{
-	vmwrite(VMCS_CR0_READ_SHADOW, cr0);
-	vmwrite(VMCS_GUEST_CR0, vmx_cr0_real(fixed(), cr0));
-}
-
-static void write_cr4_pair(uint64_t cr4)
-{
-	vmwrite(VMCS_CR4_READ_SHADOW, cr4);
-	vmwrite(VMCS_GUEST_CR4, vmx_cr4_real(fixed(), cr4));
-}
-
-/* EFER.LMA and the "IA-32e mode guest" entry control must agree (§27.3.1.1). */
-static void write_efer(struct vmx_vcpu *s, uint64_t efer)
-{
-	uint32_t entry = s->entry_ctls & ~ENTRY_IA32E_MODE_GUEST;
-	if (efer & EFER_LMA)
-		entry |= ENTRY_IA32E_MODE_GUEST;
-	vmwrite(VMCS_GUEST_EFER, efer);
-	if (entry != s->entry_ctls) {
-		s->entry_ctls = entry;
-		vmwrite(VMCS_ENTRY_CONTROLS, entry);
-	}
-}
-
-static void read_guest_state(struct vmx_guest_state *g)
-{
-	for (unsigned int i = 0; i < SEG_COUNT; i++) {
-		g->seg[i].sel = (uint16_t)vmread(VMCS_GUEST_SEL(i));
-		g->seg[i].limit = (uint32_t)vmread(VMCS_GUEST_LIMIT(i));
-		g->seg[i].ar = (uint32_t)vmread(VMCS_GUEST_AR(i));
-		g->seg[i].base = vmread(VMCS_GUEST_BASE(i));
-	}
-	g->cr0 = vmread(VMCS_GUEST_CR0);
-	g->cr3 = vmread(VMCS_GUEST_CR3);
-	g->cr4 = vmread(VMCS_GUEST_CR4);
-	g->dr7 = vmread(VMCS_GUEST_DR7);
-	g->efer = vmread(VMCS_GUEST_EFER);
-	g->pat = vmread(VMCS_GUEST_PAT);
-	g->rflags = vmread(VMCS_GUEST_RFLAGS);
-	g->rip = vmread(VMCS_GUEST_RIP);
-	g->sysenter_esp = vmread(VMCS_GUEST_SYSENTER_ESP);
-	g->sysenter_eip = vmread(VMCS_GUEST_SYSENTER_EIP);
-	g->gdtr_base = vmread(VMCS_GUEST_GDTR_BASE);
-	g->idtr_base = vmread(VMCS_GUEST_IDTR_BASE);
-	g->gdtr_limit = (uint32_t)vmread(VMCS_GUEST_GDTR_LIMIT);
-	g->idtr_limit = (uint32_t)vmread(VMCS_GUEST_IDTR_LIMIT);
-	g->interruptibility = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
-	g->activity = (uint32_t)vmread(VMCS_GUEST_ACTIVITY);
-	g->pending_dbg = vmread(VMCS_GUEST_PENDING_DBG);
-	g->link_pointer = vmread(VMCS_LINK_POINTER);
-	g->entry_controls = (uint32_t)vmread(VMCS_ENTRY_CONTROLS);
-	g->entry_intr_info = (uint32_t)vmread(VMCS_ENTRY_INTR_INFO);
-}
-
-static void validate_guest_state(struct vmx_vcpu *s)
-{
-	struct vmx_guest_state g;
-
-	read_guest_state(&g);
-	s->bad_state = vmx_check_guest_state(&g, fixed(), &s->bad_value);
-}
-
-static void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *r)
-{
-	struct vmx_vcpu *s = vmcs_get(v);
-	uint64_t cr4;
-
-	if (!s)
-		return;
-	for (unsigned int i = 0; i < SEG_COUNT; i++) {
-		vmwrite(VMCS_GUEST_SEL(i), r->seg[i].sel);
-		vmwrite(VMCS_GUEST_LIMIT(i), r->seg[i].limit);
-		vmwrite(VMCS_GUEST_AR(i), vmx_ar_from_attr(r->seg[i].attr));
-		vmwrite(VMCS_GUEST_BASE(i), r->seg[i].base);
-	}
-	vmwrite(VMCS_GUEST_GDTR_BASE, r->gdtr.base);
-	vmwrite(VMCS_GUEST_GDTR_LIMIT, r->gdtr.limit);
-	vmwrite(VMCS_GUEST_IDTR_BASE, r->idtr.base);
-	vmwrite(VMCS_GUEST_IDTR_LIMIT, r->idtr.limit);
-	write_cr0_pair(r->cr0);
-	/* The guest never sees CR4.VMXE or bits this CPU cannot hold. */
-	cr4 = r->cr4 & ~vmx_cr4_guest_forbidden(fixed());
-	write_cr4_pair(cr4);
-	vmwrite(VMCS_GUEST_CR3, r->cr3);
-	vmwrite(VMCS_GUEST_DR7, r->dr7 ? r->dr7 : DR7_RESET);
-	vmwrite(VMCS_GUEST_PAT, r->pat ? r->pat : GUEST_PAT_DEFAULT);
-	write_efer(s, r->efer);
-	if (this_vmx_cpu()->ctx_owner == v)
-		write_cr2(r->cr2);
-	else
-		s->ctx.cr2 = r->cr2;
-
-	vmwrite(VMCS_GUEST_RIP, v->rip);
-	vmwrite(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
-	vmwrite(VMCS_GUEST_RFLAGS, (v->rflags & ~RFLAGS_RESERVED) | RFLAGS_FIXED);
-	s->vmcs_rip = v->rip;
-	s->vmcs_rsp = v->gpr[GPR_RSP];
-	s->vmcs_rflags = v->rflags;
-	/* STI blocking with IF clear is an invalid state (§27.3.1.5). */
-	if (!(v->rflags & RFLAGS_IF) && (s->intr_state & INTERRUPTIBILITY_STI)) {
-		s->intr_state &= ~INTERRUPTIBILITY_STI;
-		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, s->intr_state);
-	}
-	/* New paging mode or tables: no stale guest translations. */
-	s->work |= VMX_WORK_FLUSH_VPID;
-	validate_guest_state(s);
-	vmcs_put(v, s);
-}
-
-static void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *r)
-{
-	struct vmx_vcpu *s = vmcs_get(v);
-
-	bh_memset(r, 0, sizeof(*r));
-	if (!s)
-		return;
-	for (unsigned int i = 0; i < SEG_COUNT; i++) {
-		r->seg[i].sel = (uint16_t)vmread(VMCS_GUEST_SEL(i));
-		r->seg[i].limit = (uint32_t)vmread(VMCS_GUEST_LIMIT(i));
-		r->seg[i].attr = vmx_attr_from_ar((uint32_t)vmread(VMCS_GUEST_AR(i)), i == SEG_SS);
-		r->seg[i].base = vmread(VMCS_GUEST_BASE(i));
-	}
-	r->gdtr.base = vmread(VMCS_GUEST_GDTR_BASE);
-	r->gdtr.limit = (uint16_t)vmread(VMCS_GUEST_GDTR_LIMIT);
-	r->idtr.base = vmread(VMCS_GUEST_IDTR_BASE);
-	r->idtr.limit = (uint16_t)vmread(VMCS_GUEST_IDTR_LIMIT);
-	r->cr0 = guest_cr0();
-	r->cr4 = guest_cr4();
-	r->cr3 = vmread(VMCS_GUEST_CR3);
-	r->cr2 = this_vmx_cpu()->ctx_owner == v ? read_cr2() : s->ctx.cr2;
-	r->efer = vmread(VMCS_GUEST_EFER);
-	r->dr7 = vmread(VMCS_GUEST_DR7);
-	r->pat = vmread(VMCS_GUEST_PAT);
-	vmcs_put(v, s);
-}
-
 /* ---- events ------------------------------------------------------------------------ */
 
-static void vmx_inject(struct vcpu *v, const struct vcpu_event *ev)
+void vmx_inject(struct vcpu *v, const struct vcpu_event *ev)
 {
 	struct vmx_vcpu *s = v->arch;
 	uint32_t type;
@@ -685,7 +528,8 @@ static void write_event(struct vmx_vcpu *s)
 	/* Error-code delivery is not a choice (§26.2.1.3): hardware exceptions
 	 * that push one, in protected mode only. */
 	info &= ~INTR_INFO_ERROR_VALID;
-	if (type == INTR_TYPE_HW_EXCEPTION && (EXC_WITH_ERROR & BIT(vector)) && (guest_cr0() & CR0_PE)) {
+	if (type == INTR_TYPE_HW_EXCEPTION && (EXC_WITH_ERROR & BIT(vector)) &&
+	    (vmx_guest_cr0() & CR0_PE)) {
 		info |= INTR_INFO_ERROR_VALID;
 		vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, s->event.error);
 	}
@@ -811,11 +655,13 @@ static void prepare_entry(struct vcpu *v, struct vmx_vcpu *s)
 
 /* An event whose delivery the exit interrupted goes in again at the next
  * entry (SDM Vol. 3C §28.2.4, §29.2.1). */
-static void requeue_vectoring_event(struct vcpu *v, struct vmx_vcpu *s, uint32_t idt, uint32_t insn_len)
+static void requeue_vectoring_event(struct vcpu *v, struct vmx_vcpu *s, uint32_t idt,
+				    uint32_t insn_len)
 {
 	s->event.valid = true;
 	s->event.info = idt & (INTR_INFO_VALID | INTR_INFO_ERROR_VALID | 0x7ff);
-	s->event.error = (idt & INTR_INFO_ERROR_VALID) ? (uint32_t)vmread(VMCS_IDT_VECTORING_ERROR) : 0;
+	s->event.error = (idt & INTR_INFO_ERROR_VALID) ? (uint32_t)vmread(VMCS_IDT_VECTORING_ERROR)
+						       : 0;
 	s->event.insn_len = (uint8_t)insn_len;
 	s->work |= VMX_WORK_EVENT;
 }
@@ -869,7 +715,8 @@ static inline void read_exit(struct vcpu *v, struct vmx_vcpu *s)
 		raw.intr_info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO);
 		if (raw.intr_info & INTR_INFO_ERROR_VALID)
 			raw.intr_error = (uint32_t)vmread(VMCS_EXIT_INTR_ERROR);
-		if ((raw.intr_info & INTR_INFO_NMI_UNBLOCKING) && INTR_INFO_VECTOR(raw.intr_info) != EXC_DF)
+		if ((raw.intr_info & INTR_INFO_NMI_UNBLOCKING) &&
+		    INTR_INFO_VECTOR(raw.intr_info) != EXC_DF)
 			reblock_nmi(s);
 		break;
 	case VMX_EXIT_IO:
@@ -881,6 +728,8 @@ static inline void read_exit(struct vcpu *v, struct vmx_vcpu *s)
 		break;
 	case VMX_EXIT_VMCALL:
 		raw.ss_ar = (uint32_t)vmread(VMCS_GUEST_AR(SEG_SS));
+		raw.cs_ar = (uint32_t)vmread(VMCS_GUEST_AR(SEG_CS));
+		raw.ia32e_guest = s->entry_ctls & ENTRY_IA32E_MODE_GUEST;
 		break;
 	case VMX_EXIT_EPT_VIOLATION:
 	case VMX_EXIT_EPT_MISCONFIG:
@@ -912,126 +761,12 @@ static void explain_entry_failure(struct vmx_vcpu *s, struct vm_exit *e)
 	uint64_t value;
 	const char *what;
 
-	read_guest_state(&g);
-	what = vmx_check_guest_state(&g, fixed(), &value);
+	vmx_read_guest_state(&g);
+	what = vmx_check_guest_state(&g, vmx_fixed(), &value);
 	if (what) {
 		e->entry_fail.what = what;
 		e->entry_fail.value = value;
 	}
-}
-
-/* ---- CR accesses the backend emulates (CR0/CR4 masked bits, CR8, CR3) ------------------ */
-
-static bool in_long_mode_cs(const struct vmx_vcpu *s)
-{
-	return (s->entry_ctls & ENTRY_IA32E_MODE_GUEST) &&
-	       ((uint32_t)vmread(VMCS_GUEST_AR(SEG_CS)) & VMX_AR_L);
-}
-
-static void inject_gp(struct vcpu *v)
-{
-	struct vcpu_event ev = { VCPU_EVENT_EXCEPTION, EXC_GP, true, 0 };
-	vmx_inject(v, &ev);
-}
-
-/* MOV to CR0 with a masked bit changed (SDM Vol. 3A §2.5, Vol. 2B MOV-CR
- * faults; paging-mode switch per Vol. 3A §10.8.5). */
-static bool emulate_cr0_write(struct vmx_vcpu *s, uint64_t val)
-{
-	uint64_t old = guest_cr0(), efer = vmread(VMCS_GUEST_EFER);
-
-	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) || ((val & CR0_NW) && !(val & CR0_CD)))
-		return false;
-	if (!(old & CR0_PG) && (val & CR0_PG) && (efer & EFER_LME)) {
-		if (!(guest_cr4() & CR4_PAE))
-			return false;
-		write_efer(s, efer | EFER_LMA);
-	} else if ((old & CR0_PG) && !(val & CR0_PG) && (efer & EFER_LMA)) {
-		if (in_long_mode_cs(s)) /* only from compatibility mode */
-			return false;
-		write_efer(s, efer & ~EFER_LMA);
-	}
-	write_cr0_pair(val);
-	s->work |= VMX_WORK_FLUSH_VPID;
-	return true;
-}
-
-/* The same policy as core/exits.c applies on SVM (cr4_write_ok), less the
- * bits this CPU cannot hold in VMX operation. */
-static bool emulate_cr4_write(struct vcpu *v, struct vmx_vcpu *s, uint64_t val)
-{
-	uint64_t allowed = v->part->cpuid.cr4_allowed & ~vmx_cr4_guest_forbidden(fixed());
-
-	if (!cr4_write_ok(allowed, guest_cr4(), val, vmread(VMCS_GUEST_EFER), vmread(VMCS_GUEST_CR3)))
-		return false;
-	write_cr4_pair(val);
-	s->work |= VMX_WORK_FLUSH_VPID;
-	return true;
-}
-
-/* Only reached on CPUs that force CR3 exits on. (With PAE paging the PDPTEs
- * would have to be loaded too; such CPUs also lack unrestricted guest.) */
-static bool emulate_cr3_write(struct vmx_vcpu *s, uint64_t val)
-{
-	if (fixed()->phys_bits < 64 && (val >> fixed()->phys_bits))
-		return false;
-	vmwrite(VMCS_GUEST_CR3, val);
-	s->work |= VMX_WORK_FLUSH_VPID;
-	return true;
-}
-
-/* Returns true if the exit was handled here and the guest can go on. */
-static bool handle_cr_exit(struct vcpu *v, struct vmx_vcpu *s)
-{
-	uint64_t q = v->exit.raw_info1;
-	unsigned int type = CRQ_TYPE(q);
-	uint64_t *reg = &v->gpr[CRQ_GPR(q)];
-	uint64_t val = 0;
-	bool ok;
-
-	if (type == CRQ_TYPE_MOV_TO_CR)
-		val = in_long_mode_cs(s) ? *reg : (uint32_t)*reg;
-	switch (v->exit.cr.cr) {
-	case 0:
-		if (type == CRQ_TYPE_CLTS)
-			val = guest_cr0() & ~CR0_TS;
-		else if (type == CRQ_TYPE_LMSW) /* LMSW sets PE but never clears it */
-			val = (guest_cr0() & ~0xeULL) | (CRQ_LMSW_DATA(q) & 0xf);
-		else if (type != CRQ_TYPE_MOV_TO_CR)
-			return false;
-		ok = emulate_cr0_write(s, val);
-		break;
-	case 3:
-		if (type == CRQ_TYPE_MOV_FROM_CR) {
-			*reg = vmread(VMCS_GUEST_CR3);
-			ok = true;
-		} else {
-			ok = emulate_cr3_write(s, val);
-		}
-		break;
-	case 4:
-		if (type != CRQ_TYPE_MOV_TO_CR)
-			return false;
-		ok = emulate_cr4_write(v, s, val);
-		break;
-	case 8:
-		if (type == CRQ_TYPE_MOV_FROM_CR) {
-			*reg = s->tpr;
-			ok = true;
-		} else {
-			ok = val <= CR8_MAX;
-			if (ok)
-				s->tpr = (uint8_t)val;
-		}
-		break;
-	default:
-		return false;
-	}
-	if (ok)
-		v->rip += v->exit.insn_len;
-	else
-		inject_gp(v);
-	return true;
 }
 
 /* ---- intercepted #DB ---------------------------------------------------------------------- */
@@ -1074,11 +809,12 @@ static void fail_without_entry(struct vcpu *v, const char *what, uint64_t value)
 static __attribute__((no_stack_protector)) void vmx_run(struct vcpu *v)
 {
 	struct vmx_vcpu *s = v->arch;
-	struct vmx_cpu *c = this_vmx_cpu();
+	struct vmx_cpu *c = vmx_this_cpu();
 	unsigned int internal = 0;
 
 	if (unlikely(!c)) {
-		fail_without_entry(v, "VMX is not enabled on this CPU (cpu_enable not called)", this_cpu()->id);
+		fail_without_entry(v, "VMX is not enabled on this CPU (cpu_enable not called)",
+				   this_cpu()->id);
 		return;
 	}
 	if (unlikely(c->current_vmcs != s->vmcs_pa) && !vmcs_activate(s, c)) {
@@ -1116,7 +852,7 @@ static __attribute__((no_stack_protector)) void vmx_run(struct vcpu *v)
 		s->launched = true;
 		if (unlikely(v->exit.reason == EXIT_EXCEPTION) && v->exit.exc.vector == EXC_DB)
 			vmx_debug_exit(v);
-		if (likely(v->exit.reason != EXIT_CR_ACCESS) || !handle_cr_exit(v, s))
+		if (likely(v->exit.reason != EXIT_CR_ACCESS) || !vmx_handle_cr_exit(v, s))
 			return;
 		/* Handled here; after many in a row let the scheduler in. */
 		if (++internal >= MAX_INTERNAL_EXITS) {

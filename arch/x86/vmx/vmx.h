@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The Intel VMX backend (vmx_backend in core/vcpu.h) and the few VMX-only
  * calls core or the scheduler may make beyond the backend interface. */
 #ifndef BULKHEAD_ARCH_X86_VMX_VMX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VMX capability probe (SDM Vol. 3C §24.6-§24.7, Vol. 3D Appendix A): is VMX
  * there and enabled, and which of the features this backend relies on (EPT,
  * unrestricted guest, VPID, ...) does the CPU offer. Also computes the
@@ -26,9 +27,16 @@ struct vmx_hw vmx_hw;
  * SYSENTER MSRs and FS/GS base (§25.4.2), vmx.c switches the rest lazily
  * between vCPUs. Everything else exits to core/msr.c. */
 static const uint32_t msr_passthrough[] = {
-	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE,
-	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
-	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
+	MSR_FS_BASE,
+	MSR_GS_BASE,
+	MSR_KERNEL_GS_BASE,
+	MSR_IA32_SYSENTER_CS,
+	MSR_IA32_SYSENTER_ESP,
+	MSR_IA32_SYSENTER_EIP,
+	MSR_STAR,
+	MSR_LSTAR,
+	MSR_CSTAR,
+	MSR_SFMASK,
 };
 
 static void msr_bitmap_allow(uint8_t *bm, uint32_t msr)
@@ -43,8 +51,8 @@ static void msr_bitmap_allow(uint8_t *bm, uint32_t msr)
 	} else {
 		return; /* outside both ranges every access exits anyway */
 	}
-	bm[rd + msr / 8] &= (uint8_t)~(1u << (msr % 8));
-	bm[wr + msr / 8] &= (uint8_t)~(1u << (msr % 8));
+	bm[rd + msr / 8] &= (uint8_t) ~(1u << (msr % 8));
+	bm[wr + msr / 8] &= (uint8_t) ~(1u << (msr % 8));
 }
 
 static bool build_bitmaps(struct vmx_hw *hw)
@@ -77,8 +85,8 @@ static const char *compute_controls(struct vmx_hw *hw)
 	 * and MWAIT exit so they #UD instead of sleeping on host memory. */
 	if (!vmx_adjust_controls(hw->proc_cap, PROC_MWAIT_EXITING | PROC_MONITOR_EXITING,
 				 PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
-					 PROC_SECONDARY_CONTROLS | PROC_CR8_LOAD_EXITING |
-					 PROC_CR8_STORE_EXITING,
+						 PROC_SECONDARY_CONTROLS | PROC_CR8_LOAD_EXITING |
+						 PROC_CR8_STORE_EXITING,
 				 &hw->proc))
 		return "no HLT/CR8 exiting, I/O or MSR bitmaps or secondary controls";
 	/* RDTSC, INVLPG, CR3 and MOV-DR exits are not asked for; CPUs without
@@ -86,17 +94,18 @@ static const char *compute_controls(struct vmx_hw *hw)
 	 * vmx.c then emulates. */
 	if (hw->vpid)
 		proc2_want |= PROC2_VPID;
-	if (!vmx_adjust_controls(hw->proc2_cap, proc2_want, PROC2_EPT | PROC2_UNRESTRICTED_GUEST, &hw->proc2))
+	if (!vmx_adjust_controls(hw->proc2_cap, proc2_want, PROC2_EPT | PROC2_UNRESTRICTED_GUEST,
+				 &hw->proc2))
 		return "no EPT or unrestricted guest";
 	if (!vmx_adjust_controls(hw->exit_cap, EXIT_SAVE_DEBUG_CONTROLS,
-				 EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT |
-					 EXIT_LOAD_PAT,
+				 EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+						 EXIT_SAVE_PAT | EXIT_LOAD_PAT,
 				 &hw->exit))
 		return "no 64-bit host or IA32_EFER/IA32_PAT switching on VM exit";
 	/* "Acknowledge interrupt on exit" stays 0: a host interrupt that made
 	 * the guest exit stays pending in the APIC for the host's IDT. */
-	if (!vmx_adjust_controls(hw->entry_cap, ENTRY_LOAD_DEBUG_CONTROLS, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
-				 &hw->entry))
+	if (!vmx_adjust_controls(hw->entry_cap, ENTRY_LOAD_DEBUG_CONTROLS,
+				 ENTRY_LOAD_EFER | ENTRY_LOAD_PAT, &hw->entry))
 		return "no IA32_EFER/IA32_PAT loading on VM entry";
 	return NULL;
 }
@@ -109,7 +118,8 @@ static void read_capability_msrs(struct vmx_hw *hw)
 	hw->revision = (uint32_t)(hw->basic & VMX_BASIC_REVISION_MASK);
 	true_ctls = hw->basic & VMX_BASIC_TRUE_CTLS;
 	hw->pin_cap = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS);
-	hw->proc_cap = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS);
+	hw->proc_cap = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+				       : MSR_IA32_VMX_PROCBASED_CTLS);
 	hw->exit_cap = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS);
 	hw->entry_cap = rdmsr(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS);
 	hw->misc = rdmsr(MSR_IA32_VMX_MISC);
@@ -207,6 +217,6 @@ void vmx_probe(struct virt_caps *c)
 	}
 	c->usable = true;
 	hw->caps = *c;
-	pr_debug("vmx: revision %#x, controls pin %#x proc %#x proc2 %#x exit %#x entry %#x", hw->revision,
-		 hw->pin, hw->proc, hw->proc2, hw->exit, hw->entry);
+	pr_debug("vmx: revision %#x, controls pin %#x proc %#x proc2 %#x exit %#x entry %#x",
+		 hw->revision, hw->pin, hw->proc, hw->proc2, hw->exit, hw->entry);
 }

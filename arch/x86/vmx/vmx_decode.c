@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VMX exit decoding: the names for reports and traces, and an out-of-line
  * copy of the inline decoder of vmx_decode.h. Pure code, no VMREAD. */
 #include "arch/x86/vmx/vmcs.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Decoding a VMX VM exit (or a failed VM entry) into the arch-neutral record
  * of core/exit.h. Pure code: the caller VMREADs the fields and passes them
  * in, so the decoder runs in host unit tests. */
@@ -15,17 +16,17 @@ struct vmx_exit_raw {
 	int enter_status;
 	uint32_t vm_insn_error;
 
-	uint32_t reason;      /* the full exit-reason field */
-	uint64_t qual;        /* exit qualification */
-	uint32_t insn_len;    /* VM-exit instruction length */
-	uint32_t insn_info;   /* VM-exit instruction information */
-	uint64_t gla;         /* guest-linear address */
-	uint64_t gpa;         /* guest-physical address */
-	uint32_t intr_info;   /* VM-exit interruption information */
-	uint32_t intr_error;  /* VM-exit interruption error code */
-	uint32_t idt_info;    /* IDT-vectoring information (kept for traces) */
-	uint64_t rip;         /* guest RIP */
-	uint32_t rcx;         /* guest ECX: the MSR index of RDMSR/WRMSR */
+	uint32_t reason;     /* the full exit-reason field */
+	uint64_t qual;       /* exit qualification */
+	uint32_t insn_len;   /* VM-exit instruction length */
+	uint32_t insn_info;  /* VM-exit instruction information */
+	uint64_t gla;        /* guest-linear address */
+	uint64_t gpa;        /* guest-physical address */
+	uint32_t intr_info;  /* VM-exit interruption information */
+	uint32_t intr_error; /* VM-exit interruption error code */
+	uint32_t idt_info;   /* IDT-vectoring information (kept for traces) */
+	uint64_t rip;        /* guest RIP */
+	uint32_t rcx;        /* guest ECX: the MSR index of RDMSR/WRMSR */
 	/* IA32_VMX_BASIC[54]: INS/OUTS report address size and segment in
 	 * insn_info. Without it the decoder falls back on default_addr_size
 	 * (2, 4 or 8 from the guest's CS) and DS. */
@@ -34,6 +35,10 @@ struct vmx_exit_raw {
 	/* Guest SS access rights, read for VMCALL only: their DPL is the CPL
 	 * (SDM Vol. 3C §24.4.1). */
 	uint32_t ss_ar;
+	/* For VMCALL too: 64-bit mode is an IA-32e mode guest whose CS has
+	 * L set (SDM Vol. 3C §24.4.1, §25.8.1). */
+	uint32_t cs_ar;
+	bool ia32e_guest;
 };
 
 /* Out of line, for tests and fuzzing; vmx.c uses vmx_decode_exit_inline. */
@@ -66,7 +71,8 @@ static inline void vmx_entry_failed(struct vm_exit *e, const char *what, uint64_
 static inline void vmx_decode_vmfail(const struct vmx_exit_raw *raw, struct vm_exit *e)
 {
 	if (raw->enter_status == VMX_ENTER_FAIL_INVALID)
-		vmx_entry_failed(e, "VMLAUNCH/VMRESUME failed with VMfailInvalid (no current VMCS)", 0);
+		vmx_entry_failed(e, "VMLAUNCH/VMRESUME failed with VMfailInvalid (no current VMCS)",
+				 0);
 	else
 		vmx_entry_failed(e, vmx_insn_error_name(raw->vm_insn_error), raw->vm_insn_error);
 }
@@ -83,7 +89,9 @@ static inline void vmx_decode_entry_failure(const struct vmx_exit_raw *raw, stru
 			vmx_entry_failed(e, "invalid guest state: PDPTE load failed", raw->qual);
 			return;
 		case ENTRYQ_NMI_BLOCKED:
-			vmx_entry_failed(e, "invalid guest state: NMI injected while NMIs are blocked", raw->qual);
+			vmx_entry_failed(e,
+					 "invalid guest state: NMI injected while NMIs are blocked",
+					 raw->qual);
 			return;
 		case ENTRYQ_LINK_POINTER:
 			vmx_entry_failed(e, "invalid guest state: VMCS link pointer", raw->qual);
@@ -94,7 +102,8 @@ static inline void vmx_decode_entry_failure(const struct vmx_exit_raw *raw, stru
 		}
 	case VMX_EXIT_ENTRY_FAIL_MSR:
 		/* The qualification is the 1-based index of the failing entry. */
-		vmx_entry_failed(e, "MSR loading failed at VM entry (index in qualification)", raw->qual);
+		vmx_entry_failed(e, "MSR loading failed at VM entry (index in qualification)",
+				 raw->qual);
 		return;
 	case VMX_EXIT_ENTRY_FAIL_MC:
 		vmx_entry_failed(e, "machine-check event during VM entry", raw->qual);
@@ -191,7 +200,8 @@ static inline void vmx_decode_cr(const struct vmx_exit_raw *raw, struct vm_exit 
 	vmx_set_insn_len(e, raw);
 }
 
-static inline void vmx_decode_ept(const struct vmx_exit_raw *raw, struct vm_exit *e, enum exit_reason reason)
+static inline void vmx_decode_ept(const struct vmx_exit_raw *raw, struct vm_exit *e,
+				  enum exit_reason reason)
 {
 	e->reason = reason;
 	e->mem.gpa = raw->gpa;
@@ -257,7 +267,7 @@ static inline enum exit_reason vmx_simple_insn_exit(uint32_t basic)
 }
 
 static inline __attribute__((always_inline)) void vmx_decode_exit_inline(const struct vmx_exit_raw *raw,
-								   struct vm_exit *e)
+									 struct vm_exit *e)
 {
 	uint32_t basic = EXIT_REASON_BASIC(raw->reason);
 	enum exit_reason simple;
@@ -283,8 +293,10 @@ static inline __attribute__((always_inline)) void vmx_decode_exit_inline(const s
 	if (simple != EXIT_NONE) {
 		e->reason = simple;
 		vmx_set_insn_len(e, raw);
-		if (simple == EXIT_HYPERCALL)
+		if (simple == EXIT_HYPERCALL) {
 			e->hypercall.cpl = (uint8_t)VMX_AR_DPL(raw->ss_ar);
+			e->hypercall.long_mode = raw->ia32e_guest && (raw->cs_ar & VMX_AR_L);
+		}
 		return;
 	}
 	if (vmx_is_vmx_insn(basic)) {

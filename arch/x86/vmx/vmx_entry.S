@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * int vmx_enter(struct vcpu *v, bool resume)
  *

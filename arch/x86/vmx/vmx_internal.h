@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* State shared by the VMX backend's files (vmx_caps.c, vmx.c, ept.c).
  * Hypervisor only. */
 #ifndef BULKHEAD_ARCH_X86_VMX_VMX_INTERNAL_H
@@ -21,10 +22,10 @@ struct vmx_hw {
 	/* Control values every vCPU starts with. */
 	uint32_t pin, proc, proc2, exit, entry;
 	uint64_t pin_cap, proc_cap, exit_cap, entry_cap, proc2_cap;
-	bool vpid;            /* "enable VPID" and INVVPID single or all-context */
-	bool preempt_timer;   /* pin bit 6 and "save VMX-preemption timer value" */
+	bool vpid;          /* "enable VPID" and INVVPID single or all-context */
+	bool preempt_timer; /* pin bit 6 and "save VMX-preemption timer value" */
 	unsigned int preempt_rate;
-	bool switch_tsc_aux;  /* the CPU has IA32_TSC_AUX (RDTSCP/RDPID) */
+	bool switch_tsc_aux;         /* the CPU has IA32_TSC_AUX (RDTSCP/RDPID) */
 	uint64_t cr0_mask, cr4_mask; /* guest/host masks (vmx_state.h) */
 	/* Shared by every vCPU; the CPU only reads them. */
 	paddr_t io_bitmap_a, io_bitmap_b, msr_bitmap;
@@ -38,8 +39,8 @@ void vmx_probe(struct virt_caps *caps);
 struct vmx_cpu {
 	unsigned int id;
 	paddr_t vmxon_pa;
-	paddr_t current_vmcs;   /* the VMCS VMPTRLD'd here, 0 if none */
-	struct vcpu *ctx_owner; /* whose CR2/DR0-3/DR6/syscall MSRs the CPU holds */
+	paddr_t current_vmcs;     /* the VMCS VMPTRLD'd here, 0 if none */
+	struct vcpu *ctx_owner;   /* whose CR2/DR0-3/DR6/syscall MSRs the CPU holds */
 	struct tlb_tag_cpu vpids; /* VPIDs by generation (vpid_refresh) */
 };
 
@@ -60,7 +61,7 @@ struct vmx_guest_ctx {
 
 struct vmx_event {
 	bool valid;
-	uint32_t info;    /* VM-entry interruption-information format */
+	uint32_t info; /* VM-entry interruption-information format */
 	uint32_t error;
 	uint8_t insn_len; /* software interrupts/exceptions */
 };
@@ -70,18 +71,18 @@ struct vmx_vcpu {
 	paddr_t vmcs_pa;
 	struct vmx_cpu *active_on; /* CPU where the VMCS is active, NULL if clear */
 	bool launched;
-	uint16_t vpid;             /* the VPID in the VMCS (0 before the first run) */
-	struct tlb_tag tag;        /* where vpid came from (core/tlb_tag.h) */
+	uint16_t vpid;      /* the VPID in the VMCS (0 before the first run) */
+	struct tlb_tag tag; /* where vpid came from (core/tlb_tag.h) */
 	uint32_t pin, proc, exit_ctls, entry_ctls; /* as in the VMCS */
 	uint64_t vmcs_rip, vmcs_rsp, vmcs_rflags;  /* as in the VMCS */
-	uint32_t intr_state;       /* guest interruptibility at the last exit */
-	uint32_t work;             /* VMX_WORK_* */
+	uint32_t intr_state;                       /* guest interruptibility at the last exit */
+	uint32_t work;                             /* VMX_WORK_* */
 	struct vmx_event event;
-	bool want_window;          /* core asked for an interrupt window */
-	bool event_window;         /* a deferred event needs one */
-	uint32_t preempt_value;    /* 0: timer off */
+	bool want_window;       /* core asked for an interrupt window */
+	bool event_window;      /* a deferred event needs one */
+	uint32_t preempt_value; /* 0: timer off */
 	uint32_t exc_bitmap;
-	uint8_t tpr;               /* CR8 */
+	uint8_t tpr; /* CR8 */
 	struct vmx_guest_ctx ctx;
 	/* A guest state set_sregs loaded that VM entry would refuse. */
 	const char *bad_state;
@@ -90,5 +91,22 @@ struct vmx_vcpu {
 
 /* Invalidate EPT-derived translations for eptp on this CPU. */
 void vmx_invept(uint64_t eptp);
+
+#define RFLAGS_RESERVED (0xffffffffffc00000ULL | BIT(15) | BIT(5) | BIT(3))
+
+/* Shared by vmx.c and vmx_guest.c. */
+struct vmx_cpu *vmx_this_cpu(void);
+/* v's VMCS made current on this CPU for VMREAD/VMWRITE, and put back. */
+struct vmx_vcpu *vmx_vmcs_get(struct vcpu *v);
+void vmx_vmcs_put(struct vcpu *v, struct vmx_vcpu *s);
+void vmx_inject(struct vcpu *v, const struct vcpu_event *ev);
+/* vmx_guest.c: the guest-state area and the CR exits handled here. */
+const struct vmx_fixed_bits *vmx_fixed(void);
+uint64_t vmx_guest_cr0(void);
+void vmx_read_guest_state(struct vmx_guest_state *g);
+void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *r);
+void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *r);
+/* A CR access exit the backend emulates itself: true if handled. */
+bool vmx_handle_cr_exit(struct vcpu *v, struct vmx_vcpu *s);
 
 #endif

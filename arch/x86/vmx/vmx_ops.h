@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* VMX instructions (SDM Vol. 3C chapter 32, "VMX Instruction Reference").
  * Each reports success per the conventions of §31.2: CF=1 is VMfailInvalid,
  * ZF=1 is VMfailValid; "setna" catches both. Hypervisor only. */
@@ -64,7 +65,10 @@ static inline bool invept(uint64_t type, uint64_t eptp)
 {
 	struct invept_desc d = { eptp, 0 };
 	uint8_t fail;
-	__asm__ volatile("invept %1, %2; setna %0" : "=q"(fail) : "m"(d), "r"(type) : "cc", "memory");
+	__asm__ volatile("invept %1, %2; setna %0"
+			 : "=q"(fail)
+			 : "m"(d), "r"(type)
+			 : "cc", "memory");
 	return !fail;
 }
 
@@ -72,7 +76,10 @@ static inline bool invvpid(uint64_t type, uint16_t vpid, uint64_t gla)
 {
 	struct invvpid_desc d = { vpid, gla };
 	uint8_t fail;
-	__asm__ volatile("invvpid %1, %2; setna %0" : "=q"(fail) : "m"(d), "r"(type) : "cc", "memory");
+	__asm__ volatile("invvpid %1, %2; setna %0"
+			 : "=q"(fail)
+			 : "m"(d), "r"(type)
+			 : "cc", "memory");
 	return !fail;
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Pure VMX helpers: attribute conversion, control computation, CR0/CR4
  * fixed bits and the guest-state checks of VM entry. See vmx_state.h. */
 #include "arch/x86/cpu/cr4.h"
@@ -25,7 +26,7 @@
 #define PENDING_DBG_VALID (0xfULL | BIT(12) | BIT(14)) /* B0-B3, enabled bkpt, BS */
 #define VMCS_LINK_NONE (~0ULL)
 #define SEL_TI BIT(2)
-#define SEL_RPL(s) ((s) & 3)
+#define SEL_RPL(s) ((s)&3)
 #define SEG_TYPE_ACCESSED 1u
 #define SEG_TYPE_READABLE 2u
 #define SEG_TYPE_CODE 8u
@@ -130,14 +131,14 @@ static bool limit_matches_g(uint32_t limit, uint32_t ar)
 	return true;
 }
 
-#define FAIL(msg, v)            \
-	do {                    \
-		*value = (v);   \
-		return (msg);   \
+#define FAIL(msg, v)          \
+	do {                  \
+		*value = (v); \
+		return (msg); \
 	} while (0)
 
-static const char *check_control_regs(const struct vmx_guest_state *g, const struct vmx_fixed_bits *f,
-				      uint64_t *value)
+static const char *check_control_regs(const struct vmx_guest_state *g,
+				      const struct vmx_fixed_bits *f, uint64_t *value)
 {
 	bool ia32e = g->entry_controls & ENTRY_IA32E_MODE_GUEST;
 
@@ -171,7 +172,8 @@ static const char *check_control_regs(const struct vmx_guest_state *g, const str
 		if (g->efer & ~EFER_VALID)
 			FAIL("guest IA32_EFER: reserved bits set", g->efer);
 		if (!!(g->efer & EFER_LMA) != ia32e)
-			FAIL("guest IA32_EFER.LMA differs from the IA-32e mode guest entry control", g->efer);
+			FAIL("guest IA32_EFER.LMA differs from the IA-32e mode guest entry control",
+			     g->efer);
 		if ((g->cr0 & CR0_PG) && !!(g->efer & EFER_LMA) != !!(g->efer & EFER_LME))
 			FAIL("guest IA32_EFER: LMA differs from LME with CR0.PG set", g->efer);
 	}
@@ -179,8 +181,12 @@ static const char *check_control_regs(const struct vmx_guest_state *g, const str
 }
 
 /* Per-register message tables keep the strings static. */
-#define SEG_MSG(what) { "guest ES " what, "guest CS " what, "guest SS " what, "guest DS " what, \
-			"guest FS " what, "guest GS " what, "guest LDTR " what, "guest TR " what }
+#define SEG_MSG(what)                                                                   \
+	{                                                                               \
+		"guest ES " what, "guest CS " what, "guest SS " what, "guest DS " what, \
+				"guest FS " what, "guest GS " what, "guest LDTR " what, \
+				"guest TR " what                                        \
+	}
 static const char *const msg_base_hi[SEG_COUNT] = SEG_MSG("base: bits 63:32 set");
 static const char *const msg_base_nc[SEG_COUNT] = SEG_MSG("base not canonical");
 static const char *const msg_not_s[SEG_COUNT] = SEG_MSG("access rights: S (code/data) clear");
@@ -202,7 +208,8 @@ static const char *check_v86_segs(const struct vmx_guest_state *g, uint64_t *val
 	return NULL;
 }
 
-static const char *check_cs(const struct vmx_guest_state *g, const struct vmx_fixed_bits *f, uint64_t *value)
+static const char *check_cs(const struct vmx_guest_state *g, const struct vmx_fixed_bits *f,
+			    uint64_t *value)
 {
 	const struct vmx_seg_state *cs = &g->seg[SEG_CS], *ss = &g->seg[SEG_SS];
 	unsigned int type = VMX_AR_TYPE(cs->ar), dpl = VMX_AR_DPL(cs->ar);
@@ -223,13 +230,14 @@ static const char *check_cs(const struct vmx_guest_state *g, const struct vmx_fi
 	} else {
 		FAIL("guest CS type: must be accessed code (9, 11, 13, 15) or 3", cs->ar);
 	}
-	if ((g->entry_controls & ENTRY_IA32E_MODE_GUEST) && (cs->ar & VMX_AR_L) && (cs->ar & VMX_AR_DB))
+	if ((g->entry_controls & ENTRY_IA32E_MODE_GUEST) && (cs->ar & VMX_AR_L) &&
+	    (cs->ar & VMX_AR_DB))
 		FAIL("guest CS: L and D/B both set in IA-32e mode", cs->ar);
 	return NULL;
 }
 
-static const char *check_code_data_segs(const struct vmx_guest_state *g, const struct vmx_fixed_bits *f,
-					uint64_t *value)
+static const char *check_code_data_segs(const struct vmx_guest_state *g,
+					const struct vmx_fixed_bits *f, uint64_t *value)
 {
 	const char *err;
 	const struct vmx_seg_state *ss = &g->seg[SEG_SS];
@@ -366,8 +374,8 @@ static const char *check_tables_rip_rflags(const struct vmx_guest_state *g, uint
 		FAIL("guest RFLAGS: bit 1 clear", g->rflags);
 	if ((g->rflags & RFLAGS_VM) && (ia32e || !(g->cr0 & CR0_PE)))
 		FAIL("guest RFLAGS.VM set in IA-32e mode or real mode", g->rflags);
-	if ((g->entry_intr_info & INTR_INFO_VALID) && INTR_INFO_TYPE(g->entry_intr_info) == INTR_TYPE_EXTINT &&
-	    !(g->rflags & RFLAGS_IF))
+	if ((g->entry_intr_info & INTR_INFO_VALID) &&
+	    INTR_INFO_TYPE(g->entry_intr_info) == INTR_TYPE_EXTINT && !(g->rflags & RFLAGS_IF))
 		FAIL("external interrupt injected with RFLAGS.IF clear", g->rflags);
 	return NULL;
 }
@@ -388,11 +396,13 @@ static const char *check_non_register(const struct vmx_guest_state *g, uint64_t 
 		FAIL("guest interruptibility state: blocking by STI and by MOV SS both set", intr);
 	if ((intr & INTERRUPTIBILITY_STI) && !(g->rflags & RFLAGS_IF))
 		FAIL("guest interruptibility state: blocking by STI with RFLAGS.IF clear", intr);
-	if ((intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) && g->activity != ACTIVITY_ACTIVE)
+	if ((intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) &&
+	    g->activity != ACTIVITY_ACTIVE)
 		FAIL("guest interruptibility state: STI/MOV SS blocking in a non-active state", intr);
 	if (intr & INTERRUPTIBILITY_SMI)
 		FAIL("guest interruptibility state: blocking by SMI outside SMM", intr);
-	if (injecting && type == INTR_TYPE_EXTINT && (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
+	if (injecting && type == INTR_TYPE_EXTINT &&
+	    (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
 		FAIL("external interrupt injected during STI/MOV SS blocking", intr);
 	if (injecting && type == INTR_TYPE_NMI && (intr & INTERRUPTIBILITY_MOV_SS))
 		FAIL("NMI injected during MOV SS blocking", intr);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Pure helpers of the VMX backend that need no VMX instruction, so host unit
  * tests can run them (tests/unit/test_vmx_state.c):
  *  - segment attribute conversion between core's VMCB-style attr and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The reference kernel for boot-time measurements (scripts/bench.sh) and rig
  * self-tests: the smallest image every Bulkhead boot path can start. It has

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared fixture for the core/emul tests: a small guest (RAM, segment state
  * for real/protected/long mode, identity page tables) and a fake MMIO device
  * that records every access. Header-only; used by test_emul_mmio.c and
@@ -18,7 +19,7 @@
 #define FX_DATA 0x20000ULL      /* RAM side of string tests */
 #define FX_PML4 0x1000ULL       /* long-mode identity tables */
 #define FX_PDPT 0x2000ULL
-#define FX_LAPIC 0xfee00000ULL  /* MMIO addresses used by tests */
+#define FX_LAPIC 0xfee00000ULL /* MMIO addresses used by tests */
 #define FX_IOAPIC 0xfec00000ULL
 #define FX_MAX_ACC 8192
 
@@ -110,7 +111,8 @@ static inline void fx_long64(struct fx *f)
 	fx_seg(&f->s.seg[SEG_CS], 0x08, 0, 0xffffffff, FX_ATTR_CODE | SEG_ATTR_L | SEG_ATTR_G);
 	for (int i = SEG_ES; i <= SEG_GS; i++)
 		if (i != SEG_CS)
-			fx_seg(&f->s.seg[i], 0x10, 0, 0xffffffff, FX_ATTR_DATA | SEG_ATTR_DB | SEG_ATTR_G);
+			fx_seg(&f->s.seg[i], 0x10, 0, 0xffffffff,
+			       FX_ATTR_DATA | SEG_ATTR_DB | SEG_ATTR_G);
 	uint64_t pml4e = FX_PDPT | GW_PTE_P | GW_PTE_RW;
 	memcpy(f->ram + FX_PML4, &pml4e, 8);
 	for (uint64_t i = 0; i < 4; i++) {
@@ -128,9 +130,15 @@ static inline struct fx *fx_new(void)
 	f->rflags = BIT(1);
 	fx_long64(f);
 	f->ctx = (struct emul_ctx){
-		.gpr = f->gpr, .rip = &f->rip, .rflags = &f->rflags, .sregs = &f->s,
-		.mem = &f->mem, .mmio_read = fx_mmio_read, .mmio_write = fx_mmio_write,
-		.opaque = f, .name = "test",
+		.gpr = f->gpr,
+		.rip = &f->rip,
+		.rflags = &f->rflags,
+		.sregs = &f->s,
+		.mem = &f->mem,
+		.mmio_read = fx_mmio_read,
+		.mmio_write = fx_mmio_write,
+		.opaque = f,
+		.name = "test",
 	};
 	return f;
 }
@@ -148,10 +156,10 @@ static inline void fx_code(struct fx *f, const uint8_t *bytes, size_t n)
 	memcpy(f->ram + at, bytes, n);
 }
 
-#define FX_CODE_BYTES(f, ...)                                         \
-	do {                                                          \
-		static const uint8_t b_[] = { __VA_ARGS__ };          \
-		fx_code((f), b_, sizeof(b_));                         \
+#define FX_CODE_BYTES(f, ...)                                \
+	do {                                                 \
+		static const uint8_t b_[] = { __VA_ARGS__ }; \
+		fx_code((f), b_, sizeof(b_));                \
 	} while (0)
 
 static inline void fx_put64(struct fx *f, uint64_t gpa, uint64_t v)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Host stand-in for the hypervisor's log (core/log.h): lines are kept in a
  * ring so tests can assert on what a hostile input made a model say. */
 #include <stdio.h>

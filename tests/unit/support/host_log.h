@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Captured log lines for host unit tests (see host_log.c). */
 #ifndef BULKHEAD_TESTS_HOST_LOG_H
 #define BULKHEAD_TESTS_HOST_LOG_H

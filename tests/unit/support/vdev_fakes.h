@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Fakes shared by the legacy device-model tests: a clock advanced by hand,
  * an interrupt-line recorder and a reset counter. Header-only. */
 #ifndef BULKHEAD_TESTS_VDEV_FAKES_H

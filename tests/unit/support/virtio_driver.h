@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A tiny virtio driver for tests of virtio device models: it finds the
  * transport's registers through the PCI vendor capabilities (as Linux's
  * virtio_pci_modern does), negotiates, lays out split rings in a test RAM
@@ -81,8 +82,7 @@ static inline uint32_t vdrv_common_read(struct vdrv *d, unsigned int off, unsign
 	return (uint32_t)vdrv_bar_read(d, d->common + off, size);
 }
 
-static inline void vdrv_common_write(struct vdrv *d, unsigned int off, unsigned int size,
-				     uint32_t v)
+static inline void vdrv_common_write(struct vdrv *d, unsigned int off, unsigned int size, uint32_t v)
 {
 	vdrv_bar_write(d, d->common + off, size, v);
 }
@@ -145,20 +145,18 @@ static inline bool vdrv_negotiate(struct vdrv *d, uint64_t features)
 {
 	vdrv_common_write(d, VDRV_COMMON_STATUS, 1, 0);
 	vdrv_common_write(d, VDRV_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE);
-	vdrv_common_write(d, VDRV_COMMON_STATUS, 1,
-			  VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	vdrv_common_write(d, VDRV_COMMON_STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	vdrv_common_write(d, VDRV_COMMON_GFSELECT, 4, 0);
 	vdrv_common_write(d, VDRV_COMMON_GF, 4, (uint32_t)features);
 	vdrv_common_write(d, VDRV_COMMON_GFSELECT, 4, 1);
 	vdrv_common_write(d, VDRV_COMMON_GF, 4, (uint32_t)(features >> 32));
 	vdrv_common_write(d, VDRV_COMMON_STATUS, 1,
 			  VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-				  VIRTIO_STATUS_FEATURES_OK);
+					  VIRTIO_STATUS_FEATURES_OK);
 	return vdrv_common_read(d, VDRV_COMMON_STATUS, 1) & VIRTIO_STATUS_FEATURES_OK;
 }
 
-static inline bool vdrv_setup_queue(struct vdrv *d, unsigned int q, uint16_t size,
-				    uint16_t vector)
+static inline bool vdrv_setup_queue(struct vdrv *d, unsigned int q, uint16_t size, uint16_t vector)
 {
 	struct vdrv_queue *vq = &d->q[q];
 
@@ -176,7 +174,8 @@ static inline bool vdrv_setup_queue(struct vdrv *d, unsigned int q, uint16_t siz
 	vdrv_common_write(d, VDRV_COMMON_QDESC, 4, (uint32_t)vq->base);
 	vdrv_common_write(d, VDRV_COMMON_QDESC + 4, 4, (uint32_t)(vq->base >> 32));
 	vdrv_common_write(d, VDRV_COMMON_QAVAIL, 4, (uint32_t)(vq->base + VDRV_AVAIL_OFF));
-	vdrv_common_write(d, VDRV_COMMON_QAVAIL + 4, 4, (uint32_t)((vq->base + VDRV_AVAIL_OFF) >> 32));
+	vdrv_common_write(d, VDRV_COMMON_QAVAIL + 4, 4,
+			  (uint32_t)((vq->base + VDRV_AVAIL_OFF) >> 32));
 	vdrv_common_write(d, VDRV_COMMON_QUSED, 4, (uint32_t)(vq->base + VDRV_USED_OFF));
 	vdrv_common_write(d, VDRV_COMMON_QUSED + 4, 4, (uint32_t)((vq->base + VDRV_USED_OFF) >> 32));
 	vdrv_common_write(d, VDRV_COMMON_QMSIX, 2, vector);
@@ -185,8 +184,7 @@ static inline bool vdrv_setup_queue(struct vdrv *d, unsigned int q, uint16_t siz
 }
 
 /* Negotiate (VERSION_1 added), set up nr queues of `size`, DRIVER_OK. */
-static inline bool vdrv_bring_up(struct vdrv *d, uint64_t features, unsigned int nr,
-				 uint16_t size)
+static inline bool vdrv_bring_up(struct vdrv *d, uint64_t features, unsigned int nr, uint16_t size)
 {
 	if (!vdrv_negotiate(d, features | VIRTIO_FEATURE(VIRTIO_F_VERSION_1)))
 		return false;
@@ -195,14 +193,13 @@ static inline bool vdrv_bring_up(struct vdrv *d, uint64_t features, unsigned int
 			return false;
 	vdrv_common_write(d, VDRV_COMMON_STATUS, 1,
 			  VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-				  VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+					  VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
 	return virtio_pci_running(d->vp);
 }
 
 /* Adds a chain of n segments (buffers bump-allocated in the queue's data
  * area, readable data copied in) and publishes it. Returns the head. */
-static inline uint16_t vdrv_add(struct vdrv *d, unsigned int q, struct vdrv_seg *segs,
-				unsigned int n)
+static inline uint16_t vdrv_add(struct vdrv *d, unsigned int q, struct vdrv_seg *segs, unsigned int n)
 {
 	struct vdrv_queue *vq = &d->q[q];
 	uint16_t head = vq->next_desc % vq->size;
