@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+/* The assembler reads this file too: clang-format would break its .S lines. */
+/* clang-format off */
 /* Constants the test guests share with the hypervisor and the hardware.
  *
  * Usable from C and from assembly (.S files are run through the C
@@ -46,9 +48,9 @@
 #define VENDOR_HYGON_EBX 0x6f677948 /* "Hygo": AMD-derived, uses VMMCALL */
 
 /* CPUID feature bits. */
-#define CPUID1_ECX_VMX (1u << 5)         /* SDM Vol. 2A Table 3-10 */
-#define CPUID1_ECX_HYPERVISOR (1u << 31) /* reserved for hypervisors */
-#define CPUID_EXT1_ECX_SVM (1u << 2)     /* APM Vol. 3 App. E.4.2 */
+#define CPUID1_ECX_VMX (1u << 5)          /* SDM Vol. 2A Table 3-10 */
+#define CPUID1_ECX_HYPERVISOR (1u << 31)  /* reserved for hypervisors */
+#define CPUID_EXT1_ECX_SVM (1u << 2)      /* APM Vol. 3 App. E.4.2 */
 
 /* COM1, a 16550 UART (PC16550D datasheet: THR at +0, LSR at +5). */
 #define COM1_BASE 0x3F8
@@ -97,7 +99,7 @@
 #define SEL_CODE64 0x18
 #define SEL_NOT_PRESENT 0x20 /* a data segment with P = 0: loading it is #NP */
 #define GDT_ENTRIES 5
-#define SEL_BEYOND_GDT 0x38 /* past the GDT limit: loading it is #GP(0x38) */
+#define SEL_BEYOND_GDT 0x38  /* past the GDT limit: loading it is #GP(0x38) */
 
 /* The user-mode GDT (guests/runtime/user.c, 64-bit guests only): the
  * runtime's five entries, then CPL 3 data and 64-bit code and a 64-bit TSS
@@ -105,7 +107,7 @@
 #define SEL_USER_DATA 0x28
 #define SEL_USER_CODE64 0x30
 #define SEL_TSS 0x38
-#define USER_GDT_ENTRIES 9 /* the TSS descriptor takes two slots */
+#define USER_GDT_ENTRIES 9  /* the TSS descriptor takes two slots */
 #define USER_RPL 3
 /* The interrupt gate user mode returns through (DPL 3, SDM Vol. 3A §6.12.1.1:
  * INT n from CPL 3 needs a gate with DPL 3). */

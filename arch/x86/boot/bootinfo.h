@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+/* The assembler reads this file too: clang-format would break its .S lines. */
+/* clang-format off */
 /* The one boot-information structure every boot path fills in.
  *
  * arch/x86/boot/multiboot.c fills it from a Multiboot1 or Multiboot2
@@ -10,8 +12,8 @@
 #define BULKHEAD_ARCH_X86_BOOT_BOOTINFO_H
 
 /* Magic values in EDI/RDI (first argument of boot_main). */
-#define BOOT_MAGIC_MULTIBOOT1 0x2BADB002   /* Multiboot 0.6.96 §3.2 (EAX) */
-#define BOOT_MAGIC_MULTIBOOT2 0x36D76289   /* Multiboot2 §3.3 (EAX) */
+#define BOOT_MAGIC_MULTIBOOT1 0x2BADB002 /* Multiboot 0.6.96 §3.2 (EAX) */
+#define BOOT_MAGIC_MULTIBOOT2 0x36D76289 /* Multiboot2 §3.3 (EAX) */
 #define BOOT_MAGIC_BULKHEAD_EFI 0x42484546 /* "BHEF": RSI = struct boot_info * */
 
 /* The handoff header the UEFI loader looks for in the first 32 KiB of the
@@ -59,11 +61,11 @@ struct boot_module {
 #define BOOT_FB_RGB32 2
 
 struct boot_fb {
-	uint64_t addr;  /* physical */
-	uint32_t type;  /* BOOT_FB_* */
-	uint32_t width; /* pixels, or cells for text */
+	uint64_t addr;     /* physical */
+	uint32_t type;     /* BOOT_FB_* */
+	uint32_t width;    /* pixels, or cells for text */
 	uint32_t height;
-	uint32_t pitch;                             /* bytes per line */
+	uint32_t pitch;    /* bytes per line */
 	uint8_t red_shift, green_shift, blue_shift; /* bit position of each 8-bit channel */
 	uint8_t reserved[5];
 };
@@ -74,7 +76,7 @@ struct boot_info {
 	uint32_t source;  /* BOOT_SRC_* */
 	uint32_t nr_mem;
 	uint32_t nr_modules;
-	uint32_t flags;            /* BOOT_INFO_F_* */
+	uint32_t flags;   /* BOOT_INFO_F_* */
 	uint64_t acpi_rsdp;        /* physical address of a copy of the RSDP, 0 if none */
 	uint64_t efi_system_table; /* physical, 0 if not booted by UEFI */
 	char loader_name[64];

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+/* The assembler reads this file too: clang-format would break its .S lines. */
+/* clang-format off */
 /* Intel VMX architectural constants: capability MSRs, VMCS field encodings
  * (SDM Vol. 3D Appendix B), execution/exit/entry control bits (Vol. 3C
  * chapter 25), exit reasons (Vol. 3D Appendix C), exit-qualification and
@@ -179,12 +181,12 @@
 #define VMX_BASIC_REGION_SIZE(b) (((b) >> 32) & 0x1fff)
 #define VMX_BASIC_32BIT_ADDR BIT(48)
 #define VMX_BASIC_MEMTYPE(b) (((b) >> 50) & 0xf)
-#define VMX_BASIC_INOUT_INFO BIT(54) /* INS/OUTS fill the instruction-information field */
+#define VMX_BASIC_INOUT_INFO BIT(54)  /* INS/OUTS fill the instruction-information field */
 #define VMX_BASIC_TRUE_CTLS BIT(55)
 #define VMX_MEMTYPE_WB 6
 
 /* IA32_VMX_MISC (Appendix A.6) */
-#define VMX_MISC_PREEMPT_RATE(m) ((unsigned int)((m)&0x1f)) /* timer ticks = TSC >> rate */
+#define VMX_MISC_PREEMPT_RATE(m) ((unsigned int)((m) & 0x1f)) /* timer ticks = TSC >> rate */
 #define VMX_MISC_STORE_LMA BIT(5) /* exits store EFER.LMA into "IA-32e mode guest" */
 #define VMX_MISC_ACT_HLT BIT(6)
 
@@ -273,7 +275,7 @@
 #define ENTRY_LOAD_EFER BIT(15)
 
 /* ---- Exit reasons (SDM Vol. 3D Appendix C) ------------------------------ */
-#define EXIT_REASON_BASIC(r) ((r)&0xffff)
+#define EXIT_REASON_BASIC(r) ((r) & 0xffff)
 #define EXIT_REASON_ENTRY_FAILURE BIT(31)
 
 enum vmx_exit_basic {
@@ -344,7 +346,7 @@ enum vmx_exit_basic {
 
 /* ---- Exit qualifications (SDM Vol. 3C §28.2.1) -------------------------- */
 /* Control-register accesses (Table 28-3) */
-#define CRQ_CR(q) ((unsigned int)((q)&0xf))
+#define CRQ_CR(q) ((unsigned int)((q) & 0xf))
 #define CRQ_TYPE(q) ((unsigned int)(((q) >> 4) & 3))
 #define CRQ_TYPE_MOV_TO_CR 0
 #define CRQ_TYPE_MOV_FROM_CR 1
@@ -355,7 +357,7 @@ enum vmx_exit_basic {
 #define CRQ_LMSW_DATA(q) ((uint16_t)((q) >> 16))
 
 /* I/O instructions (Table 28-5) */
-#define IOQ_SIZE(q) ((unsigned int)((q)&7)) /* 0: 1 byte, 1: 2 bytes, 3: 4 bytes */
+#define IOQ_SIZE(q) ((unsigned int)((q) & 7)) /* 0: 1 byte, 1: 2 bytes, 3: 4 bytes */
 #define IOQ_IN BIT(3)
 #define IOQ_STRING BIT(4)
 #define IOQ_REP BIT(5)
@@ -381,10 +383,10 @@ enum vmx_exit_basic {
 
 /* VM-exit instruction information for INS/OUTS (Table 28-8) */
 #define INSN_INFO_ADDR_SIZE(i) (((i) >> 7) & 7) /* 0: 16-bit, 1: 32-bit, 2: 64-bit */
-#define INSN_INFO_SEG(i) (((i) >> 15) & 7)      /* ES, CS, SS, DS, FS, GS */
+#define INSN_INFO_SEG(i) (((i) >> 15) & 7)     /* ES, CS, SS, DS, FS, GS */
 
 /* ---- Event information (SDM Vol. 3C §25.8.3, §25.9.2, §25.9.3) ---------- */
-#define INTR_INFO_VECTOR(i) ((uint8_t)((i)&0xff))
+#define INTR_INFO_VECTOR(i) ((uint8_t)((i) & 0xff))
 #define INTR_INFO_TYPE(i) (((i) >> 8) & 7)
 #define INTR_INFO_TYPE_SHIFT 8
 #define INTR_INFO_ERROR_VALID BIT(11)
@@ -413,7 +415,7 @@ enum vmx_exit_basic {
 
 /* Segment access rights in the VMCS (Table 25-2): the descriptor's bits
  * 40-47 and 52-55 packed into bits 0-7 and 12-15, plus "unusable". */
-#define VMX_AR_TYPE(a) ((a)&0xf)
+#define VMX_AR_TYPE(a) ((a) & 0xf)
 #define VMX_AR_S BIT(4)
 #define VMX_AR_DPL(a) (((a) >> 5) & 3)
 #define VMX_AR_P BIT(7)
@@ -429,10 +431,10 @@ enum vmx_exit_basic {
 #define EPT_WRITE BIT(1)
 #define EPT_EXEC BIT(2)
 #define EPT_RWX (EPT_READ | EPT_WRITE | EPT_EXEC)
-#define EPT_MEMTYPE_SHIFT 3 /* leaf bits 5:3 */
+#define EPT_MEMTYPE_SHIFT 3      /* leaf bits 5:3 */
 #define EPT_MEMTYPE_WB 6ULL
 #define EPT_IGNORE_PAT BIT(6)
-#define EPT_LARGE BIT(7) /* PDE maps 2 MiB, PDPTE maps 1 GiB */
+#define EPT_LARGE BIT(7)         /* PDE maps 2 MiB, PDPTE maps 1 GiB */
 #define EPT_ACCESSED BIT(8)
 #define EPT_DIRTY BIT(9)
 #define EPT_ADDR_MASK 0x000ffffffffff000ULL
