@@ -200,6 +200,20 @@ static bool parse_on_triple_fault(const struct kv *kv, struct manifest_entry *ou
 	return true;
 }
 
+static bool parse_restart_limit(const struct kv *kv, struct manifest_entry *out, struct line_state *st)
+{
+	char k[4];
+	if (!kv_val_copy(kv, k, sizeof(k)))
+		REFUSE(st, "key 'restart_limit' needs on or off");
+	if (!bh_strcmp(k, "on"))
+		out->restart_unlimited = false;
+	else if (!bh_strcmp(k, "off"))
+		out->restart_unlimited = true;
+	else
+		REFUSE(st, "key 'restart_limit' needs on or off");
+	return true;
+}
+
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -458,6 +472,8 @@ static bool apply_key(const struct kv *kv, struct manifest_entry *out, struct li
 		return parse_kind(kv, out, st);
 	} else if (kv_key_is(kv, "on_triple_fault")) {
 		return parse_on_triple_fault(kv, out, st);
+	} else if (kv_key_is(kv, "restart_limit")) {
+		return parse_restart_limit(kv, out, st);
 	} else if (kv_key_is(kv, "affinity")) {
 		return parse_affinity(kv, out, st);
 	} else if (kv_key_is(kv, "priority")) {

@@ -59,6 +59,10 @@ struct manifest_entry {
 	/* on_triple_fault=restart: a triple fault (a PC's reset) restarts the
 	 * partition from its images instead of stopping it (the default). */
 	bool restart_on_triple_fault;
+	/* restart_limit=off: this partition's restarts skip the rate limiter
+	 * (core/lib/restart_job.h); each is still done in bounded steps charged
+	 * to it. For the operator's own test partitions; on by default. */
+	bool restart_unlimited;
 	/* The Linux kernel command line (cmdline="..." or everything after a
 	 * standalone "--"); cmdline_given says whether either was present. */
 	bool cmdline_given;

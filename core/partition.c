@@ -425,7 +425,7 @@ bool partition_restart(struct partition *p)
 	if (self && self->part == p)
 		__atomic_store_n(&self->state, VCPU_STOPPED, __ATOMIC_SEQ_CST);
 	uint64_t now = time_ns();
-	uint64_t wait = restart_limiter_take(&p->restart_limit, now);
+	uint64_t wait = p->cfg.restart_unlimited ? 0 : restart_limiter_take(&p->restart_limit, now);
 	p->restarts++;
 	if (wait)
 		pr_warn("[%s] restarts rate-limited: this one waits %lu ms (%u at once, then one per "

@@ -461,6 +461,20 @@ Test(manifest, on_triple_fault_policy)
 	cr_assert(host_log_contains("on_triple_fault"), "the refusal names the key");
 }
 
+Test(manifest, restart_limit_switch)
+{
+	struct manifest_entry e;
+	cr_assert(manifest_parse("name=a", 0, &e));
+	cr_assert_not(e.restart_unlimited, "the rate limit is on by default");
+	cr_assert(manifest_parse("name=a restart_limit=off", 0, &e));
+	cr_assert(e.restart_unlimited);
+	cr_assert(manifest_parse("name=a restart_limit=on", 0, &e));
+	cr_assert_not(e.restart_unlimited);
+	cr_assert_not(manifest_parse("name=a restart_limit=offf", 0, &e));
+	cr_assert_not(manifest_parse("name=a restart_limit=", 0, &e));
+	cr_assert(host_log_contains("restart_limit"), "the refusal names the key");
+}
+
 /* ---- issue 5: scheduling, devices, disks and networks ------------------------ */
 
 Test(manifest, new_keys_defaults)
