@@ -252,6 +252,9 @@ Test(svm_decode, events_and_stops)
 	/* Nothing was executed: no length to skip. */
 	cr_assert_eq(decode(SVM_EXIT_SHUTDOWN, 0, 0, GUEST_RIP + 2, 0).insn_len, 0);
 	cr_assert_eq(decode(SVM_EXIT_VINTR, 0, 0, GUEST_RIP + 2, 0).insn_len, 0);
+	/* An IRET exit comes before the IRET runs: it is not skipped. */
+	cr_assert_eq(decode(SVM_EXIT_IRET, 0, 0, GUEST_RIP + 1, 0).reason, EXIT_INTR_WINDOW);
+	cr_assert_eq(decode(SVM_EXIT_IRET, 0, 0, GUEST_RIP + 1, 0).insn_len, 0);
 }
 
 Test(svm_decode, vmrun_refused_is_entry_failure)

@@ -54,6 +54,10 @@ struct svm_vcpu {
 	paddr_t vmcb_pa;
 	struct tlb_tag asid; /* given by the CPU it runs on (svm_asid_refresh) */
 	struct svm_lazy_regs lazy;
+	/* V_IRQ holds an external interrupt given to the guest (svm_inject),
+	 * not an interrupt-window request; the CPU clears V_IRQ when the guest
+	 * takes it. */
+	bool virq_injected;
 };
 
 /* Per host CPU (percpu->backend_data). */
@@ -71,6 +75,7 @@ struct svm_partition {
 /* The run hook is the world switch (svm_entry.S); it ends in svm_vmexit. */
 void svm_run(struct vcpu *v);
 void svm_vmexit(struct vcpu *v, struct vmcb *vmcb);
+static void svm_request_intr_window(struct vcpu *v, bool on);
 
 /* svm_entry.S addresses these fields by the numbers in svm_offsets.h. */
 STATIC_ASSERT(__builtin_offsetof(struct vcpu, gpr) == 0, "struct vcpu: gpr[] first");
@@ -539,10 +544,44 @@ static __attribute__((noinline)) void decode_other(struct vcpu *v, struct vmcb *
 	 * VMX); clear DR7.GD as its delivery would (SDM Vol. 3B §18.2.4). */
 	if (v->exit.reason == EXIT_EXCEPTION && v->exit.exc.vector == EXC_DB)
 		vmcb->save.dr7 = exc_dr7_after_db(vmcb->save.dr7);
-	if (v->exit.reason == EXIT_INTR_WINDOW) {
-		vmcb->ctl.int_ctl &= ~INT_CTL_V_IRQ;
-		vmcb->ctl.intercept_misc1 &= ~INTERCEPT1_VINTR;
-	}
+	if (v->exit.reason == EXIT_INTR_WINDOW)
+		svm_request_intr_window(v, false); /* VINTR or IRET: one window is one exit */
+}
+
+/* True while V_IRQ holds an interrupt svm_inject gave that the guest has
+ * not taken yet. */
+static bool virq_pending(const struct svm_vcpu *s)
+{
+	return s->virq_injected && (s->vmcb->ctl.int_ctl & INT_CTL_V_IRQ);
+}
+
+/* An external interrupt goes in as a virtual interrupt (V_IRQ with its
+ * vector, APM Vol. 2 §15.21.4), which the CPU delivers at the first
+ * instruction boundary where the guest's RFLAGS.IF and interrupt shadow
+ * allow (core injects only then), as a real INTR would be. Not through
+ * EVENTINJ: QEMU's TCG delivers an EVENTINJ interrupt inside VMRUN but
+ * leaves its vector pending as an exception, and can deliver it a second
+ * time, ignoring IF (docs/testing.md, "Overcommitted SMP"). Top priority
+ * and V_IGN_TPR: the interrupt controller model has already decided it
+ * may go now. */
+static void inject_virq(struct svm_vcpu *s, uint8_t vector)
+{
+	struct vmcb_control *c = &s->vmcb->ctl;
+	c->int_ctl &= ~(INT_CTL_V_INTR_VECTOR_MASK | INT_CTL_V_INTR_PRIO_MASK);
+	c->int_ctl |= INT_CTL_V_IRQ | INT_CTL_V_IGN_TPR | INT_CTL_V_INTR_PRIO_MASK |
+		      ((uint64_t)vector << INT_CTL_V_INTR_VECTOR_SHIFT);
+	c->intercept_misc1 &= ~INTERCEPT1_VINTR; /* it must be taken, not exit */
+	s->virq_injected = true;
+}
+
+/* An event whose delivery the exit interrupted goes in again; an external
+ * interrupt as it went in the first time (inject_virq). */
+static __attribute__((noinline)) void reinject(struct svm_vcpu *s, uint64_t info)
+{
+	if ((info & EVENT_TYPE_MASK) == EVENT_TYPE_INTR)
+		inject_virq(s, (uint8_t)(info & EVENT_VECTOR_MASK));
+	else
+		s->vmcb->ctl.event_inj = info;
 }
 
 /* The C half of svm_run: svm_entry.S jumps here after the #VMEXIT with the
@@ -564,7 +603,7 @@ void svm_vmexit(struct vcpu *v, struct vmcb *vmcb)
 	 * Test bit 31 only: TCG can leave a stale vector with the valid bit
 	 * clear (shared/platform-notes.md). */
 	if (unlikely(vmcb->ctl.exit_int_info & EVENT_VALID))
-		vmcb->ctl.event_inj = vmcb->ctl.exit_int_info;
+		reinject(v->arch, vmcb->ctl.exit_int_info);
 
 	struct svm_exit_raw raw = exit_raw(v, vmcb);
 	if (likely(svm_decode_common(&raw, &v->exit)))
@@ -574,33 +613,50 @@ void svm_vmexit(struct vcpu *v, struct vmcb *vmcb)
 
 static void svm_inject(struct vcpu *v, const struct vcpu_event *ev)
 {
-	struct vmcb *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
+	struct svm_vcpu *s = v->arch;
+	if (ev->type == VCPU_EVENT_EXTINT) {
+		inject_virq(s, ev->vector);
+		return;
+	}
 	uint64_t e = ev->vector | ((uint64_t)ev->type << EVENT_TYPE_SHIFT) | EVENT_VALID;
 	if (ev->has_error)
 		e |= EVENT_ERROR_VALID | ((uint64_t)ev->error << EVENT_ERROR_SHIFT);
-	vmcb->ctl.event_inj = e;
+	s->vmcb->ctl.event_inj = e;
 }
 
 static bool svm_event_pending(struct vcpu *v)
 {
-	return ((struct svm_vcpu *)v->arch)->vmcb->ctl.event_inj & EVENT_VALID;
+	const struct svm_vcpu *s = v->arch;
+	return (s->vmcb->ctl.event_inj & EVENT_VALID) || virq_pending(s);
 }
 
 static bool svm_interruptible(struct vcpu *v)
 {
-	const struct vmcb *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
+	const struct svm_vcpu *s = v->arch;
+	const struct vmcb *vmcb = s->vmcb;
 	return (v->rflags & RFLAGS_IF) && !(vmcb->ctl.int_state & INT_STATE_SHADOW) &&
-	       !(vmcb->ctl.event_inj & EVENT_VALID);
+	       !(vmcb->ctl.event_inj & EVENT_VALID) && !virq_pending(s);
 }
 
+/* A virtual interrupt nobody will take (V_IGN_TPR, top priority) makes the
+ * CPU exit with VINTR as soon as the guest could take one. V_IRQ is one
+ * slot: while it holds an injected interrupt the guest has yet to take,
+ * the window is the IRET that ends that interrupt's handler (intercepted
+ * before it runs, APM Vol. 2 §15.9), where core asks again and V_IRQ is
+ * free. */
 static void svm_request_intr_window(struct vcpu *v, bool on)
 {
-	struct vmcb_control *c = &((struct svm_vcpu *)v->arch)->vmcb->ctl;
-	/* A virtual interrupt nobody will take (V_IGN_TPR, top priority) makes
-	 * the CPU exit with VINTR as soon as the guest could take one. */
+	struct svm_vcpu *s = v->arch;
+	struct vmcb_control *c = &s->vmcb->ctl;
+	if (virq_pending(s)) {
+		if (on)
+			c->intercept_misc1 |= INTERCEPT1_IRET;
+		return;
+	}
+	s->virq_injected = false;
+	c->intercept_misc1 &= ~INTERCEPT1_IRET;
 	if (on) {
-		c->int_ctl |= INT_CTL_V_IRQ | INT_CTL_V_IGN_TPR |
-			      (0xfULL << INT_CTL_V_INTR_PRIO_SHIFT);
+		c->int_ctl |= INT_CTL_V_IRQ | INT_CTL_V_IGN_TPR | INT_CTL_V_INTR_PRIO_MASK;
 		c->intercept_misc1 |= INTERCEPT1_VINTR;
 	} else {
 		c->int_ctl &= ~INT_CTL_V_IRQ;
@@ -610,9 +666,11 @@ static void svm_request_intr_window(struct vcpu *v, bool on)
 
 static void svm_clear_events(struct vcpu *v)
 {
-	struct vmcb_control *c = &((struct svm_vcpu *)v->arch)->vmcb->ctl;
+	struct svm_vcpu *s = v->arch;
+	struct vmcb_control *c = &s->vmcb->ctl;
 	c->event_inj = 0;
 	c->int_state &= ~INT_STATE_SHADOW;
+	s->virq_injected = false;
 	svm_request_intr_window(v, false);
 }
 

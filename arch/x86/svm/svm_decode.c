@@ -56,6 +56,7 @@ void svm_decode_exit_other(const struct svm_exit_raw *raw, struct vm_exit *e)
 		e->reason = EXIT_TRIPLE_FAULT;
 		break;
 	case SVM_EXIT_VINTR:
+	case SVM_EXIT_IRET: /* asked for as a window too (svm_request_intr_window) */
 		e->reason = EXIT_INTR_WINDOW;
 		break;
 	case SVM_EXIT_INTR:

@@ -113,6 +113,7 @@ STATIC_ASSERT(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define INTERCEPT1_VINTR BIT(4)
 #define INTERCEPT1_RDPMC BIT(15)
 #define INTERCEPT1_CPUID BIT(18)
+#define INTERCEPT1_IRET BIT(20)
 #define INTERCEPT1_INVD BIT(22)
 #define INTERCEPT1_HLT BIT(24)
 #define INTERCEPT1_INVLPGA BIT(26)
@@ -138,7 +139,9 @@ STATIC_ASSERT(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define INT_CTL_V_IGN_TPR BIT(20)
 #define INT_CTL_V_INTR_MASKING BIT(24)
 #define INT_CTL_V_INTR_PRIO_SHIFT 16
+#define INT_CTL_V_INTR_PRIO_MASK (0xfULL << INT_CTL_V_INTR_PRIO_SHIFT)
 #define INT_CTL_V_INTR_VECTOR_SHIFT 32
+#define INT_CTL_V_INTR_VECTOR_MASK (0xffULL << INT_CTL_V_INTR_VECTOR_SHIFT)
 #define INT_STATE_SHADOW BIT(0)
 
 /* tlb_control (0x05c), APM Vol. 2 §15.16.1. */
@@ -150,6 +153,7 @@ STATIC_ASSERT(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define EVENT_VECTOR_MASK 0xffULL
 #define EVENT_TYPE_SHIFT 8
 #define EVENT_TYPE_MASK (7ULL << EVENT_TYPE_SHIFT)
+#define EVENT_TYPE_INTR (0ULL << EVENT_TYPE_SHIFT) /* external or virtual interrupt */
 #define EVENT_ERROR_VALID BIT(11)
 #define EVENT_VALID BIT(31)
 #define EVENT_ERROR_SHIFT 32
@@ -168,6 +172,7 @@ STATIC_ASSERT(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_EXIT_VINTR 0x064
 #define SVM_EXIT_RDTSC 0x06e
 #define SVM_EXIT_RDPMC 0x06f
+#define SVM_EXIT_IRET 0x074
 #define SVM_EXIT_CPUID 0x072
 #define SVM_EXIT_INVD 0x076
 #define SVM_EXIT_PAUSE 0x077
