@@ -30,6 +30,9 @@
 # Environment: RUN_QEMU_ACCEL_OPTS=OPTS appends ",OPTS" to -accel (e.g.
 #   thread=single: QEMU's TCG runs every CPU in one thread, to tell a
 #   hypervisor race from a multi-threaded-TCG one; docs/testing.md).
+#   RUN_QEMU_DEBUG_ARGS="ARGS" adds ARGS (split at spaces) to every QEMU
+#   command line, also under scripts/itest.sh: e.g. "-d in_asm -D FILE",
+#   where QEMU logs a vmrun!/vmexit(...) line for each SVM world switch.
 #   -- ARGS...      passed to QEMU unchanged
 # Without --log the run is interactive: serial and the QEMU monitor share the
 # terminal (Ctrl-A x quits, Ctrl-A c switches to the monitor) and the serial
@@ -116,6 +119,8 @@ else
 fi
 echo "run-qemu.sh: accelerator $accel${RUN_QEMU_ACCEL_OPTS:+,$RUN_QEMU_ACCEL_OPTS}, -cpu $cpu ($accel_why)" >&2
 args+=(-accel "$accel${RUN_QEMU_ACCEL_OPTS:+,$RUN_QEMU_ACCEL_OPTS}" -cpu "$cpu")
+# shellcheck disable=SC2206 # split at spaces on purpose
+[ -n "${RUN_QEMU_DEBUG_ARGS:-}" ] && args+=($RUN_QEMU_DEBUG_ARGS)
 
 if [ $ovmf = 1 ]; then
 	if [ -f "$OVMF_CODE" ] && [ -f "$OVMF_VARS" ]; then

@@ -12,7 +12,7 @@
 #                          tests (what CI runs)
 #   make check-layers      scripts/check-layers.sh: includes against the layer order
 #   make test-loaded       the integration tests 3 times beside CPU hogs (stress-ng)
-#   make test-repeat       tests/integration/repeat/*.test REPEAT=20 times each, passes counted
+#   make test-repeat       REPEAT_TESTS (the rare-failure SMP tests) REPEAT=20 times each, passes counted
 #   make model             the Promela models tests/model/*.pml checked with Spin
 #   make test-integration  only the integration tests (ITEST_ARGS="--filter bochs" ...),
 #                          with the guest suites (GUEST_SUITES) on ITEST_SUITE_PATHS
@@ -119,14 +119,15 @@ TEST_LOADED_ROUNDS ?= 3
 test-loaded: deps-check test-build
 	scripts/test-loaded.sh --rounds $(TEST_LOADED_ROUNDS)
 
-# Tests that must hold over many runs, not one (tests/integration/repeat/):
-# each runs REPEAT times in a row and the passes are counted (each run's
-# outcome and wall time printed); a failing run's files are kept in $(BUILD)/itest-repeat/<test>-<run>/. Not part of
-# make test while they do not pass every time (docs/testing.md).
+# Tests whose failures were rare, run many times (REPEAT_TESTS, each REPEAT
+# times in a row, passes counted; each run's outcome and wall time printed);
+# a failing run's files are kept in $(BUILD)/itest-repeat/<test>-<run>/.
+# They are in make test too, once each (docs/testing.md, "Overcommitted SMP").
 REPEAT ?= 20
+REPEAT_TESTS ?= tests/integration/linux-smp-overcommit-svm.test tests/integration/lifecycle-race-svm.test
 .PHONY: test-repeat
 test-repeat: deps-check test-build
-	@for t in tests/integration/repeat/*.test; do \
+	@for t in $(REPEAT_TESTS); do \
 		n=$$(basename $$t .test); pass=0; \
 		for i in $$(seq $(REPEAT)); do \
 			start=$$(date +%s); \
