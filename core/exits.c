@@ -619,14 +619,22 @@ static enum exit_action run_exits(struct vcpu *v, unsigned int max_exits)
 	void (*run)(struct vcpu * v) = vcpu_backend->run;
 	const exit_handler_fn *table = handler_table();
 
-	for (; max_exits; max_exits--) {
+	while (max_exits) {
 		if (unlikely(v->irq_any)) {
 			vcpu_deliver_interrupts(v);
 			if (unlikely(v->state != VCPU_RUNNABLE))
 				return EXIT_ACTION_YIELD; /* INIT: back to wait-for-SIPI */
 		}
+		v->fast_budget = max_exits - 1;
 		run(v);
-		enum exit_action a = handle_exit_inline(v, table);
+		max_exits = v->fast_budget; /* less what the fast path took, less this one */
+		enum exit_action a;
+		if (v->fast_handled) {
+			v->fast_handled = false;
+			a = (enum exit_action)v->fast_action;
+		} else {
+			a = handle_exit_inline(v, table);
+		}
 		if (a != EXIT_ACTION_RESUME)
 			return a;
 		/* A service task queued with no idle CPU to take it, or a vCPU
@@ -635,6 +643,30 @@ static enum exit_action run_exits(struct vcpu *v, unsigned int max_exits)
 			return EXIT_ACTION_YIELD;
 	}
 	return EXIT_ACTION_RESUME;
+}
+
+/* The exits the fast path takes: frequent, handled in a bounded number of
+ * steps, and none of them needs what the loop does between exits. */
+static const bool fast_reasons[EXIT_REASON_COUNT] = {
+	[EXIT_CPUID] = true,     [EXIT_IO] = true,          [EXIT_MMIO] = true,
+	[EXIT_MSR_READ] = true,  [EXIT_MSR_WRITE] = true,   [EXIT_HYPERCALL] = true,
+	[EXIT_CR_ACCESS] = true, [EXIT_INTR_WINDOW] = true, [EXIT_PAUSE] = true,
+};
+
+bool vcpu_exit_fast(struct vcpu *v)
+{
+	enum exit_reason r = v->exit.reason;
+
+	if ((unsigned)r >= EXIT_REASON_COUNT || !fast_reasons[r] || !v->fast_budget || v->irq_any)
+		return false;
+	enum exit_action a = handle_exit_inline(v, handler_table());
+	if (likely(a == EXIT_ACTION_RESUME && !v->irq_any && !this_cpu()->need_resched)) {
+		v->fast_budget--;
+		return true;
+	}
+	v->fast_handled = true;
+	v->fast_action = (uint8_t)a;
+	return false;
 }
 
 enum exit_action vcpu_run_exits(struct vcpu *v, unsigned int max_exits)

@@ -15,6 +15,18 @@ enum exit_action vcpu_handle_exit(struct vcpu *v);
 /* Run v until an exit that is not RESUME, or max_exits exits. */
 enum exit_action vcpu_run_exits(struct vcpu *v, unsigned int max_exits);
 
+/* The exit fast path, for a backend's run hook: called on the host CPU
+ * right after an exit was decoded into v->exit, with interrupts off and
+ * before the hook returns. It handles the common exits (CPUID, I/O, MSRs,
+ * MMIO, hypercalls) as the run loop would, counted and timed the same way.
+ * True: handled, and nothing needs the loop (no interrupt to deliver, no
+ * reason to yield, exits left in this turn): the hook enters the guest
+ * again without returning, so no RET runs that has no CALL since the exit
+ * and the return-stack fill waits until the hook does return
+ * (docs/exit-flow.md). False: the hook returns, and the loop handles the
+ * exit, or takes the action of one the fast path handled (fast_handled). */
+bool vcpu_exit_fast(struct vcpu *v);
+
 /* Hypercalls (core/hypercall.c), MSRs (core/msr.c). */
 enum exit_action hypercall_dispatch(struct vcpu *v);
 bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val);

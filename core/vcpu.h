@@ -153,7 +153,13 @@ struct vcpu {
 
 	struct vm_exit exit; /* the exit being handled */
 	struct exit_stats stats;
-	uint64_t exit_tsc; /* TSC when the current exit began */
+	/* The exit fast path (vcpu_exit_fast, core/exits.h), owned by the home
+	 * CPU inside run_exits: how many more exits it may handle in this turn
+	 * without going back to the loop, and the action of an exit it handled
+	 * but could not resume from (fast_handled). */
+	unsigned int fast_budget;
+	bool fast_handled;
+	uint8_t fast_action;
 
 	void *lapic; /* this vCPU's emulated local APIC (drivers/vdev) */
 	/* When its local APIC timer next expires, in partition time (ns), or

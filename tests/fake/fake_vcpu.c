@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "arch/x86/cpu/cpu.h"
+#include "core/exits.h"
 #include "core/hypercall.h"
 #include "core/partition.h"
 #include "core/percpu.h"
@@ -274,7 +275,7 @@ static void take_step(struct vcpu *v, struct fake_vcpu *f, const struct fake_ste
 		__builtin_ia32_pause();
 }
 
-static void fake_run(struct vcpu *v)
+static void fake_run_once(struct vcpu *v)
 {
 	struct fake_vcpu *f = fake_vcpu_of(v);
 	struct percpu *cpu = this_cpu();
@@ -315,6 +316,15 @@ static void fake_run(struct vcpu *v)
 	if (e)
 		e->reason = v->exit.reason;
 	log_run(v, cpu->id, v->exit.reason);
+}
+
+static void fake_run(struct vcpu *v)
+{
+	struct fake_vcpu *f = fake_vcpu_of(v);
+	do
+		fake_run_once(v);
+	while (f->fast_path && vcpu_exit_fast(v));
+	f->hook_returns++;
 }
 
 static void fake_inject(struct vcpu *v, const struct vcpu_event *ev)

@@ -80,6 +80,12 @@ struct fake_vcpu {
 	unsigned int clear_events;
 	bool sti_shadow; /* interruptible() false even with IF set */
 
+	/* Like the SVM backend, offer each exit to core's fast path
+	 * (vcpu_exit_fast) and enter again while it says so; hook_returns
+	 * counts the returns to the run loop. */
+	bool fast_path;
+	unsigned int hook_returns;
+
 	/* Records. */
 	unsigned int runs, loads;
 	struct fake_entry entries[FAKE_ENTRIES_KEPT];

@@ -437,3 +437,60 @@ Test(fake_exits_own, testdev_irq_from_another_cpu_wakes_and_kicks_vcpu0s_home)
 	cr_assert_eq(fake_kicks_sent(0), 1, "vCPU 0's home CPU was not kicked");
 	cr_assert_eq(fake_kicks_sent(1), 0);
 }
+
+/* The fast path (vcpu_exit_fast), driven as the SVM backend drives it: the
+ * run hook enters again at once after each exit the fast path handled. The
+ * guest sees the same results and the statistics count every exit, but
+ * the hook returns to the run loop only for the exit that ends the turn. */
+Test(fake_exits, fast_path_handles_cpuid_without_returning_to_the_loop)
+{
+	fake_vcpu_of(v0)->fast_path = true;
+	for (uint32_t leaf = 0; leaf < 5; leaf++)
+		fake_push_cpuid(v0, leaf & 1, 0);
+	fake_push_hypercall(v0, 0, HC_PARTITION_STOP, 0, 0);
+
+	cr_assert_eq(fx_slice(v0, 16), EXIT_ACTION_STOPPED);
+	for (unsigned int n = 0; n < 5; n++) {
+		struct cpuid_result want = cpuid_table_lookup(&part->cpuid, 0, n & 1, 0);
+		cr_assert_eq(fake_entry(v0, n + 1)->gpr[GPR_RBX], want.ebx, "exit %u", n);
+		cr_assert_eq(fake_entry(v0, n + 1)->rip, FX_ENTRY + (n + 1) * LEN_CPUID);
+	}
+	cr_assert_eq(v0->stats.count[EXIT_CPUID], 5);
+	cr_assert_eq(v0->stats.count[EXIT_HYPERCALL], 1);
+	/* The stop was handled by the fast path too: its action reached the
+	 * loop through fast_action, in one return. */
+	cr_assert_eq(fake_vcpu_of(v0)->hook_returns, 1);
+}
+
+/* The loop's exit budget holds: max_exits counts the fast path's exits. */
+Test(fake_exits, fast_path_keeps_to_the_loops_exit_budget)
+{
+	fake_vcpu_of(v0)->fast_path = true;
+	for (unsigned int n = 0; n < 10; n++)
+		fake_push_cpuid(v0, 0, 0);
+
+	cr_assert_eq(fx_slice(v0, 4), EXIT_ACTION_RESUME);
+	cr_assert_eq(v0->stats.count[EXIT_CPUID], 4);
+	cr_assert_eq(fake_vcpu_of(v0)->hook_returns, 1);
+	cr_assert_eq(fx_slice(v0, 3), EXIT_ACTION_RESUME);
+	cr_assert_eq(v0->stats.count[EXIT_CPUID], 7);
+}
+
+/* An exit that leaves an interrupt to deliver goes back to the loop, which
+ * injects it before the next entry; so does a host interrupt. */
+Test(fake_exits, fast_path_returns_for_interrupts)
+{
+	fake_vcpu_of(v0)->fast_path = true;
+	v0->rflags |= RFLAGS_IF;
+	fake_push_cpuid(v0, 0, 0);
+	fake_push_cpuid(v0, 0, 0);
+	fake_push_cpuid(v0, 0, 0);
+	fake_push_cpuid(v0, 0, 0);
+
+	fx_slice(v0, 1);
+	vcpu_raise_irq(v0, 0x40); /* between exits, from "another CPU" */
+	cr_assert_eq(fx_slice(v0, 3), EXIT_ACTION_RESUME);
+	cr_assert_eq(fake_vcpu_of(v0)->nr_delivered, 1);
+	cr_assert_eq(fake_vcpu_of(v0)->delivered[0].vector, 0x40);
+	cr_assert_eq(v0->stats.count[EXIT_CPUID], 4);
+}

@@ -8,6 +8,7 @@
 #include "arch/x86/svm/svm_offsets.h"
 #include "arch/x86/svm/vmcb.h"
 #include "core/exc_reflect.h"
+#include "core/exits.h"
 #include "core/hv.h"
 #include "core/lib/string.h"
 #include "core/log.h"
@@ -72,9 +73,10 @@ struct svm_partition {
 	struct s2pt npt;
 };
 
-/* The run hook is the world switch (svm_entry.S); it ends in svm_vmexit. */
+/* The run hook is the world switch (svm_entry.S); it calls svm_vmexit
+ * after each #VMEXIT. */
 void svm_run(struct vcpu *v);
-void svm_vmexit(struct vcpu *v, struct vmcb *vmcb);
+bool svm_vmexit(struct vcpu *v);
 static void svm_request_intr_window(struct vcpu *v, bool on);
 
 /* svm_entry.S addresses these fields by the numbers in svm_offsets.h. */
@@ -485,11 +487,12 @@ extern char __text_start[], __text_end[];
 
 /* The guest state the #VMEXIT stored is the hypervisor's own: RIP in the
  * hypervisor's code and CR3 its page tables. An exit of the guest can
- * never look like that; a VMRUN that ran host state under nested paging
- * stops at once on the first page-table access (an NPF at the host CR3,
- * taken as a guest-physical address), so it is checked on NPF and failed
- * entries only. Says so, with what is needed to tell how it got there,
- * instead of the misleading "write of unmapped guest-physical". */
+ * never look like that. QEMU 7.2 with one TCG thread per CPU sometimes
+ * takes a second #VMEXIT, a nested-page fault at the host's RIP and CR3,
+ * right after a real one, and stores the host's registers over the
+ * guest's (docs/testing.md); it is checked on NPF exits only. Says so,
+ * with what is needed to tell how it got there, instead of the misleading
+ * "write of unmapped guest-physical". */
 static bool host_state_in_vmcb(struct vcpu *v, const struct vmcb *vmcb, uint64_t entered_rip,
 			       enum exit_reason prev)
 {
@@ -528,8 +531,11 @@ static __attribute__((noinline)) void decode_other(struct vcpu *v, struct vmcb *
 	enum exit_reason prev = v->exit.reason;
 
 	svm_decode_exit_other(&raw, &v->exit);
-	if (unlikely((v->exit.reason == EXIT_MMIO || v->exit.reason == EXIT_ENTRY_FAILED) &&
-		     host_state_in_vmcb(v, vmcb, entered_rip, prev))) {
+	/* Only on an NPF: a VMRUN that fails its checks (VMEXIT_INVALID)
+	 * leaves the host's registers in the VMCB too, under QEMU, with RIP
+	 * at the VMRUN; that is a guest state the checks refused, named by
+	 * svm_failed_check below. */
+	if (unlikely(v->exit.reason == EXIT_MMIO && host_state_in_vmcb(v, vmcb, entered_rip, prev))) {
 		v->exit.reason = EXIT_ENTRY_FAILED;
 		v->exit.entry_fail.what =
 				"the VMCB held the hypervisor's own state (see the line above)";
@@ -584,11 +590,13 @@ static __attribute__((noinline)) void reinject(struct svm_vcpu *s, uint64_t info
 		s->vmcb->ctl.event_inj = info;
 }
 
-/* The C half of svm_run: svm_entry.S jumps here after the #VMEXIT with the
- * host's state back and GIF set. Copies guest RAX, RSP, RIP and RFLAGS
- * back and decodes the exit into v->exit. */
-void svm_vmexit(struct vcpu *v, struct vmcb *vmcb)
+/* The C half of svm_run: svm_entry.S calls it after each #VMEXIT with the
+ * host's FS, GS and TR back, interrupts off and GIF still 0. Copies guest
+ * RAX, RSP, RIP and RFLAGS back, decodes the exit into v->exit and offers
+ * it to core's fast path: true means handled, enter the guest again. */
+bool svm_vmexit(struct vcpu *v)
 {
+	struct vmcb *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
 	uint64_t entered_rip = v->rip;
 
 	v->gpr[GPR_RAX] = vmcb->save.rax;
@@ -606,9 +614,9 @@ void svm_vmexit(struct vcpu *v, struct vmcb *vmcb)
 		reinject(v->arch, vmcb->ctl.exit_int_info);
 
 	struct svm_exit_raw raw = exit_raw(v, vmcb);
-	if (likely(svm_decode_common(&raw, &v->exit)))
-		return;
-	decode_other(v, vmcb, entered_rip);
+	if (unlikely(!svm_decode_common(&raw, &v->exit)))
+		decode_other(v, vmcb, entered_rip);
+	return vcpu_exit_fast(v);
 }
 
 static void svm_inject(struct vcpu *v, const struct vcpu_event *ev)

@@ -1,23 +1,25 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * void svm_run(struct vcpu *v): the SVM backend's run hook, in assembly
- * because it is the world switch; the C half is svm_vmexit() (svm.c).
+ * because it is the world switch; its C half is svm_vmexit() (svm.c).
  *
  * Guest RAX, RSP, RIP and RFLAGS live in the VMCB while the guest runs; they
- * are copied from and to struct vcpu around VMRUN (svm_vmexit copies them
- * back). The other guest GPRs are loaded from and stored to v->gpr[]
- * (offset 0 of struct vcpu, enum gpr order). VMRUN switches only part of
- * the state (APM Vol. 2 §15.5); FS, GS, TR, LDTR, KernelGSBase and the
- * SYSCALL/SYSENTER MSRs are switched with VMLOAD/VMSAVE, the host's copy
- * being kept in a per-CPU host VMCB (host GS base holds this CPU's percpu
- * pointer, TR the IST stacks: both must be back before STGI lets an NMI
- * in). GIF is cleared around the switch so nothing lands between the
- * VMLOADs and VMRUN.
+ * are copied from struct vcpu before each VMRUN and back by svm_vmexit. The
+ * other guest GPRs are loaded from and stored to v->gpr[] (offset 0 of
+ * struct vcpu, enum gpr order). VMRUN switches only part of the state (APM
+ * Vol. 2 §15.5); FS, GS, TR, LDTR, KernelGSBase and the SYSCALL/SYSENTER
+ * MSRs are switched with VMLOAD/VMSAVE, the host's copy being kept in a
+ * per-CPU host VMCB (host GS base holds this CPU's percpu pointer, TR the
+ * IST stacks). GIF is cleared around the switch so nothing lands between
+ * the VMLOADs and VMRUN.
  *
- * After the #VMEXIT the host's callee-saved registers are restored and the
- * function jumps to svm_vmexit(v, vmcb), which returns to svm_run's caller:
- * one call and one return per exit, and the C half keeps no registers of
- * its own across the world switch.
+ * After the #VMEXIT the C half decodes the exit and offers it to core's
+ * fast path (vcpu_exit_fast): if that handled it, the loop below enters
+ * the guest again at once. GIF stays 0 meanwhile, so no interrupt or NMI
+ * can come in, and every RET on the way is matched by a CALL made since
+ * the exit: none can take a return address the guest left in the return
+ * stack buffer. Only when the hook returns to the run loop, a RET with no
+ * such CALL, is the buffer filled first (RSB_FILL) and GIF set again.
  */
 #include "arch/x86/cpu/guest_gprs.h"
 #include "arch/x86/cpu/spec_asm.h"
@@ -33,10 +35,15 @@
 	.type svm_run, @function
 svm_run:
 	HOST_CALLEE_SAVED_PUSH
+	push %rdi				/* 16(%rsp): struct vcpu * */
+	sub $8, %rsp				/* 8(%rsp): keeps calls 16-byte aligned */
+	pushq %gs:PERCPU_HOST_STATE_PA		/* 0(%rsp): host VMCB (GS is still the host's) */
+
+.Lenter:
+	mov 16(%rsp), %rdi
 	mov VCPU_ARCH(%rdi), %rsi		/* struct svm_vcpu * */
 	mov SVM_VCPU_VMCB(%rsi), %rdx		/* guest VMCB (virtual) */
 	mov SVM_VCPU_VMCB_PA(%rsi), %rax	/* ... its physical address, for VMLOAD/VMRUN/VMSAVE */
-
 	mov GPR(RAX)(%rdi), %rcx
 	mov %rcx, VMCB_RAX(%rdx)
 	mov GPR(RSP)(%rdi), %rcx
@@ -46,12 +53,7 @@ svm_run:
 	mov VCPU_RFLAGS(%rdi), %rcx
 	mov %rcx, VMCB_RFLAGS(%rdx)
 
-	/* What the exit path needs, on the stack (RSP survives VMRUN). */
-	push %rdi				/* 16(%rsp): struct vcpu * */
-	push %rdx				/* 8(%rsp): guest VMCB */
-	pushq %gs:PERCPU_HOST_STATE_PA		/* 0(%rsp): host VMCB (GS is still the host's) */
-
-	clgi
+	clgi					/* already 0 when the fast path loops */
 	/* With V_INTR_MASKING the host's RFLAGS.IF, as VMRUN finds it, gates
 	 * physical interrupts while the guest runs (APM Vol. 2 §15.21.1): set
 	 * it, so the scheduler's timer forces a #VMEXIT(INTR). GIF = 0 keeps
@@ -65,18 +67,23 @@ svm_run:
 	/* #VMEXIT: RAX holds the guest VMCB's address again, RSP the stack above;
 	 * every other GPR is the guest's. */
 	vmsave %rax
-	RSB_FILL			/* before the host's first RET (spec_asm.h) */
 
 	mov 16(%rsp), %rax			/* struct vcpu * */
 	GUEST_GPRS_SAVE base=%rax
 	mov %rdi, GPR(RDI)(%rax)
 
-	pop %rax				/* host VMCB */
-	vmload %rax
+	mov (%rsp), %rax			/* host VMCB */
+	vmload %rax				/* the C half uses GS (this_cpu) */
 	cli					/* the pending interrupt waits for the exit handler */
+	mov 16(%rsp), %rdi
+	call svm_vmexit				/* a CALL, so its RET is matched */
+	test %al, %al
+	jnz .Lenter				/* handled by the fast path: straight back in */
+
+	RSB_FILL				/* before the RET below (spec_asm.h) */
 	stgi
-	pop %rsi				/* svm_vmexit(v, vmcb) */
+	add $16, %rsp
 	pop %rdi
 	HOST_CALLEE_SAVED_POP
-	jmp svm_vmexit
+	ret
 	.size svm_run, . - svm_run
