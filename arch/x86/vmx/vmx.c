@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The Intel VMX backend (SDM Vol. 3C chapters 24-33): per-CPU VMXON, VMCS
  * set-up, the run step with exit decoding, event injection, VPIDs, and the
- * registers VMX does not switch. The guest-state area and the CR0/CR3/CR4/CR8
- * accesses the backend emulates itself live in vmx_guest.c, EPT in ept.c,
- * the capability probe in vmx_caps.c.
+ * registers VMX does not switch. The guest-state area and the CR0/CR4 read
+ * shadows live in vmx_guest.c (CR exits are judged by core's policy,
+ * core/cr_policy.h), EPT in ept.c, the capability probe in vmx_caps.c.
  *
  * A VMCS is "active" on at most one CPU (§25.1). A vCPU's VMCS stays active
  * (and current) on the CPU that runs it, so a re-entry is a VMRESUME without
@@ -326,8 +326,8 @@ static bool write_controls(struct vmx_vcpu *s, const struct vmx_ept *ept, uint64
 		ok &= vmwrite_checked(VMCS_VPID, 1);
 	ok &= vmwrite_checked(VMCS_CR0_MASK, hw->cr0_mask);
 	/* Every CR4 bit the guest may not set is owned by the host, so setting
-	 * it exits to emulate_cr4_write (core's CR4 policy); the rest are the
-	 * guest's. */
+	 * it exits to core's control-register policy (core/cr_policy.h); the
+	 * rest are the guest's. */
 	ok &= vmwrite_checked(VMCS_CR4_MASK, hw->cr4_mask | ~cr4_allowed);
 	ok &= vmwrite_checked(VMCS_LINK_POINTER, VMCS_LINK_NONE);
 	return ok;
