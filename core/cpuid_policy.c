@@ -21,9 +21,9 @@
 #define L1_ECX_RDRAND BIT(30)
 #define L1_ECX_HYPERVISOR BIT(31)
 /* named for the CR4 map below; never offered */
-#define L1_ECX_VMX 5
-#define L1_ECX_SMX 6
-#define L1_ECX_XSAVE 26
+#define L1_ECX_VMX BIT(5)
+#define L1_ECX_SMX BIT(6)
+#define L1_ECX_XSAVE BIT(26)
 
 /* Leaf 1 EDX (Table 3-11); the same positions in Fn8000_0001 EDX on AMD */
 #define L1_EDX_FPU BIT(0)
@@ -73,24 +73,24 @@
 /* Leaf 7 subleaf 0 ECX */
 #define L7_ECX_PREFETCHWT1 BIT(0)
 #define L7_ECX_UMIP BIT(2)
-#define L7_ECX_PKU 3
-#define L7_ECX_CET_SS 7
+#define L7_ECX_PKU BIT(3)
+#define L7_ECX_CET_SS BIT(7)
 #define L7_ECX_GFNI BIT(8)  /* has legacy-SSE encodings */
 #define L7_ECX_LA57 BIT(16) /* 5-level paging: the hardware walks the guest's tables */
 #define L7_ECX_RDPID BIT(22)
-#define L7_ECX_KL 23
+#define L7_ECX_KL BIT(23)
 #define L7_ECX_CLDEMOTE BIT(25)
 #define L7_ECX_MOVDIRI BIT(27)
 #define L7_ECX_MOVDIR64B BIT(28)
-#define L7_ECX_PKS 31
+#define L7_ECX_PKS BIT(31)
 /* Leaf 7 subleaf 0 EDX */
 #define L7_EDX_FSRM BIT(4)
-#define L7_EDX_UINTR 5
+#define L7_EDX_UINTR BIT(5)
 #define L7_EDX_MD_CLEAR BIT(10)
 #define L7_EDX_RTM_ALWAYS_ABORT BIT(11)
 #define L7_EDX_SERIALIZE BIT(14)
 #define L7_EDX_TSXLDTRK BIT(16)
-#define L7_EDX_CET_IBT 20
+#define L7_EDX_CET_IBT BIT(20)
 #define L7_EDX_IBRS_IBPB BIT(26)
 #define L7_EDX_STIBP BIT(27)
 #define L7_EDX_L1D_FLUSH BIT(28)
@@ -231,40 +231,65 @@ struct cr4_feature {
 	struct cpuid_feature f;
 };
 
-#define F(leaf, reg, mask)                                    \
+/* The CPUID flags (subleaf 0) that announce a CR4 bit, each named by leaf,
+ * subleaf where the leaf has them, register and flag (SDM Vol. 2A CPUID
+ * Tables 3-10, 3-11 and leaf 07H; SDM Vol. 3A §2.5 names the CR4 bit each
+ * one enables). The bit numbers come from the masks above. */
+#define CPUID_FLAG(leaf, reg, mask)                           \
 	{                                                     \
 		(leaf), (reg), (uint8_t)__builtin_ctzll(mask) \
 	}
-#define FB(leaf, reg, bit)           \
-	{                            \
-		(leaf), (reg), (bit) \
-	}
+#define CPUID_1_EDX_VME CPUID_FLAG(1, CPUID_EDX, L1_EDX_VME)
+#define CPUID_1_EDX_DE CPUID_FLAG(1, CPUID_EDX, L1_EDX_DE)
+#define CPUID_1_EDX_PSE CPUID_FLAG(1, CPUID_EDX, L1_EDX_PSE)
+#define CPUID_1_EDX_TSC CPUID_FLAG(1, CPUID_EDX, L1_EDX_TSC)
+#define CPUID_1_EDX_PAE CPUID_FLAG(1, CPUID_EDX, L1_EDX_PAE)
+#define CPUID_1_EDX_MCE CPUID_FLAG(1, CPUID_EDX, L1_EDX_MCE)
+#define CPUID_1_EDX_PGE CPUID_FLAG(1, CPUID_EDX, L1_EDX_PGE)
+#define CPUID_1_EDX_FXSR CPUID_FLAG(1, CPUID_EDX, L1_EDX_FXSR)
+#define CPUID_1_EDX_SSE CPUID_FLAG(1, CPUID_EDX, L1_EDX_SSE)
+#define CPUID_1_ECX_VMX CPUID_FLAG(1, CPUID_ECX, L1_ECX_VMX)
+#define CPUID_1_ECX_SMX CPUID_FLAG(1, CPUID_ECX, L1_ECX_SMX)
+#define CPUID_1_ECX_PCID CPUID_FLAG(1, CPUID_ECX, L1_ECX_PCID)
+#define CPUID_1_ECX_XSAVE CPUID_FLAG(1, CPUID_ECX, L1_ECX_XSAVE)
+#define CPUID_7_0_EBX_FSGSBASE CPUID_FLAG(7, CPUID_EBX, L7_EBX_FSGSBASE)
+#define CPUID_7_0_EBX_SMEP CPUID_FLAG(7, CPUID_EBX, L7_EBX_SMEP)
+#define CPUID_7_0_EBX_SMAP CPUID_FLAG(7, CPUID_EBX, L7_EBX_SMAP)
+#define CPUID_7_0_ECX_UMIP CPUID_FLAG(7, CPUID_ECX, L7_ECX_UMIP)
+#define CPUID_7_0_ECX_PKU CPUID_FLAG(7, CPUID_ECX, L7_ECX_PKU)
+#define CPUID_7_0_ECX_CET_SS CPUID_FLAG(7, CPUID_ECX, L7_ECX_CET_SS)
+#define CPUID_7_0_ECX_LA57 CPUID_FLAG(7, CPUID_ECX, L7_ECX_LA57)
+#define CPUID_7_0_ECX_KL CPUID_FLAG(7, CPUID_ECX, L7_ECX_KL)
+#define CPUID_7_0_ECX_PKS CPUID_FLAG(7, CPUID_ECX, L7_ECX_PKS)
+#define CPUID_7_0_EDX_UINTR CPUID_FLAG(7, CPUID_EDX, L7_EDX_UINTR)
+#define CPUID_7_0_EDX_CET_IBT CPUID_FLAG(7, CPUID_EDX, L7_EDX_CET_IBT)
+
 static const struct cr4_feature cr4_features[] = {
-	{ CR4_VME, F(1, CPUID_EDX, L1_EDX_VME) },
-	{ CR4_PVI, F(1, CPUID_EDX, L1_EDX_VME) },
-	{ CR4_TSD, F(1, CPUID_EDX, L1_EDX_TSC) },
-	{ CR4_DE, F(1, CPUID_EDX, L1_EDX_DE) },
-	{ CR4_PSE, F(1, CPUID_EDX, L1_EDX_PSE) },
-	{ CR4_PAE, F(1, CPUID_EDX, L1_EDX_PAE) },
-	{ CR4_MCE, F(1, CPUID_EDX, L1_EDX_MCE) },
-	{ CR4_PGE, F(1, CPUID_EDX, L1_EDX_PGE) },
-	{ CR4_OSFXSR, F(1, CPUID_EDX, L1_EDX_FXSR) },
-	{ CR4_OSXMMEXCPT, F(1, CPUID_EDX, L1_EDX_SSE) },
-	{ CR4_UMIP, F(7, CPUID_ECX, L7_ECX_UMIP) },
-	{ CR4_LA57, F(7, CPUID_ECX, L7_ECX_LA57) },
-	{ CR4_VMXE, FB(1, CPUID_ECX, L1_ECX_VMX) },
-	{ CR4_SMXE, FB(1, CPUID_ECX, L1_ECX_SMX) },
-	{ CR4_FSGSBASE, F(7, CPUID_EBX, L7_EBX_FSGSBASE) },
-	{ CR4_PCIDE, F(1, CPUID_ECX, L1_ECX_PCID) },
-	{ CR4_OSXSAVE, FB(1, CPUID_ECX, L1_ECX_XSAVE) },
-	{ CR4_KL, FB(7, CPUID_ECX, L7_ECX_KL) },
-	{ CR4_SMEP, F(7, CPUID_EBX, L7_EBX_SMEP) },
-	{ CR4_SMAP, F(7, CPUID_EBX, L7_EBX_SMAP) },
-	{ CR4_PKE, FB(7, CPUID_ECX, L7_ECX_PKU) },
-	{ CR4_CET, FB(7, CPUID_ECX, L7_ECX_CET_SS) },
-	{ CR4_CET, FB(7, CPUID_EDX, L7_EDX_CET_IBT) },
-	{ CR4_PKS, FB(7, CPUID_ECX, L7_ECX_PKS) },
-	{ CR4_UINTR, FB(7, CPUID_EDX, L7_EDX_UINTR) },
+	{ CR4_VME, CPUID_1_EDX_VME },
+	{ CR4_PVI, CPUID_1_EDX_VME },
+	{ CR4_TSD, CPUID_1_EDX_TSC },
+	{ CR4_DE, CPUID_1_EDX_DE },
+	{ CR4_PSE, CPUID_1_EDX_PSE },
+	{ CR4_PAE, CPUID_1_EDX_PAE },
+	{ CR4_MCE, CPUID_1_EDX_MCE },
+	{ CR4_PGE, CPUID_1_EDX_PGE },
+	{ CR4_OSFXSR, CPUID_1_EDX_FXSR },
+	{ CR4_OSXMMEXCPT, CPUID_1_EDX_SSE },
+	{ CR4_UMIP, CPUID_7_0_ECX_UMIP },
+	{ CR4_LA57, CPUID_7_0_ECX_LA57 },
+	{ CR4_VMXE, CPUID_1_ECX_VMX },
+	{ CR4_SMXE, CPUID_1_ECX_SMX },
+	{ CR4_FSGSBASE, CPUID_7_0_EBX_FSGSBASE },
+	{ CR4_PCIDE, CPUID_1_ECX_PCID },
+	{ CR4_OSXSAVE, CPUID_1_ECX_XSAVE },
+	{ CR4_KL, CPUID_7_0_ECX_KL },
+	{ CR4_SMEP, CPUID_7_0_EBX_SMEP },
+	{ CR4_SMAP, CPUID_7_0_EBX_SMAP },
+	{ CR4_PKE, CPUID_7_0_ECX_PKU },
+	{ CR4_CET, CPUID_7_0_ECX_CET_SS },
+	{ CR4_CET, CPUID_7_0_EDX_CET_IBT },
+	{ CR4_PKS, CPUID_7_0_ECX_PKS },
+	{ CR4_UINTR, CPUID_7_0_EDX_UINTR },
 };
 
 static uint32_t *reg_of(struct cpuid_result *r, uint8_t reg)
@@ -421,23 +446,6 @@ uint64_t cpuid_cr4_allowed(const struct cpuid_table *t)
 		if (cpuid_table_has(t, cr4_features[i].f))
 			ok |= cr4_features[i].cr4;
 	return ok & CR4_VIRTUALISED;
-}
-
-#define EFER_LMA_BIT BIT(10)
-#define CR3_PCID_MASK 0xfffULL
-
-bool cr4_write_ok(uint64_t allowed, uint64_t old_cr4, uint64_t new_cr4, uint64_t efer, uint64_t cr3)
-{
-	bool long_mode = efer & EFER_LMA_BIT;
-	if (new_cr4 & ~allowed)
-		return false; /* reserved, or a feature the guest was not offered */
-	if (long_mode && !(new_cr4 & CR4_PAE))
-		return false;
-	if (long_mode && ((old_cr4 ^ new_cr4) & CR4_LA57))
-		return false;
-	if ((new_cr4 & CR4_PCIDE) && !(old_cr4 & CR4_PCIDE) && (!long_mode || (cr3 & CR3_PCID_MASK)))
-		return false;
-	return true;
 }
 
 void cpuid_table_build(struct cpuid_table *t, const struct cpuid_policy *p, cpuid_host_fn host)

@@ -81,10 +81,7 @@ bool cpuid_table_has(const struct cpuid_table *t, struct cpuid_feature f);
  * the table offers. Never more than CR4_VIRTUALISED (cpuid_policy.c). */
 uint64_t cpuid_cr4_allowed(const struct cpuid_table *t);
 
-/* MOV to CR4 (SDM Vol. 2B MOV-Move to/from Control Registers, #GP(0)
- * conditions; Vol. 3A §2.5, §4.10.1): may CR4 go from old_cr4 to new_cr4
- * with this EFER and CR3? False means #GP. Both backends ask this. */
-bool cr4_write_ok(uint64_t allowed, uint64_t old_cr4, uint64_t new_cr4, uint64_t efer, uint64_t cr3);
+/* Whether a MOV to CR4 is legal is core/cr_policy.h's to say. */
 
 typedef struct cpuid_result (*cpuid_host_fn)(uint32_t leaf, uint32_t subleaf);
 

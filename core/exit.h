@@ -7,6 +7,7 @@
 #ifndef BULKHEAD_CORE_EXIT_H
 #define BULKHEAD_CORE_EXIT_H
 
+#include "core/cr_policy.h"
 #include "core/types.h"
 
 enum exit_reason {
@@ -102,9 +103,18 @@ struct vm_exit {
 			uint64_t cr2; /* for #PF */
 		} exc;
 		struct {
-			uint8_t cr; /* 0, 3, 4, 8 */
-			bool write;
-			uint8_t gpr; /* enum gpr, if known */
+			uint8_t cr; /* 0, 3, 4, 8 (CLTS and LMSW: 0) */
+			bool write; /* everything but MOV from CR */
+			uint8_t op; /* enum cr_op (core/cr_policy.h) */
+			/* The backend read the operands from the exit: gpr
+			 * (MOV) and lmsw_src (LMSW) are valid (VMX's exit
+			 * qualification, SDM Vol. 3C Table 28-3). Else, as on
+			 * SVM without decode assists (APM Vol. 2 §15.8.1),
+			 * core decodes the instruction at RIP with
+			 * core/emul/insn.c. */
+			bool decoded;
+			uint8_t gpr; /* enum gpr of MOV to/from CR */
+			uint16_t lmsw_src;
 		} cr;
 		struct {
 			/* The caller's privilege level, 0-3, decoded by the

@@ -6,6 +6,7 @@
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/tsc.h"
 #include "core/cpuid_policy.h"
+#include "core/cr_policy.h"
 #include "core/emul/guest_walk.h"
 #include "core/exc_reflect.h"
 #include "core/emul/mmio_emul.h"
@@ -157,52 +158,18 @@ static __attribute__((noinline)) bool decode_insn_len(struct vcpu *v)
 }
 
 /* Address size and source segment of the INS/OUTS at RIP, from the code
- * size and its prefixes (SDM Vol. 2A §2.1.1): SVM reports them only with
- * decode assists, which QEMU's TCG lacks, so they are read here. */
+ * size and its prefixes (SDM Vol. 2A §2.1.1), decoded by the one decoder
+ * (core/emul/insn.c): SVM reports them only with decode assists, which
+ * QEMU's TCG lacks. */
 static bool string_io_operands(struct vcpu *v, const struct vcpu_sregs *s, uint8_t *addr_size,
 			       uint8_t *seg)
 {
 	struct emul_ctx ctx;
-	enum insn_mode mode = emul_insn_mode(s, v->rflags);
 	emul_ctx_init(&ctx, v, s, &v->part->mem, NULL, NULL, NULL, v->part->name);
-	if (emul_fetch_insn(&ctx) != EMUL_OK)
+	if (emul_decode_at_rip(&ctx) != EMUL_OK || ctx.insn.kind != INSN_KIND_SYSTEM)
 		return false;
-	*addr_size = (uint8_t)mode;
-	*seg = SEG_DS;
-	for (unsigned int i = 0; i < ctx.nr_bytes; i++) {
-		switch (ctx.bytes[i]) {
-		case 0x67: /* address-size override */
-			*addr_size = mode == INSN_MODE_64 ? 4 : mode == INSN_MODE_32 ? 2 : 4;
-			break;
-		case 0x26:
-			*seg = SEG_ES;
-			break;
-		case 0x2e:
-			*seg = SEG_CS;
-			break;
-		case 0x36:
-			*seg = SEG_SS;
-			break;
-		case 0x3e:
-			*seg = SEG_DS;
-			break;
-		case 0x64:
-			*seg = SEG_FS;
-			break;
-		case 0x65:
-			*seg = SEG_GS;
-			break;
-		case 0xf2:
-		case 0xf3:
-		case 0x66:
-		case 0xf0:
-			break;
-		default:
-			if (mode == INSN_MODE_64 && (ctx.bytes[i] & 0xf0) == 0x40)
-				break; /* REX */
-			return true;   /* the opcode: prefixes end */
-		}
-	}
+	*addr_size = ctx.insn.addr_size;
+	*seg = ctx.insn.seg; /* DS unless overridden */
 	return true;
 }
 
@@ -348,47 +315,80 @@ static enum exit_action handle_mmio(struct vcpu *v)
 	return EXIT_ACTION_STOPPED;
 }
 
-/* MOV to CR4 (0F 22 /r, SDM Vol. 2B): which GPR holds the new value. */
-static bool decode_mov_to_cr(struct vcpu *v, const struct vcpu_sregs *s, uint8_t *cr, uint8_t *gpr,
-			     uint8_t *len)
+/* The operands of a control-register exit the backend could not read from
+ * the hardware (SVM without decode assists): the MOV to/from CR at RIP,
+ * decoded by the one decoder (core/emul/insn.c). It must be the access the
+ * exit reported; anything else (the guest changed its code) is not
+ * guessed at. */
+static bool decode_cr_access(struct vcpu *v, const struct vcpu_sregs *s)
 {
+	struct vm_exit *e = &v->exit;
 	struct emul_ctx ctx;
-	uint8_t rex = 0;
+	bool to_cr;
+
 	emul_ctx_init(&ctx, v, s, &v->part->mem, NULL, NULL, NULL, v->part->name);
-	if (emul_fetch_insn(&ctx) != EMUL_OK)
+	if (emul_decode_at_rip(&ctx) != EMUL_OK)
 		return false;
-	for (unsigned int i = 0; i + 2 < ctx.nr_bytes; i++) {
-		uint8_t b = ctx.bytes[i];
-		if ((b & 0xf0) == 0x40 && emul_insn_mode(s, v->rflags) == INSN_MODE_64) {
-			rex = b;
-			continue;
-		}
-		if (b == 0x66 || b == 0xf0 || b == 0xf2 || b == 0xf3)
-			continue;
-		if (b != 0x0f || ctx.bytes[i + 1] != 0x22)
-			return false;
-		uint8_t modrm = ctx.bytes[i + 2];
-		*cr = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
-		*gpr = (modrm & 7) | ((rex & 1) ? 8 : 0);
-		*len = (uint8_t)(i + 3);
-		return true;
-	}
-	return false;
+	if (insn_is_mov_to_cr(&ctx.insn))
+		to_cr = true;
+	else if (insn_is_mov_from_cr(&ctx.insn))
+		to_cr = false;
+	else
+		return false;
+	if (ctx.insn.ctl_reg != e->cr.cr || to_cr != (e->cr.op == CR_OP_MOV_TO))
+		return false;
+	e->cr.gpr = ctx.insn.reg;
+	e->cr.decoded = true;
+	if (!e->insn_len) /* SVM without next-RIP save */
+		e->insn_len = ctx.insn.len;
+	return true;
 }
 
+/* MOV to/from CR0, CR3, CR4, CR8, CLTS and LMSW, on either backend: the
+ * one policy of core/cr_policy.h decides; the backend's set_sregs turns
+ * the guest's new values into the hardware's (VMX fixed bits and read
+ * shadows, SVM's EFER.SVME). */
 static enum exit_action handle_cr_access(struct vcpu *v)
 {
+	struct vm_exit *e = &v->exit;
 	struct vcpu_sregs s;
-	uint8_t cr, gpr, len;
+
 	vcpu_backend->get_sregs(v, &s);
-	if (!v->exit.cr.write || !decode_mov_to_cr(v, &s, &cr, &gpr, &len) || cr != 4)
+	if (!e->cr.decoded && !decode_cr_access(v, &s))
+		return stop_failed(v, "control-register access that cannot be decoded");
+	if (!e->insn_len || e->cr.gpr >= GPR_COUNT)
+		return stop_failed(v, "control-register access that cannot be decoded");
+
+	const struct cr_limits lim = {
+		.cr4_allowed = v->part->cpuid.cr4_allowed & ~vcpu_caps->cr4_forbidden,
+		.phys_bits = vcpu_caps->phys_bits,
+	};
+	const struct cr_regs cur = { s.cr0, s.cr3, s.cr4, s.cr8, s.efer };
+	const struct cr_access acc = {
+		.cr = e->cr.cr,
+		.op = (enum cr_op)e->cr.op,
+		.src = e->cr.op == CR_OP_LMSW ? e->cr.lmsw_src : v->gpr[e->cr.gpr],
+		.long_mode = emul_insn_mode(&s, v->rflags) == INSN_MODE_64,
+	};
+	struct cr_result r = cr_apply(&lim, &cur, &acc);
+
+	if (r.verdict == CR_UNHANDLED)
 		return stop_failed(v, "control-register access the hypervisor does not emulate");
-	uint64_t val = v->gpr[gpr];
-	/* One CR4 policy for both backends, from the guest's CPUID table. */
-	if (!cr4_write_ok(v->part->cpuid.cr4_allowed, s.cr4, val, s.efer, s.cr3))
+	if (r.verdict != CR_OK) {
+		pr_debug("[%s] #GP: %s at RIP %#lx", v->part->name, cr_verdict_reason(r.verdict),
+			 e->rip);
 		return inject_and_resume(v, EXC_GP, true, 0);
-	s.cr4 = val;
-	v->rip += len;
+	}
+	vcpu_advance_rip(v);
+	if (acc.op == CR_OP_MOV_FROM) {
+		v->gpr[e->cr.gpr] = r.read;
+		return EXIT_ACTION_RESUME;
+	}
+	s.cr0 = r.regs.cr0;
+	s.cr3 = r.regs.cr3;
+	s.cr4 = r.regs.cr4;
+	s.cr8 = r.regs.cr8;
+	s.efer = r.regs.efer;
 	vcpu_backend->set_sregs(v, &s);
 	return EXIT_ACTION_RESUME;
 }

@@ -56,6 +56,10 @@ struct vcpu_sregs {
 	struct segment seg[SEG_COUNT];
 	struct dtable gdtr, idtr;
 	uint64_t cr0, cr2, cr3, cr4, efer;
+	/* The task priority (0-15) where the backend intercepts MOV CR8 and
+	 * keeps it itself (VMX: CR8 load/store exiting). SVM leaves CR8 to
+	 * the VMCB's V_TPR (APM Vol. 2 §15.21.1): reads 0, ignored. */
+	uint64_t cr8;
 	uint64_t dr7;
 	uint64_t pat;
 };
@@ -111,7 +115,12 @@ struct virt_caps {
 	bool preempt_timer;
 	bool flush_by_asid;
 	bool pause_filter;
-	bool tsc_aux;      /* each vCPU has its own IA32_TSC_AUX (RDTSCP/RDPID may be offered) */
+	bool tsc_aux; /* each vCPU has its own IA32_TSC_AUX (RDTSCP/RDPID may be offered) */
+	/* CR4 bits this CPU cannot hold for a guest whatever its CPUID says
+	 * (VMX: outside IA32_VMX_CR4_FIXED1, or owned by the host), taken
+	 * out of core/cr_policy.h's cr4_allowed. */
+	uint64_t cr4_forbidden;
+	uint8_t phys_bits; /* MAXPHYADDR, for CR3's reserved bits; 0 if unknown */
 	uint32_t revision; /* VMCS revision id (VMX) or SVM revision */
 };
 

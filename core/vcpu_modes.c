@@ -2,17 +2,9 @@
 /* Architectural start states for a flat guest in each mode. The descriptor
  * layout matches the GDT core/loader/image.c writes into guest memory:
  * 0x08 64-bit code, 0x10 flat data, 0x18 32-bit flat code. */
+#include "arch/x86/cpu/ctlregs.h"
 #include "core/lib/string.h"
 #include "core/vcpu.h"
-
-#define CR0_PE BIT(0)
-#define CR0_ET BIT(4)
-#define CR0_NE BIT(5)
-#define CR0_WP BIT(16)
-#define CR0_PG BIT(31)
-#define CR4_PAE BIT(5)
-#define EFER_LME BIT(8)
-#define EFER_LMA BIT(10)
 
 #define SEL_CODE64 0x08
 #define SEL_DATA 0x10

@@ -36,7 +36,7 @@ cd "$root"
 
 # The arch headers core may include: inline CPU instructions and the
 # interfaces arch implements for core (Jailhouse's asm/ headers play this part).
-HAL_FILES="arch/x86/cpu/cpu.h arch/x86/cpu/cr4.h arch/x86/cpu/tsc.h arch/x86/cpu/features.h
+HAL_FILES="arch/x86/cpu/cpu.h arch/x86/cpu/cr4.h arch/x86/cpu/ctlregs.h arch/x86/cpu/tsc.h arch/x86/cpu/features.h
 arch/x86/boot/bootinfo.h
 arch/x86/hostdev/lapic.h arch/x86/hostdev/uart.h"
 # Pure headers below everything: types, logging, locks, the bounds-checked

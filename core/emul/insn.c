@@ -433,6 +433,8 @@ static enum insn_status decode_system_two_byte(struct cursor *c, struct insn *in
 			return c->err;
 		in->has_modrm = true;
 		in->modrm = m;
+		in->ctl_reg = MODRM_REG(m) | ((in->rex & REX_R) ? 8 : 0);
+		in->reg = MODRM_RM(m) | ((in->rex & REX_B) ? 8 : 0);
 		return system_insn(in);
 	case OP2_GRP7:
 		if (!next_byte(c, &m))
@@ -605,6 +607,12 @@ static enum insn_status check_prefixes(struct insn *in, bool repe, bool repne)
 		string = true;
 	if (sys && !in->two_byte && in->opcode == OP_NOP_PAUSE)
 		return in->lock ? unsupported(in, "LOCK prefix on PAUSE") : INSN_OK;
+	/* INS/OUTS repeat with F2 as with F3 (both are repeat prefixes,
+	 * SDM Vol. 2A §2.1.1; only CMPS/SCAS tell them apart). */
+	if (string && sys && repne) {
+		repe = true;
+		repne = false;
+	}
 	if (repne)
 		return unsupported(in, "REPNE/F2 prefix");
 	if (repe && !string)
@@ -633,6 +641,7 @@ enum insn_status insn_decode(struct insn *in, const uint8_t *buf, size_t avail, 
 		.base = INSN_REG_NONE,
 		.index = INSN_REG_NONE,
 		.reg = INSN_REG_NONE,
+		.ctl_reg = INSN_REG_NONE,
 		.scale = 1,
 		.seg = SEG_DS,
 	};
@@ -750,6 +759,16 @@ bool insn_reads_mem(const struct insn *in)
 	default:
 		return true;
 	}
+}
+
+bool insn_is_mov_to_cr(const struct insn *in)
+{
+	return in->kind == INSN_KIND_SYSTEM && in->two_byte && in->opcode == OP2_MOV_CR_R;
+}
+
+bool insn_is_mov_from_cr(const struct insn *in)
+{
+	return in->kind == INSN_KIND_SYSTEM && in->two_byte && in->opcode == OP2_MOV_R_CR;
 }
 
 const char *insn_status_name(enum insn_status st)

@@ -112,6 +112,11 @@ struct insn {
 	bool reg_high8; /* AH/CH/DH/BH: bits 15:8 of GPR reg */
 	bool mem_first; /* memory is the first (destination) operand */
 
+	/* MOV to/from a control register (0F 22 / 0F 20, SDM Vol. 2B): the
+	 * CR number from ModRM.reg and REX.R; the GPR (ModRM.rm and REX.B)
+	 * is in reg. INSN_REG_NONE for other instructions. */
+	uint8_t ctl_reg;
+
 	const char *why; /* INSN_UNSUPPORTED: a short reason for the log line */
 };
 
@@ -126,6 +131,10 @@ bool insn_writes_mem(const struct insn *in);
 /* True if the instruction reads its memory operand (everything but plain
  * stores and STOS). For MOVS both are true (source read, destination write). */
 bool insn_reads_mem(const struct insn *in);
+
+/* MOV to a control register (0F 22 /r) or from one (0F 20 /r). */
+bool insn_is_mov_to_cr(const struct insn *in);
+bool insn_is_mov_from_cr(const struct insn *in);
 
 const char *insn_status_name(enum insn_status st);
 const char *insn_kind_name(enum insn_kind k);

@@ -494,3 +494,41 @@ Test(fake_exits, fast_path_returns_for_interrupts)
 	cr_assert_eq(fake_vcpu_of(v0)->delivered[0].vector, 0x40);
 	cr_assert_eq(v0->stats.count[EXIT_CPUID], 4);
 }
+
+/* Control-register exits on either backend go through core's one policy
+ * (core/cr_policy.c): a VMX-style exit names its GPR, an SVM-style one
+ * leaves core to decode the MOV at RIP with core/emul/insn.c. A legal write
+ * reaches set_sregs and advances RIP; a CR4 bit the guest's CPUID does not
+ * offer (OSXSAVE, never virtualised) is #GP(0) with RIP and CR4 unchanged. */
+Test(fake_exits_own, cr_access_goes_through_the_one_policy)
+{
+	/* mov %ebx,%cr4 (0F 22 E3), twice, in 32-bit code */
+	static const uint8_t image_cr[] = { 0x0f, 0x22, 0xe3, 0x0f, 0x22, 0xe3, 0x90 };
+	boot("name=cr mem=2M mode=prot", image_cr, sizeof(image_cr));
+	struct fake_vcpu *f = fake_vcpu_of(v0);
+	uint64_t cr4_before = f->sregs.cr4;
+
+	struct fake_step *s = fake_push(v0, EXIT_CR_ACCESS, 3);
+	s->exit.cr.cr = 4;
+	s->exit.cr.write = true;
+	s->exit.cr.op = CR_OP_MOV_TO;
+	s->exit.cr.decoded = true;
+	s->exit.cr.gpr = GPR_RBX;
+	fake_step_gpr(s, GPR_RBX, cr4_before | CR4_PGE);
+	s = fake_push(v0, EXIT_CR_ACCESS, 0);
+	s->exit.cr.cr = 4;
+	s->exit.cr.write = true;
+	s->exit.cr.op = CR_OP_MOV_TO;
+	s->exit.cr.decoded = false;
+	fake_step_gpr(s, GPR_RBX, cr4_before | CR4_PGE | CR4_OSXSAVE);
+	fake_push_hypercall(v0, 0, HC_PARTITION_STOP, 0, 0);
+
+	cr_assert_eq(fx_slice(v0, 16), EXIT_ACTION_STOPPED);
+	cr_assert_eq(fake_entry(v0, 1)->rip, FX_ENTRY + 3, "legal write: RIP advanced");
+	cr_assert_eq(fake_entry(v0, 2)->rip, FX_ENTRY + 3, "#GP: RIP stays");
+	cr_assert_eq(f->sregs.cr4, cr4_before | CR4_PGE);
+	cr_assert_geq(f->nr_delivered, 1);
+	cr_assert_eq(f->delivered[0].type, VCPU_EVENT_EXCEPTION);
+	cr_assert_eq(f->delivered[0].vector, EXC_GP);
+	cr_assert_eq(f->delivered[0].error, 0);
+}

@@ -664,25 +664,4 @@ Test(cpuid_models, unknown_leaves_read_zero)
 		     0);
 }
 
-/* MOV to CR4, SDM Vol. 2B: the #GP(0) conditions. */
-#define T_EFER_LMA (1ull << 10)
-Test(cr4_write, rules)
-{
-	uint64_t allowed = T_CR4_PAE | T_CR4_PGE | T_CR4_PCIDE | T_CR4_OSFXSR | T_CR4_SMEP;
-	uint64_t lm = T_CR4_PAE | T_CR4_OSFXSR;
-	cr_assert(cr4_write_ok(allowed, lm, lm | T_CR4_PGE, T_EFER_LMA, 0x1000));
-	cr_assert_not(cr4_write_ok(allowed, lm, lm | T_CR4_LA57, 0, 0), "a bit not allowed");
-	cr_assert_not(cr4_write_ok(allowed, lm, lm | (1ull << 40), 0, 0), "a reserved bit");
-	cr_assert_not(cr4_write_ok(allowed, lm, T_CR4_OSFXSR, T_EFER_LMA, 0),
-		      "PAE cleared in long mode");
-	cr_assert(cr4_write_ok(allowed, lm, T_CR4_OSFXSR, 0, 0), "PAE cleared outside long mode");
-	cr_assert_not(cr4_write_ok(allowed, lm, lm | T_CR4_PCIDE, 0, 0), "PCIDE outside long mode");
-	cr_assert_not(cr4_write_ok(allowed, lm, lm | T_CR4_PCIDE, T_EFER_LMA, 0x1005),
-		      "PCIDE with CR3[11:0] set");
-	cr_assert(cr4_write_ok(allowed, lm, lm | T_CR4_PCIDE, T_EFER_LMA, 0x1000));
-	cr_assert(cr4_write_ok(allowed, lm | T_CR4_PCIDE, lm | T_CR4_PCIDE | T_CR4_SMEP, T_EFER_LMA,
-			       0x1005),
-		  "PCIDE already set: CR3's PCID may be non-zero");
-	cr_assert_not(cr4_write_ok(allowed | T_CR4_LA57, lm, lm | T_CR4_LA57, T_EFER_LMA, 0),
-		      "LA57 changed in long mode");
-}
+/* The MOV-to-CR4 rules are tested in test_cr_policy.c. */

@@ -561,6 +561,54 @@ Test(decode, system_instruction_lengths)
 	BAD(INSN_MODE_64, INSN_TRUNCATED, 0xe4);
 }
 
+/* MOV to/from CRn (SDM Vol. 2B): the CR from ModRM.reg (REX.R), the GPR
+ * from ModRM.rm (REX.B), whatever the mod field says. core/exits.c reads
+ * these for SVM's CR exits. */
+Test(decode, mov_cr_operands)
+{
+	struct insn in = DEC64(0x0f, 0x22, 0xe0); /* mov %rax,%cr4 */
+	cr_assert(insn_is_mov_to_cr(&in));
+	cr_assert_not(insn_is_mov_from_cr(&in));
+	cr_assert_eq(in.ctl_reg, 4);
+	cr_assert_eq(in.reg, GPR_RAX);
+	in = DEC64(0x41, 0x0f, 0x22, 0x27); /* mov %r15,%cr4 (mod 00 ignored) */
+	cr_assert_eq(in.ctl_reg, 4);
+	cr_assert_eq(in.reg, GPR_R15);
+	cr_assert_eq(in.len, 4);
+	in = DEC64(0x44, 0x0f, 0x20, 0xc1); /* mov %cr8,%rcx */
+	cr_assert(insn_is_mov_from_cr(&in));
+	cr_assert_eq(in.ctl_reg, 8);
+	cr_assert_eq(in.reg, GPR_RCX);
+	in = DEC32(0x66, 0x0f, 0x22, 0xde); /* mov %esi,%cr3 with an ignored 66 */
+	cr_assert(insn_is_mov_to_cr(&in));
+	cr_assert_eq(in.ctl_reg, 3);
+	cr_assert_eq(in.reg, GPR_RSI);
+	cr_assert_eq(in.len, 4);
+	in = DEC64(0x0f, 0xa2); /* cpuid */
+	cr_assert_not(insn_is_mov_to_cr(&in) || insn_is_mov_from_cr(&in));
+	cr_assert_eq(in.ctl_reg, NONE);
+}
+
+/* INS/OUTS operands core/exits.c takes from the decoder for string I/O:
+ * address size (67) and the source segment override; F2 repeats as F3. */
+Test(decode, ins_outs_operands)
+{
+	struct insn in = DEC64(0x67, 0x26, 0xf3, 0x6f); /* rep outsl %es:(%esi),(%dx) */
+	cr_assert_eq(in.kind, INSN_KIND_SYSTEM);
+	cr_assert_eq(in.addr_size, 4);
+	cr_assert_eq(in.seg, SEG_ES);
+	cr_assert(in.rep);
+	in = DEC16(0x67, 0x6e); /* outsb with 32-bit addresses in 16-bit code */
+	cr_assert_eq(in.addr_size, 4);
+	cr_assert_eq(in.seg, SEG_DS);
+	in = DEC32(0x67, 0x6c); /* insb with 16-bit addresses */
+	cr_assert_eq(in.addr_size, 2);
+	in = DEC64(0xf2, 0x48, 0x6d); /* repne insl, REX ignored */
+	cr_assert(in.rep);
+	cr_assert_eq(in.addr_size, 8);
+	cr_assert_eq(in.len, 3);
+}
+
 Test(decode, unsupported_opcodes_named)
 {
 	BAD(INSN_MODE_64, INSN_UNSUPPORTED, 0x0f, 0x05);             /* syscall */

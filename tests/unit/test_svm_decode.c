@@ -284,9 +284,12 @@ Test(svm_decode, cr_access)
 	cr_assert_eq(e.cr.cr, 4);
 	cr_assert(e.cr.write);
 	cr_assert_eq(e.cr.gpr, GPR_RBX);
+	cr_assert_eq(e.cr.op, CR_OP_MOV_TO);
+	cr_assert_not(e.cr.decoded, "core decodes the instruction (no decode assists in TCG)");
 	e = decode(SVM_EXIT_CR0_READ + 3, 0, 0, 0, 0);
 	cr_assert_eq(e.cr.cr, 3);
 	cr_assert_not(e.cr.write);
+	cr_assert_eq(e.cr.op, CR_OP_MOV_FROM);
 }
 
 struct fixed_len {

@@ -277,6 +277,8 @@ Test(vmx_decode, control_register_accesses)
 	cr_assert_eq(e.cr.cr, 4);
 	cr_assert(e.cr.write);
 	cr_assert_eq(e.cr.gpr, GPR_RBX);
+	cr_assert_eq(e.cr.op, CR_OP_MOV_TO);
+	cr_assert(e.cr.decoded, "the qualification names the GPR: core need not decode");
 	cr_assert_eq(e.insn_len, 3);
 	/* mov %cr8, %r12 */
 	e = decode((struct vmx_exit_raw){ .reason = VMX_EXIT_CR_ACCESS,
@@ -284,14 +286,18 @@ Test(vmx_decode, control_register_accesses)
 	cr_assert_eq(e.cr.cr, 8);
 	cr_assert_not(e.cr.write);
 	cr_assert_eq(e.cr.gpr, GPR_R12);
+	cr_assert_eq(e.cr.op, CR_OP_MOV_FROM);
 	/* clts, lmsw: writes of CR0 */
 	e = decode((struct vmx_exit_raw){ .reason = VMX_EXIT_CR_ACCESS, .qual = (2 << 4) });
 	cr_assert_eq(e.cr.cr, 0);
 	cr_assert(e.cr.write);
+	cr_assert_eq(e.cr.op, CR_OP_CLTS);
 	e = decode((struct vmx_exit_raw){ .reason = VMX_EXIT_CR_ACCESS,
 					  .qual = (3 << 4) | (0x1ULL << 16) });
 	cr_assert_eq(e.cr.cr, 0);
 	cr_assert(e.cr.write);
+	cr_assert_eq(e.cr.op, CR_OP_LMSW);
+	cr_assert_eq(e.cr.lmsw_src, 1);
 }
 
 Test(vmx_decode, invalid_guest_state_entry_failure)

@@ -4,23 +4,10 @@
 #ifndef BULKHEAD_ARCH_X86_CPU_CPU_H
 #define BULKHEAD_ARCH_X86_CPU_CPU_H
 
-#include "arch/x86/cpu/cr4.h"
+#include "arch/x86/cpu/ctlregs.h"
 #include "core/types.h"
 
-/* Control-register bits (Intel SDM Vol. 3A §2.5). */
-#define CR0_PE BIT(0)
-#define CR0_MP BIT(1)
-#define CR0_EM BIT(2)
-#define CR0_TS BIT(3)
-#define CR0_ET BIT(4)
-#define CR0_NE BIT(5)
-#define CR0_WP BIT(16)
-#define CR0_AM BIT(18)
-#define CR0_NW BIT(29)
-#define CR0_CD BIT(30)
-#define CR0_PG BIT(31)
-
-/* CR4: arch/x86/cpu/cr4.h */
+/* CR0, CR3, CR4, CR8, EFER bits: arch/x86/cpu/ctlregs.h */
 
 #define RFLAGS_CF BIT(0)
 #define RFLAGS_FIXED BIT(1)
@@ -46,12 +33,6 @@
 #define MSR_TSC_AUX 0xc0000103
 #define MSR_VM_CR 0xc0010114
 #define MSR_VM_HSAVE_PA 0xc0010117
-
-#define EFER_SCE BIT(0)
-#define EFER_LME BIT(8)
-#define EFER_LMA BIT(10)
-#define EFER_NXE BIT(11)
-#define EFER_SVME BIT(12)
 
 static inline void outb(uint16_t port, uint8_t v)
 {

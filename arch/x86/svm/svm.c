@@ -167,6 +167,10 @@ static void svm_probe(struct virt_caps *c)
 	c->pause_filter = r.edx & SVM_FEAT_PAUSE_FILTER;
 	c->preempt_timer = false;
 	c->tsc_aux = boot_cpu.has_tsc_aux; /* switched by svm_vcpu_load: RDTSCP/RDPID may be offered */
+	/* For core's CR policy (core/cr_policy.h): a guest's CR4 is the
+	 * hardware's as it is (no fixed bits on SVM). */
+	c->cr4_forbidden = 0;
+	c->phys_bits = boot_cpu.phys_addr_bits;
 	if (!c->stage2) {
 		c->why_not = "no nested paging (CPUID 8000_000Ah EDX.NP; QEMU needs +npt)";
 		return;
@@ -203,9 +207,12 @@ static void setup_controls(struct vmcb_control *c, paddr_t ncr3)
 {
 	/* DR0-DR3 until the guest first uses them (svm_dr_first_use). */
 	c->intercept_dr = INTERCEPT_DR0_3;
-	/* CR4 writes are checked by core (reserved bits, e.g. VMXE on AMD,
-	 * must fault as on hardware rather than fail the next VMRUN). */
-	c->intercept_cr = BIT(16 + 4);
+	/* CR4 writes are checked by core's CR policy (core/cr_policy.h):
+	 * reserved bits, e.g. VMXE on AMD, and features the guest was not
+	 * offered must fault as on hardware rather than fail the next VMRUN.
+	 * CR0 and CR3 stay the guest's: VMRUN checks them (APM Vol. 2
+	 * §15.5.1) and nested paging needs no CR3 exits. */
+	c->intercept_cr = INTERCEPT_CR_WRITE(4);
 	/* #DB and #AC: a guest could loop on them in microcode and hold the
 	 * CPU for ever (core/exc_reflect.h); #MC is the machine's. */
 	c->intercept_exc = EXC_INTERCEPTED;

@@ -22,11 +22,16 @@ void svm_decode_exit_other(const struct svm_exit_raw *raw, struct vm_exit *e)
 		e->exc.cr2 = raw->info2;
 		return;
 	}
-	if (code < 0x20) {
+	if (code <= SVM_EXIT_CR_LAST) {
 		e->reason = EXIT_CR_ACCESS;
-		e->cr.cr = code & 0xf;
+		e->cr.cr = code & SVM_EXIT_CR_NUM_MASK;
 		e->cr.write = code >= SVM_EXIT_CR0_WRITE;
-		e->cr.gpr = (uint8_t)(raw->info1 & 0xf); /* valid with decode assists only */
+		e->cr.op = e->cr.write ? CR_OP_MOV_TO : CR_OP_MOV_FROM;
+		/* The GPR is in EXITINFO1 only with decode assists (APM
+		 * Vol. 2 §15.8.1), which QEMU's TCG lacks: core decodes the
+		 * instruction (the only CR exit is a CR4 write, svm.c). */
+		e->cr.decoded = false;
+		e->cr.gpr = (uint8_t)(raw->info1 & SVM_EXITINFO1_CR_GPR);
 		return;
 	}
 	if (code >= SVM_EXIT_DR0_READ && code <= SVM_EXIT_DR_LAST) {

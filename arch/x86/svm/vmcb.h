@@ -104,6 +104,10 @@ STATIC_ASSERT(sizeof(struct vmcb) == 4096, "VMCB is one page");
 	(INTERCEPT_DR_READ(0) | INTERCEPT_DR_READ(1) | INTERCEPT_DR_READ(2) |   \
 	 INTERCEPT_DR_READ(3) | INTERCEPT_DR_WRITE(0) | INTERCEPT_DR_WRITE(1) | \
 	 INTERCEPT_DR_WRITE(2) | INTERCEPT_DR_WRITE(3))
+/* Control-register intercepts (control area 0x000), APM Vol. 2 Table B-1:
+ * bit n intercepts reads of CRn, bit 16 + n writes. */
+#define INTERCEPT_CR_READ(n) BIT(n)
+#define INTERCEPT_CR_WRITE(n) BIT(16 + (n))
 
 /* Intercept vector 3 (control area 0x00c), APM Vol. 2 Table B-1. */
 #define INTERCEPT1_INTR BIT(0)
@@ -161,8 +165,13 @@ STATIC_ASSERT(sizeof(struct vmcb) == 4096, "VMCB is one page");
 /* Exit codes (APM Vol. 2 Appendix C). */
 #define SVM_EXIT_CR0_READ 0x000
 #define SVM_EXIT_CR0_WRITE 0x010
-#define SVM_EXIT_DR0_READ 0x020  /* 0x020-0x02f: MOV from DR0-DR15 */
-#define SVM_EXIT_DR0_WRITE 0x030 /* 0x030-0x03f: MOV to DR0-DR15 */
+#define SVM_EXIT_CR_LAST 0x01f    /* 0x000-0x01f: MOV from/to CR0-CR15 */
+#define SVM_EXIT_CR_NUM_MASK 0xfu /* the CR number in those codes */
+/* EXITINFO1 of a CR exit with decode assists (APM Vol. 2 §15.8.1). */
+#define SVM_EXITINFO1_CR_MOV BIT(63) /* a MOV CR (not CLTS/LMSW/SMSW) */
+#define SVM_EXITINFO1_CR_GPR 0xfULL  /* its GPR */
+#define SVM_EXIT_DR0_READ 0x020      /* 0x020-0x02f: MOV from DR0-DR15 */
+#define SVM_EXIT_DR0_WRITE 0x030     /* 0x030-0x03f: MOV to DR0-DR15 */
 #define SVM_EXIT_DR_LAST 0x03f
 #define SVM_EXIT_EXCP_BASE 0x040
 #define SVM_EXIT_INTR 0x060

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The Intel VMX backend (SDM Vol. 3C chapters 24-33): per-CPU VMXON, VMCS
  * set-up, the run step with exit decoding, event injection, VPIDs, and the
- * registers VMX does not switch. The guest-state area and the CR0/CR3/CR4/CR8
- * accesses the backend emulates itself live in vmx_guest.c, EPT in ept.c,
- * the capability probe in vmx_caps.c.
+ * registers VMX does not switch. The guest-state area and the CR0/CR4 read
+ * shadows live in vmx_guest.c (CR exits are judged by core's policy,
+ * core/cr_policy.h), EPT in ept.c, the capability probe in vmx_caps.c.
  *
  * A VMCS is "active" on at most one CPU (§25.1). A vCPU's VMCS stays active
  * (and current) on the CPU that runs it, so a re-entry is a VMRESUME without
@@ -38,8 +38,6 @@
 	(BIT(EXC_DF) | BIT(EXC_TS) | BIT(EXC_NP) | BIT(EXC_SS) | BIT(EXC_GP) | BIT(EXC_PF) | \
 	 BIT(EXC_AC))
 #define SOFTINT_DEFAULT_LEN 2 /* INT n is CD ib */
-/* CR exits the backend handles itself before core sees an exit again. */
-#define MAX_INTERNAL_EXITS 1024
 
 int vmx_enter(struct vcpu *v, bool resume);
 void vmx_exit_landing(void);
@@ -328,8 +326,8 @@ static bool write_controls(struct vmx_vcpu *s, const struct vmx_ept *ept, uint64
 		ok &= vmwrite_checked(VMCS_VPID, 1);
 	ok &= vmwrite_checked(VMCS_CR0_MASK, hw->cr0_mask);
 	/* Every CR4 bit the guest may not set is owned by the host, so setting
-	 * it exits to emulate_cr4_write (core's CR4 policy); the rest are the
-	 * guest's. */
+	 * it exits to core's control-register policy (core/cr_policy.h); the
+	 * rest are the guest's. */
 	ok &= vmwrite_checked(VMCS_CR4_MASK, hw->cr4_mask | ~cr4_allowed);
 	ok &= vmwrite_checked(VMCS_LINK_POINTER, VMCS_LINK_NONE);
 	return ok;
@@ -810,7 +808,7 @@ static __attribute__((no_stack_protector)) void vmx_run(struct vcpu *v)
 {
 	struct vmx_vcpu *s = v->arch;
 	struct vmx_cpu *c = vmx_this_cpu();
-	unsigned int internal = 0;
+	int status;
 
 	if (unlikely(!c)) {
 		fail_without_entry(v, "VMX is not enabled on this CPU (cpu_enable not called)",
@@ -831,35 +829,26 @@ static __attribute__((no_stack_protector)) void vmx_run(struct vcpu *v)
 		if (vmx_hw.vpid)
 			vpid_refresh(c, s);
 	}
-	for (;;) {
-		int status;
-
-		prepare_entry(v, s);
-		spec_before_vmx_entry();
-		status = vmx_enter(v, s->launched);
-		if (unlikely(status != VMX_ENTER_EXITED)) {
-			read_vmfail(v, status);
-			return;
-		}
-		read_exit(v, s);
-		if (unlikely(v->exit.reason == EXIT_ENTRY_FAILED)) {
-			/* Failed on guest state: name the check, and VMCLEAR
-			 * so a fixed state starts again with VMLAUNCH. */
-			explain_entry_failure(s, &v->exit);
-			vmcs_deactivate(s, c);
-			return;
-		}
-		s->launched = true;
-		if (unlikely(v->exit.reason == EXIT_EXCEPTION) && v->exit.exc.vector == EXC_DB)
-			vmx_debug_exit(v);
-		if (likely(v->exit.reason != EXIT_CR_ACCESS) || !vmx_handle_cr_exit(v, s))
-			return;
-		/* Handled here; after many in a row let the scheduler in. */
-		if (++internal >= MAX_INTERNAL_EXITS) {
-			v->exit.reason = EXIT_PREEMPT;
-			return;
-		}
+	prepare_entry(v, s);
+	spec_before_vmx_entry();
+	status = vmx_enter(v, s->launched);
+	if (unlikely(status != VMX_ENTER_EXITED)) {
+		read_vmfail(v, status);
+		return;
 	}
+	read_exit(v, s);
+	if (unlikely(v->exit.reason == EXIT_ENTRY_FAILED)) {
+		/* Failed on guest state: name the check, and VMCLEAR so a
+		 * fixed state starts again with VMLAUNCH. */
+		explain_entry_failure(s, &v->exit);
+		vmcs_deactivate(s, c);
+		return;
+	}
+	s->launched = true;
+	if (unlikely(v->exit.reason == EXIT_EXCEPTION) && v->exit.exc.vector == EXC_DB)
+		vmx_debug_exit(v);
+	/* Control-register exits go to core like every other exit: core
+	 * applies the one policy of both backends (core/cr_policy.h). */
 }
 
 /* ---- VMX-only API (vmx.h) ------------------------------------------------------------------ */

@@ -208,6 +208,9 @@ void vmx_probe(struct virt_caps *c)
 		c->tsc_aux = hw->switch_tsc_aux; /* passed through, switched with the vCPU */
 		hw->cr0_mask = vmx_cr0_host_mask(&hw->fixed);
 		hw->cr4_mask = vmx_cr4_host_mask(&hw->fixed);
+		/* For core's CR policy (core/cr_policy.h). */
+		c->cr4_forbidden = vmx_cr4_guest_forbidden(&hw->fixed);
+		c->phys_bits = hw->fixed.phys_bits;
 		if (!build_bitmaps(hw))
 			why = "out of memory for the I/O and MSR bitmaps";
 	}

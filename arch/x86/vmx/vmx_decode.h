@@ -193,10 +193,26 @@ static inline void vmx_decode_cr(const struct vmx_exit_raw *raw, struct vm_exit 
 	e->reason = EXIT_CR_ACCESS;
 	e->cr.cr = (uint8_t)CRQ_CR(q);
 	e->cr.gpr = (uint8_t)CRQ_GPR(q);
+	e->cr.lmsw_src = CRQ_LMSW_DATA(q);
+	e->cr.decoded = true; /* the qualification has it all (SDM Vol. 3C Table 28-3) */
 	/* CLTS and LMSW write CR0; only MOV from CR reads. */
 	e->cr.write = type != CRQ_TYPE_MOV_FROM_CR;
-	if (type == CRQ_TYPE_CLTS || type == CRQ_TYPE_LMSW)
+	switch (type) {
+	case CRQ_TYPE_MOV_TO_CR:
+		e->cr.op = CR_OP_MOV_TO;
+		break;
+	case CRQ_TYPE_MOV_FROM_CR:
+		e->cr.op = CR_OP_MOV_FROM;
+		break;
+	case CRQ_TYPE_CLTS:
+		e->cr.op = CR_OP_CLTS;
 		e->cr.cr = 0;
+		break;
+	default:
+		e->cr.op = CR_OP_LMSW;
+		e->cr.cr = 0;
+		break;
+	}
 	vmx_set_insn_len(e, raw);
 }
 

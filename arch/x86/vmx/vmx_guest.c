@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The VMX backend's guest register state and the control-register accesses
- * it emulates itself (SDM Vol. 3C §25.4 guest-state area, §26.3.1 checks on
- * it, §25.6.6 CR0/CR4 guest/host masks, §28.1.3 MOV CR exits); split from
- * vmx.c, whose run loop calls vmx_handle_cr_exit and whose vCPU set-up calls
- * vmx_set_sregs. */
+/* The VMX backend's guest register state (SDM Vol. 3C §25.4 guest-state
+ * area, §26.3.1 checks on it) and how the guest's CR0/CR4 map onto the
+ * hardware's: the guest/host masks and read shadows of §25.6.6 and the
+ * IA32_VMX_CR0/CR4_FIXED0/1 bits (vmx_state.c). Whether a control-register
+ * write is legal is core's to decide (core/cr_policy.h): a CR exit goes to
+ * core/exits.c, which writes the result back through vmx_set_sregs. Split
+ * from vmx.c, whose vCPU set-up calls vmx_set_sregs. */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
@@ -17,7 +19,6 @@
 
 #define GUEST_PAT_DEFAULT 0x0007040600070406ULL /* power-on value (SDM Vol. 3A §11.12.4) */
 #define DR7_RESET 0x400ULL
-#define CR8_MAX 15
 
 /* ---- guest state ----------------------------------------------------------------- */
 
@@ -119,6 +120,7 @@ void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *r)
 	vmwrite(VMCS_GUEST_IDTR_BASE, r->idtr.base);
 	vmwrite(VMCS_GUEST_IDTR_LIMIT, r->idtr.limit);
 	write_cr0_pair(r->cr0);
+	s->tpr = (uint8_t)(r->cr8 & CR8_MAX); /* CR8 exits: the backend keeps it */
 	/* The guest never sees CR4.VMXE or bits this CPU cannot hold. */
 	cr4 = r->cr4 & ~vmx_cr4_guest_forbidden(vmx_fixed());
 	write_cr4_pair(cr4);
@@ -168,123 +170,10 @@ void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *r)
 	r->cr0 = vmx_guest_cr0();
 	r->cr4 = guest_cr4();
 	r->cr3 = vmread(VMCS_GUEST_CR3);
+	r->cr8 = s->tpr;
 	r->cr2 = vmx_this_cpu()->ctx_owner == v ? read_cr2() : s->ctx.cr2;
 	r->efer = vmread(VMCS_GUEST_EFER);
 	r->dr7 = vmread(VMCS_GUEST_DR7);
 	r->pat = vmread(VMCS_GUEST_PAT);
 	vmx_vmcs_put(v, s);
-}
-
-/* ---- CR accesses the backend emulates (CR0/CR4 masked bits, CR8, CR3) ------------------ */
-
-static bool in_long_mode_cs(const struct vmx_vcpu *s)
-{
-	return (s->entry_ctls & ENTRY_IA32E_MODE_GUEST) &&
-	       ((uint32_t)vmread(VMCS_GUEST_AR(SEG_CS)) & VMX_AR_L);
-}
-
-static void inject_gp(struct vcpu *v)
-{
-	struct vcpu_event ev = { VCPU_EVENT_EXCEPTION, EXC_GP, true, 0 };
-	vmx_inject(v, &ev);
-}
-
-/* MOV to CR0 with a masked bit changed (SDM Vol. 3A §2.5, Vol. 2B MOV-CR
- * faults; paging-mode switch per Vol. 3A §10.8.5). */
-static bool emulate_cr0_write(struct vmx_vcpu *s, uint64_t val)
-{
-	uint64_t old = vmx_guest_cr0(), efer = vmread(VMCS_GUEST_EFER);
-
-	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) || ((val & CR0_NW) && !(val & CR0_CD)))
-		return false;
-	if (!(old & CR0_PG) && (val & CR0_PG) && (efer & EFER_LME)) {
-		if (!(guest_cr4() & CR4_PAE))
-			return false;
-		write_efer(s, efer | EFER_LMA);
-	} else if ((old & CR0_PG) && !(val & CR0_PG) && (efer & EFER_LMA)) {
-		if (in_long_mode_cs(s)) /* only from compatibility mode */
-			return false;
-		write_efer(s, efer & ~EFER_LMA);
-	}
-	write_cr0_pair(val);
-	s->work |= VMX_WORK_FLUSH_VPID;
-	return true;
-}
-
-/* The same policy as core/exits.c applies on SVM (cr4_write_ok), less the
- * bits this CPU cannot hold in VMX operation. */
-static bool emulate_cr4_write(struct vcpu *v, struct vmx_vcpu *s, uint64_t val)
-{
-	uint64_t allowed = v->part->cpuid.cr4_allowed & ~vmx_cr4_guest_forbidden(vmx_fixed());
-
-	if (!cr4_write_ok(allowed, guest_cr4(), val, vmread(VMCS_GUEST_EFER), vmread(VMCS_GUEST_CR3)))
-		return false;
-	write_cr4_pair(val);
-	s->work |= VMX_WORK_FLUSH_VPID;
-	return true;
-}
-
-/* Only reached on CPUs that force CR3 exits on. (With PAE paging the PDPTEs
- * would have to be loaded too; such CPUs also lack unrestricted guest.) */
-static bool emulate_cr3_write(struct vmx_vcpu *s, uint64_t val)
-{
-	if (vmx_fixed()->phys_bits < 64 && (val >> vmx_fixed()->phys_bits))
-		return false;
-	vmwrite(VMCS_GUEST_CR3, val);
-	s->work |= VMX_WORK_FLUSH_VPID;
-	return true;
-}
-
-/* Returns true if the exit was handled here and the guest can go on. */
-bool vmx_handle_cr_exit(struct vcpu *v, struct vmx_vcpu *s)
-{
-	uint64_t q = v->exit.raw_info1;
-	unsigned int type = CRQ_TYPE(q);
-	uint64_t *reg = &v->gpr[CRQ_GPR(q)];
-	uint64_t val = 0;
-	bool ok;
-
-	if (type == CRQ_TYPE_MOV_TO_CR)
-		val = in_long_mode_cs(s) ? *reg : (uint32_t)*reg;
-	switch (v->exit.cr.cr) {
-	case 0:
-		if (type == CRQ_TYPE_CLTS)
-			val = vmx_guest_cr0() & ~CR0_TS;
-		else if (type == CRQ_TYPE_LMSW) /* LMSW sets PE but never clears it */
-			val = (vmx_guest_cr0() & ~0xeULL) | (CRQ_LMSW_DATA(q) & 0xf);
-		else if (type != CRQ_TYPE_MOV_TO_CR)
-			return false;
-		ok = emulate_cr0_write(s, val);
-		break;
-	case 3:
-		if (type == CRQ_TYPE_MOV_FROM_CR) {
-			*reg = vmread(VMCS_GUEST_CR3);
-			ok = true;
-		} else {
-			ok = emulate_cr3_write(s, val);
-		}
-		break;
-	case 4:
-		if (type != CRQ_TYPE_MOV_TO_CR)
-			return false;
-		ok = emulate_cr4_write(v, s, val);
-		break;
-	case 8:
-		if (type == CRQ_TYPE_MOV_FROM_CR) {
-			*reg = s->tpr;
-			ok = true;
-		} else {
-			ok = val <= CR8_MAX;
-			if (ok)
-				s->tpr = (uint8_t)val;
-		}
-		break;
-	default:
-		return false;
-	}
-	if (ok)
-		v->rip += v->exit.insn_len;
-	else
-		inject_gp(v);
-	return true;
 }

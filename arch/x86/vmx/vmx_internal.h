@@ -100,13 +100,11 @@ struct vmx_cpu *vmx_this_cpu(void);
 struct vmx_vcpu *vmx_vmcs_get(struct vcpu *v);
 void vmx_vmcs_put(struct vcpu *v, struct vmx_vcpu *s);
 void vmx_inject(struct vcpu *v, const struct vcpu_event *ev);
-/* vmx_guest.c: the guest-state area and the CR exits handled here. */
+/* vmx_guest.c: the guest-state area and the CR0/CR4 shadows. */
 const struct vmx_fixed_bits *vmx_fixed(void);
 uint64_t vmx_guest_cr0(void);
 void vmx_read_guest_state(struct vmx_guest_state *g);
 void vmx_set_sregs(struct vcpu *v, const struct vcpu_sregs *r);
 void vmx_get_sregs(struct vcpu *v, struct vcpu_sregs *r);
-/* A CR access exit the backend emulates itself: true if handled. */
-bool vmx_handle_cr_exit(struct vcpu *v, struct vmx_vcpu *s);
 
 #endif

@@ -1,24 +1,23 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Pure VMX helpers: attribute conversion, control computation, CR0/CR4
  * fixed bits and the guest-state checks of VM entry. See vmx_state.h. */
-#include "arch/x86/cpu/cr4.h"
+#include "arch/x86/cpu/ctlregs.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_state.h"
 
-/* Architectural bits used here (SDM Vol. 3A §2.5, §2.2.1, Vol. 1 §3.4.3). */
-#define CR0_PE BIT(0)
-#define CR0_PG BIT(31)
+/* Architectural bits used here (SDM Vol. 3A §2.5, §2.2.1, Vol. 1 §3.4.3);
+ * CR0, CR4 and EFER bits come from arch/x86/cpu/ctlregs.h. */
+
 /* CR4 bits no guest may set, whatever IA32_VMX_CR4_FIXED1 allows: the
  * features behind them are hidden from guests' CPUID (core/cpuid_policy.c)
  * and their state is not switched between partitions (docs/cpu-state.md):
  * OSXSAVE would give a guest the XCR0 the host left (AVX state that FXSAVE
  * does not save), PKE the PKRU register every partition would share, CET
  * and PKS supervisor state. They are host-owned in the CR4 guest/host mask,
- * so setting one exits and is refused with #GP (vmx.c emulate_cr4_write). */
+ * so setting one exits and is refused with #GP by core's CR policy
+ * (core/cr_policy.h, through virt_caps.cr4_forbidden). */
 #define CR4_GUEST_NEVER (CR4_VMXE | CR4_SMXE | CR4_OSXSAVE | CR4_PKE | CR4_CET | CR4_PKS)
-#define EFER_LME BIT(8)
-#define EFER_LMA BIT(10)
-#define EFER_VALID (BIT(0) | EFER_LME | EFER_LMA | BIT(11)) /* SCE, LME, LMA, NXE */
+#define EFER_VALID (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 #define RFLAGS_FIXED1 BIT(1)
 #define RFLAGS_IF BIT(9)
 #define RFLAGS_VM BIT(17)
