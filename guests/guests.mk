@@ -234,5 +234,12 @@ $(MBTEST_AOUT): $(GUEST_OUT)/obj32/multiboot/start-aout.o $(GUEST_OUT)/obj32/mul
 $(MBTEST_MODULE): guests/multiboot/module.txt
 	@mkdir -p $(@D)
 	cp $< $@
+# cpuconf: the CPU checks of issue 14 as a Multiboot 1 test kernel whose
+# checks run in 64-bit mode (guests/multiboot/cpuconf.c): ELF64, loaded by
+# the a.out kludge, so QEMU -kernel takes it too.
+CPUCONF := $(GUEST_OUT)/multiboot/cpuconf.elf
+$(CPUCONF): $(GUEST_OUT)/obj64/multiboot/cpuconf-start.o $(GUEST_OUT)/obj64/multiboot/cpuconf.o guests/multiboot/cpuconf.ld
+	@mkdir -p $(@D)
+	$(GUEST_LD) -m elf_x86_64 $(GUEST_LDFLAGS) -T guests/multiboot/cpuconf.ld -o $@ $(filter %.o,$^)
 .PHONY: mbtest
-mbtest: $(MBTEST) $(MBTEST_AOUT) $(MBTEST_MODULE)
+mbtest: $(MBTEST) $(MBTEST_AOUT) $(MBTEST_MODULE) $(CPUCONF)
