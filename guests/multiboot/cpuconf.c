@@ -160,8 +160,9 @@ void idt_install(void)
 {
 	for (unsigned int v = 0; v < IDT_VECTORS; v++) {
 		uint64_t a = (uint64_t)(uintptr_t)(exc_stubs + v * STUB_SIZE);
-		idt[v] = (struct idt_gate){ (uint16_t)a, KERNEL_CS, IDT_GATE_INT64,
-					    (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0 };
+		idt[v] = (struct idt_gate){ (uint16_t)a,         KERNEL_CS,
+					    IDT_GATE_INT64,      (uint16_t)(a >> 16),
+					    (uint32_t)(a >> 32), 0 };
 	}
 	struct pseudo_desc d = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
 	__asm__ volatile("lidt %0" ::"m"(d) : "memory");
@@ -198,7 +199,10 @@ static int try_rdmsr(uint32_t msr, uint64_t *v)
 {
 	uint32_t lo = 0, hi = 0;
 	try_prepare();
-	__asm__ volatile(TRY_BEGIN "rdmsr" TRY_END : "+a"(lo), "+d"(hi) : "c"(msr) : "r11", "memory");
+	__asm__ volatile(TRY_BEGIN "rdmsr" TRY_END
+			 : "+a"(lo), "+d"(hi)
+			 : "c"(msr)
+			 : "r11", "memory");
 	*v = (uint64_t)hi << 32 | lo;
 	return try_done();
 }
@@ -210,7 +214,9 @@ struct cpuid_regs {
 static struct cpuid_regs cpuid(uint32_t leaf)
 {
 	struct cpuid_regs r;
-	__asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(0));
+	__asm__ volatile("cpuid"
+			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+			 : "a"(leaf), "c"(0));
 	return r;
 }
 
