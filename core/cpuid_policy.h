@@ -64,8 +64,9 @@ struct cpuid_feature {
  * control (SDM Vol. 2A CPUID leaf 07H EDX; AMD APM Vol. 3 App. E.4.7,
  * Fn8000_0008 EBX). */
 #define CPUID_F_IBRS_IBPB \
-	((struct cpuid_feature){ 7, CPUID_EDX, 26 })               /* SPEC_CTRL.IBRS, PRED_CMD */
-#define CPUID_F_STIBP ((struct cpuid_feature){ 7, CPUID_EDX, 27 }) /* SPEC_CTRL.STIBP */
+	((struct cpuid_feature){ 7, CPUID_EDX, 26 })                /* SPEC_CTRL.IBRS, PRED_CMD */
+#define CPUID_F_X2APIC ((struct cpuid_feature){ 1, CPUID_ECX, 21 }) /* IA32_APIC_BASE.EXTD */
+#define CPUID_F_STIBP ((struct cpuid_feature){ 7, CPUID_EDX, 27 })  /* SPEC_CTRL.STIBP */
 #define CPUID_F_L1D_FLUSH ((struct cpuid_feature){ 7, CPUID_EDX, 28 }) /* IA32_FLUSH_CMD */
 #define CPUID_F_ARCH_CAPS ((struct cpuid_feature){ 7, CPUID_EDX, 29 }) /* IA32_ARCH_CAPABILITIES */
 #define CPUID_F_SSBD ((struct cpuid_feature){ 7, CPUID_EDX, 31 })      /* SPEC_CTRL.SSBD */
@@ -124,6 +125,15 @@ static inline const struct cpuid_result *cpuid_table_fast(const struct cpuid_tab
  * answer). */
 struct cpuid_result cpuid_table_lookup_slow(const struct cpuid_table *t, uint32_t apic_id,
 					    uint32_t leaf, uint32_t subleaf);
+
+/* CPUID.1:EDX.APIC reads 0 while the vCPU's IA32_APIC_BASE.EN is clear
+ * (SDM Vol. 3A §10.4.3); r is the table's answer for leaf 1. */
+#define L1_EDX_APIC_BIT BIT(9)
+static inline void cpuid_apply_apic_enable(struct cpuid_result *r, bool apic_enabled)
+{
+	if (!apic_enabled)
+		r->edx &= ~L1_EDX_APIC_BIT;
+}
 
 /* The guest's answer for vCPU apic_id. */
 static inline struct cpuid_result cpuid_table_lookup(const struct cpuid_table *t, uint32_t apic_id,

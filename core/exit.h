@@ -44,6 +44,9 @@ enum exit_reason {
 	 * switching, docs/cpu-state.md); core only resumes the guest, which
 	 * executes the instruction again. */
 	EXIT_DR_ACCESS,
+	/* LGDT/LIDT (SVM descriptor-table write intercept): core emulates it
+	 * to check the base (core/exits.c). */
+	EXIT_DTABLE_WRITE,
 	EXIT_UNKNOWN, /* anything else: the partition is stopped with raw info */
 	EXIT_REASON_COUNT
 };

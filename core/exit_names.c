@@ -31,6 +31,7 @@ static const char *const names[EXIT_REASON_COUNT] = {
 	[EXIT_INVLPG] = "invlpg",
 	[EXIT_ENTRY_FAILED] = "entry-failed",
 	[EXIT_DR_ACCESS] = "dr-access",
+	[EXIT_DTABLE_WRITE] = "dtable-write",
 	[EXIT_UNKNOWN] = "unknown",
 };
 

@@ -70,9 +70,14 @@ static enum exit_action finish_cpuid(struct vcpu *v, const struct cpuid_result *
 
 static __attribute__((noinline)) enum exit_action handle_cpuid_slow(struct vcpu *v)
 {
-	struct cpuid_result r =
-			cpuid_table_lookup_slow(&v->part->cpuid, v->id, (uint32_t)v->gpr[GPR_RAX],
-						(uint32_t)v->gpr[GPR_RCX]);
+	uint32_t leaf = (uint32_t)v->gpr[GPR_RAX];
+	struct cpuid_result r = cpuid_table_lookup_slow(&v->part->cpuid, v->id, leaf,
+							(uint32_t)v->gpr[GPR_RCX]);
+	uint64_t apic_base;
+	bool gp;
+	/* CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN (SDM Vol. 3A §10.4.3). */
+	if (leaf == 1 && platform_msr(v, MSR_IA32_APIC_BASE, false, &apic_base, &gp) && !gp)
+		cpuid_apply_apic_enable(&r, apic_base & APIC_BASE_EN);
 	return finish_cpuid(v, &r);
 }
 
@@ -469,6 +474,47 @@ static enum exit_action handle_host_interrupt(struct vcpu *v)
 	return sched_host_interrupt(v);
 }
 
+/* No PMU is offered (CPUID.0AH:EAX[7:0] = 0, core/msr_policy.h), so
+ * RDPMC of any counter is #GP(0) (SDM Vol. 2B RDPMC). */
+static enum exit_action handle_rdpmc(struct vcpu *v)
+{
+	return inject_and_resume(v, EXC_GP, true, 0);
+}
+
+/* LGDT/LIDT (SVM's descriptor-table write intercepts; QEMU's TCG loads a
+ * non-canonical base). In 64-bit mode the base must be canonical, else
+ * #GP(0) (SDM Vol. 2A LGDT/LIDT; KVM's emulator checks the same). */
+static enum exit_action handle_dtable_write(struct vcpu *v)
+{
+	struct vcpu_sregs s;
+	struct emul_ctx ctx;
+	struct dtable dt;
+	bool idt;
+
+	vcpu_backend->get_sregs(v, &s);
+	emul_ctx_init(&ctx, v, &s, &v->part->mem, NULL, NULL, NULL, v->part->name);
+	int rc = emul_load_dtable(&ctx, &dt, &idt);
+	if (rc == EMUL_E_FAULT) {
+		if (ctx.fault.vector == EXC_PF) {
+			s.cr2 = ctx.fault.cr2;
+			vcpu_backend->set_sregs(v, &s);
+		}
+		return inject_and_resume(v, ctx.fault.vector, ctx.fault.has_error, ctx.fault.error);
+	}
+	if (rc)
+		return stop_failed(v, "LGDT/LIDT that cannot be emulated");
+	if (ctx.insn.mode == INSN_MODE_64 &&
+	    !addr_is_canonical(dt.base, msr_guest_la_bits(&v->part->cpuid)))
+		return inject_and_resume(v, EXC_GP, true, 0);
+	if (idt)
+		s.idtr = dt;
+	else
+		s.gdtr = dt;
+	emul_advance_rip(&ctx);
+	vcpu_backend->set_sregs(v, &s);
+	return EXIT_ACTION_RESUME;
+}
+
 static enum exit_action handle_undefined(struct vcpu *v)
 {
 	return inject_and_resume(v, EXC_UD, false, 0);
@@ -541,6 +587,8 @@ static const exit_handler_fn handlers[EXIT_REASON_COUNT] = {
 	[EXIT_SIPI] = handle_init,
 	[EXIT_ENTRY_FAILED] = handle_entry_failed,
 	[EXIT_DR_ACCESS] = handle_resume,
+	[EXIT_RDPMC] = handle_rdpmc,
+	[EXIT_DTABLE_WRITE] = handle_dtable_write,
 };
 #pragma GCC diagnostic pop
 

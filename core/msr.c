@@ -18,7 +18,6 @@
 #define MSR_MTRRCAP 0xfe
 #define MSR_MCG_CAP 0x179
 #define MSR_MCG_STATUS 0x17a
-#define MSR_MISC_ENABLE 0x1a0
 #define MSR_MTRR_FIRST 0x200
 #define MSR_MTRR_LAST 0x2ff
 #define MSR_TSC_DEADLINE 0x6e0
@@ -39,7 +38,6 @@
 #define APIC_BASE_BSP BIT(8)
 #define APIC_BASE_ENABLE BIT(11)
 #define FEATURE_CONTROL_LOCKED BIT(0)
-#define MISC_ENABLE_FAST_STRINGS BIT(0)
 #define VM_CR_SVMDIS BIT(4)
 #define VM_CR_LOCK BIT(3)
 /* EFER bits a guest may set (SDM Vol. 3A §2.2.1; SVME is refused). */
@@ -120,10 +118,21 @@ static bool spec_msr_write(struct vcpu *v, uint32_t index, uint64_t val, bool *o
 	}
 }
 
+/* An MSR holding a linear address whose writes the backend intercepts
+ * (SVM: the guest's are in the VMCB; VMX lets them through and the CPU
+ * checks them). A non-canonical value is #GP (core/msr_policy.h). */
+static bool address_msr_write(struct vcpu *v, uint32_t index, uint64_t val)
+{
+	if (!addr_is_canonical(val, msr_guest_la_bits(&v->part->cpuid)))
+		return false;
+	return vcpu_backend->write_guest_msr && vcpu_backend->write_guest_msr(v, index, val);
+}
+
 bool msr_is_known(uint32_t index)
 {
 	return index == MSR_IA32_SPEC_CTRL || index == MSR_IA32_PRED_CMD ||
-	       index == MSR_IA32_ARCH_CAPABILITIES || index == MSR_IA32_FLUSH_CMD;
+	       index == MSR_IA32_ARCH_CAPABILITIES || index == MSR_IA32_FLUSH_CMD ||
+	       msr_holds_address(index);
 }
 
 bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
@@ -157,8 +166,8 @@ bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val)
 	case MSR_VM_CR:
 		*val = VM_CR_SVMDIS | VM_CR_LOCK;
 		return true;
-	case MSR_MISC_ENABLE:
-		*val = MISC_ENABLE_FAST_STRINGS;
+	case MSR_IA32_MISC_ENABLE:
+		*val = msr_misc_enable_value(msr_guest_has_pmu(&v->part->cpuid));
 		return true;
 	case MSR_PLATFORM_ID:
 	case MSR_IA32_TSC_ADJUST:
@@ -195,6 +204,8 @@ bool msr_write(struct vcpu *v, uint32_t index, uint64_t val)
 		return !gp;
 	if (spec_msr_write(v, index, val, &ok))
 		return ok;
+	if (msr_holds_address(index))
+		return address_msr_write(v, index, val);
 
 	switch (index) {
 	case MSR_EFER:
@@ -214,8 +225,11 @@ bool msr_write(struct vcpu *v, uint32_t index, uint64_t val)
 		return true;
 	case MSR_IA32_TSC_ADJUST:
 		return val == 0; /* an offset would need per-vCPU TSC offsetting: refuse */
+	case MSR_IA32_MISC_ENABLE:
+		return msr_misc_enable_write_ok(msr_misc_enable_value(
+								msr_guest_has_pmu(&v->part->cpuid)),
+						val);
 	case MSR_IA32_APIC_BASE:
-	case MSR_MISC_ENABLE:
 	case MSR_AMD_HWCR: /* Linux sets bits such as TscFreqSel: nothing to do */
 	case MSR_AMD_DE_CFG:
 	case MSR_BIOS_SIGN_ID:

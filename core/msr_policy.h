@@ -12,7 +12,21 @@
  *   IA32_FLUSH_CMD (0x10b)         write-only command: L1D flush on the host
  *
  * (Intel SDM Vol. 4 Table 2-2; Intel "Speculative Execution Side Channel
- * Mitigations"; AMD APM Vol. 2 and Vol. 3 App. E.4.7, Fn8000_0008 EBX.) */
+ * Mitigations"; AMD APM Vol. 2 and Vol. 3 App. E.4.7, Fn8000_0008 EBX.)
+ *
+ * Also the rules of the other MSRs whose values core checks (issue 14):
+ *
+ *   FS_BASE, GS_BASE, KERNEL_GS_BASE, LSTAR, CSTAR, SYSENTER_EIP,
+ *   SYSENTER_ESP                   hold linear addresses: a non-canonical
+ *                                  write is #GP (SDM Vol. 2B WRMSR, Vol. 3A
+ *                                  §3.3.7.1; KVM adds CSTAR, as AMD)
+ *   IA32_MISC_ENABLE (0x1a0)       a fixed value (fast strings, BTS and PEBS
+ *                                  unavailable, performance monitoring only
+ *                                  with a PMU); changing the read-only BTS/
+ *                                  PEBS bits is #GP, other writes are
+ *                                  ignored (as KVM's read-only bits)
+ *   PMU                            none is virtualised: CPUID.0AH:EAX[7:0]
+ *                                  is 0 and RDPMC is #GP (SDM Vol. 2B RDPMC) */
 #ifndef BULKHEAD_CORE_MSR_POLICY_H
 #define BULKHEAD_CORE_MSR_POLICY_H
 
@@ -64,5 +78,34 @@ bool msr_guest_has_arch_caps(const struct cpuid_table *t);
 /* What a guest reads from IA32_ARCH_CAPABILITIES on a host whose own
  * value is host. */
 uint64_t msr_arch_caps_for_guest(uint64_t host);
+
+/* IA32_MISC_ENABLE bits (SDM Vol. 4 Table 2-2). */
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MISC_ENABLE_FAST_STRINGS BIT(0)
+#define MISC_ENABLE_PERF_MON BIT(7)
+#define MISC_ENABLE_BTS_UNAVAIL BIT(11)
+#define MISC_ENABLE_PEBS_UNAVAIL BIT(12)
+
+/* IA32_APIC_BASE.EN (SDM Vol. 3A §10.4.4); the MSR is the board's. */
+#define APIC_BASE_EN BIT(11)
+
+/* Linear-address widths (SDM Vol. 3A §4.1.1: 4-level and 5-level paging). */
+#define LA_BITS_4LEVEL 48
+#define LA_BITS_5LEVEL 57
+
+/* Does index hold a linear address that must be canonical? */
+bool msr_holds_address(uint32_t index);
+/* Is a canonical in a linear-address space of bits bits (bits 63:bits-1
+ * all equal)? */
+bool addr_is_canonical(uint64_t a, unsigned int bits);
+/* The guest's linear-address width: CPUID.80000008H:EAX[15:8] of its
+ * table, 48 or 57 (48 when absent or anything else). */
+unsigned int msr_guest_la_bits(const struct cpuid_table *t);
+/* Does the guest's CPUID offer a PMU (leaf 0AH version != 0)? */
+bool msr_guest_has_pmu(const struct cpuid_table *t);
+/* What IA32_MISC_ENABLE reads. */
+uint64_t msr_misc_enable_value(bool pmu);
+/* May the guest write val over cur? (The write changes nothing.) */
+bool msr_misc_enable_write_ok(uint64_t cur, uint64_t val);
 
 #endif

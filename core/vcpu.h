@@ -203,6 +203,10 @@ struct vcpu_backend {
 	/* Load a complete architectural state: sregs plus v->gpr/rip/rflags. */
 	void (*set_sregs)(struct vcpu *v, const struct vcpu_sregs *s);
 	void (*get_sregs)(struct vcpu *v, struct vcpu_sregs *s);
+	/* Optional. Write an MSR the backend keeps in the guest state (FS/GS
+	 * base, KERNEL_GS_BASE, LSTAR, CSTAR, SYSENTER_EIP/ESP) after core
+	 * checked the value; false if the backend does not hold index. */
+	bool (*write_guest_msr)(struct vcpu *v, uint32_t index, uint64_t val);
 
 	/* Optional. v is about to run on the calling CPU: called by the
 	 * scheduler once per slice, before the first run(). A backend that

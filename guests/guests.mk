@@ -55,7 +55,7 @@ GUEST_RT64 := $(addprefix $(GUEST_OUT)/obj64/,runtime/start64.o $(GUEST_RT_COMMO
 # Guests by mode. An image takes its code from guests/tests/<name>.c unless
 # GUEST_SRC_<name> names another file (one source, several modes).
 GUESTS64 := hello-long cpuid msr pio mmio exceptions interrupts virt-insn bad-gpa triple-fault survivor pc-timers hog virtio-hostile \
-	secret-writer secret-scanner dr-writer dr-reader user-hypercall cr4-hidden cr-rules exc-loop tlb-tag tlb-tag2 tlb-tag3 bench-cpuid bench-pio bench-hypercall bench-loop \
+	secret-writer secret-scanner dr-writer dr-reader user-hypercall cr4-hidden cr-rules cpu-conform exc-loop tlb-tag tlb-tag2 tlb-tag3 bench-cpuid bench-pio bench-hypercall bench-loop \
 	bystander atk-hog atk-restart atk-console atk-pause-icr lc-race
 GUESTS32 := hello-prot pio32 exceptions32
 GUESTS16 := hello-real
@@ -234,5 +234,12 @@ $(MBTEST_AOUT): $(GUEST_OUT)/obj32/multiboot/start-aout.o $(GUEST_OUT)/obj32/mul
 $(MBTEST_MODULE): guests/multiboot/module.txt
 	@mkdir -p $(@D)
 	cp $< $@
+# cpuconf: the CPU checks of issue 14 as a Multiboot 1 test kernel whose
+# checks run in 64-bit mode (guests/multiboot/cpuconf.c): ELF64, loaded by
+# the a.out kludge, so QEMU -kernel takes it too.
+CPUCONF := $(GUEST_OUT)/multiboot/cpuconf.elf
+$(CPUCONF): $(GUEST_OUT)/obj64/multiboot/cpuconf-start.o $(GUEST_OUT)/obj64/multiboot/cpuconf.o guests/multiboot/cpuconf.ld
+	@mkdir -p $(@D)
+	$(GUEST_LD) -m elf_x86_64 $(GUEST_LDFLAGS) -T guests/multiboot/cpuconf.ld -o $@ $(filter %.o,$^)
 .PHONY: mbtest
-mbtest: $(MBTEST) $(MBTEST_AOUT) $(MBTEST_MODULE)
+mbtest: $(MBTEST) $(MBTEST_AOUT) $(MBTEST_MODULE) $(CPUCONF)

@@ -186,14 +186,15 @@ bench: deps-check $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL) guests linux-ima
 # under QEMU directly and as Bulkhead partitions, side by side
 # (scripts/conformance.sh). By default the project's own kernels staged in
 # $(BUILD)/conformance (mbtest, its a.out form, one that reports failure, one
-# without a Multiboot header, skipped); CONFORMANCE_KERNELS=DIR runs yours.
+# without a Multiboot header, skipped; cpuconf, issue 14's CPU checks);
+# CONFORMANCE_KERNELS=DIR runs yours.
 CONFORMANCE_KERNELS ?=
 CONFORMANCE_DIR := $(BUILD)/conformance
 .PHONY: conformance
-conformance: deps-check $(BUILD)/bulkhead.elf $(MBTEST) $(MBTEST_AOUT) $(MBTEST_MODULE) $(GUEST_OUT)/hello-prot.elf
+conformance: deps-check $(BUILD)/bulkhead.elf $(MBTEST) $(MBTEST_AOUT) $(MBTEST_MODULE) $(CPUCONF) $(GUEST_OUT)/hello-prot.elf
 ifeq ($(strip $(CONFORMANCE_KERNELS)),)
 	rm -rf $(CONFORMANCE_DIR) && mkdir -p $(CONFORMANCE_DIR)
-	cp $(MBTEST) $(MBTEST_AOUT) $(MBTEST_MODULE) guests/multiboot/conformance/*.conf $(CONFORMANCE_DIR)/
+	cp $(MBTEST) $(MBTEST_AOUT) $(MBTEST_MODULE) $(CPUCONF) guests/multiboot/conformance/*.conf $(CONFORMANCE_DIR)/
 	cp $(MBTEST) $(CONFORMANCE_DIR)/mbtest-exit3.elf
 	cp $(GUEST_OUT)/hello-prot.elf $(CONFORMANCE_DIR)/no-header.elf
 	scripts/conformance.sh --build $(BUILD) $(CONFORMANCE_DIR)

@@ -86,6 +86,12 @@
 #define GRP7_VMMCALL 0xd9
 #define GRP7_RDTSCP 0xf9
 #define GRP7_INVLPG 7
+#define GRP7_LGDT 2
+#define GRP7_LIDT 3
+/* LGDT/LIDT pseudo-descriptor: a 16-bit limit, then a 32-bit base (64-bit
+ * in 64-bit mode) (SDM Vol. 2A LGDT/LIDT). */
+#define DTABLE_OPERAND_32 6
+#define DTABLE_OPERAND_64 10
 
 /* Two-byte opcodes (after 0F). */
 #define OP2_BT_EV_GV 0xa3
@@ -411,6 +417,28 @@ static enum insn_status decode_system_one_byte(struct cursor *c, struct insn *in
 	return INSN_UNSUPPORTED;
 }
 
+/* LGDT/LIDT m16&32 (m16&64 in 64-bit mode, where the operand size is
+ * fixed: SDM Vol. 2A LGDT/LIDT). */
+static enum insn_status decode_dtable(struct cursor *c, struct insn *in)
+{
+	uint8_t digit;
+	enum insn_status st;
+
+	c->pos--; /* let modrm() parse the memory operand */
+	st = modrm(c, in, &digit);
+	if (st != INSN_OK)
+		return st;
+	in->kind = INSN_KIND_DTABLE;
+	in->op_size = in->mode == INSN_MODE_64 ? 8 : operand_size(in);
+	in->mem_size = in->mode == INSN_MODE_64 ? DTABLE_OPERAND_64 : DTABLE_OPERAND_32;
+	return INSN_OK;
+}
+
+bool insn_dtable_is_idt(const struct insn *in)
+{
+	return MODRM_REG(in->modrm) == GRP7_LIDT;
+}
+
 static enum insn_status decode_system_two_byte(struct cursor *c, struct insn *in, uint8_t op)
 {
 	uint8_t m;
@@ -446,6 +474,9 @@ static enum insn_status decode_system_two_byte(struct cursor *c, struct insn *in
 			st = modrm(c, in, &digit);
 			return st == INSN_OK ? system_insn(in) : st;
 		}
+		if (MODRM_MOD(m) != MOD_REG &&
+		    (MODRM_REG(m) == GRP7_LGDT || MODRM_REG(m) == GRP7_LIDT))
+			return decode_dtable(c, in);
 		in->has_modrm = true;
 		in->modrm = m;
 		switch (m) {
@@ -600,7 +631,7 @@ static enum insn_status check_prefixes(struct insn *in, bool repe, bool repne)
 {
 	bool string = in->kind == INSN_KIND_STOS || in->kind == INSN_KIND_LODS ||
 		      in->kind == INSN_KIND_MOVS;
-	bool sys = in->kind == INSN_KIND_SYSTEM;
+	bool sys = in->kind == INSN_KIND_SYSTEM || in->kind == INSN_KIND_DTABLE;
 
 	/* INS/OUTS take REP; in PAUSE the F3 is part of the opcode. */
 	if (sys && !in->two_byte && in->opcode >= OP_INSB && in->opcode <= OP_OUTSV)
@@ -789,12 +820,13 @@ const char *insn_status_name(enum insn_status st)
 const char *insn_kind_name(enum insn_kind k)
 {
 	static const char *const names[] = {
-		[INSN_KIND_NONE] = "none",   [INSN_KIND_MOV] = "mov",
-		[INSN_KIND_MOVZX] = "movzx", [INSN_KIND_MOVSX] = "movsx",
-		[INSN_KIND_ALU] = "alu",     [INSN_KIND_TEST] = "test",
-		[INSN_KIND_XCHG] = "xchg",   [INSN_KIND_BT] = "bt",
-		[INSN_KIND_STOS] = "stos",   [INSN_KIND_LODS] = "lods",
-		[INSN_KIND_MOVS] = "movs",   [INSN_KIND_SYSTEM] = "system",
+		[INSN_KIND_NONE] = "none",        [INSN_KIND_MOV] = "mov",
+		[INSN_KIND_MOVZX] = "movzx",      [INSN_KIND_MOVSX] = "movsx",
+		[INSN_KIND_ALU] = "alu",          [INSN_KIND_TEST] = "test",
+		[INSN_KIND_XCHG] = "xchg",        [INSN_KIND_BT] = "bt",
+		[INSN_KIND_STOS] = "stos",        [INSN_KIND_LODS] = "lods",
+		[INSN_KIND_MOVS] = "movs",        [INSN_KIND_SYSTEM] = "system",
+		[INSN_KIND_DTABLE] = "lgdt/lidt",
 	};
 	if ((unsigned int)k < ARRAY_SIZE(names) && names[k])
 		return names[k];

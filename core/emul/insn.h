@@ -18,6 +18,8 @@
  * RDTSC, RDTSCP, RDPMC, INVD, WBINVD, HLT, PAUSE, VMCALL, VMMCALL, XSETBV,
  * MONITOR, MWAIT, IN/OUT (E4-E7, EC-EF), INS/OUTS (6C-6F, REP allowed),
  * MOV to/from CRn (0F 20/22), CLTS, INVLPG; they are never emulated here.
+ * LGDT and LIDT (0F 01 /2, /3, memory forms) decode as INSN_KIND_DTABLE for
+ * the descriptor-table write intercept (emul_load_dtable), never for MMIO.
  * Everything else is INSN_UNSUPPORTED with a reason: never guessed.
  *
  * The decoder reads at most min(avail, 15) bytes of the buffer it is given
@@ -56,6 +58,7 @@ enum insn_kind {
 	INSN_KIND_LODS,   /* rAX <- seg:[rSI] */
 	INSN_KIND_MOVS,   /* ES:[rDI] <- seg:[rSI] */
 	INSN_KIND_SYSTEM, /* an exiting instruction, decoded for its length only */
+	INSN_KIND_DTABLE, /* LGDT/LIDT: insn_dtable_is_idt() tells which */
 };
 
 /* In the order of the ModRM reg field of opcodes 80-83, which is also bits
@@ -135,6 +138,8 @@ bool insn_reads_mem(const struct insn *in);
 /* MOV to a control register (0F 22 /r) or from one (0F 20 /r). */
 bool insn_is_mov_to_cr(const struct insn *in);
 bool insn_is_mov_from_cr(const struct insn *in);
+/* INSN_KIND_DTABLE: true for LIDT (0F 01 /3), false for LGDT (0F 01 /2). */
+bool insn_dtable_is_idt(const struct insn *in);
 
 const char *insn_status_name(enum insn_status st);
 const char *insn_kind_name(enum insn_kind k);

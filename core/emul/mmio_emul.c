@@ -685,6 +685,7 @@ int emul_operand_gpa(struct emul_ctx *ctx, gpa_t *gpa, bool *write)
 		return rc;
 	switch (in->kind) {
 	case INSN_KIND_SYSTEM:
+	case INSN_KIND_DTABLE:
 		return EMUL_E_UNSUPPORTED;
 	case INSN_KIND_STOS:
 	case INSN_KIND_MOVS:
@@ -729,7 +730,7 @@ int emul_mmio(struct emul_ctx *ctx, gpa_t gpa, enum emul_access acc)
 	rc = emul_decode_at_rip(ctx);
 	if (rc)
 		return fail(ctx, rc, gpa, ctx->insn.why);
-	if (ctx->insn.kind == INSN_KIND_SYSTEM)
+	if (ctx->insn.kind == INSN_KIND_SYSTEM || ctx->insn.kind == INSN_KIND_DTABLE)
 		return fail(ctx, EMUL_E_UNSUPPORTED, gpa, "not a memory-access instruction");
 	if (!access_kind_matches(&ctx->insn, acc))
 		return fail(ctx, EMUL_E_MISMATCH, gpa,
@@ -762,4 +763,57 @@ int emul_mmio(struct emul_ctx *ctx, gpa_t gpa, enum emul_access acc)
 	if (rc)
 		return fail(ctx, rc, gpa, insn_kind_name(ctx->insn.kind));
 	return EMUL_OK;
+}
+
+/* ---- LGDT / LIDT ---------------------------------------------------------- */
+
+/* Little-endian bytes of guest RAM at a translated operand. */
+static int ram_read_bytes(struct emul_ctx *ctx, const struct xlate *x, uint8_t *dst)
+{
+	for (unsigned int i = 0; i < x->pieces; i++) {
+		if (!gmem_read(ctx->mem, x->gpa[i], dst, x->len[i]))
+			return EMUL_E_UNSUPPORTED; /* a descriptor in device memory */
+		dst += x->len[i];
+	}
+	return EMUL_OK;
+}
+
+int emul_load_dtable(struct emul_ctx *ctx, struct dtable *dt, bool *idt)
+{
+	const struct insn *in = &ctx->insn;
+	uint8_t buf[INSN_MAX_LEN] = { 0 };
+	struct guest_walk_ctx w;
+	struct xlate x;
+	int rc = emul_decode_at_rip(ctx);
+
+	if (rc)
+		return rc;
+	if (in->kind != INSN_KIND_DTABLE)
+		return EMUL_E_UNSUPPORTED;
+	/* SDM Vol. 2A LGDT/LIDT: #GP(0) at CPL > 0 (real mode has CPL 0). */
+	walk_ctx(ctx, &w);
+	if (w.cpl != 0) {
+		set_fault(ctx, EXC_GP, true, 0, 0);
+		return EMUL_E_FAULT;
+	}
+	rc = translate(ctx, in->seg, effective_address(ctx), in->mem_size, false, &x);
+	if (rc)
+		return rc;
+	rc = ram_read_bytes(ctx, &x, buf);
+	if (rc)
+		return rc;
+	dt->limit = (uint16_t)(buf[0] | buf[1] << 8);
+	dt->base = 0;
+	for (unsigned int i = 2; i < in->mem_size; i++)
+		dt->base |= (uint64_t)buf[i] << (8 * (i - 2));
+	/* A 16-bit operand size loads 24 bits of base outside 64-bit mode. */
+	if (in->mode != INSN_MODE_64 && in->op_size == 2)
+		dt->base &= 0xffffffULL;
+	*idt = insn_dtable_is_idt(in);
+	return EMUL_OK;
+}
+
+void emul_advance_rip(struct emul_ctx *ctx)
+{
+	advance_rip(ctx);
 }

@@ -164,6 +164,17 @@ int emul_fetch_insn(struct emul_ctx *ctx);
  * 32, EFER.LMA with CS.L -> 64 (SDM Vol. 3A §5.2.1 / §2.2). */
 enum insn_mode emul_insn_mode(const struct vcpu_sregs *s, uint64_t rflags);
 
+/* LGDT/LIDT at CS:RIP (the SVM descriptor-table write intercept): fetch,
+ * decode, check the CPL and read the pseudo-descriptor from guest RAM
+ * through the guest's page tables into *dt; *idt says which table. Changes
+ * nothing: the caller checks the base (canonical in 64-bit mode), loads it
+ * and calls emul_advance_rip. EMUL_E_FAULT with ctx->fault for an
+ * exception to inject; EMUL_E_UNSUPPORTED for another instruction or an
+ * operand outside RAM. */
+int emul_load_dtable(struct emul_ctx *ctx, struct dtable *dt, bool *idt);
+/* RIP past ctx->insn (the last instruction decoded). */
+void emul_advance_rip(struct emul_ctx *ctx);
+
 const char *emul_result_name(int rc);
 
 #endif

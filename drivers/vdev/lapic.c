@@ -666,6 +666,7 @@ void lapic_init(struct lapic *l, const char *owner, uint32_t apic_id, bool bsp,
 	if (ops)
 		l->ops = *ops;
 	l->phys_bits = LAPIC_DEFAULT_PHYS_BITS;
+	l->x2apic_offered = true;
 	lapic_reset(l);
 }
 

@@ -206,6 +206,9 @@ struct lapic {
 	const struct vclock *clock;
 	struct lapic_ops ops;
 	unsigned int phys_bits;
+	/* CPUID.1:ECX.x2APIC as the guest sees it (default true): without it,
+	 * setting IA32_APIC_BASE.EXTD is #GP (SDM Vol. 3A §10.12.1). */
+	bool x2apic_offered;
 
 	uint64_t apic_base; /* IA32_APIC_BASE as the guest reads it */
 	uint32_t id;        /* xAPIC ID register (ID in bits 31:24) */

@@ -368,6 +368,8 @@ static int write_apic_base(struct lapic *l, uint64_t val)
 
 	if (val & ~legal)
 		why = "reserved bits set";
+	else if (extd && !l->x2apic_offered)
+		why = "x2APIC mode is not offered (CPUID.1:ECX.x2APIC = 0)";
 	else if (extd && !en)
 		why = "EXTD without EN is invalid";
 	new = !en ? LAPIC_MODE_DISABLED : extd ? LAPIC_MODE_X2APIC : LAPIC_MODE_XAPIC;

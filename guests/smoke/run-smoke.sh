@@ -31,6 +31,8 @@ declare -A needs_bulkhead=(
 	[pio]='echo_.*|unclaimed_out_ignored|rep_outsb_echo|rep_outsl_echo|rep_insw_echo|rep_insb_backwards'
 	[pio32]='echo_.*|unclaimed_out_ignored|rep_outsb_echo|rep_outsl_echo|rep_insw_echo|rep_insb_backwards'
 	[mmio]='.*'
+	# QEMU's TCG itself lacks these checks (guests/multiboot/conformance/cpuconf.conf)
+	[cpu-conform]='.*'
 	[interrupts]='irq_delivered|irq_after_sti_shadow|irq_two_pending_high_first'
 	[bad-gpa]='bad_gpa'
 	[survivor]='survivor_yield|survivor_time_advances'

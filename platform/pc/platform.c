@@ -486,6 +486,7 @@ static void init_lapics(struct platform *pf)
 	pf->nr_lapics = p->cfg.cpus;
 	for (unsigned int i = 0; i < pf->nr_lapics; i++) {
 		lapic_init(&pf->lapic[i], p->name, i, i == 0, &pf->clock, &ops);
+		pf->lapic[i].x2apic_offered = cpuid_table_has(&p->cpuid, CPUID_F_X2APIC);
 		/* No firmware runs before the guest: leave what a PC BIOS leaves. */
 		lapic_setup_virtual_wire(&pf->lapic[i]);
 	}

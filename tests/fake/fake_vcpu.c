@@ -223,6 +223,15 @@ static void fake_get_sregs(struct vcpu *v, struct vcpu_sregs *s)
 	*s = fake_vcpu_of(v)->sregs;
 }
 
+static bool fake_write_guest_msr(struct vcpu *v, uint32_t index, uint64_t val)
+{
+	struct fake_vcpu *f = fake_vcpu_of(v);
+	f->guest_msr_index = index;
+	f->guest_msr_value = val;
+	f->guest_msr_writes++;
+	return true;
+}
+
 static void fake_load(struct vcpu *v)
 {
 	fake_vcpu_of(v)->loads++;
@@ -396,6 +405,7 @@ const struct vcpu_backend fake_backend = {
 	.vcpu_destroy = fake_vcpu_destroy,
 	.set_sregs = fake_set_sregs,
 	.get_sregs = fake_get_sregs,
+	.write_guest_msr = fake_write_guest_msr,
 	.load = fake_load,
 	.run = fake_run,
 	.inject = fake_inject,

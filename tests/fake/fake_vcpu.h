@@ -92,6 +92,10 @@ struct fake_vcpu {
 	struct vcpu_event delivered[FAKE_EVENTS_KEPT]; /* events taken at entry */
 	unsigned int nr_delivered;
 	unsigned int extints; /* EXIT_EXTINT returned for a host interrupt */
+	/* write_guest_msr: the last MSR core stored in the guest state. */
+	uint32_t guest_msr_index;
+	uint64_t guest_msr_value;
+	unsigned int guest_msr_writes;
 };
 
 /* The backend (vcpu_backend after fake_arch_init). */

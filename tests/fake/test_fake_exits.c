@@ -287,6 +287,39 @@ Test(fake_exits, rdmsr_answers_and_unknown_wrmsr_injects_gp)
 	cr_assert_eq(fake_log_count("unknown MSR 0x12345"), 1);
 }
 
+/* Issue 14: address MSRs are written canonical or #GP; RDPMC is #GP (no
+ * PMU); IA32_MISC_ENABLE's value; CPUID.1:EDX.APIC follows
+ * IA32_APIC_BASE.EN. */
+Test(fake_exits, issue14_msrs_rdpmc_and_apic_cpuid)
+{
+	struct fake_vcpu *f = fake_vcpu_of(v0);
+	fake_push_msr(v0, MSR_LSTAR, true, 0x0000800000000000ULL); /* non-canonical: #GP */
+	fake_push_msr(v0, MSR_LSTAR, true, 0xffffffff81000000ULL); /* stored by the backend */
+	fake_push(v0, EXIT_RDPMC, 2);
+	fake_push_msr(v0, 0x1a0, false, 0);                                  /* IA32_MISC_ENABLE */
+	fake_push_msr(v0, MSR_IA32_APIC_BASE, true, 0xfee00000ULL | BIT(8)); /* EN clear */
+	fake_push_cpuid(v0, 1, 0);
+	fake_push_msr(v0, MSR_IA32_APIC_BASE, true, 0xfee00000ULL | BIT(8) | BIT(11));
+	fake_push_cpuid(v0, 1, 0);
+	fake_push_hypercall(v0, 0, HC_PARTITION_STOP, 0, 0);
+
+	cr_assert_eq(fx_slice(v0, 32), EXIT_ACTION_STOPPED);
+	cr_assert(f->nr_delivered >= 2);
+	cr_assert_eq(f->delivered[0].vector, EXC_GP, "non-canonical LSTAR");
+	cr_assert_eq(fake_entry(v0, 1)->rip, FX_ENTRY, "not skipped");
+	cr_assert_eq(f->guest_msr_writes, 1);
+	cr_assert_eq(f->guest_msr_index, MSR_LSTAR);
+	cr_assert_eq(f->guest_msr_value, 0xffffffff81000000ULL);
+	cr_assert_eq(fake_entry(v0, 2)->rip, FX_ENTRY + 2);
+	cr_assert_eq(f->delivered[1].vector, EXC_GP, "RDPMC");
+	cr_assert(f->delivered[1].has_error);
+	cr_assert_eq(f->delivered[1].error, 0);
+	cr_assert_eq(fake_entry(v0, 3)->rip, FX_ENTRY + 2, "RDPMC not skipped");
+	cr_assert_eq(fake_entry(v0, 4)->gpr[GPR_RAX], 0x1801, "IA32_MISC_ENABLE");
+	cr_assert_not(fake_entry(v0, 6)->gpr[GPR_RDX] & BIT(9), "APIC disabled: CPUID.1:EDX.APIC 0");
+	cr_assert(fake_entry(v0, 8)->gpr[GPR_RDX] & BIT(9), "enabled again");
+}
+
 Test(fake_exits, preemption_exit_resumes_the_same_vcpu_at_the_same_rip)
 {
 	fake_push(v0, EXIT_PREEMPT, 0);

@@ -7,7 +7,8 @@
  *  - a failure changes no register, RIP or RFLAGS;
  *  - success advances RIP by the decoded length (or leaves it on an
  *    unfinished REP) and never performs more than a batch of accesses;
- *  - exactly one log line per failure (checked through host_log).
+ *  - exactly one log line per failure (checked through host_log);
+ *  - emul_load_dtable (LGDT/LIDT) changes nothing and logs nothing.
  * Input: [mode][flags][15 code bytes][16 registers x 8 bytes, optional]. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -148,6 +149,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t gpr0[GPR_COUNT], rip0 = rip, rflags0 = rflags;
 	memcpy(gpr0, gpr, sizeof(gpr));
 	host_log_reset();
+	/* LGDT/LIDT (the SVM descriptor-table intercept): only LGDT/LIDT
+	 * succeed, and nothing changes or is logged either way. */
+	struct dtable dt;
+	bool idt;
+	int drc = emul_load_dtable(&ctx, &dt, &idt);
+	CHECK(drc != EMUL_OK || ctx.insn.kind == INSN_KIND_DTABLE);
+	CHECK(host_log_count() == 0);
+	CHECK(rip == rip0 && rflags == rflags0);
+	CHECK(memcmp(gpr, gpr0, sizeof(gpr)) == 0);
 	int rc = emul_mmio(&ctx, gpa, acc);
 	CHECK(dev.accesses <= 2 * EMUL_REP_BATCH);
 	if (rc != EMUL_OK) {

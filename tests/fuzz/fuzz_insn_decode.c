@@ -25,7 +25,13 @@ static bool size_ok(unsigned int s)
 static void check(const struct insn *in, size_t n)
 {
 	CHECK(in->len >= 1 && in->len <= INSN_MAX_LEN && in->len <= n);
-	CHECK(size_ok(in->op_size) && size_ok(in->mem_size) && in->mem_size <= in->op_size);
+	CHECK(size_ok(in->op_size));
+	/* LGDT/LIDT read a pseudo-descriptor (2 + 4 or 2 + 8 bytes); every
+	 * other memory operand is 1-8 bytes, at most the operation's width. */
+	if (in->kind == INSN_KIND_DTABLE)
+		CHECK(in->mem_size == (in->mode == INSN_MODE_64 ? 10 : 6));
+	else
+		CHECK(size_ok(in->mem_size) && in->mem_size <= in->op_size);
 	CHECK(in->addr_size == 2 || in->addr_size == 4 || in->addr_size == 8);
 	CHECK(in->base == INSN_REG_NONE || in->base < GPR_COUNT);
 	CHECK(in->index == INSN_REG_NONE || in->index < GPR_COUNT);

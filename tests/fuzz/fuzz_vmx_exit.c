@@ -50,6 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t b;
 	memcpy(&b, &raw.io_insn_info, 1); /* any byte: make it a valid bool */
 	raw.io_insn_info = b & 1;
+	memcpy(&b, &raw.ia32e_guest, 1); /* likewise (UBSan: a bool of 255) */
+	raw.ia32e_guest = b & 1;
 	raw.enter_status = (int)((unsigned int)raw.enter_status % 3);
 	vmx_decode_exit(&raw, &e);
 	check_exit(&e);

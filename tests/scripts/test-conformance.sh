@@ -37,7 +37,7 @@ if [ $bulkhead = 1 ]; then
 		*) echo "[k] t: hello"; echo "[k] t: mem 999" ;;
 		esac
 		case $k in
-		status.elf) echo "[k] partition stopped: debug exit: wrote 0x1 to port 0xf4, status 3" ;;
+		status.elf | departs-fails.elf) echo "[k] partition stopped: debug exit: wrote 0x1 to port 0xf4, status 3" ;;
 		*) echo "[k] partition stopped: debug exit: wrote 0x0 to port 0xf4, status 1" ;;
 		esac
 		echo "[k] exits: 3 in all"
@@ -47,7 +47,7 @@ fi
 k=$(basename "$kernel")
 printf '%s|%s\n' "$append" "$initrd" >"$FAKE_DIR/argv.qemu.$k"
 printf 't: hello\r\nt: mem 123\r\n' >"$serial"
-case $k in fails.elf) exit 7 ;; esac
+case $k in fails.elf | departs*.elf) exit 7 ;; esac
 exit 1
 Q
 chmod +x "$tmp/qemu"
@@ -61,12 +61,16 @@ mbk differs.elf
 mbk status.elf
 mbk fails.elf
 mbk skipped.elf
+mbk departs.elf
+mbk departs-fails.elf
 printf 'no header here' >"$tmp/k/plain.bin"
 echo 'module text' >"$tmp/k/mod.txt"
 printf 'args: exit=0 a,b\nmem: 16M\nmodule: mod.txt x,y\nignore: ^t: mem\n' >"$tmp/k/ok.conf"
 printf 'ignore: ^t: mem\n' >"$tmp/k/differs.conf"
 printf 'ignore: ^t: mem\n' >"$tmp/k/status.conf"
 printf 'skip: not today\n' >"$tmp/k/skipped.conf"
+printf 'qemu-departs: TCG takes it\n' >"$tmp/k/departs.conf"
+printf 'qemu-departs: TCG takes it\n' >"$tmp/k/departs-fails.conf"
 
 FAKE_DIR=$tmp BULKHEAD_QEMU=$tmp/qemu bash "$script" --build "$tmp/build" "$tmp/k" >"$tmp/out" 2>&1
 rc=$?
@@ -93,7 +97,9 @@ check "without ignore: the mem lines differ" row_has fails.elf 'fail \(7\) +pass
 check "skip: from the conf" row_has skipped.elf 'SKIP \(not today\)'
 check "no header: skipped" row_has plain.bin 'SKIP \(no Multiboot 1 header\)'
 check "a module is not a kernel" bash -c "! grep -q '^mod.txt' '$tmp/out'"
-check "summary" grep -q '^conformance: 4 ran, 3 failed$' "$tmp/out"
+check "qemu-departs: Bulkhead's pass decides" row_has departs.elf 'fail \(7\) +pass \(1\) +differs +PASS \(QEMU departs: TCG takes it\)'
+check "qemu-departs: Bulkhead's failure fails" row_has departs-fails.elf 'fail \(7\) +fail \(3\) +differs +FAIL'
+check "summary" grep -q '^conformance: 6 ran, 4 failed$' "$tmp/out"
 check "exit status 1 with a FAIL" test "$rc" = 1
 check "QEMU gets args and modules, commas doubled" grep -qx "exit=0 a,b|$tmp/k/mod.txt x,,y" "$tmp/argv.qemu.ok.elf"
 check "Bulkhead gets kind=multiboot, debug-exit and module-for" grep -qx \
@@ -101,7 +107,7 @@ check "Bulkhead gets kind=multiboot, debug-exit and module-for" grep -qx \
 	"$tmp/argv.bulkhead.ok.elf"
 
 # Only agreeing kernels: exit status 0.
-rm -f "$tmp/k/differs.elf" "$tmp/k/status.elf" "$tmp/k/fails.elf"
+rm -f "$tmp/k/differs.elf" "$tmp/k/status.elf" "$tmp/k/fails.elf" "$tmp/k/departs-fails.elf"
 FAKE_DIR=$tmp BULKHEAD_QEMU=$tmp/qemu bash "$script" --build "$tmp/build" "$tmp/k" >"$tmp/out" 2>&1
 check "all agree: exit status 0" test $? = 0
 

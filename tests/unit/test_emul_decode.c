@@ -684,3 +684,43 @@ Test(decode, every_single_byte_opcode_is_handled_without_overread)
 		}
 	}
 }
+
+/* LGDT/LIDT (issue 14: the SVM descriptor-table write intercept). */
+Test(decode, lgdt_lidt_memory_forms)
+{
+	struct insn in = DEC64(0x0f, 0x01, 0x17); /* lgdt (%rdi) */
+	cr_assert_eq(in.kind, INSN_KIND_DTABLE);
+	cr_assert_not(insn_dtable_is_idt(&in));
+	cr_assert_eq(in.len, 3);
+	cr_assert_eq(in.base, GPR_RDI);
+	cr_assert_eq(in.mem_size, 10, "m16&64 in 64-bit mode");
+	cr_assert(insn_reads_mem(&in));
+	cr_assert_not(insn_writes_mem(&in));
+
+	in = DEC64(0x66, 0x0f, 0x01, 0x5f, 0x08); /* lidt 8(%rdi): 66 changes nothing */
+	cr_assert_eq(in.kind, INSN_KIND_DTABLE);
+	cr_assert(insn_dtable_is_idt(&in));
+	cr_assert_eq(in.len, 5);
+	cr_assert_eq(in.disp, 8);
+	cr_assert_eq(in.mem_size, 10);
+
+	in = DEC64(0x0f, 0x01, 0x15, 0x10, 0, 0, 0); /* lgdt 0x10(%rip) */
+	cr_assert(in.rip_rel);
+	cr_assert_eq(in.len, 7);
+
+	in = DEC32(0x0f, 0x01, 0x1d, 0x00, 0x20, 0, 0); /* lidt 0x2000 */
+	cr_assert(insn_dtable_is_idt(&in));
+	cr_assert_eq(in.mem_size, 6, "m16&32");
+	cr_assert_eq(in.op_size, 4);
+	in = DEC32(0x66, 0x0f, 0x01, 0x15, 0x00, 0x20, 0, 0); /* o16 lgdt 0x2000 */
+	cr_assert_eq(in.op_size, 2, "24-bit base");
+
+	in = DEC16(0x0f, 0x01, 0x16, 0x00, 0x20); /* lgdt [0x2000] */
+	cr_assert_eq(in.kind, INSN_KIND_DTABLE);
+	cr_assert_eq(in.len, 5);
+
+	BAD(INSN_MODE_64, INSN_UNSUPPORTED, 0xf0, 0x0f, 0x01, 0x17); /* LOCK: #UD */
+	BAD(INSN_MODE_64, INSN_UNSUPPORTED, 0x0f, 0x01, 0x07);       /* sgdt: not here */
+	BAD(INSN_MODE_64, INSN_UNSUPPORTED, 0x0f, 0x01, 0x0f);       /* sidt */
+	BAD(INSN_MODE_64, INSN_UNSUPPORTED, 0x0f, 0x01, 0xd0);       /* xgetbv (register form) */
+}

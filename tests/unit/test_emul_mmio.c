@@ -1101,3 +1101,91 @@ Test(emul, operand_gpa_probe_has_no_side_effects)
 	cr_assert_eq(gpa, 0xd0000040);
 	cr_assert_eq(host_log_count(), 0);
 }
+
+/* ---- LGDT / LIDT (issue 14) ---- */
+
+Test(emul, load_dtable_reads_the_pseudo_descriptor)
+{
+	struct dtable dt;
+	bool idt;
+
+	f->gpr[GPR_RDI] = FX_DATA;
+	FX_CODE_BYTES(f, 0x0f, 0x01, 0x17); /* lgdt (%rdi) */
+	fx_put32(f, FX_DATA, 0x00000027);   /* limit at +0, base from +2 */
+	fx_put64(f, FX_DATA + 2, 0xffff800000001000ULL);
+	cr_assert_eq(emul_load_dtable(&f->ctx, &dt, &idt), EMUL_OK);
+	cr_assert_not(idt);
+	cr_assert_eq(dt.limit, 0x27);
+	cr_assert_eq(dt.base, 0xffff800000001000ULL);
+	cr_assert_eq(f->rip, FX_CODE, "the caller advances RIP");
+	emul_advance_rip(&f->ctx);
+	cr_assert_eq(f->rip, FX_CODE + 3);
+
+	/* A non-canonical base is read as it is: the caller checks it. */
+	f->rip = FX_CODE;
+	FX_CODE_BYTES(f, 0x0f, 0x01, 0x1f); /* lidt (%rdi) */
+	fx_put64(f, FX_DATA + 2, 0x0000800000000000ULL);
+	cr_assert_eq(emul_load_dtable(&f->ctx, &dt, &idt), EMUL_OK);
+	cr_assert(idt);
+	cr_assert_eq(dt.base, 0x0000800000000000ULL);
+	cr_assert_eq(host_log_count(), 0);
+}
+
+Test(emul, load_dtable_faults)
+{
+	struct dtable dt;
+	bool idt;
+
+	FX_CODE_BYTES(f, 0x0f, 0x01, 0x17); /* lgdt (%rdi) */
+	f->gpr[GPR_RDI] = FX_DATA;
+	/* User pages, so the fetch works at CPL 3 (the CPU itself raises this
+	 * #GP before the intercept; the emulator checks again). */
+	fx_put64(f, FX_PML4, FX_PDPT | GW_PTE_P | GW_PTE_RW | GW_PTE_US);
+	fx_put64(f, FX_PDPT, GW_PTE_P | GW_PTE_RW | GW_PTE_PS | GW_PTE_US);
+	f->s.seg[SEG_SS].attr |= SEG_ATTR_DPL(3);
+	cr_assert_eq(emul_load_dtable(&f->ctx, &dt, &idt), EMUL_E_FAULT, "CPL 3");
+	cr_assert_eq(f->ctx.fault.vector, EXC_GP);
+	cr_assert_eq(f->ctx.fault.error, 0);
+	f->s.seg[SEG_SS].attr &= (uint16_t)~SEG_ATTR_DPL(3);
+
+	f->gpr[GPR_RDI] = HI_LA; /* not mapped */
+	cr_assert_eq(emul_load_dtable(&f->ctx, &dt, &idt), EMUL_E_FAULT);
+	cr_assert_eq(f->ctx.fault.vector, EXC_PF);
+	cr_assert_eq(f->ctx.fault.cr2, HI_LA);
+	cr_assert_eq(f->ctx.fault.error, 0, "not present, supervisor read");
+
+	f->gpr[GPR_RDI] = 0x0000800000000000ULL; /* non-canonical operand address */
+	cr_assert_eq(emul_load_dtable(&f->ctx, &dt, &idt), EMUL_E_FAULT);
+	cr_assert_eq(f->ctx.fault.vector, EXC_GP);
+
+	f->gpr[GPR_RDI] = MMIO_HI; /* a descriptor in device memory: not emulated */
+	cr_assert_eq(emul_load_dtable(&f->ctx, &dt, &idt), EMUL_E_UNSUPPORTED);
+
+	FX_CODE_BYTES(f, 0x0f, 0xa2); /* cpuid */
+	cr_assert_eq(emul_load_dtable(&f->ctx, &dt, &idt), EMUL_E_UNSUPPORTED);
+	cr_assert_eq(f->rip, FX_CODE);
+}
+
+Test(emul, load_dtable_24_bit_base_with_o16)
+{
+	struct dtable dt;
+	bool idt;
+
+	fx_prot32(f);
+	FX_CODE_BYTES(f, 0x66, 0x0f, 0x01, 0x15, 0x00, 0x00, 0x02, 0x00); /* o16 lgdt 0x20000 */
+	fx_put32(f, FX_DATA, 0x5678ffff);
+	fx_put32(f, FX_DATA + 4, 0x00001234); /* base bytes 78 56 34 12 */
+	cr_assert_eq(emul_load_dtable(&f->ctx, &dt, &idt), EMUL_OK);
+	cr_assert_eq(dt.limit, 0xffff);
+	cr_assert_eq(dt.base, 0x345678, "24 bits of base with a 16-bit operand size");
+	FX_CODE_BYTES(f, 0x0f, 0x01, 0x15, 0x00, 0x00, 0x02, 0x00); /* lgdt 0x20000 */
+	cr_assert_eq(emul_load_dtable(&f->ctx, &dt, &idt), EMUL_OK);
+	cr_assert_eq(dt.base, 0x12345678);
+}
+
+Test(emul, mmio_refuses_lgdt)
+{
+	FX_CODE_BYTES(f, 0x0f, 0x01, 0x17);
+	f->gpr[GPR_RDI] = FX_LAPIC;
+	run_fail(FX_LAPIC, EMUL_ACCESS_READ, EMUL_E_UNSUPPORTED);
+}

@@ -409,3 +409,183 @@ Test(guest_walk, status_names)
 	cr_assert_str_eq(gw_status_name(GW_OK), "ok");
 	cr_assert_str_eq(gw_status_name(GW_BAD_TABLE), "page-table entry outside guest RAM");
 }
+
+/* ---- #PF error codes, every combination (issue 14) ----------------------
+ *
+ * One leaf PTE, permissive upper levels, in each paging mode; every mix of
+ * the leaf's P, R/W, U/S and XD bits, the access (read, write, fetch), the
+ * CPL, CR0.WP, CR4.SMEP, CR4.SMAP with RFLAGS.AC and EFER.NXE, plus a
+ * reserved bit in a present entry. The expected outcome is computed here
+ * from SDM Vol. 3A §4.6.1 (access rights) and §4.7 (error code) on their
+ * own terms:
+ *   P    0 for a not-present entry, 1 for a protection or reserved-bit fault
+ *   W/R  the access was a write
+ *   U/S  the access was at CPL 3
+ *   RSVD a reserved bit was set in a present entry (then P is 1 too)
+ *   I/D  an instruction fetch with CR4.SMEP = 1, or with PAE/4-level paging
+ *        and EFER.NXE = 1 */
+
+#define M_GLA 0x00001000ULL /* PML4[0] PDPT[0] PD[0] PT[1]; 32-bit PD[0] PT[1] */
+#define M_PAGE 0x55000ULL
+#define M_RSVD_BIT BIT(40) /* above MAXPHYADDR 36: reserved in PAE and 4-level PTEs */
+
+enum m_mode { M_32, M_PAE, M_LONG4 };
+
+static struct guest_walk_ctx matrix_ctx(enum m_mode m)
+{
+	struct guest_walk_ctx c = { .cr0 = GW_CR0_PE | GW_CR0_PG, .maxphyaddr = 36 };
+
+	memset(f->ram, 0, FX_RAM_SIZE);
+	switch (m) {
+	case M_32:
+		c.cr3 = T_PD;
+		e32(T_PD, 0, (uint32_t)T_PT | P | RW | US);
+		break;
+	case M_PAE:
+		c.cr4 = GW_CR4_PAE;
+		c.cr3 = T_PDPT;
+		e64(T_PDPT, 0, T_PD | P); /* PAE PDPTEs have no R/W or U/S */
+		e64(T_PD, 0, T_PT | P | RW | US);
+		break;
+	case M_LONG4:
+		c.cr4 = GW_CR4_PAE;
+		c.cr3 = T_PML4;
+		c.efer = GW_EFER_LMA;
+		e64(T_PML4, 0, T_PDPT | P | RW | US);
+		e64(T_PDPT, 0, T_PD | P | RW | US);
+		e64(T_PD, 0, T_PT | P | RW | US);
+		break;
+	}
+	return c;
+}
+
+static void set_leaf(enum m_mode m, uint64_t e)
+{
+	if (m == M_32)
+		e32(T_PT, 1, (uint32_t)e);
+	else
+		e64(T_PT, 1, e);
+}
+
+/* SDM Vol. 3A §4.6.1, for a leaf whose combined rights are us, rw, xd. */
+static bool ref_allowed(const struct guest_walk_ctx *c, bool nx_paging, unsigned int acc, bool us,
+			bool rw, bool xd)
+{
+	bool user = c->cpl == 3;
+
+	if (acc & GW_ACC_FETCH) {
+		if (xd && nx_paging)
+			return false;
+		return user ? us : !(us && (c->cr4 & GW_CR4_SMEP));
+	}
+	if (user)
+		return us && (!(acc & GW_ACC_WRITE) || rw);
+	if (us && (c->cr4 & GW_CR4_SMAP) && !(c->rflags & GW_RFLAGS_AC))
+		return false;
+	return !(acc & GW_ACC_WRITE) || !(c->cr0 & GW_CR0_WP) || rw;
+}
+
+/* SDM Vol. 3A §4.7. */
+static uint32_t ref_error_code(const struct guest_walk_ctx *c, enum m_mode m, unsigned int acc,
+			       bool present, bool rsvd)
+{
+	uint32_t ec = present ? GW_PFEC_P : 0;
+
+	if (acc & GW_ACC_WRITE)
+		ec |= GW_PFEC_WR;
+	if (c->cpl == 3)
+		ec |= GW_PFEC_US;
+	if (rsvd)
+		ec |= GW_PFEC_RSVD;
+	if ((acc & GW_ACC_FETCH) && ((c->cr4 & GW_CR4_SMEP) || (m != M_32 && (c->efer & GW_EFER_NXE))))
+		ec |= GW_PFEC_ID;
+	return ec;
+}
+
+static void check_case(const struct guest_walk_ctx *c, enum m_mode m, unsigned int acc,
+		       uint64_t leaf, bool expect_ok, uint32_t want_ec, unsigned int *n)
+{
+	struct gw_result r;
+	enum gw_status st = walk(c, M_GLA, acc, &r);
+
+	(*n)++;
+	if (expect_ok) {
+		cr_assert_eq(st, GW_OK,
+			     "mode %d leaf %#lx acc %#x cpl %u cr0 %#lx cr4 %#lx efer %#lx "
+			     "rflags %#lx: %s ec %#x, want success",
+			     m, leaf, acc, c->cpl, c->cr0, c->cr4, c->efer, c->rflags,
+			     gw_status_name(st), r.error_code);
+		cr_assert_eq(r.gpa, M_PAGE);
+		return;
+	}
+	cr_assert_eq(st, GW_PAGE_FAULT,
+		     "mode %d leaf %#lx acc %#x cpl %u cr0 %#lx cr4 %#lx efer %#lx rflags %#lx: %s, "
+		     "want #PF %#x",
+		     m, leaf, acc, c->cpl, c->cr0, c->cr4, c->efer, c->rflags, gw_status_name(st),
+		     want_ec);
+	cr_assert_eq(r.error_code, want_ec,
+		     "mode %d leaf %#lx acc %#x cpl %u cr0 %#lx cr4 %#lx efer %#lx rflags %#lx: "
+		     "error code %#x, want %#x",
+		     m, leaf, acc, c->cpl, c->cr0, c->cr4, c->efer, c->rflags, r.error_code, want_ec);
+	cr_assert_eq(r.fault_addr, M_GLA);
+}
+
+Test(guest_walk, error_code_every_combination)
+{
+	static const unsigned int accs[] = { 0, GW_ACC_WRITE, GW_ACC_FETCH };
+	unsigned int n = 0;
+
+	for (enum m_mode m = M_32; m <= M_LONG4; m++) {
+		for (unsigned int env = 0; env < 64; env++) {
+			struct guest_walk_ctx c = matrix_ctx(m);
+			bool nxe = env & 1;
+			if (m == M_32 && nxe)
+				continue; /* EFER.NXE without PAE changes nothing */
+			c.efer |= nxe ? GW_EFER_NXE : 0;
+			c.cr0 |= (env & 2) ? GW_CR0_WP : 0;
+			c.cr4 |= (env & 4) ? GW_CR4_SMEP : 0;
+			c.cr4 |= (env & 8) ? GW_CR4_SMAP : 0;
+			c.rflags = (env & 16) ? GW_RFLAGS_AC : 0;
+			c.cpl = (env & 32) ? 3 : 0;
+			bool nx_paging = m != M_32 && nxe;
+
+			for (unsigned int bits = 0; bits < 16; bits++) {
+				bool present = bits & 1, rw = bits & 2, us = bits & 4, xd = bits & 8;
+				if (m == M_32 && xd)
+					continue; /* 32-bit entries have no XD bit */
+				uint64_t leaf = M_PAGE | (present ? P : 0) | (rw ? RW : 0) |
+						(us ? US : 0) | (xd ? XD : 0);
+				set_leaf(m, leaf);
+				for (unsigned int a = 0; a < ARRAY_SIZE(accs); a++) {
+					unsigned int acc = accs[a];
+					/* XD without EFER.NXE is a reserved bit. */
+					bool rsvd = present && xd && !nxe;
+					bool ok = present && !rsvd &&
+						  ref_allowed(&c, nx_paging, acc, us, rw, xd);
+					check_case(&c, m, acc, leaf, ok,
+						   ref_error_code(&c, m, acc, present, rsvd), &n);
+				}
+			}
+			/* A reserved bit in a present leaf: P and RSVD both set
+			 * (32-bit paging: a 4 MiB PDE's bit 21, with CR4.PSE). */
+			for (unsigned int a = 0; a < ARRAY_SIZE(accs); a++) {
+				unsigned int acc = accs[a];
+				if (m == M_32) {
+					struct guest_walk_ctx c32 = c;
+					c32.cr4 |= GW_CR4_PSE;
+					e32(T_PD, 0, 0x00400000 | BIT(21) | P | RW | US | PS);
+					check_case(&c32, m, acc,
+						   0x00400000 | BIT(21) | P | RW | US | PS, false,
+						   ref_error_code(&c32, m, acc, true, true), &n);
+					e32(T_PD, 0, (uint32_t)T_PT | P | RW | US);
+				} else {
+					uint64_t leaf = M_PAGE | M_RSVD_BIT | P | RW | US;
+					set_leaf(m, leaf);
+					check_case(&c, m, acc, leaf, false,
+						   ref_error_code(&c, m, acc, true, true), &n);
+				}
+			}
+		}
+	}
+	cr_assert_gt(n, 3000, "%u cases", n);
+}

@@ -783,6 +783,26 @@ Test(lapic, apic_base_illegal_transitions_gp)
 	cr_assert_eq(host_log_count(), 1);
 }
 
+/* Issue 14: without CPUID.1:ECX.x2APIC, setting EXTD is #GP in every state
+ * (SDM Vol. 3A §10.12.1); the other transitions work as before. */
+Test(lapic, apic_base_extd_gp_when_x2apic_not_offered)
+{
+	const uint64_t en = LAPIC_BASE_EN, extd = LAPIC_BASE_EXTD;
+	l.x2apic_offered = false;
+	cr_assert_eq(lapic_msr_write(&l, 0x1B, LAPIC_DEFAULT_BASE | en | extd), LAPIC_MSR_GP,
+		     "xAPIC -> x2APIC");
+	cr_assert_eq(lapic_mode(&l), LAPIC_MODE_XAPIC);
+	msr_wr(0x1B, LAPIC_DEFAULT_BASE);
+	cr_assert_eq(lapic_mode(&l), LAPIC_MODE_DISABLED);
+	cr_assert_eq(lapic_msr_write(&l, 0x1B, LAPIC_DEFAULT_BASE | en | extd), LAPIC_MSR_GP,
+		     "disabled -> x2APIC");
+	cr_assert_eq(lapic_msr_write(&l, 0x1B, LAPIC_DEFAULT_BASE | extd), LAPIC_MSR_GP,
+		     "EXTD without EN");
+	msr_wr(0x1B, LAPIC_DEFAULT_BASE | en);
+	cr_assert_eq(lapic_mode(&l), LAPIC_MODE_XAPIC);
+	cr_assert_eq(lapic_msr_write(&l, 0x80A, 0), LAPIC_MSR_GP, "x2APIC MSRs stay absent");
+}
+
 Test(lapic, apic_base_relocation_and_bsp_flag)
 {
 	msr_wr(MSR_LAPIC_APIC_BASE, 0xFED00000ULL | LAPIC_BASE_EN); /* BSP bit cleared */

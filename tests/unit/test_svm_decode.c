@@ -320,6 +320,16 @@ Test(svm_decode, fixed_lengths_without_nrip)
 	}
 }
 
+/* Issue 14: LGDT/LIDT intercepts go to core, which decodes the
+ * instruction itself (no decode assists under QEMU's TCG). */
+Test(svm_decode, descriptor_table_writes)
+{
+	cr_assert_eq(decode(SVM_EXIT_GDTR_WRITE, 0, 0, 0, 0).reason, EXIT_DTABLE_WRITE);
+	cr_assert_eq(decode(SVM_EXIT_IDTR_WRITE, 0, 0, 0, 0).reason, EXIT_DTABLE_WRITE);
+	cr_assert_eq(decode(SVM_EXIT_IDTR_WRITE, 0, 0, 0, 0).insn_len, 0, "length from core");
+	cr_assert_str_eq(exit_reason_name(EXIT_DTABLE_WRITE), "dtable-write");
+}
+
 Test(svm_decode, nrip_only_when_1_to_15_bytes_ahead)
 {
 	cr_assert_eq(decode(SVM_EXIT_CPUID, 0, 0, GUEST_RIP + 1, 0).insn_len, 1);

@@ -20,6 +20,9 @@
 /* MSRs (SDM Vol. 4; AMD APM Vol. 2 Appendix A). */
 #define MSR_IA32_TSC 0x10
 #define MSR_IA32_APIC_BASE 0x1b
+#define MSR_IA32_SYSENTER_CS 0x174 /* also in vmcs.h, for the VMCS field list */
+#define MSR_IA32_SYSENTER_ESP 0x175
+#define MSR_IA32_SYSENTER_EIP 0x176
 #define MSR_IA32_FEATURE_CONTROL 0x3a
 #define MSR_IA32_PAT 0x277
 #define MSR_EFER 0xc0000080

@@ -104,12 +104,23 @@ static struct virt_caps svm_caps;
 /* MSRs a guest may read and write directly: their values are switched by
  * VMLOAD/VMSAVE or belong to the guest alone (APM §15.11). */
 static const uint32_t msr_passthrough[] = {
-	MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR,
-	MSR_LSTAR,   MSR_CSTAR,   MSR_SFMASK,         0x174,
-	0x175,       0x176, /* SYSENTER_CS/ESP/EIP */
+	MSR_STAR,
+	MSR_SFMASK,
+	MSR_IA32_SYSENTER_CS,
 };
 
-static void msrpm_allow(uint8_t *pm, uint32_t msr)
+/* MSRs read directly but written through core/msr.c: they hold linear
+ * addresses, and QEMU's TCG takes a non-canonical one without the #GP of
+ * SDM Vol. 2B WRMSR (measured: cpu-conform-svm). svm_write_guest_msr
+ * stores the checked value in the VMCB, where VMLOAD takes it from. */
+static const uint32_t msr_read_passthrough[] = {
+	MSR_FS_BASE, MSR_GS_BASE,           MSR_KERNEL_GS_BASE,    MSR_LSTAR,
+	MSR_CSTAR,   MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+};
+
+/* Clear the read (write_too: and write) intercept bits of msr (APM
+ * §15.11: two bits per MSR, read then write). */
+static void msrpm_clear(uint8_t *pm, uint32_t msr, bool write_too)
 {
 	uint32_t base;
 	if (msr <= 0x1fff)
@@ -121,7 +132,12 @@ static void msrpm_allow(uint8_t *pm, uint32_t msr)
 	else
 		return;
 	uint32_t bit = base + msr * 2;
-	pm[bit / 8] &= (uint8_t) ~(3u << (bit % 8)); /* clear read and write intercept */
+	pm[bit / 8] &= (uint8_t) ~((write_too ? 3u : 1u) << (bit % 8));
+}
+
+static void msrpm_allow(uint8_t *pm, uint32_t msr)
+{
+	msrpm_clear(pm, msr, true);
 }
 
 static bool build_permission_maps(void)
@@ -134,6 +150,8 @@ static bool build_permission_maps(void)
 	bh_memset(phys_to_virt(msrpm_pa), 0xff, MSRPM_SIZE); /* every MSR exits ... */
 	for (unsigned int i = 0; i < ARRAY_SIZE(msr_passthrough); i++)
 		msrpm_allow(phys_to_virt(msrpm_pa), msr_passthrough[i]); /* ... but these */
+	for (unsigned int i = 0; i < ARRAY_SIZE(msr_read_passthrough); i++)
+		msrpm_clear(phys_to_virt(msrpm_pa), msr_read_passthrough[i], false);
 	/* TSC_AUX is switched by svm_vcpu_load: the guest may write it. */
 	if (boot_cpu.has_tsc_aux)
 		msrpm_allow(phys_to_virt(msrpm_pa), MSR_TSC_AUX);
@@ -216,10 +234,14 @@ static void setup_controls(struct vmcb_control *c, paddr_t ncr3)
 	/* #DB and #AC: a guest could loop on them in microcode and hold the
 	 * CPU for ever (core/exc_reflect.h); #MC is the machine's. */
 	c->intercept_exc = EXC_INTERCEPTED;
+	/* RDPMC: no PMU is offered, so it is #GP (core/exits.c; QEMU's TCG
+	 * raises #UD). LGDT/LIDT: QEMU's TCG takes a non-canonical base in
+	 * 64-bit mode (measured: cpu-conform-svm), so core emulates them. */
 	c->intercept_misc1 = INTERCEPT1_INTR | INTERCEPT1_NMI | INTERCEPT1_SMI | INTERCEPT1_INIT |
 			     INTERCEPT1_CPUID | INTERCEPT1_INVD | INTERCEPT1_HLT |
-			     INTERCEPT1_INVLPGA | INTERCEPT1_IOIO | INTERCEPT1_MSR |
-			     INTERCEPT1_TASK_SWITCH | INTERCEPT1_SHUTDOWN;
+			     INTERCEPT1_RDPMC | INTERCEPT1_INVLPGA | INTERCEPT1_IOIO |
+			     INTERCEPT1_MSR | INTERCEPT1_TASK_SWITCH | INTERCEPT1_SHUTDOWN |
+			     INTERCEPT1_IDTR_WRITE | INTERCEPT1_GDTR_WRITE;
 	c->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
 			     INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI |
 			     INTERCEPT2_SKINIT | INTERCEPT2_XSETBV | INTERCEPT2_MONITOR |
@@ -414,6 +436,39 @@ static void svm_set_sregs(struct vcpu *v, const struct vcpu_sregs *r)
 	g->rsp = v->gpr[GPR_RSP];
 	g->rax = v->gpr[GPR_RAX];
 	((struct svm_vcpu *)v->arch)->vmcb->ctl.tlb_control = TLB_CONTROL_FLUSH_ALL;
+}
+
+/* The VMCB holds the guest's FS/GS base and the syscall MSRs (VMSAVE put
+ * them there at the last #VMEXIT; VMLOAD takes them at the next VMRUN). */
+static bool svm_write_guest_msr(struct vcpu *v, uint32_t index, uint64_t val)
+{
+	struct vmcb_save *g = &((struct svm_vcpu *)v->arch)->vmcb->save;
+
+	switch (index) {
+	case MSR_FS_BASE:
+		g->fs.base = val;
+		return true;
+	case MSR_GS_BASE:
+		g->gs.base = val;
+		return true;
+	case MSR_KERNEL_GS_BASE:
+		g->kernel_gs_base = val;
+		return true;
+	case MSR_LSTAR:
+		g->lstar = val;
+		return true;
+	case MSR_CSTAR:
+		g->cstar = val;
+		return true;
+	case MSR_IA32_SYSENTER_ESP:
+		g->sysenter_esp = val;
+		return true;
+	case MSR_IA32_SYSENTER_EIP:
+		g->sysenter_eip = val;
+		return true;
+	default:
+		return false;
+	}
 }
 
 static void svm_get_sregs(struct vcpu *v, struct vcpu_sregs *r)
@@ -757,6 +812,7 @@ const struct vcpu_backend svm_backend = {
 	.vcpu_destroy = svm_vcpu_destroy,
 	.set_sregs = svm_set_sregs,
 	.get_sregs = svm_get_sregs,
+	.write_guest_msr = svm_write_guest_msr,
 	.load = svm_vcpu_load,
 	.run = svm_run,
 	.inject = svm_inject,

@@ -94,6 +94,10 @@ void svm_decode_exit_other(const struct svm_exit_raw *raw, struct vm_exit *e)
 		e->reason = EXIT_RDPMC;
 		e->insn_len = svm_insn_length(raw, LEN_RDTSC);
 		break;
+	case SVM_EXIT_IDTR_WRITE:
+	case SVM_EXIT_GDTR_WRITE:
+		e->reason = EXIT_DTABLE_WRITE; /* core decodes LGDT/LIDT itself */
+		break;
 	case SVM_EXIT_MONITOR:
 	case SVM_EXIT_MWAIT:
 		e->reason = EXIT_MONITOR_MWAIT;

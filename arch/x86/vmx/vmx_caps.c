@@ -82,8 +82,10 @@ static const char *compute_controls(struct vmx_hw *hw)
 	if (!vmx_adjust_controls(hw->pin_cap, 0, PIN_EXTINT_EXITING | PIN_NMI_EXITING, &hw->pin))
 		return "no external-interrupt or NMI exiting";
 	/* CR8 exits keep the host APIC's TPR out of the guest's hands; MONITOR
-	 * and MWAIT exit so they #UD instead of sleeping on host memory. */
-	if (!vmx_adjust_controls(hw->proc_cap, PROC_MWAIT_EXITING | PROC_MONITOR_EXITING,
+	 * and MWAIT exit so they #UD instead of sleeping on host memory; RDPMC
+	 * exits so it is #GP with no PMU offered (Bochs reads its counters). */
+	if (!vmx_adjust_controls(hw->proc_cap,
+				 PROC_MWAIT_EXITING | PROC_MONITOR_EXITING | PROC_RDPMC_EXITING,
 				 PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
 						 PROC_SECONDARY_CONTROLS | PROC_CR8_LOAD_EXITING |
 						 PROC_CR8_STORE_EXITING,
