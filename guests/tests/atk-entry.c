@@ -47,14 +47,11 @@ static int try_cr4(uintptr_t v)
 static void bad_cr0(void)
 {
 	uintptr_t cr0 = read_cr0();
-	int high = try_cr0(cr0 | (1ull << 40));                       /* reserved: #GP */
+	int high = try_cr0(cr0 | (1ull << 40)); /* reserved: #GP */
 	exits();
 	/* Reserved high bits: #GP, or (QEMU's TCG) dropped; never kept. */
-	rt_check("cr0_reserved_bits",
-		 (high == VEC_GP || high < 0) &&
-			 read_cr0() == cr0,
-		 "vector %d, cr0 %lx (was %lx)", high,
-		 (unsigned long)read_cr0(), (unsigned long)cr0);
+	rt_check("cr0_reserved_bits", (high == VEC_GP || high < 0) && read_cr0() == cr0,
+		 "vector %d, cr0 %lx (was %lx)", high, (unsigned long)read_cr0(), (unsigned long)cr0);
 }
 
 static void bad_cr4(void)
@@ -123,8 +120,8 @@ static void bad_segments(void)
 	exits();
 	asm volatile("mov %0, %%fs" : : "r"((uint16_t)0) : "memory");
 	asm volatile("lgdt %0" : : "m"(old) : "memory");
-	rt_check("ltr_lldt_garbage", v[0] == VEC_GP && v[1] == VEC_GP && v[2] == VEC_GP &&
-					     v[3] == VEC_GP,
+	rt_check("ltr_lldt_garbage",
+		 v[0] == VEC_GP && v[1] == VEC_GP && v[2] == VEC_GP && v[3] == VEC_GP,
 		 "vectors %d %d %d %d", v[0], v[1], v[2], v[3]);
 }
 
@@ -207,8 +204,7 @@ static void rflags_vm(void)
 		     : "i"(RFLAGS_VM)
 		     : "rax", "rcx", "memory");
 	exits();
-	rt_check("rflags_vm_in_long_mode", !(flags & RFLAGS_VM), "RFLAGS %lx after IRETQ",
-		 flags);
+	rt_check("rflags_vm_in_long_mode", !(flags & RFLAGS_VM), "RFLAGS %lx after IRETQ", flags);
 }
 
 static void xsetbv_bad(void)

@@ -36,8 +36,7 @@ static void monitor_mwait(void)
 	/* Not offered: #UD. If it ever is, MWAIT must return (no wake-up
 	 * source is armed, so it may only return because the hypervisor
 	 * treats it as a NOP or HLT with IF = 0 would have stopped us). */
-	rt_check("monitor_mwait", offered ? v < 0 : v == VEC_UD, "offered %d, vector %d", offered,
-		 v);
+	rt_check("monitor_mwait", offered ? v < 0 : v == VEC_UD, "offered %d, vector %d", offered, v);
 	/* And with interrupts off, a loop of them. */
 	irq_disable();
 	unsigned bad = 0;
@@ -63,15 +62,17 @@ static void cache_insns(void)
 	static const uint32_t ctr[3] = { 0x7fffffff, 0x40000000, 0xffffffff };
 	for (unsigned i = 0; i < 3; i++) {
 		rt_exc_prepare();
-		asm volatile(RT_TRY_BEGIN "rdpmc" RT_TRY_END : : "c"(ctr[i]) : "rax", "rdx", "memory");
+		asm volatile(RT_TRY_BEGIN "rdpmc" RT_TRY_END
+			     :
+			     : "c"(ctr[i])
+			     : "rax", "rdx", "memory");
 		v[i] = atk_vector();
 	}
 	/* #GP on hardware; #UD where the hypervisor offers no counters. */
 	bool ok = true;
 	for (unsigned i = 0; i < 3; i++)
 		ok = ok && (v[i] == VEC_GP || v[i] == VEC_UD);
-	rt_check("rdpmc_bad_counters", ok,
-		 "vectors %d %d %d", v[0], v[1], v[2]);
+	rt_check("rdpmc_bad_counters", ok, "vectors %d %d %d", v[0], v[1], v[2]);
 }
 
 static bool leaf_same(uint32_t l, uint32_t s)
@@ -82,8 +83,8 @@ static bool leaf_same(uint32_t l, uint32_t s)
 
 static void cpuid_sweep(void)
 {
-	static const uint32_t bases[] = { 0, 0x40000000, 0x80000000, 0xC0000000, 0x8FFFFFF0,
-					  0xFFFFFFF0 };
+	static const uint32_t bases[] = { 0,          0x40000000, 0x80000000,
+					  0xC0000000, 0x8FFFFFF0, 0xFFFFFFF0 };
 	unsigned unstable = 0, n = 0;
 	for (unsigned b = 0; b < ARRAY_SIZE(bases); b++)
 		for (uint32_t l = bases[b]; l < bases[b] + 0x40 && l >= bases[b]; l++)
@@ -147,8 +148,8 @@ static void task_switch_and_tlb(void)
 	asm volatile(RT_TRY_BEGIN "invpcid %0, %1" RT_TRY_END : : "m"(desc), "r"(0ul) : "memory");
 	int v3 = atk_vector();
 	rt_check("far_jump_task_invlpg_invpcid",
-		 v1 == VEC_GP && v2 == VEC_GP && (v3 == VEC_UD || v3 == VEC_GP),
-		 "vectors %d %d %d", v1, v2, v3);
+		 v1 == VEC_GP && v2 == VEC_GP && (v3 == VEC_UD || v3 == VEC_GP), "vectors %d %d %d",
+		 v1, v2, v3);
 }
 
 void guest_main(void)

@@ -50,8 +50,8 @@ static void lapic_odd(void)
 	uint32_t x = mmio_rd32(LAPIC_BASE + 0x22) | mmio_rd32(LAPIC_BASE + 0x2FE);
 	mmio_wr32(LAPIC_BASE + 0x302, 0xFFFFFFFF);
 	mmio_wr32(LAPIC_BASE + 0xF2, 0);
-	rt_check("lapic_odd_sizes", foreign == 0 && lapic_rd(LAPIC_ID) == id &&
-					     lapic_rd(LAPIC_SVR) == svr,
+	rt_check("lapic_odd_sizes",
+		 foreign == 0 && lapic_rd(LAPIC_ID) == id && lapic_rd(LAPIC_SVR) == svr,
 		 "%u non-neutral reads; ID %x SVR %x (were %x %x)", foreign, lapic_rd(LAPIC_ID),
 		 lapic_rd(LAPIC_SVR), id, svr);
 	rt_check("lapic_misaligned_dwords", neutral(x, 4), "read %x", x);

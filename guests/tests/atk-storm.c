@@ -58,8 +58,8 @@ static void self_ipi_storm(void)
 			lapic_wr(LAPIC_ICR_LOW, ICR_SH_SELF | ICR_DM_FIXED | VEC_SELF);
 	irq_disable();
 	rt_printf("atk-storm: %lu self-IPIs sent, %lu taken\n", sent, hits[VEC_SELF]);
-	rt_check("self_ipi_storm", hits[VEC_SELF] > 0 && hits[VEC_SELF] <= sent,
-		 "%lu taken of %lu", hits[VEC_SELF], sent);
+	rt_check("self_ipi_storm", hits[VEC_SELF] > 0 && hits[VEC_SELF] <= sent, "%lu taken of %lu",
+		 hits[VEC_SELF], sent);
 }
 
 static void timer_storm(void)

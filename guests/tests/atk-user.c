@@ -11,13 +11,30 @@
 
 #define RFLAGS_IOPL3 (3ul << 12)
 
-enum { U_IN, U_OUT, U_OUT_IOPL, U_RDMSR, U_WRMSR, U_CR0, U_CR3W, U_CR4, U_LMSW, U_CLTS,
-       U_HLT, U_CLI, U_INVD, U_WBINVD, U_LGDT, U_DR7, U_N };
-static const char *const names[U_N] = { "in",    "out",  "out_after_popf_iopl3",
-					"rdmsr", "wrmsr", "mov_cr0",
+enum {
+	U_IN,
+	U_OUT,
+	U_OUT_IOPL,
+	U_RDMSR,
+	U_WRMSR,
+	U_CR0,
+	U_CR3W,
+	U_CR4,
+	U_LMSW,
+	U_CLTS,
+	U_HLT,
+	U_CLI,
+	U_INVD,
+	U_WBINVD,
+	U_LGDT,
+	U_DR7,
+	U_N
+};
+static const char *const names[U_N] = { "in",         "out",     "out_after_popf_iopl3",
+					"rdmsr",      "wrmsr",   "mov_cr0",
 					"mov_to_cr3", "mov_cr4", "lmsw",
-					"clts",  "hlt",   "cli",
-					"invd",  "wbinvd", "lgdt",
+					"clts",       "hlt",     "cli",
+					"invd",       "wbinvd",  "lgdt",
 					"mov_to_dr7" };
 
 struct user_out {
@@ -25,11 +42,11 @@ struct user_out {
 	unsigned long iopl_after_popf;
 };
 
-#define U_TRY(i, insn, ...)                                                             \
-	do {                                                                            \
-		rt_exc_prepare();                                                       \
+#define U_TRY(i, insn, ...)                                                            \
+	do {                                                                           \
+		rt_exc_prepare();                                                      \
 		asm volatile(RT_TRY_BEGIN insn RT_TRY_END : : __VA_ARGS__ : "memory"); \
-		o->vec[i] = atk_vector();                                               \
+		o->vec[i] = atk_vector();                                              \
 	} while (0)
 
 static long user_part(void *arg)
@@ -82,6 +99,6 @@ void guest_main(void)
 	}
 	rt_check_eq("cpl3_port_io", "IOPL after POPF at CPL 3", o.iopl_after_popf, 0);
 	rt_check("cpl3_privileged_insns", bad == 0, "%u instructions did not raise #GP", bad);
-	rt_check("cpl3_state_unchanged", read_cr0() == cr0 && read_cr3() == cr3,
-		 "cr0 %lx cr3 %lx", (unsigned long)read_cr0(), (unsigned long)read_cr3());
+	rt_check("cpl3_state_unchanged", read_cr0() == cr0 && read_cr3() == cr3, "cr0 %lx cr3 %lx",
+		 (unsigned long)read_cr0(), (unsigned long)read_cr3());
 }
