@@ -8,7 +8,8 @@
  * never EOId (the I/O APIC's remote IRR must hold it to one delivery),
  * and every I/O APIC pin pointed at vectors 0-15, which a local APIC
  * refuses as illegal (SDM Vol. 3A §11.5.3): none may reach the IDT as an
- * exception. Each storm must only cost this partition its own time. */
+ * exception. Each storm must only cost this partition its own time: the
+ * bystander beside it keeps at least 40% of the CPU. */
 #include "atk.h"
 
 #define STORM_NS 250000000ul
@@ -31,10 +32,21 @@
 
 static volatile unsigned long hits[256];
 
+/* Where an interrupt and its EOI take longer than the period (Bochs counts
+ * the hypervisor's instructions as time), a storm leaves the interrupted
+ * loop no time to see its end: the handlers end a storm themselves after
+ * STORM_MAX interrupts. */
+#define STORM_MAX 20000ul
+
 static void on_irq_eoi(uint8_t v, uintptr_t ip)
 {
 	(void)ip;
-	hits[v]++;
+	if (++hits[v] == STORM_MAX) {
+		if (v == VEC_TIMER)
+			lapic_wr(LAPIC_LVT_TIMER, LVT_MASKED);
+		if (v == VEC_PIT)
+			ioapic_wr(IOAPIC_REDTBL(PIT_GSI), IOAPIC_MASKED);
+	}
 	lapic_wr(LAPIC_EOI, 0);
 }
 
