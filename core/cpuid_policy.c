@@ -448,6 +448,14 @@ uint64_t cpuid_cr4_allowed(const struct cpuid_table *t)
 	return ok & CR4_VIRTUALISED;
 }
 
+#define EFER_LME_BIT BIT(8)
+#define CR0_PG_BIT BIT(31)
+
+bool efer_write_ok(uint64_t old_efer, uint64_t new_efer, uint64_t cr0)
+{
+	return !((cr0 & CR0_PG_BIT) && ((old_efer ^ new_efer) & EFER_LME_BIT));
+}
+
 void cpuid_table_build(struct cpuid_table *t, const struct cpuid_policy *p, cpuid_host_fn host)
 {
 	bh_memset(t, 0, sizeof(*t));

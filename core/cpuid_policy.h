@@ -84,6 +84,13 @@ uint64_t cpuid_cr4_allowed(const struct cpuid_table *t);
 
 /* Whether a MOV to CR4 is legal is core/cr_policy.h's to say. */
 
+/* WRMSR to IA32_EFER (SDM Vol. 4 Table 2-2, Vol. 3A §10.8.5; APM Vol. 2
+ * §3.1.7): changing LME while CR0.PG is set is #GP. Without this check a
+ * guest could leave LMA = 1 with LME = 0 under paging, which VM entry
+ * refuses (SDM Vol. 3C §27.3.1.1): "VM entry failed" instead of a #GP.
+ * False means #GP. */
+bool efer_write_ok(uint64_t old_efer, uint64_t new_efer, uint64_t cr0);
+
 typedef struct cpuid_result (*cpuid_host_fn)(uint32_t leaf, uint32_t subleaf);
 
 void cpuid_table_build(struct cpuid_table *t, const struct cpuid_policy *p, cpuid_host_fn host);

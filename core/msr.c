@@ -212,6 +212,8 @@ bool msr_write(struct vcpu *v, uint32_t index, uint64_t val)
 		if (val & ~EFER_GUEST_ALLOWED)
 			return false;
 		vcpu_backend->get_sregs(v, &s);
+		if (!efer_write_ok(s.efer, val, s.cr0))
+			return false;
 		/* LMA is the CPU's to set: keep the current value. */
 		s.efer = (val & ~EFER_LMA) | (s.efer & EFER_LMA);
 		vcpu_backend->set_sregs(v, &s);

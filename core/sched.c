@@ -180,6 +180,25 @@ static uint64_t vcpu_deadline_tsc(const struct vcpu *v)
 	return tsc_at_time_ns(v->part->start_ns + ns);
 }
 
+/* While another vCPU runs here, a runnable vCPU that waits for this CPU
+ * can take no interrupt: its timers can wait for its own slice (the tick
+ * at every slice boundary fires them; missed periodic ticks coalesce as on
+ * a busy host). Arming the host timer for them would stop the running
+ * vCPU for another partition's timers, in its own time: a partition with a
+ * fast timer took 12% of a bystander's CPU so (atk-storm on VMX). A halted
+ * vCPU still needs its timers to wake it. One-vCPU partitions only, for
+ * the device timers: an SMP partition's devices may interrupt a vCPU that
+ * runs or sleeps on another CPU. */
+static bool waits_for_this_cpu(const struct percpu *cpu, const struct vcpu *v)
+{
+	return cpu->current && v != cpu->current && v->state == VCPU_RUNNABLE;
+}
+
+static bool devices_wait(const struct percpu *cpu, const struct partition *p)
+{
+	return p->nr_vcpus == 1 && waits_for_this_cpu(cpu, p->vcpu[0]);
+}
+
 static void recompute_deadline(struct percpu *cpu)
 {
 	struct sched_cpu *sc = &sched_cpus[cpu->id];
@@ -187,13 +206,15 @@ static void recompute_deadline(struct percpu *cpu)
 	for (unsigned int i = 0; i < nr_partitions; i++) {
 		if (!ticks_here(&partitions[i], cpu))
 			continue;
-		d = MIN(d, partition_deadline_tsc(&partitions[i]));
+		if (!devices_wait(cpu, &partitions[i]))
+			d = MIN(d, partition_deadline_tsc(&partitions[i]));
 		uint64_t restart_ns = partition_restart_wait_until_ns(&partitions[i]);
 		if (restart_ns != UINT64_MAX)
 			d = MIN(d, tsc_at_time_ns(restart_ns)); /* a rate-limited restart */
 	}
 	for (unsigned int k = 0; k < sc->nr_rq; k++)
-		d = MIN(d, vcpu_deadline_tsc(sc->rq[k]));
+		if (!waits_for_this_cpu(cpu, sc->rq[k]))
+			d = MIN(d, vcpu_deadline_tsc(sc->rq[k]));
 	sc->deadline_tsc = d;
 }
 
@@ -531,6 +552,7 @@ static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
 	/* Its partition's console output, in its own slice's time. */
 	if (v == v->part->vcpu[0])
 		partition_consoles_drain(v->part, SCHED_CONSOLE_BYTES, cpu->slice_end_tsc, false);
+	recompute_deadline(cpu); /* without the timers that wait for their slice */
 	arm_host_timer(cpu);
 	fpu_switch_to(cpu, v);
 	/* Another partition's vCPU ran here last: what it trained the branch

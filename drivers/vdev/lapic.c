@@ -572,6 +572,20 @@ uint64_t lapic_next_deadline(const struct lapic *l)
 	return l->timer_armed ? l->timer_deadline_ns : VDEV_NO_DEADLINE;
 }
 
+/* A periodic timer reloads no faster than every LAPIC_TIMER_MIN_PERIOD_NS:
+ * a count of 1 at divide-by-1 would ask for an interrupt every nanosecond,
+ * and each expiry costs the host a timer interrupt and an exit, so such a
+ * guest kept its host CPU in the hypervisor (atk-storm; KVM clamps the same
+ * way, to 200 us by default). The first expiry keeps the programmed time. */
+static uint64_t periodic_floor(struct lapic *l, uint64_t period)
+{
+	if (period >= LAPIC_TIMER_MIN_PERIOD_NS)
+		return period;
+	lapic_warn_once(l, W_TIMER_PERIOD, "periodic timer of %llu ns reloads every %u ns",
+			(unsigned long long)period, LAPIC_TIMER_MIN_PERIOD_NS);
+	return LAPIC_TIMER_MIN_PERIOD_NS;
+}
+
 void lapic_tick(struct lapic *l, uint64_t now)
 {
 	uint64_t period, n, step;
@@ -587,6 +601,7 @@ void lapic_tick(struct lapic *l, uint64_t now)
 			l->timer_armed = false;
 			break;
 		}
+		period = periodic_floor(l, period);
 		n = (now - l->timer_deadline_ns) / period + 1;
 		l->timer_coalesced += n - 1;
 		if (__builtin_mul_overflow(n, period, &step) ||

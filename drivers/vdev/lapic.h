@@ -25,6 +25,10 @@
 
 #include "drivers/vdev/vdev.h"
 
+/* The shortest period a periodic timer reloads with (lapic.c,
+ * periodic_floor): 10 kHz. */
+#define LAPIC_TIMER_MIN_PERIOD_NS 100000u
+
 #define LAPIC_DEFAULT_BASE 0xFEE00000ULL
 #define LAPIC_MMIO_SIZE 0x1000ULL
 #define LAPIC_TIMER_HZ 1000000000ULL

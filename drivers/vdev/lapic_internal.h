@@ -47,6 +47,7 @@ enum lapic_warning {
 	W_DFR_MODEL = 1u << 10,
 	W_TSC_HZ = 1u << 11,
 	W_ACK = 1u << 12,
+	W_TIMER_PERIOD = 1u << 13,
 };
 
 /* Outcome of a register access, shared by the MMIO and MSR paths. */

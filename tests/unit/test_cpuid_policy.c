@@ -665,3 +665,15 @@ Test(cpuid_models, unknown_leaves_read_zero)
 }
 
 /* The MOV-to-CR4 rules are tested in test_cr_policy.c. */
+
+/* WRMSR to EFER: LME may not change under paging (found by atk-entry: on
+ * VMX the write went through and the next VM entry failed). */
+Test(efer_write, lme_fixed_while_paging)
+{
+	uint64_t lme = 1ull << 8, lma = 1ull << 10, sce = 1, nxe = 1ull << 11, pg = 1ull << 31;
+	cr_assert_not(efer_write_ok(lme | lma, lma, pg | 1), "LME off under paging");
+	cr_assert_not(efer_write_ok(0, lme, pg | 1), "LME on under 32-bit paging");
+	cr_assert(efer_write_ok(lme | lma, lme | lma | sce | nxe, pg | 1), "other bits");
+	cr_assert(efer_write_ok(0, lme, 1), "LME on before paging (the way into long mode)");
+	cr_assert(efer_write_ok(lme, 0, 1), "LME off without paging");
+}

@@ -467,17 +467,30 @@ Test(lapic, periodic_reloads_without_drift)
 	sw_enable();
 	wr(LAPIC_TIMER_DIVIDE, 0xB);
 	wr(LAPIC_LVT_TIMER, 0x20000 | 0xEF);
-	wr(LAPIC_TIMER_INITIAL, 1000);
-	lapic_tick(&l, 1037); /* the platform is 37 ns late */
+	wr(LAPIC_TIMER_INITIAL, 100000);
+	lapic_tick(&l, 100037); /* the platform is 37 ns late */
 	cr_assert(irr_has(0xEF));
-	cr_assert_eq(lapic_next_deadline(&l), 2000, "reload from the expiry, not from now");
+	cr_assert_eq(lapic_next_deadline(&l), 200000, "reload from the expiry, not from now");
 	cr_assert_eq(inject(), 0xEF);
 	wr(LAPIC_EOI, 0);
-	lapic_tick(&l, 2000);
+	lapic_tick(&l, 200000);
 	cr_assert(irr_has(0xEF));
-	cr_assert_eq(lapic_next_deadline(&l), 3000);
+	cr_assert_eq(lapic_next_deadline(&l), 300000);
 	cr_assert_eq(l.timer_fired, 2);
 	cr_assert_eq(l.timer_coalesced, 0);
+}
+
+/* atk-storm: count 1 at divide-by-1 would be an interrupt per nanosecond. */
+Test(lapic, periodic_reload_has_a_floor)
+{
+	sw_enable();
+	wr(LAPIC_TIMER_DIVIDE, 0xB);
+	wr(LAPIC_LVT_TIMER, 0x20000 | 0xEF);
+	wr(LAPIC_TIMER_INITIAL, 1);
+	cr_assert_eq(lapic_next_deadline(&l), clk.now + 1, "the first expiry as programmed");
+	lapic_tick(&l, clk.now + 1);
+	cr_assert(irr_has(0xEF));
+	cr_assert_eq(lapic_next_deadline(&l), clk.now + 1 + LAPIC_TIMER_MIN_PERIOD_NS);
 }
 
 Test(lapic, periodic_lost_ticks_coalesce)
@@ -485,14 +498,14 @@ Test(lapic, periodic_lost_ticks_coalesce)
 	sw_enable();
 	wr(LAPIC_TIMER_DIVIDE, 0xB);
 	wr(LAPIC_LVT_TIMER, 0x20000 | 0xEF);
-	wr(LAPIC_TIMER_INITIAL, 1000);
+	wr(LAPIC_TIMER_INITIAL, 100000);
 	unsigned int kicks = plat.kicks;
-	lapic_tick(&l, 5500);
+	lapic_tick(&l, 550000);
 	cr_assert_eq(l.timer_fired, 1, "one interrupt, not five");
 	cr_assert_eq(l.timer_coalesced, 4);
 	cr_assert_eq(plat.kicks, kicks + 1);
-	cr_assert_eq(lapic_next_deadline(&l), 6000);
-	cr_assert_gt(lapic_next_deadline(&l), 5500);
+	cr_assert_eq(lapic_next_deadline(&l), 600000);
+	cr_assert_gt(lapic_next_deadline(&l), 550000);
 }
 
 Test(lapic, periodic_current_count_reloads_between_ticks)
@@ -512,12 +525,12 @@ Test(lapic, masked_periodic_still_reloads)
 	sw_enable();
 	wr(LAPIC_TIMER_DIVIDE, 0xB);
 	wr(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | 0x20000 | 0xEF);
-	wr(LAPIC_TIMER_INITIAL, 1000);
-	lapic_tick(&l, 1000);
+	wr(LAPIC_TIMER_INITIAL, 100000);
+	lapic_tick(&l, 100000);
 	cr_assert_not(irr_has(0xEF));
-	cr_assert_eq(lapic_next_deadline(&l), 2000);
+	cr_assert_eq(lapic_next_deadline(&l), 200000);
 	wr(LAPIC_LVT_TIMER, 0x20000 | 0xEF); /* unmask: next expiry delivers */
-	lapic_tick(&l, 2000);
+	lapic_tick(&l, 200000);
 	cr_assert(irr_has(0xEF));
 }
 
