@@ -85,7 +85,7 @@ run-bochs: deps-check $(BUILD)/bulkhead.iso
 # Everything the integration tests boot. The tests build their own ISOs and
 # ESPs (each with its own command lines) in $(BUILD)/itest/<test>/; the
 # user-facing ISO and ESP are built too, so `make test` proves they build.
-ITEST_DEPS := $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL) $(GUEST_IMAGES) $(MBTEST) $(MBTEST_AOUT) $(MBTEST_MODULE) \
+ITEST_DEPS := $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL) $(GUEST_IMAGES) $(MBTEST) $(MBTEST_AOUT) $(MBTEST_MODULE) $(CPUCONF) \
 	$(BUILD)/bulkhead.iso $(ESP_IMG) $(LINUX_PLATFORM_IMAGES) $(LINUX_VIRTIO_IMAGES) \
 	$(LINUX_VIRTIO_DISK) $(LINUX_CLOUD_IMAGES) $(MEMTEST_IMAGE)
 

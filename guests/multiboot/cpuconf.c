@@ -23,11 +23,9 @@
  * which), so under `make conformance` only its Bulkhead run must pass. */
 #include <stdint.h>
 
+#include "kout.h"
+
 #define MB1_BOOT_MAGIC 0x2badb002u
-#define COM1 0x3f8
-#define UART_LSR 5
-#define LSR_THRE 0x20
-#define LSR_IDLE 0x60
 #define DEBUG_EXIT_PORT 0xf4
 #define EXIT_UNEXPECTED 0x7e
 
@@ -61,34 +59,6 @@
 #define KERNEL_CS 0x08
 
 /* ---- output --------------------------------------------------------------- */
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void putc_com1(char c)
-{
-	while (!(inb(COM1 + UART_LSR) & LSR_THRE))
-		;
-	outb(COM1, (uint8_t)c);
-}
-
-static void puts(const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\n')
-			putc_com1('\r');
-		putc_com1(*s);
-	}
-}
 
 static void puthex(uint64_t v)
 {

@@ -23,6 +23,8 @@
  * runtime: it must not use Bulkhead's hypercalls. */
 #include <stdint.h>
 
+#include "kout.h"
+
 #define MB1_BOOT_MAGIC 0x2badb002u
 #define MBI_FLAG_MEMORY (1u << 0)
 #define MBI_FLAG_CMDLINE (1u << 2)
@@ -31,10 +33,6 @@
 #define MMAP_AVAILABLE 1
 #define HIGH_RAM 0x100000u
 
-#define COM1 0x3f8
-#define UART_LSR 5
-#define LSR_THRE 0x20
-#define LSR_IDLE 0x60 /* THR and transmitter empty */
 #define DEBUG_EXIT_PORT 0xf4
 
 #define FW_CFG_SEL 0x510
@@ -75,39 +73,6 @@ static const void *phys(uint32_t a)
 	const void *p;
 	__asm__("" : "=r"(p) : "0"(a));
 	return p;
-}
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
-}
-
-static inline void outw(uint16_t port, uint16_t v)
-{
-	__asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static void putc_com1(char c)
-{
-	while (!(inb(COM1 + UART_LSR) & LSR_THRE))
-		;
-	outb(COM1, (uint8_t)c);
-}
-
-static void puts(const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\n')
-			putc_com1('\r');
-		putc_com1(*s);
-	}
 }
 
 static void putu(uint32_t v)

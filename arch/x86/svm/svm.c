@@ -555,15 +555,29 @@ extern char __text_start[], __text_end[];
  * guest's (docs/testing.md); it is checked on NPF exits only. Says so,
  * with what is needed to tell how it got there, instead of the misleading
  * "write of unmapped guest-physical". */
-static bool host_state_in_vmcb(struct vcpu *v, const struct vmcb *vmcb, uint64_t entered_rip,
-			       enum exit_reason prev)
+static uint64_t host_cr3(void)
 {
 	uint64_t cr3;
 	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	return cr3;
+}
+
+/* RIP in the hypervisor's code and CR3 its page tables. */
+static bool vmcb_holds_host_state(const struct vmcb *vmcb)
+{
 	uint64_t rip = vmcb->save.rip;
 	uint64_t page = ~(uint64_t)(PAGE_SIZE - 1);
-	if (rip < (uint64_t)(uintptr_t)__text_start || rip >= (uint64_t)(uintptr_t)__text_end ||
-	    (vmcb->save.cr3 & page) != (cr3 & page))
+	return rip >= (uint64_t)(uintptr_t)__text_start && rip < (uint64_t)(uintptr_t)__text_end &&
+	       (vmcb->save.cr3 & page) == (host_cr3() & page);
+}
+
+static bool host_state_in_vmcb(struct vcpu *v, const struct vmcb *vmcb, uint64_t entered_rip,
+			       enum exit_reason prev)
+{
+	uint64_t cr3 = host_cr3();
+	uint64_t rip = vmcb->save.rip;
+	uint64_t page = ~(uint64_t)(PAGE_SIZE - 1);
+	if (!vmcb_holds_host_state(vmcb))
 		return false;
 	if (v->exit.reason == EXIT_MMIO && (v->exit.mem.gpa & page) != (cr3 & page))
 		return false; /* an NPF elsewhere: not the signature */
@@ -604,8 +618,15 @@ static __attribute__((noinline)) void decode_other(struct vcpu *v, struct vmcb *
 		v->exit.entry_fail.value = vmcb->save.rip;
 		return;
 	}
+	/* QEMU's TCG stores the host's registers over the guest state when a
+	 * check fails (its VMRUN had begun the switch): the check that failed
+	 * can no longer be read from the VMCB. */
 	if (unlikely(v->exit.reason == EXIT_ENTRY_FAILED))
-		v->exit.entry_fail.what = svm_failed_check(vmcb);
+		v->exit.entry_fail.what =
+				vmcb_holds_host_state(vmcb)
+						? "a VMRUN consistency check (APM Vol. 2 §15.5.1); the emulator "
+						  "overwrote the guest state with the host's, so which one is not known"
+						: svm_failed_check(vmcb);
 	if (v->exit.reason == EXIT_DR_ACCESS)
 		svm_dr_first_use(v, vmcb);
 	/* An intercepted #DB has updated DR6 in the VMCB already (unlike
