@@ -28,7 +28,7 @@ for r in $(seq "$rounds"); do
 	start=$SECONDS
 	if make test-integration ITEST_ARGS="$*" >"build/test-loaded-$r.log" 2>&1; then
 		passed=$((passed + 1))
-		echo "round $r: $(tail -n 1 "build/test-loaded-$r.log") in $((SECONDS - start)) s"
+		echo "round $r: $(grep "^integration: [0-9]* passed" "build/test-loaded-$r.log" | tail -n 1) in $((SECONDS - start)) s"
 	else
 		echo "round $r: FAILED in $((SECONDS - start)) s (build/test-loaded-$r.log):"
 		grep -E '^FAIL|^      [a-z]' "build/test-loaded-$r.log" | head -n 30

@@ -633,8 +633,14 @@ static __attribute__((noinline)) void decode_other(struct vcpu *v, struct vmcb *
 	 * VMX); clear DR7.GD as its delivery would (SDM Vol. 3B §18.2.4). */
 	if (v->exit.reason == EXIT_EXCEPTION && v->exit.exc.vector == EXC_DB)
 		vmcb->save.dr7 = exc_dr7_after_db(vmcb->save.dr7);
-	if (v->exit.reason == EXIT_INTR_WINDOW)
-		svm_request_intr_window(v, false); /* VINTR or IRET: one window is one exit */
+	/* VINTR or IRET: one window is one exit. The IRET intercept goes
+	 * even while V_IRQ still holds an injected interrupt (an IRET with IF
+	 * clear, in a handler of an exception delivered first): left on, the
+	 * same IRET would exit again and again. */
+	if (v->exit.reason == EXIT_INTR_WINDOW) {
+		vmcb->ctl.intercept_misc1 &= ~INTERCEPT1_IRET;
+		svm_request_intr_window(v, false);
+	}
 }
 
 /* True while V_IRQ holds an interrupt svm_inject gave that the guest has
