@@ -198,48 +198,23 @@ static inline void invlpg(uint64_t va)
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
-static inline uint16_t read_cs(void)
-{
-	uint16_t s;
-	__asm__ volatile("mov %%cs, %0" : "=r"(s));
-	return s;
-}
-static inline uint16_t read_ss(void)
-{
-	uint16_t s;
-	__asm__ volatile("mov %%ss, %0" : "=r"(s));
-	return s;
-}
-static inline uint16_t read_ds(void)
-{
-	uint16_t s;
-	__asm__ volatile("mov %%ds, %0" : "=r"(s));
-	return s;
-}
-static inline uint16_t read_es(void)
-{
-	uint16_t s;
-	__asm__ volatile("mov %%es, %0" : "=r"(s));
-	return s;
-}
-static inline uint16_t read_fs(void)
-{
-	uint16_t s;
-	__asm__ volatile("mov %%fs, %0" : "=r"(s));
-	return s;
-}
-static inline uint16_t read_gs(void)
-{
-	uint16_t s;
-	__asm__ volatile("mov %%gs, %0" : "=r"(s));
-	return s;
-}
-static inline uint16_t read_tr(void)
-{
-	uint16_t s;
-	__asm__ volatile("str %0" : "=r"(s));
-	return s;
-}
+/* read_cs() ... read_gs(), read_tr(): a segment selector, as the CPU holds
+ * it (MOV from a segment register; STR for the task register). */
+#define DEFINE_SELECTOR_READER(name, insn)              \
+	static inline uint16_t name(void)               \
+	{                                               \
+		uint16_t s;                             \
+		__asm__ volatile(insn " %0" : "=r"(s)); \
+		return s;                               \
+	}
+DEFINE_SELECTOR_READER(read_cs, "mov %%cs,")
+DEFINE_SELECTOR_READER(read_ss, "mov %%ss,")
+DEFINE_SELECTOR_READER(read_ds, "mov %%ds,")
+DEFINE_SELECTOR_READER(read_es, "mov %%es,")
+DEFINE_SELECTOR_READER(read_fs, "mov %%fs,")
+DEFINE_SELECTOR_READER(read_gs, "mov %%gs,")
+DEFINE_SELECTOR_READER(read_tr, "str")
+#undef DEFINE_SELECTOR_READER
 
 struct __packed dtr64 {
 	uint16_t limit;
