@@ -29,45 +29,7 @@ static struct linux_image li;
 static struct linux_layout lay;
 static struct linux_load_params lp;
 
-static void put8(uint64_t off, uint8_t v)
-{
-	img[off] = v;
-}
-static void put16(uint64_t off, uint16_t v)
-{
-	memcpy(img + off, &v, 2);
-}
-static void put32(uint64_t off, uint32_t v)
-{
-	memcpy(img + off, &v, 4);
-}
-static void put64(uint64_t off, uint64_t v)
-{
-	memcpy(img + off, &v, 8);
-}
-
-static uint8_t ram8(uint64_t gpa)
-{
-	return ram[gpa];
-}
-static uint16_t ram16(uint64_t gpa)
-{
-	uint16_t v;
-	memcpy(&v, ram + gpa, 2);
-	return v;
-}
-static uint32_t ram32(uint64_t gpa)
-{
-	uint32_t v;
-	memcpy(&v, ram + gpa, 4);
-	return v;
-}
-static uint64_t ram64(uint64_t gpa)
-{
-	uint64_t v;
-	memcpy(&v, ram + gpa, 8);
-	return v;
-}
+#include "tests/unit/support/image_bytes.h" /* needs img and ram */
 
 /* A protocol 2.15 relocatable bzImage like Debian's, scaled down: setup
  * sectors, header fields at their boot.rst offsets, then a patterned

@@ -24,30 +24,7 @@ static char why[MB1_WHY_MAX];
 static struct mb1_layout lay;
 static struct mb1_load_params lp;
 
-static void put16(uint64_t off, uint16_t v)
-{
-	memcpy(img + off, &v, 2);
-}
-static void put32(uint64_t off, uint32_t v)
-{
-	memcpy(img + off, &v, 4);
-}
-static void put64(uint64_t off, uint64_t v)
-{
-	memcpy(img + off, &v, 8);
-}
-static uint32_t ram32(uint64_t gpa)
-{
-	uint32_t v;
-	memcpy(&v, ram + gpa, 4);
-	return v;
-}
-static uint64_t ram64(uint64_t gpa)
-{
-	uint64_t v;
-	memcpy(&v, ram + gpa, 8);
-	return v;
-}
+#include "tests/unit/support/image_bytes.h" /* needs img and ram */
 
 static void header(uint64_t off, uint32_t flags)
 {
