@@ -92,7 +92,7 @@ $(BUILD)/bulkhead.elf: $(HV_OBJS) $(BUILD)/hv/symtab.o linker.ld scripts/check-i
 PURE_DIRS := core/lib core/emul drivers/vdev drivers/virtio
 PURE_FILES := core/lifecycle.c core/gmem.c core/iobus.c core/cmdline.c core/mm/frame.c core/mm/heap.c \
 	core/memmap.c core/exc_reflect.c core/tlb_tag.c core/spec_policy.c core/cpuid_policy.c core/cr_policy.c core/msr_policy.c core/stats.c core/manifest.c \
-	core/loader/elf.c core/loader/linux_boot.c core/loader/multiboot_boot.c core/vcpu_modes.c arch/x86/paging/s2pt.c \
+	core/loader/elf.c core/loader/linux_boot.c core/loader/multiboot_boot.c core/vcpu_modes.c core/vcpu_dump.c arch/x86/paging/s2pt.c \
 	arch/x86/svm/svm_decode.c arch/x86/vmx/vmx_decode.c core/exit_names.c \
 	arch/x86/boot/multiboot.c arch/x86/boot/acpi_host.c arch/x86/cpu/smp_plan.c \
 	arch/x86/cpu/tsc_calib.c arch/x86/video/font5x7.c arch/x86/video/text_grid.c

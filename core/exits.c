@@ -6,6 +6,7 @@
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/tsc.h"
 #include "core/cpuid_policy.h"
+#include "core/console.h"
 #include "core/cr_policy.h"
 #include "core/emul/guest_walk.h"
 #include "core/exc_reflect.h"
@@ -19,6 +20,7 @@
 #include "core/platform.h"
 #include "core/sched.h"
 #include "core/stats.h"
+#include "core/vcpu_dump.h"
 
 /* Elements of a REP INS/OUTS done per exit (issue 12): the rest after
  * re-entry, with RCX and RSI/RDI updated and RIP left on the instruction,
@@ -448,11 +450,23 @@ static enum exit_action handle_exception(struct vcpu *v)
 	return EXIT_ACTION_RESUME;
 }
 
+/* The guest's registers as the shutdown left them: the only trace a triple
+ * fault leaves, since the guest printed nothing and no debugger reaches it. */
+static void log_guest_state(struct vcpu *v)
+{
+	struct vcpu_sregs s;
+	console_source_flush(&v->part->console); /* its last words come first */
+	vcpu_backend->get_sregs(v, &s);
+	struct vcpu_snapshot snap = { v->gpr, v->rip, v->rflags, &s };
+	vcpu_log_snapshot(v->part->name, v->id, &snap);
+}
+
 /* On a PC a triple fault resets the machine; the partition's manifest says
  * whether that restarts it (on_triple_fault=restart) or stops it. */
 static enum exit_action handle_triple_fault(struct vcpu *v)
 {
 	struct partition *p = v->part;
+	log_guest_state(v);
 	if (!p->cfg.restart_on_triple_fault)
 		return stop_failed(v, "triple fault (shutdown)");
 	pr_warn("[%s] triple fault at RIP %#lx: restarting (on_triple_fault=restart)", p->name,
