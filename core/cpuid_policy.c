@@ -14,6 +14,7 @@
 #define L1_ECX_PCID BIT(17)
 #define L1_ECX_SSE41 BIT(19)
 #define L1_ECX_SSE42 BIT(20)
+#define L1_ECX_X2APIC BIT(21)
 #define L1_ECX_MOVBE BIT(22)
 #define L1_ECX_POPCNT BIT(23)
 #define L1_ECX_TSC_DEADLINE BIT(24)
@@ -335,6 +336,23 @@ static void hypervisor_leaf(const struct cpuid_policy *p, uint32_t leaf, struct 
 	}
 }
 
+static void kvm_leaf(const struct cpuid_policy *p, uint32_t leaf, struct cpuid_result *r)
+{
+	/* "KVMKVMKVM\0\0\0" in EBX, ECX, EDX */
+	static const char sig[12] = "KVMKVMKVM\0\0";
+	*r = (struct cpuid_result){ 0, 0, 0, 0 };
+	if (!p->kvm_pv)
+		return;
+	if (leaf == KVM_CPUID_SIGNATURE) {
+		r->eax = KVM_CPUID_FEATURES;
+		bh_memcpy(&r->ebx, sig, 4);
+		bh_memcpy(&r->ecx, sig + 4, 4);
+		bh_memcpy(&r->edx, sig + 8, 4);
+	} else if (leaf == KVM_CPUID_FEATURES) {
+		r->eax = KVM_FEATURE_NOP_IO_DELAY | KVM_FEATURE_PV_EOI;
+	}
+}
+
 static const struct leaf_rule *rule_for(uint32_t leaf)
 {
 	for (unsigned int i = 0; i < ARRAY_SIZE(leaf_rules); i++)
@@ -375,6 +393,9 @@ static void leaf1(const struct cpuid_policy *p, struct cpuid_result *r)
 	/* Every vCPU's emulated LAPIC has the TSC-deadline timer
 	 * (drivers/vdev/lapic.c): one MSR write per timer, no MMIO. */
 	r->ecx |= L1_ECX_HYPERVISOR | L1_ECX_TSC_DEADLINE;
+	r->ecx &= ~L1_ECX_X2APIC;
+	if (p->x2apic)
+		r->ecx |= L1_ECX_X2APIC;
 	r->ebx = (r->ebx & 0xffffu) | (p->vcpu_id << L1_EBX_APIC_ID_SHIFT) |
 		 ((p->nr_vcpus & 0xff) << L1_EBX_LOGICAL_SHIFT);
 	r->edx &= ~L1_EDX_HTT;
@@ -402,6 +423,10 @@ static void leaf_80000008(const struct cpuid_policy *p, struct cpuid_result *r)
 void cpuid_policy_apply(const struct cpuid_policy *p, uint32_t leaf, uint32_t subleaf,
 			struct cpuid_result *r)
 {
+	if (leaf - KVM_CPUID_SIGNATURE < KVM_CPUID_LEAVES) {
+		kvm_leaf(p, leaf, r);
+		return;
+	}
 	if ((leaf & 0xffff0000u) == HV_CPUID_BASE) {
 		hypervisor_leaf(p, leaf, r);
 		return;
@@ -484,6 +509,8 @@ void cpuid_table_build(struct cpuid_table *t, const struct cpuid_policy *p, cpui
 	t->ext[0].eax = t->max_ext;
 	for (uint32_t i = 0; i < CPUID_HV_MAX; i++)
 		hypervisor_leaf(p, HV_CPUID_BASE + i, &t->hv[i]);
+	for (uint32_t i = 0; i < KVM_CPUID_LEAVES; i++)
+		kvm_leaf(p, KVM_CPUID_SIGNATURE + i, &t->kvm[i]);
 	t->cr4_allowed = cpuid_cr4_allowed(t);
 }
 
@@ -504,6 +531,8 @@ struct cpuid_result cpuid_table_lookup_slow(const struct cpuid_table *t, uint32_
 		r = t->ext[leaf - CPUID_EXT_BASE];
 	} else if (leaf - HV_CPUID_BASE < CPUID_HV_MAX) {
 		r = t->hv[leaf - HV_CPUID_BASE];
+	} else if (leaf - KVM_CPUID_SIGNATURE < KVM_CPUID_LEAVES) {
+		r = t->kvm[leaf - KVM_CPUID_SIGNATURE];
 	}
 	return r;
 }

@@ -24,6 +24,12 @@ struct cpuid_policy {
 	/* The backend gives each vCPU its own IA32_TSC_AUX: RDTSCP and RDPID
 	 * may be offered. */
 	bool tsc_aux;
+	/* x2APIC mode is offered (CPUID.1:ECX[21]) whatever the host has: the
+	 * guest's local APIC is emulated, its MSRs always intercepted. */
+	bool x2apic;
+	/* KVM's paravirtual leaves at 0x40000100 (below), which Linux finds
+	 * by its signature: then it also takes x2APIC without an IOMMU. */
+	bool kvm_pv;
 };
 
 #define HV_CPUID_BASE 0x40000000u
@@ -31,10 +37,22 @@ struct cpuid_policy {
 #define HV_CPUID_TIMING 0x40000010u
 #define HV_ABI_VERSION 0x00010000u
 
+/* KVM's paravirtual interface (Linux Documentation/virt/kvm/x86/cpuid.rst):
+ * a second signature block after Bulkhead's own, as Linux scans
+ * 0x40000000-0x4000ff00 in steps of 0x100 for "KVMKVMKVM". Only features
+ * Bulkhead implements are set: NOP_IO_DELAY (port 0x80 delays become
+ * no-ops) and PV_EOI (docs/hypercall-abi.md, "KVM-compatible leaves"). */
+#define KVM_CPUID_SIGNATURE 0x40000100u
+#define KVM_CPUID_FEATURES 0x40000101u
+#define KVM_CPUID_LEAVES 2u
+#define KVM_FEATURE_NOP_IO_DELAY BIT(1)
+#define KVM_FEATURE_PV_EOI BIT(6)
+
 /* The guest's CPUID, computed once per partition (so the exit path is a
  * table lookup, not a policy evaluation). Basic leaves 0..0x1f with up to 8
  * subleaves, extended leaves 0x80000000..0x8000001f, hypervisor leaves
- * 0x40000000..0x40000010; anything else reads as zeros. A leaf that ignores
+ * 0x40000000..0x40000010 and 0x40000100..0x40000101; anything else reads as
+ * zeros. A leaf that ignores
  * ECX has its answer in all 8 subleaf slots, so the common lookup needs no
  * "is this leaf indexed" test. The per-vCPU APIC ID fields are patched at
  * lookup (cpuid_table_lookup). */
@@ -48,6 +66,7 @@ struct cpuid_table {
 	struct cpuid_result basic[CPUID_BASIC_MAX][CPUID_SUBLEAVES];
 	struct cpuid_result ext[CPUID_EXT_MAX];
 	struct cpuid_result hv[CPUID_HV_MAX];
+	struct cpuid_result kvm[KVM_CPUID_LEAVES];
 	uint32_t max_basic, max_ext;
 	uint64_t cr4_allowed; /* cpuid_cr4_allowed(), kept for the exit path */
 };

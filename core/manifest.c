@@ -157,7 +157,7 @@ static bool parse_kind(const struct kv *kv, struct manifest_entry *out, struct l
 	return true;
 }
 
-/* fw_cfg=on|off, acpi=on|off. */
+/* The on/off keys: fw_cfg, acpi, x2apic, kvm-pv. */
 static bool parse_switch(const struct kv *kv, const char *key, enum manifest_switch *out,
 			 struct line_state *st)
 {
@@ -492,6 +492,10 @@ static bool apply_key(const struct kv *kv, struct manifest_entry *out, struct li
 		return parse_mac(kv, out, st);
 	} else if (kv_key_is(kv, "devices")) {
 		return parse_devices(kv, out, st);
+	} else if (kv_key_is(kv, "x2apic")) {
+		return parse_switch(kv, "x2apic", &out->x2apic, st);
+	} else if (kv_key_is(kv, "kvm-pv")) {
+		return parse_switch(kv, "kvm-pv", &out->kvm_pv, st);
 	} else if (kv_key_is(kv, "fw_cfg")) {
 		return parse_switch(kv, "fw_cfg", &out->fw_cfg, st);
 	} else if (kv_key_is(kv, "acpi")) {

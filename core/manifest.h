@@ -95,6 +95,11 @@ struct manifest_entry {
 	 * on for Linux and Multiboot kernels). Resolve with the helpers below. */
 	enum manifest_switch fw_cfg;
 	enum manifest_switch acpi;
+	/* x2apic=on|off: x2APIC mode offered in CPUID (default on);
+	 * kvm-pv=on|off: KVM's paravirtual leaves, NOP I/O delay and PV EOI
+	 * (default on). Resolve with the helpers below. */
+	enum manifest_switch x2apic;
+	enum manifest_switch kvm_pv;
 	/* debug-exit=PORT: QEMU isa-debug-exit semantics at that port. */
 	bool debug_exit_given;
 	uint16_t debug_exit_port;
@@ -142,6 +147,17 @@ static inline bool manifest_is_mb_module(const struct manifest_entry *e)
 static inline bool manifest_is_partition(const struct manifest_entry *e)
 {
 	return !manifest_is_initrd(e) && !manifest_is_disk(e) && !manifest_is_mb_module(e);
+}
+
+/* x2apic= and kvm-pv= resolved: on unless turned off. */
+static inline bool manifest_x2apic_on(const struct manifest_entry *e)
+{
+	return e->x2apic != MANIFEST_SWITCH_OFF;
+}
+
+static inline bool manifest_kvm_pv_on(const struct manifest_entry *e)
+{
+	return e->kvm_pv != MANIFEST_SWITCH_OFF;
 }
 
 /* fw_cfg= resolved: on if asked, else on for kind=multiboot only. */

@@ -53,6 +53,8 @@ static void build_cpuid(struct partition *p)
 		.tsc_khz = (uint32_t)(tsc_hz() / 1000),
 		.lapic_khz = 1000000,
 		.tsc_aux = vcpu_caps && vcpu_caps->tsc_aux,
+		.x2apic = manifest_x2apic_on(&p->cfg),
+		.kvm_pv = manifest_kvm_pv_on(&p->cfg),
 	};
 	cpuid_table_build(&p->cpuid, &pol, host_cpuid);
 }

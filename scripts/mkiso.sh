@@ -66,8 +66,13 @@ for m in "${modules[@]+"${modules[@]}"}"; do
 	args=; [ "$path" != "$m" ] && args=${m#* }
 	[ -f "$path" ] || { echo "mkiso.sh: module $path: no such file" >&2; exit 1; }
 	base=$(basename "$path")
-	[ ! -e "$stage/guests/$base" ] || { echo "mkiso.sh: two modules named $base" >&2; exit 1; }
-	cp "$path" "$stage/guests/$base"
+	# The same file may be loaded twice (two partitions of one image);
+	# two different files cannot share a name on the ISO.
+	if [ -e "$stage/guests/$base" ]; then
+		cmp -s "$path" "$stage/guests/$base" || { echo "mkiso.sh: two modules named $base" >&2; exit 1; }
+	else
+		cp "$path" "$stage/guests/$base"
+	fi
 	mb2_mods+="	module2 /guests/$base$(grub_words "$args")"$'\n'
 	mb1_mods+="	module /guests/$base$(grub_words "$args")"$'\n'
 done

@@ -150,6 +150,14 @@ void apic_reset_registers(struct lapic *l)
 	l->extint_pending = false;
 }
 
+/* RESET and INIT turn PV EOI off (KVM does the same); the guest enables it
+ * again, with a zeroed word, when the CPU comes up. */
+static void pv_eoi_off(struct lapic *l)
+{
+	l->pv_eoi_msr = 0;
+	l->pv_eoi_armed = false;
+}
+
 static void clear_cpu_events(struct lapic *l)
 {
 	l->nmi_pending = l->init_pending = l->sipi_pending = false;
@@ -161,6 +169,7 @@ static void clear_cpu_events(struct lapic *l)
 static void init_signal(struct lapic *l)
 {
 	apic_reset_registers(l);
+	pv_eoi_off(l);
 	clear_cpu_events(l);
 	l->init_pending = true;
 	l->wait_for_sipi = !l->bsp;
@@ -285,9 +294,90 @@ void apic_do_eoi(struct lapic *l)
 	if (v < 0)
 		return;
 	vec_clear(l->isr, (unsigned int)v);
+	l->eois++;
 	/* No EOI-broadcast suppression is offered (§10.8.5). */
 	if (vec_test(l->tmr, (unsigned int)v) && l->ops.eoi_broadcast)
 		l->ops.eoi_broadcast(l->ops.ctx, l, (uint8_t)v);
+}
+
+/* ---- KVM PV EOI (lapic.h, MSR_KVM_PV_EOI_EN) ---- */
+
+static gpa_t pv_eoi_gpa(const struct lapic *l)
+{
+	return l->pv_eoi_msr & ~(KVM_PV_EOI_ENABLED | KVM_PV_EOI_RESERVED);
+}
+
+/* Bulkhead changes only bit 0 of the guest's word, and only while the vCPU
+ * is out of guest mode (the protocol's promise), so a plain read-modify-
+ * write of its first byte is enough. */
+static bool pv_eoi_bit_read(const struct lapic *l, bool *set)
+{
+	uint8_t b;
+	if (!gmem_read(l->mem, pv_eoi_gpa(l), &b, 1))
+		return false;
+	*set = b & KVM_PV_EOI_BIT;
+	return true;
+}
+
+static void pv_eoi_bit_write(const struct lapic *l, bool set)
+{
+	uint8_t b;
+	if (!gmem_read(l->mem, pv_eoi_gpa(l), &b, 1))
+		return;
+	b = set ? (uint8_t)(b | KVM_PV_EOI_BIT) : (uint8_t)(b & ~KVM_PV_EOI_BIT);
+	gmem_write(l->mem, pv_eoi_gpa(l), &b, 1);
+}
+
+/* Take the guest's PV EOI if it made one, else withdraw the bit when
+ * withdraw says so. */
+static void pv_eoi_settle(struct lapic *l, bool withdraw)
+{
+	bool set = false;
+	if (!l->pv_eoi_armed)
+		return;
+	if (!pv_eoi_bit_read(l, &set) || !set) {
+		l->pv_eoi_armed = false;
+		l->pv_eois++;
+		apic_do_eoi(l);
+		return;
+	}
+	if (withdraw) {
+		pv_eoi_bit_write(l, false);
+		l->pv_eoi_armed = false;
+	}
+}
+
+void lapic_pv_eoi_sync(struct lapic *l)
+{
+	pv_eoi_settle(l, vec_highest(l->irr) >= 0);
+}
+
+void lapic_pv_eoi_arm(struct lapic *l)
+{
+	if (!(l->pv_eoi_msr & KVM_PV_EOI_ENABLED) || l->pv_eoi_armed)
+		return;
+	int v = vec_highest(l->isr);
+	if (v < 0 || vec_test(l->tmr, (unsigned int)v) || vec_highest(l->irr) >= 0)
+		return;
+	pv_eoi_bit_write(l, true);
+	l->pv_eoi_armed = true;
+}
+
+int lapic_pv_eoi_msr_write(struct lapic *l, uint64_t val)
+{
+	if (!l->mem || (val & KVM_PV_EOI_RESERVED))
+		return LAPIC_MSR_GP;
+	gpa_t gpa = val & ~(KVM_PV_EOI_ENABLED | KVM_PV_EOI_RESERVED);
+	if ((val & KVM_PV_EOI_ENABLED) && !gmem_ptr(l->mem, gpa, sizeof(uint32_t)))
+		return LAPIC_MSR_GP;
+	pv_eoi_settle(l, true); /* the old word is left clear */
+	l->pv_eoi_msr = val;
+	return LAPIC_MSR_OK;
+}
+
+uint64_t lapic_pv_eoi_msr_read(const struct lapic *l)
+{
+	return l->pv_eoi_msr;
 }
 
 int lapic_pending_vector(const struct lapic *l)
@@ -665,6 +755,7 @@ void lapic_reset(struct lapic *l)
 	l->apic_base = LAPIC_DEFAULT_BASE | LAPIC_BASE_EN | (l->bsp ? LAPIC_BASE_BSP : 0);
 	l->id = l->initial_id << LAPIC_XAPIC_ID_SHIFT;
 	apic_reset_registers(l);
+	pv_eoi_off(l);
 	clear_cpu_events(l);
 	l->wait_for_sipi = !l->bsp;
 	l->lint_level[0] = l->lint_level[1] = false;

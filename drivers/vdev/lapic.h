@@ -24,6 +24,7 @@
 #define BULKHEAD_DRIVERS_VDEV_LAPIC_H
 
 #include "drivers/vdev/vdev.h"
+#include "core/gmem.h"
 
 /* The shortest period a periodic timer reloads with (lapic.c,
  * periodic_floor): 10 kHz. */
@@ -233,6 +234,14 @@ struct lapic {
 	uint64_t timer_fired;
 	uint64_t timer_coalesced; /* periodic expiries folded into another */
 
+	/* KVM's PV EOI (lapic_pv_eoi.c): the guest's MSR value (GPA | enable)
+	 * and whether Bulkhead set bit 0 of that word for the vector now in
+	 * service. mem is the partition's RAM (NULL: PV EOI not offered). */
+	const struct gmem *mem;
+	uint64_t pv_eoi_msr;
+	bool pv_eoi_armed;
+	uint64_t eois, pv_eois; /* every EOI; those made through PV EOI */
+
 	bool nmi_pending, init_pending, sipi_pending, wait_for_sipi, extint_pending;
 	uint8_t sipi_vector;
 	bool lint_level[2];
@@ -264,6 +273,29 @@ int lapic_mmio_read(void *dev, uint64_t offset, unsigned int size, uint64_t *val
 int lapic_mmio_write(void *dev, uint64_t offset, unsigned int size, uint64_t val);
 
 /* MSRs 0x1B, 0x6E0 and 0x800-0x8FF. */
+/* KVM's PV EOI enable MSR (Linux Documentation/virt/kvm/x86/msr.rst):
+ * bit 0 enables; bits 63:2 are the GPA of a 4-byte word in guest RAM. When
+ * Bulkhead sets bit 0 of the word as it delivers an interrupt, the guest may
+ * clear the bit instead of writing EOI; Bulkhead takes that EOI at the next
+ * exit (lapic_pv_eoi_sync). It sets the bit only when the EOI needs nothing
+ * but the ISR bit cleared: no other vector waits in the IRR, and the vector
+ * is edge-triggered (no EOI to the I/O APIC). */
+#define MSR_KVM_PV_EOI_EN 0x4b564d04u
+#define KVM_PV_EOI_ENABLED BIT(0)
+#define KVM_PV_EOI_RESERVED BIT(1)
+#define KVM_PV_EOI_BIT BIT(0) /* in the guest's word */
+/* LAPIC_MSR_OK, or LAPIC_MSR_GP for a reserved bit or a word not in RAM. */
+int lapic_pv_eoi_msr_write(struct lapic *l, uint64_t val);
+uint64_t lapic_pv_eoi_msr_read(const struct lapic *l);
+/* Before the LAPIC's state is read or changed on a vCPU's exit (the
+ * register paths call it; the board calls it before it picks an interrupt):
+ * an EOI the guest made by clearing the bit is done here; a bit still set
+ * while another vector waits is withdrawn, so the guest writes EOI. */
+void lapic_pv_eoi_sync(struct lapic *l);
+/* After a vector was acknowledged for delivery: set the guest's bit if
+ * the rules above allow a PV EOI for it. */
+void lapic_pv_eoi_arm(struct lapic *l);
+
 #define LAPIC_MSR_OK 0
 #define LAPIC_MSR_GP (-1) /* the caller injects #GP(0) */
 bool lapic_owns_msr(uint32_t msr);

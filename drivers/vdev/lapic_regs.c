@@ -259,6 +259,7 @@ int lapic_mmio_read(void *dev, uint64_t offset, unsigned int size, uint64_t *val
 {
 	struct lapic *l = dev;
 	uint32_t v;
+	lapic_pv_eoi_sync(l); /* the ISR as the guest left it */
 
 	*val = 0;
 	if (!mmio_usable(l, offset, size, false))
@@ -272,6 +273,7 @@ int lapic_mmio_read(void *dev, uint64_t offset, unsigned int size, uint64_t *val
 int lapic_mmio_write(void *dev, uint64_t offset, unsigned int size, uint64_t val)
 {
 	struct lapic *l = dev;
+	lapic_pv_eoi_sync(l);
 
 	if (!mmio_usable(l, offset, size, true))
 		return 0;
@@ -408,6 +410,7 @@ static int write_apic_base(struct lapic *l, uint64_t val)
 int lapic_msr_read(struct lapic *l, uint32_t msr, uint64_t *val)
 {
 	*val = 0;
+	lapic_pv_eoi_sync(l);
 	if (msr == MSR_LAPIC_APIC_BASE) {
 		*val = l->apic_base;
 		return LAPIC_MSR_OK;
@@ -425,6 +428,7 @@ int lapic_msr_read(struct lapic *l, uint32_t msr, uint64_t *val)
 
 int lapic_msr_write(struct lapic *l, uint32_t msr, uint64_t val)
 {
+	lapic_pv_eoi_sync(l);
 	if (msr == MSR_LAPIC_APIC_BASE)
 		return write_apic_base(l, val);
 	if (msr == MSR_LAPIC_TSC_DEADLINE) {

@@ -29,6 +29,10 @@ facts() {
 	say "cpus online $(grep -c ^processor /proc/cpuinfo)"
 	say "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 	say "tsc $(dmesg | grep -o 'tsc: Detected [0-9.]* MHz' | head -n 1)"
+	# KVM's leaves (kvm-pv=on): Linux finds them, then takes x2APIC.
+	say "hypervisor $(dmesg | grep -o 'Hypervisor detected: [A-Za-z]*' | head -n 1)"
+	say "apic $(dmesg | grep -o 'Switched APIC routing to [a-z0-9 ]*' | head -n 1)"
+	grep -q '^flags.* x2apic' /proc/cpuinfo && say "x2apic offered"
 	grep -q ' IO-APIC .*ttyS0\|IO-APIC.*serial' /proc/interrupts && say "ttyS0 via ioapic"
 	# Linux's IRQ0 check (skipped: the loader adds no_timer_check).
 	dmesg | grep -q 'MP-BIOS bug' && say "timer trouble: $(dmesg | grep -m1 'MP-BIOS bug')"

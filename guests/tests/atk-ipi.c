@@ -119,6 +119,11 @@ static void bad_modes(void)
 	rt_check_eq("ipi_invalid_delivery_modes", "deliveries", hits[VEC_MODES], 0);
 }
 
+static bool x2apic_logical_self(uint32_t dest, uint64_t ldr)
+{
+	return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xFFFF);
+}
+
 static void x2apic(uint8_t me)
 {
 	if (!(cpuid(1, 0).ecx & CPUID1_ECX_X2APIC)) {
@@ -133,6 +138,8 @@ static void x2apic(uint8_t me)
 		return;
 	}
 	rt_set_irq_handler(VEC_X2, on_x2_irq);
+	uint64_t ldr = 0;
+	rt_try_rdmsr(MSR_X2APIC_LDR, &ldr);
 	static const uint32_t dests[] = { 1, 2, 0xFE, 0x100, 0xFFFF, 0x12345678, 0xFFFFFFFE };
 	for (unsigned i = 0; i < ARRAY_SIZE(dests); i++) {
 		if (dests[i] == me)
@@ -142,7 +149,10 @@ static void x2apic(uint8_t me)
 		rt_try_wrmsr(MSR_X2APIC_ICR, d | ICR_DM_NMI | ICR_ASSERT);
 		rt_try_wrmsr(MSR_X2APIC_ICR, d | ICR_DM_INIT | ICR_ASSERT | ICR_LEVEL);
 		rt_try_wrmsr(MSR_X2APIC_ICR, d | ICR_DM_STARTUP | SIPI_PAGE);
-		rt_try_wrmsr(MSR_X2APIC_ICR, d | ICR_DM_FIXED | VEC_X2 | ICR_DEST_LOGICAL);
+		/* Cluster mode (SDM Vol. 3A §10.12.10.2): a logical destination
+		 * that names this vCPU's own cluster and bit is not foreign. */
+		if (!x2apic_logical_self(dests[i], ldr))
+			rt_try_wrmsr(MSR_X2APIC_ICR, d | ICR_DM_FIXED | VEC_X2 | ICR_DEST_LOGICAL);
 	}
 	drain();
 	rt_check_eq("x2apic_icr_foreign", "deliveries to self", hits[VEC_X2], 0);

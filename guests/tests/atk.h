@@ -54,6 +54,7 @@
 #define APIC_BASE_EXTD (1ull << 10)
 #define APIC_BASE_EN (1ull << 11)
 #define MSR_X2APIC_EOI 0x80B
+#define MSR_X2APIC_LDR 0x80D
 #define MSR_X2APIC_ICR 0x830
 #define MSR_X2APIC_SELF_IPI 0x83F
 #define CPUID1_ECX_X2APIC (1u << 21)

@@ -259,6 +259,7 @@ static bool pc_has_interrupt(struct vcpu *v)
 	if (v->id >= pf->nr_lapics)
 		return false;
 	partition_lock(v->part);
+	lapic_pv_eoi_sync(&pf->lapic[v->id]);
 	bool r = pic_reaches(pf, v) || lapic_pending_vector(&pf->lapic[v->id]) >= 0;
 	partition_unlock(v->part);
 	return r;
@@ -272,9 +273,11 @@ static int acknowledge_locked(struct platform *pf, struct vcpu *v)
 		lapic_ack_pic_interrupt(l);
 		return pic8259_acknowledge(&pf->pic);
 	}
+	lapic_pv_eoi_sync(l);
 	int vec = lapic_pending_vector(l);
 	if (vec < 0 || !lapic_ack_vector(l, (uint8_t)vec))
 		return -1;
+	lapic_pv_eoi_arm(l);
 	return vec;
 }
 
@@ -297,6 +300,7 @@ static bool pc_next_interrupt(struct vcpu *v, bool take, int *vec, bool *more)
 	if (v->id >= pf->nr_lapics)
 		return false;
 	partition_lock(v->part);
+	lapic_pv_eoi_sync(&pf->lapic[v->id]);
 	bool pending = pic_reaches(pf, v) || lapic_pending_vector(&pf->lapic[v->id]) >= 0;
 	if (pending && take) {
 		*vec = acknowledge_locked(pf, v);
@@ -330,12 +334,29 @@ static int pc_take_startup(struct vcpu *v, bool *init)
 	return vector;
 }
 
+/* KVM's PV EOI enable MSR, where the partition has kvm-pv (lapic.h). */
+static bool pv_eoi_msr(struct vcpu *v, struct lapic *l, bool write, uint64_t *val, bool *gp)
+{
+	partition_lock(v->part);
+	*gp = false;
+	if (write)
+		*gp = lapic_pv_eoi_msr_write(l, *val) != LAPIC_MSR_OK;
+	else
+		*val = lapic_pv_eoi_msr_read(l);
+	partition_unlock(v->part);
+	return true;
+}
+
 static bool pc_msr(struct vcpu *v, uint32_t index, bool write, uint64_t *val, bool *gp)
 {
 	struct platform *pf = v->part->platform;
-	if (!pf || v->id >= pf->nr_lapics || !lapic_owns_msr(index))
+	if (!pf || v->id >= pf->nr_lapics)
 		return false;
 	struct lapic *l = &pf->lapic[v->id];
+	if (index == MSR_KVM_PV_EOI_EN && l->mem)
+		return pv_eoi_msr(v, l, write, val, gp);
+	if (!lapic_owns_msr(index))
+		return false;
 	partition_lock(v->part);
 	int rc = write ? lapic_msr_write(l, index, *val) : lapic_msr_read(l, index, val);
 	if (write)
@@ -345,6 +366,20 @@ static bool pc_msr(struct vcpu *v, uint32_t index, bool write, uint64_t *val, bo
 	if (write)
 		v->irq_any = true; /* TPR or EOI (x2APIC) may unblock a vector */
 	return true;
+}
+
+/* The EOIs of a partition's local APICs, and how many took no exit. */
+static void pc_print_stats(const struct partition *p)
+{
+	const struct platform *pf = p->platform;
+	uint64_t eois = 0, pv = 0;
+	for (unsigned int i = 0; pf && i < pf->nr_lapics; i++) {
+		eois += pf->lapic[i].eois;
+		pv += pf->lapic[i].pv_eois;
+	}
+	if (eois)
+		pr_info("[%s]   lapic: %lu EOIs, %lu of them by PV EOI (no exit)", p->name, eois, pv);
+	virtio_devices_print_stats(p);
 }
 
 /* ---- reset and power --------------------------------------------------- */
@@ -492,6 +527,8 @@ static void init_lapics(struct platform *pf)
 	for (unsigned int i = 0; i < pf->nr_lapics; i++) {
 		lapic_init(&pf->lapic[i], p->name, i, i == 0, &pf->clock, &ops);
 		pf->lapic[i].x2apic_offered = cpuid_table_has(&p->cpuid, CPUID_F_X2APIC);
+		if (manifest_kvm_pv_on(&p->cfg))
+			pf->lapic[i].mem = &p->mem; /* offers KVM's PV EOI */
 		/* No firmware runs before the guest: leave what a PC BIOS leaves. */
 		lapic_setup_virtual_wire(&pf->lapic[i]);
 	}
@@ -701,5 +738,5 @@ const struct board_ops pc_board = {
 	.install_acpi = pc_install_acpi,
 	.power_action = pc_power_action,
 	.console = virtio_devices_console,
-	.print_stats = virtio_devices_print_stats,
+	.print_stats = pc_print_stats,
 };

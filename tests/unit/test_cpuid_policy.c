@@ -677,3 +677,58 @@ Test(efer_write, lme_fixed_while_paging)
 	cr_assert(efer_write_ok(0, lme, 1), "LME on before paging (the way into long mode)");
 	cr_assert(efer_write_ok(lme, 0, 1), "LME off without paging");
 }
+
+/* x2APIC and KVM's leaves (manifest keys x2apic= and kvm-pv=). */
+static const struct cpuid_policy pv_policy = {
+	.vcpu_id = 1,
+	.nr_vcpus = 2,
+	.tsc_khz = 2500000,
+	.lapic_khz = 1000000,
+	.x2apic = true,
+	.kvm_pv = true,
+};
+
+static struct cpuid_result host_without_x2apic(uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid_result r = fake_host(leaf, subleaf);
+	if (leaf == 1)
+		r.ecx &= ~ECX_X2APIC;
+	return r;
+}
+
+Test(cpuid_policy, x2apic_offered_whatever_the_host_has)
+{
+	struct cpuid_table t;
+	cpuid_table_build(&t, &pv_policy, host_without_x2apic);
+	cr_assert(cpuid_table_lookup(&t, 1, 1, 0).ecx & ECX_X2APIC, "the LAPIC is emulated");
+	cr_assert(cpuid_table_has(&t, CPUID_F_X2APIC));
+	cpuid_table_build(&t, &policy, fake_host);
+	cr_assert_not(cpuid_table_lookup(&t, 3, 1, 0).ecx & ECX_X2APIC, "x2apic=off hides it");
+}
+
+Test(cpuid_policy, kvm_leaves_after_bulkheads_own)
+{
+	struct cpuid_table t;
+	cpuid_table_build(&t, &pv_policy, fake_host);
+	struct cpuid_result r = cpuid_table_lookup(&t, 1, KVM_CPUID_SIGNATURE, 0);
+	char sig[12];
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	cr_assert(memcmp(sig, "KVMKVMKVM\0\0\0", 12) == 0, "signature %.12s", sig);
+	cr_assert_eq(r.eax, 0x40000101u, "max KVM leaf");
+	r = cpuid_table_lookup(&t, 1, KVM_CPUID_FEATURES, 0);
+	cr_assert_eq(r.eax, (1u << 1) | (1u << 6), "NOP_IO_DELAY and PV_EOI only: %#x", r.eax);
+	cr_assert_eq(r.ebx | r.ecx | r.edx, 0, "no hints");
+	assert_signature(cpuid_table_lookup(&t, 1, HV_CPUID_BASE, 0));
+	assert_zero(cpuid_table_lookup(&t, 1, 0x40000102, 0), "past the KVM leaves");
+}
+
+Test(cpuid_policy, kvm_leaves_zero_when_off)
+{
+	struct cpuid_table t;
+	cpuid_table_build(&t, &policy, fake_host);
+	assert_zero(cpuid_table_lookup(&t, 3, KVM_CPUID_SIGNATURE, 0), "kvm-pv=off");
+	assert_zero(cpuid_table_lookup(&t, 3, KVM_CPUID_FEATURES, 0), "kvm-pv=off");
+	assert_zero(apply_hv(KVM_CPUID_SIGNATURE), "kvm-pv=off");
+}

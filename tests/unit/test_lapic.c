@@ -1194,3 +1194,149 @@ Test(lapic, eoi_broadcast_not_for_reserved_register_reads)
 	cr_assert_eq(plat.eois, 0);
 	cr_assert_eq(host_log_count(), 0);
 }
+
+/* ---- KVM PV EOI (MSR_KVM_PV_EOI_EN) ---- */
+
+#define PV_RAM_SIZE 0x2000
+#define PV_WORD 0x1008
+
+static uint8_t pv_ram[PV_RAM_SIZE];
+static struct gmem pv_mem;
+
+static void pv_setup(void)
+{
+	setup();
+	memset(pv_ram, 0, sizeof(pv_ram));
+	memset(&pv_mem, 0, sizeof(pv_mem));
+	cr_assert(gmem_add_region(&pv_mem, 0, PV_RAM_SIZE, pv_ram));
+	l.mem = &pv_mem;
+	sw_enable();
+	cr_assert_eq(lapic_pv_eoi_msr_write(&l, PV_WORD | KVM_PV_EOI_ENABLED), LAPIC_MSR_OK);
+}
+
+/* Deliver like the board does: settle, acknowledge, arm. */
+static int pv_inject(void)
+{
+	lapic_pv_eoi_sync(&l);
+	int v = lapic_pending_vector(&l);
+	if (v >= 0) {
+		cr_assert(lapic_ack_vector(&l, (uint8_t)v));
+		lapic_pv_eoi_arm(&l);
+	}
+	return v;
+}
+
+static bool pv_bit(void)
+{
+	return pv_ram[PV_WORD] & KVM_PV_EOI_BIT;
+}
+
+Test(lapic_pv_eoi, msr_rejects_reserved_bit_and_words_outside_ram)
+{
+	pv_setup();
+	cr_assert_eq(lapic_pv_eoi_msr_write(&l, PV_WORD | KVM_PV_EOI_RESERVED | 1), LAPIC_MSR_GP);
+	cr_assert_eq(lapic_pv_eoi_msr_write(&l, (PV_RAM_SIZE - 2) | 1), LAPIC_MSR_GP,
+		     "the 4-byte word must lie in RAM");
+	cr_assert_eq(lapic_pv_eoi_msr_write(&l, 0xfffffffffffff000ULL | 1), LAPIC_MSR_GP);
+	cr_assert_eq(lapic_pv_eoi_msr_read(&l), PV_WORD | 1, "a refused write changes nothing");
+	cr_assert_eq(lapic_pv_eoi_msr_write(&l, 0xfffffffffffff000ULL), LAPIC_MSR_OK,
+		     "disabled: the address is not used");
+}
+
+Test(lapic_pv_eoi, not_offered_without_memory)
+{
+	setup();
+	cr_assert_eq(lapic_pv_eoi_msr_write(&l, PV_WORD | 1), LAPIC_MSR_GP);
+}
+
+Test(lapic_pv_eoi, edge_vector_alone_gets_the_bit_and_clearing_it_is_the_eoi)
+{
+	pv_setup();
+	fixed(&l, 0x40, false);
+	cr_assert_eq(pv_inject(), 0x40);
+	cr_assert(pv_bit(), "nothing else pending, edge-triggered: the guest may skip EOI");
+	pv_ram[PV_WORD] &= ~KVM_PV_EOI_BIT; /* the guest's test-and-clear */
+	fixed(&l, 0x30, false);             /* lower priority: waits for that EOI */
+	cr_assert_eq(pv_inject(), 0x30, "the next exit takes the EOI, then 0x30 is delivered");
+	cr_assert_not(isr_has(0x40));
+	cr_assert_eq(plat.eois, 0, "an edge EOI reaches no I/O APIC");
+}
+
+Test(lapic_pv_eoi, bit_withdrawn_when_another_vector_waits)
+{
+	pv_setup();
+	fixed(&l, 0x40, false);
+	cr_assert_eq(pv_inject(), 0x40);
+	cr_assert(pv_bit());
+	fixed(&l, 0x30, false);
+	cr_assert_eq(pv_inject(), -1, "0x30 is below the vector in service");
+	cr_assert_not(pv_bit(), "the guest must write EOI so that 0x30 is delivered at once");
+	cr_assert(isr_has(0x40));
+	wr(LAPIC_EOI, 0);
+	cr_assert_eq(pv_inject(), 0x30);
+}
+
+Test(lapic_pv_eoi, level_vector_never_gets_the_bit)
+{
+	pv_setup();
+	fixed(&l, 0x50, true);
+	cr_assert_eq(pv_inject(), 0x50);
+	cr_assert_not(pv_bit(), "the I/O APIC needs the EOI");
+	wr(LAPIC_EOI, 0);
+	cr_assert_eq(plat.eois, 1);
+}
+
+Test(lapic_pv_eoi, not_armed_when_more_is_pending)
+{
+	pv_setup();
+	fixed(&l, 0x40, false);
+	fixed(&l, 0x30, false);
+	cr_assert_eq(pv_inject(), 0x40);
+	cr_assert_not(pv_bit());
+}
+
+Test(lapic_pv_eoi, bit_still_set_means_still_in_service)
+{
+	pv_setup();
+	fixed(&l, 0x40, false);
+	cr_assert_eq(pv_inject(), 0x40);
+	lapic_pv_eoi_sync(&l);
+	cr_assert(isr_has(0x40), "no EOI until the guest clears the bit");
+	cr_assert(pv_bit());
+}
+
+Test(lapic_pv_eoi, nested_vectors_each_get_one_eoi)
+{
+	pv_setup();
+	fixed(&l, 0x40, false);
+	cr_assert_eq(pv_inject(), 0x40); /* armed for 0x40 */
+	fixed(&l, 0x60, false);
+	cr_assert_eq(pv_inject(), 0x60, "higher priority nests");
+	cr_assert(pv_bit(), "re-armed for 0x60 after the withdrawal");
+	pv_ram[PV_WORD] &= ~KVM_PV_EOI_BIT; /* 0x60's handler: PV EOI */
+	wr(LAPIC_EOI, 0);                   /* 0x40's handler found the bit clear */
+	cr_assert_not(isr_has(0x60));
+	cr_assert_not(isr_has(0x40));
+}
+
+Test(lapic_pv_eoi, disabling_leaves_the_word_clear)
+{
+	pv_setup();
+	fixed(&l, 0x40, false);
+	cr_assert_eq(pv_inject(), 0x40);
+	cr_assert(pv_bit());
+	cr_assert_eq(lapic_pv_eoi_msr_write(&l, 0), LAPIC_MSR_OK);
+	cr_assert_not(pv_bit(), "the guest will write EOI for 0x40 itself");
+	cr_assert(isr_has(0x40));
+}
+
+Test(lapic_pv_eoi, reset_turns_it_off)
+{
+	pv_setup();
+	lapic_reset(&l);
+	cr_assert_eq(lapic_pv_eoi_msr_read(&l), 0);
+	sw_enable();
+	fixed(&l, 0x40, false);
+	cr_assert_eq(pv_inject(), 0x40);
+	cr_assert_not(pv_bit());
+}

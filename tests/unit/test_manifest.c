@@ -930,6 +930,21 @@ Test(manifest, switches_and_their_defaults)
 	assert_refused("x name=a acpi=onn", "key 'acpi' needs on or off");
 }
 
+Test(manifest, x2apic_and_kvm_pv_default_on)
+{
+	assert_accepted("x name=a");
+	cr_assert(manifest_x2apic_on(&m));
+	cr_assert(manifest_kvm_pv_on(&m));
+	assert_accepted("x name=a x2apic=off kvm-pv=off");
+	cr_assert_not(manifest_x2apic_on(&m));
+	cr_assert_not(manifest_kvm_pv_on(&m));
+	assert_accepted("x name=a x2apic=on kvm-pv=on");
+	cr_assert(manifest_x2apic_on(&m));
+	cr_assert(manifest_kvm_pv_on(&m));
+	assert_refused("x name=a kvm-pv=kvm", "key 'kvm-pv' needs on or off");
+	assert_refused("x name=a x2apic", "key 'x2apic' needs on or off");
+}
+
 Test(manifest, debug_exit_port)
 {
 	assert_accepted("x name=a debug-exit=0x501");
