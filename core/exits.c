@@ -467,6 +467,15 @@ static enum exit_action handle_intr_window(struct vcpu *v)
 	return EXIT_ACTION_RESUME;
 }
 
+/* NMI blocking ended: vcpu_deliver_interrupts injects the NMI held
+ * pending (SDM Vol. 3A §6.7.1: the next NMI after the handler's IRET). */
+static enum exit_action handle_nmi_window(struct vcpu *v)
+{
+	vcpu_backend->request_nmi_window(v, false);
+	v->irq_any = true;
+	return EXIT_ACTION_RESUME;
+}
+
 static enum exit_action handle_host_interrupt(struct vcpu *v)
 {
 	/* A host interrupt (the scheduler's timer) or NMI made the guest exit:
@@ -589,6 +598,7 @@ static const exit_handler_fn handlers[EXIT_REASON_COUNT] = {
 	[EXIT_DR_ACCESS] = handle_resume,
 	[EXIT_RDPMC] = handle_rdpmc,
 	[EXIT_DTABLE_WRITE] = handle_dtable_write,
+	[EXIT_NMI_WINDOW] = handle_nmi_window,
 };
 #pragma GCC diagnostic pop
 

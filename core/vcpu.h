@@ -230,6 +230,13 @@ struct vcpu_backend {
 	 * EXIT_INTR_WINDOW as soon as it can. */
 	bool (*interruptible)(struct vcpu *v);
 	void (*request_intr_window)(struct vcpu *v, bool on);
+	/* NMIs (SDM Vol. 3A §6.7.1, APM Vol. 2 §8.2.7, §15.20): can one be
+	 * injected now (no NMI handler running, the event slot free, no MOV SS
+	 * or STI shadow)? If not, request_nmi_window(v, true) asks for an
+	 * EXIT_NMI_WINDOW when it can: on VMX the NMI-window exit, on SVM the
+	 * end of the IRET that closes the NMI handler. */
+	bool (*nmi_allowed)(struct vcpu *v);
+	void (*request_nmi_window)(struct vcpu *v, bool on);
 	/* Forget a queued or interrupted event and the interrupt-window
 	 * request, as INIT and RESET do (SDM Vol. 3A §9.1.1, APM Vol. 2
 	 * §14.1.3 leave no event pending). v is not running. */
@@ -261,6 +268,9 @@ extern const struct vcpu_backend vmx_backend;
 /* Arch-neutral helpers (core/vcpu.c). */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 void vcpu_inject_irq(struct vcpu *v, uint8_t vector);
+/* Pure: what to do with a pending NMI before an entry (core/vcpu.c). */
+enum nmi_step { NMI_NONE, NMI_INJECT, NMI_WAIT };
+enum nmi_step vcpu_nmi_step(bool nmi_pending, bool nmi_allowed);
 /* Is any external interrupt waiting for this vCPU? */
 bool vcpu_irq_pending(const struct vcpu *v);
 /* Mark an external interrupt pending and wake the vCPU if it halted. */
