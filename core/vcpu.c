@@ -115,17 +115,6 @@ bool vcpu_handle_startup(struct vcpu *v)
 	return changed;
 }
 
-/* An NMI goes in when the guest can take one; otherwise it stays pending
- * (in the LAPIC, one at most) and the backend is asked for the exit that
- * ends the blocking. While an NMI handler runs, NMIs are blocked until its
- * IRET completes (SDM Vol. 3A §6.7.1, APM Vol. 2 §8.2.7 "NMI"). */
-enum nmi_step vcpu_nmi_step(bool nmi_pending, bool nmi_allowed)
-{
-	if (!nmi_pending)
-		return NMI_NONE;
-	return nmi_allowed ? NMI_INJECT : NMI_WAIT;
-}
-
 /* True if an NMI took the event slot. NMIs come before external
  * interrupts (SDM Vol. 3A §6.9, priority 5 against 6). */
 static bool deliver_nmi(struct vcpu *v)

@@ -268,9 +268,18 @@ extern const struct vcpu_backend vmx_backend;
 /* Arch-neutral helpers (core/vcpu.c). */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 void vcpu_inject_irq(struct vcpu *v, uint8_t vector);
-/* Pure: what to do with a pending NMI before an entry (core/vcpu.c). */
+/* What to do with NMIs before an entry: inject the pending one if the
+ * guest can take it now, otherwise leave it pending (the LAPIC keeps one)
+ * and wait for the exit that ends the guest's NMI blocking. While an NMI
+ * handler runs, NMIs are blocked until its IRET completes (SDM Vol. 3A
+ * §6.7.1, APM Vol. 2 §8.2.7 "NMI"). */
 enum nmi_step { NMI_NONE, NMI_INJECT, NMI_WAIT };
-enum nmi_step vcpu_nmi_step(bool nmi_pending, bool nmi_allowed);
+static inline enum nmi_step vcpu_nmi_step(bool nmi_pending, bool nmi_allowed)
+{
+	if (!nmi_pending)
+		return NMI_NONE;
+	return nmi_allowed ? NMI_INJECT : NMI_WAIT;
+}
 /* Is any external interrupt waiting for this vCPU? */
 bool vcpu_irq_pending(const struct vcpu *v);
 /* Mark an external interrupt pending and wake the vCPU if it halted. */

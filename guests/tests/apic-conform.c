@@ -172,8 +172,7 @@ static void nmi_blocked_until_iret(void)
 	rt_check_eq("nmi_pending_collapse_to_one", "NMIs in all", nmi.count - before, 2);
 	rt_check_eq("nmi_not_nested", "deepest nesting", nmi.max_depth, 1);
 	rt_check("nmi_delivered_after_iret", nmi.last_ip != (uintptr_t)nmi_iret,
-		 "the second NMI interrupted the first handler's IRET at %p",
-		 (void *)nmi.last_ip);
+		 "the second NMI interrupted the first handler's IRET at %p", (void *)nmi.last_ip);
 }
 
 static void nmi_from_ioapic_pin(void)
@@ -247,8 +246,7 @@ static void level_pin(void)
 	line(PIN_LEVEL, true);
 	open_window();
 	rte = ioapic_read(IOAPIC_REDTBL(PIN_LEVEL));
-	rt_check("ioapic_level_sets_remote_irr",
-		 irq_count[VEC_LEVEL] == 1 && (rte & RTE_REMOTE_IRR),
+	rt_check("ioapic_level_sets_remote_irr", irq_count[VEC_LEVEL] == 1 && (rte & RTE_REMOTE_IRR),
 		 "%u interrupts, RTE 0x%x", irq_count[VEC_LEVEL], rte);
 
 	/* The guest cannot clear Remote IRR by writing the entry. */

@@ -495,8 +495,8 @@ static bool vmx_interruptible(struct vcpu *v)
 static bool vmx_nmi_allowed(struct vcpu *v)
 {
 	const struct vmx_vcpu *s = v->arch;
-	return vmx_hw.guest_nmis && !s->event.valid &&
-	       !(s->intr_state & INTERRUPTIBILITY_NMI) && !shadow_blocks(s);
+	return vmx_hw.guest_nmis && !s->event.valid && !(s->intr_state & INTERRUPTIBILITY_NMI) &&
+	       !shadow_blocks(s);
 }
 
 static void vmx_request_nmi_window(struct vcpu *v, bool on)

@@ -83,8 +83,8 @@ static const char *compute_controls(struct vmx_hw *hw)
 	 * no longer unblocks NMIs, so a guest's NMI handler would block the
 	 * guest's NMIs for good; with virtual NMIs the CPU tracks the guest's
 	 * blocking and NMI-window exiting (§26.7.6) says when it ends. */
-	if (!vmx_adjust_controls(hw->pin_cap, PIN_VIRTUAL_NMIS, PIN_EXTINT_EXITING | PIN_NMI_EXITING,
-				 &hw->pin))
+	if (!vmx_adjust_controls(hw->pin_cap, PIN_VIRTUAL_NMIS,
+				 PIN_EXTINT_EXITING | PIN_NMI_EXITING, &hw->pin))
 		return "no external-interrupt or NMI exiting";
 	hw->guest_nmis = (hw->pin & PIN_VIRTUAL_NMIS) &&
 			 ((uint32_t)(hw->proc_cap >> 32) & PROC_NMI_WINDOW_EXITING);

@@ -25,7 +25,7 @@ struct vmx_hw {
 	bool vpid;          /* "enable VPID" and INVVPID single or all-context */
 	bool preempt_timer; /* pin bit 6 and "save VMX-preemption timer value" */
 	unsigned int preempt_rate;
-	bool switch_tsc_aux;         /* the CPU has IA32_TSC_AUX (RDTSCP/RDPID) */
+	bool switch_tsc_aux; /* the CPU has IA32_TSC_AUX (RDTSCP/RDPID) */
 	/* Virtual NMIs and NMI-window exiting: NMIs can be given to guests. */
 	bool guest_nmis;
 	uint64_t cr0_mask, cr4_mask; /* guest/host masks (vmx_state.h) */
