@@ -398,8 +398,7 @@ static enum exit_action handle_cr_access(struct vcpu *v)
 	return EXIT_ACTION_RESUME;
 }
 
-/* HLT with interrupts disabled: only INIT (or NMI, which nothing here
- * sends) ends it. An SMP guest parks its other CPUs so (Linux's
+/* HLT with interrupts disabled: only INIT or an NMI ends it. An SMP guest parks its other CPUs so (Linux's
  * stop_this_cpu on reboot or panic); when no vCPU of the partition is
  * left to send an INIT, the partition can never run again. */
 static enum exit_action halt_for_good(struct vcpu *v)
@@ -419,8 +418,15 @@ static enum exit_action halt_for_good(struct vcpu *v)
 static enum exit_action handle_hlt(struct vcpu *v)
 {
 	vcpu_advance_rip(v);
-	if (!(v->rflags & RFLAGS_IF))
+	if (!(v->rflags & RFLAGS_IF)) {
+		/* An NMI already pending ends the HLT at once (SDM Vol. 2A HLT),
+		 * unless NMIs are blocked (the HLT is in an NMI handler). */
+		if (v->part->platform && platform_nmi(v, false) && vcpu_backend->nmi_allowed(v)) {
+			v->irq_any = true;
+			return EXIT_ACTION_RESUME;
+		}
 		return halt_for_good(v);
+	}
 	if (vcpu_irq_pending(v)) {
 		v->irq_any = true; /* deliver it before the next entry */
 		return EXIT_ACTION_RESUME;

@@ -134,7 +134,7 @@ enum vcpu_state {
 	VCPU_RUNNABLE,
 	VCPU_HALTED,    /* HLT: runnable again on an interrupt */
 	VCPU_WAIT_SIPI, /* application processor before its startup IPI */
-	VCPU_PARKED,    /* HLT with interrupts off: only INIT wakes it */
+	VCPU_PARKED,    /* HLT with interrupts off: only INIT or an NMI wakes it */
 	VCPU_STOPPED,
 };
 
