@@ -398,9 +398,10 @@ static enum exit_action handle_cr_access(struct vcpu *v)
 	return EXIT_ACTION_RESUME;
 }
 
-/* HLT with interrupts disabled: only INIT or an NMI ends it. An SMP guest parks its other CPUs so (Linux's
- * stop_this_cpu on reboot or panic); when no vCPU of the partition is
- * left to send an INIT, the partition can never run again. */
+/* HLT with interrupts disabled: only INIT or an NMI ends it. An SMP guest
+ * parks its other CPUs so (Linux's stop_this_cpu on reboot or panic); when
+ * no vCPU of the partition is left to send an INIT, the partition can
+ * never run again. */
 static enum exit_action halt_for_good(struct vcpu *v)
 {
 	struct partition *p = v->part;

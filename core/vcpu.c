@@ -124,7 +124,9 @@ static bool deliver_nmi(struct vcpu *v)
 	switch (vcpu_nmi_step(platform_nmi(v, false), vcpu_backend->nmi_allowed(v))) {
 	case NMI_INJECT: {
 		struct vcpu_event ev = { VCPU_EVENT_NMI, EXC_NMI, false, 0 };
-		platform_nmi(v, true);
+		/* An INIT from another vCPU may have dropped it meanwhile. */
+		if (!platform_nmi(v, true))
+			return false;
 		vcpu_backend->inject(v, &ev);
 		return true;
 	}
