@@ -47,6 +47,9 @@ enum exit_reason {
 	/* LGDT/LIDT (SVM descriptor-table write intercept): core emulates it
 	 * to check the base (core/exits.c). */
 	EXIT_DTABLE_WRITE,
+	/* The guest's NMI blocking has ended (VMX NMI-window exit, SVM: the
+	 * IRET that ends an NMI handler has completed): a held NMI can go. */
+	EXIT_NMI_WINDOW,
 	EXIT_UNKNOWN, /* anything else: the partition is stopped with raw info */
 	EXIT_REASON_COUNT
 };

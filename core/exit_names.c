@@ -32,6 +32,7 @@ static const char *const names[EXIT_REASON_COUNT] = {
 	[EXIT_ENTRY_FAILED] = "entry-failed",
 	[EXIT_DR_ACCESS] = "dr-access",
 	[EXIT_DTABLE_WRITE] = "dtable-write",
+	[EXIT_NMI_WINDOW] = "nmi-window",
 	[EXIT_UNKNOWN] = "unknown",
 };
 

@@ -400,10 +400,10 @@ static enum exit_action handle_cr_access(struct vcpu *v)
 	return EXIT_ACTION_RESUME;
 }
 
-/* HLT with interrupts disabled: only INIT (or NMI, which nothing here
- * sends) ends it. An SMP guest parks its other CPUs so (Linux's
- * stop_this_cpu on reboot or panic); when no vCPU of the partition is
- * left to send an INIT, the partition can never run again. */
+/* HLT with interrupts disabled: only INIT or an NMI ends it. An SMP guest
+ * parks its other CPUs so (Linux's stop_this_cpu on reboot or panic); when
+ * no vCPU of the partition is left to send an INIT, the partition can
+ * never run again. */
 static enum exit_action halt_for_good(struct vcpu *v)
 {
 	struct partition *p = v->part;
@@ -421,8 +421,15 @@ static enum exit_action halt_for_good(struct vcpu *v)
 static enum exit_action handle_hlt(struct vcpu *v)
 {
 	vcpu_advance_rip(v);
-	if (!(v->rflags & RFLAGS_IF))
+	if (!(v->rflags & RFLAGS_IF)) {
+		/* An NMI already pending ends the HLT at once (SDM Vol. 2A HLT),
+		 * unless NMIs are blocked (the HLT is in an NMI handler). */
+		if (v->part->platform && platform_nmi(v, false) && vcpu_backend->nmi_allowed(v)) {
+			v->irq_any = true;
+			return EXIT_ACTION_RESUME;
+		}
 		return halt_for_good(v);
+	}
 	if (vcpu_irq_pending(v)) {
 		v->irq_any = true; /* deliver it before the next entry */
 		return EXIT_ACTION_RESUME;
@@ -478,6 +485,15 @@ static enum exit_action handle_triple_fault(struct vcpu *v)
 static enum exit_action handle_intr_window(struct vcpu *v)
 {
 	vcpu_backend->request_intr_window(v, false);
+	return EXIT_ACTION_RESUME;
+}
+
+/* NMI blocking ended: vcpu_deliver_interrupts injects the NMI held
+ * pending (SDM Vol. 3A §6.7.1: the next NMI after the handler's IRET). */
+static enum exit_action handle_nmi_window(struct vcpu *v)
+{
+	vcpu_backend->request_nmi_window(v, false);
+	v->irq_any = true;
 	return EXIT_ACTION_RESUME;
 }
 
@@ -603,6 +619,7 @@ static const exit_handler_fn handlers[EXIT_REASON_COUNT] = {
 	[EXIT_DR_ACCESS] = handle_resume,
 	[EXIT_RDPMC] = handle_rdpmc,
 	[EXIT_DTABLE_WRITE] = handle_dtable_write,
+	[EXIT_NMI_WINDOW] = handle_nmi_window,
 };
 #pragma GCC diagnostic pop
 

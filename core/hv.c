@@ -17,7 +17,7 @@ void board_register(const struct board_ops *ops)
 	/* A board missing an operation is a build mistake, not a guest's:
 	 * stop at boot rather than jump through NULL on the first exit. */
 	if (!ops || !ops->attach || !ops->reset || !ops->tick || !ops->tick_vcpu ||
-	    !ops->has_interrupt || !ops->next_interrupt || !ops->take_startup ||
+	    !ops->has_interrupt || !ops->next_interrupt || !ops->nmi || !ops->take_startup ||
 	    !ops->startup_pending || !ops->msr || !ops->install_acpi || !ops->power_action ||
 	    !ops->console || !ops->print_stats) {
 		pr_err("board: incomplete board_ops, cannot run partitions");

@@ -42,6 +42,9 @@ struct percpu {
 
 	/* IST stacks for #DF, NMI, #MC (SDM Vol. 3A §6.14.5). */
 	uint64_t ist_top[3];
+	/* Host NMIs this CPU took, also those that arrived while a guest ran
+	 * and were raised again after the exit (arch/x86/cpu/trap.c). */
+	uint64_t host_nmis;
 };
 
 /* Stacks of the application processors (the boot CPU keeps its boot stack,

@@ -31,6 +31,7 @@ struct board_ops {
 	void (*tick_vcpu)(struct vcpu *v);
 	bool (*has_interrupt)(struct vcpu *v);
 	bool (*next_interrupt)(struct vcpu *v, bool take, int *vec, bool *more);
+	bool (*nmi)(struct vcpu *v, bool take);
 	int (*take_startup)(struct vcpu *v, bool *init);
 	bool (*startup_pending)(const struct vcpu *v);
 	bool (*msr)(struct vcpu *v, uint32_t index, bool write, uint64_t *val, bool *gp);
@@ -81,6 +82,14 @@ static inline bool platform_has_interrupt(struct vcpu *v)
 static inline bool platform_next_interrupt(struct vcpu *v, bool take, int *vec, bool *more)
 {
 	return board->next_interrupt(v, take, vec, more);
+}
+
+/* An NMI for v (LAPIC NMI message, LINT1 as NMI): true if one is pending;
+ * take consumes it. The LAPIC keeps one: NMIs that arrive while one is
+ * pending collapse into it (SDM Vol. 3A §6.7.1). */
+static inline bool platform_nmi(struct vcpu *v, bool take)
+{
+	return board->nmi(v, take);
 }
 
 /* INIT and start-up IPIs that reached v's local APIC since the last call

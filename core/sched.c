@@ -438,6 +438,13 @@ static bool can_run(struct vcpu *v)
 	if ((v->state == VCPU_WAIT_SIPI || v->state == VCPU_PARKED) && v->irq_any) {
 		v->irq_any = false;
 		vcpu_handle_startup(v);
+		/* An NMI ends HLT whatever RFLAGS.IF says (SDM Vol. 2A HLT),
+		 * unless the HLT is in an NMI handler (NMIs blocked). */
+		if (v->state == VCPU_PARKED && v->part->platform && platform_nmi(v, false) &&
+		    vcpu_backend->nmi_allowed(v)) {
+			v->irq_any = true;
+			v->state = VCPU_RUNNABLE;
+		}
 	}
 	return v->state == VCPU_RUNNABLE;
 }

@@ -115,6 +115,30 @@ bool vcpu_handle_startup(struct vcpu *v)
 	return changed;
 }
 
+/* True if an NMI took the event slot. NMIs come before external
+ * interrupts (SDM Vol. 3A §6.9, priority 5 against 6). */
+static bool deliver_nmi(struct vcpu *v)
+{
+	if (!v->part->platform)
+		return false;
+	switch (vcpu_nmi_step(platform_nmi(v, false), vcpu_backend->nmi_allowed(v))) {
+	case NMI_INJECT: {
+		struct vcpu_event ev = { VCPU_EVENT_NMI, EXC_NMI, false, 0 };
+		/* An INIT from another vCPU may have dropped it meanwhile. */
+		if (!platform_nmi(v, true))
+			return false;
+		vcpu_backend->inject(v, &ev);
+		return true;
+	}
+	case NMI_WAIT:
+		v->irq_any = true;
+		vcpu_backend->request_nmi_window(v, true);
+		return false;
+	default:
+		return false;
+	}
+}
+
 /* Interrupts come from the platform's controllers (PIC, local APIC) and
  * from the test device's direct vectors (irq_pending). Called before an
  * entry while v->irq_any says something may be waiting.
@@ -133,6 +157,8 @@ void vcpu_deliver_interrupts(struct vcpu *v)
 	if (v->part->platform && platform_startup_pending(v) && vcpu_handle_startup(v) &&
 	    v->state != VCPU_RUNNABLE)
 		return;
+	if (deliver_nmi(v))
+		v->irq_any = true; /* an interrupt may wait behind it: look again */
 	bool can = !vcpu_backend->event_pending(v) && vcpu_backend->interruptible(v);
 	if (!can) {
 		/* Nothing can be injected before the interrupt window, whose

@@ -134,7 +134,7 @@ enum vcpu_state {
 	VCPU_RUNNABLE,
 	VCPU_HALTED,    /* HLT: runnable again on an interrupt */
 	VCPU_WAIT_SIPI, /* application processor before its startup IPI */
-	VCPU_PARKED,    /* HLT with interrupts off: only INIT wakes it */
+	VCPU_PARKED,    /* HLT with interrupts off: only INIT or an NMI wakes it */
 	VCPU_STOPPED,
 };
 
@@ -230,6 +230,13 @@ struct vcpu_backend {
 	 * EXIT_INTR_WINDOW as soon as it can. */
 	bool (*interruptible)(struct vcpu *v);
 	void (*request_intr_window)(struct vcpu *v, bool on);
+	/* NMIs (SDM Vol. 3A §6.7.1, APM Vol. 2 §8.2.7, §15.20): can one be
+	 * injected now (no NMI handler running, the event slot free, no MOV SS
+	 * or STI shadow)? If not, request_nmi_window(v, true) asks for an
+	 * EXIT_NMI_WINDOW when it can: on VMX the NMI-window exit, on SVM the
+	 * end of the IRET that closes the NMI handler. */
+	bool (*nmi_allowed)(struct vcpu *v);
+	void (*request_nmi_window)(struct vcpu *v, bool on);
 	/* Forget a queued or interrupted event and the interrupt-window
 	 * request, as INIT and RESET do (SDM Vol. 3A §9.1.1, APM Vol. 2
 	 * §14.1.3 leave no event pending). v is not running. */
@@ -261,6 +268,18 @@ extern const struct vcpu_backend vmx_backend;
 /* Arch-neutral helpers (core/vcpu.c). */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 void vcpu_inject_irq(struct vcpu *v, uint8_t vector);
+/* What to do with NMIs before an entry: inject the pending one if the
+ * guest can take it now, otherwise leave it pending (the LAPIC keeps one)
+ * and wait for the exit that ends the guest's NMI blocking. While an NMI
+ * handler runs, NMIs are blocked until its IRET completes (SDM Vol. 3A
+ * §6.7.1, APM Vol. 2 §8.2.7 "NMI"). */
+enum nmi_step { NMI_NONE, NMI_INJECT, NMI_WAIT };
+static inline enum nmi_step vcpu_nmi_step(bool nmi_pending, bool nmi_allowed)
+{
+	if (!nmi_pending)
+		return NMI_NONE;
+	return nmi_allowed ? NMI_INJECT : NMI_WAIT;
+}
 /* Is any external interrupt waiting for this vCPU? */
 bool vcpu_irq_pending(const struct vcpu *v);
 /* Mark an external interrupt pending and wake the vCPU if it halted. */

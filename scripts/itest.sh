@@ -87,6 +87,9 @@
 #                                       with the hypervisor's font), the run ends, and
 #                                       some line of that text must match ERE
 #   screen-at: ERE                      when to look (default: bulkhead: ready)
+#   monitor-at: ERE => CMD              QEMU paths: half a second after the first line
+#                                       matching ERE, the monitor command CMD (e.g.
+#                                       nmi); the run goes on
 #
 # FILE paths in tests are relative to the repository unless absolute.
 # The regexes are POSIX extended (grep -E), matched against the log with
@@ -168,6 +171,7 @@ parse_test() {
 		accel-opts) accel_opts=$val ;;
 		screen) screens+=("$val") ;;
 		screen-at) screen_at=$val ;;
+		monitor-at) monitor_at=$val ;;
 		*) fail_setup "$file:$lineno: unknown key '$key'" ;;
 		esac
 	done <"$file"
@@ -197,7 +201,7 @@ repo_path() {
 run_one() {
 	local name=$1 file=$2 dir=$OUT/$1
 	local path='' protocol='' image=bulkhead cmdline='' outcome_want=success stop=''
-	local limit='' cpu='' mem='' smp='' machine='' icount='' accel_opts='' screen_at='bulkhead: ready' suite_modules='' line elapsed='' balanced=''
+	local limit='' cpu='' mem='' smp='' machine='' icount='' accel_opts='' screen_at='bulkhead: ready' monitor_at='' suite_modules='' line elapsed='' balanced=''
 	local -a modules=() expects=() rejects=() why=() cfg_lines=() sends=() screens=()
 
 	rm -rf "$dir"
@@ -270,6 +274,10 @@ run_one() {
 	if [ ${#screens[@]} -gt 0 ]; then
 		[ "$path" != bochs ] || fail_setup "screen: is checked on QEMU paths"
 		common+=(--screen-at "$screen_at")
+	fi
+	if [ -n "$monitor_at" ]; then
+		[ "$path" != bochs ] || fail_setup "monitor-at: is a QEMU option"
+		common+=(--monitor-at "$monitor_at")
 	fi
 	if [ -n "$machine" ]; then
 		[ "$path" != bochs ] || fail_setup "machine: is a QEMU option"

@@ -9,6 +9,9 @@
       Prints the screen as text lines: decoded from screen.ppm with the
       hypervisor's own 5x7 font (arch/x86/video/font5x7.c) when the screen is
       a framebuffer, else the characters of the VGA text buffer.
+  qemu-screen.py cmd SOCKET SECONDS COMMAND
+      After SECONDS, one human-monitor COMMAND (e.g. `nmi`) over the unix
+      SOCKET; prints QEMU's reply (itest.sh's `monitor-at:`).
 
 The decoding is exact, not OCR: the framebuffer console draws each
 character in an 8x16 cell from that font (arch/x86/video/screen.c), so each
@@ -155,7 +158,16 @@ def text(outdir, font_c):
     return 0
 
 
+def cmd(sock_path, seconds, command):
+    time.sleep(float(seconds))
+    for reply in monitor(sock_path, [command]):
+        print(reply)
+    return 0
+
+
 def main(argv):
+    if len(argv) == 5 and argv[1] == "cmd":
+        return cmd(argv[2], argv[3], argv[4])
     if len(argv) == 4 and argv[1] == "grab":
         return grab(argv[2], argv[3])
     if len(argv) == 4 and argv[1] == "text":

@@ -68,7 +68,7 @@ set_now() {
 # Keystrokes: SEND_SPECS ("ERE => TEXT", in order) are typed into SEND_FIFO
 # when a line matches; W_SEND is the index of the next one.
 watch_init() {
-	W_PARTIAL='' W_BANNER='' W_READY='' W_STOPPED=0 W_SEND=0 W_IN='' W_SCREEN_PID=''
+	W_PARTIAL='' W_BANNER='' W_READY='' W_STOPPED=0 W_SEND=0 W_IN='' W_SCREEN_PID='' W_MONITOR_PID=''
 	W_MARK_MS=()
 	exec {W_FD}<"$1"
 	if [ -n "${SEND_FIFO:-}" ]; then
@@ -82,6 +82,14 @@ watch_screen() {
 	[ -n "${SCREEN_AT:-}" ] && [ -z "$W_SCREEN_PID" ] && [[ $1 =~ $SCREEN_AT ]] || return 0
 	"${SCREEN_GRAB[@]}" >"$RUN_DIR_SCREEN/screen-grab.log" 2>&1 &
 	W_SCREEN_PID=$!
+}
+
+# A monitor command: once a line matches MONITOR_AT, MONITOR_CMD (a
+# command) runs in the background, once; the run goes on.
+watch_monitor() {
+	[ -n "${MONITOR_AT:-}" ] && [ -z "$W_MONITOR_PID" ] && [[ $1 =~ $MONITOR_AT ]] || return 0
+	"${MONITOR_CMD[@]}" >"$RUN_DIR_SCREEN/monitor-cmd.log" 2>&1 &
+	W_MONITOR_PID=$!
 }
 
 watch_screen_done() {
@@ -132,6 +140,7 @@ watch_poll() {
 		watch_send "$clean"
 		watch_marks "$clean" "$start"
 		watch_screen "$clean"
+		watch_monitor "$clean"
 	done
 	# A final line without its newline yet still counts for the stop pattern.
 	if [ -n "$stop" ] && [ -n "$W_PARTIAL" ] && [[ ${W_PARTIAL//$'\r'/} =~ $stop ]]; then

@@ -26,6 +26,9 @@
 #   --screen-at ERE batch run: with a VGA display, once a serial line matches
 #                   ERE, save the screen (<run-dir>/screen.ppm, vga-text.txt:
 #                   scripts/qemu-screen.py) and end the run
+#   --monitor-at 'ERE => CMD'  batch run: once a serial line matches ERE,
+#                   half a second later, the human-monitor command CMD (e.g.
+#                   nmi); the run goes on (reply in <run-dir>/monitor-cmd.log)
 #   --quiet         do not print the serial log tail on failure
 # Environment: RUN_QEMU_ACCEL_OPTS=OPTS appends ",OPTS" to -accel (e.g.
 #   thread=single: QEMU's TCG runs every CPU in one thread, to tell a
@@ -51,7 +54,7 @@ OVMF_VARS=/usr/share/OVMF/OVMF_VARS.fd
 OVMF_ONE=/usr/share/ovmf/OVMF.fd
 
 SEND_SPECS=() MARK_RES=()
-iso='' kernel='' esp='' append='' ovmf=0 log='' dir='' limit='' stop='' cpu='' mem=512M machine=pc quiet=0 screen_at=''
+iso='' kernel='' esp='' append='' ovmf=0 log='' dir='' limit='' stop='' cpu='' mem=512M machine=pc quiet=0 screen_at='' monitor_at=''
 smp=${RUN_SMP:-1}
 modules=() extra=()
 while [ $# -gt 0 ]; do
@@ -73,6 +76,7 @@ while [ $# -gt 0 ]; do
 	--machine) machine=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--screen-at) screen_at=$2; shift 2 ;;
+	--monitor-at) monitor_at=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	--) shift; extra=("$@"); break ;;
 	-h | --help) sed -n '3,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
@@ -161,6 +165,14 @@ if [ -n "$screen_at" ]; then
 	args+=(-vga std)
 	monitor=(-monitor "unix:$dir/monitor.sock,server=on,wait=off")
 	SCREEN_AT=$screen_at SCREEN_GRAB=("$here/qemu-screen.py" grab "$dir/monitor.sock" "$dir")
+fi
+
+if [ -n "$monitor_at" ]; then
+	[ -n "$log" ] || die_usage "--monitor-at is for batch runs (--log)"
+	rm -f "$dir/monitor.sock"
+	monitor=(-monitor "unix:$dir/monitor.sock,server=on,wait=off")
+	MONITOR_AT=${monitor_at%% => *}
+	MONITOR_CMD=("$here/qemu-screen.py" cmd "$dir/monitor.sock" 0.5 "${monitor_at#* => }")
 fi
 
 if [ -n "$log" ]; then

@@ -55,11 +55,23 @@ static int irq_write(void *dev, uint64_t off, unsigned int size, uint64_t val)
 	return 0;
 }
 
+static int gsi_write(void *dev, uint64_t off, unsigned int size, uint64_t val)
+{
+	struct testdev *t = dev;
+	(void)off;
+	(void)size;
+	if (t->set_gsi)
+		t->set_gsi(t->irq_ctx, (unsigned int)(val & TESTDEV_GSI_PIN_MASK),
+			   val & TESTDEV_GSI_LEVEL);
+	return 0;
+}
+
 bool testdev_attach(struct testdev *t, struct iobus *bus)
 {
 	return iobus_add_pio(bus, TESTDEV_PIO_BASE, TESTDEV_PIO_LEN, echo_read, echo_write, t,
 			     "testdev-pio") &&
 	       iobus_add_pio(bus, TESTDEV_IRQ_PORT, 1, NULL, irq_write, t, "testdev-irq") &&
+	       iobus_add_pio(bus, TESTDEV_GSI_PORT, 1, NULL, gsi_write, t, "testdev-gsi") &&
 	       iobus_add_mmio(bus, TESTDEV_MMIO_BASE, TESTDEV_MMIO_LEN, mmio_read, mmio_write, t,
 			      "testdev-mmio");
 }

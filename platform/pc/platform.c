@@ -260,7 +260,8 @@ static bool pc_has_interrupt(struct vcpu *v)
 		return false;
 	partition_lock(v->part);
 	lapic_pv_eoi_sync(&pf->lapic[v->id]);
-	bool r = pic_reaches(pf, v) || lapic_pending_vector(&pf->lapic[v->id]) >= 0;
+	bool r = pic_reaches(pf, v) || lapic_pending_vector(&pf->lapic[v->id]) >= 0 ||
+		 pf->lapic[v->id].nmi_pending; /* an NMI wakes HLT too (SDM Vol. 2A HLT) */
 	partition_unlock(v->part);
 	return r;
 }
@@ -308,6 +309,20 @@ static bool pc_next_interrupt(struct vcpu *v, bool take, int *vec, bool *more)
 	}
 	partition_unlock(v->part);
 	return pending;
+}
+
+static bool pc_nmi(struct vcpu *v, bool take)
+{
+	struct platform *pf = v->part->platform;
+	if (v->id >= pf->nr_lapics)
+		return false;
+	struct lapic *l = &pf->lapic[v->id];
+	if (!take)
+		return __atomic_load_n(&l->nmi_pending, __ATOMIC_SEQ_CST);
+	partition_lock(v->part);
+	bool r = lapic_take_nmi(l);
+	partition_unlock(v->part);
+	return r;
 }
 
 static bool pc_startup_pending(const struct vcpu *v)
@@ -661,6 +676,14 @@ static void testdev_raise_irq(void *ctx, uint8_t vector)
 		vcpu_raise_irq(p->vcpu[0], vector);
 }
 
+/* The test device's GSI port: an I/O APIC input, as a device's wire would
+ * drive it (called with the partition lock held, as every port access). */
+static void testdev_set_gsi(void *ctx, unsigned int pin, bool level)
+{
+	struct partition *p = ctx;
+	ioapic_set_irq(&p->platform->ioapic, pin, level);
+}
+
 static bool pc_attach(struct partition *p)
 {
 	p->platform = kzalloc(sizeof(*p->platform));
@@ -675,6 +698,7 @@ static bool pc_attach(struct partition *p)
 		return false;
 	/* Not reset with the others: the test devices keep no guest state. */
 	p->platform->testdev.raise_irq = testdev_raise_irq;
+	p->platform->testdev.set_gsi = testdev_set_gsi;
 	p->platform->testdev.irq_ctx = p;
 	return testdev_attach(&p->platform->testdev, &p->bus);
 }
@@ -732,6 +756,7 @@ const struct board_ops pc_board = {
 	.tick_vcpu = pc_tick_vcpu,
 	.has_interrupt = pc_has_interrupt,
 	.next_interrupt = pc_next_interrupt,
+	.nmi = pc_nmi,
 	.take_startup = pc_take_startup,
 	.startup_pending = pc_startup_pending,
 	.msr = pc_msr,

@@ -397,6 +397,19 @@ static void fake_s2_destroy(struct partition *p)
 	p->s2 = NULL;
 }
 
+/* The fake guest has no NMI handler: an NMI can go whenever the slot is
+ * free (the fake runs have no platform, so none is ever pending). */
+static bool fake_nmi_allowed(struct vcpu *v)
+{
+	return !fake_event_pending(v);
+}
+
+static void fake_request_nmi_window(struct vcpu *v, bool on)
+{
+	(void)v;
+	(void)on;
+}
+
 const struct vcpu_backend fake_backend = {
 	.name = "fake",
 	.probe = fake_probe,
@@ -412,6 +425,8 @@ const struct vcpu_backend fake_backend = {
 	.event_pending = fake_event_pending,
 	.interruptible = fake_interruptible,
 	.request_intr_window = fake_request_intr_window,
+	.nmi_allowed = fake_nmi_allowed,
+	.request_nmi_window = fake_request_nmi_window,
 	.clear_events = fake_clear_events,
 	.s2_init = fake_s2_init,
 	.s2_map = fake_s2_map,

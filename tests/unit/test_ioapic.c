@@ -248,6 +248,23 @@ Test(ioapic, masked_while_in_service_waits_for_unmask)
 	cr_assert_eq(msi.count, 2);
 }
 
+/* Remote IRR is read-only (82093AA §3.2.4): a guest write of the entry
+ * neither clears it while set nor sets it while clear, and no delivery
+ * follows from either write. */
+Test(ioapic, remote_irr_is_read_only_to_the_guest)
+{
+	program(7, 0, LEVEL | REMOTE_IRR | 0x47);
+	cr_assert_eq(rte_low(7) & REMOTE_IRR, 0, "cannot be set");
+	ioapic_set_irq(&io, 7, true);
+	cr_assert_eq(msi.count, 1);
+	program(7, 0, LEVEL | 0x47);
+	cr_assert(rte_low(7) & REMOTE_IRR, "cannot be cleared");
+	cr_assert_eq(msi.count, 1, "no delivery before the EOI");
+	ioapic_eoi(&io, 0x48); /* another vector's EOI */
+	cr_assert(rte_low(7) & REMOTE_IRR);
+	cr_assert_eq(msi.count, 1);
+}
+
 Test(ioapic, switching_to_edge_clears_remote_irr)
 {
 	program(6, 0, LEVEL | 0x46);

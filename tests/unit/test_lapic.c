@@ -329,6 +329,18 @@ Test(lapic, software_disable_forces_lvt_masks)
 	cr_assert_eq(rd(LAPIC_LVT_TIMER), 0x30);
 }
 
+/* SDM Vol. 3A §6.7.1: NMIs that arrive while one is pending collapse into
+ * it; core takes it once, when the guest can take an NMI. */
+Test(lapic, nmis_while_one_is_pending_collapse_into_it)
+{
+	msg(&l, LAPIC_DM_NMI, 0, true, false);
+	msg(&l, LAPIC_DM_NMI, 0, true, false);
+	cr_assert(lapic_has_wakeup(&l), "a pending NMI wakes HLT");
+	cr_assert(lapic_take_nmi(&l));
+	cr_assert_not(lapic_take_nmi(&l), "two NMIs held are one");
+	cr_assert_not(lapic_has_wakeup(&l));
+}
+
 Test(lapic, software_disabled_takes_only_nmi_init_sipi)
 {
 	fixed(&l, 0x40, false);

@@ -122,6 +122,34 @@ static void record_irq(void *ctx, uint8_t vector)
 	nr_raised++;
 }
 
+static unsigned int gsi_pin[4];
+static bool gsi_level[4];
+static unsigned int nr_gsi;
+
+static void record_gsi(void *ctx, unsigned int pin, bool level)
+{
+	cr_assert_eq(ctx, &dev);
+	if (nr_gsi < 4) {
+		gsi_pin[nr_gsi] = pin;
+		gsi_level[nr_gsi] = level;
+	}
+	nr_gsi++;
+}
+
+Test(testdev, gsi_port_drives_a_pin_and_its_level)
+{
+	pio_out(TESTDEV_GSI_PORT, 1, 0x85); /* no sink yet: ignored, no crash */
+	dev.set_gsi = record_gsi;
+	dev.irq_ctx = &dev;
+	pio_out(TESTDEV_GSI_PORT, 1, TESTDEV_GSI_LEVEL | 22);
+	pio_out(TESTDEV_GSI_PORT, 1, 22);
+	pio_out(TESTDEV_GSI_PORT, 1, 0x7f); /* bits 6:5 are not the pin */
+	cr_assert_eq(nr_gsi, 3);
+	cr_assert(gsi_pin[0] == 22 && gsi_level[0]);
+	cr_assert(gsi_pin[1] == 22 && !gsi_level[1]);
+	cr_assert(gsi_pin[2] == 31 && !gsi_level[2]);
+}
+
 Test(testdev, irq_port_raises_vectors_32_to_255)
 {
 	pio_out(TESTDEV_IRQ_PORT, 1, 0x40); /* no sink yet: ignored, no crash */
@@ -225,7 +253,7 @@ Test(testdev, attach_twice_refused)
 {
 	struct testdev other = { 0 };
 	cr_assert_not(testdev_attach(&other, &bus), "the ports are taken");
-	cr_assert_eq(bus.nr_pio, 2, "echo latch and IRQ port, once");
+	cr_assert_eq(bus.nr_pio, 3, "echo latch, IRQ port and GSI port, once");
 	cr_assert_eq(iobus_find_pio(&bus, 0x522)->dev, &dev);
 	cr_assert_eq(iobus_find_mmio(&bus, TESTDEV_MMIO_BASE + 4)->dev, &dev);
 	cr_assert_str_eq(iobus_find_mmio(&bus, TESTDEV_MMIO_BASE)->name, "testdev-mmio");

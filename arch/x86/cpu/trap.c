@@ -158,11 +158,26 @@ static __noreturn void fatal_exception(struct trap_frame *f)
 	cpu_halt_forever();
 }
 
+/* Nothing in Bulkhead sends NMIs; one that comes (a platform error, an
+ * NMI button, a debugger's) is counted and reported once per CPU, not
+ * fatal: the hypervisor's state is intact. A guest's NMIs never come here:
+ * they go to its vCPUs. */
+static void host_nmi(struct trap_frame *f)
+{
+	struct percpu *c = this_cpu();
+	if (c->host_nmis++ == 0)
+		pr_warn("trap: NMI on CPU %u at RIP %#lx (further ones counted silently)", c->id,
+			f->rip);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector < IRQ_VECTOR_BASE) {
-		if (f->vector == EXC_VECTOR_NMI && irq_handlers[EXC_VECTOR_NMI]) {
-			irq_handlers[EXC_VECTOR_NMI](f);
+		if (f->vector == EXC_VECTOR_NMI) {
+			if (irq_handlers[EXC_VECTOR_NMI])
+				irq_handlers[EXC_VECTOR_NMI](f);
+			else
+				host_nmi(f);
 			return;
 		}
 		fatal_exception(f);

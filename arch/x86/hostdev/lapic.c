@@ -32,6 +32,8 @@
 
 #define APIC_SVR_ENABLE BIT(8)
 #define APIC_LVT_MASKED BIT(16)
+#define APIC_LVT_DM_NMI (4u << 8)
+#define APIC_BASE_BSP BIT(8)
 #define APIC_TIMER_DIV_1 0xb /* divide configuration 1011b (SDM Figure 10-10) */
 #define APIC_ID_SHIFT 24
 
@@ -94,7 +96,12 @@ void host_lapic_cpu_init(void)
 	armed_tsc[this_cpu()->id] = HOST_TIMER_OFF;
 	apic_write(APIC_REG_SVR, APIC_SVR_ENABLE | HOST_SPURIOUS_VECTOR);
 	apic_write(APIC_REG_LVT_LINT0, APIC_LVT_MASKED);
-	apic_write(APIC_REG_LVT_LINT1, APIC_LVT_MASKED);
+	/* The platform's NMI (chipset errors, an NMI button, QEMU's `nmi`)
+	 * comes in on the boot CPU's LINT1 (virtual wire mode, Intel MP spec
+	 * 1.4 §3.6.2.2; SDM Vol. 3A §10.5.1), as Linux programs it; the host's
+	 * NMI handler counts and reports it (arch/x86/cpu/trap.c). */
+	apic_write(APIC_REG_LVT_LINT1,
+		   (rdmsr(MSR_IA32_APIC_BASE) & APIC_BASE_BSP) ? APIC_LVT_DM_NMI : APIC_LVT_MASKED);
 	apic_write(APIC_REG_LVT_ERROR, APIC_LVT_MASKED);
 	apic_write(APIC_REG_TIMER_DIV, APIC_TIMER_DIV_1);
 	apic_write(APIC_REG_TIMER_INIT, 0);

@@ -59,6 +59,20 @@ struct svm_vcpu {
 	 * not an interrupt-window request; the CPU clears V_IRQ when the guest
 	 * takes it. */
 	bool virq_injected;
+	/* The IRET intercept is on as that interrupt's window
+	 * (svm_request_intr_window). */
+	bool iret_window;
+	/* NMIs (APM Vol. 2 §15.20, §15.21.x; no vNMI under QEMU's TCG): the
+	 * guest runs an NMI handler we injected, so its NMIs are blocked until
+	 * the IRET that ends it has completed. The IRET intercept comes before
+	 * the IRET executes, so the IRET is single-stepped (RFLAGS.TF, #DB
+	 * intercepted) and the blocking ends at that #DB, as in KVM without
+	 * vNMI. */
+	bool nmi_masked;
+	bool nmi_iret_step;     /* stepping the IRET at nmi_iret_rip */
+	bool nmi_step_guest_tf; /* the guest had TF set itself */
+	uint64_t nmi_iret_rip;
+	uint64_t nmi_step_dr6; /* the guest's DR6 before the step's #DB */
 };
 
 /* Per host CPU (percpu->backend_data). */
@@ -597,6 +611,47 @@ static bool host_state_in_vmcb(struct vcpu *v, const struct vmcb *vmcb, uint64_t
 	return true;
 }
 
+/* The IRET intercept serves two users: the end of an NMI handler (until
+ * its IRET is being stepped) and the interrupt window while V_IRQ is
+ * busy. */
+static void update_iret_intercept(struct svm_vcpu *s)
+{
+	struct vmcb_control *c = &s->vmcb->ctl;
+	if ((s->nmi_masked && !s->nmi_iret_step) || s->iret_window)
+		c->intercept_misc1 |= INTERCEPT1_IRET;
+	else
+		c->intercept_misc1 &= ~INTERCEPT1_IRET;
+}
+
+/* The IRET of the NMI handler is about to run: let it run one step. */
+static void nmi_step_over_iret(struct vcpu *v, struct svm_vcpu *s)
+{
+	s->nmi_iret_step = true;
+	s->nmi_iret_rip = v->rip;
+	s->nmi_step_guest_tf = v->rflags & RFLAGS_TF;
+	s->nmi_step_dr6 = s->vmcb->save.dr6;
+	v->rflags |= RFLAGS_TF;
+	update_iret_intercept(s);
+}
+
+/* The #DB after the stepped IRET. If RIP moved the IRET completed and NMIs
+ * are unblocked (APM Vol. 2 §8.2.7 "NMI": blocked until the next IRET);
+ * if not, it is waited for again. Unless the guest single-steps itself,
+ * the #DB is ours: DR6 goes back and core sees an NMI window. */
+static void nmi_step_done(struct vcpu *v, struct svm_vcpu *s)
+{
+	s->nmi_iret_step = false;
+	if (v->rip != s->nmi_iret_rip)
+		s->nmi_masked = false;
+	else if (!s->nmi_step_guest_tf)
+		v->rflags &= ~RFLAGS_TF;
+	update_iret_intercept(s);
+	if (s->nmi_step_guest_tf)
+		return;
+	s->vmcb->save.dr6 = s->nmi_step_dr6;
+	v->exit.reason = EXIT_NMI_WINDOW;
+}
+
 /* The exits svm_decode_common leaves: out of line, so svm_vmexit stays a
  * leaf function on the common path. prev is the exit before this one
  * (svm_decode_common does not touch v->exit.reason when it declines). */
@@ -629,6 +684,12 @@ static __attribute__((noinline)) void decode_other(struct vcpu *v, struct vmcb *
 						: svm_failed_check(vmcb);
 	if (v->exit.reason == EXIT_DR_ACCESS)
 		svm_dr_first_use(v, vmcb);
+	struct svm_vcpu *s = v->arch;
+	if (v->exit.reason == EXIT_EXCEPTION && v->exit.exc.vector == EXC_DB && s->nmi_iret_step) {
+		nmi_step_done(v, s);
+		if (v->exit.reason == EXIT_NMI_WINDOW)
+			return;
+	}
 	/* An intercepted #DB has updated DR6 in the VMCB already (unlike
 	 * VMX); clear DR7.GD as its delivery would (SDM Vol. 3B §18.2.4). */
 	if (v->exit.reason == EXIT_EXCEPTION && v->exit.exc.vector == EXC_DB)
@@ -638,7 +699,9 @@ static __attribute__((noinline)) void decode_other(struct vcpu *v, struct vmcb *
 	 * clear, in a handler of an exception delivered first): left on, the
 	 * same IRET would exit again and again. */
 	if (v->exit.reason == EXIT_INTR_WINDOW) {
-		vmcb->ctl.intercept_misc1 &= ~INTERCEPT1_IRET;
+		if (raw.exit_code == SVM_EXIT_IRET && s->nmi_masked && !s->nmi_iret_step)
+			nmi_step_over_iret(v, s);
+		s->iret_window = false;
 		svm_request_intr_window(v, false);
 	}
 }
@@ -715,6 +778,12 @@ static void svm_inject(struct vcpu *v, const struct vcpu_event *ev)
 		inject_virq(s, ev->vector);
 		return;
 	}
+	if (ev->type == VCPU_EVENT_NMI) {
+		/* EVENTINJ type NMI (APM Vol. 2 §15.20); the guest's NMIs are
+		 * blocked from its delivery to the end of the handler's IRET. */
+		s->nmi_masked = true;
+		update_iret_intercept(s);
+	}
 	uint64_t e = ev->vector | ((uint64_t)ev->type << EVENT_TYPE_SHIFT) | EVENT_VALID;
 	if (ev->has_error)
 		e |= EVENT_ERROR_VALID | ((uint64_t)ev->error << EVENT_ERROR_SHIFT);
@@ -735,6 +804,27 @@ static bool svm_interruptible(struct vcpu *v)
 	       !(vmcb->ctl.event_inj & EVENT_VALID) && !virq_pending(s);
 }
 
+/* An NMI can go unless one is being handled, the event slot is taken or
+ * an interrupt shadow is in effect (which KVM also treats as blocking). */
+static bool svm_nmi_allowed(struct vcpu *v)
+{
+	const struct svm_vcpu *s = v->arch;
+	const struct vmcb_control *c = &s->vmcb->ctl;
+	return !s->nmi_masked && !(c->event_inj & EVENT_VALID) && !(c->int_state & INT_STATE_SHADOW);
+}
+
+/* While an NMI handler runs, the IRET intercept and the step after it
+ * bring the exit (EXIT_NMI_WINDOW). Blocked only by the event slot or a
+ * shadow, the interrupt window stands in: both are over by the time the
+ * guest can take an interrupt. A guest that keeps RFLAGS.IF clear then
+ * gets its NMI at its next exit of any kind. */
+static void svm_request_nmi_window(struct vcpu *v, bool on)
+{
+	const struct svm_vcpu *s = v->arch;
+	if (on && !s->nmi_masked)
+		svm_request_intr_window(v, true);
+}
+
 /* A virtual interrupt nobody will take (V_IGN_TPR, top priority) makes the
  * CPU exit with VINTR as soon as the guest could take one. V_IRQ is one
  * slot: while it holds an injected interrupt the guest has yet to take,
@@ -747,11 +837,13 @@ static void svm_request_intr_window(struct vcpu *v, bool on)
 	struct vmcb_control *c = &s->vmcb->ctl;
 	if (virq_pending(s)) {
 		if (on)
-			c->intercept_misc1 |= INTERCEPT1_IRET;
+			s->iret_window = true;
+		update_iret_intercept(s);
 		return;
 	}
 	s->virq_injected = false;
-	c->intercept_misc1 &= ~INTERCEPT1_IRET;
+	s->iret_window = false;
+	update_iret_intercept(s);
 	if (on) {
 		c->int_ctl |= INT_CTL_V_IRQ | INT_CTL_V_IGN_TPR | INT_CTL_V_INTR_PRIO_MASK;
 		c->intercept_misc1 |= INTERCEPT1_VINTR;
@@ -768,6 +860,9 @@ static void svm_clear_events(struct vcpu *v)
 	c->event_inj = 0;
 	c->int_state &= ~INT_STATE_SHADOW;
 	s->virq_injected = false;
+	/* INIT and RESET leave no NMI blocking (SDM Vol. 3A §9.1.1). */
+	s->nmi_masked = false;
+	s->nmi_iret_step = false;
 	svm_request_intr_window(v, false);
 }
 
@@ -846,6 +941,8 @@ const struct vcpu_backend svm_backend = {
 	.event_pending = svm_event_pending,
 	.interruptible = svm_interruptible,
 	.request_intr_window = svm_request_intr_window,
+	.nmi_allowed = svm_nmi_allowed,
+	.request_nmi_window = svm_request_nmi_window,
 	.clear_events = svm_clear_events,
 	.s2_init = svm_s2_init,
 	.s2_map = svm_s2_map,

@@ -486,6 +486,28 @@ static bool vmx_interruptible(struct vcpu *v)
 	return (v->rflags & RFLAGS_IF) && !shadow_blocks(s) && !s->event.valid;
 }
 
+/* An NMI can go when the guest is not in an NMI handler (virtual-NMI
+ * blocking, §24.4.2 Table 24-3), the event slot is free and no MOV SS or
+ * STI shadow is in effect (the entry checks of §26.3.1.5 refuse an NMI
+ * under MOV SS blocking, and may under STI blocking). Without virtual NMIs
+ * an injected NMI would block the guest's NMIs for good (IRET does not
+ * unblock them with NMI exiting on, §25.3): none is given. */
+static bool vmx_nmi_allowed(struct vcpu *v)
+{
+	const struct vmx_vcpu *s = v->arch;
+	return vmx_hw.guest_nmis && !s->event.valid && !(s->intr_state & INTERRUPTIBILITY_NMI) &&
+	       !shadow_blocks(s);
+}
+
+static void vmx_request_nmi_window(struct vcpu *v, bool on)
+{
+	struct vmx_vcpu *s = v->arch;
+	if (!vmx_hw.guest_nmis)
+		return;
+	s->want_nmi_window = on;
+	s->work |= VMX_WORK_CONTROLS;
+}
+
 static void vmx_request_intr_window(struct vcpu *v, bool on)
 {
 	struct vmx_vcpu *s = v->arch;
@@ -502,6 +524,13 @@ static void vmx_clear_events(struct vcpu *v)
 	s->event.valid = false;
 	s->event_window = false;
 	vmx_request_intr_window(v, false);
+	vmx_request_nmi_window(v, false);
+	/* INIT and RESET leave no NMI blocking (SDM Vol. 3A §9.1.1). */
+	if ((s->intr_state & INTERRUPTIBILITY_NMI) && vmx_vmcs_get(v)) {
+		s->intr_state &= ~INTERRUPTIBILITY_NMI;
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, s->intr_state);
+		vmx_vmcs_put(v, s);
+	}
 }
 
 /* Can the queued event be injected now without failing the entry checks of
@@ -542,12 +571,14 @@ static void write_event(struct vmx_vcpu *s)
 
 static void update_controls(struct vmx_vcpu *s)
 {
-	uint32_t proc = s->proc & ~PROC_INTR_WINDOW_EXITING;
+	uint32_t proc = s->proc & ~(PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING);
 	uint32_t pin = s->pin & ~PIN_PREEMPT_TIMER;
 	uint32_t exit = s->exit_ctls & ~EXIT_SAVE_PREEMPT_TIMER;
 
 	if (s->want_window || s->event_window)
 		proc |= PROC_INTR_WINDOW_EXITING;
+	if (s->want_nmi_window)
+		proc |= PROC_NMI_WINDOW_EXITING;
 	if (s->preempt_value) {
 		pin |= PIN_PREEMPT_TIMER;
 		exit |= EXIT_SAVE_PREEMPT_TIMER;
@@ -664,12 +695,23 @@ static void requeue_vectoring_event(struct vcpu *v, struct vmx_vcpu *s, uint32_t
 	s->work |= VMX_WORK_EVENT;
 }
 
-/* With virtual NMIs off, an exit in the middle of an IRET that unblocked
- * NMIs must leave them blocked again (§28.2.3). */
+/* An exit in the middle of an IRET that unblocked (virtual) NMIs must
+ * leave them blocked again, since the IRET runs again (§28.2.3). */
 static void reblock_nmi(struct vmx_vcpu *s)
 {
 	s->intr_state |= INTERRUPTIBILITY_NMI;
 	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, s->intr_state);
+}
+
+/* A host NMI that arrived while the guest ran made the VM exit instead of
+ * being delivered (NMI exiting, SDM Vol. 3C §25.2); unlike SVM's NMI
+ * intercept it is not left pending. The host's NMI handler is run here by
+ * INT 2 on its IST stack: NMIs are blocked after a VM exit caused by an
+ * NMI (SDM Vol. 3C, VM exits, "event blocking"), and the handler's IRET
+ * unblocks them. */
+static inline void host_nmi_again(void)
+{
+	__asm__ volatile("int $2" ::: "memory");
 }
 
 static uint8_t guest_addr_size(const struct vmx_vcpu *s)
@@ -716,6 +758,8 @@ static inline void read_exit(struct vcpu *v, struct vmx_vcpu *s)
 		if ((raw.intr_info & INTR_INFO_NMI_UNBLOCKING) &&
 		    INTR_INFO_VECTOR(raw.intr_info) != EXC_DF)
 			reblock_nmi(s);
+		if (INTR_INFO_TYPE(raw.intr_info) == INTR_TYPE_NMI)
+			host_nmi_again();
 		break;
 	case VMX_EXIT_IO:
 		if (raw.qual & IOQ_STRING) {
@@ -878,6 +922,8 @@ const struct vcpu_backend vmx_backend = {
 	.event_pending = vmx_event_pending,
 	.interruptible = vmx_interruptible,
 	.request_intr_window = vmx_request_intr_window,
+	.nmi_allowed = vmx_nmi_allowed,
+	.request_nmi_window = vmx_request_nmi_window,
 	.clear_events = vmx_clear_events,
 	.s2_init = ept_s2_init,
 	.s2_map = ept_s2_map,

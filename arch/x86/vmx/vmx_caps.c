@@ -79,8 +79,15 @@ static const char *compute_controls(struct vmx_hw *hw)
 {
 	uint32_t proc2_want = PROC2_RDTSCP | PROC2_INVPCID | PROC2_WBINVD_EXITING;
 
-	if (!vmx_adjust_controls(hw->pin_cap, 0, PIN_EXTINT_EXITING | PIN_NMI_EXITING, &hw->pin))
+	/* Virtual NMIs (SDM Vol. 3C §25.3, §26.7.1): with NMI exiting on, IRET
+	 * no longer unblocks NMIs, so a guest's NMI handler would block the
+	 * guest's NMIs for good; with virtual NMIs the CPU tracks the guest's
+	 * blocking and NMI-window exiting (§26.7.6) says when it ends. */
+	if (!vmx_adjust_controls(hw->pin_cap, PIN_VIRTUAL_NMIS,
+				 PIN_EXTINT_EXITING | PIN_NMI_EXITING, &hw->pin))
 		return "no external-interrupt or NMI exiting";
+	hw->guest_nmis = (hw->pin & PIN_VIRTUAL_NMIS) &&
+			 ((uint32_t)(hw->proc_cap >> 32) & PROC_NMI_WINDOW_EXITING);
 	/* CR8 exits keep the host APIC's TPR out of the guest's hands; MONITOR
 	 * and MWAIT exit so they #UD instead of sleeping on host memory; RDPMC
 	 * exits so it is #GP with no PMU offered (Bochs reads its counters). */

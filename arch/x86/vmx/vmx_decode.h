@@ -339,6 +339,9 @@ static inline __attribute__((always_inline)) void vmx_decode_exit_inline(const s
 	case VMX_EXIT_INTR_WINDOW:
 		e->reason = EXIT_INTR_WINDOW;
 		return;
+	case VMX_EXIT_NMI_WINDOW: /* virtual-NMI blocking ended (§26.7.6) */
+		e->reason = EXIT_NMI_WINDOW;
+		return;
 	case VMX_EXIT_TASK_SWITCH:
 		e->reason = EXIT_TASK_SWITCH;
 		vmx_set_insn_len(e, raw);

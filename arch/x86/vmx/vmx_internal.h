@@ -25,7 +25,9 @@ struct vmx_hw {
 	bool vpid;          /* "enable VPID" and INVVPID single or all-context */
 	bool preempt_timer; /* pin bit 6 and "save VMX-preemption timer value" */
 	unsigned int preempt_rate;
-	bool switch_tsc_aux;         /* the CPU has IA32_TSC_AUX (RDTSCP/RDPID) */
+	bool switch_tsc_aux; /* the CPU has IA32_TSC_AUX (RDTSCP/RDPID) */
+	/* Virtual NMIs and NMI-window exiting: NMIs can be given to guests. */
+	bool guest_nmis;
 	uint64_t cr0_mask, cr4_mask; /* guest/host masks (vmx_state.h) */
 	/* Shared by every vCPU; the CPU only reads them. */
 	paddr_t io_bitmap_a, io_bitmap_b, msr_bitmap;
@@ -80,6 +82,7 @@ struct vmx_vcpu {
 	struct vmx_event event;
 	bool want_window;       /* core asked for an interrupt window */
 	bool event_window;      /* a deferred event needs one */
+	bool want_nmi_window;   /* core holds an NMI until virtual-NMI blocking ends */
 	uint32_t preempt_value; /* 0: timer off */
 	uint32_t exc_bitmap;
 	uint8_t tpr; /* CR8 */
