@@ -187,6 +187,17 @@ static void partition_pio(struct partition *p, uint16_t port, unsigned int size,
 	partition_unlock(p);
 }
 
+/* Iterations of a REP string instruction are done and RIP stays on it for
+ * the rest: under single-step the iteration owes its #DB (core/exc_reflect.h,
+ * exc_string_io_batch). */
+static void rep_iteration_done(struct vcpu *v)
+{
+	if (unlikely(exc_single_step_due(v->rflags))) {
+		v->rflags = exc_rflags_after_insn(v->rflags);
+		vcpu_inject_single_step(v);
+	}
+}
+
 /* INS/OUTS, with REP: each element goes between the device and guest memory
  * at seg:RSI (OUTS) or ES:RDI (INS), through the guest's page tables. */
 static enum exit_action handle_string_io(struct vcpu *v)
@@ -206,17 +217,17 @@ static enum exit_action handle_string_io(struct vcpu *v)
 	int64_t step = (v->rflags & RFLAGS_DF) ? -(int64_t)e->io.size : e->io.size;
 	uint64_t count = e->io.rep ? (v->gpr[GPR_RCX] & amask) : 1;
 
+	unsigned int batch = exc_string_io_batch(v->rflags, STRING_IO_BATCH);
+
 	guest_walk_ctx_from_sregs(&wc, &s, v->rflags);
-	for (unsigned int n = 0; n < STRING_IO_BATCH && count; n++, count--) {
+	for (unsigned int n = 0; n < batch && count; n++, count--) {
 		uint64_t gla = s.seg[seg].base + (v->gpr[idx] & amask);
 		struct gw_result res;
 		enum gw_status st = guest_walk(&wc, &p->mem, gla, e->io.in ? GW_ACC_WRITE : 0, &res);
 		if (st == GW_PAGE_FAULT) {
-			struct vcpu_event ev = { VCPU_EVENT_EXCEPTION, EXC_PF, true, res.error_code };
 			s.cr2 = res.fault_addr;
 			vcpu_backend->set_sregs(v, &s);
-			vcpu_backend->inject(v, &ev);
-			return EXIT_ACTION_RESUME;
+			return inject_and_resume(v, EXC_PF, true, res.error_code);
 		}
 		uint8_t *buf = st == GW_OK ? gmem_ptr(&p->mem, res.gpa, e->io.size) : NULL;
 		if (!buf)
@@ -238,6 +249,8 @@ static enum exit_action handle_string_io(struct vcpu *v)
 	}
 	if (!count)
 		vcpu_advance_rip(v); /* done; otherwise re-execute for the rest */
+	else
+		rep_iteration_done(v);
 	if (unlikely(p->power_request))
 		return platform_power_action(v);
 	return EXIT_ACTION_RESUME;
@@ -306,6 +319,10 @@ static enum exit_action handle_mmio(struct vcpu *v)
 	int rc = emul_mmio(&ctx, e->mem.gpa, e->mem.write ? EMUL_ACCESS_WRITE : EMUL_ACCESS_READ);
 	if (rc == EMUL_OK) {
 		p->mmio_retries = 0;
+		if (ctx.rep_pending)
+			rep_iteration_done(v);
+		else
+			vcpu_insn_done(v); /* emul_mmio advanced RIP */
 		if (unlikely(p->power_request))
 			return platform_power_action(v);
 		return EXIT_ACTION_RESUME;
@@ -418,7 +435,14 @@ static enum exit_action halt_for_good(struct vcpu *v)
 
 static enum exit_action handle_hlt(struct vcpu *v)
 {
+	bool stepping = exc_single_step_due(v->rflags);
+
 	vcpu_advance_rip(v);
+	/* Single-stepped, HLT owes its #DB now (vcpu_advance_rip queued it),
+	 * and a debug exception ends the halt state at once (SDM Vol. 2A
+	 * HLT): the guest resumes in its #DB handler, as KVM also does. */
+	if (unlikely(stepping))
+		return EXIT_ACTION_RESUME;
 	if (!(v->rflags & RFLAGS_IF))
 		return halt_for_good(v);
 	if (vcpu_irq_pending(v)) {
@@ -511,6 +535,7 @@ static enum exit_action handle_dtable_write(struct vcpu *v)
 	else
 		s.gdtr = dt;
 	emul_advance_rip(&ctx);
+	vcpu_insn_done(v);
 	vcpu_backend->set_sregs(v, &s);
 	return EXIT_ACTION_RESUME;
 }

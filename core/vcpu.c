@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/features.h"
+#include "core/exc_reflect.h"
 #include "core/log.h"
 #include "core/platform.h"
 #include "core/vcpu.h"
@@ -33,15 +34,32 @@ const struct vcpu_backend *vcpu_backend_select(struct virt_caps *caps)
 	return caps->usable ? b : NULL;
 }
 
+/* Faults go in with RF set in the pushed RFLAGS, as the CPU delivers them
+ * (core/exc_reflect.h, exc_rflags_for_delivery). */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
-	struct vcpu_event ev = { VCPU_EVENT_EXCEPTION, vector, has_error, error };
+	struct vcpu_event ev = { VCPU_EVENT_EXCEPTION, vector, has_error, error, 0 };
+	v->rflags = exc_rflags_for_delivery(vector, v->rflags);
 	vcpu_backend->inject(v, &ev);
+}
+
+void vcpu_inject_single_step(struct vcpu *v)
+{
+	struct vcpu_event ev = { VCPU_EVENT_EXCEPTION, EXC_DB, false, 0, DR6_BS };
+	vcpu_backend->inject(v, &ev);
+}
+
+void vcpu_insn_done_slow(struct vcpu *v)
+{
+	bool step = exc_single_step_due(v->rflags);
+	v->rflags = exc_rflags_after_insn(v->rflags);
+	if (step)
+		vcpu_inject_single_step(v);
 }
 
 void vcpu_inject_irq(struct vcpu *v, uint8_t vector)
 {
-	struct vcpu_event ev = { VCPU_EVENT_EXTINT, vector, false, 0 };
+	struct vcpu_event ev = { VCPU_EVENT_EXTINT, vector, false, 0, 0 };
 	vcpu_backend->inject(v, &ev);
 }
 

@@ -643,7 +643,8 @@ static int emul_string(struct emul_ctx *ctx, gpa_t gpa, enum emul_access acc, gp
 {
 	const struct insn *in = &ctx->insn;
 	uint64_t count = in->rep ? areg(ctx, GPR_RCX) : 1;
-	uint64_t batch = MIN(count, (uint64_t)EMUL_REP_BATCH);
+	/* One iteration at a time under single-step (mmio_emul.h). */
+	uint64_t batch = MIN(count, (*ctx->rflags & EMUL_RFLAGS_TF) ? 1 : (uint64_t)EMUL_REP_BATCH);
 
 	/* REP with rCX = 0 touches no memory, so it cannot have faulted. */
 	if (count == 0)

@@ -27,9 +27,11 @@
  * RAM is accessed through gmem, any other through the callbacks. The RAM
  * side of MOVS may straddle a page boundary; an MMIO access may not.
  *
- * Not modelled: a TF single-step trap after the emulated instruction, and
- * RFLAGS.RF; LOCK'd accesses are emulated as a read then a write (device
- * models serialise their own state).
+ * With RFLAGS.TF set a REP does one iteration per call, since each
+ * iteration is single-stepped; the caller (core/exits.c) raises the
+ * single-step #DB and clears RF once the instruction or the iteration is
+ * done (core/exc_reflect.h). Not modelled: LOCK'd accesses are emulated as
+ * a read then a write (device models serialise their own state).
  *
  * Pure code; every failure logs exactly one pr_warn line
  * "[name] mmio-emul: ..." with RIP, GPA and the instruction bytes. */
@@ -48,6 +50,7 @@
 #define EMUL_RFLAGS_AF BIT(4)
 #define EMUL_RFLAGS_ZF BIT(6)
 #define EMUL_RFLAGS_SF BIT(7)
+#define EMUL_RFLAGS_TF BIT(8)
 #define EMUL_RFLAGS_DF BIT(10)
 #define EMUL_RFLAGS_OF BIT(11)
 #define EMUL_RFLAGS_ARITH                                                                     \

@@ -715,6 +715,13 @@ static void svm_inject(struct vcpu *v, const struct vcpu_event *ev)
 		inject_virq(s, ev->vector);
 		return;
 	}
+	/* A #DB the hypervisor raises (a single step over an instruction it
+	 * emulated): EVENTINJ does not update DR6 or DR7 (APM Vol. 2
+	 * §15.20), so do what the delivery would (core/exc_reflect.h). */
+	if (unlikely(ev->type == VCPU_EVENT_EXCEPTION && ev->vector == EXC_DB && ev->dr6)) {
+		s->vmcb->save.dr6 = exc_dr6_after_db(s->vmcb->save.dr6, ev->dr6);
+		s->vmcb->save.dr7 = exc_dr7_after_db(s->vmcb->save.dr7);
+	}
 	uint64_t e = ev->vector | ((uint64_t)ev->type << EVENT_TYPE_SHIFT) | EVENT_VALID;
 	if (ev->has_error)
 		e |= EVENT_ERROR_VALID | ((uint64_t)ev->error << EVENT_ERROR_SHIFT);
