@@ -814,6 +814,31 @@ int emul_load_dtable(struct emul_ctx *ctx, struct dtable *dt, bool *idt)
 	return EMUL_OK;
 }
 
+int emul_lmsw_source(struct emul_ctx *ctx, uint16_t *src)
+{
+	const struct insn *in = &ctx->insn;
+	uint8_t buf[2];
+	struct xlate x;
+	int rc = emul_decode_at_rip(ctx);
+
+	if (rc)
+		return rc;
+	if (!insn_is_lmsw(in))
+		return EMUL_E_UNSUPPORTED;
+	if (insn_lmsw_from_reg(in)) {
+		*src = (uint16_t)ctx->gpr[in->reg];
+		return EMUL_OK;
+	}
+	rc = translate(ctx, in->seg, effective_address(ctx), sizeof(buf), false, &x);
+	if (rc)
+		return rc;
+	rc = ram_read_bytes(ctx, &x, buf);
+	if (rc)
+		return rc;
+	*src = (uint16_t)(buf[0] | buf[1] << 8);
+	return EMUL_OK;
+}
+
 void emul_advance_rip(struct emul_ctx *ctx)
 {
 	advance_rip(ctx);

@@ -175,6 +175,13 @@ enum insn_mode emul_insn_mode(const struct vcpu_sregs *s, uint64_t rflags);
  * exception to inject; EMUL_E_UNSUPPORTED for another instruction or an
  * operand outside RAM. */
 int emul_load_dtable(struct emul_ctx *ctx, struct dtable *dt, bool *idt);
+/* LMSW at CS:RIP (SVM's selective CR0 write intercept, which reports no
+ * operand without decode assists): fetch, decode and read its 16-bit
+ * source from the register or, through the guest's page tables, from guest
+ * RAM. Changes nothing. EMUL_E_FAULT with ctx->fault for an exception to
+ * inject; EMUL_E_UNSUPPORTED for another instruction or an operand outside
+ * RAM. */
+int emul_lmsw_source(struct emul_ctx *ctx, uint16_t *src);
 /* RIP past ctx->insn (the last instruction decoded). */
 void emul_advance_rip(struct emul_ctx *ctx);
 
