@@ -49,6 +49,8 @@ void vcpu_inject_single_step(struct vcpu *v)
 	vcpu_backend->inject(v, &ev);
 }
 
+STATIC_ASSERT(VCPU_RFLAGS_TF_RF == (EXC_RFLAGS_TF | EXC_RFLAGS_RF), "vcpu.h's copy of TF and RF");
+
 void vcpu_insn_done_slow(struct vcpu *v)
 {
 	bool step = exc_single_step_due(v->rflags);

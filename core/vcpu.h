@@ -286,6 +286,8 @@ bool vcpu_handle_startup(struct vcpu *v);
  * single-step #DB is owed if TF is set (core/exc_reflect.h,
  * exc_single_step_due). Out of line: the common case tests one word. */
 void vcpu_insn_done_slow(struct vcpu *v);
+/* RFLAGS.TF and RFLAGS.RF (EXC_RFLAGS_TF, EXC_RFLAGS_RF: core/exc_reflect.h
+ * includes this header, so they are spelt out here). */
 #define VCPU_RFLAGS_TF_RF (BIT(8) | BIT(16))
 static inline void vcpu_insn_done(struct vcpu *v)
 {
