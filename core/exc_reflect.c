@@ -2,10 +2,10 @@
 /* Reflecting intercepted #AC and #DB to the guest (core/exc_reflect.h). */
 #include "core/exc_reflect.h"
 
-/* SDM Vol. 3A Table 6-1: the fault-class vectors among those a backend
- * can report (everything but the traps #DB-as-trap, #BP, #OF, and the
- * aborts #DF, #MC). #DB is special-cased by the caller. */
-static bool fault_class(uint8_t vector)
+/* SDM Vol. 3A Table 6-1: the fault-class vectors (everything but the
+ * traps #BP, #OF, the aborts #DF, #MC, NMI, and #DB, which is a fault or a
+ * trap depending on its cause and is special-cased by the callers). */
+bool exc_is_fault(uint8_t vector)
 {
 	switch (vector) {
 	case EXC_DE:
@@ -34,6 +34,7 @@ enum exc_reflect_action exc_reflect(const struct vm_exit *e, uint64_t *rflags, s
 	if (vector == EXC_MC)
 		return EXC_REFLECT_STOP;
 	ev->type = VCPU_EVENT_EXCEPTION;
+	ev->dr6 = 0; /* the backend has updated DR6 for an intercepted #DB */
 	ev->vector = vector;
 	ev->has_error = e->exc.has_error;
 	ev->error = e->exc.error;
@@ -41,9 +42,30 @@ enum exc_reflect_action exc_reflect(const struct vm_exit *e, uint64_t *rflags, s
 		ev->has_error = true;
 		ev->error = 0;
 	}
-	if (vector != EXC_DB && fault_class(vector))
-		*rflags |= EXC_RFLAGS_RF;
+	*rflags = exc_rflags_for_delivery(vector, *rflags);
 	return EXC_REFLECT_INJECT;
+}
+
+uint64_t exc_rflags_for_delivery(uint8_t vector, uint64_t rflags)
+{
+	if (vector != EXC_DB && exc_is_fault(vector))
+		rflags |= EXC_RFLAGS_RF;
+	return rflags;
+}
+
+uint64_t exc_rflags_after_insn(uint64_t rflags)
+{
+	return rflags & ~EXC_RFLAGS_RF;
+}
+
+bool exc_single_step_due(uint64_t rflags)
+{
+	return rflags & EXC_RFLAGS_TF;
+}
+
+unsigned int exc_string_io_batch(uint64_t rflags, unsigned int batch)
+{
+	return exc_single_step_due(rflags) ? 1 : batch;
 }
 
 uint64_t exc_dr6_after_db(uint64_t dr6, uint64_t exit_qual)

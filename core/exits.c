@@ -189,6 +189,17 @@ static void partition_pio(struct partition *p, uint16_t port, unsigned int size,
 	partition_unlock(p);
 }
 
+/* Iterations of a REP string instruction are done and RIP stays on it for
+ * the rest: under single-step the iteration owes its #DB (core/exc_reflect.h,
+ * exc_string_io_batch). */
+static void rep_iteration_done(struct vcpu *v)
+{
+	if (unlikely(exc_single_step_due(v->rflags))) {
+		v->rflags = exc_rflags_after_insn(v->rflags);
+		vcpu_inject_single_step(v);
+	}
+}
+
 /* INS/OUTS, with REP: each element goes between the device and guest memory
  * at seg:RSI (OUTS) or ES:RDI (INS), through the guest's page tables. */
 static enum exit_action handle_string_io(struct vcpu *v)
@@ -208,17 +219,17 @@ static enum exit_action handle_string_io(struct vcpu *v)
 	int64_t step = (v->rflags & RFLAGS_DF) ? -(int64_t)e->io.size : e->io.size;
 	uint64_t count = e->io.rep ? (v->gpr[GPR_RCX] & amask) : 1;
 
+	unsigned int batch = exc_string_io_batch(v->rflags, STRING_IO_BATCH);
+
 	guest_walk_ctx_from_sregs(&wc, &s, v->rflags);
-	for (unsigned int n = 0; n < STRING_IO_BATCH && count; n++, count--) {
+	for (unsigned int n = 0; n < batch && count; n++, count--) {
 		uint64_t gla = s.seg[seg].base + (v->gpr[idx] & amask);
 		struct gw_result res;
 		enum gw_status st = guest_walk(&wc, &p->mem, gla, e->io.in ? GW_ACC_WRITE : 0, &res);
 		if (st == GW_PAGE_FAULT) {
-			struct vcpu_event ev = { VCPU_EVENT_EXCEPTION, EXC_PF, true, res.error_code };
 			s.cr2 = res.fault_addr;
 			vcpu_backend->set_sregs(v, &s);
-			vcpu_backend->inject(v, &ev);
-			return EXIT_ACTION_RESUME;
+			return inject_and_resume(v, EXC_PF, true, res.error_code);
 		}
 		uint8_t *buf = st == GW_OK ? gmem_ptr(&p->mem, res.gpa, e->io.size) : NULL;
 		if (!buf)
@@ -240,6 +251,8 @@ static enum exit_action handle_string_io(struct vcpu *v)
 	}
 	if (!count)
 		vcpu_advance_rip(v); /* done; otherwise re-execute for the rest */
+	else
+		rep_iteration_done(v);
 	if (unlikely(p->power_request))
 		return platform_power_action(v);
 	return EXIT_ACTION_RESUME;
@@ -308,6 +321,10 @@ static enum exit_action handle_mmio(struct vcpu *v)
 	int rc = emul_mmio(&ctx, e->mem.gpa, e->mem.write ? EMUL_ACCESS_WRITE : EMUL_ACCESS_READ);
 	if (rc == EMUL_OK) {
 		p->mmio_retries = 0;
+		if (ctx.rep_pending)
+			rep_iteration_done(v);
+		else
+			vcpu_insn_done(v); /* emul_mmio advanced RIP */
 		if (unlikely(p->power_request))
 			return platform_power_action(v);
 		return EXIT_ACTION_RESUME;
@@ -322,33 +339,75 @@ static enum exit_action handle_mmio(struct vcpu *v)
 	return EXIT_ACTION_STOPPED;
 }
 
+/* What decode_cr_access found. */
+enum cr_decode {
+	CR_DECODED,      /* e->cr is complete */
+	CR_UNDECODABLE,  /* not the access the exit reported */
+	CR_FAULT_QUEUED, /* reading LMSW's memory operand faulted: injected */
+};
+
+/* LMSW at RIP for a CR0 write exit (SVM's CR0 write intercept takes LMSW
+ * too, APM Vol. 2 §15.9): its source, from a register or guest memory. */
+static enum cr_decode decode_lmsw(struct vcpu *v, struct emul_ctx *ctx)
+{
+	struct vm_exit *e = &v->exit;
+	uint16_t src;
+
+	if (e->cr.cr != 0 || e->cr.op != CR_OP_MOV_TO)
+		return CR_UNDECODABLE;
+	int rc = emul_lmsw_source(ctx, &src);
+	if (rc == EMUL_E_FAULT) {
+		if (ctx->fault.vector == EXC_PF) {
+			struct vcpu_sregs s = *ctx->sregs;
+			s.cr2 = ctx->fault.cr2;
+			vcpu_backend->set_sregs(v, &s);
+		}
+		vcpu_inject_exception(v, ctx->fault.vector, ctx->fault.has_error, ctx->fault.error);
+		return CR_FAULT_QUEUED;
+	}
+	if (rc != EMUL_OK)
+		return CR_UNDECODABLE;
+	e->cr.op = CR_OP_LMSW;
+	e->cr.lmsw_src = src;
+	return CR_DECODED;
+}
+
 /* The operands of a control-register exit the backend could not read from
- * the hardware (SVM without decode assists): the MOV to/from CR at RIP,
- * decoded by the one decoder (core/emul/insn.c). It must be the access the
- * exit reported; anything else (the guest changed its code) is not
- * guessed at. */
-static bool decode_cr_access(struct vcpu *v, const struct vcpu_sregs *s)
+ * the hardware (SVM without decode assists): the MOV to/from CR, LMSW or
+ * CLTS at RIP, decoded by the one decoder (core/emul/insn.c). It must be the
+ * access the exit reported; anything else (the guest changed its code) is
+ * not guessed at. */
+static enum cr_decode decode_cr_access(struct vcpu *v, const struct vcpu_sregs *s)
 {
 	struct vm_exit *e = &v->exit;
 	struct emul_ctx ctx;
-	bool to_cr;
+	bool to_cr = false;
 
 	emul_ctx_init(&ctx, v, s, &v->part->mem, NULL, NULL, NULL, v->part->name);
 	if (emul_decode_at_rip(&ctx) != EMUL_OK)
-		return false;
-	if (insn_is_mov_to_cr(&ctx.insn))
+		return CR_UNDECODABLE;
+	if (insn_is_mov_to_cr(&ctx.insn)) {
 		to_cr = true;
-	else if (insn_is_mov_from_cr(&ctx.insn))
+	} else if (insn_is_mov_from_cr(&ctx.insn)) {
 		to_cr = false;
-	else
-		return false;
-	if (ctx.insn.ctl_reg != e->cr.cr || to_cr != (e->cr.op == CR_OP_MOV_TO))
-		return false;
-	e->cr.gpr = ctx.insn.reg;
+	} else if (insn_is_lmsw(&ctx.insn)) {
+		enum cr_decode d = decode_lmsw(v, &ctx);
+		if (d != CR_DECODED)
+			return d;
+	} else if (insn_is_clts(&ctx.insn) && e->cr.cr == 0 && e->cr.op == CR_OP_MOV_TO) {
+		e->cr.op = CR_OP_CLTS; /* SVM's CR0 write intercept takes CLTS too */
+	} else {
+		return CR_UNDECODABLE;
+	}
+	if (e->cr.op != CR_OP_LMSW && e->cr.op != CR_OP_CLTS) {
+		if (ctx.insn.ctl_reg != e->cr.cr || to_cr != (e->cr.op == CR_OP_MOV_TO))
+			return CR_UNDECODABLE;
+		e->cr.gpr = ctx.insn.reg;
+	}
 	e->cr.decoded = true;
 	if (!e->insn_len) /* SVM without next-RIP save */
 		e->insn_len = ctx.insn.len;
-	return true;
+	return CR_DECODED;
 }
 
 /* MOV to/from CR0, CR3, CR4, CR8, CLTS and LMSW, on either backend: the
@@ -361,9 +420,15 @@ static enum exit_action handle_cr_access(struct vcpu *v)
 	struct vcpu_sregs s;
 
 	vcpu_backend->get_sregs(v, &s);
-	if (!e->cr.decoded && !decode_cr_access(v, &s))
-		return stop_failed(v, "control-register access that cannot be decoded");
-	if (!e->insn_len || e->cr.gpr >= GPR_COUNT)
+	if (!e->cr.decoded) {
+		enum cr_decode d = decode_cr_access(v, &s);
+		if (d == CR_FAULT_QUEUED)
+			return EXIT_ACTION_RESUME;
+		if (d != CR_DECODED)
+			return stop_failed(v, "control-register access that cannot be decoded");
+	}
+	bool gpr_operand = e->cr.op == CR_OP_MOV_TO || e->cr.op == CR_OP_MOV_FROM;
+	if (!e->insn_len || (gpr_operand && e->cr.gpr >= GPR_COUNT))
 		return stop_failed(v, "control-register access that cannot be decoded");
 
 	const struct cr_limits lim = {
@@ -374,7 +439,9 @@ static enum exit_action handle_cr_access(struct vcpu *v)
 	const struct cr_access acc = {
 		.cr = e->cr.cr,
 		.op = (enum cr_op)e->cr.op,
-		.src = e->cr.op == CR_OP_LMSW ? e->cr.lmsw_src : v->gpr[e->cr.gpr],
+		.src = e->cr.op == CR_OP_LMSW ? e->cr.lmsw_src
+		       : gpr_operand          ? v->gpr[e->cr.gpr]
+					      : 0,
 		.long_mode = emul_insn_mode(&s, v->rflags) == INSN_MODE_64,
 	};
 	struct cr_result r = cr_apply(&lim, &cur, &acc);
@@ -386,9 +453,9 @@ static enum exit_action handle_cr_access(struct vcpu *v)
 			 e->rip);
 		return inject_and_resume(v, EXC_GP, true, 0);
 	}
-	vcpu_advance_rip(v);
 	if (acc.op == CR_OP_MOV_FROM) {
 		v->gpr[e->cr.gpr] = r.read;
+		vcpu_advance_rip(v);
 		return EXIT_ACTION_RESUME;
 	}
 	s.cr0 = r.regs.cr0;
@@ -396,7 +463,11 @@ static enum exit_action handle_cr_access(struct vcpu *v)
 	s.cr4 = r.regs.cr4;
 	s.cr8 = r.regs.cr8;
 	s.efer = r.regs.efer;
+	v->rip += e->insn_len;
 	vcpu_backend->set_sregs(v, &s);
+	/* After set_sregs, which loads DR7 from s: a single-step #DB clears
+	 * DR7.GD as it is delivered. */
+	vcpu_insn_done(v);
 	return EXIT_ACTION_RESUME;
 }
 
@@ -420,7 +491,14 @@ static enum exit_action halt_for_good(struct vcpu *v)
 
 static enum exit_action handle_hlt(struct vcpu *v)
 {
+	bool stepping = exc_single_step_due(v->rflags);
+
 	vcpu_advance_rip(v);
+	/* Single-stepped, HLT owes its #DB now (vcpu_advance_rip queued it),
+	 * and a debug exception ends the halt state at once (SDM Vol. 2A
+	 * HLT): the guest resumes in its #DB handler, as KVM also does. */
+	if (unlikely(stepping))
+		return EXIT_ACTION_RESUME;
 	if (!(v->rflags & RFLAGS_IF)) {
 		/* An NMI already pending ends the HLT at once (SDM Vol. 2A HLT),
 		 * unless NMIs are blocked (the HLT is in an NMI handler). */
@@ -542,6 +620,7 @@ static enum exit_action handle_dtable_write(struct vcpu *v)
 		s.gdtr = dt;
 	emul_advance_rip(&ctx);
 	vcpu_backend->set_sregs(v, &s);
+	vcpu_insn_done(v); /* after set_sregs, as in handle_cr_access */
 	return EXIT_ACTION_RESUME;
 }
 

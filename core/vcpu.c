@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "arch/x86/cpu/cpu.h"
 #include "arch/x86/cpu/features.h"
+#include "core/exc_reflect.h"
 #include "core/log.h"
 #include "core/platform.h"
 #include "core/vcpu.h"
@@ -33,15 +34,34 @@ const struct vcpu_backend *vcpu_backend_select(struct virt_caps *caps)
 	return caps->usable ? b : NULL;
 }
 
+/* Faults go in with RF set in the pushed RFLAGS, as the CPU delivers them
+ * (core/exc_reflect.h, exc_rflags_for_delivery). */
 void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
-	struct vcpu_event ev = { VCPU_EVENT_EXCEPTION, vector, has_error, error };
+	struct vcpu_event ev = { VCPU_EVENT_EXCEPTION, vector, has_error, error, 0 };
+	v->rflags = exc_rflags_for_delivery(vector, v->rflags);
 	vcpu_backend->inject(v, &ev);
+}
+
+void vcpu_inject_single_step(struct vcpu *v)
+{
+	struct vcpu_event ev = { VCPU_EVENT_EXCEPTION, EXC_DB, false, 0, DR6_BS };
+	vcpu_backend->inject(v, &ev);
+}
+
+STATIC_ASSERT(VCPU_RFLAGS_TF_RF == (EXC_RFLAGS_TF | EXC_RFLAGS_RF), "vcpu.h's copy of TF and RF");
+
+void vcpu_insn_done_slow(struct vcpu *v)
+{
+	bool step = exc_single_step_due(v->rflags);
+	v->rflags = exc_rflags_after_insn(v->rflags);
+	if (step)
+		vcpu_inject_single_step(v);
 }
 
 void vcpu_inject_irq(struct vcpu *v, uint8_t vector)
 {
-	struct vcpu_event ev = { VCPU_EVENT_EXTINT, vector, false, 0 };
+	struct vcpu_event ev = { VCPU_EVENT_EXTINT, vector, false, 0, 0 };
 	vcpu_backend->inject(v, &ev);
 }
 
@@ -123,7 +143,7 @@ static bool deliver_nmi(struct vcpu *v)
 		return false;
 	switch (vcpu_nmi_step(platform_nmi(v, false), vcpu_backend->nmi_allowed(v))) {
 	case NMI_INJECT: {
-		struct vcpu_event ev = { VCPU_EVENT_NMI, EXC_NMI, false, 0 };
+		struct vcpu_event ev = { .type = VCPU_EVENT_NMI, .vector = EXC_NMI };
 		/* An INIT from another vCPU may have dropped it meanwhile. */
 		if (!platform_nmi(v, true))
 			return false;

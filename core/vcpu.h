@@ -80,6 +80,11 @@ struct vcpu_event {
 	uint8_t vector;
 	bool has_error;
 	uint32_t error;
+	/* #DB injected by the hypervisor: the DR6 bits its delivery reports
+	 * (DR6_BS for a single step, core/exc_reflect.h), which the backend
+	 * writes into the guest's DR6 since event injection does not. 0 for
+	 * every other event and for a reflected #DB (DR6 already updated). */
+	uint64_t dr6;
 };
 
 /* Exception vectors (SDM Vol. 3A Table 6-1). */
@@ -296,9 +301,25 @@ void vcpu_clear_interrupts(struct vcpu *v);
 /* INIT / start-up IPIs from the vCPU's local APIC: INIT sends an AP to
  * wait-for-SIPI, a SIPI starts a waiting AP. True if v->state changed. */
 bool vcpu_handle_startup(struct vcpu *v);
+/* The hypervisor completed the guest's instruction: RF clears, and a
+ * single-step #DB is owed if TF is set (core/exc_reflect.h,
+ * exc_single_step_due). Out of line: the common case tests one word. */
+void vcpu_insn_done_slow(struct vcpu *v);
+/* RFLAGS.TF and RFLAGS.RF (EXC_RFLAGS_TF, EXC_RFLAGS_RF: core/exc_reflect.h
+ * includes this header, so they are spelt out here). */
+#define VCPU_RFLAGS_TF_RF (BIT(8) | BIT(16))
+static inline void vcpu_insn_done(struct vcpu *v)
+{
+	if (unlikely(v->rflags & VCPU_RFLAGS_TF_RF))
+		vcpu_insn_done_slow(v);
+}
+/* Inject a single-step #DB (DR6.BS) now, after an instruction or one
+ * iteration of a REP string instruction the hypervisor completed. */
+void vcpu_inject_single_step(struct vcpu *v);
 static inline void vcpu_advance_rip(struct vcpu *v)
 {
 	v->rip += v->exit.insn_len;
+	vcpu_insn_done(v);
 }
 /* Fill sregs for a flat guest in the given mode (core/vcpu_modes.c). For
  * long mode, cr3 must point at page tables the loader built. */

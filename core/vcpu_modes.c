@@ -33,7 +33,16 @@ void vcpu_sregs_for_mode(struct vcpu_sregs *s, enum vcpu_mode mode, uint64_t cr3
 		for (unsigned int i = 0; i < SEG_LDTR; i++)
 			s->seg[i] = seg(0, 0, 0xffff, i == SEG_CS ? code : data);
 		s->cr0 = CR0_ET | CR0_NE;
-		s->seg[SEG_TR] = seg(0, 0, 0xffff, SEG_ATTR_TYPE(SEG_TYPE_TSS16_BUSY) | SEG_ATTR_P);
+		/* After RESET or INIT, TR is a present busy TSS with limit
+		 * FFFFH (SDM Vol. 3A Table 9-1): a 32-bit one, as KVM and
+		 * QEMU load it. A 16-bit busy TSS would do for real mode, but
+		 * not for a guest that enables long mode straight from here
+		 * (an AP's trampoline setting CR0.PE and CR0.PG in one MOV):
+		 * IA-32e mode needs TR of type 11 (SDM Vol. 3C §27.3.1.2),
+		 * and Bochs refuses the CR0 write itself with #GP ("attempt
+		 * to enter x86-64 long mode with TSS286 in TR"), which made
+		 * such an AP triple-fault on VMX (issue 14). */
+		s->seg[SEG_TR] = seg(0, 0, 0xffff, SEG_ATTR_TYPE(SEG_TYPE_TSS64_BUSY) | SEG_ATTR_P);
 		break;
 	case VCPU_MODE_PROT32:
 		for (unsigned int i = 0; i < SEG_LDTR; i++)

@@ -55,7 +55,7 @@ GUEST_RT64 := $(addprefix $(GUEST_OUT)/obj64/,runtime/start64.o $(GUEST_RT_COMMO
 # Guests by mode. An image takes its code from guests/tests/<name>.c unless
 # GUEST_SRC_<name> names another file (one source, several modes).
 GUESTS64 := hello-long cpuid msr pio mmio exceptions interrupts virt-insn bad-gpa triple-fault survivor pc-timers hog virtio-hostile \
-	secret-writer secret-scanner dr-writer dr-reader user-hypercall cr4-hidden cr-rules cpu-conform apic-conform exc-loop tlb-tag tlb-tag2 tlb-tag3 bench-cpuid bench-pio bench-hypercall bench-loop \
+	secret-writer secret-scanner dr-writer dr-reader user-hypercall cr4-hidden cr-rules cpu-conform apic-conform ap-longmode exc-loop tlb-tag tlb-tag2 tlb-tag3 bench-cpuid bench-pio bench-hypercall bench-loop \
 	bystander atk-hog atk-restart atk-console atk-pause-icr lc-race \
 	atk-ipi atk-entry atk-user atk-insn atk-storm atk-mmio-odd atk-strio-out atk-strio-in atk-hlt-cli \
 	atk-straddle-ram atk-straddle-mmio atk-fetch-mmio atk-mmio-fxsave atk-cr0 atk-virtio

@@ -3,12 +3,18 @@
 # Runs a directory of QEMU-compatible test kernels (Multiboot 1, the kind
 # QEMU's -kernel boots) twice: under QEMU directly, with isa-debug-exit at
 # port 0xF4, and as a Bulkhead partition (kind=multiboot debug-exit=0xf4)
-# under QEMU with SVM. Prints one row per kernel, side by side:
+# under QEMU with SVM and, where Bochs is installed, under Bochs with VMX
+# (corei7_skylake_x, from a GRUB ISO). Prints one row per kernel, side by
+# side:
 #
-#   kernel        qemu            bulkhead        output  verdict
-#   mbtest.elf    pass (1)        pass (1)        same    PASS
+#   kernel        qemu            svm             vmx             output  verdict
+#   mbtest.elf    pass (1)        pass (1)        pass (1)        same    PASS
 #
-#   scripts/conformance.sh [--build DIR] [--timeout SECONDS] [--keep DIR] KERNEL_DIR
+#   scripts/conformance.sh [--build DIR] [--timeout SECONDS] [--vmx-timeout SECONDS]
+#                          [--no-vmx] [--keep DIR] KERNEL_DIR
+#
+# --no-vmx (or no bochs) leaves the VMX column out ("-"); --vmx-timeout is
+# the limit of one Bochs run (default 180: BIOS, GRUB and the kernel).
 #
 # A kernel is every regular file of KERNEL_DIR except *.conf and files a
 # .conf names as a module. KERNEL.conf (optional, "key: value" lines, '#'
@@ -27,8 +33,8 @@
 # Each run's status is the one QEMU's isa-debug-exit convention gives:
 # (v << 1) | 1 for a write of v; status 1 (v = 0) is pass, any other
 # status, a timeout or no exit at all is fail. A kernel without a Multiboot
-# 1 header in its first 8 KiB is skipped. The verdict is PASS when both
-# runs end with the same status and the same output (the Bulkhead run's
+# 1 header in its first 8 KiB is skipped. The verdict is PASS when every
+# run ends with the same status and the same output (a Bulkhead run's
 # "[name] " lines between its vCPUs' placement and its stop line, less the
 # ignore: lines), FAIL otherwise; the exit status
 # is 0 only if no row is FAIL (and one ran).
@@ -38,18 +44,23 @@ repo=$(cd "$here/.." && pwd)
 
 BUILD=$repo/build
 TIMEOUT=30
+VMX_TIMEOUT=180
+VMX=1
 KEEP=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) BUILD=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
+	--vmx-timeout) VMX_TIMEOUT=$2; shift 2 ;;
+	--no-vmx) VMX=0; shift ;;
 	--keep) KEEP=$2; shift 2 ;;
 	-h | --help) sed -n '3,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "conformance: unknown option '$1' (try --help)" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
-[ $# -eq 1 ] || { echo "usage: conformance.sh [--build DIR] [--timeout S] [--keep DIR] KERNEL_DIR" >&2; exit 2; }
+[ $# -eq 1 ] || { echo "usage: conformance.sh [--build DIR] [--timeout S] [--vmx-timeout S] [--no-vmx] [--keep DIR] KERNEL_DIR" >&2; exit 2; }
+[ "$VMX" = 0 ] || command -v bochs >/dev/null 2>&1 || VMX=0
 KDIR=$(cd "$1" && pwd) || exit 2
 HV=$BUILD/bulkhead.elf
 [ -f "$HV" ] || { echo "conformance: $HV missing (make)" >&2; exit 2; }
@@ -142,13 +153,45 @@ run_direct() {
 }
 
 run_bulkhead() {
-	local k=$1 conf=$2 mem=$3 args=$4 out=$5 raw=$5.raw rc st
+	local k=$1 conf=$2 mem=$3 args=$4 out=$5 raw=$5.raw rc
 	timeout "$TIMEOUT" "$QEMU" -accel tcg -cpu qemu64,+svm,+npt -m 512M -display none \
 		-no-reboot -serial "file:$raw" -monitor none \
 		-device isa-debug-exit,iobase=0xf4,iosize=2 -kernel "$HV" \
 		-append "loglevel=2 on_idle=exit" -initrd "$(bulkhead_list "$k" "$conf" "$mem" "$args")" \
 		>/dev/null 2>"$out.err"
 	rc=$?
+	partition_result "$raw" "$out" "$rc"
+}
+
+# The same partition line as GRUB ISO modules for Bochs (scripts/mkiso.sh
+# takes "path arguments" per module; no comma escaping there).
+run_bulkhead_vmx() {
+	local k=$1 conf=$2 mem=$3 args=$4 out=$5 raw=$5.raw rc f a line
+	local -a mods=(--module "$k name=k mem=$mem kind=multiboot debug-exit=0xf4${args:+ -- $args}")
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		f=${line%% *}
+		a=''
+		[ "$f" = "$line" ] || a=${line#* }
+		mods+=(--module "$KDIR/$f module-for=k${a:+ -- $a}")
+	done < <(conf_get "$conf" module)
+	if ! "$repo/scripts/mkiso.sh" --out "$out.iso" --elf "$HV" --cmdline "loglevel=2 on_idle=exit" \
+		"${mods[@]}" >"$out.err" 2>&1; then
+		echo none
+		return
+	fi
+	"$repo/scripts/run-bochs.sh" --iso "$out.iso" --log "$raw" --run-dir "$out.bochs" \
+		--timeout "$VMX_TIMEOUT" --quiet >>"$out.err" 2>&1
+	rc=$?
+	rm -f "$out.iso"
+	partition_result "$raw" "$out" "$rc"
+}
+
+# partition_result RAW OUT RC: the partition's lines of a Bulkhead serial
+# log RAW into OUT, and its debug-exit status (or timeout / none).
+partition_result() {
+	local raw=$1 out=$2 rc=$3 st
+	[ -f "$raw" ] || : >"$raw"
 	# The kernel's lines: the partition's lines from the scheduler placing
 	# its vCPUs (the hypervisor's last line before the guest runs) to its
 	# stop line. A hypervisor warning in between stays: it is a difference.
@@ -166,7 +209,9 @@ run_bulkhead() {
 	fi
 }
 
-printf '%-22s %-16s %-16s %-8s %s\n' kernel qemu bulkhead output verdict
+ROW='%-22s %-16s %-16s %-16s %-8s %s\n'
+# shellcheck disable=SC2059
+printf "$ROW" kernel qemu svm vmx output verdict
 ran=0 failed=0
 shopt -s nullglob
 for k in "$KDIR"/*; do
@@ -183,7 +228,8 @@ for k in "$KDIR"/*; do
 		skip="no Multiboot 1 header"
 	fi
 	if [ -n "$skip" ]; then
-		printf '%-22s %-16s %-16s %-8s %s\n' "$name" skip skip - "SKIP ($skip)"
+		# shellcheck disable=SC2059
+		printf "$ROW" "$name" skip skip skip - "SKIP ($skip)"
 		continue
 	fi
 	mem=$(conf_get "$conf" mem | head -n 1)
@@ -196,29 +242,43 @@ for k in "$KDIR"/*; do
 	st_b=$(run_bulkhead "$k" "$conf" "$mem" "$args" "$d/bulkhead.out")
 	filter_out "$d/qemu.out" "$conf"
 	filter_out "$d/bulkhead.out" "$conf"
-	if cmp -s "$d/qemu.out.cmp" "$d/bulkhead.out.cmp"; then
-		same=same
-	else
+	same=same
+	rm -f "$d/output.diff"
+	if ! cmp -s "$d/qemu.out.cmp" "$d/bulkhead.out.cmp"; then
 		same=differs
-		diff -u "$d/qemu.out.cmp" "$d/bulkhead.out.cmp" >"$d/output.diff"
+		diff -u "$d/qemu.out.cmp" "$d/bulkhead.out.cmp" >>"$d/output.diff"
+	fi
+	if [ "$VMX" = 1 ]; then
+		st_v=$(run_bulkhead_vmx "$k" "$conf" "$mem" "$args" "$d/vmx.out")
+		filter_out "$d/vmx.out" "$conf"
+		if ! cmp -s "$d/qemu.out.cmp" "$d/vmx.out.cmp"; then
+			same=differs
+			diff -u "$d/qemu.out.cmp" "$d/vmx.out.cmp" >>"$d/output.diff"
+		fi
+		vmx_word=$(status_word "$st_v")
+	else
+		st_v=$st_b # no VMX column: judged on the others
+		vmx_word=-
 	fi
 	ran=$((ran + 1))
 	if [ -n "$departs" ]; then
 		# Judged against the architecture, not against QEMU.
-		if [ "$st_b" = 1 ]; then
+		if [ "$st_b" = 1 ] && [ "$st_v" = 1 ]; then
 			verdict="PASS (QEMU departs: $departs)"
 			rm -f "$d/output.diff"
 		else
 			verdict=FAIL
 			failed=$((failed + 1))
 		fi
-	elif [ "$st_q" = "$st_b" ] && [ "$same" = same ] && [ "$st_q" != timeout ]; then
+	elif [ "$st_q" = "$st_b" ] && [ "$st_q" = "$st_v" ] && [ "$same" = same ] &&
+		[ "$st_q" != timeout ]; then
 		verdict=PASS
 	else
 		verdict=FAIL
 		failed=$((failed + 1))
 	fi
-	printf '%-22s %-16s %-16s %-8s %s\n' "$name" "$(status_word "$st_q")" "$(status_word "$st_b")" \
+	# shellcheck disable=SC2059
+	printf "$ROW" "$name" "$(status_word "$st_q")" "$(status_word "$st_b")" "$vmx_word" \
 		"$same" "$verdict"
 	if [ "$verdict" = FAIL ] && [ -f "$d/output.diff" ]; then
 		sed -e 's/^/    /' "$d/output.diff" | head -n 20

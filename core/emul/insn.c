@@ -88,6 +88,8 @@
 #define GRP7_INVLPG 7
 #define GRP7_LGDT 2
 #define GRP7_LIDT 3
+#define GRP7_LMSW 6
+#define LMSW_OPERAND 2 /* LMSW r/m16: a word, whatever the operand size */
 /* LGDT/LIDT pseudo-descriptor: a 16-bit limit, then a 32-bit base (64-bit
  * in 64-bit mode) (SDM Vol. 2A LGDT/LIDT). */
 #define DTABLE_OPERAND_32 6
@@ -439,6 +441,46 @@ bool insn_dtable_is_idt(const struct insn *in)
 	return MODRM_REG(in->modrm) == GRP7_LIDT;
 }
 
+/* LMSW r/m16 (0F 01 /6, SDM Vol. 2A LMSW): for SVM's selective CR0 write
+ * intercept, which gives no operand without decode assists. A register
+ * source is in->reg, a memory one is a word at the ModRM address. */
+static enum insn_status decode_lmsw(struct cursor *c, struct insn *in, uint8_t m)
+{
+	uint8_t digit;
+	enum insn_status st;
+
+	if (MODRM_MOD(m) == MOD_REG) {
+		in->has_modrm = true;
+		in->modrm = m;
+		in->reg = MODRM_RM(m) | ((in->rex & REX_B) ? 8 : 0);
+	} else {
+		c->pos--; /* let modrm() parse the memory operand */
+		st = modrm(c, in, &digit);
+		if (st != INSN_OK)
+			return st;
+	}
+	st = system_insn(in);
+	in->op_size = LMSW_OPERAND;
+	in->mem_size = LMSW_OPERAND;
+	return st;
+}
+
+bool insn_is_lmsw(const struct insn *in)
+{
+	return in->kind == INSN_KIND_SYSTEM && in->two_byte && in->opcode == OP2_GRP7 &&
+	       in->has_modrm && MODRM_REG(in->modrm) == GRP7_LMSW;
+}
+
+bool insn_is_clts(const struct insn *in)
+{
+	return in->kind == INSN_KIND_SYSTEM && in->two_byte && in->opcode == OP2_CLTS;
+}
+
+bool insn_lmsw_from_reg(const struct insn *in)
+{
+	return MODRM_MOD(in->modrm) == MOD_REG;
+}
+
 static enum insn_status decode_system_two_byte(struct cursor *c, struct insn *in, uint8_t op)
 {
 	uint8_t m;
@@ -477,6 +519,8 @@ static enum insn_status decode_system_two_byte(struct cursor *c, struct insn *in
 		if (MODRM_MOD(m) != MOD_REG &&
 		    (MODRM_REG(m) == GRP7_LGDT || MODRM_REG(m) == GRP7_LIDT))
 			return decode_dtable(c, in);
+		if (MODRM_REG(m) == GRP7_LMSW)
+			return decode_lmsw(c, in, m);
 		in->has_modrm = true;
 		in->modrm = m;
 		switch (m) {

@@ -140,6 +140,12 @@ bool insn_is_mov_to_cr(const struct insn *in);
 bool insn_is_mov_from_cr(const struct insn *in);
 /* INSN_KIND_DTABLE: true for LIDT (0F 01 /3), false for LGDT (0F 01 /2). */
 bool insn_dtable_is_idt(const struct insn *in);
+/* LMSW (0F 01 /6, INSN_KIND_SYSTEM); its source is the register in->reg
+ * when insn_lmsw_from_reg, else the word at the memory operand. */
+bool insn_is_lmsw(const struct insn *in);
+bool insn_lmsw_from_reg(const struct insn *in);
+/* CLTS (0F 06). */
+bool insn_is_clts(const struct insn *in);
 
 const char *insn_status_name(enum insn_status st);
 const char *insn_kind_name(enum insn_kind k);

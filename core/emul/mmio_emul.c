@@ -643,7 +643,8 @@ static int emul_string(struct emul_ctx *ctx, gpa_t gpa, enum emul_access acc, gp
 {
 	const struct insn *in = &ctx->insn;
 	uint64_t count = in->rep ? areg(ctx, GPR_RCX) : 1;
-	uint64_t batch = MIN(count, (uint64_t)EMUL_REP_BATCH);
+	/* One iteration at a time under single-step (mmio_emul.h). */
+	uint64_t batch = MIN(count, (*ctx->rflags & EMUL_RFLAGS_TF) ? 1 : (uint64_t)EMUL_REP_BATCH);
 
 	/* REP with rCX = 0 touches no memory, so it cannot have faulted. */
 	if (count == 0)
@@ -810,6 +811,31 @@ int emul_load_dtable(struct emul_ctx *ctx, struct dtable *dt, bool *idt)
 	if (in->mode != INSN_MODE_64 && in->op_size == 2)
 		dt->base &= 0xffffffULL;
 	*idt = insn_dtable_is_idt(in);
+	return EMUL_OK;
+}
+
+int emul_lmsw_source(struct emul_ctx *ctx, uint16_t *src)
+{
+	const struct insn *in = &ctx->insn;
+	uint8_t buf[2];
+	struct xlate x;
+	int rc = emul_decode_at_rip(ctx);
+
+	if (rc)
+		return rc;
+	if (!insn_is_lmsw(in))
+		return EMUL_E_UNSUPPORTED;
+	if (insn_lmsw_from_reg(in)) {
+		*src = (uint16_t)ctx->gpr[in->reg];
+		return EMUL_OK;
+	}
+	rc = translate(ctx, in->seg, effective_address(ctx), sizeof(buf), false, &x);
+	if (rc)
+		return rc;
+	rc = ram_read_bytes(ctx, &x, buf);
+	if (rc)
+		return rc;
+	*src = (uint16_t)(buf[0] | buf[1] << 8);
 	return EMUL_OK;
 }
 

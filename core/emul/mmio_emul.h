@@ -27,9 +27,11 @@
  * RAM is accessed through gmem, any other through the callbacks. The RAM
  * side of MOVS may straddle a page boundary; an MMIO access may not.
  *
- * Not modelled: a TF single-step trap after the emulated instruction, and
- * RFLAGS.RF; LOCK'd accesses are emulated as a read then a write (device
- * models serialise their own state).
+ * With RFLAGS.TF set a REP does one iteration per call, since each
+ * iteration is single-stepped; the caller (core/exits.c) raises the
+ * single-step #DB and clears RF once the instruction or the iteration is
+ * done (core/exc_reflect.h). Not modelled: LOCK'd accesses are emulated as
+ * a read then a write (device models serialise their own state).
  *
  * Pure code; every failure logs exactly one pr_warn line
  * "[name] mmio-emul: ..." with RIP, GPA and the instruction bytes. */
@@ -48,6 +50,7 @@
 #define EMUL_RFLAGS_AF BIT(4)
 #define EMUL_RFLAGS_ZF BIT(6)
 #define EMUL_RFLAGS_SF BIT(7)
+#define EMUL_RFLAGS_TF BIT(8)
 #define EMUL_RFLAGS_DF BIT(10)
 #define EMUL_RFLAGS_OF BIT(11)
 #define EMUL_RFLAGS_ARITH                                                                     \
@@ -172,6 +175,13 @@ enum insn_mode emul_insn_mode(const struct vcpu_sregs *s, uint64_t rflags);
  * exception to inject; EMUL_E_UNSUPPORTED for another instruction or an
  * operand outside RAM. */
 int emul_load_dtable(struct emul_ctx *ctx, struct dtable *dt, bool *idt);
+/* LMSW at CS:RIP (SVM's selective CR0 write intercept, which reports no
+ * operand without decode assists): fetch, decode and read its 16-bit
+ * source from the register or, through the guest's page tables, from guest
+ * RAM. Changes nothing. EMUL_E_FAULT with ctx->fault for an exception to
+ * inject; EMUL_E_UNSUPPORTED for another instruction or an operand outside
+ * RAM. */
+int emul_lmsw_source(struct emul_ctx *ctx, uint16_t *src);
 /* RIP past ctx->insn (the last instruction decoded). */
 void emul_advance_rip(struct emul_ctx *ctx);
 

@@ -3,9 +3,11 @@
  * clear: combinations the CPU refuses with #GP (SDM Vol. 3A §2.5; APM
  * Vol. 2 §3.1.1) and VM entry refuses too (APM Vol. 2 §15.5.1; SDM Vol. 3C
  * §27.3.1.1). Where the CPU raises the #GP itself (Bochs), the guest
- * reports both and goes on. QEMU's TCG lets the first write through, and
- * the next VMRUN fails: then the hypervisor must stop this partition with
- * one line and nothing else (issue 12, "guest states that fail VM entry"). */
+ * reports both and goes on. QEMU's TCG lets the writes through, so the SVM
+ * backend intercepts CR0 writes and core's CR policy raises the #GP (issue
+ * 14). Should a write ever get past both, the next VM entry fails: then
+ * the hypervisor must stop this partition with one line and nothing else
+ * (issue 12, "guest states that fail VM entry"). */
 #include "atk.h"
 
 #define CR0_NW (1ul << 29)

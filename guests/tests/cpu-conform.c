@@ -15,7 +15,15 @@
  *     CPUID.1:EDX.APIC; EXTD without x2APIC offered, EXTD without EN,
  *     x2APIC straight to xAPIC and reserved bits are #GP.
  *   - LGDT and LIDT of a non-canonical base in 64-bit mode are #GP(0) and
- *     change nothing (SDM Vol. 2A, LGDT/LIDT, 64-bit mode exceptions). */
+ *     change nothing (SDM Vol. 2A, LGDT/LIDT, 64-bit mode exceptions).
+ *   - A fault the hypervisor injects (#GP for an unknown MSR or RDPMC, #UD
+ *     for a VMX instruction on VMX) pushes RFLAGS with RF = 1, as every
+ *     fault but an instruction-breakpoint #DB does (SDM Vol. 3B §18.3.1.1).
+ *   - With RFLAGS.TF set, an instruction the hypervisor emulates (CPUID,
+ *     IN, OUT, REP OUTS, RDMSR, WRMSR, an MMIO load, a hypercall, HLT)
+ *     raises one single-step #DB after itself: RIP at the next
+ *     instruction, DR6.BS set, RF = 0 pushed; a REP string one per
+ *     iteration; none if the instruction faulted (SDM Vol. 3B §18.3.1.4). */
 #include "rt.h"
 
 #define MSR_SYSENTER_ESP 0x175
@@ -186,6 +194,253 @@ static void noncanonical_lgdt_lidt(void)
 	}
 }
 
+/* ---- RF in fault frames, single step over emulated instructions ---------- */
+
+#define RFLAGS_TF (1ull << 8)
+#define RFLAGS_RF (1ull << 16)
+#define DR6_BS (1ull << 14)
+#define MSR_UNKNOWN 0x12345678u   /* outside every MSR range: always exits */
+#define MMIO_ID_ADDR 0xfeb00004ul /* the test MMIO device's ID register */
+#define MMIO_ID_VALUE 0x4d4d494fu
+#define STEP_PORT 0x80
+
+/* What the #DB, #GP and #UD handlers below saw. They clear TF in the frame
+ * they return to, so nothing after the tested instruction is stepped. */
+struct cc_seen {
+	uint64_t count, rip, flags, dr6, rcx;
+};
+volatile struct cc_seen cc_db, cc_gp, cc_ud;
+volatile uint64_t cc_ud_len; /* bytes the #UD handler skips */
+void cc_db_handler(void);
+void cc_gp_handler(void);
+void cc_ud_handler(void);
+asm(".pushsection .text\n"
+    ".globl cc_db_handler\n"
+    "cc_db_handler:\n\t"
+    "push %rax\n\t"
+    "lock incq cc_db+0(%rip)\n\t"
+    "mov 8(%rsp), %rax\n\t"
+    "mov %rax, cc_db+8(%rip)\n\t"
+    "mov 24(%rsp), %rax\n\t"
+    "mov %rax, cc_db+16(%rip)\n\t"
+    "mov %dr6, %rax\n\t"
+    "mov %rax, cc_db+24(%rip)\n\t"
+    "mov %rcx, cc_db+32(%rip)\n\t"
+    "mov $0xffff0ff0, %eax\n\t"
+    "mov %rax, %dr6\n\t"
+    "andq $~0x100, 24(%rsp)\n\t"
+    "pop %rax\n\t"
+    "iretq\n"
+    ".globl cc_gp_handler\n"
+    "cc_gp_handler:\n\t"
+    "push %rax\n\t"
+    "lock incq cc_gp+0(%rip)\n\t"
+    "mov 16(%rsp), %rax\n\t"
+    "mov %rax, cc_gp+8(%rip)\n\t"
+    "mov 32(%rsp), %rax\n\t"
+    "mov %rax, cc_gp+16(%rip)\n\t"
+    "andq $~0x100, 32(%rsp)\n\t"
+    "addq $2, 16(%rsp)\n\t" /* RDMSR and RDPMC are 2 bytes */
+    "pop %rax\n\t"
+    "add $8, %rsp\n\t"
+    "iretq\n"
+    ".globl cc_ud_handler\n"
+    "cc_ud_handler:\n\t"
+    "push %rax\n\t"
+    "lock incq cc_ud+0(%rip)\n\t"
+    "mov 8(%rsp), %rax\n\t"
+    "mov %rax, cc_ud+8(%rip)\n\t"
+    "mov 24(%rsp), %rax\n\t"
+    "mov %rax, cc_ud+16(%rip)\n\t"
+    "andq $~0x100, 24(%rsp)\n\t"
+    "mov cc_ud_len(%rip), %rax\n\t"
+    "add %rax, 8(%rsp)\n\t"
+    "pop %rax\n\t"
+    "iretq\n"
+    ".popsection\n");
+
+static void cc_reset(void)
+{
+	memset((void *)&cc_db, 0, sizeof(cc_db));
+	memset((void *)&cc_gp, 0, sizeof(cc_gp));
+	memset((void *)&cc_ud, 0, sizeof(cc_ud));
+}
+
+/* The tested instruction with TF set by the POPF before it (POPF itself is
+ * not stepped: the trap comes after the instruction that follows, SDM Vol.
+ * 3B §18.3.1.4); %0 gets the address of the instruction, %1 of the next. */
+#define STEP_BEGIN                \
+	"pushfq\n\t"              \
+	"orq $0x100, (%%rsp)\n\t" \
+	"popfq\n\t"               \
+	"8:\n\t"
+#define STEP_END                \
+	"\n9:\n\t"              \
+	"lea 8b(%%rip), %0\n\t" \
+	"lea 9b(%%rip), %1\n\t"
+
+/* One #DB after the instruction: at next, BS set, RF clear in the frame. */
+static void expect_step(const char *name, uint64_t next)
+{
+	if (cc_db.count != 1) {
+		rt_fail(name, "%lu #DBs (want 1), #GP %lu, #UD %lu", (unsigned long)cc_db.count,
+			(unsigned long)cc_gp.count, (unsigned long)cc_ud.count);
+		return;
+	}
+	rt_check(name,
+		 cc_db.rip == next && (cc_db.dr6 & DR6_BS) && !(cc_db.flags & RFLAGS_RF) &&
+				 !cc_gp.count && !cc_ud.count,
+		 "#DB at %lx (want %lx), DR6 %lx, pushed RFLAGS %lx", (unsigned long)cc_db.rip,
+		 (unsigned long)next, (unsigned long)cc_db.dr6, (unsigned long)cc_db.flags);
+}
+
+/* One fault of kind seen at insn, with RF set in the pushed RFLAGS, and no
+ * single step (the instruction did not complete). */
+static void expect_fault_rf(const char *name, volatile struct cc_seen *seen, uint64_t insn)
+{
+	rt_check(name,
+		 seen->count == 1 && seen->rip == insn && (seen->flags & RFLAGS_RF) && !cc_db.count,
+		 "%lu faults at %lx (want 1 at %lx), pushed RFLAGS %lx, %lu #DBs",
+		 (unsigned long)seen->count, (unsigned long)seen->rip, (unsigned long)insn,
+		 (unsigned long)seen->flags, (unsigned long)cc_db.count);
+}
+
+static void fault_rf(void)
+{
+	uint64_t insn, next, lo, hi;
+
+	cc_reset();
+	asm volatile("8: rdmsr\n9:\n\tlea 8b(%%rip), %0\n\tlea 9b(%%rip), %1"
+		     : "=r"(insn), "=r"(next), "=a"(lo), "=d"(hi)
+		     : "c"(MSR_UNKNOWN)
+		     : "memory");
+	expect_fault_rf("gp_rdmsr_pushes_rf", &cc_gp, insn);
+	cc_reset();
+	asm volatile("8: rdpmc\n9:\n\tlea 8b(%%rip), %0\n\tlea 9b(%%rip), %1"
+		     : "=r"(insn), "=r"(next), "=a"(lo), "=d"(hi)
+		     : "c"(0)
+		     : "memory");
+	expect_fault_rf("gp_rdpmc_pushes_rf", &cc_gp, insn);
+	/* The #UD the VMX backend injects for a VMX instruction. On SVM the
+	 * SVM instructions are undefined opcodes to QEMU's TCG while the guest
+	 * has EFER.SVME clear (it raises #UD before any intercept), so no #UD
+	 * there is the hypervisor's. */
+	if (!rt_vendor_amd()) {
+		cc_reset();
+		cc_ud_len = 3;
+		asm volatile("8: vmxoff\n9:\n\tlea 8b(%%rip), %0\n\tlea 9b(%%rip), %1"
+			     : "=r"(insn), "=r"(next)
+			     :
+			     : "memory");
+		expect_fault_rf("ud_vmxoff_pushes_rf", &cc_ud, insn);
+	} else {
+		rt_puts("cpu-conform: ud_vmxoff_pushes_rf skipped (AMD: no #UD is injected)\n");
+	}
+	/* With TF set: the fault and no #DB. */
+	cc_reset();
+	asm volatile(STEP_BEGIN "rdmsr" STEP_END
+		     : "=r"(insn), "=r"(next), "=a"(lo), "=d"(hi)
+		     : "c"(MSR_UNKNOWN)
+		     : "memory");
+	expect_fault_rf("step_faulting_rdmsr_no_db", &cc_gp, insn);
+}
+
+static void single_step(void)
+{
+	uint64_t insn, next, a, b, c, d;
+	static const uint8_t bytes[3] = { 1, 2, 3 };
+
+	cc_reset();
+	asm volatile(STEP_BEGIN "cpuid" STEP_END
+		     : "=r"(insn), "=r"(next), "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+		     : "a"(0), "c"(0)
+		     : "memory");
+	expect_step("step_cpuid", next);
+
+	cc_reset();
+	asm volatile(STEP_BEGIN "outb %%al, %2" STEP_END
+		     : "=r"(insn), "=r"(next)
+		     : "i"(STEP_PORT), "a"(0)
+		     : "memory");
+	expect_step("step_out", next);
+
+	cc_reset();
+	asm volatile(STEP_BEGIN "inb %3, %%al" STEP_END
+		     : "=r"(insn), "=r"(next), "=a"(a)
+		     : "i"(STEP_PORT)
+		     : "memory");
+	expect_step("step_in", next);
+
+	/* Each iteration is stepped: the first #DB has RIP still on the
+	 * instruction and RCX one down (the handler then clears TF, and the
+	 * rest runs unstepped). */
+	cc_reset();
+	uint64_t src = (uint64_t)bytes, cnt = sizeof(bytes);
+	asm volatile(STEP_BEGIN "rep outsb" STEP_END
+		     : "=r"(insn), "=r"(next), "+S"(src), "+c"(cnt)
+		     : "d"(STEP_PORT)
+		     : "memory");
+	c = cnt;
+	rt_check("step_rep_outs_per_iteration",
+		 cc_db.count == 1 && cc_db.rip == insn && cc_db.rcx == 2 && (cc_db.dr6 & DR6_BS) &&
+				 c == 0,
+		 "%lu #DBs, at %lx (want %lx) with RCX %lu (want 2), DR6 %lx, RCX after %lu",
+		 (unsigned long)cc_db.count, (unsigned long)cc_db.rip, (unsigned long)insn,
+		 (unsigned long)cc_db.rcx, (unsigned long)cc_db.dr6, (unsigned long)c);
+
+	cc_reset();
+	asm volatile(STEP_BEGIN "rdmsr" STEP_END
+		     : "=r"(insn), "=r"(next), "=a"(a), "=d"(d)
+		     : "c"(MSR_IA32_APIC_BASE)
+		     : "memory");
+	expect_step("step_rdmsr", next);
+
+	cc_reset();
+	asm volatile(STEP_BEGIN "wrmsr" STEP_END
+		     : "=r"(insn), "=r"(next)
+		     : "c"(MSR_IA32_APIC_BASE), "a"(a), "d"(d)
+		     : "memory");
+	expect_step("step_wrmsr", next);
+
+	cc_reset();
+	asm volatile(STEP_BEGIN "movl (%3), %%eax" STEP_END
+		     : "=r"(insn), "=r"(next), "=a"(a)
+		     : "r"(MMIO_ID_ADDR)
+		     : "memory");
+	expect_step("step_mmio_load", next);
+	rt_check_eq("step_mmio_load_value", "ID register", (uint32_t)a, MMIO_ID_VALUE);
+
+	cc_reset();
+	if (rt_vendor_amd())
+		asm volatile(STEP_BEGIN "vmmcall" STEP_END
+			     : "=r"(insn), "=r"(next), "=a"(a)
+			     : "a"(HC_VERSION)
+			     : "memory");
+	else
+		asm volatile(STEP_BEGIN "vmcall" STEP_END
+			     : "=r"(insn), "=r"(next), "=a"(a)
+			     : "a"(HC_VERSION)
+			     : "memory");
+	expect_step("step_hypercall", next);
+	rt_check_eq("step_hypercall_result", "RAX", a, HC_ABI_VERSION);
+
+	/* Last: with interrupts off, a HLT the #DB did not end would park this
+	 * vCPU for good. */
+	cc_reset();
+	asm volatile("cli\n\t" STEP_BEGIN "hlt" STEP_END : "=r"(insn), "=r"(next) : : "memory");
+	expect_step("step_hlt", next);
+}
+
+static void exceptions_and_single_step(void)
+{
+	rt_idt_set_gate(VEC_DB, (uintptr_t)cc_db_handler, 0);
+	rt_idt_set_gate(VEC_GP, (uintptr_t)cc_gp_handler, 0);
+	rt_idt_set_gate(VEC_UD, (uintptr_t)cc_ud_handler, 0);
+	fault_rf();
+	single_step();
+	rt_idt_load();
+}
+
 void guest_main(void)
 {
 	noncanonical_msr("fs_base_noncanonical_gp", MSR_FS_BASE);
@@ -199,5 +454,6 @@ void guest_main(void)
 	rdpmc_gp();
 	apic_base();
 	noncanonical_lgdt_lidt();
+	exceptions_and_single_step();
 	rt_done();
 }

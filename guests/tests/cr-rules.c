@@ -7,14 +7,20 @@
  *   - MOV to CR8: 5 reads back as 5; 16 (bits 63:4 reserved) is #GP(0)
  *     where CR8 is intercepted (VMX, Intel vendor only);
  *   - MOV to CR0 clearing NE reads back without NE (host-owned on VMX);
- *     with NW but not CD, or with bit 32: #GP(0), CR0 unchanged (VMX only:
- *     SVM does not intercept CR0 and QEMU's TCG does not fault);
+ *     with NW but not CD, with bit 32, or with PE cleared while PG stays
+ *     set: #GP(0), CR0 unchanged (SDM Vol. 2B MOV CR; APM Vol. 2 §3.1.1);
+ *   - LMSW of a register and of a word in memory loads CR0.EM and reads
+ *     back (SDM Vol. 2A LMSW);
  *   - CLTS clears CR0.TS; MOV to CR3 of the current value works.
- * On SVM only the CR4 writes exit; on VMX also CR8 and the host-owned CR0
- * and CR4 bits. Either way the answer must be the SDM's. */
+ * On SVM the CR4 writes exit and the CR0 writes that change a bit other
+ * than TS or MP (the selective CR0 write intercept); on VMX also CR8 and
+ * the host-owned CR0 and CR4 bits. Either way the answer must be the
+ * SDM's. Under QEMU's TCG without Bulkhead the CR0 #GP tests are skipped:
+ * TCG takes those values (its next VMRUN would fail). */
 #include "rt.h"
 
 /* CR0_PE, CR0_PG, CR4_PAE, CR4_VMXE come from abi.h. */
+#define CR0_EM (1ul << 2)
 #define CR0_TS (1ul << 3)
 #define CR0_NE (1ul << 5)
 #define CR0_NW (1ul << 29)
@@ -72,6 +78,21 @@ static void cr8_rules(bool amd)
 	asm volatile("mov %0, %%cr8" : : "r"(before & CR8_MAX) : "memory");
 }
 
+/* LMSW sets EM (a change SVM's selective CR0 intercept sees) from a
+ * register, then clears it from a word in memory. */
+static void lmsw_em(uintptr_t cr0)
+{
+	uint16_t word = (uint16_t)(cr0 & ~CR0_EM);
+
+	asm volatile("lmsw %w0" : : "r"((uint16_t)(cr0 | CR0_EM)) : "memory");
+	rt_check("lmsw_reg_sets_em", read_cr0() == (cr0 | CR0_EM), "CR0 0x%lx",
+		 (unsigned long)read_cr0());
+	asm volatile("lmsw %0" : : "m"(word) : "memory");
+	rt_check("lmsw_mem_clears_em", read_cr0() == (cr0 & ~CR0_EM), "CR0 0x%lx",
+		 (unsigned long)read_cr0());
+	asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+}
+
 void guest_main(void)
 {
 	uintptr_t cr0 = read_cr0(), cr3 = read_cr3(), cr4 = read_cr4();
@@ -88,14 +109,16 @@ void guest_main(void)
 	rt_check("cr0_ne_clear_reads_back", read_cr0() == (cr0 & ~CR0_NE), "CR0 0x%lx",
 		 (unsigned long)read_cr0());
 	asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
-	/* SVM does not intercept CR0 (VMRUN checks it), and QEMU's TCG does
-	 * not fault on these: its next VMRUN fails instead. */
-	if (amd) {
-		rt_printf("cr-rules: cr0 #GP tests skipped: CR0 not intercepted on SVM\n");
+	/* QEMU's TCG on its own does not fault on these (its next VMRUN
+	 * fails instead); Bulkhead's CR policy does on both backends. */
+	if (amd && !rt_hv_present()) {
+		rt_printf("cr-rules: cr0 #GP tests skipped: no hypervisor on QEMU's TCG\n");
 	} else {
 		try_cr0("cr0_nw_without_cd_gp", cr0 | CR0_NW);
 		try_cr0("cr0_reserved_gp", cr0 | CR0_RESERVED_32);
+		try_cr0("cr0_pg_without_pe_gp", cr0 & ~(uintptr_t)CR0_PE);
 	}
+	lmsw_em(cr0);
 	asm volatile("mov %0, %%cr0" : : "r"(cr0 | CR0_TS) : "memory");
 	asm volatile("clts" : : : "memory");
 	rt_check("clts_clears_ts", read_cr0() == (cr0 & ~CR0_TS), "CR0 0x%lx after CLTS",

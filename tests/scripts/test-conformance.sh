@@ -72,7 +72,7 @@ printf 'skip: not today\n' >"$tmp/k/skipped.conf"
 printf 'qemu-departs: TCG takes it\n' >"$tmp/k/departs.conf"
 printf 'qemu-departs: TCG takes it\n' >"$tmp/k/departs-fails.conf"
 
-FAKE_DIR=$tmp BULKHEAD_QEMU=$tmp/qemu bash "$script" --build "$tmp/build" "$tmp/k" >"$tmp/out" 2>&1
+FAKE_DIR=$tmp BULKHEAD_QEMU=$tmp/qemu bash "$script" --no-vmx --build "$tmp/build" "$tmp/k" >"$tmp/out" 2>&1
 rc=$?
 
 check() { # check NAME CONDITION...
@@ -89,16 +89,16 @@ check() { # check NAME CONDITION...
 row() { grep -E "^$1 " "$tmp/out"; }
 row_has() { row "$1" | grep -Eq -- "$2"; }
 
-check "ok.elf agrees: PASS" row_has ok.elf 'pass \(1\) +pass \(1\) +same +PASS'
-check "output differs: FAIL with a diff" row_has differs.elf 'differs +FAIL'
+check "ok.elf agrees: PASS" row_has ok.elf 'pass \(1\) +pass \(1\) +- +same +PASS'
+check "output differs: FAIL with a diff" row_has differs.elf '- +differs +FAIL'
 check "the diff is shown" grep -q '^    +t: bye' "$tmp/out"
-check "status differs: FAIL" row_has status.elf 'pass \(1\) +fail \(3\) +same +FAIL'
-check "without ignore: the mem lines differ" row_has fails.elf 'fail \(7\) +pass \(1\) +differs +FAIL'
+check "status differs: FAIL" row_has status.elf 'pass \(1\) +fail \(3\) +- +same +FAIL'
+check "without ignore: the mem lines differ" row_has fails.elf 'fail \(7\) +pass \(1\) +- +differs +FAIL'
 check "skip: from the conf" row_has skipped.elf 'SKIP \(not today\)'
 check "no header: skipped" row_has plain.bin 'SKIP \(no Multiboot 1 header\)'
 check "a module is not a kernel" bash -c "! grep -q '^mod.txt' '$tmp/out'"
-check "qemu-departs: Bulkhead's pass decides" row_has departs.elf 'fail \(7\) +pass \(1\) +differs +PASS \(QEMU departs: TCG takes it\)'
-check "qemu-departs: Bulkhead's failure fails" row_has departs-fails.elf 'fail \(7\) +fail \(3\) +differs +FAIL'
+check "qemu-departs: Bulkhead's pass decides" row_has departs.elf 'fail \(7\) +pass \(1\) +- +differs +PASS \(QEMU departs: TCG takes it\)'
+check "qemu-departs: Bulkhead's failure fails" row_has departs-fails.elf 'fail \(7\) +fail \(3\) +- +differs +FAIL'
 check "summary" grep -q '^conformance: 6 ran, 4 failed$' "$tmp/out"
 check "exit status 1 with a FAIL" test "$rc" = 1
 check "QEMU gets args and modules, commas doubled" grep -qx "exit=0 a,b|$tmp/k/mod.txt x,,y" "$tmp/argv.qemu.ok.elf"
@@ -108,7 +108,7 @@ check "Bulkhead gets kind=multiboot, debug-exit and module-for" grep -qx \
 
 # Only agreeing kernels: exit status 0.
 rm -f "$tmp/k/differs.elf" "$tmp/k/status.elf" "$tmp/k/fails.elf" "$tmp/k/departs-fails.elf"
-FAKE_DIR=$tmp BULKHEAD_QEMU=$tmp/qemu bash "$script" --build "$tmp/build" "$tmp/k" >"$tmp/out" 2>&1
+FAKE_DIR=$tmp BULKHEAD_QEMU=$tmp/qemu bash "$script" --no-vmx --build "$tmp/build" "$tmp/k" >"$tmp/out" 2>&1
 check "all agree: exit status 0" test $? = 0
 
 echo "conformance-script: $passed passed, $failed failed"

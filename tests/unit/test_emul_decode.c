@@ -724,3 +724,42 @@ Test(decode, lgdt_lidt_memory_forms)
 	BAD(INSN_MODE_64, INSN_UNSUPPORTED, 0x0f, 0x01, 0x0f);       /* sidt */
 	BAD(INSN_MODE_64, INSN_UNSUPPORTED, 0x0f, 0x01, 0xd0);       /* xgetbv (register form) */
 }
+
+/* LMSW and CLTS (issue 14: SVM's CR0 write intercept takes them as CR0
+ * writes, and core/exits.c decodes which one it was). */
+Test(decode, lmsw_clts_operands)
+{
+	struct insn in = DEC64(0x0f, 0x01, 0xf0); /* lmsw %ax */
+	cr_assert(insn_is_lmsw(&in));
+	cr_assert(insn_lmsw_from_reg(&in));
+	cr_assert_eq(in.reg, GPR_RAX);
+	cr_assert_eq(in.len, 3);
+	cr_assert_eq(in.op_size, 2);
+	cr_assert_not(insn_is_mov_to_cr(&in) || insn_is_clts(&in));
+
+	in = DEC64(0x41, 0x0f, 0x01, 0xf7); /* lmsw %r15w */
+	cr_assert(insn_lmsw_from_reg(&in));
+	cr_assert_eq(in.reg, GPR_R15);
+
+	in = DEC64(0x0f, 0x01, 0x77, 0x08); /* lmsw 8(%rdi) */
+	cr_assert(insn_is_lmsw(&in));
+	cr_assert_not(insn_lmsw_from_reg(&in));
+	cr_assert_eq(in.base, GPR_RDI);
+	cr_assert_eq(in.disp, 8);
+	cr_assert_eq(in.mem_size, 2, "a word");
+	cr_assert_eq(in.len, 4);
+
+	in = DEC16(0x0f, 0x01, 0x36, 0x00, 0x20); /* lmsw [0x2000] */
+	cr_assert(insn_is_lmsw(&in));
+	cr_assert_eq(in.len, 5);
+
+	in = DEC64(0x0f, 0x06); /* clts */
+	cr_assert(insn_is_clts(&in));
+	cr_assert_not(insn_is_lmsw(&in));
+	cr_assert_eq(in.len, 2);
+
+	in = DEC64(0x0f, 0x01, 0x17); /* lgdt: neither */
+	cr_assert_not(insn_is_lmsw(&in) || insn_is_clts(&in));
+	/* smsw (0F 01 /4) does not exit and stays unknown here. */
+	BAD(INSN_MODE_64, INSN_UNSUPPORTED, 0x0f, 0x01, 0xe0);
+}

@@ -167,3 +167,62 @@ Test(exc_reflect, dr7_gd_cleared)
 	cr_assert_eq(exc_dr7_after_db(0x400 | DR7_GD | 0x3), 0x403);
 	cr_assert_eq(exc_dr7_after_db(0x400), 0x400);
 }
+
+/* ---- faults the hypervisor injects, single step over what it emulates (issue 14) ---- */
+
+Test(exc_reflect, injected_faults_push_rf)
+{
+	/* #GP and #UD, the two the hypervisor raises itself, and every other
+	 * fault: RF = 1 in the pushed RFLAGS (SDM Vol. 3B §18.3.1.1). */
+	static const uint8_t faults[] = { EXC_DE, 5,      EXC_UD, EXC_NM, EXC_TS, EXC_NP, EXC_SS,
+					  EXC_GP, EXC_PF, 16,     EXC_AC, 19,     20 };
+	for (size_t i = 0; i < sizeof(faults); i++) {
+		cr_assert(exc_is_fault(faults[i]), "vector %u", faults[i]);
+		cr_assert_eq(exc_rflags_for_delivery(faults[i], RFLAGS_BASE),
+			     RFLAGS_BASE | EXC_RFLAGS_RF, "vector %u", faults[i]);
+	}
+}
+
+Test(exc_reflect, traps_aborts_and_db_keep_rflags)
+{
+	/* #DB (a single-step trap here), #BP, #OF, #DF, #MC, NMI. */
+	static const uint8_t others[] = { EXC_DB, EXC_NMI, EXC_BP, 4, EXC_DF, EXC_MC };
+	for (size_t i = 0; i < sizeof(others); i++) {
+		cr_assert_not(exc_is_fault(others[i]), "vector %u", others[i]);
+		cr_assert_eq(exc_rflags_for_delivery(others[i], RFLAGS_BASE), RFLAGS_BASE,
+			     "vector %u", others[i]);
+	}
+	/* An RF already set stays set for a fault. */
+	cr_assert_eq(exc_rflags_for_delivery(EXC_GP, RFLAGS_BASE | EXC_RFLAGS_RF),
+		     RFLAGS_BASE | EXC_RFLAGS_RF);
+}
+
+Test(exc_reflect, completed_instruction_clears_rf_only)
+{
+	uint64_t f = RFLAGS_BASE | EXC_RFLAGS_RF | EXC_RFLAGS_TF;
+	cr_assert_eq(exc_rflags_after_insn(f), RFLAGS_BASE | EXC_RFLAGS_TF);
+	cr_assert_eq(exc_rflags_after_insn(RFLAGS_BASE), RFLAGS_BASE);
+}
+
+Test(exc_reflect, single_step_due_with_tf_only)
+{
+	cr_assert(exc_single_step_due(RFLAGS_BASE | EXC_RFLAGS_TF));
+	cr_assert_not(exc_single_step_due(RFLAGS_BASE));
+	cr_assert_not(exc_single_step_due(RFLAGS_BASE | EXC_RFLAGS_RF));
+}
+
+Test(exc_reflect, single_step_dr6_sets_bs_clears_b0_b3)
+{
+	/* What the backends write for an injected single step (ev.dr6 = BS). */
+	cr_assert_eq(exc_dr6_after_db(0xffff0ff0ULL, DR6_BS), 0xffff0ff0ULL | DR6_BS);
+	/* A breakpoint hit the handler did not clear goes; BD stays. */
+	cr_assert_eq(exc_dr6_after_db(0xffff0ff0ULL | 0x3 | DR6_BD, DR6_BS),
+		     0xffff0ff0ULL | DR6_BS | DR6_BD);
+	cr_assert_eq(exc_dr6_after_db(0, DR6_BS), 0xffff0ff0ULL | DR6_BS);
+}
+
+Test(exc_reflect, string_io_one_element_per_step)
+{
+	cr_assert_eq(exc_string_io_batch(RFLAGS_BASE, 64), 64);
+	cr_assert_eq(exc_string_io_batch(RFLAGS_BASE | EXC_RFLAGS_TF, 64), 1);
+}

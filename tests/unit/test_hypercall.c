@@ -46,6 +46,13 @@ void partition_print_stats(const struct partition *p)
 	calls.stats++;
 }
 
+/* core/vcpu.c: the single step after a completed instruction (TF or RF
+ * set); these tests run with both clear. */
+void vcpu_insn_done_slow(struct vcpu *v)
+{
+	cr_assert_fail("vcpu_insn_done_slow with RFLAGS %#lx", (unsigned long)v->rflags);
+}
+
 /* The board's device counters, reached through core/platform.h. */
 static void board_print_stats(const struct partition *p)
 {

@@ -239,12 +239,19 @@ static void setup_controls(struct vmcb_control *c, paddr_t ncr3)
 {
 	/* DR0-DR3 until the guest first uses them (svm_dr_first_use). */
 	c->intercept_dr = INTERCEPT_DR0_3;
-	/* CR4 writes are checked by core's CR policy (core/cr_policy.h):
-	 * reserved bits, e.g. VMXE on AMD, and features the guest was not
-	 * offered must fault as on hardware rather than fail the next VMRUN.
-	 * CR0 and CR3 stay the guest's: VMRUN checks them (APM Vol. 2
-	 * §15.5.1) and nested paging needs no CR3 exits. */
-	c->intercept_cr = INTERCEPT_CR_WRITE(4);
+	/* CR0 and CR4 writes are checked by core's CR policy
+	 * (core/cr_policy.h): an illegal value (CR0: PG without PE, NW
+	 * without CD, bits 63:32; CR4: reserved bits, e.g. VMXE on AMD, and
+	 * features the guest was not offered) must #GP as on hardware (APM
+	 * Vol. 2 §3.1.1, §3.1.3) rather than fail the next VMRUN (§15.5.1).
+	 * CR0 takes the full write intercept (§15.9), with CLTS and LMSW:
+	 * the selective one (INTERCEPT1_CR0_SEL_WRITE, only writes changing
+	 * a bit other than TS and MP) would cost fewer exits, but QEMU 7.2's
+	 * TCG drops CR0 bits 63:32 before it checks it (measured:
+	 * cr0_reserved_gp got no #GP). Few guests write CR0 often: a Linux
+	 * boot adds about ten exits per vCPU (docs/cpu-state.md). CR3 stays
+	 * the guest's: nested paging needs no CR3 exits. */
+	c->intercept_cr = INTERCEPT_CR_WRITE(0) | INTERCEPT_CR_WRITE(4);
 	/* #DB and #AC: a guest could loop on them in microcode and hold the
 	 * CPU for ever (core/exc_reflect.h); #MC is the machine's. */
 	c->intercept_exc = EXC_INTERCEPTED;
@@ -783,6 +790,13 @@ static void svm_inject(struct vcpu *v, const struct vcpu_event *ev)
 		 * blocked from its delivery to the end of the handler's IRET. */
 		s->nmi_masked = true;
 		update_iret_intercept(s);
+	}
+	/* A #DB the hypervisor raises (a single step over an instruction it
+	 * emulated): EVENTINJ does not update DR6 or DR7 (APM Vol. 2
+	 * §15.20), so do what the delivery would (core/exc_reflect.h). */
+	if (unlikely(ev->type == VCPU_EVENT_EXCEPTION && ev->vector == EXC_DB && ev->dr6)) {
+		s->vmcb->save.dr6 = exc_dr6_after_db(s->vmcb->save.dr6, ev->dr6);
+		s->vmcb->save.dr7 = exc_dr7_after_db(s->vmcb->save.dr7);
 	}
 	uint64_t e = ev->vector | ((uint64_t)ev->type << EVENT_TYPE_SHIFT) | EVENT_VALID;
 	if (ev->has_error)

@@ -29,7 +29,8 @@ void svm_decode_exit_other(const struct svm_exit_raw *raw, struct vm_exit *e)
 		e->cr.op = e->cr.write ? CR_OP_MOV_TO : CR_OP_MOV_FROM;
 		/* The GPR is in EXITINFO1 only with decode assists (APM
 		 * Vol. 2 §15.8.1), which QEMU's TCG lacks: core decodes the
-		 * instruction (the only CR exit is a CR4 write, svm.c). */
+		 * instruction (the CR exits are CR0 and CR4 writes, svm.c;
+		 * a CR0 write exit may be LMSW or CLTS). */
 		e->cr.decoded = false;
 		e->cr.gpr = (uint8_t)(raw->info1 & SVM_EXITINFO1_CR_GPR);
 		return;

@@ -434,6 +434,46 @@ void vmx_vcpu_put(struct vcpu *v)
 
 /* ---- events ------------------------------------------------------------------------ */
 
+static bool shadow_blocks(const struct vmx_vcpu *s)
+{
+	return s->intr_state & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+}
+
+/* A #DB the hypervisor injects (a single step over an instruction it
+ * emulated): VM entry's event injection does not update DR6 or DR7 (SDM
+ * Vol. 3C §27.6.1.2, "DR6 is not modified"), so do what the delivery would
+ * (core/exc_reflect.h). A debug exception the exit left pending (a MOV SS
+ * shadow with TF set, §28.3.4) is this same single step: it must not come
+ * a second time after the injected one, so the field is cleared (§27.6.3:
+ * pending debug exceptions are not delivered when an event is injected,
+ * but VM entry checks them against the interruptibility state). The guest's
+ * DR6 is in the CPU while its context is loaded here (switch_guest_ctx). */
+static __attribute__((noinline)) void vmx_db_payload(struct vcpu *v, uint64_t bits)
+{
+	struct vmx_vcpu *s = vmx_vmcs_get(v);
+	uint64_t dr6;
+
+	if (!s)
+		return;
+	if (vmx_this_cpu()->ctx_owner == v) {
+		__asm__ volatile("mov %%db6, %0" : "=r"(dr6));
+		dr6 = exc_dr6_after_db(dr6, bits);
+		__asm__ volatile("mov %0, %%db6" : : "r"(dr6));
+	} else {
+		s->ctx.dr6 = exc_dr6_after_db(s->ctx.dr6, bits);
+	}
+	vmwrite(VMCS_GUEST_DR7, exc_dr7_after_db(vmread(VMCS_GUEST_DR7)));
+	vmwrite(VMCS_GUEST_PENDING_DBG, 0);
+	/* An instruction (or REP iteration) has retired: no STI or MOV SS
+	 * shadow is left, and §27.3.1.5 refuses one with TF set and no
+	 * pending BS. */
+	if (shadow_blocks(s)) {
+		s->intr_state &= ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, s->intr_state);
+	}
+	vmx_vmcs_put(v, s);
+}
+
 void vmx_inject(struct vcpu *v, const struct vcpu_event *ev)
 {
 	struct vmx_vcpu *s = v->arch;
@@ -454,6 +494,8 @@ void vmx_inject(struct vcpu *v, const struct vcpu_event *ev)
 			pr_warn("vmx: refusing to inject exception vector %u (above 31)", vector);
 			return;
 		}
+		if (unlikely(vector == EXC_DB && ev->dr6))
+			vmx_db_payload(v, ev->dr6);
 		break;
 	case VCPU_EVENT_SOFTINT:
 		type = INTR_TYPE_SW_INTERRUPT;
@@ -473,11 +515,6 @@ void vmx_inject(struct vcpu *v, const struct vcpu_event *ev)
 static bool vmx_event_pending(struct vcpu *v)
 {
 	return ((struct vmx_vcpu *)v->arch)->event.valid;
-}
-
-static bool shadow_blocks(const struct vmx_vcpu *s)
-{
-	return s->intr_state & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
 }
 
 static bool vmx_interruptible(struct vcpu *v)
