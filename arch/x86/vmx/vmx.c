@@ -562,7 +562,9 @@ static void update_controls(struct vmx_vcpu *s)
 		vmwrite(VMCS_EXIT_CONTROLS, s->exit_ctls = exit);
 }
 
-static void do_entry_work(struct vcpu *v, struct vmx_vcpu *s)
+/* Out of line: its INVEPT/INVVPID descriptors on the stack would give
+ * prepare_entry, on every entry, a stack-protector canary. */
+static __attribute__((noinline)) void do_entry_work(struct vcpu *v, struct vmx_vcpu *s)
 {
 	uint32_t work = s->work;
 
