@@ -718,7 +718,11 @@ bool vcpu_exit_fast(struct vcpu *v)
 	uint32_t t0 = rdtsc_lo();
 	enum exit_action a = likely(r == EXIT_CPUID) ? handle_cpuid(v) : handlers[r](v);
 	v->stats.tsc[v->exit.reason] += (uint32_t)(rdtsc_lo() - t0);
-	if (likely(a == EXIT_ACTION_RESUME && !v->irq_any && !this_cpu()->need_resched)) {
+	/* irq_any read again, from memory: another CPU may have raised an
+	 * interrupt while the handler ran (with the handler inlined, the
+	 * compiler would otherwise reuse the test above). */
+	if (likely(a == EXIT_ACTION_RESUME && !__atomic_load_n(&v->irq_any, __ATOMIC_RELAXED) &&
+		   !this_cpu()->need_resched)) {
 		v->fast_budget--;
 		return true;
 	}
