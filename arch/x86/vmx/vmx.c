@@ -825,8 +825,9 @@ static inline void finish_exit(struct vcpu *v, struct vmx_vcpu *s)
 
 /* The checks vmx_run makes before each entry that a handler can change:
  * a set_sregs that left a guest state the entry checks refuse
- * (bad_state), or a VMCS of another vCPU made current on this CPU (and
- * cleared again) by a handler that touched that vCPU. */
+ * (bad_state), a VMCS of another vCPU made current on this CPU (and
+ * cleared again) by a handler that touched that vCPU, or the registers
+ * VMX does not switch (switch_guest_ctx) no longer this vCPU's. */
 static inline bool can_resume_here(const struct vcpu *v, const struct vmx_vcpu *s)
 {
 	const struct vmx_cpu *c = vmx_this_cpu();
