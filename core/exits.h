@@ -27,6 +27,18 @@ enum exit_action vcpu_run_exits(struct vcpu *v, unsigned int max_exits);
  * exit, or takes the action of one the fast path handled (fast_handled). */
 bool vcpu_exit_fast(struct vcpu *v);
 
+/* For a hook that got true from vcpu_exit_fast but finds it cannot enter
+ * the guest again itself (VMX: a handler left a guest state the checks
+ * refuse, or made another VMCS current): the exit stays handled, and the
+ * loop takes its RESUME as that of an exit it could not resume from, so it
+ * is neither handled twice nor lost from the exit budget. */
+static inline void vcpu_exit_fast_unwind(struct vcpu *v)
+{
+	v->fast_budget++;
+	v->fast_handled = true;
+	v->fast_action = (uint8_t)EXIT_ACTION_RESUME;
+}
+
 /* Hypercalls (core/hypercall.c), MSRs (core/msr.c). */
 enum exit_action hypercall_dispatch(struct vcpu *v);
 bool msr_read(struct vcpu *v, uint32_t index, uint64_t *val);

@@ -330,9 +330,16 @@ static void fake_run_once(struct vcpu *v)
 static void fake_run(struct vcpu *v)
 {
 	struct fake_vcpu *f = fake_vcpu_of(v);
-	do
+	for (;;) {
 		fake_run_once(v);
-	while (f->fast_path && vcpu_exit_fast(v));
+		if (!f->fast_path || !vcpu_exit_fast(v))
+			break;
+		if (f->unwind_at_run && f->runs == f->unwind_at_run) {
+			vcpu_exit_fast_unwind(v);
+			f->unwinds++;
+			break;
+		}
+	}
 	f->hook_returns++;
 }
 

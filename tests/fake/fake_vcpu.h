@@ -85,6 +85,11 @@ struct fake_vcpu {
 	 * counts the returns to the run loop. */
 	bool fast_path;
 	unsigned int hook_returns;
+	/* Like the VMX backend when a handler left it unable to enter again
+	 * (a refused guest state, another VMCS current): after the exit that
+	 * ends run number unwind_at_run (1 = the first), a fast-path "handled"
+	 * is handed back to the loop with vcpu_exit_fast_unwind. */
+	unsigned int unwind_at_run, unwinds;
 
 	/* Records. */
 	unsigned int runs, loads;

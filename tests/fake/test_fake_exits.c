@@ -565,3 +565,42 @@ Test(fake_exits_own, cr_access_goes_through_the_one_policy)
 	cr_assert_eq(f->delivered[0].vector, EXC_GP);
 	cr_assert_eq(f->delivered[0].error, 0);
 }
+
+/* A backend that cannot enter again after an exit the fast path handled
+ * (VMX: a handler left a guest state the entry checks refuse, or made
+ * another vCPU's VMCS current) hands it back with vcpu_exit_fast_unwind:
+ * the loop resumes as after any handled exit; the exit is not handled a
+ * second time (RIP advanced once, counted once) and still counts against
+ * the turn's budget. */
+Test(fake_exits, fast_path_unwind_hands_a_handled_exit_to_the_loop)
+{
+	struct fake_vcpu *f = fake_vcpu_of(v0);
+	f->fast_path = true;
+	f->unwind_at_run = 2;
+	for (unsigned int n = 0; n < 4; n++)
+		fake_push_cpuid(v0, 0, 0);
+	fake_push_hypercall(v0, 0, HC_PARTITION_STOP, 0, 0);
+
+	cr_assert_eq(fx_slice(v0, 16), EXIT_ACTION_STOPPED);
+	cr_assert_eq(f->unwinds, 1);
+	for (unsigned int n = 0; n < 4; n++)
+		cr_assert_eq(fake_entry(v0, n + 1)->rip, FX_ENTRY + (n + 1) * LEN_CPUID, "entry %u",
+			     n + 1);
+	cr_assert_eq(v0->stats.count[EXIT_CPUID], 4);
+	cr_assert_eq(f->hook_returns, 2);
+}
+
+Test(fake_exits, fast_path_unwind_keeps_the_exit_budget)
+{
+	struct fake_vcpu *f = fake_vcpu_of(v0);
+	f->fast_path = true;
+	f->unwind_at_run = 2;
+	for (unsigned int n = 0; n < 10; n++)
+		fake_push_cpuid(v0, 0, 0);
+
+	cr_assert_eq(fx_slice(v0, 3), EXIT_ACTION_RESUME);
+	cr_assert_eq(v0->stats.count[EXIT_CPUID], 3);
+	cr_assert_eq(f->unwinds, 1);
+	cr_assert_eq(fake_entry(v0, 2)->rip, FX_ENTRY + 2 * LEN_CPUID);
+	cr_assert_eq(v0->rip, FX_ENTRY + 3 * LEN_CPUID);
+}

@@ -20,6 +20,7 @@
 #include "arch/x86/vmx/vmx_ops.h"
 #include "arch/x86/vmx/vmx_state.h"
 #include "core/exc_reflect.h"
+#include "core/exits.h"
 #include "core/hv.h"
 #include "core/lib/string.h"
 #include "core/log.h"
@@ -41,6 +42,7 @@
 
 int vmx_enter(struct vcpu *v, bool resume);
 void vmx_exit_landing(void);
+bool vmx_vmexit(struct vcpu *v);
 
 /* ---- VPIDs -----------------------------------------------------------------
  * Per host CPU by generation (core/tlb_tag.h): a vCPU's VPID is valid on
@@ -628,7 +630,9 @@ static void update_controls(struct vmx_vcpu *s)
 		vmwrite(VMCS_EXIT_CONTROLS, s->exit_ctls = exit);
 }
 
-static void do_entry_work(struct vcpu *v, struct vmx_vcpu *s)
+/* Out of line: its INVEPT/INVVPID descriptors on the stack would give
+ * prepare_entry, on every entry, a stack-protector canary. */
+static __attribute__((noinline)) void do_entry_work(struct vcpu *v, struct vmx_vcpu *s)
 {
 	uint32_t work = s->work;
 
@@ -882,6 +886,60 @@ static void fail_without_entry(struct vcpu *v, const char *what, uint64_t value)
 	v->exit.entry_fail.value = value;
 }
 
+/* What every exit needs before core sees it: the exit read and decoded,
+ * a failed entry named (and the VMCS cleared, so a fixed state starts
+ * again with VMLAUNCH), an intercepted #DB given its DR6/DR7 effects. */
+static inline void finish_exit(struct vcpu *v, struct vmx_vcpu *s)
+{
+	read_exit(v, s);
+	if (unlikely(v->exit.reason == EXIT_ENTRY_FAILED)) {
+		explain_entry_failure(s, &v->exit);
+		vmcs_deactivate(s, vmx_this_cpu());
+		return;
+	}
+	s->launched = true;
+	if (unlikely(v->exit.reason == EXIT_EXCEPTION) && v->exit.exc.vector == EXC_DB)
+		vmx_debug_exit(v);
+	/* Control-register exits go to core like every other exit: core
+	 * applies the one policy of both backends (core/cr_policy.h). */
+}
+
+/* The checks vmx_run makes before each entry that a handler can change:
+ * a set_sregs that left a guest state the entry checks refuse
+ * (bad_state), a VMCS of another vCPU made current on this CPU (and
+ * cleared again) by a handler that touched that vCPU, or the registers
+ * VMX does not switch (switch_guest_ctx) no longer this vCPU's. */
+static inline bool can_resume_here(const struct vcpu *v, const struct vmx_vcpu *s)
+{
+	const struct vmx_cpu *c = vmx_this_cpu();
+	return likely(!s->bad_state && c->current_vmcs == s->vmcs_pa && c->ctx_owner == v);
+}
+
+/* The C half of the world switch: vmx_exit_landing (vmx_entry.S) calls it
+ * after each VM exit with the guest GPRs stored and interrupts disabled.
+ * It finishes the exit and offers it to core's fast path; true means
+ * handled, and the VMCS is ready for VMRESUME, as vmx_run would leave it
+ * (prepare_entry: the preemption timer, RIP/RSP/RFLAGS, queued events and
+ * controls; the L1D flush where it is on). A fast-path exit never skips
+ * what the slow path does between exits: core returns false when an
+ * interrupt is to be delivered, the scheduler wants the CPU (a kick) or
+ * the turn's exit budget is spent. */
+__attribute__((no_stack_protector)) bool vmx_vmexit(struct vcpu *v)
+{
+	struct vmx_vcpu *s = v->arch;
+
+	finish_exit(v, s);
+	if (!vcpu_exit_fast(v))
+		return false;
+	if (unlikely(!can_resume_here(v, s))) {
+		vcpu_exit_fast_unwind(v);
+		return false;
+	}
+	prepare_entry(v, s);
+	spec_before_vmx_entry();
+	return true;
+}
+
 /* The exit path: no stack buffers here, only the exit record read into a
  * local struct, so no stack-protector canary either (each would cost every
  * exit; the functions it calls that do have buffers keep theirs). */
@@ -912,24 +970,11 @@ static __attribute__((no_stack_protector)) void vmx_run(struct vcpu *v)
 	}
 	prepare_entry(v, s);
 	spec_before_vmx_entry();
+	/* Returns after the exit that ends the fast path's run (vmx_vmexit
+	 * has finished it), or after an entry that failed. */
 	status = vmx_enter(v, s->launched);
-	if (unlikely(status != VMX_ENTER_EXITED)) {
+	if (unlikely(status != VMX_ENTER_EXITED))
 		read_vmfail(v, status);
-		return;
-	}
-	read_exit(v, s);
-	if (unlikely(v->exit.reason == EXIT_ENTRY_FAILED)) {
-		/* Failed on guest state: name the check, and VMCLEAR so a
-		 * fixed state starts again with VMLAUNCH. */
-		explain_entry_failure(s, &v->exit);
-		vmcs_deactivate(s, c);
-		return;
-	}
-	s->launched = true;
-	if (unlikely(v->exit.reason == EXIT_EXCEPTION) && v->exit.exc.vector == EXC_DB)
-		vmx_debug_exit(v);
-	/* Control-register exits go to core like every other exit: core
-	 * applies the one policy of both backends (core/cr_policy.h). */
 }
 
 /* ---- VMX-only API (vmx.h) ------------------------------------------------------------------ */
