@@ -24,7 +24,7 @@ struct partition_module {
 	const char *string;
 };
 
-#define MAX_PARTITIONS 16
+#define MAX_PARTITIONS 32
 #define MAX_VCPUS_PER_PARTITION 4
 
 /* next_deadline_ns when no device timer is armed (the same value as the

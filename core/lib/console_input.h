@@ -21,7 +21,7 @@
 
 #include "core/types.h"
 
-#define CONSOLE_INPUT_MAX_PORTS 16  /* one per partition (MAX_PARTITIONS) */
+#define CONSOLE_INPUT_MAX_PORTS 32  /* one per partition (MAX_PARTITIONS) */
 #define CONSOLE_INPUT_RING_SIZE 256 /* bytes waiting for a slow guest */
 #define CONSOLE_SWITCH_KEY 0x01     /* Ctrl-A (ASCII SOH) */
 #define CONSOLE_SWITCH_PRESSES 3
