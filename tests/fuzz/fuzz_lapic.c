@@ -40,11 +40,19 @@ enum op_kind {
 	OP_DELIVER,
 	OP_LINT,
 	OP_MATCH,
+	OP_PV_EOI_MSR,  /* the KVM PV EOI enable MSR (lapic.h) */
+	OP_PV_EOI_WORD, /* the guest writes its PV EOI word */
 	NR_OPS,
 };
 
+/* A small guest RAM at PV_RAM_GPA for the PV EOI words. */
+#define PV_RAM_GPA 0x1000
+#define PV_RAM_SIZE 64
+
 struct world {
 	struct lapic apic[NR_LAPICS];
+	uint8_t ram[PV_RAM_SIZE];
+	struct gmem mem;
 	struct fake_clock clk;
 	uint64_t tsc_mult;
 	unsigned int depth;
@@ -113,6 +121,8 @@ static void check_invariants(struct lapic *l)
 	CHECK(!(l->icr_low & LAPIC_ICR_DELIVERY_STATUS));
 	if (lapic_mode(l) == LAPIC_MODE_X2APIC)
 		CHECK(lapic_id(l) == l->initial_id);
+	CHECK(!l->pv_eoi_armed || (l->pv_eoi_msr & KVM_PV_EOI_ENABLED));
+	CHECK(l->pv_eois <= l->eois);
 }
 
 static void do_op(struct world *w, const uint8_t *d)
@@ -169,10 +179,12 @@ static void do_op(struct world *w, const uint8_t *d)
 		break;
 	}
 	case OP_DELIVER:
+		lapic_pv_eoi_sync(l); /* as the board does before it picks */
 		v = lapic_pending_vector(l);
 		if (v >= 0) {
 			CHECK(lapic_ack_vector(l, (uint8_t)v));
 			CHECK(l->isr[v / 32] & (1u << (v % 32)));
+			lapic_pv_eoi_arm(l);
 		}
 		v = lapic_take_sipi(l);
 		CHECK(v >= -1 && v <= 255);
@@ -192,6 +204,17 @@ static void do_op(struct world *w, const uint8_t *d)
 		(void)lapic_match_dest(l, (uint32_t)value, sel & 1, sel & 2);
 		break;
 	}
+	case OP_PV_EOI_MSR:
+		if (shaped) /* mostly words in RAM, sometimes straddling its end */
+			value = PV_RAM_GPA + (value & (PV_RAM_SIZE + 7)) + (value >> 63);
+		v = lapic_pv_eoi_msr_write(l, value);
+		CHECK(v == LAPIC_MSR_OK || v == LAPIC_MSR_GP);
+		if (v == LAPIC_MSR_OK)
+			CHECK(lapic_pv_eoi_msr_read(l) == value);
+		break;
+	case OP_PV_EOI_WORD:
+		w->ram[sel % PV_RAM_SIZE] = (uint8_t)value;
+		break;
 	}
 }
 
@@ -209,8 +232,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	w.tsc_mult = mult[data[0] % 3];
 	w.clk.vc.now_tsc = world_tsc;
 	w.clk.vc.tsc_hz = w.tsc_mult * 1000000000ULL;
+	memset(w.ram, 0, sizeof(w.ram));
+	memset(&w.mem, 0, sizeof(w.mem));
+	gmem_add_region(&w.mem, PV_RAM_GPA, PV_RAM_SIZE, w.ram);
 	for (int i = 0; i < NR_LAPICS; i++) {
 		lapic_init(&w.apic[i], "fuzz", (uint32_t)i, i == 0, &w.clk.vc, &ops);
+		w.apic[i].mem = &w.mem;
 		if (data[0] & 0x80)
 			lapic_setup_virtual_wire(&w.apic[i]);
 	}
