@@ -464,6 +464,18 @@ bool cpuid_table_has(const struct cpuid_table *t, struct cpuid_feature f)
 	return (*reg_of(&r, f.reg) >> f.bit) & 1;
 }
 
+#define MAXPHYADDR_LEAF 0x80000008u
+#define MAXPHYADDR_MASK 0xffu
+#define MAXPHYADDR_DEFAULT 36
+
+uint8_t cpuid_table_maxphyaddr(const struct cpuid_table *t)
+{
+	if (t->max_ext < MAXPHYADDR_LEAF)
+		return MAXPHYADDR_DEFAULT;
+	uint8_t w = t->ext[MAXPHYADDR_LEAF - CPUID_EXT_BASE].eax & MAXPHYADDR_MASK;
+	return w ? w : MAXPHYADDR_DEFAULT;
+}
+
 uint64_t cpuid_cr4_allowed(const struct cpuid_table *t)
 {
 	uint64_t ok = CR4_WITHOUT_FEATURE;

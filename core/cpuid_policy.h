@@ -169,6 +169,10 @@ static inline struct cpuid_result cpuid_table_lookup(const struct cpuid_table *t
 	return r ? *r : cpuid_table_lookup_slow(t, apic_id, leaf, subleaf);
 }
 
+/* MAXPHYADDR as the guest sees it: CPUID 8000_0008h EAX[7:0], or 36 where
+ * that leaf is absent (SDM Vol. 3A §4.1.4). */
+uint8_t cpuid_table_maxphyaddr(const struct cpuid_table *t);
+
 /* r holds the host's answer for (leaf, subleaf) on entry, the guest's on
  * return. Leaves 0x4000xxxx are answered without the host. */
 void cpuid_policy_apply(const struct cpuid_policy *p, uint32_t leaf, uint32_t subleaf,

@@ -158,7 +158,8 @@ static __attribute__((noinline)) bool decode_insn_len(struct vcpu *v)
 	struct vcpu_sregs s;
 	struct emul_ctx ctx;
 	vcpu_backend->get_sregs(v, &s);
-	emul_ctx_init(&ctx, v, &s, &v->part->mem, NULL, NULL, NULL, v->part->name);
+	emul_ctx_init(&ctx, v, &s, &v->part->mem, NULL, NULL, NULL, v->part->name,
+		      v->part->maxphyaddr);
 	if (emul_decode_at_rip(&ctx) != EMUL_OK)
 		return false;
 	v->exit.insn_len = ctx.insn.len;
@@ -173,7 +174,8 @@ static bool string_io_operands(struct vcpu *v, const struct vcpu_sregs *s, uint8
 			       uint8_t *seg)
 {
 	struct emul_ctx ctx;
-	emul_ctx_init(&ctx, v, s, &v->part->mem, NULL, NULL, NULL, v->part->name);
+	emul_ctx_init(&ctx, v, s, &v->part->mem, NULL, NULL, NULL, v->part->name,
+		      v->part->maxphyaddr);
 	if (emul_decode_at_rip(&ctx) != EMUL_OK || ctx.insn.kind != INSN_KIND_SYSTEM)
 		return false;
 	*addr_size = ctx.insn.addr_size;
@@ -223,6 +225,7 @@ static enum exit_action handle_string_io(struct vcpu *v)
 	unsigned int batch = exc_string_io_batch(v->rflags, STRING_IO_BATCH);
 
 	guest_walk_ctx_from_sregs(&wc, &s, v->rflags);
+	wc.maxphyaddr = p->maxphyaddr; /* reserved bits above it (SDM Vol. 3A §4.5) */
 	for (unsigned int n = 0; n < batch && count; n++, count--) {
 		uint64_t gla = s.seg[seg].base + (v->gpr[idx] & amask);
 		struct gw_result res;
@@ -318,7 +321,7 @@ static enum exit_action handle_mmio(struct vcpu *v)
 	struct vcpu_sregs s;
 	struct emul_ctx ctx;
 	vcpu_backend->get_sregs(v, &s);
-	emul_ctx_init(&ctx, v, &s, &p->mem, mmio_read_cb, mmio_write_cb, p, p->name);
+	emul_ctx_init(&ctx, v, &s, &p->mem, mmio_read_cb, mmio_write_cb, p, p->name, p->maxphyaddr);
 	int rc = emul_mmio(&ctx, e->mem.gpa, e->mem.write ? EMUL_ACCESS_WRITE : EMUL_ACCESS_READ);
 	if (rc == EMUL_OK) {
 		p->mmio_retries = 0;
@@ -384,7 +387,8 @@ static enum cr_decode decode_cr_access(struct vcpu *v, const struct vcpu_sregs *
 	struct emul_ctx ctx;
 	bool to_cr = false;
 
-	emul_ctx_init(&ctx, v, s, &v->part->mem, NULL, NULL, NULL, v->part->name);
+	emul_ctx_init(&ctx, v, s, &v->part->mem, NULL, NULL, NULL, v->part->name,
+		      v->part->maxphyaddr);
 	if (emul_decode_at_rip(&ctx) != EMUL_OK)
 		return CR_UNDECODABLE;
 	if (insn_is_mov_to_cr(&ctx.insn)) {
@@ -601,7 +605,8 @@ static enum exit_action handle_dtable_write(struct vcpu *v)
 	bool idt;
 
 	vcpu_backend->get_sregs(v, &s);
-	emul_ctx_init(&ctx, v, &s, &v->part->mem, NULL, NULL, NULL, v->part->name);
+	emul_ctx_init(&ctx, v, &s, &v->part->mem, NULL, NULL, NULL, v->part->name,
+		      v->part->maxphyaddr);
 	int rc = emul_load_dtable(&ctx, &dt, &idt);
 	if (rc == EMUL_E_FAULT) {
 		if (ctx.fault.vector == EXC_PF) {

@@ -57,6 +57,7 @@ static void build_cpuid(struct partition *p)
 		.kvm_pv = manifest_kvm_pv_on(&p->cfg),
 	};
 	cpuid_table_build(&p->cpuid, &pol, host_cpuid);
+	p->maxphyaddr = cpuid_table_maxphyaddr(&p->cpuid);
 }
 
 static bool create_vcpus(struct partition *p)

@@ -81,7 +81,10 @@ struct partition {
 	struct console_source console;
 	uint64_t start_ns;
 	bool unknown_msr_logged;
-	struct cpuid_table cpuid;      /* the guest's CPUID answers (core/cpuid_policy.h) */
+	struct cpuid_table cpuid; /* the guest's CPUID answers (core/cpuid_policy.h) */
+	/* Its physical-address width as CPUID tells it (cpuid_table_maxphyaddr):
+	 * paging-entry bits above it are reserved in the emulator's walks. */
+	uint8_t maxphyaddr;
 	struct platform *platform;     /* emulated PC devices (platform/pc/platform.c) */
 	struct virtio_devices *virtio; /* its virtio devices (platform/pc/virtio_platform.c), or NULL */
 	/* RAM disks (host memory that outlives restarts), vda, vdb, ... */

@@ -119,8 +119,8 @@ struct emul_ctx {
 };
 
 static inline void emul_ctx_init(struct emul_ctx *ctx, struct vcpu *v, const struct vcpu_sregs *s,
-				 const struct gmem *mem, emul_mmio_read_fn rd,
-				 emul_mmio_write_fn wr, void *opaque, const char *name)
+				 const struct gmem *mem, emul_mmio_read_fn rd, emul_mmio_write_fn wr,
+				 void *opaque, const char *name, uint8_t maxphyaddr)
 {
 	*ctx = (struct emul_ctx){
 		.gpr = v->gpr,
@@ -132,6 +132,7 @@ static inline void emul_ctx_init(struct emul_ctx *ctx, struct vcpu *v, const str
 		.mmio_write = wr,
 		.opaque = opaque,
 		.name = name,
+		.maxphyaddr = maxphyaddr,
 	};
 }
 

@@ -441,6 +441,86 @@ static void exceptions_and_single_step(void)
 	rt_idt_load();
 }
 
+/* ---- the hypervisor's guest page walk (issue 14) ----
+ * String I/O is emulated: the hypervisor walks the guest's page tables for
+ * the buffer itself, and a #PF it raises must carry the error code the CPU
+ * would push (SDM Vol. 3A §4.7): P for a protection fault, W/R for the
+ * access, RSVD for a reserved bit set in a paging entry. The buffer is
+ * mapped through PML4 slot 1 (512 GiB up, unused by the runtime). */
+#define VEC_PF 14
+#define PFEC_P 0x1u
+#define PFEC_W 0x2u
+#define PFEC_RSVD 0x8u
+#define PT_P 0x1ull
+#define PT_W 0x2ull
+#define WALK_SLOT 1
+#define CR0_WP (1ul << 16)
+#define WALK_VA ((1ull << 39) + 0x10)
+
+static uint64_t walk_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t walk_pd[512] __attribute__((aligned(4096)));
+static uint64_t walk_pt[512] __attribute__((aligned(4096)));
+static uint8_t walk_page[4096] __attribute__((aligned(4096)));
+
+static void walk_set(uint64_t pml4e)
+{
+	uint64_t *pml4 = (uint64_t *)(read_cr3() & ~0xfffull);
+	pml4[WALK_SLOT] = pml4e;
+	asm volatile("mov %0, %%cr3" : : "r"(read_cr3()) : "memory");
+}
+
+static void string_io_pf(const char *name, bool in, uint64_t pte, uint32_t error)
+{
+	uintptr_t va = WALK_VA;
+	uint64_t count = 1;
+
+	walk_pdpt[0] = (uintptr_t)walk_pd | PT_P | PT_W;
+	walk_pd[0] = (uintptr_t)walk_pt | PT_P | PT_W;
+	walk_pt[0] = pte;
+	walk_set((uintptr_t)walk_pdpt | PT_P | PT_W);
+	rt_exc_prepare();
+	if (in)
+		asm volatile(RT_TRY_BEGIN "rep insb" RT_TRY_END
+			     : "+D"(va), "+c"(count)
+			     : "d"(STEP_PORT)
+			     : "memory");
+	else
+		asm volatile(RT_TRY_BEGIN "rep outsb" RT_TRY_END
+			     : "+S"(va), "+c"(count)
+			     : "d"(STEP_PORT)
+			     : "memory");
+	uintptr_t cr2 = read_cr2();
+	if (rt_expect_exc(name, VEC_PF, error, RT_FAULT) && cr2 != WALK_VA)
+		rt_printf("cpu-conform: %s: CR2 %p, want %p\n", name, (void *)cr2,
+			  (void *)(uintptr_t)WALK_VA);
+	walk_set(0);
+}
+
+static void page_walk_error_codes(void)
+{
+	unsigned maxphy = cpuid(0x80000008, 0).eax & 0xff;
+	uint64_t page = (uintptr_t)walk_page;
+
+	string_io_pf("walk_not_present_read_pf0", false, page, 0);
+	string_io_pf("walk_not_present_write_pf2", true, page, PFEC_W);
+	/* A supervisor write to a read-only page faults only with CR0.WP. */
+	uintptr_t cr0 = read_cr0();
+	asm volatile("mov %0, %%cr0" : : "r"(cr0 | CR0_WP) : "memory");
+	string_io_pf("walk_read_only_write_pf3", true, page | PT_P, PFEC_P | PFEC_W);
+	asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+	if (maxphy >= 52) {
+		rt_printf("cpu-conform: MAXPHYADDR 52: no reserved address bit to set\n");
+		rt_pass("walk_reserved_bit_read_pf9");
+		rt_pass("walk_reserved_bit_write_pfb");
+		return;
+	}
+	uint64_t rsvd = 1ull << 51; /* above MAXPHYADDR (SDM Vol. 3A §4.5.1) */
+	string_io_pf("walk_reserved_bit_read_pf9", false, page | PT_P | PT_W | rsvd,
+		     PFEC_P | PFEC_RSVD);
+	string_io_pf("walk_reserved_bit_write_pfb", true, page | PT_P | PT_W | rsvd,
+		     PFEC_P | PFEC_W | PFEC_RSVD);
+}
+
 void guest_main(void)
 {
 	noncanonical_msr("fs_base_noncanonical_gp", MSR_FS_BASE);
@@ -455,5 +535,6 @@ void guest_main(void)
 	apic_base();
 	noncanonical_lgdt_lidt();
 	exceptions_and_single_step();
+	page_walk_error_codes();
 	rt_done();
 }

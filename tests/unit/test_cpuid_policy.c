@@ -732,3 +732,17 @@ Test(cpuid_policy, kvm_leaves_zero_when_off)
 	assert_zero(cpuid_table_lookup(&t, 3, KVM_CPUID_FEATURES, 0), "kvm-pv=off");
 	assert_zero(apply_hv(KVM_CPUID_SIGNATURE), "kvm-pv=off");
 }
+
+Test(cpuid_table, maxphyaddr_from_leaf_80000008)
+{
+	struct cpuid_table t;
+	memset(&t, 0, sizeof(t));
+	t.max_ext = 0x80000008;
+	t.ext[8].eax = 0x3028; /* 48-bit linear, 40-bit physical */
+	cr_assert_eq(cpuid_table_maxphyaddr(&t), 40);
+	t.max_ext = 0x80000004;
+	cr_assert_eq(cpuid_table_maxphyaddr(&t), 36, "no leaf: 36 (SDM Vol. 3A 4.1.4)");
+	t.max_ext = 0x80000008;
+	t.ext[8].eax = 0;
+	cr_assert_eq(cpuid_table_maxphyaddr(&t), 36);
+}
