@@ -143,7 +143,14 @@ static bool load_linux(struct partition *p, struct vcpu_sregs *s)
 	 * KVM, Linux skips the check for that reason; a Bulkhead guest is told
 	 * to, as nothing tells it it is virtual. */
 	if (!bh_strstr(p->cfg.cmdline, "no_timer_check"))
-		bh_snprintf(cmdline + n, sizeof(cmdline) - n, " no_timer_check");
+		n += bh_snprintf(cmdline + n, sizeof(cmdline) - n, " no_timer_check");
+	/* On an AMD family 0Fh CPU (QEMU's qemu64 model) Linux looks for an
+	 * AGP bridge's GART aperture twice early in boot, reading the vendor
+	 * of every slot of all 256 PCI buses through ports 0xCF8/0xCFC: 33,000
+	 * exits, 87% of a boot's. A partition's PCI bus holds no chipset
+	 * those early quirks are for, so they are turned off. */
+	if (!bh_strstr(p->cfg.cmdline, "pci="))
+		bh_snprintf(cmdline + n, sizeof(cmdline) - n, " pci=noearly");
 	uint64_t acpi_size = 0;
 	gpa_t rsdp = 0;
 	if (manifest_acpi_on(&p->cfg, true) && !(rsdp = install_acpi(p, &acpi_size)))
