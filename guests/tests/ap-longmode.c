@@ -12,6 +12,7 @@
  * APM Vol. 2 §14.6.1). A far jump to a 64-bit code segment follows, and
  * there vCPU 1 stores EFER and CR0 as it sees them and halts. vCPU 0 checks
  * what it stored: LMA and LME set, PE and PG set. */
+#include "ap_start.h"
 #include "rt.h"
 
 /* Where the trampoline goes (below 1 MiB, page-aligned: SIPI vector 9). */
@@ -92,25 +93,6 @@ asm(".pushsection .rodata\n"
     "tramp_end:\n"
     ".popsection\n");
 
-/* The xAPIC registers (SDM Vol. 3A Table 10-1). */
-#define LAPIC_BASE 0xfee00000UL
-#define LAPIC_SVR 0xf0
-#define LAPIC_ICR_LOW 0x300
-#define LAPIC_ICR_HIGH 0x310
-#define SVR_ENABLE (1u << 8)
-#define ICR_INIT_ASSERT 0x00004500u /* INIT, level assert */
-#define ICR_STARTUP 0x00004600u     /* start-up, the vector in bits 7:0 */
-
-static void lapic_write(unsigned int reg, uint32_t v)
-{
-	*(volatile uint32_t *)(LAPIC_BASE + reg) = v;
-}
-
-static uint32_t lapic_read(unsigned int reg)
-{
-	return *(volatile uint32_t *)(LAPIC_BASE + reg);
-}
-
 static void start_vcpu1(void)
 {
 	uint8_t *t = (uint8_t *)TRAMP_PA;
@@ -126,11 +108,7 @@ static void start_vcpu1(void)
 	d->gdt[2] = GDT_DATA;
 	d->gdt_limit = sizeof(d->gdt) - 1;
 	d->gdt_base = (uint32_t)(TRAMP_PA + TRAMP_GDT_OFF);
-	lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | SVR_ENABLE | 0xff);
-	lapic_write(LAPIC_ICR_HIGH, 1u << 24); /* APIC ID 1 */
-	lapic_write(LAPIC_ICR_LOW, ICR_INIT_ASSERT);
-	lapic_write(LAPIC_ICR_HIGH, 1u << 24);
-	lapic_write(LAPIC_ICR_LOW, ICR_STARTUP | SIPI_VECTOR);
+	ap_start(1, SIPI_VECTOR); /* vCPU 1: APIC ID 1 */
 }
 
 void guest_main(void)

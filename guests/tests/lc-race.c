@@ -20,6 +20,7 @@
  *     with code 0.
  * Any other course (a round skipped or repeated, vCPU 1 not up again, a
  * vCPU running on after its request) prints a FAIL line. */
+#include "ap_start.h"
 #include "rt.h"
 
 #define ROUNDS 13
@@ -41,15 +42,6 @@ struct tramp_data {
 	uint32_t triple_fault; /* +0x18: instead of a hypercall, triple-fault */
 } __attribute__((packed));
 #define TRAMP_DATA ((struct tramp_data *)(TRAMP_PA + 0x100))
-
-/* The xAPIC registers (SDM Vol. 3A Table 10-1). */
-#define LAPIC_BASE 0xfee00000UL
-#define LAPIC_SVR 0xf0
-#define LAPIC_ICR_LOW 0x300
-#define LAPIC_ICR_HIGH 0x310
-#define SVR_ENABLE (1u << 8)
-#define ICR_INIT_ASSERT 0x00004500u /* INIT, level assert */
-#define ICR_STARTUP 0x00004600u     /* start-up, the vector in bits 7:0 */
 
 /* Real mode, CS = TRAMP_PA >> 4, IP = 0. The VMMCALL is patched into a
  * VMCALL on Intel CPUs (tramp_call). */
@@ -79,16 +71,6 @@ asm(".pushsection .rodata\n"
     ".code64\n"
     ".popsection\n");
 
-static void lapic_write(unsigned int reg, uint32_t v)
-{
-	*(volatile uint32_t *)(LAPIC_BASE + reg) = v;
-}
-
-static uint32_t lapic_read(unsigned int reg)
-{
-	return *(volatile uint32_t *)(LAPIC_BASE + reg);
-}
-
 static void start_vcpu1(void)
 {
 	uint8_t *t = (uint8_t *)TRAMP_PA;
@@ -96,11 +78,7 @@ static void start_vcpu1(void)
 		*t++ = *s;
 	if (!rt_vendor_amd())
 		((uint8_t *)TRAMP_PA)[tramp_call - tramp_start + 2] = 0xc1; /* VMCALL */
-	lapic_write(LAPIC_SVR, lapic_read(LAPIC_SVR) | SVR_ENABLE | 0xff);
-	lapic_write(LAPIC_ICR_HIGH, 1u << 24); /* APIC ID 1 */
-	lapic_write(LAPIC_ICR_LOW, ICR_INIT_ASSERT);
-	lapic_write(LAPIC_ICR_HIGH, 1u << 24);
-	lapic_write(LAPIC_ICR_LOW, ICR_STARTUP | SIPI_VECTOR);
+	ap_start(1, SIPI_VECTOR);                                           /* vCPU 1: APIC ID 1 */
 }
 
 static bool wait_alive(void)
