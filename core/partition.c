@@ -475,7 +475,8 @@ static void restart_finish(struct partition *p)
 	partition_unlock(p);
 	for (unsigned int i = 0; i < p->nr_vcpus; i++) {
 		bh_memset(&p->vcpu[i]->stats, 0, sizeof(p->vcpu[i]->stats));
-		p->vcpu[i]->spec_ctrl = 0; /* its RESET value (SDM Vol. 4 Table 2-2) */
+		p->vcpu[i]->spec_ctrl = 0;     /* its RESET value (SDM Vol. 4 Table 2-2) */
+		p->vcpu[i]->fpu_valid = false; /* x87/SSE power-on state (core/sched.c) */
 		/* A reset leaves no event pending: one queued or interrupted
 		 * before it (EXITINTINFO) would be injected into the new
 		 * boot's first instructions, which have no IDT yet. */

@@ -45,6 +45,7 @@ struct percpu {
 	/* Host NMIs this CPU took, also those that arrived while a guest ran
 	 * and were raised again after the exit (arch/x86/cpu/trap.c). */
 	uint64_t host_nmis;
+	uint64_t host_debug_traps; /* stray host #DBs disarmed (arch/x86/cpu/trap.c) */
 };
 
 /* Stacks of the application processors (the boot CPU keeps its boot stack,

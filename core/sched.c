@@ -54,6 +54,7 @@
 #include "arch/x86/cpu/tsc.h"
 #include "core/console.h"
 #include "core/exits.h"
+#include "core/lib/string.h"
 #include "core/log.h"
 #include "core/partition.h"
 #include "core/percpu.h"
@@ -512,21 +513,38 @@ enum exit_action sched_host_interrupt(struct vcpu *v)
 	return EXIT_ACTION_RESUME;
 }
 
+/* The x87/SSE power-on state as an FXSAVE image (SDM Vol. 3A §9.1.1, Table
+ * 9-1; layout: SDM Vol. 1 §10.5.1, Table 10-2): FCW 0x37F, MXCSR 0x1F80,
+ * every tag empty and ST0-ST7, XMM0-XMM15 zero. A vCPU that never ran gets
+ * it by FXRSTOR: FNINIT alone would leave the last vCPU's ST and XMM
+ * contents in the registers for the new one to read (atk-fpu found that).
+ * A restart clears fpu_valid, so the restarted partition starts from it
+ * too, as after RESET, even where its registers are still loaded. */
+#define FX_FCW_OFFSET 0
+#define FX_MXCSR_OFFSET 24
+#define FCW_POWER_ON 0x037Fu
+#define MXCSR_POWER_ON 0x1F80u
+static const uint8_t fpu_power_on_image[512] __aligned(16) = {
+	[FX_FCW_OFFSET] = FCW_POWER_ON & 0xFF,
+	[FX_FCW_OFFSET + 1] = FCW_POWER_ON >> 8,
+	[FX_MXCSR_OFFSET] = MXCSR_POWER_ON & 0xFF,
+	[FX_MXCSR_OFFSET + 1] = MXCSR_POWER_ON >> 8,
+};
+
+/* The host keeps EFER.FFXSR clear, so FXSAVE/FXRSTOR at CPL 0 in 64-bit
+ * mode move XMM0-XMM15 too (AMD APM Vol. 4, FXSAVE). */
 static void fpu_switch_to(struct percpu *cpu, struct vcpu *v)
 {
 	struct vcpu *old = cpu->fpu_owner;
-	if (old == v)
+	if (old == v && v->fpu_valid)
 		return;
-	if (old)
+	if (old && old != v)
 		__asm__ volatile("fxsave64 %0" : "=m"(old->fpu_state));
-	if (v->fpu_valid) {
-		__asm__ volatile("fxrstor64 %0" : : "m"(v->fpu_state));
-	} else {
-		/* Power-on state: FCW 0x37f, MXCSR 0x1f80 (SDM Vol. 3A §9.1.1). */
-		uint32_t mxcsr = 0x1f80;
-		__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
+	if (!v->fpu_valid) {
+		bh_memcpy(v->fpu_state, fpu_power_on_image, sizeof(v->fpu_state));
 		v->fpu_valid = true;
 	}
+	__asm__ volatile("fxrstor64 %0" : : "m"(v->fpu_state));
 	cpu->fpu_owner = v;
 }
 

@@ -4,7 +4,9 @@
 # share of its host CPU a bystander partition gets while an attacker shares
 # that CPU, for each attacker of tests/integration/isolation-share-*.test
 # (a plain CPU hog, a restart loop with mem=256M, a console flood, a PAUSE
-# loop writing the local APIC's ICR), on SVM (QEMU under -icount) and VMX
+# loop writing the local APIC's ICR), and of the adversarial suite
+# (tests/integration/adversarial-*.test: every hostile guest at once, the
+# bystander beside atk-storm's interrupt storms), on SVM (QEMU under -icount) and VMX
 # (Bochs). guests/tests/bystander.c measures the share; both emulators'
 # clocks count instructions there, so the figures do not depend on how busy
 # the host machine is.
@@ -32,11 +34,18 @@ while [ $# -gt 0 ]; do
 done
 case "$BUILD" in /*) ;; *) BUILD=$repo/$BUILD ;; esac
 
-ATTACKERS="hog restart console pause-icr"
+ATTACKERS="hog restart console pause-icr adversarial"
+# The test an attacker's share comes from.
+test_name() {
+	case "$1" in
+	adversarial) echo "adversarial-$2" ;;
+	*) echo "isolation-share-$1-$2" ;;
+	esac
+}
 tests=()
 for b in $BACKENDS; do
 	for a in $ATTACKERS; do
-		tests+=("$repo/tests/integration/isolation-share-$a-$b.test")
+		tests+=("$repo/tests/integration/$(test_name "$a" "$b").test")
 	done
 done
 "$here/itest.sh" --build "$BUILD" "${tests[@]}"
@@ -45,7 +54,7 @@ status=$?
 results=()
 for b in $BACKENDS; do
 	for a in $ATTACKERS; do
-		log=$BUILD/itest/isolation-share-$a-$b/serial.clean.log
+		log=$BUILD/itest/$(test_name "$a" "$b")/serial.clean.log
 		pm=$(sed -n 's/^\[bystander\] SHARE permille=\([0-9]*\).*/\1/p' "$log" 2>/dev/null | head -n 1)
 		if [ -z "$pm" ]; then
 			echo "bench-isolation: no SHARE line from $a on $b" >&2

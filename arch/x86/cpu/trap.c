@@ -170,9 +170,43 @@ static void host_nmi(struct trap_frame *f)
 			f->rip);
 }
 
+/* DR6/DR7 reset values and RFLAGS.RF/TF (SDM Vol. 3B §18.2.3, §18.2.4,
+ * §18.3.1.1). */
+#define HOST_DR6_RESET 0xffff0ff0ull
+#define HOST_DR7_RESET 0x400ull
+#define RFLAGS_TF_BIT (1ull << 8)
+#define RFLAGS_RF_BIT (1ull << 16)
+
+/* Bulkhead never arms a breakpoint or sets TF in the host, so a #DB here is
+ * a guest's breakpoint left armed after a VM exit. The CPU must disarm them
+ * (AMD APM Vol. 2 §15.6: #VMEXIT "disables all breakpoints in the host
+ * DR7"; VMX loads DR7 = 0x400, SDM Vol. 3C §28.3.3), but QEMU 7.2's TCG
+ * keeps the guest's breakpoints inserted after #VMEXIT (atk-debug found
+ * that: a guest's DR0 on the hypervisor's code stopped a host CPU). Disarm
+ * them and go on: the guest's DR0-DR7 live in its VMCB/VMCS and the
+ * backend's saved copies, not in the host's DR7, which is 0x400. RF steps
+ * over an instruction breakpoint should one still match. */
+static void host_debug_trap(struct trap_frame *f)
+{
+	struct percpu *c = this_cpu();
+	uint64_t dr6;
+	__asm__ volatile("mov %%db6, %0" : "=r"(dr6));
+	__asm__ volatile("mov %0, %%db7" : : "r"(HOST_DR7_RESET));
+	__asm__ volatile("mov %0, %%db6" : : "r"(HOST_DR6_RESET));
+	f->rflags = (f->rflags | RFLAGS_RF_BIT) & ~RFLAGS_TF_BIT;
+	if (c->host_debug_traps++ == 0)
+		pr_warn("trap: #DB on CPU %u at RIP %#lx (DR6 %#lx): a guest's breakpoint was "
+			"still armed after a VM exit; disarmed (further ones counted silently)",
+			c->id, f->rip, dr6);
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector < IRQ_VECTOR_BASE) {
+		if (f->vector == EXC_VECTOR_DB) {
+			host_debug_trap(f);
+			return;
+		}
 		if (f->vector == EXC_VECTOR_NMI) {
 			if (irq_handlers[EXC_VECTOR_NMI])
 				irq_handlers[EXC_VECTOR_NMI](f);

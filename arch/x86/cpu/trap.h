@@ -14,6 +14,7 @@ struct trap_frame {
 };
 
 #define IRQ_VECTOR_BASE 32
+#define EXC_VECTOR_DB 1
 #define EXC_VECTOR_NMI 2
 #define EXC_VECTOR_DF 8
 #define EXC_VECTOR_MC 18
