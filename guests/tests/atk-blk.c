@@ -13,7 +13,8 @@
  *
  *   - a buffer that is not wholly in this partition's RAM (beyond it, on
  *     the local APIC page, on the test device's page, on the device's own
- *     BAR), a zero-length or 4 GiB buffer, a chain whose lengths add up to
+ *     BAR; directly or through an indirect table, or the indirect table
+ *     itself on the local APIC page), a zero-length or 4 GiB buffer, a chain whose lengths add up to
  *     more than 4 GiB, a chain that loops: the ring is broken, so the chain
  *     is dropped before the request is looked at, the device goes to
  *     DEVICE_NEEDS_RESET with a configuration interrupt and one warning
@@ -129,6 +130,18 @@ static struct chain write_chain(uint64_t sector, uint32_t len)
 	return rw_chain(BLK_T_OUT, sector, len, false);
 }
 
+/* Lays the chain out as descriptors 0..n-1 of table t. */
+static void lay_out(struct virtq_desc *t, const struct chain *c)
+{
+	for (unsigned int i = 0; i < c->n; i++) {
+		bool last = i + 1 == c->n;
+		uint16_t flags = (c->seg[i].device_writes ? DESC_F_WRITE : 0) |
+				 (!last || c->loop ? DESC_F_NEXT : 0);
+		set_desc(t, (uint16_t)i, c->seg[i].addr, c->seg[i].len, flags,
+			 last ? PART_DATA : (uint16_t)(i + 1));
+	}
+}
+
 /* Starts the device afresh (a reset, §3.1.1) and hands it the chain. */
 static const char *submit(const struct vdev *d, const struct chain *c, uint16_t qs)
 {
@@ -138,14 +151,31 @@ static const char *submit(const struct vdev *d, const struct chain *c, uint16_t 
 	if (why)
 		return why;
 	req_status = STATUS_UNSET;
-	for (unsigned int i = 0; i < c->n; i++) {
-		bool last = i + 1 == c->n;
-		uint16_t flags = (c->seg[i].device_writes ? DESC_F_WRITE : 0) |
-				 (!last || c->loop ? DESC_F_NEXT : 0);
-		set_desc(desc_table, (uint16_t)i, c->seg[i].addr, c->seg[i].len, flags,
-			 last ? PART_DATA : (uint16_t)(i + 1));
-	}
+	lay_out(desc_table, c);
 	post(qs, 0);
+	notify_queue(d, BLK_QUEUE);
+	return NULL;
+}
+
+/* The same through an indirect table at table_addr (§2.7.5.3), with
+ * VIRTIO_F_INDIRECT_DESC negotiated; the chain is written to
+ * indirect_table (virtio-hostile.c), which table_addr may or may not be. */
+static const char *submit_indirect(const struct vdev *d, const struct chain *c, uint64_t table_addr)
+{
+	struct setup s = default_setup(FEATURE(F_VERSION_1) | FEATURE(F_INDIRECT_DESC), QUEUE_SMALL);
+	const char *why;
+
+	if (!(device_features(d) & FEATURE(F_INDIRECT_DESC)))
+		return "the device does not offer VIRTIO_F_INDIRECT_DESC";
+	if (c->n > ARRAY_SIZE(indirect_table))
+		return "chain too long for indirect_table";
+	why = start_device(d, &s);
+	if (why)
+		return why;
+	req_status = STATUS_UNSET;
+	lay_out(indirect_table, c);
+	set_desc(desc_table, 0, table_addr, c->n * DESC_SIZE, DESC_F_INDIRECT, 0);
+	post(QUEUE_SMALL, 0);
 	notify_queue(d, BLK_QUEUE);
 	return NULL;
 }
@@ -442,6 +472,43 @@ static void run_place_case(const struct vdev *d, const struct place_case *pc)
 	rt_check(pc->name, !why, "%s", why);
 }
 
+/* The indirect path reads its table with its own accessor: the table on
+ * the local APIC page, and a valid table whose data entry points at the
+ * test device. A well-formed indirect read works (the refusals are for
+ * the addresses, not for being indirect). */
+static void indirect_attacks(const struct vdev *d)
+{
+	static struct chain c;
+	const char *why;
+
+	c = read_chain(0, SECTOR_SIZE);
+	why = submit_indirect(d, &c, LAPIC_BASE);
+	if (!why)
+		why = expect_reset(d);
+	if (!why)
+		why = lapic_unchanged(d);
+	rt_check("indirect_table_on_lapic", !why, "%s", why);
+
+	c = read_chain(0, SECTOR_SIZE);
+	c.seg[PART_DATA].addr = TESTDEV_MMIO;
+	why = submit_indirect(d, &c, (uintptr_t)indirect_table);
+	if (!why)
+		why = expect_reset(d);
+	if (!why)
+		why = scratch_unchanged(d);
+	rt_check("indirect_data_on_device_mmio", !why, "%s", why);
+
+	fill_io_buf(POISON);
+	c = read_chain(0, SECTOR_SIZE);
+	why = submit_indirect(d, &c, (uintptr_t)indirect_table);
+	if (!why)
+		why = expect_status(d, BLK_S_OK);
+	for (unsigned int i = 0; !why && i < SECTOR_SIZE; i++)
+		if (io_buf[i] != pattern(0, i))
+			why = "the indirect read did not return sector 0";
+	rt_check("indirect_valid", !why, "%s", why);
+}
+
 /* A request completed with status `want`: a read's buffer keeps its
  * poison, a write leaves sector `keep` as it was. NULL or what went wrong. */
 static const char *status_case(const struct vdev *d, const struct chain *c, uint8_t want,
@@ -642,6 +709,7 @@ void guest_main(void)
 	ring_attacks(&d);
 	for (unsigned int i = 0; i < ARRAY_SIZE(place_cases); i++)
 		run_place_case(&d, &place_cases[i]);
+	indirect_attacks(&d);
 	sector_attacks(&d);
 	length_attacks(&d);
 	case_unknown_types(&d);
