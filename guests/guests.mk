@@ -58,7 +58,7 @@ GUESTS64 := hello-long cpuid msr pio mmio exceptions interrupts virt-insn bad-gp
 	secret-writer secret-scanner dr-writer dr-reader user-hypercall cr4-hidden cr-rules cpu-conform apic-conform ap-longmode exc-loop tlb-tag tlb-tag2 tlb-tag3 bench-cpuid bench-pio bench-hypercall bench-loop \
 	bystander atk-hog atk-restart atk-console atk-pause-icr lc-race \
 	atk-ipi atk-entry atk-user atk-insn atk-storm atk-mmio-odd atk-strio-out atk-strio-in atk-hlt-cli \
-	atk-straddle-ram atk-straddle-mmio atk-fetch-mmio atk-mmio-fxsave atk-cr0 atk-virtio atk-pveoi atk-x2apic \
+	atk-straddle-ram atk-straddle-mmio atk-fetch-mmio atk-mmio-fxsave atk-cr0 atk-virtio atk-pveoi atk-x2apic atk-blk atk-blk-flood \
 	atk-fpu atk-fpu2 atk-debug atk-nmi atk-msr
 GUESTS32 := hello-prot pio32 exceptions32
 GUESTS16 := hello-real
@@ -74,6 +74,14 @@ guest_src = $(or $(GUEST_SRC_$(1)),$(1))
 
 GUEST_IMAGES := $(GUESTS64:%=$(GUEST_OUT)/%.elf) $(GUESTS32:%=$(GUEST_OUT)/%.elf) \
 	$(GUESTS16:%=$(GUEST_OUT)/%.bin)
+
+# atk-blk's read-only disk (tests/integration/include/adversarial-contained.inc,
+# disk-for= with readonly=yes): 4 KiB of 0xA5 bytes, which the guest checks
+# its refused writes leave alone.
+ATK_BLK_RO_DISK := $(GUEST_OUT)/atk-blk-ro.img
+$(ATK_BLK_RO_DISK):
+	@mkdir -p $(@D)
+	head -c 4096 /dev/zero | tr '\000' '\245' >$@
 
 # Module command lines (docs/manifest.md), taken from the suite files so
 # there is one source: GUEST_CMDLINE_<file> := <command line> for every image
@@ -133,7 +141,7 @@ GUEST_SMOKE_IMAGES := $(GUESTS64:%=$(GUEST_OUT)/smoke/%.elf) $(GUESTS32:%=$(GUES
 -include $(shell find $(GUEST_OUT) -name '*.d' 2>/dev/null)
 
 .PHONY: guests guests-check guests-smoke linux-images linux-platform-images linux-cloud-images memtest-image
-guests: $(GUEST_IMAGES)
+guests: $(GUEST_IMAGES) $(ATK_BLK_RO_DISK)
 
 guests-check: $(GUEST_IMAGES)
 	guests/check-images.sh $(GUEST_OUT) $(GUEST_SUITES:%=guests/suites/%.modules)

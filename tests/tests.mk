@@ -87,7 +87,7 @@ run-bochs: deps-check $(BUILD)/bulkhead.iso
 # user-facing ISO and ESP are built too, so `make test` proves they build.
 ITEST_DEPS := $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL) $(GUEST_IMAGES) $(MBTEST) $(MBTEST_AOUT) $(MBTEST_MODULE) $(CPUCONF) \
 	$(BUILD)/bulkhead.iso $(ESP_IMG) $(LINUX_PLATFORM_IMAGES) $(LINUX_VIRTIO_IMAGES) \
-	$(LINUX_VIRTIO_DISK) $(LINUX_CLOUD_IMAGES) $(MEMTEST_IMAGE)
+	$(LINUX_VIRTIO_DISK) $(LINUX_CLOUD_IMAGES) $(MEMTEST_IMAGE) $(ATK_BLK_RO_DISK)
 
 .PHONY: test test-integration test-build bench
 test-build: $(ITEST_DEPS)

@@ -210,11 +210,13 @@ static uint64_t pci_bar_addr(unsigned int slot, unsigned int bar)
 	return (uint64_t)hi << 32 | (lo & PCI_BAR_MEM_ADDR_MASK);
 }
 
-static bool find_rng_slot(unsigned int *slot)
+/* The slot of the nth function (0 = the first) with this virtio PCI device
+ * ID on bus 0 (atk-blk.c drives two virtio-blk functions). */
+static bool find_virtio_slot(uint16_t pci_id, unsigned int nth, unsigned int *slot)
 {
 	for (unsigned int s = 0; s < PCI_SLOTS; s++) {
 		if (pci_read16(s, PCI_VENDOR_ID) == VIRTIO_VENDOR_ID &&
-		    pci_read16(s, PCI_DEVICE_ID) == VIRTIO_RNG_PCI_ID) {
+		    pci_read16(s, PCI_DEVICE_ID) == pci_id && nth-- == 0) {
 			*slot = s;
 			return true;
 		}
@@ -869,13 +871,14 @@ static void case_indirect_valid(const struct vdev *d)
 
 /* ---- discovery ------------------------------------------------------------------- */
 
-static bool discover(struct vdev *d)
+/* Finds the nth function with this device ID and its virtio structures;
+ * false after a FAIL line for test `name`. */
+static bool discover_device(struct vdev *d, const char *name, uint16_t pci_id, unsigned int nth)
 {
 	const char *why;
 
-	if (!find_rng_slot(&d->slot)) {
-		rt_fail("discover", "no %04x:%04x function on bus 0", VIRTIO_VENDOR_ID,
-			VIRTIO_RNG_PCI_ID);
+	if (!find_virtio_slot(pci_id, nth, &d->slot)) {
+		rt_fail(name, "no function %u of %04x:%04x on bus 0", nth, VIRTIO_VENDOR_ID, pci_id);
 		return false;
 	}
 	if (!(pci_read16(d->slot, PCI_COMMAND) & PCI_COMMAND_MEMORY))
@@ -883,11 +886,18 @@ static bool discover(struct vdev *d)
 	else
 		why = find_virtio_caps(d);
 	if (why) {
-		rt_fail("discover", "00:%02x.0: %s", d->slot, why);
+		rt_fail(name, "00:%02x.0: %s", d->slot, why);
 		return false;
 	}
-	rt_printf("virtio-rng at 00:%02x.0: common %p isr %p notify %p (multiplier %u)\n", d->slot,
-		  (void *)d->common, (void *)d->isr, (void *)d->notify, d->notify_mult);
+	rt_printf("virtio %04x at 00:%02x.0: common %p isr %p notify %p (multiplier %u)\n", pci_id,
+		  d->slot, (void *)d->common, (void *)d->isr, (void *)d->notify, d->notify_mult);
+	return true;
+}
+
+static bool discover(struct vdev *d)
+{
+	if (!discover_device(d, "discover", VIRTIO_RNG_PCI_ID, 0))
+		return false;
 	rt_pass("discover");
 	return true;
 }
