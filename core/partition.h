@@ -45,7 +45,11 @@ struct partition {
 	enum partition_state state; /* core/lifecycle.h; changed under lifecycle_lock */
 	spinlock_t lifecycle_lock;  /* only around lifecycle decisions, never held long */
 	uint32_t services_active;   /* its device service tasks running now (core/lifecycle.h) */
-	uint32_t boots;             /* started from its images: 1 + restarts (HC_PARTITION_BOOTS) */
+	/* TSC cycles its turns ran past their slice's end (a device-service
+	 * pass is not cut short): taken off its next slices (core/sched.c,
+	 * slice_for). Touched by the home CPUs of its vCPUs. */
+	uint64_t slice_overrun_tsc;
+	uint32_t boots; /* started from its images: 1 + restarts (HC_PARTITION_BOOTS) */
 	char stop_reason[192];
 	int exit_code;
 	bool failed; /* stopped because it misbehaved, not because it asked */

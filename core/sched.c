@@ -20,10 +20,20 @@
  * service task (sched_service_kick) on a CPU that is home to one of the
  * partition's vCPUs: an idle one if there is one (woken by IPI, so the
  * work runs while the notifying vCPU goes on), else the current CPU,
- * which runs it as soon as the exit is handled. A CPU runs its queued
- * tasks before it picks a vCPU. A task takes the locks it needs
- * (a virtio device takes its own, not the partition's: see
+ * which runs it as soon as the exit is handled. A task takes the locks it
+ * needs (a virtio device takes its own, not the partition's: see
  * platform/pc/virtio_platform.c).
+ * The partition pays for that work (issue 12), as for its restarts: a CPU
+ * runs a partition's queued tasks in the turn and time slice of one of that
+ * partition's vCPUs there, before the vCPU runs, or instead of it while it
+ * halts (a vCPU with work queued for its partition is runnable for
+ * pick_next). Each task runs once per pass: one that stops at its budget
+ * and queues itself again waits for the next pass in the same slice, or
+ * the partition's next turn. A kick preempts only a vCPU of the task's own
+ * partition; another partition's vCPU keeps its slice (made finite if it
+ * ran alone). Before, the tasks ran between slices, charged to nobody: one
+ * notification bought a whole ring of 1 MiB disk writes, and a bystander
+ * on the CPU got 17-28% of it (atk-blk-flood).
  *
  * Time. A partition's own timers (PIT, RTC, PM timer) are ticked by the
  * home CPU of its vCPU 0 ("timer CPU"); an interrupt they raise for a vCPU
@@ -85,6 +95,7 @@ struct sched_cpu {
 	uint64_t services_run;
 	/* Device-service tasks queued for this CPU (FIFO); any CPU appends. */
 	spinlock_t service_lock;
+	bool in_services; /* run_services_of is running (this CPU only) */
 	struct service_task *service_head, *service_tail;
 };
 
@@ -385,40 +396,97 @@ void sched_service_kick(struct service_task *t)
 		sc->service_head = t;
 	sc->service_tail = t;
 	spin_unlock(&sc->service_lock);
-	/* That CPU runs it at the end of its current exit (or wakes). */
-	c->need_resched = true;
-	kick_cpu(c);
+	/* A vCPU of the task's partition running there gives its exit over to
+	 * the task at once (in its own slice); another partition's vCPU keeps
+	 * its slice (sched_host_interrupt ends it if it was unbounded); an
+	 * idle CPU wakes. */
+	struct vcpu *cur = __atomic_load_n(&c->current, __ATOMIC_ACQUIRE);
+	/* (A task that queues itself again from run_services_of needs no
+	 * resched: the slice's loop looks for more work after each exit.) */
+	if (cur && cur->part == t->part && !(c == this_cpu() && sc->in_services))
+		c->need_resched = true;
+	if (c != this_cpu())
+		kick_cpu(c);
+	else if (cur && cur->part != t->part && c->slice_end_tsc == UINT64_MAX) {
+		/* Kicked by the exit of another partition's vCPU that runs
+		 * alone here: its slice ends, then the task's partition runs. */
+		c->slice_end_tsc = rdtsc() + ns_to_tsc(SCHED_SLICE_NS);
+		arm_host_timer(c);
+	}
 }
 
-static struct service_task *take_service(struct sched_cpu *sc)
+/* Unlinks from sc's queue, under its lock, the tasks of p (of_p) or those
+ * of partitions no longer RUNNING (!of_p), and returns them as a list in
+ * queue order. */
+static struct service_task *unlink_services(struct sched_cpu *sc, const struct partition *p, bool of_p)
 {
+	struct service_task *out = NULL, **out_tail = &out;
 	if (!__atomic_load_n(&sc->service_head, __ATOMIC_ACQUIRE))
 		return NULL;
 	spin_lock(&sc->service_lock);
-	struct service_task *t = sc->service_head;
-	if (t) {
-		sc->service_head = t->next;
-		if (!sc->service_head)
-			sc->service_tail = NULL;
+	struct service_task **link = &sc->service_head, *last = NULL;
+	while (*link) {
+		struct service_task *t = *link;
+		bool take = of_p ? t->part == p
+				 : __atomic_load_n(&t->part->state, __ATOMIC_SEQ_CST) != PART_RUNNING;
+		if (take) {
+			*link = t->next;
+			t->next = NULL;
+			*out_tail = t;
+			out_tail = &t->next;
+		} else {
+			last = t;
+			link = &t->next;
+		}
 	}
+	sc->service_tail = last;
 	spin_unlock(&sc->service_lock);
-	return t;
+	return out;
 }
 
-static void run_services(struct sched_cpu *sc)
+/* Is work queued on this CPU for p? */
+static bool services_due(struct sched_cpu *sc, const struct partition *p)
 {
-	struct service_task *t;
-	while ((t = take_service(sc))) {
+	if (!__atomic_load_n(&sc->service_head, __ATOMIC_ACQUIRE))
+		return false;
+	bool due = false;
+	spin_lock(&sc->service_lock);
+	for (struct service_task *t = sc->service_head; t && !due; t = t->next)
+		due = t->part == p;
+	spin_unlock(&sc->service_lock);
+	return due;
+}
+
+/* One pass over p's tasks queued here: each runs once, in the slice of the
+ * vCPU of p the caller runs. What they queue again waits for the next pass. */
+static void run_services_of(struct sched_cpu *sc, struct partition *p)
+{
+	struct service_task *t = unlink_services(sc, p, true);
+	sc->in_services = true;
+	while (t) {
+		struct service_task *next = t->next;
 		/* Clear first: a kick while it runs queues it again. */
 		__atomic_store_n(&t->queued, 0, __ATOMIC_SEQ_CST);
 		/* Only while RUNNING: a restart zeroes and reloads guest RAM
 		 * and resets the devices, so work queued before it is void. */
-		if (!lifecycle_service_enter(&t->part->state, &t->part->services_active))
-			continue;
-		t->run(t->ctx);
-		lifecycle_service_leave(&t->part->services_active);
-		t->runs++;
-		sc->services_run++;
+		if (lifecycle_service_enter(&p->state, &p->services_active)) {
+			t->run(t->ctx);
+			lifecycle_service_leave(&p->services_active);
+			t->runs++;
+			sc->services_run++;
+		}
+		t = next;
+	}
+	sc->in_services = false;
+}
+
+/* Work queued for a partition that stopped or is restarting is void (its
+ * RAM and devices are being reset), and no vCPU of it will come to run it. */
+static void drop_stale_services(struct sched_cpu *sc)
+{
+	for (struct service_task *t = unlink_services(sc, NULL, false), *next; t; t = next) {
+		next = t->next;
+		__atomic_store_n(&t->queued, 0, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -467,7 +535,8 @@ static struct vcpu *pick_next(struct sched_cpu *sc, unsigned int *contenders)
 			__atomic_compare_exchange_n(&v->part->state, &ready, PART_RUNNING, false,
 						    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 		}
-		if (!can_run(v) && !restart_due(v))
+		if (!can_run(v) && !restart_due(v) &&
+		    !(part_runs(v->part) && services_due(sc, v->part)))
 			continue;
 		n++;
 		if (!best || v->part->priority > best->part->priority) {
@@ -480,7 +549,9 @@ static struct vcpu *pick_next(struct sched_cpu *sc, unsigned int *contenders)
 	for (unsigned int k = 0; k < sc->nr_rq; k++) {
 		struct vcpu *v = sc->rq[k];
 		if (v != best && v->part->priority >= best->part->priority &&
-		    ((v->state == VCPU_RUNNABLE && v->part->state == PART_RUNNING) || restart_due(v)))
+		    ((v->state == VCPU_RUNNABLE && v->part->state == PART_RUNNING) || restart_due(v) ||
+		     (v->part->state == PART_RUNNING && v->part != best->part &&
+		      services_due(sc, v->part))))
 			(*contenders)++;
 	}
 	(void)n;
@@ -498,7 +569,11 @@ enum exit_action sched_host_interrupt(struct vcpu *v)
 	bool woke_other = tick_timers(cpu, v);
 	if (!part_runs(v->part) || v->state != VCPU_RUNNABLE)
 		return EXIT_ACTION_STOPPED;
-	if (woke_other || cpu->need_resched || sc->service_head || rdtsc() >= cpu->slice_end_tsc) {
+	/* Work queued here for another partition: this vCPU keeps its slice,
+	 * which must end even if it ran alone. */
+	if (sc->service_head && cpu->slice_end_tsc == UINT64_MAX)
+		cpu->slice_end_tsc = rdtsc() + ns_to_tsc(SCHED_SLICE_NS);
+	if (woke_other || cpu->need_resched || rdtsc() >= cpu->slice_end_tsc) {
 		cpu->need_resched = false;
 		return EXIT_ACTION_YIELD;
 	}
@@ -561,7 +636,26 @@ static void run_restart_slice(struct percpu *cpu, struct vcpu *v, bool contended
 	v->run_tsc += rdtsc() - start;
 }
 
-static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
+/* The slice v's partition gets when others wait: SCHED_SLICE_NS less what
+ * its earlier turns overran (a device-service pass runs to its budget even
+ * past the slice's end). 0 means it skips this turn to pay a whole slice
+ * back. Alone on the CPU, it owes nothing. */
+static uint64_t slice_for(struct vcpu *v, bool contended)
+{
+	struct partition *p = v->part;
+	uint64_t slice = ns_to_tsc(SCHED_SLICE_NS);
+	uint64_t owed = __atomic_load_n(&p->slice_overrun_tsc, __ATOMIC_RELAXED);
+	if (!contended || !owed) {
+		if (owed)
+			__atomic_store_n(&p->slice_overrun_tsc, 0, __ATOMIC_RELAXED);
+		return slice;
+	}
+	uint64_t take = MIN(owed, slice);
+	__atomic_fetch_sub(&p->slice_overrun_tsc, take, __ATOMIC_RELAXED);
+	return slice - take;
+}
+
+static void run_slice(struct percpu *cpu, struct sched_cpu *sc, struct vcpu *v, bool contended)
 {
 	if (v->state != VCPU_RUNNABLE && restart_due(v)) {
 		run_restart_slice(cpu, v, contended);
@@ -572,8 +666,14 @@ static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
 	__atomic_store_n(&v->on_cpu, true, __ATOMIC_SEQ_CST);
 	/* Alone on the CPU, a vCPU needs no slice timer (which keeps the
 	 * -icount benchmarks free of timer exits). */
+	uint64_t slice = slice_for(v, contended);
+	if (!slice) {
+		cpu->current = NULL;
+		__atomic_store_n(&v->on_cpu, false, __ATOMIC_SEQ_CST);
+		return; /* this turn repays an overrun */
+	}
 	uint64_t start = rdtsc();
-	cpu->slice_end_tsc = contended ? start + ns_to_tsc(SCHED_SLICE_NS) : UINT64_MAX;
+	cpu->slice_end_tsc = contended ? start + slice : UINT64_MAX;
 	/* Its partition's console output, in its own slice's time. */
 	if (v == v->part->vcpu[0])
 		partition_consoles_drain(v->part, SCHED_CONSOLE_BYTES, cpu->slice_end_tsc, false);
@@ -589,11 +689,22 @@ static void run_slice(struct percpu *cpu, struct vcpu *v, bool contended)
 	}
 	if (vcpu_backend->load)
 		vcpu_backend->load(v);
-	/* Checked after on_cpu is set: a restart that stores RESTARTING and
+	/* Its partition's device work first, in this slice; then the vCPU,
+	 * and the work its exits queue meanwhile, until the slice ends.
+	 * Checked after on_cpu is set: a restart that stores RESTARTING and
 	 * then reads on_cpu false cannot miss a vCPU entering here. */
-	if (part_runs(v->part) && v->state == VCPU_RUNNABLE)
+	run_services_of(sc, v->part);
+	while (part_runs(v->part) && v->state == VCPU_RUNNABLE) {
 		vcpu_run_exits(v, SLICE_EXITS);
-	v->run_tsc += rdtsc() - start;
+		if (rdtsc() >= cpu->slice_end_tsc || !services_due(sc, v->part))
+			break;
+		run_services_of(sc, v->part);
+	}
+	uint64_t end = rdtsc();
+	v->run_tsc += end - start;
+	if (contended && end > cpu->slice_end_tsc)
+		__atomic_fetch_add(&v->part->slice_overrun_tsc, end - cpu->slice_end_tsc,
+				   __ATOMIC_RELAXED);
 	cpu->current = NULL;
 	__atomic_store_n(&v->on_cpu, false, __ATOMIC_SEQ_CST);
 }
@@ -675,13 +786,13 @@ static void stop_idle_partitions(void)
 static bool schedule_once(struct percpu *cpu, struct sched_cpu *sc)
 {
 	unsigned int contenders;
-	run_services(sc);
+	drop_stale_services(sc);
 	recompute_deadline(cpu);
 	tick_timers(cpu, NULL);
 	struct vcpu *v = pick_next(sc, &contenders);
 	if (!v)
 		return false;
-	run_slice(cpu, v, contenders > 0);
+	run_slice(cpu, sc, v, contenders > 0);
 	return true;
 }
 

@@ -4,7 +4,8 @@
 # share of its host CPU a bystander partition gets while an attacker shares
 # that CPU, for each attacker of tests/integration/isolation-share-*.test
 # (a plain CPU hog, a restart loop with mem=256M, a console flood, a PAUSE
-# loop writing the local APIC's ICR), and of the adversarial suite
+# loop writing the local APIC's ICR, a virtio-blk write flood), and of the
+# adversarial suite
 # (tests/integration/adversarial-*.test: every hostile guest at once, the
 # bystander beside atk-storm's interrupt storms), on SVM (QEMU under -icount) and VMX
 # (Bochs). guests/tests/bystander.c measures the share; both emulators'
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
 done
 case "$BUILD" in /*) ;; *) BUILD=$repo/$BUILD ;; esac
 
-ATTACKERS="hog restart console pause-icr adversarial"
+ATTACKERS="hog restart console pause-icr blk-flood adversarial"
 # The test an attacker's share comes from.
 test_name() {
 	case "$1" in

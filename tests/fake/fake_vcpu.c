@@ -162,7 +162,7 @@ static void log_run(struct vcpu *v, unsigned int cpu, enum exit_reason r)
 {
 	pthread_mutex_lock(&run_log_lock);
 	if (nr_run_log < FAKE_RUN_LOG_MAX)
-		run_log[nr_run_log] = (struct fake_run){ v->part->id, v->id, cpu, r };
+		run_log[nr_run_log] = (struct fake_run){ v->part->id, v->id, cpu, r, fake_tsc() };
 	nr_run_log++;
 	pthread_mutex_unlock(&run_log_lock);
 }

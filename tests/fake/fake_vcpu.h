@@ -131,6 +131,7 @@ struct fake_step *fake_push_hypercall(struct vcpu *v, uint8_t cpl, uint64_t nr, 
 struct fake_run {
 	unsigned int part, vcpu, cpu;
 	enum exit_reason reason;
+	uint64_t tsc_end; /* the fake TSC when the exit was taken */
 };
 unsigned int fake_runs(void);
 const struct fake_run *fake_run_at(unsigned int i);
