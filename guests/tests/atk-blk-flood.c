@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* atk-blk-flood: reproduces an open finding of the adversarial suite
- * (docs/isolation.md, "Found by the suite"): device-service time is not
- * charged to the partition that asks for it.
+/* atk-blk-flood: the attacker of isolation-share-blk-flood-svm/-vmx (docs/
+ * isolation.md, "Found by the suite": device-service time was charged to
+ * no partition).
  *
  * It keeps its virtio-blk busy with valid writes of FLOOD_SEG bytes each
  * (1 MiB, less than Linux's default largest request of 1.25 MiB), as many
  * as its 64-entry descriptor table holds, for FLOOD_NS of its time. The
- * service task copies them on this partition's host CPU between vCPU
- * slices, outside anyone's slice: a bystander on that CPU
- * (guests/tests/bystander.c) gets well under its bound of 40%. Not part of
- * any test while the finding is open; run it beside the bystander, e.g.
+ * service task copies them on this partition's host CPU; the scheduler
+ * must charge that to this partition, so a bystander on that CPU
+ * (guests/tests/bystander.c) keeps at least 40% of it:
  *
  *   module: guests/bystander.elf name=bystander mem=4M affinity=0
  *   module: guests/atk-blk-flood.elf name=attacker mem=4M disk=2M affinity=0
