@@ -255,6 +255,11 @@ static enum exit_action handle_string_io(struct vcpu *v)
 	return EXIT_ACTION_RESUME;
 }
 
+enum exit_action vcpu_pio_power(struct vcpu *v)
+{
+	return platform_power_action(v);
+}
+
 enum exit_action vcpu_handle_io(struct vcpu *v)
 {
 	const struct vm_exit *e = &v->exit;

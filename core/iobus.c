@@ -87,23 +87,15 @@ static enum iobus_result access(const struct io_range *r, uint64_t addr, unsigne
 	return rc < 0 ? IOBUS_DEVICE_ERROR : IOBUS_OK;
 }
 
-static unsigned int pio_slot(uint16_t port)
-{
-	return (port ^ (port >> 5)) & (IOBUS_PIO_CACHE - 1);
-}
-
 /* The range at port, through the cache (iobus.h). */
 static const struct io_range *find_pio_cached(struct iobus *b, uint16_t port)
 {
-	uint8_t *slot = &b->pio_cache[pio_slot(port)];
-	if (*slot) {
-		const struct io_range *r = &b->pio[*slot - 1];
-		if (port >= r->base && port - r->base < r->len)
-			return r;
-	}
-	const struct io_range *r = iobus_find_pio(b, port);
+	const struct io_range *r = iobus_pio_cached(b, port);
 	if (r)
-		*slot = (uint8_t)(r - b->pio + 1);
+		return r;
+	r = iobus_find_pio(b, port);
+	if (r)
+		b->pio_cache[iobus_pio_slot(port)] = (uint8_t)(r - b->pio + 1);
 	return r;
 }
 

@@ -606,7 +606,7 @@ static bool host_state_in_vmcb(struct vcpu *v, const struct vmcb *vmcb, uint64_t
 	const struct svm_vcpu *s = v->arch;
 	const struct percpu *me = this_cpu();
 	pr_err("[%s] vCPU %u: the VMCB at %#lx holds the hypervisor's state after exit %#lx (info %#lx/%#lx): "
-	       "RIP %#lx CR3 %#lx; entered at RIP %#lx after a %s exit; this CPU %u: host save area %#lx "
+	       "RIP %#lx CR3 %#lx; last known RIP %#lx, after a %s exit; this CPU %u: host save area %#lx "
 	       "(VM_HSAVE_PA %#lx), host VMCB %#lx",
 	       v->part->name, v->id, s->vmcb_pa, vmcb->ctl.exit_code, vmcb->ctl.exit_info1,
 	       vmcb->ctl.exit_info2, rip, vmcb->save.cr3, entered_rip, exit_reason_name(prev),
@@ -787,6 +787,9 @@ static inline void regs_to_vmcb(const struct vcpu *v, struct vmcb *vmcb)
  * the registers a handler may have changed go back into the VMCB. */
 static __attribute__((noinline)) bool svm_exit_full(struct vcpu *v, struct vmcb *vmcb)
 {
+	/* For the diagnosis of host_state_in_vmcb: the RIP of the last entry
+	 * from the loop or from this path (the shortest path leaves v->rip
+	 * as it was; v->exit.reason is that of the last exit of any path). */
 	uint64_t entered_rip = v->rip;
 
 	regs_from_vmcb(v, vmcb);
@@ -864,12 +867,46 @@ static inline __attribute__((always_inline)) int svm_hypercall_exit(struct vcpu 
 	return quick_exit_done(v, vmcb, rip);
 }
 
+/* IN or OUT, no string, whose next RIP EXITINFO2 holds (APM Vol. 2
+ * §15.10.2): the access through vcpu_pio_quick, RAX in the VMCB. A
+ * device's power request (reset, power-off) needs struct vcpu current:
+ * copied out, the action taken as the loop would. Any other IOIO exit:
+ * svm_exit_full. Out of line (it calls the device), so the CPUID and
+ * hypercall paths keep a frame without saved registers. */
+static __attribute__((noinline)) bool svm_pio_exit(struct vcpu *v, struct vmcb *vmcb)
+{
+	uint64_t info1 = vmcb->ctl.exit_info1, next = vmcb->ctl.exit_info2;
+	uint64_t rip = vmcb->save.rip;
+
+	/* SZ8, SZ16 and SZ32 are bits 4-6, one of them set (APM Vol. 2
+	 * Figure 15-2): shifted down, the size in bytes. A next RIP 1 to 15
+	 * bytes on (an x86 instruction's lengths, SDM Vol. 2A §2.3.11). */
+	unsigned int size = (unsigned int)(info1 >> IOIO_SIZE_SHIFT) & 7;
+	if ((info1 & IOIO_STR) || next - rip - 1 >= 15 || (size != 1 && size != 2 && size != 4))
+		return svm_exit_full(v, vmcb);
+	uint16_t port = (uint16_t)(info1 >> IOIO_PORT_SHIFT);
+	bool in = info1 & IOIO_TYPE_IN;
+
+	vcpu_quick_record(v, EXIT_IO, SVM_EXIT_IOIO);
+	vmcb->save.rax = vcpu_pio_quick(v, port, size, in, vmcb->save.rax);
+	vmcb->save.rip = next;
+	if (likely(!vcpu_power_due(v)))
+		return quick_exit_done(v, vmcb, rip);
+	regs_from_vmcb(v, vmcb);
+	v->exit.rip = rip;
+	v->exit.insn_len = (uint8_t)(next - rip);
+	if (!vcpu_fast_finish(v, vcpu_pio_power(v)))
+		return false;
+	regs_to_vmcb(v, vmcb);
+	return true;
+}
+
 /* The C half of svm_run: svm_entry.S calls it after each #VMEXIT with the
  * host's FS, GS and TR back, interrupts off and GIF still 0. Handles the
  * exit or decodes it for the loop: true means handled, and guest RAX,
  * RSP, RIP and RFLAGS are in the VMCB again: enter the guest again. A
- * CPUID the partition's table answers and a hypercall answered with a
- * value (the commonest exits) take the shortest path, without a call,
+ * CPUID the partition's table answers, an IN or OUT, and a hypercall
+ * answered with a value (the commonest exits) take the shortest path,
  * while the fast path is open and RFLAGS.TF/RF are clear. An intercepted
  * instruction is not an event's delivery (APM Vol. 2 §15.7.2), so
  * EXITINTINFO needs no test there. Anything else: svm_exit_full. */
@@ -884,6 +921,8 @@ bool svm_vmexit(struct vcpu *v)
 			const struct cpuid_result *r = vcpu_cpuid_quick(v, vmcb->save.rax);
 			if (likely(r))
 				return svm_cpuid_exit(v, vmcb, r);
+		} else if (code == SVM_EXIT_IOIO) {
+			return svm_pio_exit(v, vmcb);
 		} else if (code == SVM_EXIT_VMMCALL) {
 			int again = svm_hypercall_exit(v, vmcb);
 			if (again >= 0)
