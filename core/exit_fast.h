@@ -43,7 +43,7 @@ static inline bool vcpu_fast_open(const struct vcpu *v)
 static inline __attribute__((always_inline)) bool vcpu_fast_finish(struct vcpu *v, enum exit_action a)
 {
 	if (likely(a == EXIT_ACTION_RESUME && !__atomic_load_n(&v->irq_any, __ATOMIC_RELAXED) &&
-		   !this_cpu()->need_resched)) {
+		   !this_cpu_need_resched())) {
 		v->fast_budget--;
 		return true;
 	}
