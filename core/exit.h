@@ -92,6 +92,9 @@ struct vm_exit {
 			bool rep;
 			uint8_t addr_size; /* 2, 4 or 8: for string I/O (RSI/RDI/RCX width) */
 			uint8_t seg;       /* segment register of OUTS's source (SEG_*) */
+			/* The value on the bus (the handlers' own: the
+			 * device's answer to an IN, the operand of an OUT). */
+			uint64_t data;
 		} io;
 		struct {
 			uint64_t gpa;

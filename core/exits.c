@@ -11,6 +11,7 @@
 #include "core/emul/guest_walk.h"
 #include "core/exc_reflect.h"
 #include "core/emul/mmio_emul.h"
+#include "core/exit_fast.h"
 #include "core/exits.h"
 #include "core/hv.h"
 #include "core/log.h"
@@ -60,17 +61,9 @@ static void exit_reclassify(struct vcpu *v, enum exit_reason r)
 	v->exit.reason = r;
 }
 
-static enum exit_action finish_cpuid(struct vcpu *v, const struct cpuid_result *r)
-{
-	set_gpr32(v, GPR_RAX, r->eax);
-	set_gpr32(v, GPR_RBX, r->ebx);
-	set_gpr32(v, GPR_RCX, r->ecx);
-	set_gpr32(v, GPR_RDX, r->edx);
-	vcpu_advance_rip(v);
-	return EXIT_ACTION_RESUME;
-}
-
-static __attribute__((noinline)) enum exit_action handle_cpuid_slow(struct vcpu *v)
+/* The leaves cpuid_table_fast cannot answer (core/exit_fast.h has the
+ * rest of the handler, inlined where the fast path calls it). */
+enum exit_action vcpu_cpuid_slow(struct vcpu *v)
 {
 	uint32_t leaf = (uint32_t)v->gpr[GPR_RAX];
 	struct cpuid_result r = cpuid_table_lookup_slow(&v->part->cpuid, v->id, leaf,
@@ -80,19 +73,19 @@ static __attribute__((noinline)) enum exit_action handle_cpuid_slow(struct vcpu 
 	/* CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN (SDM Vol. 3A §10.4.3). */
 	if (leaf == 1 && platform_msr(v, MSR_IA32_APIC_BASE, false, &apic_base, &gp) && !gp)
 		cpuid_apply_apic_enable(&r, apic_base & APIC_BASE_EN);
-	return finish_cpuid(v, &r);
+	set_gpr32(v, GPR_RAX, r.eax);
+	set_gpr32(v, GPR_RBX, r.ebx);
+	set_gpr32(v, GPR_RCX, r.ecx);
+	set_gpr32(v, GPR_RDX, r.edx);
+	vcpu_advance_rip(v);
+	return EXIT_ACTION_RESUME;
 }
 
-/* The common leaves are one table load (cpuid_table_fast); the rest, out of
- * line, so this stays a leaf function. Always inlined where it is called
- * directly (vcpu_exit_fast), and a function of its own in the table. */
-static inline __attribute__((always_inline)) enum exit_action handle_cpuid(struct vcpu *v)
+/* A function of its own in the handler table; vcpu_exit_fast and the
+ * backends inline vcpu_fast_cpuid. */
+static enum exit_action handle_cpuid(struct vcpu *v)
 {
-	const struct cpuid_result *r = cpuid_table_fast(&v->part->cpuid, (uint32_t)v->gpr[GPR_RAX],
-							(uint32_t)v->gpr[GPR_RCX]);
-	if (unlikely(!r))
-		return handle_cpuid_slow(v);
-	return finish_cpuid(v, r);
+	return vcpu_fast_cpuid(v);
 }
 
 static void unknown_msr(struct vcpu *v, const char *dir)
@@ -262,7 +255,12 @@ static enum exit_action handle_string_io(struct vcpu *v)
 	return EXIT_ACTION_RESUME;
 }
 
-static enum exit_action handle_io(struct vcpu *v)
+enum exit_action vcpu_pio_power(struct vcpu *v)
+{
+	return platform_power_action(v);
+}
+
+enum exit_action vcpu_handle_io(struct vcpu *v)
 {
 	const struct vm_exit *e = &v->exit;
 	if (!ensure_insn_len(v))
@@ -680,7 +678,7 @@ static const exit_handler_fn handlers[EXIT_REASON_COUNT] = {
 	[EXIT_CPUID] = handle_cpuid,
 	[EXIT_MSR_READ] = handle_rdmsr,
 	[EXIT_MSR_WRITE] = handle_wrmsr,
-	[EXIT_IO] = handle_io,
+	[EXIT_IO] = vcpu_handle_io,
 	[EXIT_MMIO] = handle_mmio,
 	[EXIT_HLT] = handle_hlt,
 	[EXIT_HYPERCALL] = handle_hypercall,
@@ -728,9 +726,11 @@ static const exit_handler_fn *handler_table(void)
 	return unlikely(hv_options.trace_exits) ? traced_handlers : handlers;
 }
 
-/* Count, time and handle one exit. The statistics cost an increment and
- * two RDTSCs; the handler time is booked under the reason the exit has
- * when the handler returns (see exit_reclassify). */
+/* Count, time and handle one exit. The statistics cost two increments
+ * and two RDTSCs; the handler time is booked under the reason the exit
+ * has when the handler returns (see exit_reclassify). The fast path only
+ * counts (one increment), so the average handler time is that of the
+ * exits timed here (stats.timed). */
 static inline __attribute__((always_inline)) enum exit_action handle_exit_inline(
 		struct vcpu *v, const exit_handler_fn *table)
 {
@@ -744,6 +744,7 @@ static inline __attribute__((always_inline)) enum exit_action handle_exit_inline
 	uint32_t t0 = rdtsc_lo();
 	enum exit_action a = table[r](v);
 	v->stats.tsc[v->exit.reason] += (uint32_t)(rdtsc_lo() - t0);
+	v->stats.timed[v->exit.reason]++;
 	return a;
 }
 
@@ -782,6 +783,9 @@ static enum exit_action run_exits(struct vcpu *v, unsigned int max_exits)
 {
 	void (*run)(struct vcpu * v) = vcpu_backend->run;
 	const exit_handler_fn *table = handler_table();
+	/* With trace=exits the fast path gets no budget: the loop handles,
+	 * and traces, every exit (vcpu_fast_open). */
+	bool traced = table != handlers;
 
 	while (max_exits) {
 		if (unlikely(v->irq_any)) {
@@ -789,9 +793,11 @@ static enum exit_action run_exits(struct vcpu *v, unsigned int max_exits)
 			if (unlikely(v->state != VCPU_RUNNABLE))
 				return EXIT_ACTION_YIELD; /* INIT: back to wait-for-SIPI */
 		}
-		v->fast_budget = max_exits - 1;
+		max_exits--; /* the exit that returns here */
+		v->fast_budget = unlikely(traced) ? 0 : max_exits;
 		run(v);
-		max_exits = v->fast_budget; /* less what the fast path took, less this one */
+		if (likely(!traced))
+			max_exits = v->fast_budget; /* less what the fast path took */
 		enum exit_action a;
 		if (v->fast_handled) {
 			v->fast_handled = false;
@@ -821,29 +827,14 @@ bool vcpu_exit_fast(struct vcpu *v)
 {
 	enum exit_reason r = v->exit.reason;
 
-	/* With trace=exits the loop handles (and traces) every exit: the
-	 * fast path pays one test for it, not a table choice per exit. */
-	if ((unsigned)r >= EXIT_REASON_COUNT || !fast_reasons[r] || !v->fast_budget || v->irq_any ||
-	    unlikely(hv_options.trace_exits))
+	if ((unsigned)r >= EXIT_REASON_COUNT || !fast_reasons[r] || !vcpu_fast_open(v))
 		return false;
-	/* Counted and timed as handle_exit_inline does. CPUID, the most
+	/* Counted as handle_exit_inline does (not timed). CPUID, the most
 	 * frequent exit, is a direct call the compiler inlines (one load from
 	 * the partition's table), not an indirect one. */
 	v->stats.count[r]++;
-	uint32_t t0 = rdtsc_lo();
-	enum exit_action a = likely(r == EXIT_CPUID) ? handle_cpuid(v) : handlers[r](v);
-	v->stats.tsc[v->exit.reason] += (uint32_t)(rdtsc_lo() - t0);
-	/* irq_any read again, from memory: another CPU may have raised an
-	 * interrupt while the handler ran (with the handler inlined, the
-	 * compiler would otherwise reuse the test above). */
-	if (likely(a == EXIT_ACTION_RESUME && !__atomic_load_n(&v->irq_any, __ATOMIC_RELAXED) &&
-		   !this_cpu()->need_resched)) {
-		v->fast_budget--;
-		return true;
-	}
-	v->fast_handled = true;
-	v->fast_action = (uint8_t)a;
-	return false;
+	enum exit_action a = likely(r == EXIT_CPUID) ? vcpu_fast_cpuid(v) : handlers[r](v);
+	return vcpu_fast_finish(v, a);
 }
 
 enum exit_action vcpu_run_exits(struct vcpu *v, unsigned int max_exits)

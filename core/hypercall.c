@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "core/cpuid_policy.h"
+#include "core/exit_fast.h"
 #include "core/exits.h"
 #include "core/hypercall.h"
 #include "core/log.h"
@@ -50,17 +51,9 @@ static enum exit_action dispatch(struct vcpu *v)
 
 	/* RIP moves past VMCALL first: a restart below replaces it. */
 	vcpu_advance_rip(v);
-	/* Only the guest's kernel may call, as under KVM: a process at CPL 3
-	 * must not stop or restart its partition or write its console. The
-	 * refusal has no other effect, whatever the number. */
-	if (unlikely(v->exit.hypercall.cpl != 0)) {
-		*ret = (uint64_t)HC_EPERM;
+	if (vcpu_hypercall_quick(v, nr, v->exit.hypercall.cpl, ret))
 		return EXIT_ACTION_RESUME;
-	}
 	switch (nr) {
-	case HC_VERSION:
-		*ret = HV_ABI_VERSION;
-		return EXIT_ACTION_RESUME;
 	case HC_CONSOLE_WRITE:
 		*ret = hc_console_write(v, a1, a2);
 		return EXIT_ACTION_RESUME;
@@ -76,9 +69,6 @@ static enum exit_action dispatch(struct vcpu *v)
 		return EXIT_ACTION_YIELD;
 	case HC_TIME_NS:
 		*ret = partition_time_ns(p);
-		return EXIT_ACTION_RESUME;
-	case HC_PARTITION_BOOTS:
-		*ret = p->boots;
 		return EXIT_ACTION_RESUME;
 	case HC_PRINT_STATS:
 		partition_print_stats(p);

@@ -87,10 +87,22 @@ static enum iobus_result access(const struct io_range *r, uint64_t addr, unsigne
 	return rc < 0 ? IOBUS_DEVICE_ERROR : IOBUS_OK;
 }
 
+/* The range at port, through the cache (iobus.h). */
+static const struct io_range *find_pio_cached(struct iobus *b, uint16_t port)
+{
+	const struct io_range *r = iobus_pio_cached(b, port);
+	if (r)
+		return r;
+	r = iobus_find_pio(b, port);
+	if (r)
+		b->pio_cache[iobus_pio_slot(port)] = (uint8_t)(r - b->pio + 1);
+	return r;
+}
+
 enum iobus_result iobus_pio(struct iobus *b, uint16_t port, unsigned int size, bool write,
 			    uint64_t *val)
 {
-	enum iobus_result res = access(iobus_find_pio(b, port), port, size, write, val);
+	enum iobus_result res = access(find_pio_cached(b, port), port, size, write, val);
 	if (res == IOBUS_UNCLAIMED && !write)
 		*val = (1ULL << (size * 8)) - 1; /* open bus reads as all ones */
 	return res;

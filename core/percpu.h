@@ -76,4 +76,20 @@ static inline struct percpu *this_cpu(void)
 #endif
 }
 
+/* This CPU's need_resched, for the exit paths: one GS-relative compare
+ * instead of loading the percpu pointer first (GS base is this CPU's
+ * struct percpu). */
+static inline bool this_cpu_need_resched(void)
+{
+#if defined(BULKHEAD_HYPERVISOR)
+	bool set;
+	__asm__ volatile("cmpb $0, %%gs:%c1"
+			 : "=@ccne"(set)
+			 : "i"(__builtin_offsetof(struct percpu, need_resched)));
+	return set;
+#else
+	return this_cpu()->need_resched;
+#endif
+}
+
 #endif

@@ -8,6 +8,7 @@ void stats_add(struct exit_stats *sum, const struct exit_stats *s)
 	for (unsigned int i = 0; i < EXIT_REASON_COUNT; i++) {
 		sum->count[i] += s->count[i];
 		sum->tsc[i] += s->tsc[i];
+		sum->timed[i] += s->timed[i];
 	}
 }
 
@@ -20,10 +21,15 @@ void stats_print(const char *name, const struct exit_stats *s, uint64_t hz)
 	for (unsigned int i = 0; i < EXIT_REASON_COUNT; i++) {
 		if (!s->count[i])
 			continue;
-		uint64_t avg_cycles = s->tsc[i] / s->count[i];
+		if (!s->timed[i]) { /* all of them on the fast path */
+			pr_info("[%s]   %-14s %10lu exits", name, exit_reason_name(i), s->count[i]);
+			continue;
+		}
+		uint64_t avg_cycles = s->tsc[i] / s->timed[i];
 		uint64_t avg_ns = hz ? avg_cycles * 1000000000ULL / hz : 0;
-		pr_info("[%s]   %-14s %10lu exits, %8lu cycles (%lu ns) average in the handler",
-			name, exit_reason_name(i), s->count[i], avg_cycles, avg_ns);
+		pr_info("[%s]   %-14s %10lu exits, %8lu cycles (%lu ns) average in the handler "
+			"(%lu timed)",
+			name, exit_reason_name(i), s->count[i], avg_cycles, avg_ns, s->timed[i]);
 	}
 }
 

@@ -131,8 +131,12 @@ struct virt_caps {
 
 /* Exit statistics, per vCPU (summed per partition when printed). */
 struct exit_stats {
-	uint64_t count[EXIT_REASON_COUNT];
-	uint64_t tsc[EXIT_REASON_COUNT]; /* TSC cycles in the handler */
+	uint64_t count[EXIT_REASON_COUNT]; /* every exit */
+	/* TSC cycles in the handler, of the exits the run loop handled (the
+	 * fast path only counts them: docs/exit-flow.md), and how many those
+	 * were. */
+	uint64_t tsc[EXIT_REASON_COUNT];
+	uint64_t timed[EXIT_REASON_COUNT];
 };
 
 enum vcpu_state {

@@ -5,6 +5,7 @@
  * guest would be resumed with. */
 #include "arch/x86/cpu/cpu.h"
 #include "core/cpuid_policy.h"
+#include "core/hv.h"
 #include "drivers/vdev/ioapic.h"
 #include "drivers/vdev/testdev.h"
 #include "tests/fake/fake_fixture.h"
@@ -490,9 +491,30 @@ Test(fake_exits, fast_path_handles_cpuid_without_returning_to_the_loop)
 	}
 	cr_assert_eq(v0->stats.count[EXIT_CPUID], 5);
 	cr_assert_eq(v0->stats.count[EXIT_HYPERCALL], 1);
+	/* Counted, not timed: the fast path takes no TSC readings. */
+	cr_assert_eq(v0->stats.timed[EXIT_CPUID], 0);
+	cr_assert_eq(v0->stats.timed[EXIT_HYPERCALL], 0);
 	/* The stop was handled by the fast path too: its action reached the
 	 * loop through fast_action, in one return. */
 	cr_assert_eq(fake_vcpu_of(v0)->hook_returns, 1);
+}
+
+/* trace=exits closes the fast path (its budget is 0): every exit goes back
+ * to the loop, which traces, counts and times it; the turn still ends
+ * after max_exits. */
+Test(fake_exits, trace_closes_the_fast_path)
+{
+	fake_vcpu_of(v0)->fast_path = true;
+	hv_options.trace_exits = true;
+	for (unsigned int n = 0; n < 5; n++)
+		fake_push_cpuid(v0, 0, 0);
+
+	cr_assert_eq(fx_slice(v0, 3), EXIT_ACTION_RESUME);
+	hv_options.trace_exits = false;
+	cr_assert_eq(fake_vcpu_of(v0)->hook_returns, 3);
+	cr_assert_eq(v0->stats.count[EXIT_CPUID], 3);
+	cr_assert_eq(v0->stats.timed[EXIT_CPUID], 3);
+	cr_assert_eq(v0->rip, FX_ENTRY + 3 * LEN_CPUID);
 }
 
 /* The loop's exit budget holds: max_exits counts the fast path's exits. */

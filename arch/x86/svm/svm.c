@@ -8,6 +8,7 @@
 #include "arch/x86/svm/svm_offsets.h"
 #include "arch/x86/svm/vmcb.h"
 #include "core/exc_reflect.h"
+#include "core/exit_fast.h"
 #include "core/exits.h"
 #include "core/hv.h"
 #include "core/lib/string.h"
@@ -605,7 +606,7 @@ static bool host_state_in_vmcb(struct vcpu *v, const struct vmcb *vmcb, uint64_t
 	const struct svm_vcpu *s = v->arch;
 	const struct percpu *me = this_cpu();
 	pr_err("[%s] vCPU %u: the VMCB at %#lx holds the hypervisor's state after exit %#lx (info %#lx/%#lx): "
-	       "RIP %#lx CR3 %#lx; entered at RIP %#lx after a %s exit; this CPU %u: host save area %#lx "
+	       "RIP %#lx CR3 %#lx; last known RIP %#lx, after a %s exit; this CPU %u: host save area %#lx "
 	       "(VM_HSAVE_PA %#lx), host VMCB %#lx",
 	       v->part->name, v->id, s->vmcb_pa, vmcb->ctl.exit_code, vmcb->ctl.exit_info1,
 	       vmcb->ctl.exit_info2, rip, vmcb->save.cr3, entered_rip, exit_reason_name(prev),
@@ -749,21 +750,49 @@ static __attribute__((noinline)) void reinject(struct svm_vcpu *s, uint64_t info
 		s->vmcb->ctl.event_inj = info;
 }
 
-/* The C half of svm_run: svm_entry.S calls it after each #VMEXIT with the
- * host's FS, GS and TR back, interrupts off and GIF still 0. Copies guest
- * RAX, RSP, RIP and RFLAGS back, decodes the exit into v->exit and offers
- * it to core's fast path: true means handled, enter the guest again. */
-bool svm_vmexit(struct vcpu *v)
+/* The instruction length of an exit whose instruction has a fixed
+ * encoding: NRIP save's next RIP where the CPU has it (APM Vol. 2
+ * §15.7.1), else the encoding's length (svm_decode.h). */
+static inline uint8_t fixed_insn_len(const struct vmcb *vmcb, uint64_t rip, uint8_t known)
 {
-	struct vmcb *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
-	uint64_t entered_rip = v->rip;
+	if (svm_caps.next_rip) {
+		uint64_t next = vmcb->ctl.next_rip;
+		if (next > rip && next - rip <= 15)
+			return (uint8_t)(next - rip);
+	}
+	return known;
+}
 
+/* Guest RAX, RSP, RIP and RFLAGS between the VMCB, where they are while
+ * the guest runs, and struct vcpu, where core reads and writes them. */
+static inline void regs_from_vmcb(struct vcpu *v, const struct vmcb *vmcb)
+{
 	v->gpr[GPR_RAX] = vmcb->save.rax;
 	v->gpr[GPR_RSP] = vmcb->save.rsp;
 	v->rip = vmcb->save.rip;
 	v->rflags = vmcb->save.rflags;
-	vmcb->ctl.tlb_control = TLB_CONTROL_NONE;
+}
 
+static inline void regs_to_vmcb(const struct vcpu *v, struct vmcb *vmcb)
+{
+	vmcb->save.rax = v->gpr[GPR_RAX];
+	vmcb->save.rsp = v->gpr[GPR_RSP];
+	vmcb->save.rip = v->rip;
+	vmcb->save.rflags = v->rflags;
+}
+
+/* Every exit the CPUID path below does not finish: the four registers
+ * copied out, an interrupted event queued again, the exit decoded in full
+ * and offered to core's fast path (vcpu_exit_fast); if it resumes here,
+ * the registers a handler may have changed go back into the VMCB. */
+static __attribute__((noinline)) bool svm_exit_full(struct vcpu *v, struct vmcb *vmcb)
+{
+	/* For the diagnosis of host_state_in_vmcb: the RIP of the last entry
+	 * from the loop or from this path (the shortest path leaves v->rip
+	 * as it was; v->exit.reason is that of the last exit of any path). */
+	uint64_t entered_rip = v->rip;
+
+	regs_from_vmcb(v, vmcb);
 	/* #VMEXIT clears EVENTINJ (APM Vol. 2, VMRUN: "clear EVENTINJ field in
 	 * VMCB"); an event whose delivery the exit interrupted is in
 	 * EXITINTINFO and is delivered again on the next VMRUN (APM §15.7.2).
@@ -775,7 +804,132 @@ bool svm_vmexit(struct vcpu *v)
 	struct svm_exit_raw raw = exit_raw(v, vmcb);
 	if (unlikely(!svm_decode_common(&raw, &v->exit)))
 		decode_other(v, vmcb, entered_rip);
-	return vcpu_exit_fast(v);
+	if (!vcpu_exit_fast(v))
+		return false;
+	regs_to_vmcb(v, vmcb);
+	return true;
+}
+
+/* The end of an exit on the shortest path (core/exit_fast.h): RAX and the
+ * next RIP went straight into the VMCB, and struct vcpu's RAX, RIP and
+ * RFLAGS were not copied at all (svm_run copies them into the VMCB only
+ * on its way from the run loop). Only when the exit goes back to the loop
+ * (an interrupt to deliver, the scheduler's request) are the four copied
+ * out, and the record completed, as the full path would have. */
+static inline __attribute__((always_inline)) bool quick_exit_done(struct vcpu *v, struct vmcb *vmcb,
+								  uint64_t rip)
+{
+	if (likely(vcpu_fast_finish(v, EXIT_ACTION_RESUME)))
+		return true;
+	regs_from_vmcb(v, vmcb);
+	v->exit.rip = rip;
+	v->exit.insn_len = (uint8_t)(v->rip - rip);
+	return false;
+}
+
+/* CPUID, when the partition's table answers it with one load. */
+static inline __attribute__((always_inline)) bool svm_cpuid_exit(struct vcpu *v, struct vmcb *vmcb,
+								 const struct cpuid_result *r)
+{
+	uint64_t rip = vmcb->save.rip;
+
+	vcpu_quick_record(v, EXIT_CPUID, SVM_EXIT_CPUID);
+	vcpu_cpuid_quick_regs(v, r);
+	vmcb->save.rax = r->eax; /* zero-extended (SDM Vol. 1 §3.4.1.1) */
+	vmcb->save.rip = rip + fixed_insn_len(vmcb, rip, LEN_CPUID);
+	return quick_exit_done(v, vmcb, rip);
+}
+
+/* VMMCALL, when the call is one answered with a value alone
+ * (vcpu_hypercall_quick). Its number is RAX; outside 64-bit mode (EFER.LMA
+ * with CS.L, APM Vol. 2 §4.8.1) its low 32 bits, and the result is
+ * zero-extended from 32 bits, as hypercall_dispatch does. -1: not one of
+ * those, nothing changed; else whether to enter the guest again. */
+static inline __attribute__((always_inline)) int svm_hypercall_exit(struct vcpu *v, struct vmcb *vmcb)
+{
+	bool long_mode = (vmcb->save.efer & VMCB_EFER_LMA) && (vmcb->save.cs.attr & VMCB_SEG_ATTR_L);
+	uint8_t cpl = vmcb->save.cpl & CPL_MASK;
+	uint64_t nr = vmcb->save.rax, ret;
+
+	if (!long_mode)
+		nr = (uint32_t)nr;
+	if (!vcpu_hypercall_quick(v, nr, cpl, &ret))
+		return -1;
+	if (!long_mode)
+		ret = (uint32_t)ret;
+
+	uint64_t rip = vmcb->save.rip;
+	vcpu_quick_record(v, EXIT_HYPERCALL, SVM_EXIT_VMMCALL);
+	v->exit.hypercall.cpl = cpl;
+	v->exit.hypercall.long_mode = long_mode;
+	vmcb->save.rax = ret;
+	vmcb->save.rip = rip + fixed_insn_len(vmcb, rip, LEN_VMMCALL);
+	return quick_exit_done(v, vmcb, rip);
+}
+
+/* IN or OUT, no string, whose next RIP EXITINFO2 holds (APM Vol. 2
+ * §15.10.2): the access through vcpu_pio_quick, RAX in the VMCB. A
+ * device's power request (reset, power-off) needs struct vcpu current:
+ * copied out, the action taken as the loop would. Any other IOIO exit:
+ * svm_exit_full. Out of line (it calls the device), so the CPUID and
+ * hypercall paths keep a frame without saved registers. */
+static __attribute__((noinline)) bool svm_pio_exit(struct vcpu *v, struct vmcb *vmcb)
+{
+	uint64_t info1 = vmcb->ctl.exit_info1, next = vmcb->ctl.exit_info2;
+	uint64_t rip = vmcb->save.rip;
+
+	/* SZ8, SZ16 and SZ32 are bits 4-6, one of them set (APM Vol. 2
+	 * Figure 15-2): shifted down, the size in bytes. A next RIP 1 to 15
+	 * bytes on (an x86 instruction's lengths, SDM Vol. 2A §2.3.11). */
+	unsigned int size = (unsigned int)(info1 >> IOIO_SIZE_SHIFT) & 7;
+	if ((info1 & IOIO_STR) || next - rip - 1 >= 15 || (size != 1 && size != 2 && size != 4))
+		return svm_exit_full(v, vmcb);
+	uint16_t port = (uint16_t)(info1 >> IOIO_PORT_SHIFT);
+	bool in = info1 & IOIO_TYPE_IN;
+
+	vcpu_quick_record(v, EXIT_IO, SVM_EXIT_IOIO);
+	vmcb->save.rax = vcpu_pio_quick(v, port, size, in, vmcb->save.rax);
+	vmcb->save.rip = next;
+	if (likely(!vcpu_power_due(v)))
+		return quick_exit_done(v, vmcb, rip);
+	regs_from_vmcb(v, vmcb);
+	v->exit.rip = rip;
+	v->exit.insn_len = (uint8_t)(next - rip);
+	if (!vcpu_fast_finish(v, vcpu_pio_power(v)))
+		return false;
+	regs_to_vmcb(v, vmcb);
+	return true;
+}
+
+/* The C half of svm_run: svm_entry.S calls it after each #VMEXIT with the
+ * host's FS, GS and TR back, interrupts off and GIF still 0. Handles the
+ * exit or decodes it for the loop: true means handled, and guest RAX,
+ * RSP, RIP and RFLAGS are in the VMCB again: enter the guest again. A
+ * CPUID the partition's table answers, an IN or OUT, and a hypercall
+ * answered with a value (the commonest exits) take the shortest path,
+ * while the fast path is open and RFLAGS.TF/RF are clear. An intercepted
+ * instruction is not an event's delivery (APM Vol. 2 §15.7.2), so
+ * EXITINTINFO needs no test there. Anything else: svm_exit_full. */
+bool svm_vmexit(struct vcpu *v)
+{
+	struct vmcb *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
+	uint64_t code = vmcb->ctl.exit_code;
+
+	vmcb->ctl.tlb_control = TLB_CONTROL_NONE;
+	if (likely(vcpu_fast_open(v)) && vcpu_quick_allowed(vmcb->save.rflags)) {
+		if (likely(code == SVM_EXIT_CPUID)) {
+			const struct cpuid_result *r = vcpu_cpuid_quick(v, vmcb->save.rax);
+			if (likely(r))
+				return svm_cpuid_exit(v, vmcb, r);
+		} else if (code == SVM_EXIT_IOIO) {
+			return svm_pio_exit(v, vmcb);
+		} else if (code == SVM_EXIT_VMMCALL) {
+			int again = svm_hypercall_exit(v, vmcb);
+			if (again >= 0)
+				return again;
+		}
+	}
+	return svm_exit_full(v, vmcb);
 }
 
 static void svm_inject(struct vcpu *v, const struct vcpu_event *ev)

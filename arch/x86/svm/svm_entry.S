@@ -4,7 +4,9 @@
  * because it is the world switch; its C half is svm_vmexit() (svm.c).
  *
  * Guest RAX, RSP, RIP and RFLAGS live in the VMCB while the guest runs; they
- * are copied from struct vcpu before each VMRUN and back by svm_vmexit. The
+ * are copied from struct vcpu before the first VMRUN, back by svm_vmexit
+ * after each #VMEXIT, and into the VMCB again by svm_vmexit when the fast
+ * path enters the guest without returning. The
  * other guest GPRs are loaded from and stored to v->gpr[] (offset 0 of
  * struct vcpu, enum gpr order). VMRUN switches only part of the state (APM
  * Vol. 2 §15.5); FS, GS, TR, LDTR, KernelGSBase and the SYSCALL/SYSENTER
@@ -36,14 +38,13 @@
 svm_run:
 	HOST_CALLEE_SAVED_PUSH
 	push %rdi				/* 16(%rsp): struct vcpu * */
-	sub $8, %rsp				/* 8(%rsp): keeps calls 16-byte aligned */
+	mov VCPU_ARCH(%rdi), %rsi		/* struct svm_vcpu * */
+	pushq SVM_VCPU_VMCB_PA(%rsi)		/* 8(%rsp): guest VMCB (physical), for VMLOAD/VMRUN/VMSAVE */
 	pushq %gs:PERCPU_HOST_STATE_PA		/* 0(%rsp): host VMCB (GS is still the host's) */
 
-.Lenter:
-	mov 16(%rsp), %rdi
-	mov VCPU_ARCH(%rdi), %rsi		/* struct svm_vcpu * */
+	/* Guest RAX, RSP, RIP, RFLAGS into the VMCB. Only here: on the fast
+	 * path svm_vmexit writes them back itself before it says "again". */
 	mov SVM_VCPU_VMCB(%rsi), %rdx		/* guest VMCB (virtual) */
-	mov SVM_VCPU_VMCB_PA(%rsi), %rax	/* ... its physical address, for VMLOAD/VMRUN/VMSAVE */
 	mov GPR(RAX)(%rdi), %rcx
 	mov %rcx, VMCB_RAX(%rdx)
 	mov GPR(RSP)(%rdi), %rcx
@@ -52,8 +53,11 @@ svm_run:
 	mov %rcx, VMCB_RIP(%rdx)
 	mov VCPU_RFLAGS(%rdi), %rcx
 	mov %rcx, VMCB_RFLAGS(%rdx)
+	clgi					/* stays 0 while the fast path loops */
 
-	clgi					/* already 0 when the fast path loops */
+.Lenter:
+	mov 16(%rsp), %rdi
+	mov 8(%rsp), %rax
 	/* With V_INTR_MASKING the host's RFLAGS.IF, as VMRUN finds it, gates
 	 * physical interrupts while the guest runs (APM Vol. 2 §15.21.1): set
 	 * it, so the scheduler's timer forces a #VMEXIT(INTR). GIF = 0 keeps

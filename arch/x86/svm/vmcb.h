@@ -218,6 +218,7 @@ STATIC_ASSERT(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define IOIO_SZ8 BIT(4)
 #define IOIO_SZ16 BIT(5)
 #define IOIO_SZ32 BIT(6)
+#define IOIO_SIZE_SHIFT 4 /* SZ8/SZ16/SZ32 >> 4: 1, 2, 4 */
 #define IOIO_A16 BIT(7)
 #define IOIO_A32 BIT(8)
 #define IOIO_A64 BIT(9)

@@ -20,6 +20,7 @@
 #include "arch/x86/vmx/vmx_ops.h"
 #include "arch/x86/vmx/vmx_state.h"
 #include "core/exc_reflect.h"
+#include "core/exit_fast.h"
 #include "core/exits.h"
 #include "core/hv.h"
 #include "core/lib/string.h"
@@ -672,7 +673,7 @@ static __attribute__((noinline)) void do_entry_work(struct vcpu *v, struct vmx_v
  * hypervisor handles an exit, so it is set from the deadline before every
  * entry: the guest's exits are charged to its slice too. It counts at
  * TSC >> IA32_VMX_MISC[4:0]. */
-static void mirror_host_timer(struct vmx_vcpu *s)
+static inline __attribute__((always_inline)) void mirror_host_timer(struct vmx_vcpu *s)
 {
 	uint64_t deadline = host_timer_armed();
 
@@ -696,19 +697,25 @@ static void mirror_host_timer(struct vmx_vcpu *s)
 	vmwrite(VMCS_PREEMPT_TIMER_VALUE, s->preempt_value);
 }
 
+/* RIP moved: the instruction that set an STI or MOV-SS shadow has been
+ * emulated past, and the shadow ends with it (SDM Vol. 3C §25.4.2
+ * "Guest Non-Register State", interruptibility state). */
+static inline void write_rip(struct vcpu *v, struct vmx_vcpu *s)
+{
+	vmwrite(VMCS_GUEST_RIP, v->rip);
+	s->vmcs_rip = v->rip;
+	if (shadow_blocks(s)) {
+		s->intr_state &= ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, s->intr_state);
+	}
+}
+
 static void prepare_entry(struct vcpu *v, struct vmx_vcpu *s)
 {
 	if (likely(vmx_hw.preempt_timer))
 		mirror_host_timer(s);
-	if (v->rip != s->vmcs_rip) {
-		vmwrite(VMCS_GUEST_RIP, v->rip);
-		s->vmcs_rip = v->rip;
-		/* The instruction that set the shadow has been emulated past. */
-		if (shadow_blocks(s)) {
-			s->intr_state &= ~(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS);
-			vmwrite(VMCS_GUEST_INTERRUPTIBILITY, s->intr_state);
-		}
-	}
+	if (v->rip != s->vmcs_rip)
+		write_rip(v, s);
 	if (v->gpr[GPR_RSP] != s->vmcs_rsp) {
 		vmwrite(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
 		s->vmcs_rsp = v->gpr[GPR_RSP];
@@ -775,12 +782,12 @@ static __attribute__((noinline, cold)) void read_vmfail(struct vcpu *v, int stat
 
 /* The hot path: eight VMREADs for a CPUID exit, more only where the exit
  * reason needs them. */
-static inline void read_exit(struct vcpu *v, struct vmx_vcpu *s)
+static inline void read_exit(struct vcpu *v, struct vmx_vcpu *s, uint32_t reason)
 {
 	struct vmx_exit_raw raw = { .enter_status = VMX_ENTER_EXITED };
 	uint32_t basic, idt;
 
-	raw.reason = (uint32_t)vmread(VMCS_EXIT_REASON);
+	raw.reason = reason;
 	v->rip = s->vmcs_rip = vmread(VMCS_GUEST_RIP);
 	v->gpr[GPR_RSP] = s->vmcs_rsp = vmread(VMCS_GUEST_RSP);
 	v->rflags = s->vmcs_rflags = vmread(VMCS_GUEST_RFLAGS);
@@ -889,9 +896,9 @@ static void fail_without_entry(struct vcpu *v, const char *what, uint64_t value)
 /* What every exit needs before core sees it: the exit read and decoded,
  * a failed entry named (and the VMCS cleared, so a fixed state starts
  * again with VMLAUNCH), an intercepted #DB given its DR6/DR7 effects. */
-static inline void finish_exit(struct vcpu *v, struct vmx_vcpu *s)
+static inline void finish_exit(struct vcpu *v, struct vmx_vcpu *s, uint32_t reason)
 {
-	read_exit(v, s);
+	read_exit(v, s, reason);
 	if (unlikely(v->exit.reason == EXIT_ENTRY_FAILED)) {
 		explain_entry_failure(s, &v->exit);
 		vmcs_deactivate(s, vmx_this_cpu());
@@ -915,20 +922,67 @@ static inline bool can_resume_here(const struct vcpu *v, const struct vmx_vcpu *
 	return likely(!s->bad_state && c->current_vmcs == s->vmcs_pa && c->ctx_owner == v);
 }
 
-/* The C half of the world switch: vmx_exit_landing (vmx_entry.S) calls it
- * after each VM exit with the guest GPRs stored and interrupts disabled.
- * It finishes the exit and offers it to core's fast path; true means
- * handled, and the VMCS is ready for VMRESUME, as vmx_run would leave it
- * (prepare_entry: the preemption timer, RIP/RSP/RFLAGS, queued events and
- * controls; the L1D flush where it is on). A fast-path exit never skips
- * what the slow path does between exits: core returns false when an
- * interrupt is to be delivered, the scheduler wants the CPU (a kick) or
- * the turn's exit budget is spent. */
-__attribute__((no_stack_protector)) bool vmx_vmexit(struct vcpu *v)
+/* RSP is not read on the shortest path: the VMCS holds it, and
+ * v->gpr[GPR_RSP] and s->vmcs_rsp keep the same older value, so
+ * prepare_entry writes nothing. Read before the exit goes to the loop. */
+static inline void read_rsp(struct vcpu *v, struct vmx_vcpu *s)
 {
-	struct vmx_vcpu *s = v->arch;
+	v->gpr[GPR_RSP] = s->vmcs_rsp = vmread(VMCS_GUEST_RSP);
+}
 
-	finish_exit(v, s);
+/* A CPUID the partition's table answers with one load (core/exit_fast.h,
+ * vcpu_cpuid_quick), while RFLAGS.TF/RF are clear: four VMREADs (RFLAGS,
+ * RIP, the length, the interruptibility state, whose STI/MOV-SS blocking
+ * ends as RIP moves past the instruction), none of the exit qualification
+ * (CPUID has none), the IDT-vectoring information (an exit caused by an
+ * instruction is not one during an event's delivery, SDM Vol. 3C
+ * §28.2.4) or RSP (read_rsp). The entry needs only the timer, RIP and the
+ * shadow (RSP and RFLAGS are the VMCS's), and none of can_resume_here's
+ * checks: no handler ran that could change what they test (set_sregs,
+ * another vCPU's VMCS, the register context). -1: not for this path,
+ * nothing changed; else what vmx_vmexit returns. */
+static inline __attribute__((always_inline)) int vmx_cpuid_exit(struct vcpu *v, struct vmx_vcpu *s,
+								uint32_t reason)
+{
+	uint64_t rflags = vmread(VMCS_GUEST_RFLAGS);
+	if (!vcpu_quick_allowed(rflags))
+		return -1;
+	const struct cpuid_result *r = vcpu_cpuid_quick(v, v->gpr[GPR_RAX]);
+	if (unlikely(!r))
+		return -1;
+
+	uint64_t rip = vmread(VMCS_GUEST_RIP);
+	uint8_t len = (uint8_t)vmread(VMCS_EXIT_INSN_LEN);
+	s->intr_state = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
+	s->launched = true;
+	v->rflags = s->vmcs_rflags = rflags;
+	vcpu_quick_record(v, EXIT_CPUID, reason);
+	v->gpr[GPR_RAX] = r->eax; /* zero-extended (SDM Vol. 1 §3.4.1.1) */
+	vcpu_cpuid_quick_regs(v, r);
+	v->rip = rip + len;
+	if (unlikely(!vcpu_fast_finish(v, EXIT_ACTION_RESUME))) {
+		s->vmcs_rip = rip; /* vmx_run's prepare_entry writes the new one */
+		read_rsp(v, s);
+		v->exit.rip = rip;
+		v->exit.insn_len = len;
+		return 0;
+	}
+	if (likely(vmx_hw.preempt_timer))
+		mirror_host_timer(s);
+	write_rip(v, s);
+	if (unlikely(s->work))
+		do_entry_work(v, s);
+	spec_before_vmx_entry();
+	return 1;
+}
+
+/* Every exit the CPUID path does not finish: read and decoded in full,
+ * offered to core's fast path (vcpu_exit_fast). */
+static __attribute__((noinline, no_stack_protector)) bool vmx_exit_full(struct vcpu *v,
+									struct vmx_vcpu *s,
+									uint32_t reason)
+{
+	finish_exit(v, s, reason);
 	if (!vcpu_exit_fast(v))
 		return false;
 	if (unlikely(!can_resume_here(v, s))) {
@@ -938,6 +992,29 @@ __attribute__((no_stack_protector)) bool vmx_vmexit(struct vcpu *v)
 	prepare_entry(v, s);
 	spec_before_vmx_entry();
 	return true;
+}
+
+/* The C half of the world switch: vmx_exit_landing (vmx_entry.S) calls it
+ * after each VM exit with the guest GPRs stored and interrupts disabled.
+ * It finishes the exit and offers it to core's fast path; true means
+ * handled, and the VMCS is ready for VMRESUME, as vmx_run would leave it
+ * (prepare_entry: the preemption timer, RIP/RSP/RFLAGS, queued events and
+ * controls; the L1D flush where it is on). A fast-path exit never skips
+ * what the slow path does between exits: core returns false when an
+ * interrupt is to be delivered, the scheduler wants the CPU (a kick) or
+ * the turn's exit budget is spent. A CPUID the table answers takes the
+ * shortest path (vmx_cpuid_exit). */
+__attribute__((no_stack_protector)) bool vmx_vmexit(struct vcpu *v)
+{
+	struct vmx_vcpu *s = v->arch;
+	uint32_t reason = (uint32_t)vmread(VMCS_EXIT_REASON);
+
+	if (likely(reason == VMX_EXIT_CPUID) && likely(vcpu_fast_open(v))) {
+		int again = vmx_cpuid_exit(v, s, reason);
+		if (again >= 0)
+			return again;
+	}
+	return vmx_exit_full(v, s, reason);
 }
 
 /* The exit path: no stack buffers here, only the exit record read into a
