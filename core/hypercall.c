@@ -3,6 +3,7 @@
 #include "core/exit_fast.h"
 #include "core/exits.h"
 #include "core/hypercall.h"
+#include "core/vcpu_dump.h"
 #include "core/log.h"
 #include "core/partition.h"
 #include "core/platform.h"
@@ -73,6 +74,7 @@ static enum exit_action dispatch(struct vcpu *v)
 	case HC_PRINT_STATS:
 		partition_print_stats(p);
 		platform_print_stats(p);
+		vcpu_log_events(v);
 		*ret = 0;
 		return EXIT_ACTION_RESUME;
 	default:

@@ -250,6 +250,10 @@ struct vcpu_backend {
 	 * request, as INIT and RESET do (SDM Vol. 3A §9.1.1, APM Vol. 2
 	 * §14.1.3 leave no event pending). v is not running. */
 	void (*clear_events)(struct vcpu *v);
+	/* Optional: the event-delivery state the backend keeps (NMI blocking,
+	 * shadows, the event slot, window requests) as one line of text, for
+	 * HC_PRINT_STATS (core/vcpu_dump.c). Called on v's own CPU. */
+	void (*describe_events)(struct vcpu *v, char *buf, size_t len);
 
 	/* Second-level address translation for a partition (NPT/EPT). prot is a
 	 * mask of S2_READ/S2_WRITE/S2_EXEC; prot 0 unmaps. Backends build the

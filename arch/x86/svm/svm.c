@@ -1021,6 +1021,21 @@ static void svm_request_intr_window(struct vcpu *v, bool on)
 	}
 }
 
+/* For HC_PRINT_STATS: the interrupt shadow (APM Vol. 2 §15.21.5), the event
+ * slot (EVENTINJ, §15.20) and V_IRQ, and the NMI bookkeeping of the IRET
+ * intercept. */
+static void svm_describe_events(struct vcpu *v, char *buf, size_t len)
+{
+	const struct svm_vcpu *s = v->arch;
+	const struct vmcb *vmcb = s->vmcb;
+	bh_snprintf(buf, len,
+		    "svm: shadow %u; EVENTINJ %#x; V_IRQ %u (injected %u); NMI masked %u, "
+		    "stepping its IRET %u; IRET window %u",
+		    !!(vmcb->ctl.int_state & INT_STATE_SHADOW), (unsigned int)vmcb->ctl.event_inj,
+		    !!(vmcb->ctl.int_ctl & INT_CTL_V_IRQ), s->virq_injected, s->nmi_masked,
+		    s->nmi_iret_step, s->iret_window);
+}
+
 static void svm_clear_events(struct vcpu *v)
 {
 	struct svm_vcpu *s = v->arch;
@@ -1112,6 +1127,7 @@ const struct vcpu_backend svm_backend = {
 	.nmi_allowed = svm_nmi_allowed,
 	.request_nmi_window = svm_request_nmi_window,
 	.clear_events = svm_clear_events,
+	.describe_events = svm_describe_events,
 	.s2_init = svm_s2_init,
 	.s2_map = svm_s2_map,
 	.s2_flush = svm_s2_flush,

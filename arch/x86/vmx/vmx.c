@@ -548,6 +548,22 @@ static void vmx_request_nmi_window(struct vcpu *v, bool on)
 	s->work |= VMX_WORK_CONTROLS;
 }
 
+/* For HC_PRINT_STATS: the interruptibility the last exit saved (SDM Vol. 3C
+ * §24.4.2, Table 24-3), the event queued for the next entry and the window
+ * exits asked for. */
+static void vmx_describe_events(struct vcpu *v, char *buf, size_t len)
+{
+	const struct vmx_vcpu *s = v->arch;
+	bh_snprintf(buf, len,
+		    "vmx: blocking by STI %u, MOV SS %u, NMI %u; event slot %s (info %#x); "
+		    "windows asked: interrupt %u, for the slot %u, NMI %u",
+		    !!(s->intr_state & INTERRUPTIBILITY_STI),
+		    !!(s->intr_state & INTERRUPTIBILITY_MOV_SS),
+		    !!(s->intr_state & INTERRUPTIBILITY_NMI), s->event.valid ? "taken" : "free",
+		    s->event.valid ? s->event.info : 0, s->want_window, s->event_window,
+		    s->want_nmi_window);
+}
+
 static void vmx_request_intr_window(struct vcpu *v, bool on)
 {
 	struct vmx_vcpu *s = v->arch;
@@ -1084,6 +1100,7 @@ const struct vcpu_backend vmx_backend = {
 	.nmi_allowed = vmx_nmi_allowed,
 	.request_nmi_window = vmx_request_nmi_window,
 	.clear_events = vmx_clear_events,
+	.describe_events = vmx_describe_events,
 	.s2_init = ept_s2_init,
 	.s2_map = ept_s2_map,
 	.s2_flush = ept_s2_flush,
