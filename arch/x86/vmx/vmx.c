@@ -23,6 +23,7 @@
 #include "core/exit_fast.h"
 #include "core/exits.h"
 #include "core/hv.h"
+#include "core/lib/format.h"
 #include "core/lib/string.h"
 #include "core/log.h"
 #include "core/mm/frame.h"
