@@ -3,7 +3,6 @@
 #include "core/exit_fast.h"
 #include "core/exits.h"
 #include "core/hypercall.h"
-#include "core/vcpu_dump.h"
 #include "core/log.h"
 #include "core/partition.h"
 #include "core/platform.h"

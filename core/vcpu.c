@@ -211,3 +211,14 @@ void vcpu_deliver_interrupts(struct vcpu *v)
 		vcpu_backend->request_intr_window(v, true);
 	}
 }
+
+void vcpu_log_events(struct vcpu *v)
+{
+	char backend[192] = "";
+	if (vcpu_backend->describe_events)
+		vcpu_backend->describe_events(v, backend, sizeof(backend));
+	bool nmi = v->part->platform && platform_nmi(v, false);
+	pr_info("[%s] vCPU %u events: NMI pending %s, interrupt lookup %s, RFLAGS.IF %u; %s",
+		v->part->name, v->id, nmi ? "yes" : "no", v->irq_any ? "due" : "idle",
+		(unsigned int)((v->rflags >> 9) & 1), backend);
+}

@@ -273,6 +273,11 @@ struct vcpu_backend {
 /* The backend chosen at boot (core/vcpu.c). Written once by the boot CPU
  * before any other CPU starts; read-only afterwards. */
 extern const struct vcpu_backend *vcpu_backend;
+
+/* One "[name] vCPU n events: ..." line: what core and the backend hold for
+ * interrupt and NMI delivery (HC_PRINT_STATS, on v's own CPU). When a
+ * guest's interrupts stop coming, this says which of them waits and why. */
+void vcpu_log_events(struct vcpu *v);
 /* What the chosen backend can do (set with vcpu_backend at boot). */
 extern const struct virt_caps *vcpu_caps;
 extern const struct vcpu_backend svm_backend;

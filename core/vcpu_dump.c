@@ -2,8 +2,6 @@
 /* The register dump a failed partition leaves in the log. Pure: it formats
  * a snapshot the caller took, so host unit tests check its lines. */
 #include "core/log.h"
-#include "core/partition.h"
-#include "core/platform.h"
 #include "core/vcpu_dump.h"
 
 static const char *const gpr_names[GPR_COUNT] = {
@@ -42,15 +40,4 @@ void vcpu_log_snapshot(const char *name, unsigned int vcpu_id, const struct vcpu
 	log_segment(name, "tr", &sr->seg[SEG_TR]);
 	pr_info("[%s]   gdtr=%016lx/%04x idtr=%016lx/%04x", name, (unsigned long)sr->gdtr.base,
 		sr->gdtr.limit, (unsigned long)sr->idtr.base, sr->idtr.limit);
-}
-
-void vcpu_log_events(struct vcpu *v)
-{
-	char backend[192] = "";
-	if (vcpu_backend->describe_events)
-		vcpu_backend->describe_events(v, backend, sizeof(backend));
-	bool nmi = v->part->platform && platform_nmi(v, false);
-	pr_info("[%s] vCPU %u events: NMI pending %s, interrupt lookup %s, RFLAGS.IF %u; %s",
-		v->part->name, v->id, nmi ? "yes" : "no", v->irq_any ? "due" : "idle",
-		(unsigned int)((v->rflags >> 9) & 1), backend);
 }

@@ -16,9 +16,4 @@ struct vcpu_snapshot {
  * log alone (no debugger reaches a guest under a type-1 hypervisor). */
 void vcpu_log_snapshot(const char *name, unsigned int vcpu_id, const struct vcpu_snapshot *s);
 
-/* One "[name] vCPU n events: ..." line: what core and the backend hold for
- * interrupt and NMI delivery (HC_PRINT_STATS, on v's own CPU). When a
- * guest's interrupts stop coming, this says which of them waits and why. */
-void vcpu_log_events(struct vcpu *v);
-
 #endif
