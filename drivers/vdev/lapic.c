@@ -287,17 +287,18 @@ struct irq_sink lapic_lint_sink(struct lapic *l)
 
 /* ---- EOI and delivery ---- */
 
-void apic_do_eoi(struct lapic *l)
+bool apic_do_eoi(struct lapic *l)
 {
 	int v = vec_highest(l->isr);
 
 	if (v < 0)
-		return;
+		return false;
 	vec_clear(l->isr, (unsigned int)v);
 	l->eois++;
 	/* No EOI-broadcast suppression is offered (§10.8.5). */
 	if (vec_test(l->tmr, (unsigned int)v) && l->ops.eoi_broadcast)
 		l->ops.eoi_broadcast(l->ops.ctx, l, (uint8_t)v);
+	return true;
 }
 
 /* ---- KVM PV EOI (lapic.h, MSR_KVM_PV_EOI_EN) ---- */
@@ -337,8 +338,10 @@ static void pv_eoi_settle(struct lapic *l, bool withdraw)
 		return;
 	if (!pv_eoi_bit_read(l, &set) || !set) {
 		l->pv_eoi_armed = false;
-		l->pv_eois++;
-		apic_do_eoi(l);
+		/* Counted only if it ended a vector: a guest that also wrote the
+		 * EOI register ended it already (fuzz_lapic: "pv_eois <= eois"). */
+		if (apic_do_eoi(l))
+			l->pv_eois++;
 		return;
 	}
 	if (withdraw) {

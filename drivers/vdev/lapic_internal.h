@@ -115,7 +115,7 @@ static inline unsigned int timer_mode(const struct lapic *l)
 /* Defined in lapic.c, used by the register file too. */
 void apic_accept_vector(struct lapic *l, uint8_t vector, bool level);
 uint32_t apic_compute_apr(const struct lapic *l);
-void apic_do_eoi(struct lapic *l);
+bool apic_do_eoi(struct lapic *l); /* false: nothing was in service */
 void apic_mask_all_lvts(struct lapic *l);
 void apic_raise_error(struct lapic *l, uint32_t bits);
 void apic_reset_registers(struct lapic *l);

@@ -41,9 +41,10 @@ void vmx_probe(struct virt_caps *caps);
 struct vmx_cpu {
 	unsigned int id;
 	paddr_t vmxon_pa;
-	paddr_t current_vmcs;     /* the VMCS VMPTRLD'd here, 0 if none */
-	struct vcpu *ctx_owner;   /* whose CR2/DR0-3/DR6/syscall MSRs the CPU holds */
-	struct tlb_tag_cpu vpids; /* VPIDs by generation (vpid_refresh) */
+	paddr_t current_vmcs;      /* the VMCS VMPTRLD'd here, 0 if none */
+	struct vcpu *ctx_owner;    /* whose CR2/DR0-3/DR6/syscall MSRs the CPU holds */
+	struct tlb_tag_cpu vpids;  /* VPIDs by generation (vpid_refresh) */
+	uint64_t nmi_block_fixups; /* read_intr_state corrections on this CPU */
 };
 
 /* Guest registers VM entry and exit do not switch (SDM Vol. 3C §27.3.2,
@@ -78,6 +79,7 @@ struct vmx_vcpu {
 	uint32_t pin, proc, exit_ctls, entry_ctls; /* as in the VMCS */
 	uint64_t vmcs_rip, vmcs_rsp, vmcs_rflags;  /* as in the VMCS */
 	uint32_t intr_state;                       /* guest interruptibility at the last exit */
+	bool nmi_injected;                         /* an NMI goes in at this entry (write_event) */
 	uint32_t work;                             /* VMX_WORK_* */
 	struct vmx_event event;
 	bool want_window;       /* core asked for an interrupt window */
