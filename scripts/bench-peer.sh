@@ -10,7 +10,7 @@
 #  - KVM: Debian's stock kernel, /init running guests/peer/l1-run.sh, which
 #    starts each guest under peer-vmm (guests/peer/peer-vmm.c, a minimal KVM
 #    VMM giving the guests Bulkhead's start-up state, COM1, the echo port
-#    0x510 and the stop port), in two variants:
+#    0x520 and the stop port), in two variants:
 #      stock  Debian's own kvm_amd. TCG has no next-RIP save, so it runs its
 #             instruction emulator to skip every CPUID and VMMCALL;
 #      fair   the same module rebuilt with the instruction length taken from
@@ -24,7 +24,7 @@
 # ({"value": Bulkhead, "unit": "instructions", "reference": KVM, "ratio":
 # value / reference}; below 1 means Bulkhead executes fewer instructions):
 #   peer_cpuid_exit_ratio          CPUID leaf 0 (both handle it in the kernel)
-#   peer_pio_exit_ratio            OUT to 0x510; KVM passes it to peer-vmm
+#   peer_pio_exit_ratio            OUT to 0x520; KVM passes it to peer-vmm
 #                                  (KVM_EXIT_IO, the user-space device path)
 #   peer_pio_ioeventfd_exit_ratio  the same OUT ended in KVM by an ioeventfd
 #   peer_vmmcall_exit_ratio        VMMCALL (Bulkhead's HC_VERSION; KVM's
