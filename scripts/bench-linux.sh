@@ -10,7 +10,11 @@
 # --runs counts. Also prints the ten most frequent exit reasons of the
 # partition (exit statistics printed when it powers off).
 #
-#   scripts/bench-linux.sh [--build DIR] [--runs N]
+#   scripts/bench-linux.sh [--build DIR] [--runs N] [--bulkhead-only]
+#
+# --bulkhead-only: no reference runs, bench.json left alone; prints the
+# Bulkhead times only (scripts/bench-peer.sh reads them from BUILD/bench-linux/
+# hv<i>/result: mark0_ms to /init, mark1_ms to "partition created").
 #
 # Needs $BUILD/linux/vmlinuz and initrd.cpio.gz (make linux-images). Merges
 # linux_boot_ratio (value ms, reference ms) and linux_boot_exits_<reason>
@@ -19,11 +23,12 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
-BUILD=build RUNS=3
+BUILD=build RUNS=3 HV_ONLY=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) BUILD=$2; shift 2 ;;
 	--runs) RUNS=$2; shift 2 ;;
+	--bulkhead-only) HV_ONLY=1; shift ;;
 	*) echo "bench-linux.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -66,9 +71,15 @@ hv=() part=() ref=()
 for ((i = 0; i < RUNS; i++)); do
 	read -r a b < <(run_hv "$OUT/hv$i") || { echo "bench-linux.sh: run $i under Bulkhead never reached /init ($OUT/hv$i/serial.log)" >&2; exit 1; }
 	hv+=("$a") part+=("$b")
+	[ $HV_ONLY = 0 ] || continue
 	a=$(run_ref "$OUT/ref$i") || { echo "bench-linux.sh: reference run $i never reached /init ($OUT/ref$i/serial.log)" >&2; exit 1; }
 	ref+=("$a")
 done
+if [ $HV_ONLY = 1 ]; then
+	printf 'bench: linux boot to /init: %s ms under Bulkhead (%s ms from partition start)\n' \
+		"$(median "${hv[@]}")" "$(median "${part[@]}")"
+	exit 0
+fi
 v=$(median "${hv[@]}") p=$(median "${part[@]}") r=$(median "${ref[@]}")
 printf 'bench: linux boot to /init: %s ms under Bulkhead (%s ms from partition start), %s ms on QEMU directly, ratio %s\n' \
 	"$v" "$p" "$r" "$(awk -v v="$v" -v r="$r" 'BEGIN { printf "%.2f", v / r }')"

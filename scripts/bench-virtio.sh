@@ -6,7 +6,7 @@
 # devices (disable-legacy=on: the modern interface only, as Bulkhead offers).
 #
 #   scripts/bench-virtio.sh [--build DIR] [--runs N] [--mib N] [--net-mib N]
-#       [--reference-only]
+#       [--reference-only | --bulkhead-only]
 #   scripts/bench-virtio.sh [--build DIR] --qemu-test
 #
 # The guests run guests/linux/virtio-bench.sh (BUILD/linux/virtio-bench/,
@@ -27,6 +27,10 @@
 # reference figures and boot times to /init are printed either way.
 # --runs N: the median of N runs per side (default 1: a run is long).
 # --reference-only: skip the Bulkhead side.
+# --bulkhead-only: skip the QEMU TCG reference and leave bench.json alone:
+#   only Bulkhead's figures are printed (scripts/bench-peer.sh, whose
+#   reference is KVM with QEMU in an L1 Linux, reads them from the logs in
+#   BUILD/bench-virtio/hv-disk<i>/ and hv-net<i>/).
 #
 # --qemu-test: instead, run the functional test (guests/linux/virtio-test.sh,
 # BUILD/linux/virtio/, make linux-virtio-images) under QEMU directly: the
@@ -38,7 +42,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
-BUILD=build RUNS=1 MIB=64 NET_MIB=32 REF_ONLY=0 QEMU_TEST=0
+BUILD=build RUNS=1 MIB=64 NET_MIB=32 REF_ONLY=0 HV_ONLY=0 QEMU_TEST=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) BUILD=$2; shift 2 ;;
@@ -46,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--mib) MIB=$2; shift 2 ;;
 	--net-mib) NET_MIB=$2; shift 2 ;;
 	--reference-only) REF_ONLY=1; shift ;;
+	--bulkhead-only) HV_ONLY=1; shift ;;
 	--qemu-test) QEMU_TEST=1; shift ;;
 	-h | --help) sed -n '3,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench-virtio.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
@@ -327,7 +332,7 @@ hv_disk_why='' hv_net_why='' overhead=0
 [ $REF_ONLY = 1 ] && hv_disk_why='--reference-only' hv_net_why='--reference-only'
 for ((i = 0; i < RUNS; i++)); do
 	# Bulkhead and the reference alternate, so a busy machine slows both alike.
-	if read -r a b c < <(ref_disk "$OUT/ref-disk$i"); then
+	if [ $HV_ONLY = 0 ] && read -r a b c < <(ref_disk "$OUT/ref-disk$i"); then
 		ref_w+=("$a") ref_r+=("$b") ref_boot+=("$c")
 	fi
 	if [ -z "$hv_disk_why" ]; then
@@ -338,13 +343,30 @@ for ((i = 0; i < RUNS; i++)); do
 			hv_disk_why=$res
 		fi
 	fi
-	if a=$(ref_net "$OUT/ref-net$i"); then ref_n+=("$a"); fi
+	if [ $HV_ONLY = 0 ] && a=$(ref_net "$OUT/ref-net$i"); then ref_n+=("$a"); fi
 	if [ -z "$hv_net_why" ]; then
 		res=$(hv_net "$OUT/hv-net$i")
 		if [[ "$res" =~ ^[0-9]+$ ]]; then hv_n+=("$res"); else hv_net_why=$res; fi
 	fi
 done
 rm -f "$OUT/hv-disk.img"
+
+if [ $HV_ONLY = 1 ]; then
+	# figure NAME VALUES-ARRAY-NAME WHY
+	hv_figure() {
+		local -n vals=$2
+		if [ ${#vals[@]} -gt 0 ] && [ -z "$3" ]; then
+			printf 'bench: %-26s %8s MiB/s under Bulkhead\n' "$1" "$(mibs "$(median "${vals[@]}")")"
+		else
+			printf 'bench: %-26s not measured under Bulkhead (%s)\n' "$1" "${3:-no result}"
+		fi
+	}
+	hv_figure "virtio-blk write" hv_w "$hv_disk_why"
+	hv_figure "virtio-blk read" hv_r "$hv_disk_why"
+	hv_figure "virtio-net TCP" hv_n "$hv_net_why"
+	[ ${#hv_w[@]} -gt 0 ] && [ ${#hv_n[@]} -gt 0 ] && [ -z "$hv_disk_why$hv_net_why" ]
+	exit
+fi
 
 figures=() gone=()
 # figure NAME WHAT VALUES-ARRAY-NAME REFERENCE-ARRAY-NAME WHY

@@ -14,7 +14,7 @@
  *    leaf 1, so the runtime executes its hypercalls (guests/runtime/hypercall.c);
  *  - COM1 (0x3F8): THR writes go to stdout line by line with a prefix, LSR
  *    reads say "transmitter empty";
- *  - the port-I/O echo device at 0x510-0x513 (guests/README.md): handled
+ *  - the port-I/O echo device at 0x520-0x523 (guests/README.md): handled
  *    here in user space (a KVM_EXIT_IO round trip), or with --ioeventfd in
  *    the kernel (KVM_IOEVENTFD: OUT only, counted by an eventfd);
  *  - port 0xF4 (QEMU's isa-debug-exit): the runtime writes its stop code
@@ -65,7 +65,7 @@
 #define UART_THR 0
 #define UART_LSR 5
 #define UART_LSR_THRE_TEMT 0x60 /* PC16550D §8.6.3: THR and shifter empty */
-#define ECHO_PORT 0x510
+#define ECHO_PORT 0x520
 #define ECHO_PORTS 4
 #define STOP_PORT 0xF4
 

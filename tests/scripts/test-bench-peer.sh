@@ -3,7 +3,8 @@
 # Tests of the peer benchmark's scripts without emulators: the figures
 # scripts/bench-peer.sh --parse-only computes from made-up round logs
 # (medians, ratios, a failed side removing its figures, other figures left
-# alone), and the initramfs scripts/bench-peer-pack.sh appends.
+# alone) for the exit costs and for the Linux workloads under KVM with QEMU,
+# and the initramfs scripts/bench-peer-pack.sh appends.
 # Ends with "bench-peer: N passed, N failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,9 +25,10 @@ check() { # NAME CONDITION...
 	fi
 }
 is() { [ "$1" = "$2" ] || { echo "      got '$1', want '$2'" >&2; return 1; }; }
-fig() { # FIGURE FIELD -> value in $tmp/build/bench.json, or "none"
+B=$tmp/build
+fig() { # FIGURE FIELD -> value in $B/bench.json, or "none"
 	python3 -c 'import json,sys; f=json.load(open(sys.argv[1])).get(sys.argv[2]); print(f[sys.argv[3]] if f else "none")' \
-		"$tmp/build/bench.json" "$1" "$2"
+		"$B/bench.json" "$1" "$2"
 }
 
 # bulkhead ROUND CPUID PIO HC: a Bulkhead log with the given exit-loop TSCs
@@ -62,7 +64,7 @@ peer vmmcall: BENCH hypercall_ref n=100000 tsc=400000 ns=0
 L
 }
 parse() { # ARGS... -> status in RC
-	"$repo/scripts/bench-peer.sh" --build "$tmp/build" --parse-only "$@" >"$tmp/out" 2>&1
+	"$repo/scripts/bench-peer.sh" --build "$B" --parse-only "$@" >"$tmp/out" 2>&1
 	RC=$?
 }
 
@@ -107,6 +109,81 @@ parse --variants fair
 check "a missing round: median of the rest" is "$RC/$(fig peer_cpuid_exit_ratio reference)" 0/1225.0
 parse --variants bogus
 check "an unknown variant is refused" is "$RC" 2
+
+check "the exit logs alone: no Linux-workload figures" is "$(fig peer_linux_boot_ratio value)" none
+
+# The virtio part (Linux workloads, KVM with QEMU in L1): its own build
+# directory. vbulkhead ROUND WRITE READ NET INIT_MS CREATED_MS: Bulkhead's
+# logs (KiB/s; bench-linux.sh's marks) as bench-peer.sh copies them.
+vbulkhead() {
+	local d=$B/bench-peer/round-$1
+	mkdir -p "$d"
+	printf 'outcome=exit\nmark0_ms=%s\nmark1_ms=%s\n' "$5" "$6" >"$d/bulkhead-boot.result"
+	printf '[bench1] BULKHEAD-BENCH: blk_write_kibps=%s\r\n[bench1] BULKHEAD-BENCH: blk_read_kibps=%s\r\n' \
+		"$2" "$3" >"$d/bulkhead-disk.log"
+	# The server's line must not be taken for the client's.
+	printf '[bench1] BULKHEAD-BENCH: net_kibps=1\r\n[bench2] BULKHEAD-BENCH: net_kibps=%s\r\n' "$4" >"$d/bulkhead-net.log"
+}
+# vkvm ROUND WRITE READ NET START INIT HOST_MS: the two L1 logs of
+# l1-qemu.sh (KiB/s; L1 uptimes in seconds) and run-qemu.sh's marks of the
+# boot run (the host's time from QEMU's start to /init: HOST_MS).
+vkvm() {
+	local d=$B/bench-peer/round-$1
+	mkdir -p "$d"
+	printf 'outcome=ended\nmark0_ms=3000\nmark1_ms=%s\n' $((3000 + $7)) >"$d/kvm-qemu-boot.result"
+	# 4.21 s to 56.52 s of L1's clock: 52310 ms; the host saw 52000.
+	printf 'outcome=ended\nmark0_ms=\nmark1_ms=\nmark2_ms=4000\nmark3_ms=56000\n' >"$d/kvm-qemu-virtio.result"
+	cat >"$d/kvm-qemu-boot.log" <<L
+PEER-QEMU: boot start $5
+peer-l2 boot $6: BULKHEAD-INIT: reached /init
+peer-l2 boot 99.00: BULKHEAD-INIT: reached /init
+L
+	cat >"$d/kvm-qemu-virtio.log" <<L
+PEER-QEMU: disk start 4.21
+peer-l2 disk 19.50: BULKHEAD-BENCH: blk_write_kibps=$2
+peer-l2 disk 21.64: BULKHEAD-BENCH: blk_read_kibps=$3
+peer-l2 net-server 56.40: BULKHEAD-BENCH: done
+peer-l2 net-client 56.52: BULKHEAD-BENCH: net_kibps=$4
+L
+}
+B=$tmp/vbuild
+mkdir -p "$B"
+echo '{"virtio_net_ratio": {"value": 1, "unit": "MiB/s", "reference": 1, "ratio": 1}}' >"$B/bench.json"
+vbulkhead 1 614400 593920 1280 5200 500
+vbulkhead 2 624640 563200 1240 5300 500
+vbulkhead 3 604160 583680 1300 5100 500
+vkvm 1 151552 249856 740 3.27 11.71 8440
+vkvm 2 153600 245760 720 3.30 11.30 8000
+vkvm 3 149504 250880 760 3.25 12.25 9900
+parse
+check "virtio: three good rounds, parts found from the logs" is "$RC" 0
+check "virtio: no exit figures" is "$(fig peer_cpuid_exit_ratio value)" none
+check "virtio write: medians in MiB/s" is \
+	"$(fig peer_virtio_blk_write_ratio value)/$(fig peer_virtio_blk_write_ratio reference)" 600.0/148.0
+check "virtio write: ratio = Bulkhead / KVM" is "$(fig peer_virtio_blk_write_ratio ratio)" 4.054
+check "virtio read" is "$(fig peer_virtio_blk_read_ratio value)/$(fig peer_virtio_blk_read_ratio reference)" 570.0/244.0
+check "virtio net: the client's figure" is \
+	"$(fig peer_virtio_net_ratio value)/$(fig peer_virtio_net_ratio reference)/$(fig peer_virtio_net_ratio unit)" \
+	1.25/0.72/MiB/s
+check "boot: partition created to /init against QEMU start to /init" is \
+	"$(fig peer_linux_boot_ratio value)/$(fig peer_linux_boot_ratio reference)/$(fig peer_linux_boot_ratio unit)" \
+	4700/8440/ms
+check "boot: ratio" is "$(fig peer_linux_boot_ratio ratio)" 0.557
+check "boot: the L1 clock check (L1's time / the host's) per round" is \
+	"$(python3 -c 'import json,sys; print(*[r["virtio"]["l1_clock_check"] for r in json.load(open(sys.argv[1]))["rounds"]])' \
+		"$B/bench-peer/summary.json")" "1.0 1.0 0.909"
+check "the L1 clock check of the disk and network run" is \
+	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rounds"][0]["virtio"]["l1_clock_check_virtio"])' \
+		"$B/bench-peer/summary.json")" 1.006
+check "virtio: other figures kept" is "$(fig virtio_net_ratio value)" 1
+rm -f "$B"/bench-peer/round-*/kvm-qemu-virtio.log
+parse
+check "virtio: a failed L1 run fails the run" is "$RC" 1
+check "virtio: its figures are removed" is "$(fig peer_virtio_net_ratio value)" none
+check "virtio: the boot figure stays" is "$(fig peer_linux_boot_ratio reference)" 8440
+parse --parts bogus
+check "virtio: an unknown part is refused" is "$RC" 2
+B=$tmp/build
 
 # bench-peer-pack.sh: the base archive unchanged, then a gzip'd cpio with
 # the files under --dest.
