@@ -220,5 +220,5 @@ void vcpu_log_events(struct vcpu *v)
 	bool nmi = v->part->platform && platform_nmi(v, false);
 	pr_info("[%s] vCPU %u events: NMI pending %s, interrupt lookup %s, RFLAGS.IF %u; %s",
 		v->part->name, v->id, nmi ? "yes" : "no", v->irq_any ? "due" : "idle",
-		(unsigned int)((v->rflags >> 9) & 1), backend);
+		(v->rflags & RFLAGS_IF) ? 1u : 0u, backend);
 }

@@ -296,23 +296,22 @@ def lines(path):
         return []
     return [l.rstrip("\r\n").replace("\r", "") for l in open(path, errors="replace")]
 
-def bh_bench(path, part, key):
-    """KiB/s from '[PART] BULKHEAD-BENCH: KEY=N' in a Bulkhead log."""
-    pat = re.compile(r"^\[" + re.escape(part) + r"\] BULKHEAD-BENCH: " + key + r"=(\d+)$")
+def first_int(path, prefix, key):
+    """N from the first line 'PREFIX BULKHEAD-BENCH: KEY=N' (PREFIX a regex)."""
+    pat = re.compile("^" + prefix + r"BULKHEAD-BENCH: " + key + r"=(\d+)$")
     for l in lines(path):
         m = pat.match(l)
         if m:
             return int(m.group(1))
     return None
 
+def bh_bench(path, part, key):
+    """KiB/s from '[PART] BULKHEAD-BENCH: KEY=N' in a Bulkhead log."""
+    return first_int(path, r"\[" + re.escape(part) + r"\] ", key)
+
 def l2_bench(path, tag, key):
     """KiB/s from 'peer-l2 TAG T: BULKHEAD-BENCH: KEY=N' in an L1 log."""
-    pat = re.compile(r"^peer-l2 " + re.escape(tag) + r" [0-9.]+: BULKHEAD-BENCH: " + key + r"=(\d+)$")
-    for l in lines(path):
-        m = pat.match(l)
-        if m:
-            return int(m.group(1))
-    return None
+    return first_int(path, r"peer-l2 " + re.escape(tag) + r" [0-9.]+: ", key)
 
 def l1_span_ms(path, first, last):
     """ms of L1's clock between the first lines matching two patterns,
