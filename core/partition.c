@@ -407,6 +407,7 @@ void partition_stop(struct partition *p, bool failed, const char *fmt, ...)
 	partition_print_stats(p);
 	platform_print_stats(p);
 	consoles_input_stop(p);
+	__atomic_store_n(&p->stop_reported, true, __ATOMIC_RELEASE);
 }
 
 /* Zero one chunk of p's RAM. REP STOSQ: the chunk is 8-byte aligned and

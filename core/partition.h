@@ -53,6 +53,10 @@ struct partition {
 	char stop_reason[192];
 	int exit_code;
 	bool failed; /* stopped because it misbehaved, not because it asked */
+	/* Set last in partition_stop, after its log lines: STOPPED comes
+	 * first (so no vCPU runs on), and the run must not end in between,
+	 * or its last lines are lost (core/sched.c, any_alive). */
+	bool stop_reported;
 
 	struct manifest_entry cfg;
 	const void *image; /* the boot module (host memory), kept for restart */

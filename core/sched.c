@@ -740,10 +740,12 @@ static void idle(struct percpu *cpu, struct sched_cpu *sc)
 	cpu->need_resched = false;
 }
 
+/* A partition is gone once its stop is reported: another CPU may still be
+ * printing its last lines and statistics after setting it STOPPED. */
 static bool any_alive(void)
 {
 	for (unsigned int i = 0; i < nr_partitions; i++)
-		if (partitions[i].state != PART_STOPPED)
+		if (!__atomic_load_n(&partitions[i].stop_reported, __ATOMIC_ACQUIRE))
 			return true;
 	return false;
 }
