@@ -140,11 +140,12 @@ unit: deps-check $(UNIT_BINS)
 # ---------------------------------------------------------------------------
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -I. -DBULKHEAD_HOST -DBULKHEAD_FUZZ \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) tests/unit/support/host_log.c
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) tests/unit/support/host_log.c tests/fuzz/coverage-ignore.txt
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(PURE_SRCS) tests/unit/support/host_log.c -o $@
 
