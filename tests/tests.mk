@@ -168,6 +168,7 @@ test-scripts:
 # Boot times per path (scripts/bench.sh), exit costs (scripts/bench-exits.sh),
 # Linux boot to /init (scripts/bench-linux.sh), virtio throughput against
 # QEMU's own devices and the per-partition memory (scripts/bench-virtio.sh),
+# exits per MiB of virtio-blk and -net I/O (scripts/bench-io-exits.sh),
 # a bystander's share of a host CPU beside each attacker guest
 # (scripts/bench-isolation.sh, BENCH_ISOLATION_ARGS="--backends svm"),
 # fuzzer executions in BENCH_FUZZ_SECONDS per target (scripts/run-fuzz.sh);
@@ -179,6 +180,7 @@ bench: deps-check $(BUILD)/bulkhead.elf $(EFI_APP) $(REFKERNEL) guests linux-ima
 	scripts/bench-exits.sh --build $(BUILD) $(BENCH_EXITS_ARGS)
 	scripts/bench-linux.sh --build $(BUILD)
 	scripts/bench-virtio.sh --build $(BUILD) $(BENCH_VIRTIO_ARGS)
+	scripts/bench-io-exits.sh --build $(BUILD)
 	scripts/bench-isolation.sh --build $(BUILD) $(BENCH_ISOLATION_ARGS)
 	scripts/run-fuzz.sh $(BENCH_FUZZ_SECONDS) $(FUZZ_BINS)
 
