@@ -51,17 +51,17 @@
 #define TESTDEV_SCRATCH 0x0
 #define SCRATCH_MARK 0x61746b6eu /* "atkn" */
 #define LAPIC_TPR 0x80
-#define PEER_TIMEOUT_MS 5000    /* the bystander answers in its own slices */
-#define RX_QUIET_MS 300         /* how long a dropped frame is waited for */
-#define FLOOD_NS 1000000000ull  /* each flood, partition time */
+#define PEER_TIMEOUT_MS 5000   /* the bystander answers in its own slices */
+#define RX_QUIET_MS 300        /* how long a dropped frame is waited for */
+#define FLOOD_NS 1000000000ull /* each flood, partition time */
 #define FLOOD_ROUND_TIMEOUT_MS 20000
 #define SPOOF_FRAMES 32
-#define BIG_FRAME 70000u         /* more than NET_FRAME_MAX (65554) */
-#define RUNT_FRAME 10            /* shorter than an Ethernet header */
+#define BIG_FRAME 70000u /* more than NET_FRAME_MAX (65554) */
+#define RUNT_FRAME 10    /* shorter than an Ethernet header */
 #define GSO_FRAME 200
-#define CSUM_START_TCP 34        /* Ethernet + IPv4 header */
-#define CSUM_OFFSET_TCP 16       /* the TCP checksum field */
-#define RX_SMALL 8               /* below the 12-byte header */
+#define CSUM_START_TCP 34  /* Ethernet + IPv4 header */
+#define CSUM_OFFSET_TCP 16 /* the TCP checksum field */
+#define RX_SMALL 8         /* below the 12-byte header */
 #define POISON 0x5A
 
 static struct vnet net;
@@ -369,8 +369,9 @@ static void tx_frame_case(const char *name, uint64_t features, const struct vnet
 
 	if (!why) {
 		memcpy((void *)frame_buf, h, VNET_HDR_LEN);
-		vnet_frame(frame_buf + VNET_HDR_LEN, len > ETH_HLEN + PAY_LEN ? len : ETH_HLEN + PAY_LEN, peer,
-			   net.mac, type, op, 0);
+		vnet_frame(frame_buf + VNET_HDR_LEN,
+			   len > ETH_HLEN + PAY_LEN ? len : ETH_HLEN + PAY_LEN, peer, net.mac, type,
+			   op, 0);
 		set_desc(vnet_desc[VNET_TXQ], 0, (uintptr_t)frame_buf, VNET_HDR_LEN + len, 0, 0);
 		vnet_post(VNET_TXQ, 0);
 		why = expect_tx_dropped();
@@ -442,8 +443,7 @@ static void frame_attacks(void)
 	tx_frame_case("tx_gso_udp_not_offered", FEATURE(F_NET_CSUM) | FEATURE(F_NET_HOST_TSO4), &h,
 		      GSO_FRAME, ETHERTYPE_BAD, 0);
 	h.gso_type = VNET_GSO_TCPV4;
-	tx_frame_case("tx_gso_not_negotiated", FEATURE(F_NET_CSUM), &h, GSO_FRAME, ETHERTYPE_BAD,
-		      0);
+	tx_frame_case("tx_gso_not_negotiated", FEATURE(F_NET_CSUM), &h, GSO_FRAME, ETHERTYPE_BAD, 0);
 	h.gso_size = 0;
 	tx_frame_case("tx_gso_size_zero", FEATURE(F_NET_CSUM) | FEATURE(F_NET_HOST_TSO4), &h,
 		      GSO_FRAME, ETHERTYPE_BAD, 0);

@@ -31,7 +31,7 @@
 #define NETBY_SHARE_MIN_PERMILLE 400 /* the bound of docs/architecture.md */
 #define NETBY_BLOCKS_PER_CLOCK 16
 #define NETBY_MAX_NS 60000000000ull /* gives up waiting for OP_DONE */
-#define NETBY_FEATURES                                                               \
+#define NETBY_FEATURES                                                                       \
 	(FEATURE(F_NET_GUEST_CSUM) | FEATURE(F_NET_GUEST_TSO4) | FEATURE(F_NET_GUEST_TSO6) | \
 	 FEATURE(F_NET_GUEST_ECN))
 
@@ -96,8 +96,7 @@ static void handle_frame(struct vnet *n, struct counts *c, uint16_t id, uint32_t
 		uint8_t to[ETH_ALEN];
 		for (unsigned int i = 0; i < ETH_ALEN; i++)
 			to[i] = f[ETH_ALEN + i];
-		if (!vnet_send(n, to, NULL, OP_REPLY, get_le32(f + ETH_HLEN + PAY_SEQ),
-			       ETH_MIN_FRAME))
+		if (!vnet_send(n, to, NULL, OP_REPLY, get_le32(f + ETH_HLEN + PAY_SEQ), ETH_MIN_FRAME))
 			c->replies_dropped++;
 		break;
 	case OP_DONE:

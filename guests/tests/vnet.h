@@ -57,7 +57,7 @@ struct vnet_hdr {
 #define ETH_ALEN 6
 #define ETH_HLEN 14
 #define ETH_TYPE_OFF 12
-#define ETH_MIN_FRAME 60  /* without the FCS */
+#define ETH_MIN_FRAME 60 /* without the FCS */
 #define ETH_MAX_FRAME 1514
 #define ETHERTYPE_VNET 0x88B5 /* the guests' own frames */
 #define ETHERTYPE_BAD 0x88B6  /* frames that must never arrive */
@@ -176,8 +176,8 @@ static VNET_UNUSED bool vnet_discover(struct vnet *n)
 	for (unsigned int i = 0; i < ETH_ALEN; i++)
 		n->mac[i] = rd8(n->device_cfg, i);
 	n->dev.tsc_per_ms = calibrate_tsc();
-	rt_printf("MAC %02x:%02x:%02x:%02x:%02x:%02x\n", n->mac[0], n->mac[1], n->mac[2],
-		  n->mac[3], n->mac[4], n->mac[5]);
+	rt_printf("MAC %02x:%02x:%02x:%02x:%02x:%02x\n", n->mac[0], n->mac[1], n->mac[2], n->mac[3],
+		  n->mac[4], n->mac[5]);
 	return true;
 }
 
