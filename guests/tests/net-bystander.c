@@ -133,7 +133,7 @@ static void serve(struct vnet *n, struct counts *c)
 	while (vnet_next_used(VNET_TXQ, &e))
 		;
 	if (reposted)
-		notify_queue(&n->dev, VNET_RXQ);
+		vnet_notify_if_wanted(n, VNET_RXQ);
 }
 
 void guest_main(void)

@@ -46,6 +46,7 @@ struct vnet_hdr {
 	uint16_t num_buffers;
 } __attribute__((packed));
 
+#define USED_F_NO_NOTIFY 1 /* §2.7.8 */
 #define VNET_RXQ 0
 #define VNET_TXQ 1
 #define VNET_QMAX 256  /* the device's queue size (virtio_net.h) */
@@ -245,6 +246,17 @@ static VNET_UNUSED bool vnet_next_used(uint16_t q, struct virtq_used_elem *e)
 	e->len = vnet_used[q].ring[vnet_last_used[q] % vnet_qsize[q]].len;
 	vnet_last_used[q]++;
 	return true;
+}
+
+/* Notifies queue q unless the device said it does not need it (§2.7.10:
+ * VIRTQ_USED_F_NO_NOTIFY; this device clears it whenever it waits for
+ * buffers). Each notification is an exit, and the service pass it starts
+ * is this partition's time. */
+static VNET_UNUSED void vnet_notify_if_wanted(const struct vnet *n, uint16_t q)
+{
+	barrier();
+	if (!(vnet_used[q].flags & USED_F_NO_NOTIFY))
+		notify_queue(&n->dev, q);
 }
 
 /* Receive buffers 0..count-1, each VNET_BUF bytes the device writes. */
