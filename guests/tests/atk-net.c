@@ -231,8 +231,8 @@ static const char *expect_reset(uint16_t q)
 	return NULL;
 }
 
-/* A header, then one frame buffer at addr of len bytes (a valid frame to
- * the bystander if addr is frame_buf). */
+/* Chain 0: a 12-byte header, then the frame part at addr, len bytes (a
+ * frame of EtherType 0x88B6 in frame_buf, should the device send it). */
 static void tx_two_part(uint64_t addr, uint32_t len)
 {
 	for (unsigned int i = 0; i < VNET_HDR_LEN; i++)

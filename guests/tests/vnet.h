@@ -296,8 +296,9 @@ static VNET_UNUSED uint8_t vnet_op_of(const volatile uint8_t *f, uint32_t len)
 	return f[ETH_HLEN + PAY_OP];
 }
 
-/* Sends one frame with a zero header from transmit buffer `slot`'s turn;
- * false if every transmit buffer is still the device's. */
+/* Sends one frame (a zero header, then len bytes from src, or this
+ * device's MAC if src is NULL) from the next of the VNET_TXBUFS transmit
+ * buffers; false if they are all still the device's. */
 static VNET_UNUSED bool vnet_send(const struct vnet *n, const uint8_t *dst, const uint8_t *src,
 				  uint8_t op, uint32_t seq, unsigned int len)
 {
