@@ -449,7 +449,7 @@ static void rx_ready(const char *name, uint16_t head)
 	rt_printf("rx ready: %s\n", name);
 }
 
-/* A valid receive buffer gets the typed line: proves input arrives at all
+/* A valid receive buffer gets the typed byte: proves input arrives at all
  * (on Bochs nothing is typed, and the receive cases are not run). */
 static void case_rx_baseline(void)
 {
@@ -471,7 +471,7 @@ static void case_rx_baseline(void)
 		}
 	}
 	if (!why && (vc_used[VC_RXQ].ring[0].len == 0 || rx_buf[0][0] != 'x')) {
-		rt_snprintf(why_buf, sizeof(why_buf), "received %u bytes starting 0x%x, want \"x...\"",
+		rt_snprintf(why_buf, sizeof(why_buf), "received %u bytes starting 0x%x, want \"x\"",
 			    vc_used[VC_RXQ].ring[0].len, rx_buf[0][0]);
 		why = why_buf;
 	}
