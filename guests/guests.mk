@@ -58,7 +58,7 @@ GUESTS64 := hello-long cpuid msr pio mmio exceptions interrupts virt-insn bad-gp
 	secret-writer secret-scanner dr-writer dr-reader user-hypercall cr4-hidden cr-rules cpu-conform apic-conform ap-longmode exc-loop tlb-tag tlb-tag2 tlb-tag3 bench-cpuid bench-pio bench-hypercall bench-loop \
 	bystander atk-hog atk-restart atk-console atk-pause-icr lc-race \
 	atk-ipi atk-entry atk-user atk-insn atk-storm atk-mmio-odd atk-strio-out atk-strio-in atk-hlt-cli \
-	atk-straddle-ram atk-straddle-mmio atk-fetch-mmio atk-mmio-fxsave atk-cr0 atk-virtio atk-pveoi atk-x2apic atk-blk atk-blk-flood atk-net net-bystander \
+	atk-straddle-ram atk-straddle-mmio atk-fetch-mmio atk-mmio-fxsave atk-cr0 atk-virtio atk-pveoi atk-x2apic atk-blk atk-blk-flood atk-net net-bystander atk-vcons \
 	atk-fpu atk-fpu2 atk-debug atk-nmi atk-msr
 GUESTS32 := hello-prot pio32 exceptions32
 GUESTS16 := hello-real

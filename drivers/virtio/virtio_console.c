@@ -120,18 +120,30 @@ static void process_receive(struct virtio_console *c, struct virtq *vq)
 	virtio_pci_queue_done(&c->vp, VIRTIO_CONSOLE_RX_QUEUE);
 }
 
+/* At most VIRTIO_CONSOLE_TX_BUDGET bytes of one chain are printed: the
+ * budget bounds a service run between chains, and one chain may span the
+ * partition's whole RAM (64 MiB would keep the host CPU for seconds). */
 static uint64_t drain_transmit(struct virtio_console *c, const struct virtq *vq,
 			       const struct virtq_chain *ch)
 {
 	uint8_t buf[VIRTIO_CONSOLE_COPY_CHUNK];
-	uint64_t off = 0;
+	uint64_t off = 0, max = MIN(ch->readable_len, (uint64_t)VIRTIO_CONSOLE_TX_BUDGET);
 
-	while (off < ch->readable_len) {
-		uint64_t n = virtq_chain_read(vq, ch, off, buf, sizeof(buf));
+	while (off < max) {
+		uint64_t n = virtq_chain_read(vq, ch, off, buf, MIN(sizeof(buf), max - off));
 		if (!n)
 			break;
 		c->output(c->output_ctx, buf, (size_t)n);
 		off += n;
+	}
+	if (ch->readable_len > max) {
+		c->tx_discarded += ch->readable_len - max;
+		if (!c->warned_long_chain) {
+			c->warned_long_chain = true;
+			pr_warn("[%s] virtio-console: transmitq chain of %llu bytes; only the first %u printed",
+				owner_of(c), (unsigned long long)ch->readable_len,
+				VIRTIO_CONSOLE_TX_BUDGET);
+		}
 	}
 	return off;
 }

@@ -31,7 +31,8 @@
 #define VIRTIO_CONSOLE_CFG_SIZE 8
 /* Host -> guest bytes waiting for receive buffers (power of two). */
 #define VIRTIO_CONSOLE_RX_RING 4096
-/* Guest bytes handled per process() call before yielding the CPU. */
+/* Guest bytes handled per process() call before yielding the CPU; also the
+ * most printed of one transmit chain (the rest is discarded, counted). */
 #define VIRTIO_CONSOLE_TX_BUDGET 65536
 
 typedef void (*virtio_console_output_fn)(void *ctx, const uint8_t *buf, size_t len);
@@ -49,8 +50,10 @@ struct virtio_console {
 	uint8_t rx[VIRTIO_CONSOLE_RX_RING];
 	struct virtq_chain chain; /* scratch for process() (serialized) */
 	bool warned_direction;
-	/* Statistics. */
-	uint64_t tx_bytes, rx_bytes, input_refused;
+	bool warned_long_chain;
+	/* Statistics. tx_discarded: transmit bytes past the first
+	 * VIRTIO_CONSOLE_TX_BUDGET of a chain, not printed. */
+	uint64_t tx_bytes, rx_bytes, input_refused, tx_discarded;
 };
 
 /* base: owner, mem, msi, intx, kick as for every virtio device (ops, dev

@@ -315,3 +315,32 @@ Test(virtio_console, malformed_transmit_chain_needs_reset)
 			"[t] virtio-console: transmitq: buffer outside guest RAM or empty; device needs reset"));
 	cr_assert_eq(out_len, 0);
 }
+
+/* One readable chain longer than the budget (atk-vcons): only the first
+ * VIRTIO_CONSOLE_TX_BUDGET bytes are printed, the rest counted; the chain
+ * is returned and the device keeps running. */
+Test(virtio_console, long_chain_capped)
+{
+	static uint8_t blob[VIRTIO_CONSOLE_TX_BUDGET + 4096];
+	struct vdrv_seg seg = { .data = blob, .len = sizeof(blob) };
+	uint32_t id, len;
+
+	up();
+	memset(blob, 'a', sizeof(blob));
+	uint16_t head = vdrv_add(&drv, TXQ, &seg, 1);
+	vdrv_kick(&drv, TXQ);
+	virtio_pci_service(&con.vp);
+	cr_assert_eq(out_len, VIRTIO_CONSOLE_TX_BUDGET);
+	cr_assert_eq(con.tx_discarded, 4096);
+	cr_assert(vdrv_get_used(&drv, TXQ, &id, &len));
+	cr_assert_eq(id, head);
+	cr_assert_eq(len, 0);
+	cr_assert(virtio_pci_running(&con.vp));
+	cr_assert(host_log_contains("[t] virtio-console: transmitq chain of 69632 bytes; only the first "
+				    "65536 printed"));
+	vdrv_add(&drv, TXQ, &seg, 1);
+	vdrv_kick(&drv, TXQ);
+	virtio_pci_service(&con.vp);
+	cr_assert_eq(con.tx_discarded, 8192);
+	cr_assert_eq(host_log_count(), 1, "warned once");
+}
