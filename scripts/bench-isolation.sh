@@ -5,7 +5,8 @@
 # that CPU, for each attacker of tests/integration/isolation-share-*.test
 # (a plain CPU hog, a restart loop with mem=256M, a console flood, a PAUSE
 # loop writing the local APIC's ICR, a virtio-blk write flood; atk-net's
-# hostile virtio-net and its floods, tests/integration/isolation-net-*.test),
+# hostile virtio-net and its floods, tests/integration/isolation-net-*.test;
+# atk-vcons' virtio-console flood, isolation-vcons-*.test),
 # and of the adversarial suite
 # (tests/integration/adversarial-*.test: every hostile guest at once, the
 # bystander beside atk-storm's interrupt storms), on SVM (QEMU under -icount) and VMX
@@ -36,12 +37,13 @@ while [ $# -gt 0 ]; do
 done
 case "$BUILD" in /*) ;; *) BUILD=$repo/$BUILD ;; esac
 
-ATTACKERS="hog restart console pause-icr blk-flood net adversarial"
+ATTACKERS="hog restart console pause-icr blk-flood net vcons adversarial"
 # The test an attacker's share comes from.
 test_name() {
 	case "$1" in
 	adversarial) echo "adversarial-$2" ;;
 	net) echo "isolation-net-$2" ;;
+	vcons) echo "isolation-vcons-$2" ;;
 	*) echo "isolation-share-$1-$2" ;;
 	esac
 }
