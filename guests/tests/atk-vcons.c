@@ -50,7 +50,7 @@
 #define SCRATCH_MARK 0x61746b63u /* "atkc" */
 #define LAPIC_TPR 0x80
 #define CASE_TIMEOUT_MS 5000
-#define INPUT_TIMEOUT_MS 20000  /* the host types once the ready line is out */
+#define INPUT_TIMEOUT_MS 20000 /* the host types once the ready line is out */
 #define FIRST_INPUT_TIMEOUT_MS 20000
 #define FLOOD_NS 1500000000ull /* partition time: past the bystander's 1 s */
 #define FLOOD_LINE 100         /* bytes per flood line, newline included */
