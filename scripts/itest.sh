@@ -64,7 +64,8 @@
 #                                       otherwise the host's wall clock alone (QEMU paths)
 # * send: ERE => TEXT                   type TEXT (printf %b escapes: \r, \x01) on the
 #                                       serial port once a line matches ERE; sends
-#                                       fire in order (QEMU paths only)
+#                                       fire in order (QEMU and Bochs paths; Bochs
+#                                       through scripts/serial-relay.py)
 #   timeout: SECONDS                    hard limit (default 30; OVMF paths 60, Bochs 120)
 #   modules-from: FILE                  modules from a list of "<image relative to
 #                                       BUILD/guests> <manifest>" lines ('#' comments)

@@ -22,8 +22,8 @@
  *     with the focus on this partition's hvc0): a read-only one is
  *     returned empty (used length 0) and the input waits for the next; one
  *     beyond RAM, on the local APIC or on the BAR breaks the ring
- *     (NEEDS_RESET) when input arrives for it. Without host input (Bochs:
- *     the test harness cannot type there) these are reported as not run;
+ *     (NEEDS_RESET) when input arrives for it. Without host input (a run
+ *     by hand that types nothing) these are reported as not run;
  *   - a valid chain of 60 MiB: its first 64 KiB (VIRTIO_CONSOLE_TX_BUDGET)
  *     are printed, the rest discarded and counted, one warning;
  *   - a flood: full rings of valid output lines, one notification per
@@ -415,7 +415,7 @@ static void rx_ready(const char *name, uint16_t head)
 }
 
 /* A valid receive buffer gets the typed byte: proves input arrives at all
- * (on Bochs nothing is typed, and the receive cases are not run). */
+ * (if nothing is typed, the receive cases are not run). */
 static void case_rx_baseline(void)
 {
 	static char why_buf[96];
