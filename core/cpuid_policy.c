@@ -55,7 +55,7 @@
 
 /* Leaf 7 subleaf 0 EBX */
 #define L7_EBX_FSGSBASE BIT(0)
-#define L7_EBX_TSC_ADJUST BIT(1) /* core/msr.c: reads 0, takes only 0 */
+#define L7_EBX_TSC_ADJUST BIT(1) /* core/msr.c: reads 0, takes only 0; always offered */
 #define L7_EBX_BMI1 BIT(3)
 #define L7_EBX_HLE BIT(4)
 #define L7_EBX_FDP_EXCPTN_ONLY BIT(6)
@@ -437,6 +437,17 @@ void cpuid_policy_apply(const struct cpuid_policy *p, uint32_t leaf, uint32_t su
 	switch (leaf) {
 	case 1:
 		leaf1(p, r);
+		break;
+	case 7:
+		/* IA32_TSC_ADJUST is core/msr.c's, whatever the host has (as
+		 * KVM offers it). With an invariant TSC it tells Linux (>= 5.17,
+		 * check_system_tsc_reliable) that nothing can change the TSC
+		 * behind its back, so it keeps no clocksource watchdog on it:
+		 * on a busy host the watchdog's reads of the ACPI PM timer (an
+		 * exit each) came late, it called the TSC unstable and moved
+		 * the guest's clock to port reads, an exit per timestamp. */
+		if (subleaf == 0)
+			r->ebx |= L7_EBX_TSC_ADJUST;
 		break;
 	case 0x80000007:
 		r->edx |= LX7_EDX_TSC_INVARIANT;

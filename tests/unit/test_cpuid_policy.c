@@ -525,6 +525,10 @@ Test(cpuid_models, qemu64)
 	cr_assert_eq(r.ecx, 0x61u, "LAHF, ABM, SSE4A; SVM hidden: %#x", r.ecx);
 	cr_assert(r.edx & LX1_EDX_LM);
 	cr_assert(guest(0x80000007, 0).edx & (1u << 8), "invariant TSC");
+	/* qemu64 has no TSC_ADJUST; the emulated one is offered, so that
+	 * Linux trusts the invariant TSC without a watchdog. */
+	cr_assert(guest(7, 0).ebx & (1u << 1), "TSC_ADJUST: %#x", guest(7, 0).ebx);
+	cr_assert_not(guest(7, 1).ebx & (1u << 1), "only subleaf 0");
 	assert_zero(guest(0x8000000a, 0), "SVM leaf");
 	cr_assert_eq(mt.cr4_allowed & T_CR4_SMEP, 0, "no SMEP on qemu64");
 	cr_assert(mt.cr4_allowed & T_CR4_PAE);
