@@ -326,3 +326,106 @@ Test(fake_sched, device_service_time_is_charged_to_the_partition_that_asks)
 	cr_assert_geq(flood, (uint64_t)f.passes * ns_to_tsc(FLOOD_PASS_NS),
 		      "%u passes, but the flood's vCPU was charged %lu cycles", f.passes, flood);
 }
+
+/* ---- deferred kicks: a notification's task waits for the next exit ---------- */
+
+#define NOTIFY_PORT 0x6000
+#define AFTER_NOTIFY_STEPS 4
+
+/* A device whose notification register kicks its task, deferred or not;
+ * the task notes when it ran. */
+struct notified {
+	struct service_task task;
+	struct vcpu *guest;
+	bool deferred;
+	uint64_t kick_tsc, run_tsc;
+	uint64_t exits_at_run; /* the guest's CPUID exits before the task ran */
+	unsigned int runs;
+};
+
+static int notify_write(void *dev, uint64_t off, unsigned int size, uint64_t val)
+{
+	struct notified *n = dev;
+	(void)off, (void)size, (void)val;
+	n->kick_tsc = fake_tsc();
+	if (n->deferred)
+		sched_service_kick_deferred(&n->task);
+	else
+		sched_service_kick(&n->task);
+	return IOBUS_OK;
+}
+
+static void notified_run(void *ctx)
+{
+	struct notified *n = ctx;
+	n->runs++;
+	n->run_tsc = fake_tsc();
+	n->exits_at_run = n->guest->stats.count[EXIT_CPUID];
+}
+
+/* One notification (an OUT), then CPUIDs of step_ns each, then stop. */
+static struct partition *notifier(struct notified *n, bool deferred, bool fast, uint64_t step_ns)
+{
+	fake_arch_init(1);
+	struct partition *p = make("name=notifier mem=2M mode=prot");
+	*n = (struct notified){ .task = { .name = "dev", .part = p, .run = notified_run },
+				.guest = p->vcpu[0],
+				.deferred = deferred };
+	n->task.ctx = n;
+	cr_assert(iobus_add_pio(&p->bus, NOTIFY_PORT, 1, NULL, notify_write, n, "notify"));
+	fake_vcpu_of(p->vcpu[0])->fast_path = fast;
+	fake_push_io(p->vcpu[0], NOTIFY_PORT, 1, false, 1)->ns = 1000;
+	script_cpuids(p->vcpu[0], AFTER_NOTIFY_STEPS, step_ns);
+	fake_push_hypercall(p->vcpu[0], 0, HC_PARTITION_STOP, 0, 0);
+	return p;
+}
+
+Test(fake_sched, a_kick_runs_its_task_right_after_the_exit_that_made_it)
+{
+	struct notified n;
+	struct partition *p = notifier(&n, false, true, 1000);
+	sched_run();
+	cr_assert_eq(p->state, PART_STOPPED);
+	cr_assert_eq(n.runs, 1);
+	cr_assert_eq(n.exits_at_run, 0, "ran after %lu more exits", n.exits_at_run);
+}
+
+/* On either exit path (the backend's fast loop or run_exits), the task
+ * waits for exactly one more exit of the guest, then runs. */
+static void check_next_exit(bool fast)
+{
+	struct notified n;
+	struct partition *p = notifier(&n, true, fast, 1000);
+	sched_run();
+	cr_assert_eq(p->state, PART_STOPPED);
+	cr_assert_eq(n.runs, 1);
+	cr_assert_eq(n.exits_at_run, 1, "ran after %lu more exits (fast path %d)", n.exits_at_run,
+		     fast);
+	cr_assert_eq(this_cpu()->defer_end_tsc, 0, "a deferral outlived its task");
+}
+
+Test(fake_sched, a_deferred_kick_runs_at_the_next_exit_fast_path)
+{
+	check_next_exit(true);
+}
+
+Test(fake_sched, a_deferred_kick_runs_at_the_next_exit_slow_path)
+{
+	check_next_exit(false);
+}
+
+/* A guest that does not exit again for long (each step 5 ms) gets its
+ * task run when the host timer ends the wait, SCHED_DEFER_NS after the
+ * notification. */
+Test(fake_sched, a_deferred_kick_waits_at_most_sched_defer_ns)
+{
+	struct notified n;
+	struct partition *p = notifier(&n, true, true, 5000000);
+	sched_run();
+	cr_assert_eq(p->state, PART_STOPPED);
+	cr_assert_eq(n.runs, 1);
+	cr_assert_eq(n.exits_at_run, 0, "the task waited for a CPUID exit");
+	uint64_t waited = n.run_tsc - n.kick_tsc;
+	cr_assert_geq(waited, ns_to_tsc(SCHED_DEFER_NS) - 1, "ran after %lu cycles", waited);
+	cr_assert_leq(waited, ns_to_tsc(2 * SCHED_DEFER_NS), "ran after %lu cycles", waited);
+}
