@@ -312,44 +312,20 @@ static const char *poison_kept(const struct vdev *d)
 	return io_buf_is(POISON, sizeof(io_buf)) ? NULL : "the read's buffer changed";
 }
 
-/* The local APIC registers a stray 512-byte write at its base would hit. */
-static const unsigned int lapic_regs[] = { LAPIC_ID,       LAPIC_TPR,       LAPIC_LDR,
-					   LAPIC_SVR,      LAPIC_LVT_TIMER, LAPIC_TIMER_INIT,
-					   LAPIC_TIMER_DIV };
-static uint32_t lapic_saved[ARRAY_SIZE(lapic_regs)];
+/* The local APIC registers and the test device's scratch register, which
+ * a stray device write would change (atk-witness.h), as place checks. */
+#include "atk-witness.h"
 
-static void lapic_save(void)
+static const char *lapic_unchanged_for(const struct vdev *d)
 {
-	for (unsigned int i = 0; i < ARRAY_SIZE(lapic_regs); i++)
-		lapic_saved[i] = lapic_rd(lapic_regs[i]);
+	(void)d;
+	return lapic_unchanged();
 }
 
-static const char *lapic_unchanged(const struct vdev *d)
+static const char *scratch_unchanged_for(const struct vdev *d)
 {
-	static char why[80];
-
 	(void)d;
-	for (unsigned int i = 0; i < ARRAY_SIZE(lapic_regs); i++) {
-		uint32_t v = lapic_rd(lapic_regs[i]);
-		if (v != lapic_saved[i]) {
-			rt_snprintf(why, sizeof(why), "LAPIC register 0x%x is 0x%x, was 0x%x",
-				    lapic_regs[i], v, lapic_saved[i]);
-			return why;
-		}
-	}
-	return NULL;
-}
-
-static const char *scratch_unchanged(const struct vdev *d)
-{
-	static char why[64];
-	uint32_t v = mmio_rd32(TESTDEV_MMIO + TESTDEV_SCRATCH);
-
-	(void)d;
-	if (v == SCRATCH_MARK)
-		return NULL;
-	rt_snprintf(why, sizeof(why), "test device scratch 0x%x, was 0x%x", v, SCRATCH_MARK);
-	return why;
+	return scratch_unchanged();
 }
 
 /* ---- the cases --------------------------------------------------------------- */
@@ -422,8 +398,8 @@ static uint64_t place_addr(enum place p, unsigned int lapic_off)
 
 static const char *(*const place_check[])(const struct vdev *) = {
 	[BEYOND_RAM] = NULL,
-	[ON_LAPIC] = lapic_unchanged,
-	[ON_TESTDEV] = scratch_unchanged,
+	[ON_LAPIC] = lapic_unchanged_for,
+	[ON_TESTDEV] = scratch_unchanged_for,
 	[ON_OWN_BAR] = NULL,
 };
 
@@ -486,7 +462,7 @@ static void indirect_attacks(const struct vdev *d)
 	if (!why)
 		why = expect_reset(d);
 	if (!why)
-		why = lapic_unchanged(d);
+		why = lapic_unchanged();
 	rt_check("indirect_table_on_lapic", !why, "%s", why);
 
 	c = read_chain(0, SECTOR_SIZE);
@@ -495,7 +471,7 @@ static void indirect_attacks(const struct vdev *d)
 	if (!why)
 		why = expect_reset(d);
 	if (!why)
-		why = scratch_unchanged(d);
+		why = scratch_unchanged();
 	rt_check("indirect_data_on_device_mmio", !why, "%s", why);
 
 	fill_io_buf(POISON);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* atk-witness.h: what a hostile virtio guest checks after each case (atk-net.c,
- * atk-vcons.c): the local APIC registers a stray device write at its base
- * would hit, and the test device's scratch register, which the guest sets to
- * its SCRATCH_MARK before the cases. Included after virtio-hostile.c
- * (lapic_rd, mmio_rd32) with SCRATCH_MARK and TESTDEV_SCRATCH defined. */
+/* atk-witness.h: what a hostile virtio guest checks after each case
+ * (atk-blk.c, atk-net.c, atk-vcons.c): the local APIC registers a stray
+ * device write at its base would hit, and the test device's scratch
+ * register, which the guest sets to its SCRATCH_MARK before the cases.
+ * Included after virtio-hostile.c (lapic_rd, mmio_rd32) with SCRATCH_MARK
+ * and TESTDEV_SCRATCH defined. */
 #ifndef ATK_WITNESS_H
 #define ATK_WITNESS_H
 
