@@ -794,10 +794,7 @@ static enum exit_action run_exits(struct vcpu *v, unsigned int max_exits)
 				return EXIT_ACTION_YIELD; /* INIT: back to wait-for-SIPI */
 		}
 		max_exits--; /* the exit that returns here */
-		/* A kick an earlier exit deferred (sched_service_kick_deferred):
-		 * this next exit comes here, and then the task runs. */
-		bool deferred = this_cpu()->defer_end_tsc != 0;
-		v->fast_budget = unlikely(traced || deferred) ? 0 : max_exits;
+		v->fast_budget = unlikely(traced) ? 0 : max_exits;
 		run(v);
 		if (likely(!traced))
 			max_exits = v->fast_budget; /* less what the fast path took */
@@ -812,7 +809,7 @@ static enum exit_action run_exits(struct vcpu *v, unsigned int max_exits)
 			return a;
 		/* A service task queued with no idle CPU to take it, or a vCPU
 		 * here woken by this exit: give up the CPU now. */
-		if (unlikely(deferred || sched_should_yield()))
+		if (unlikely(sched_should_yield()))
 			return EXIT_ACTION_YIELD;
 	}
 	return EXIT_ACTION_RESUME;

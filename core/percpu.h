@@ -32,11 +32,7 @@ struct percpu {
 	volatile bool need_resched;
 	struct vcpu *fpu_owner; /* whose x87/SSE state is in this CPU's registers */
 	uint64_t slice_end_tsc; /* current vCPU's time slice ends (UINT64_MAX: no limit) */
-	/* A service task a vCPU's exit queued here waits for that vCPU's next
-	 * exit, or at the latest for this TSC (sched_service_kick_deferred);
-	 * 0: none. This CPU only. */
-	uint64_t defer_end_tsc;
-	uint64_t spec_ctrl; /* what IA32_SPEC_CTRL holds now (0 = the hypervisor's own) */
+	uint64_t spec_ctrl;     /* what IA32_SPEC_CTRL holds now (0 = the hypervisor's own) */
 	/* The partition whose vCPU ran here last: a different one next
 	 * means a partition switch (IBPB, arch/x86/cpu/spec.h). */
 	const struct partition *last_part;

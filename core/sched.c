@@ -233,8 +233,6 @@ static void recompute_deadline(struct percpu *cpu)
 static void arm_host_timer(struct percpu *cpu)
 {
 	uint64_t t = MIN(sched_cpus[cpu->id].deadline_tsc, cpu->slice_end_tsc);
-	if (cpu->defer_end_tsc)
-		t = MIN(t, cpu->defer_end_tsc);
 	if (t == UINT64_MAX) {
 		if (host_timer_armed() != HOST_TIMER_OFF)
 			host_timer_arm(HOST_TIMER_OFF);
@@ -382,15 +380,14 @@ static struct percpu *service_cpu(const struct partition *p)
 	return p->vcpu[0]->home;
 }
 
-static bool claim_task(struct service_task *t)
+void sched_service_kick(struct service_task *t)
 {
 	uint32_t expected = 0;
-	return __atomic_compare_exchange_n(&t->queued, &expected, 1, false, __ATOMIC_SEQ_CST,
-					   __ATOMIC_SEQ_CST);
-}
-
-static void enqueue_task(struct sched_cpu *sc, struct service_task *t)
-{
+	if (!__atomic_compare_exchange_n(&t->queued, &expected, 1, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
+		return; /* already queued */
+	struct percpu *c = service_cpu(t->part);
+	struct sched_cpu *sc = &sched_cpus[c->id];
 	spin_lock(&sc->service_lock);
 	t->next = NULL;
 	if (sc->service_tail)
@@ -399,15 +396,6 @@ static void enqueue_task(struct sched_cpu *sc, struct service_task *t)
 		sc->service_head = t;
 	sc->service_tail = t;
 	spin_unlock(&sc->service_lock);
-}
-
-void sched_service_kick(struct service_task *t)
-{
-	if (!claim_task(t))
-		return; /* already queued */
-	struct percpu *c = service_cpu(t->part);
-	struct sched_cpu *sc = &sched_cpus[c->id];
-	enqueue_task(sc, t);
 	/* A vCPU of the task's partition running there gives its exit over to
 	 * the task at once (in its own slice); another partition's vCPU keeps
 	 * its slice (sched_host_interrupt ends it if it was unbounded); an
@@ -425,37 +413,6 @@ void sched_service_kick(struct service_task *t)
 		c->slice_end_tsc = rdtsc() + ns_to_tsc(SCHED_SLICE_NS);
 		arm_host_timer(c);
 	}
-}
-
-void sched_service_kick_deferred(struct service_task *t)
-{
-	struct percpu *c = this_cpu();
-	struct vcpu *cur = c->current;
-	if (!cur || cur->part != t->part || sched_cpus[c->id].in_services ||
-	    service_cpu(t->part) != c) {
-		sched_service_kick(t);
-		return;
-	}
-	if (!claim_task(t))
-		return; /* already queued */
-	enqueue_task(&sched_cpus[c->id], t);
-	/* The exit path's fast loop hands the next exit to run_exits, which
-	 * then gives the slice loop the task (core/exits.c). */
-	cur->fast_budget = MIN(cur->fast_budget, 1);
-	if (!c->defer_end_tsc) {
-		c->defer_end_tsc = rdtsc() + ns_to_tsc(SCHED_DEFER_NS);
-		arm_host_timer(c);
-	}
-}
-
-/* The deferred kicks here are being served (or the vCPU that waited for
- * them leaves the CPU): no timer needed for them any more. */
-static void end_deferral(struct percpu *cpu)
-{
-	if (!cpu->defer_end_tsc)
-		return;
-	cpu->defer_end_tsc = 0;
-	arm_host_timer(cpu);
 }
 
 /* Unlinks from sc's queue, under its lock, the tasks of p (of_p) or those
@@ -505,7 +462,6 @@ static bool services_due(struct sched_cpu *sc, const struct partition *p)
 static void run_services_of(struct sched_cpu *sc, struct partition *p)
 {
 	struct service_task *t = unlink_services(sc, p, true);
-	end_deferral(this_cpu());
 	sc->in_services = true;
 	while (t) {
 		struct service_task *next = t->next;
@@ -744,7 +700,6 @@ static void run_slice(struct percpu *cpu, struct sched_cpu *sc, struct vcpu *v, 
 			break;
 		run_services_of(sc, v->part);
 	}
-	end_deferral(cpu); /* what it deferred runs in its partition's next turn */
 	uint64_t end = rdtsc();
 	v->run_tsc += end - start;
 	if (contended && end > cpu->slice_end_tsc)

@@ -37,22 +37,6 @@ struct service_task {
  * any CPU, with or without a partition lock held. */
 void sched_service_kick(struct service_task *t);
 
-/* At most this long a deferred kick waits for its vCPU's next exit. A
- * Linux sender under QEMU TCG exits again within it nearly always; 100 us
- * let the host timer end most waits, an exit more per notification
- * (docs/benchmarks.md, "Deferred notifications"). */
-#define SCHED_DEFER_NS 500000ULL
-
-/* A kick made by the exit of a vCPU of t's partition running here (a
- * virtio notification): t is queued here, but the vCPU goes on, and the
- * task runs at its next exit, or when the host timer ends the wait
- * SCHED_DEFER_NS later. So the notification's exit costs no switch to the
- * device and back, and what the guest queues until its next exit, which
- * usually comes soon (a timer write, a context switch, HLT), is served in
- * one pass, with the queue's notifications still off. Any other caller
- * gets sched_service_kick. */
-void sched_service_kick_deferred(struct service_task *t);
-
 /* Called after every exit: should this vCPU make room now (a service task
  * was queued on this CPU, or a vCPU here was just woken)? */
 static inline bool sched_should_yield(void)

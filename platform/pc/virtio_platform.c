@@ -257,7 +257,7 @@ static void transport_kick(void *ctx, struct virtio_pci *vp)
 {
 	struct vdev_slot *s = ctx;
 	(void)vp;
-	sched_service_kick_deferred(&s->task);
+	sched_service_kick(&s->task);
 }
 
 static struct vdev_slot *new_slot(struct partition *p, struct virtio_devices *vd,
