@@ -174,7 +174,6 @@ static bool needs_reset(void)
 static const char *expect_reset(uint16_t q)
 {
 	static char why[112];
-	uint8_t isr;
 
 	if (!wait_until(needs_reset, PEER_TIMEOUT_MS)) {
 		rt_snprintf(why, sizeof(why),
@@ -182,18 +181,7 @@ static const char *expect_reset(uint16_t q)
 			    PEER_TIMEOUT_MS, status(&net.dev), vnet_used[q].idx);
 		return why;
 	}
-	if (vnet_used[q].idx != 0) {
-		rt_snprintf(why, sizeof(why), "NEEDS_RESET, but queue %u used idx %u", q,
-			    vnet_used[q].idx);
-		return why;
-	}
-	isr = read_isr(&net.dev);
-	if (!(isr & ISR_CONFIG)) {
-		rt_snprintf(why, sizeof(why),
-			    "NEEDS_RESET without a configuration interrupt (ISR 0x%x)", isr);
-		return why;
-	}
-	return NULL;
+	return reset_witnessed(q, vnet_used[q].idx, read_isr(&net.dev));
 }
 
 /* Chain 0: a 12-byte header, then the frame part at addr, len bytes (a

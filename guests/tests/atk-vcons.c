@@ -215,7 +215,6 @@ static const char *expect_reset(uint16_t q, uint64_t ms)
 {
 	static char why[112];
 	uint64_t end = deadline(&con, ms);
-	uint8_t isr;
 
 	while (!needs_reset()) {
 		if (rdtsc() > end) {
@@ -226,18 +225,7 @@ static const char *expect_reset(uint16_t q, uint64_t ms)
 		}
 		rt_hc_yield();
 	}
-	if (vc_used[q].idx != 0) {
-		rt_snprintf(why, sizeof(why), "NEEDS_RESET, but queue %u used idx %u", q,
-			    vc_used[q].idx);
-		return why;
-	}
-	isr = read_isr(&con);
-	if (!(isr & ISR_CONFIG)) {
-		rt_snprintf(why, sizeof(why),
-			    "NEEDS_RESET without a configuration interrupt (ISR 0x%x)", isr);
-		return why;
-	}
-	return NULL;
+	return reset_witnessed(q, vc_used[q].idx, read_isr(&con));
 }
 
 /* ---- transmit: a broken ring ------------------------------------------------ */

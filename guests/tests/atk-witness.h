@@ -2,9 +2,10 @@
 /* atk-witness.h: what a hostile virtio guest checks after each case
  * (atk-blk.c, atk-net.c, atk-vcons.c): the local APIC registers a stray
  * device write at its base would hit, and the test device's scratch
- * register, which the guest sets to its SCRATCH_MARK before the cases.
- * Included after virtio-hostile.c (lapic_rd, mmio_rd32) with SCRATCH_MARK
- * and TESTDEV_SCRATCH defined. */
+ * register, which the guest sets to its SCRATCH_MARK before the cases;
+ * and what a broken ring's DEVICE_NEEDS_RESET must come with. Included
+ * after virtio-hostile.c (lapic_rd, mmio_rd32, ISR_CONFIG) with
+ * SCRATCH_MARK and TESTDEV_SCRATCH defined. */
 #ifndef ATK_WITNESS_H
 #define ATK_WITNESS_H
 
@@ -43,6 +44,25 @@ static const char *scratch_unchanged(void)
 		return NULL;
 	rt_snprintf(why, sizeof(why), "test device scratch 0x%x, was 0x%x", v, SCRATCH_MARK);
 	return why;
+}
+
+/* After DEVICE_NEEDS_RESET: nothing on queue q completed (its used index
+ * still 0) and the configuration interrupt came (virtio 1.2 §2.1.2; ISR
+ * bit 1 without MSI-X). */
+static inline const char *reset_witnessed(uint16_t q, uint16_t used_idx, uint8_t isr)
+{
+	static char why[80];
+
+	if (used_idx != 0) {
+		rt_snprintf(why, sizeof(why), "NEEDS_RESET, but queue %u used idx %u", q, used_idx);
+		return why;
+	}
+	if (!(isr & ISR_CONFIG)) {
+		rt_snprintf(why, sizeof(why),
+			    "NEEDS_RESET without a configuration interrupt (ISR 0x%x)", isr);
+		return why;
+	}
+	return NULL;
 }
 
 #endif
