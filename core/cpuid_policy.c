@@ -440,8 +440,8 @@ void cpuid_policy_apply(const struct cpuid_policy *p, uint32_t leaf, uint32_t su
 		break;
 	case 7:
 		/* IA32_TSC_ADJUST is core/msr.c's, whatever the host has (as
-		 * KVM offers it). With an invariant TSC it tells Linux (>= 5.17,
-		 * check_system_tsc_reliable) that nothing can change the TSC
+		 * KVM offers it). With an invariant TSC it tells Linux (6.1, Debian
+		 * 12's: check_system_tsc_reliable) that nothing can change the TSC
 		 * behind its back, so it keeps no clocksource watchdog on it:
 		 * on a busy host the watchdog's reads of the ACPI PM timer (an
 		 * exit each) came late, it called the TSC unstable and moved

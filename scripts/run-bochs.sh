@@ -74,9 +74,8 @@ com1="mode=file, dev=$serial"
 relay=''
 if [ ${#SEND_SPECS[@]} -gt 0 ]; then
 	[ -n "$log" ] || die_usage "--send is for batch runs (--log)"
-	rm -f "$dir/serial.in" "$dir/serial.port"
-	mkfifo "$dir/serial.in"
-	SEND_FIFO=$dir/serial.in
+	make_send_fifo "$dir"
+	rm -f "$dir/serial.port"
 	"$here/serial-relay.py" "$serial" "$SEND_FIFO" "$dir/serial.port" 2>"$dir/relay.log" &
 	relay=$!
 	trap 'kill $relay 2>/dev/null' EXIT

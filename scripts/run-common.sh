@@ -67,6 +67,14 @@ set_now() {
 # ready line and the stop pattern first appear.
 # Keystrokes: SEND_SPECS ("ERE => TEXT", in order) are typed into SEND_FIFO
 # when a line matches; W_SEND is the index of the next one.
+# make_send_fifo DIR: the FIFO watch_send types SEND_SPECS' keystrokes into
+# (DIR/serial.in, read by the emulator's serial backend); sets SEND_FIFO.
+make_send_fifo() {
+	rm -f "$1/serial.in"
+	mkfifo "$1/serial.in"
+	SEND_FIFO=$1/serial.in
+}
+
 watch_init() {
 	W_PARTIAL='' W_BANNER='' W_READY='' W_STOPPED=0 W_SEND=0 W_IN='' W_SCREEN_PID='' W_MONITOR_PID=''
 	W_MARK_MS=()

@@ -180,10 +180,9 @@ if [ -n "$log" ]; then
 		# A pipe chardev: QEMU reads <path>.in (our keystrokes) and writes
 		# <path>.out (discarded; logfile= keeps the log as file: would).
 		mkdir -p "$dir"
-		rm -f "$dir/serial.in" "$dir/serial.out"
-		mkfifo "$dir/serial.in"
+		make_send_fifo "$dir"
+		rm -f "$dir/serial.out"
 		ln -s /dev/null "$dir/serial.out"
-		SEND_FIFO=$dir/serial.in
 		args+=(-chardev "pipe,id=ser0,path=$dir/serial,logfile=$log,logappend=off"
 			-serial chardev:ser0 "${monitor[@]}")
 	else

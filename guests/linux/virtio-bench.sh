@@ -117,8 +117,8 @@ bench_net_client() {
 	done
 	t1=$(uptime_cs)
 	report net $((mib * 1048576)) $((t1 - t0))
-	# Frames per MiB tell how well the guest's TCP batched its writes
-	# (TSO, autocorking), which the device's completion timing shapes.
+	# Frames per MiB: how many of nc's writes the guest's TCP merged into
+	# each frame (TSO, Nagle), to compare with the same guest under KVM.
 	echo "BULKHEAD-RUN: net client sent $(($(cat /sys/class/net/eth0/statistics/tx_packets) - pk0)) frames"
 	say_clock
 }

@@ -186,14 +186,13 @@ struct stress {
 	uint32_t zeroing; /* the restarter is between its wait and its end */
 	uint32_t done;
 	uint64_t bad_writes; /* service writes seen while zeroing */
-	uint64_t writes;
-	uint64_t live_writes; /* writes so far, all service threads */
+	uint64_t writes;     /* so far, all service threads */
 };
 
 static void *service_thread(void *arg)
 {
 	struct stress *st = arg;
-	uint64_t writes = 0, bad = 0;
+	uint64_t bad = 0;
 	while (!__atomic_load_n(&st->done, __ATOMIC_ACQUIRE)) {
 		if (!lifecycle_service_enter(&st->state, &st->active))
 			continue;
@@ -202,11 +201,9 @@ static void *service_thread(void *arg)
 		for (int k = 0; k < 200; k++)
 			if (__atomic_load_n(&st->zeroing, __ATOMIC_SEQ_CST))
 				bad++;
-		writes++;
-		__atomic_add_fetch(&st->live_writes, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&st->writes, 1, __ATOMIC_RELAXED);
 		lifecycle_service_leave(&st->active);
 	}
-	__atomic_add_fetch(&st->writes, writes, __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&st->bad_writes, bad, __ATOMIC_SEQ_CST);
 	return NULL;
 }
@@ -214,9 +211,8 @@ static void *service_thread(void *arg)
 static void *restart_thread(void *arg)
 {
 	struct stress *st = arg;
-	for (unsigned int i = 0;
-	     i < STRESS_RESTARTS ||
-	     __atomic_load_n(&st->live_writes, __ATOMIC_RELAXED) < STRESS_MIN_WRITES;
+	for (unsigned int i = 0; i < STRESS_RESTARTS ||
+				 __atomic_load_n(&st->writes, __ATOMIC_RELAXED) < STRESS_MIN_WRITES;
 	     i++) {
 		pthread_mutex_lock(&st->lock);
 		enum lifecycle_verdict v = lifecycle_begin_restart(&st->state);
