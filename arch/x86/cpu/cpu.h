@@ -98,6 +98,11 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 			 : "memory");
 }
 
+/* RDMSR/WRMSR that report a #GP (false) instead of taking it: for probing
+ * what the CPU has or checks (arch/x86/cpu/msr_safe.S). */
+bool rdmsr_safe(uint32_t msr, uint64_t *val);
+bool wrmsr_safe(uint32_t msr, uint64_t val);
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;

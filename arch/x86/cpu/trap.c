@@ -186,8 +186,29 @@ static void host_nmi(struct trap_frame *f)
  * them and go on: the guest's DR0-DR7 live in its VMCB/VMCS and the
  * backend's saved copies, not in the host's DR7, which is 0x400. RF steps
  * over an instruction breakpoint should one still match. */
+/* From the instruction after VMRUN to the VMLOAD of the host's state, the
+ * CPU holds the guest's GS base (arch/x86/svm/svm_entry.S). Bochs 2.7's
+ * SVM raises a guest's pending single-step trap there when the stepped
+ * instruction was intercepted (real CPUs do not: the instruction never
+ * completed, APM Vol. 2 §15.7); a handler that read this_cpu would fault
+ * on the guest's GS and the CPU would triple-fault. Weak: VMX-only and
+ * host-test builds have no such window. */
+extern const char svm_guest_gs_begin[] __attribute__((weak));
+extern const char svm_guest_gs_end[] __attribute__((weak));
+
+static bool in_svm_guest_gs_window(uint64_t rip)
+{
+	return svm_guest_gs_begin && rip >= (uintptr_t)svm_guest_gs_begin &&
+	       rip <= (uintptr_t)svm_guest_gs_end;
+}
+
 static void host_debug_trap(struct trap_frame *f)
 {
+	if (in_svm_guest_gs_window(f->rip)) {
+		/* Nothing of the host's is armed: drop the trap, touch no GS. */
+		f->rflags = (f->rflags | RFLAGS_RF_BIT) & ~RFLAGS_TF_BIT;
+		return;
+	}
 	struct percpu *c = this_cpu();
 	uint64_t dr6;
 	__asm__ volatile("mov %%db6, %0" : "=r"(dr6));
@@ -200,9 +221,25 @@ static void host_debug_trap(struct trap_frame *f)
 			c->id, f->rip, dr6);
 }
 
+/* The faulting instructions of rdmsr_safe/wrmsr_safe and where their #GP
+ * goes on (arch/x86/cpu/msr_safe.S). */
+extern const char rdmsr_safe_insn[], wrmsr_safe_insn[], msr_safe_fault[];
+
+static bool msr_probe_fault(struct trap_frame *f)
+{
+	if (f->vector != EXC_VECTOR_GP)
+		return false;
+	if (f->rip != (uintptr_t)rdmsr_safe_insn && f->rip != (uintptr_t)wrmsr_safe_insn)
+		return false;
+	f->rip = (uintptr_t)msr_safe_fault;
+	return true;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector < IRQ_VECTOR_BASE) {
+		if (msr_probe_fault(f))
+			return;
 		if (f->vector == EXC_VECTOR_DB) {
 			host_debug_trap(f);
 			return;

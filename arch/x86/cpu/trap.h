@@ -17,6 +17,7 @@ struct trap_frame {
 #define EXC_VECTOR_DB 1
 #define EXC_VECTOR_NMI 2
 #define EXC_VECTOR_DF 8
+#define EXC_VECTOR_GP 13
 #define EXC_VECTOR_MC 18
 
 typedef void (*irq_handler_fn)(struct trap_frame *f);

@@ -125,14 +125,38 @@ static const uint32_t msr_passthrough[] = {
 	MSR_IA32_SYSENTER_CS,
 };
 
-/* MSRs read directly but written through core/msr.c: they hold linear
- * addresses, and QEMU's TCG takes a non-canonical one without the #GP of
- * SDM Vol. 2B WRMSR (measured: cpu-conform-svm). svm_write_guest_msr
- * stores the checked value in the VMCB, where VMLOAD takes it from. */
-static const uint32_t msr_read_passthrough[] = {
+/* MSRs that hold linear addresses, read directly. A CPU refuses a
+ * non-canonical write with #GP (SDM Vol. 2B WRMSR), and then the guest
+ * writes them directly too. QEMU's TCG takes such a value (measured:
+ * cpu-conform-svm): where the boot probe (address_msr_write_checked) sees
+ * that, writes exit and go through core/msr.c, which #GPs a non-canonical
+ * value, and svm_write_guest_msr stores the rest in the VMCB, where VMLOAD
+ * takes it from. */
+static const uint32_t address_msrs[] = {
 	MSR_FS_BASE, MSR_GS_BASE,           MSR_KERNEL_GS_BASE,    MSR_LSTAR,
 	MSR_CSTAR,   MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 };
+static const char *const address_msr_names[] = {
+	"FS_BASE", "GS_BASE", "KERNEL_GS_BASE", "LSTAR", "CSTAR", "SYSENTER_ESP", "SYSENTER_EIP",
+};
+_Static_assert(ARRAY_SIZE(address_msrs) == ARRAY_SIZE(address_msr_names), "one name per MSR");
+
+/* Bit 63 set, bit 47 clear: not canonical at 48 or 57 bits (SDM Vol. 1
+ * §3.3.7.1). */
+#define NONCANONICAL_PROBE 0x8000000000000000ULL
+
+/* Does this CPU #GP a non-canonical write of msr? Boot CPU, in svm_probe,
+ * before any guest runs. The host uses none of these MSRs except GS_BASE
+ * (this_cpu), which is not probed: it follows FS_BASE, the same rule in
+ * the same instruction. */
+static bool address_msr_write_checked(uint32_t msr)
+{
+	uint64_t old = rdmsr(msr);
+	if (!wrmsr_safe(msr, NONCANONICAL_PROBE))
+		return true;
+	wrmsr(msr, old); /* taken: an emulator; put the host's value back */
+	return false;
+}
 
 /* Clear the read (write_too: and write) intercept bits of msr (APM
  * §15.11: two bits per MSR, read then write). */
@@ -166,8 +190,25 @@ static bool build_permission_maps(void)
 	bh_memset(phys_to_virt(msrpm_pa), 0xff, MSRPM_SIZE); /* every MSR exits ... */
 	for (unsigned int i = 0; i < ARRAY_SIZE(msr_passthrough); i++)
 		msrpm_allow(phys_to_virt(msrpm_pa), msr_passthrough[i]); /* ... but these */
-	for (unsigned int i = 0; i < ARRAY_SIZE(msr_read_passthrough); i++)
-		msrpm_clear(phys_to_virt(msrpm_pa), msr_read_passthrough[i], false);
+	bool fs_checked = address_msr_write_checked(MSR_FS_BASE);
+	char direct[96] = "", exiting[96] = "";
+	for (unsigned int i = 0; i < ARRAY_SIZE(address_msrs); i++) {
+		uint32_t msr = address_msrs[i];
+		bool checked = msr == MSR_FS_BASE || msr == MSR_GS_BASE
+					       ? fs_checked
+					       : address_msr_write_checked(msr);
+		msrpm_clear(phys_to_virt(msrpm_pa), msr, checked);
+		char *list = checked ? direct : exiting;
+		bh_snprintf(list + bh_strlen(list), sizeof(direct) - bh_strlen(list), " %s",
+			    address_msr_names[i]);
+	}
+	if (direct[0])
+		pr_info("svm: guests write%s directly: the CPU refuses a non-canonical value",
+			direct);
+	if (exiting[0])
+		pr_info("svm: guest writes of%s exit: this CPU takes a non-canonical value, "
+			"core/msr.c refuses it",
+			exiting);
 	/* TSC_AUX is switched by svm_vcpu_load: the guest may write it. */
 	if (boot_cpu.has_tsc_aux)
 		msrpm_allow(phys_to_virt(msrpm_pa), MSR_TSC_AUX);
@@ -183,7 +224,10 @@ static void svm_probe(struct virt_caps *c)
 		c->why_not = "CPUID 8000_0001h ECX.SVM is clear";
 		return;
 	}
-	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
+	/* VM_CR exists wherever CPUID offers SVM (APM §15.30.1), but an
+	 * emulator may leave it out (Bochs 2.7's ryzen): no VM_CR, no lock. */
+	uint64_t vm_cr = 0;
+	if (rdmsr_safe(MSR_VM_CR, &vm_cr) && (vm_cr & VM_CR_SVMDIS)) {
 		c->why_not = "disabled by firmware (VM_CR.SVMDIS)";
 		return;
 	}

@@ -69,7 +69,11 @@ svm_run:
 	vmload %rax
 	vmrun %rax
 	/* #VMEXIT: RAX holds the guest VMCB's address again, RSP the stack above;
-	 * every other GPR is the guest's. */
+	 * every other GPR is the guest's. Until the VMLOAD below, GS is the
+	 * guest's too: a host trap here cannot use this_cpu (see
+	 * svm_guest_gs_window in trap.c). */
+	.global svm_guest_gs_begin, svm_guest_gs_end
+svm_guest_gs_begin:
 	vmsave %rax
 
 	mov 16(%rsp), %rax			/* struct vcpu * */
@@ -78,6 +82,7 @@ svm_run:
 
 	mov (%rsp), %rax			/* host VMCB */
 	vmload %rax				/* the C half uses GS (this_cpu) */
+svm_guest_gs_end:
 	cli					/* the pending interrupt waits for the exit handler */
 	mov 16(%rsp), %rdi
 	call svm_vmexit				/* a CALL, so its RET is matched */
