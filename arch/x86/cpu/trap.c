@@ -191,15 +191,12 @@ static void host_nmi(struct trap_frame *f)
  * SVM raises a guest's pending single-step trap there when the stepped
  * instruction was intercepted (real CPUs do not: the instruction never
  * completed, APM Vol. 2 §15.7); a handler that read this_cpu would fault
- * on the guest's GS and the CPU would triple-fault. Weak: VMX-only and
- * host-test builds have no such window. */
-extern const char svm_guest_gs_begin[] __attribute__((weak));
-extern const char svm_guest_gs_end[] __attribute__((weak));
+ * on the guest's GS and the CPU would triple-fault. */
+extern const char svm_guest_gs_begin[], svm_guest_gs_end[];
 
 static bool in_svm_guest_gs_window(uint64_t rip)
 {
-	return svm_guest_gs_begin && rip >= (uintptr_t)svm_guest_gs_begin &&
-	       rip <= (uintptr_t)svm_guest_gs_end;
+	return rip >= (uintptr_t)svm_guest_gs_begin && rip <= (uintptr_t)svm_guest_gs_end;
 }
 
 static void host_debug_trap(struct trap_frame *f)
