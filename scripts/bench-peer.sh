@@ -49,7 +49,9 @@
 #                                "partition created"; KVM: QEMU started in
 #                                L1) to the guest's /init
 # MiB/s: above 1 means Bulkhead is faster; ms: below 1 means Bulkhead is
-# faster. A figure that could not be measured is removed from bench.json
+# faster. Each round also runs the guests under QEMU TCG directly (the
+# ceiling, run_qemu_direct), and the summary says what each throughput
+# target needs against it (summary.json only, not bench.json). A figure that could not be measured is removed from bench.json
 # (never a stale one). Per-round values and spreads: BUILD/bench-peer/summary.json.
 #
 #   scripts/bench-peer.sh [--build DIR] [--rounds N] [--variants "stock fair"]
@@ -223,11 +225,28 @@ run_bulkhead_linux() { # $1 = round directory
 	return 1
 }
 
+# The ceiling: the same guests under QEMU TCG directly, with QEMU's own
+# devices (bench-virtio.sh --reference-only). Nothing nested, and the
+# devices are native code: a hypervisor running these guests inside TCG
+# cannot be faster (docs/benchmarks.md, "The ceiling").
+run_qemu_direct() { # $1 = round directory
+	echo "bench-peer: QEMU TCG directly (scripts/bench-virtio.sh --reference-only)"
+	"$repo/scripts/bench-virtio.sh" --build "$BUILD" --runs 1 --reference-only --mib "$MIB" \
+		--net-mib "$NET_MIB" >"$1/qemu-direct.out" 2>&1
+	local rc=$?
+	cp "$BUILD/bench-virtio/ref-disk0/serial.log" "$1/direct-disk.log" 2>/dev/null
+	cp "$BUILD/bench-virtio/ref-net0/client/serial.log" "$1/direct-net.log" 2>/dev/null
+	[ $rc = 0 ] && return 0
+	echo "bench-peer: a QEMU TCG run failed; output tail:" >&2
+	tail -5 "$1/qemu-direct.out" >&2
+	return 1
+}
+
 sides=()
 [ "$KVM_ONLY" = 1 ] || [ "$EXITS" = 0 ] || sides+=(bulkhead)
 for v in $VARIANTS; do sides+=("kvm:$v"); done
 if [ "$VIRTIO" = 1 ]; then
-	[ "$KVM_ONLY" = 1 ] || sides+=(bulkhead-linux)
+	[ "$KVM_ONLY" = 1 ] || sides+=(bulkhead-linux qemu-direct)
 	sides+=(kvm-qemu)
 fi
 failed=0
@@ -243,6 +262,7 @@ failed=0
 		bulkhead) run_bulkhead "$dir" || failed=1 ;;
 		bulkhead-linux) run_bulkhead_linux "$dir" || failed=1 ;;
 		kvm-qemu) run_kvm_qemu "$dir" || failed=1 ;;
+		qemu-direct) run_qemu_direct "$dir" || true ;; # the ceiling: informative only
 		kvm:*) run_kvm "$dir" "${side#kvm:}" || failed=1 ;;
 		esac
 	done
@@ -374,8 +394,22 @@ VIRTIO_FIGURES = {
         lambda d: host_boot_ms(os.path.join(d, "kvm-qemu-boot.result"))),
 }
 
+# figure -> the same under QEMU TCG directly (the ceiling), from a round's
+# directory; the boot has none (bench-linux.sh's reference is another run).
+direct = lambda name, key: lambda d: mib(first_int(os.path.join(d, name), "", key))
+DIRECT = {
+    "peer_virtio_blk_write_ratio": direct("direct-disk.log", "blk_write_kibps"),
+    "peer_virtio_blk_read_ratio": direct("direct-disk.log", "blk_read_kibps"),
+    "peer_virtio_net_ratio": direct("direct-net.log", "net_kibps"),
+}
+# The issue's targets: Bulkhead / KVM+QEMU at least this (MiB/s figures).
+TARGET = {"peer_virtio_blk_write_ratio": 4.0, "peer_virtio_blk_read_ratio": 4.0,
+          "peer_virtio_net_ratio": 2.0}
+
 def virtio_round(d):
     r = {fig: {"bulkhead": b(d), "kvm": k(d)} for fig, (_, b, k) in VIRTIO_FIGURES.items()}
+    for fig, get in DIRECT.items():
+        r[fig]["direct"] = get(d)
     # The L1 clock check: L1's own time for the L2 boot over the host's.
     # L2's throughput figures are timed with L2's clock, which kvmclock
     # derives from L1's TSC calibration; 1.0 means L1's clock is right.
@@ -441,9 +475,14 @@ if virtio:
     for fig, (unit, _, _) in VIRTIO_FIGURES.items():
         b = stats(r["virtio"][fig]["bulkhead"] for r in per_round)
         k = stats(r["virtio"][fig]["kvm"] for r in per_round)
-        summary["figures"][fig] = {"bulkhead": b, "kvm": k, "unit": unit}
+        c = stats(r["virtio"][fig].get("direct") for r in per_round)
+        summary["figures"][fig] = {"bulkhead": b, "kvm": k, "qemu_direct": c, "unit": unit}
         ratio = b["median"] / k["median"] if b and k and k["median"] > 0 else None
         print(f"  {fig:30s} {unit:5s} {fmt2(b):>24s} {fmt2(k):>24s} {'-' if ratio is None else f'{ratio:6.3f}'}")
+        if fig in TARGET and k and c:
+            need = TARGET[fig] * k["median"]
+            print(f"  {'':30s} {'':5s} QEMU TCG directly {fmt2(c)}; the target ({TARGET[fig]:.1f}x KVM+QEMU) "
+                  f"needs {need:.2f}, {need / c['median']:.2f}x that ceiling")
         if kvm_only:
             continue
         if ratio is None:

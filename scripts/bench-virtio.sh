@@ -26,7 +26,8 @@
 # and is removed from bench.json (never a stale or made-up number); the
 # reference figures and boot times to /init are printed either way.
 # --runs N: the median of N runs per side (default 1: a run is long).
-# --reference-only: skip the Bulkhead side.
+# --reference-only: skip the Bulkhead side and leave bench.json alone
+#   (scripts/bench-peer.sh's ceiling: the guests under QEMU TCG directly).
 # --bulkhead-only: skip the QEMU TCG reference and leave bench.json alone:
 #   only Bulkhead's figures are printed (scripts/bench-peer.sh, whose
 #   reference is KVM with QEMU in an L1 Linux, reads them from the logs in
@@ -365,6 +366,23 @@ if [ $HV_ONLY = 1 ]; then
 	hv_figure "virtio-blk read" hv_r "$hv_disk_why"
 	hv_figure "virtio-net TCP" hv_n "$hv_net_why"
 	[ ${#hv_w[@]} -gt 0 ] && [ ${#hv_n[@]} -gt 0 ] && [ -z "$hv_disk_why$hv_net_why" ]
+	exit
+fi
+
+if [ $REF_ONLY = 1 ]; then
+	# ref_figure NAME VALUES-ARRAY-NAME
+	ref_figure() {
+		local -n vals=$2
+		if [ ${#vals[@]} -gt 0 ]; then
+			printf 'bench: %-26s %8s MiB/s QEMU virtio\n' "$1" "$(mibs "$(median "${vals[@]}")")"
+		else
+			printf 'bench: %-26s not measured under QEMU\n' "$1"
+		fi
+	}
+	ref_figure "virtio-blk write" ref_w
+	ref_figure "virtio-blk read" ref_r
+	ref_figure "virtio-net TCP" ref_n
+	[ ${#ref_w[@]} -gt 0 ] && [ ${#ref_n[@]} -gt 0 ]
 	exit
 fi
 

@@ -74,10 +74,46 @@ l2() {
 	shift 3
 	start "$tag"
 	# shellcheck disable=SC2086 # $mem is one word
-	"$QEMU" -accel kvm -cpu host -m $mem -smp 1 -nodefaults -no-user-config \
-		-display none -monitor none -serial stdio -no-reboot \
-		-kernel "$K" -initrd "$initrd" -append "$append" "$@" </dev/null 2>&1 | stamp "$tag"
+	# The status says how it ended: 0 also when the guest reset or
+	# triple-faulted (-no-reboot).
+	{
+		"$QEMU" -accel kvm -cpu host -m $mem -smp 1 -nodefaults -no-user-config \
+			-display none -monitor none -serial stdio -no-reboot \
+			-kernel "$K" -initrd "$initrd" -append "$append" "$@" </dev/null 2>&1
+		echo "QEMU exit status $?"
+	} | stamp "$tag"
 	echo "PEER-QEMU: $tag QEMU exited"
+}
+
+# qemu_pids ROLE: the PIDs of the QEMUs whose guest has bulkhead.role=ROLE
+# (busybox has no pkill).
+qemu_pids() {
+	local d c
+	for d in /proc/[0-9]*; do
+		c=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+		case $c in "$QEMU "*"bulkhead.role=$1 "*) echo "${d#/proc/}" ;; esac
+	done
+}
+
+# A guest whose peer is gone waits for it up to bulkhead.wait (900 s), and
+# the round then ends only by bench-peer's L1 timeout. ends_with PEER-PID
+# OTHER-PID ROLE: once the peer's QEMU has exited, give the other one (the
+# guest of bulkhead.role=ROLE) GRACE seconds to finish, then stop its QEMU.
+GRACE=60
+ends_with() {
+	local peer=$1 other=$2 role=$3 n=0
+	while kill -0 "$other" 2>/dev/null; do
+		if ! kill -0 "$peer" 2>/dev/null; then
+			n=$((n + 1))
+			if [ $n -ge $GRACE ]; then
+				echo "PEER-QEMU: the peer's QEMU ended ${GRACE} s ago: stopping $role"
+				# shellcheck disable=SC2046 # one word per PID
+				kill $(qemu_pids "$role") 2>/dev/null
+				break
+			fi
+		fi
+		sleep 1
+	done
 }
 
 # The devices bench-virtio.sh's QEMU reference gives every guest: virtio-rng
@@ -127,7 +163,11 @@ for part in $parts; do
 		l2 net-client /peer/l2/virtio.cpio.gz \
 			"$CMDLINE bulkhead.role=bench-net-client bulkhead.ip=10.0.0.2 bulkhead.peer=10.0.0.1 bulkhead.mib=$net_mib bulkhead.wait=900" \
 			$(virtio_base /tmp/hvc0-client.log) -netdev socket,id=n0,connect=127.0.0.1:5555 \
-			-device virtio-net-pci,netdev=n0,mac=52:54:00:00:00:02,disable-legacy=on,romfile=
+			-device virtio-net-pci,netdev=n0,mac=52:54:00:00:00:02,disable-legacy=on,romfile= &
+		client=$!
+		ends_with $server $client bench-net-client
+		wait $client
+		ends_with $client $server bench-net-server
 		wait $server ;;
 	*)
 		echo "PEER-QEMU: unknown part '$part' (boot, disk, net)"

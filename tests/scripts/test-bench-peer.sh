@@ -176,6 +176,23 @@ check "the L1 clock check of the disk and network run" is \
 	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rounds"][0]["virtio"]["l1_clock_check_virtio"])' \
 		"$B/bench-peer/summary.json")" 1.006
 check "virtio: other figures kept" is "$(fig virtio_net_ratio value)" 1
+check "virtio: no QEMU TCG logs, no ceiling line" is "$(grep -c 'QEMU TCG directly' "$tmp/out")" 0
+# The ceiling: the guests under QEMU TCG directly (bench-virtio.sh
+# --reference-only's serial logs, as bench-peer.sh copies them); two rounds.
+for r in 1 2; do
+	printf 'BULKHEAD-BENCH: blk_write_kibps=%s\r\nBULKHEAD-BENCH: blk_read_kibps=2097152\r\n' \
+		$((983040 + r)) >"$B/bench-peer/round-$r/direct-disk.log"
+	printf 'BULKHEAD-BENCH: net_kibps=4300\r\n' >"$B/bench-peer/round-$r/direct-net.log"
+done
+parse
+check "ceiling: the run still succeeds" is "$RC" 0
+check "ceiling: its median goes to summary.json" is \
+	"$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["figures"]["peer_virtio_blk_write_ratio"]["qemu_direct"]; print(round(s["median"]), s["n"])' \
+		"$B/bench-peer/summary.json")" "960 2"
+check "ceiling: what the write target needs, against it" is \
+	"$(grep -c 'the target (4.0x KVM+QEMU) needs 592.00, 0.62x that ceiling' "$tmp/out")" 1
+check "ceiling: the network target (2.0x)" is "$(grep -c 'needs 1.45, 0.34x that ceiling' "$tmp/out")" 1
+check "ceiling: not in bench.json" is "$(fig peer_virtio_blk_write_ratio reference)" 148.0
 rm -f "$B"/bench-peer/round-*/kvm-qemu-virtio.log
 parse
 check "virtio: a failed L1 run fails the run" is "$RC" 1
