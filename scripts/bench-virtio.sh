@@ -352,37 +352,29 @@ for ((i = 0; i < RUNS; i++)); do
 done
 rm -f "$OUT/hv-disk.img"
 
-if [ $HV_ONLY = 1 ]; then
-	# figure NAME VALUES-ARRAY-NAME WHY
-	hv_figure() {
+# One side only (--bulkhead-only, --reference-only): its medians, and
+# bench.json left alone.
+if [ $HV_ONLY = 1 ] || [ $REF_ONLY = 1 ]; then
+	if [ $HV_ONLY = 1 ]; then
+		side='under Bulkhead' disk_why=$hv_disk_why net_why=$hv_net_why
+		declare -n side_w=hv_w side_r=hv_r side_n=hv_n
+	else
+		side="under QEMU TCG (its own devices)" disk_why='' net_why=''
+		declare -n side_w=ref_w side_r=ref_r side_n=ref_n
+	fi
+	# side_figure WHAT VALUES-ARRAY-NAME WHY
+	side_figure() {
 		local -n vals=$2
 		if [ ${#vals[@]} -gt 0 ] && [ -z "$3" ]; then
-			printf 'bench: %-26s %8s MiB/s under Bulkhead\n' "$1" "$(mibs "$(median "${vals[@]}")")"
+			printf 'bench: %-26s %8s MiB/s %s\n' "$1" "$(mibs "$(median "${vals[@]}")")" "$side"
 		else
-			printf 'bench: %-26s not measured under Bulkhead (%s)\n' "$1" "${3:-no result}"
+			printf 'bench: %-26s not measured %s (%s)\n' "$1" "$side" "${3:-no result}"
 		fi
 	}
-	hv_figure "virtio-blk write" hv_w "$hv_disk_why"
-	hv_figure "virtio-blk read" hv_r "$hv_disk_why"
-	hv_figure "virtio-net TCP" hv_n "$hv_net_why"
-	[ ${#hv_w[@]} -gt 0 ] && [ ${#hv_n[@]} -gt 0 ] && [ -z "$hv_disk_why$hv_net_why" ]
-	exit
-fi
-
-if [ $REF_ONLY = 1 ]; then
-	# ref_figure NAME VALUES-ARRAY-NAME
-	ref_figure() {
-		local -n vals=$2
-		if [ ${#vals[@]} -gt 0 ]; then
-			printf 'bench: %-26s %8s MiB/s QEMU virtio\n' "$1" "$(mibs "$(median "${vals[@]}")")"
-		else
-			printf 'bench: %-26s not measured under QEMU\n' "$1"
-		fi
-	}
-	ref_figure "virtio-blk write" ref_w
-	ref_figure "virtio-blk read" ref_r
-	ref_figure "virtio-net TCP" ref_n
-	[ ${#ref_w[@]} -gt 0 ] && [ ${#ref_n[@]} -gt 0 ]
+	side_figure "virtio-blk write" side_w "$disk_why"
+	side_figure "virtio-blk read" side_r "$disk_why"
+	side_figure "virtio-net TCP" side_n "$net_why"
+	[ ${#side_w[@]} -gt 0 ] && [ ${#side_n[@]} -gt 0 ] && [ -z "$disk_why$net_why" ]
 	exit
 fi
 
