@@ -177,15 +177,6 @@ static void host_nmi(struct trap_frame *f)
 #define RFLAGS_TF_BIT (1ull << 8)
 #define RFLAGS_RF_BIT (1ull << 16)
 
-/* Bulkhead never arms a breakpoint or sets TF in the host, so a #DB here is
- * a guest's breakpoint left armed after a VM exit. The CPU must disarm them
- * (AMD APM Vol. 2 §15.6: #VMEXIT "disables all breakpoints in the host
- * DR7"; VMX loads DR7 = 0x400, SDM Vol. 3C §28.3.3), but QEMU 7.2's TCG
- * keeps the guest's breakpoints inserted after #VMEXIT (atk-debug found
- * that: a guest's DR0 on the hypervisor's code stopped a host CPU). Disarm
- * them and go on: the guest's DR0-DR7 live in its VMCB/VMCS and the
- * backend's saved copies, not in the host's DR7, which is 0x400. RF steps
- * over an instruction breakpoint should one still match. */
 /* From the instruction after VMRUN to the VMLOAD of the host's state, the
  * CPU holds the guest's GS base (arch/x86/svm/svm_entry.S). Bochs 2.7's
  * SVM raises a guest's pending single-step trap there when the stepped
@@ -196,22 +187,28 @@ extern const char svm_guest_gs_begin[], svm_guest_gs_end[];
 
 static bool in_svm_guest_gs_window(uint64_t rip)
 {
-	return rip >= (uintptr_t)svm_guest_gs_begin && rip <= (uintptr_t)svm_guest_gs_end;
+	return rip >= (uintptr_t)svm_guest_gs_begin && rip < (uintptr_t)svm_guest_gs_end;
 }
 
+/* Bulkhead never arms a breakpoint or sets TF in the host, so a #DB here is
+ * a guest's breakpoint left armed after a VM exit. The CPU must disarm them
+ * (AMD APM Vol. 2 §15.6: #VMEXIT "disables all breakpoints in the host
+ * DR7"; VMX loads DR7 = 0x400, SDM Vol. 3C §28.3.3), but QEMU 7.2's TCG
+ * keeps the guest's breakpoints inserted after #VMEXIT (atk-debug found
+ * that: a guest's DR0 on the hypervisor's code stopped a host CPU). Disarm
+ * them and go on: the guest's DR0-DR7 live in its VMCB/VMCS and the
+ * backend's saved copies, not in the host's DR7, which is 0x400. RF steps
+ * over an instruction breakpoint should one still match. */
 static void host_debug_trap(struct trap_frame *f)
 {
-	if (in_svm_guest_gs_window(f->rip)) {
-		/* Nothing of the host's is armed: drop the trap, touch no GS. */
-		f->rflags = (f->rflags | RFLAGS_RF_BIT) & ~RFLAGS_TF_BIT;
-		return;
-	}
-	struct percpu *c = this_cpu();
 	uint64_t dr6;
 	__asm__ volatile("mov %%db6, %0" : "=r"(dr6));
 	__asm__ volatile("mov %0, %%db7" : : "r"(HOST_DR7_RESET));
 	__asm__ volatile("mov %0, %%db6" : : "r"(HOST_DR6_RESET));
 	f->rflags = (f->rflags | RFLAGS_RF_BIT) & ~RFLAGS_TF_BIT;
+	if (in_svm_guest_gs_window(f->rip))
+		return; /* disarmed; counting it would read this_cpu through the guest's GS */
+	struct percpu *c = this_cpu();
 	if (c->host_debug_traps++ == 0)
 		pr_warn("trap: #DB on CPU %u at RIP %#lx (DR6 %#lx): a guest's breakpoint was "
 			"still armed after a VM exit; disarmed (further ones counted silently)",

@@ -194,9 +194,9 @@ static bool build_permission_maps(void)
 	char direct[96] = "", exiting[96] = "";
 	for (unsigned int i = 0; i < ARRAY_SIZE(address_msrs); i++) {
 		uint32_t msr = address_msrs[i];
-		bool checked = msr == MSR_FS_BASE || msr == MSR_GS_BASE
-					       ? fs_checked
-					       : address_msr_write_checked(msr);
+		bool checked = fs_checked;
+		if (msr != MSR_FS_BASE && msr != MSR_GS_BASE)
+			checked = address_msr_write_checked(msr);
 		msrpm_clear(phys_to_virt(msrpm_pa), msr, checked);
 		char *list = checked ? direct : exiting;
 		bh_snprintf(list + bh_strlen(list), sizeof(direct) - bh_strlen(list), " %s",

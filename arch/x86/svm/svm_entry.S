@@ -71,7 +71,7 @@ svm_run:
 	/* #VMEXIT: RAX holds the guest VMCB's address again, RSP the stack above;
 	 * every other GPR is the guest's. Until the VMLOAD below, GS is the
 	 * guest's too: a host trap here cannot use this_cpu (see
-	 * svm_guest_gs_window in trap.c). */
+	 * in_svm_guest_gs_window in trap.c). */
 	.global svm_guest_gs_begin, svm_guest_gs_end
 svm_guest_gs_begin:
 	vmsave %rax
