@@ -49,10 +49,11 @@
 #                                "partition created"; KVM: QEMU started in
 #                                L1) to the guest's /init
 # MiB/s: above 1 means Bulkhead is faster; ms: below 1 means Bulkhead is
-# faster. Each round also runs the guests under QEMU TCG directly (the
-# ceiling, run_qemu_direct), and the summary says what each throughput
-# target needs against it (summary.json only, not bench.json). A figure that could not be measured is removed from bench.json
+# faster. A figure that could not be measured is removed from bench.json
 # (never a stale one). Per-round values and spreads: BUILD/bench-peer/summary.json.
+# Each round also runs the guests under QEMU TCG directly (the ceiling,
+# run_qemu_direct); the summary says what each throughput target needs
+# against it (summary.json only, not bench.json).
 #
 #   scripts/bench-peer.sh [--build DIR] [--rounds N] [--variants "stock fair"]
 #                         [--parts "exits virtio"] [--mib N] [--net-mib N]
